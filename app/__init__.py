@@ -1,0 +1,43 @@
+"""Plateforme CléA back-office: the application factory."""
+import logging
+import os
+
+from flask import Flask
+
+from app.extensions import appbuilder, db, mail, migrate
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object("config.Config")
+    if overrides:
+        app.config.update(overrides)
+    # The access matrix is the only source of roles; FAB never creates tables (migrations do).
+    app.config["FAB_CREATE_DB"] = False
+    app.config["FAB_UPDATE_PERMS"] = False
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]) or ".",
+                    exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    mail.init_app(app)
+
+    with app.app_context():
+        from app import models  # noqa: F401  (registers every table in the metadata)
+        from app.services import audit
+        audit.install(db.session)
+        appbuilder.init_app(app, db.session)
+        from app.views import register_views
+        register_views(appbuilder)
+        from app.api import register_apis
+        register_apis(appbuilder)
+
+    from app import web
+    web.install(app)
+    from app.cli import clea
+    app.cli.add_command(clea)
+    return app

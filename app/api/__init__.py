@@ -1,0 +1,7 @@
+"""REST API (api.md): FAB ModelRestApi per resource, through the same services and perimeter as the UI."""
+
+
+def register_apis(appbuilder):
+    from app.api import french, resources
+    french.install()
+    resources.register(appbuilder)

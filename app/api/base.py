@@ -1,0 +1,204 @@
+"""What every REST resource shares: the tab's permissions (access matrix), the perimeter on every path,
+French messages, and writes that go through the same rules and services as the UI (api.md)."""
+from flask import g, request
+from flask_appbuilder.api import ModelRestApi
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
+from marshmallow import ValidationError
+
+from app.domain import access
+from app.domain.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.security import perimeter
+from app.security.perimeter import PERIMETER, PerimeterFilter
+from app.services import structures
+
+API_METHOD_PERMISSIONS = {"get_list": "read", "get": "read", "info": "read", "post": "create", "put": "edit",
+                          "delete": "delete"}
+NOT_JSON = "Le corps de la requête doit être un objet JSON."
+
+
+def flatten_relations(data):
+    """{"organisme": {"id": 3}} → {"organisme": 3}; [{"id": 1}, {"id": 2}] → [1, 2] (api.md: relations are ids);
+    {"roles": [{"name": "X"}]} → {"role": "X"}."""
+    if isinstance(data, list):
+        return [flatten_relations(x) for x in data]
+    if not isinstance(data, dict):
+        return data
+    result = {}
+    for key, value in data.items():
+        if key == "roles" and isinstance(value, list):
+            result["role"] = value[0]["name"] if value else None
+        elif isinstance(value, dict) and set(value) == {"id"}:
+            result[key] = value["id"]
+        elif isinstance(value, list) and value and all(isinstance(v, dict) and set(v) == {"id"} for v in value):
+            result[key] = [v["id"] for v in value]
+        else:
+            result[key] = value
+    return result
+
+
+class CleaModelRestApi(ModelRestApi):
+    tab: str = None
+    rule_model = None
+    base_filters = PERIMETER
+    allow_browser_login = True
+    page_size = 20
+    max_page_size = 100
+    extra_permissions: dict = {}
+    # Columns that only Certif Pro may change (structures.CERTIF_PRO_ONLY_FIELDS)
+
+    def __init__(self):
+        self.class_permission_name = self.tab
+        self.method_permission_name = {**API_METHOD_PERMISSIONS, **self.extra_permissions}
+        super().__init__()
+
+    def _init_properties(self):
+        super()._init_properties()
+        self.add_query_rel_fields = dict(self.add_query_rel_fields or {})
+        self.edit_query_rel_fields = dict(self.edit_query_rel_fields or {})
+        from app.security.perimeter import RULES
+        for column in set(self.add_columns) | set(self.edit_columns):
+            if self.datamodel.is_relation(column) and self.datamodel.get_related_model(column) in RULES:
+                self.add_query_rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
+                self.edit_query_rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
+
+    # --- French responses ---------------------------------------------------------------------------
+    def response_400(self, message=None):
+        return self.response(400, message=message or "Requête invalide.")
+
+    def response_401(self):
+        return self.response(401, message="Authentification requise.")
+
+    def response_403(self):
+        return self.response(403, message="Vous n'avez pas les droits nécessaires pour cette action.")
+
+    def response_404(self):
+        return self.response(404, message="Élément introuvable.")
+
+    def response_422(self, message=None):
+        return self.response(422, message=message or "Données invalides.")
+
+    def response_500(self, message=None):
+        db.session.rollback()
+        return self.response(500, message="Une erreur interne est survenue.")
+
+    def domain_response(self, exc: DomainError):
+        db.session.rollback()
+        if isinstance(exc, ValidationFailed):
+            return self.response(422, message=exc.errors)
+        return self.response(exc.status, message=exc.message)
+
+    # --- Writes ----------------------------------------------------------------------------------------
+    def _json_body(self):
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise ValidationFailed({"_schema": NOT_JSON})
+        return data
+
+    def _check_relations(self, data: dict):
+        """Related ids must exist inside the perimeter (a foreign id answers like an unknown one)."""
+        errors = {}
+        for column, value in data.items():
+            if not self.datamodel.is_relation(column):
+                continue
+            model = self.datamodel.get_related_model(column)
+            values = value if isinstance(value, list) else [value]
+            for pk in values:
+                if pk is None:
+                    continue
+                if isinstance(pk, bool) or not isinstance(pk, int):
+                    errors[column] = ["Identifiant invalide."]
+                    break
+                try:
+                    perimeter.get_visible(model, pk)
+                except DomainError:
+                    errors[column] = ["Cet élément n'existe pas ou n'est pas dans votre périmètre."]
+                    break
+        if errors:
+            raise ValidationFailed(errors)
+
+    def _rules(self, item, current_id=None):
+        if self.rule_model is None:
+            return
+        values = {c.key: getattr(item, c.key) for c in item.__table__.columns}
+        for rel in item.__mapper__.relationships:
+            values[rel.key] = getattr(item, rel.key)
+        values = structures.normalise(self.rule_model, values)
+        for key, value in values.items():
+            if key in item.__table__.columns and getattr(item, key) != value:
+                setattr(item, key, value)
+        structures.check(self.rule_model, values, current_id)
+        changed = [a.key for a in sa_inspect(item).attrs if a.history.has_changes()]
+        if current_id is None:
+            changed = [k for k in structures.CERTIF_PRO_ONLY_FIELDS.get(self.rule_model, ()) if not values.get(k, True)]
+        structures.check_certif_pro_fields(self.rule_model, changed, g.user)
+
+    def post_headless(self):
+        try:
+            data = self._json_body()
+            self._check_relations(data)
+            try:
+                item = self.add_model_schema.load(data)
+            except ValidationError as err:
+                raise ValidationFailed(err.messages)
+            self._rules(item)
+            self.pre_add(item)
+            db.session.add(item)
+            db.session.commit()
+        except DomainError as exc:
+            return self.domain_response(exc)
+        except IntegrityError:
+            db.session.rollback()
+            return self.response(409, message="Cet enregistrement existe déjà ou entre en conflit avec un autre.")
+        self.post_add(item)
+        return self.response(201, id=item.id, result=self.dump(item))
+
+    def put_headless(self, pk):
+        try:
+            item = perimeter.get_visible(self.datamodel.obj, pk)
+            data = self._json_body()
+            self._check_relations(data)
+            unknown = set(data) - set(self.edit_columns)
+            if unknown:
+                raise ValidationFailed({k: "Champ inconnu ou non modifiable." for k in sorted(unknown)})
+            try:
+                item = self.edit_model_schema.load(self._merge_update_item(item, data), instance=item)
+            except ValidationError as err:
+                raise ValidationFailed(err.messages)
+            self._rules(item, item.id)
+            self.pre_update(item)
+            db.session.commit()
+        except DomainError as exc:
+            return self.domain_response(exc)
+        except IntegrityError:
+            db.session.rollback()
+            return self.response(409, message="Cet enregistrement entre en conflit avec un autre.")
+        self.post_update(item)
+        return self.response(200, result=self.dump(item))
+
+    def delete_headless(self, pk):
+        try:
+            item = perimeter.get_visible(self.datamodel.obj, pk)
+            self.pre_delete(item)
+            db.session.delete(item)
+            db.session.commit()
+        except DomainError as exc:
+            return self.domain_response(exc)
+        except IntegrityError:
+            db.session.rollback()
+            return self.response(409, message="Cet enregistrement est utilisé ailleurs : il ne peut pas être "
+                                              "supprimé. Désactivez-le plutôt.")
+        return self.response(200, message="Supprimé.")
+
+    def pre_get(self, data):
+        data["result"] = flatten_relations(data.get("result"))
+
+    def pre_get_list(self, data):
+        data["result"] = flatten_relations(data.get("result"))
+
+    def dump(self, item):
+        return flatten_relations(self.show_model_schema.dump(item))
+
+    def can(self, permission, tab=None):
+        return access.profile_allows(g.user.profil, permission, tab or self.tab)

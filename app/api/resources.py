@@ -1,0 +1,237 @@
+"""The REST resources of api.md: reseau, organisme, etablissement, certificateur, habilitation, utilisateur."""
+import datetime
+
+from flask import g, request
+from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.api.base import CleaModelRestApi
+from app.domain import access
+from app.domain.errors import DomainError, ValidationFailed
+from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
+from app.services import habilitations, users as user_service
+
+
+class ReseauApi(CleaModelRestApi):
+    resource_name = "reseau"
+    datamodel = SQLAInterface(Reseau)
+    tab = access.RESEAUX
+    rule_model = Reseau
+    list_columns = show_columns = ["id", "nom", "responsable_nom", "responsable_prenom", "responsable_email",
+                                   "notifier_creation_candidature"]
+    add_columns = edit_columns = ["nom", "responsable_nom", "responsable_prenom", "responsable_email",
+                                  "notifier_creation_candidature"]
+    search_columns = ["nom"]
+    order_columns = ["nom"]
+
+
+ORGANISME_FIELDS = ["reseau", "siren", "nom", "adresse", "complement_adresse", "ville", "code_postal", "contact_nom",
+                    "contact_prenom", "contact_email", "email_facturation", "facturation_differente",
+                    "facturation_adresse", "facturation_complement_adresse", "facturation_ville",
+                    "facturation_code_postal", "code_naf", "numero_declaration_activite", "qualiopi", "actif"]
+
+
+class OrganismeApi(CleaModelRestApi):
+    resource_name = "organisme"
+    datamodel = SQLAInterface(Organisme)
+    tab = access.ORGANISMES
+    rule_model = Organisme
+    list_columns = ["id", "nom", "siren", "ville", "actif", "reseau.id"]
+    show_columns = ["id"] + [f if f != "reseau" else "reseau.id" for f in ORGANISME_FIELDS]
+    add_columns = edit_columns = ORGANISME_FIELDS
+    search_columns = ["nom", "siren", "ville", "actif", "reseau"]
+    order_columns = ["nom", "siren", "ville"]
+
+    def pre_add(self, item):
+        # A network user's new organisations belong to their network.
+        if access.PERIMETER_LEVEL[g.user.profil] == access.RESEAU:
+            item.reseau_id = g.user.reseau_id
+            item.reseau = None
+
+
+ETABLISSEMENT_FIELDS = ["organisme", "nom", "siret", "referent_nom", "referent_prenom", "referent_email",
+                        "public_nom", "public_prenom", "public_email", "public_telephone", "adresse",
+                        "complement_adresse", "ville", "code_postal", "region", "site_web", "actif"]
+
+
+class EtablissementApi(CleaModelRestApi):
+    resource_name = "etablissement"
+    datamodel = SQLAInterface(Etablissement)
+    tab = access.ETABLISSEMENTS
+    rule_model = Etablissement
+    list_columns = ["id", "nom", "siret", "ville", "region", "actif", "organisme.id"]
+    show_columns = ["id"] + [f if f != "organisme" else "organisme.id" for f in ETABLISSEMENT_FIELDS]
+    add_columns = ETABLISSEMENT_FIELDS
+    edit_columns = [f for f in ETABLISSEMENT_FIELDS if f != "organisme"]
+    search_columns = ["nom", "siret", "ville", "region", "actif", "organisme"]
+    order_columns = ["nom", "ville", "region"]
+
+
+class CertificateurApi(CleaModelRestApi):
+    resource_name = "certificateur"
+    datamodel = SQLAInterface(Certificateur)
+    tab = access.CERTIFICATION
+    rule_model = Certificateur
+    base_filters = []
+    list_columns = show_columns = ["id", "nom", "type", "region", "modalite_envoi", "actif"]
+    add_columns = edit_columns = ["nom", "type", "region", "modalite_envoi", "actif"]
+    search_columns = ["nom", "type", "region"]
+    order_columns = ["nom", "region"]
+
+
+def _date(value, field):
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed({field: "Date invalide (format AAAA-MM-JJ attendu)."})
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed({field: "Date invalide (format AAAA-MM-JJ attendu)."})
+
+
+class HabilitationApi(CleaModelRestApi):
+    """Requests are created by « Faire une demande » and decided with the actions, never edited raw."""
+    resource_name = "habilitation"
+    datamodel = SQLAInterface(DemandeHabilitation)
+    tab = access.HABILITATIONS
+    columns = ["id", "organisme.id", "certification", "type", "renouvelle.id", "date_demande", "etat",
+               "motif_rejet", "date_debut", "date_fin", "decide_le"]
+    list_columns = show_columns = columns + ["etablissements.id", "certificateurs.id"]
+    add_columns = edit_columns = []
+    search_columns = ["etat", "certification", "type", "organisme", "date_demande", "date_fin"]
+    order_columns = ["date_demande", "date_debut", "date_fin"]
+    include_route_methods = {"get_list", "get", "info", "post", "valider", "rejeter", "renouveler"}
+    extra_permissions = {"valider": "decider_habilitation", "rejeter": "decider_habilitation",
+                         "renouveler": "create"}
+
+    def post_headless(self):
+        try:
+            data = self._json_body()
+            demande = habilitations.demander(
+                g.user, data.get("etablissements"), data.get("aupres", "certif_pro"),
+                data.get("certificateurs") or [], data.get("certification", "clea"))
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(201, id=demande.id, result=self.dump(demande))
+
+    def _action(self, pk, run):
+        try:
+            body = request.get_json(silent=True)
+            if request.data and not isinstance(body, dict):
+                raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
+            demande = run(body or {})
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(200, id=demande.id, result=self.dump(demande))
+
+    @expose("/<int:pk>/valider", methods=["POST"])
+    @protect()
+    @safe
+    def valider(self, pk):
+        """Validate a request (Certif Pro, or the addressed branch).
+        ---
+        post:
+          parameters:
+          - in: path
+            schema: {type: integer}
+            name: pk
+          responses:
+            200: {description: Habilitation validée}
+            404: {description: Hors périmètre}
+            409: {description: Déjà traitée}
+        """
+        return self._action(pk, lambda body: habilitations.valider(g.user, pk, _date(body.get("date_debut"),
+                                                                                      "date_debut")))
+
+    @expose("/<int:pk>/rejeter", methods=["POST"])
+    @protect()
+    @safe
+    def rejeter(self, pk):
+        """Reject a request with a motif.
+        ---
+        post:
+          parameters:
+          - in: path
+            schema: {type: integer}
+            name: pk
+          responses:
+            200: {description: Demande rejetée}
+            404: {description: Hors périmètre}
+            409: {description: Déjà traitée}
+            422: {description: Motif manquant}
+        """
+        return self._action(pk, lambda body: habilitations.rejeter(g.user, pk, body.get("motif")))
+
+    @expose("/<int:pk>/renouveler", methods=["POST"])
+    @protect()
+    @safe
+    def renouveler(self, pk):
+        """Ask for the renewal of a validated habilitation (once).
+        ---
+        post:
+          parameters:
+          - in: path
+            schema: {type: integer}
+            name: pk
+          responses:
+            200: {description: Demande de renouvellement créée}
+            409: {description: Renouvellement impossible}
+        """
+        return self._action(pk, lambda body: habilitations.renouveler(g.user, pk))
+
+
+USER_FIELDS = ["role", "username", "first_name", "last_name", "email", "reseau", "organisme", "etablissement",
+               "certificateur"]
+
+
+class UtilisateurApi(CleaModelRestApi):
+    """Users: created with an invitation mail; deactivated (PUT {"active": false}), never deleted."""
+    resource_name = "utilisateur"
+    datamodel = SQLAInterface(Utilisateur)
+    tab = access.UTILISATEURS
+    list_columns = show_columns = ["id", "username", "first_name", "last_name", "email", "active", "roles.name",
+                                   "reseau.id", "organisme.id", "etablissement.id", "certificateur.id",
+                                   "last_login"]
+    add_columns = edit_columns = []
+    search_columns = ["username", "first_name", "last_name", "email", "active"]
+    order_columns = ["last_name", "first_name", "email"]
+    include_route_methods = {"get_list", "get", "info", "post", "put"}
+
+    def _values(self, data):
+        unknown = set(data) - set(USER_FIELDS) - {"active"}
+        if unknown:
+            raise ValidationFailed({k: "Champ inconnu ou non modifiable." for k in sorted(unknown)})
+        for key in USER_FIELDS:
+            if key in data and data[key] is not None and not isinstance(data[key], (str, int)) \
+                    or isinstance(data.get(key), bool):
+                raise ValidationFailed({key: "Valeur invalide."})
+        return {k: (str(v) if isinstance(v, int) else v) for k, v in data.items() if k in USER_FIELDS}
+
+    def post_headless(self):
+        try:
+            data = self._json_body()
+            user = user_service.creer(g.user, self._values(data))
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(201, id=user.id, result=self.dump(user))
+
+    def put_headless(self, pk):
+        try:
+            data = self._json_body()
+            values = self._values(data)
+            user = user_service.get_managed(g.user, pk)
+            if values:
+                user = user_service.modifier(g.user, pk, values)
+            if "active" in data:
+                if not isinstance(data["active"], bool):
+                    raise ValidationFailed({"active": "Une valeur booléenne (true/false) est attendue."})
+                user = user_service.changer_actif(g.user, pk, data["active"])
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(200, result=self.dump(user))
+
+
+def register(appbuilder):
+    for api in (ReseauApi, OrganismeApi, EtablissementApi, CertificateurApi, HabilitationApi, UtilisateurApi):
+        appbuilder.add_api(api)

@@ -1,0 +1,42 @@
+"""`flask --app run clea …`: init (roles), demo data, daily job, mail outbox."""
+import click
+from flask.cli import with_appcontext
+
+from app.extensions import db
+
+
+@click.group(help="Commandes de la Plateforme CléA.")
+def clea():
+    pass
+
+
+@clea.command("init", help="Crée ou met à jour les rôles et permissions à partir de la matrice des droits.")
+@with_appcontext
+def init_command():
+    from app.security.roles import sync_roles
+    sync_roles()
+    click.echo("Rôles et permissions à jour.")
+
+
+@clea.command("demo", help="Charge les données de démonstration (sans effet si elles sont déjà là).")
+@with_appcontext
+def demo_command():
+    from app.demo import load_demo
+    from app.security.roles import sync_roles
+    sync_roles()
+    created = load_demo()
+    click.echo(f"Données de démonstration chargées ({created} éléments créés).")
+
+
+@clea.command("mails", help="Envoie les mails en attente (avec nouvelles tentatives).")
+@with_appcontext
+def mails_command():
+    from app.services.notifications import send_pending
+    result = send_pending(limit=1000)
+    click.echo(f"{result['envoyes']} mail(s) envoyé(s), {result['en_echec']} en échec.")
+
+
+def database_is_empty() -> bool:
+    from sqlalchemy import inspect
+    return "ab_user" not in inspect(db.engine).get_table_names() or \
+        db.session.execute(db.text("SELECT COUNT(*) FROM ab_user")).scalar() == 0

@@ -1,0 +1,173 @@
+"""Demo data (api.md "Demo accounts"): idempotent — each record is looked up by its natural key first.
+
+Two unrelated networks (A and B), organisations and establishments in several regions (A1-1 in
+Île-de-France), habilitations valid / expired / pending / rejected, the 18 regional Transitions Pro and a
+few branch certifiers, and the demo accounts, all with the password `Clea-demo-2026!`.
+"""
+import datetime
+
+from flask_appbuilder.security.sqla.models import Role
+from sqlalchemy import select
+
+from app.domain import access
+from app.domain.habilitations import date_fin
+from app.domain.identifiers import luhn_valid
+from app.domain.regions import REGIONS
+from app.extensions import db
+from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
+from app.services.users import hash_password
+
+DEMO_PASSWORD = "Clea-demo-2026!"
+BRANCHES = ["Commerce de détail et de gros à prédominance alimentaire", "Industrie de l'habillement",
+            "Equipements thermiques et génie climatique"]
+TP_MODALITES = {"Guyane": "Prestataire par certificateur", "Hauts-de-France": "N/C"}
+
+
+def luhn_complete(prefix: str) -> str:
+    """Append the digit that makes `prefix` Luhn-valid."""
+    for digit in "0123456789":
+        if luhn_valid(prefix + digit):
+            return prefix + digit
+    raise ValueError(prefix)
+
+
+def siren(n: int) -> str:
+    return luhn_complete(f"{80000000 + n:08d}")
+
+
+def siret(siren_: str, n: int) -> str:
+    return luhn_complete(f"{siren_}{n:04d}")
+
+
+class Loader:
+    def __init__(self):
+        self.created = 0
+
+    def get_or_create(self, model, lookup: dict, **values):
+        found = db.session.execute(select(model).filter_by(**lookup)).scalars().first()
+        if found is not None:
+            return found
+        obj = model(**lookup, **values)
+        db.session.add(obj)
+        db.session.flush()
+        self.created += 1
+        return obj
+
+    def certificateurs(self):
+        self.certif_pro = self.get_or_create(Certificateur, {"nom": "Certif Pro"}, type=Certificateur.CERTIF_PRO,
+                                             modalite_envoi="N/C")
+        self.tp = {}
+        for region in REGIONS:
+            self.tp[region] = self.get_or_create(
+                Certificateur, {"nom": f"Transitions Pro {region}"}, type=Certificateur.TRANSITIONS_PRO,
+                region=region, modalite_envoi=TP_MODALITES.get(region, "Prestataire par candidat"))
+        self.branches = [self.get_or_create(Certificateur, {"nom": name}, type=Certificateur.BRANCHE,
+                                            modalite_envoi="Prestataire par certificateur") for name in BRANCHES]
+
+    def structures(self):
+        self.reseau_a = self.get_or_create(
+            Reseau, {"nom": "Réseau A — Formation Avenir"}, responsable_nom="Martin", responsable_prenom="Claire",
+            responsable_email="claire.martin@reseau-a.example", notifier_creation_candidature=True)
+        self.reseau_b = self.get_or_create(
+            Reseau, {"nom": "Réseau B — Compétences Sud"}, responsable_nom="Roux", responsable_prenom="Karim",
+            responsable_email="karim.roux@reseau-b.example")
+        self.orgs = {}
+        specs = [("A1", "Organisme A1 — Avenir Paris", self.reseau_a, "Paris", "75011", 1),
+                 ("A2", "Organisme A2 — Avenir Ouest", self.reseau_a, "Rennes", "35000", 2),
+                 ("B1", "Organisme B1 — Compétences Méditerranée", self.reseau_b, "Marseille", "13001", 3),
+                 ("C1", "Organisme C1 — Indépendant", None, "Lyon", "69003", 4)]
+        for code, nom, reseau, ville, cp, n in specs:
+            self.orgs[code] = self.get_or_create(
+                Organisme, {"siren": siren(n)}, nom=nom, reseau=reseau, adresse=f"{n} rue de la Formation",
+                ville=ville, code_postal=cp, contact_nom="Durand", contact_prenom="Alice",
+                contact_email=f"contact.{code.lower()}@of.example", email_facturation=f"compta.{code.lower()}@of.example",
+                code_naf="85.59A", numero_declaration_activite=f"{11000000000 + n}", qualiopi=True)
+        self.etabs = {}
+        especs = [("A1-1", "A1", "Avenir Paris République", "Paris", "75011", "Île-de-France", 1),
+                  ("A1-2", "A1", "Avenir Paris Lille", "Lille", "59000", "Hauts-de-France", 2),
+                  ("A2-1", "A2", "Avenir Ouest Rennes", "Rennes", "35000", "Bretagne", 1),
+                  ("A2-2", "A2", "Avenir Ouest Nantes", "Nantes", "44000", "Pays de la Loire", 2),
+                  ("B1-1", "B1", "Compétences Méditerranée Marseille", "Marseille", "13001",
+                   "Provence-Alpes-Côte d'Azur", 1),
+                  ("B1-2", "B1", "Compétences Méditerranée Montpellier", "Montpellier", "34000", "Occitanie", 2),
+                  ("C1-1", "C1", "Indépendant Lyon", "Lyon", "69003", "Auvergne-Rhône-Alpes", 1)]
+        for code, org_code, nom, ville, cp, region, n in especs:
+            org = self.orgs[org_code]
+            self.etabs[code] = self.get_or_create(
+                Etablissement, {"siret": siret(org.siren, n)}, organisme=org, nom=nom, referent_nom="Bernard",
+                referent_prenom="Luc", referent_email=f"referent.{code.lower()}@of.example", public_nom="Accueil",
+                public_prenom="CléA", public_email=f"clea.{code.lower()}@of.example",
+                public_telephone="01 23 45 67 89", adresse=f"{n} avenue des Compétences", ville=ville,
+                code_postal=cp, region=region, site_web="https://www.of.example")
+
+    def habilitations(self):
+        today = datetime.date.today()
+
+        def habilitation(etab_codes, etat, debut=None, motif=None, certificateurs=None, demande=None):
+            etabs = [self.etabs[c] for c in etab_codes]
+            existing = db.session.execute(
+                select(DemandeHabilitation).where(DemandeHabilitation.organisme_id == etabs[0].organisme_id,
+                                                  DemandeHabilitation.etat == etat,
+                                                  DemandeHabilitation.etablissements.any(id=etabs[0].id))
+            ).scalars().first()
+            if existing is not None:
+                return existing
+            d = DemandeHabilitation(organisme_id=etabs[0].organisme_id, certification="clea", type="initiale",
+                                    date_demande=demande or (debut or today) - datetime.timedelta(days=20),
+                                    etat=etat, motif_rejet=motif)
+            if debut:
+                d.date_debut, d.date_fin = debut, date_fin(debut)
+                d.decide_le = datetime.datetime.combine(d.date_demande + datetime.timedelta(days=10),
+                                                        datetime.time(10))
+            d.etablissements = etabs
+            d.certificateurs = certificateurs or [self.certif_pro]
+            db.session.add(d)
+            self.created += 1
+            return d
+
+        v, r, p = DemandeHabilitation.VALIDEE, DemandeHabilitation.REJETEE, DemandeHabilitation.EN_ATTENTE
+        habilitation(["A1-1"], v, debut=today - datetime.timedelta(days=400))
+        habilitation(["A1-2"], v, debut=today - datetime.timedelta(days=365 * 3 + 60))  # expired
+        habilitation(["A2-1"], p, demande=today - datetime.timedelta(days=5))
+        habilitation(["A2-2"], r, motif="Dossier incomplet : CV des évaluateurs manquants.",
+                     demande=today - datetime.timedelta(days=60))
+        habilitation(["B1-1"], v, debut=today - datetime.timedelta(days=30))
+        habilitation(["B1-2"], p, certificateurs=[self.branches[0]], demande=today - datetime.timedelta(days=3))
+        habilitation(["C1-1"], v, debut=today - datetime.timedelta(days=365 * 3 - 40))  # ends within 90 days
+
+    def users(self):
+        roles = {r.name: r for r in db.session.execute(select(Role)).scalars()}
+        specs = [
+            ("certifpro", access.CERTIF_PRO, "Anne", "Lefèvre", {}),
+            ("certif.idf", access.CERTIFICATEUR, "Paul", "Moreau", {"certificateur": self.tp["Île-de-France"]}),
+            ("jury.idf", access.MEMBRE_JURY, "Inès", "Garnier", {"certificateur": self.tp["Île-de-France"]}),
+            ("branche.commerce", access.CERTIFICATEUR, "Hugo", "Faure", {"certificateur": self.branches[0]}),
+            ("reseau.admin", access.ADMIN_RESEAU, "Claire", "Martin", {"reseau": self.reseau_a}),
+            ("reseau.superviseur", access.SUPERVISEUR_RESEAU, "Julien", "Petit", {"reseau": self.reseau_a}),
+            ("org.admin", access.ADMIN_ORGANISME, "Sophie", "Durand", {"organisme": self.orgs["A1"]}),
+            ("org.user", access.UTILISATEUR_ORGANISME, "Thomas", "Robert", {"organisme": self.orgs["A1"]}),
+            ("etab.admin", access.ADMIN_ETABLISSEMENT, "Léa", "Richard", {"etablissement": self.etabs["A1-1"]}),
+            ("etab.user", access.UTILISATEUR_ETABLISSEMENT, "Hugo", "Dubois", {"etablissement": self.etabs["A1-1"]}),
+            ("reseau2.admin", access.ADMIN_RESEAU, "Karim", "Roux", {"reseau": self.reseau_b}),
+            ("org2.admin", access.ADMIN_ORGANISME, "Nadia", "Blanc", {"organisme": self.orgs["B1"]}),
+            ("etab2.user", access.UTILISATEUR_ETABLISSEMENT, "Marc", "Girard", {"etablissement": self.etabs["B1-1"]}),
+        ]
+        password = hash_password(DEMO_PASSWORD)
+        for login, profile, first, last, attachment in specs:
+            if db.session.execute(select(Utilisateur).where(Utilisateur.username == login)).first():
+                continue
+            user = Utilisateur(username=login, first_name=first, last_name=last, email=f"{login}@demo.clea.example",
+                               active=True, password=password, **attachment)
+            user.roles = [roles[profile]]
+            db.session.add(user)
+            self.created += 1
+
+
+def load_demo() -> int:
+    loader = Loader()
+    loader.certificateurs()
+    loader.structures()
+    loader.habilitations()
+    loader.users()
+    db.session.commit()
+    return loader.created

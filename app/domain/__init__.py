@@ -1,0 +1,1 @@
+"""Pure Python rules of the platform (no Flask): identifiers, access matrix, perimeters, habilitations."""

@@ -1,0 +1,41 @@
+"""Domain errors carry a French message for a person; views flash it, the API returns it."""
+
+
+class DomainError(Exception):
+    """A rule refused the request (API 409)."""
+
+    status = 409
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationFailed(DomainError):
+    """Input does not satisfy a rule; `errors` maps field name → list of French messages (API 422)."""
+
+    status = 422
+
+    def __init__(self, errors: dict):
+        self.errors = {field: list(msgs) if isinstance(msgs, (list, tuple)) else [msgs]
+                       for field, msgs in errors.items()}
+        first = next(iter(self.errors.values()))[0] if self.errors else "Données invalides."
+        super().__init__(first)
+
+
+class NotFound(DomainError):
+    """The record does not exist or lies outside the user's perimeter (always 404)."""
+
+    status = 404
+
+    def __init__(self, message: str = "Élément introuvable."):
+        super().__init__(message)
+
+
+class Forbidden(DomainError):
+    """The user's profile does not allow this kind of action (403)."""
+
+    status = 403
+
+    def __init__(self, message: str = "Vous n'avez pas les droits nécessaires pour cette action."):
+        super().__init__(message)

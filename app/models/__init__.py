@@ -1,0 +1,6 @@
+"""SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
+from app.models.structures import Reseau, Organisme, Etablissement, Certificateur  # noqa: F401
+from app.models.users import Utilisateur, JetonUtilisateur  # noqa: F401
+from app.models.habilitations import DemandeHabilitation  # noqa: F401
+from app.models.audit import AuditLog  # noqa: F401
+from app.models.notifications import Notification, MailSortant  # noqa: F401

@@ -1,0 +1,76 @@
+"""Demandes d'habilitation (domain.md §2, guide §12–13)."""
+import datetime
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import TimestampMixin
+
+demande_etablissement = Table(
+    "demande_habilitation_etablissement", Model.metadata,
+    Column("demande_id", ForeignKey("demande_habilitation.id", ondelete="CASCADE"), primary_key=True),
+    Column("etablissement_id", ForeignKey("etablissement.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+demande_certificateur = Table(
+    "demande_habilitation_certificateur", Model.metadata,
+    Column("demande_id", ForeignKey("demande_habilitation.id", ondelete="CASCADE"), primary_key=True),
+    Column("certificateur_id", ForeignKey("certificateur.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class DemandeHabilitation(TimestampMixin, Model):
+    __tablename__ = "demande_habilitation"
+    EN_ATTENTE, VALIDEE, REJETEE = "en_attente", "validee", "rejetee"
+    ETATS = {EN_ATTENTE: "En attente", VALIDEE: "Validée", REJETEE: "Rejetée"}
+    INITIALE, RENOUVELLEMENT = "initiale", "renouvellement"
+    TYPES = {INITIALE: "Initiale", RENOUVELLEMENT: "Renouvellement"}
+    CERTIFICATIONS = {"clea": "CléA", "clea_numerique": "CléA numérique"}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisme_id: Mapped[int] = mapped_column(ForeignKey("organisme.id"), nullable=False, index=True)
+    certification: Mapped[str] = mapped_column(String(20), nullable=False, default="clea")
+    type: Mapped[str] = mapped_column(String(20), nullable=False, default=INITIALE)
+    # The renewed habilitation, for a renewal (a renewal is allowed once: 3 + 3 years).
+    renouvelle_id: Mapped[Optional[int]] = mapped_column(ForeignKey("demande_habilitation.id"))
+    date_demande: Mapped[datetime.date] = mapped_column(Date, nullable=False)
+    etat: Mapped[str] = mapped_column(String(20), nullable=False, default=EN_ATTENTE, index=True)
+    motif_rejet: Mapped[Optional[str]] = mapped_column(Text)
+    date_debut: Mapped[Optional[datetime.date]] = mapped_column(Date)
+    date_fin: Mapped[Optional[datetime.date]] = mapped_column(Date, index=True)
+    decide_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    decide_le: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    demandeur_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+
+    organisme = relationship("Organisme")
+    etablissements = relationship("Etablissement", secondary=demande_etablissement, order_by="Etablissement.nom")
+    certificateurs = relationship("Certificateur", secondary=demande_certificateur, order_by="Certificateur.nom")
+    renouvelle = relationship("DemandeHabilitation", remote_side=[id])
+    decide_par = relationship("Utilisateur", foreign_keys=[decide_par_id])
+    demandeur = relationship("Utilisateur", foreign_keys=[demandeur_id])
+
+    @property
+    def etat_label(self) -> str:
+        return self.ETATS.get(self.etat, self.etat)
+
+    @property
+    def certification_label(self) -> str:
+        return self.CERTIFICATIONS.get(self.certification, self.certification)
+
+    @property
+    def type_label(self) -> str:
+        return self.TYPES.get(self.type, self.type)
+
+    @property
+    def instance_label(self) -> str:
+        return ", ".join(c.nom for c in self.certificateurs)
+
+    @property
+    def etablissements_label(self) -> str:
+        return ", ".join(e.nom for e in self.etablissements)
+
+    def __str__(self):
+        return f"Demande n°{self.id} ({self.etat_label})"

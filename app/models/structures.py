@@ -1,0 +1,132 @@
+"""Réseau, Organisme, Etablissement, Certificateur (domain.md §1)."""
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import TimestampMixin
+
+
+class Reseau(TimestampMixin, Model):
+    __tablename__ = "reseau"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nom: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    responsable_nom: Mapped[str] = mapped_column(String(100), nullable=False)
+    responsable_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
+    responsable_email: Mapped[str] = mapped_column(String(254), nullable=False)
+    notifier_creation_candidature: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0",
+                                                                nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+    organismes = relationship("Organisme", back_populates="reseau", order_by="Organisme.nom")
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self):
+        return self.nom
+
+    __repr__ = __str__
+
+
+class Organisme(TimestampMixin, Model):
+    __tablename__ = "organisme"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reseau_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reseau.id"), index=True)
+    siren: Mapped[str] = mapped_column(String(9), unique=True, nullable=False)
+    nom: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    adresse: Mapped[str] = mapped_column(String(250), nullable=False)
+    complement_adresse: Mapped[Optional[str]] = mapped_column(String(250))
+    ville: Mapped[str] = mapped_column(String(100), nullable=False)
+    code_postal: Mapped[str] = mapped_column(String(5), nullable=False)
+    contact_nom: Mapped[str] = mapped_column(String(100), nullable=False)
+    contact_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
+    contact_email: Mapped[str] = mapped_column(String(254), nullable=False)
+    email_facturation: Mapped[str] = mapped_column(String(254), nullable=False)
+    facturation_differente: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0",
+                                                         nullable=False)
+    facturation_adresse: Mapped[Optional[str]] = mapped_column(String(250))
+    facturation_complement_adresse: Mapped[Optional[str]] = mapped_column(String(250))
+    facturation_ville: Mapped[Optional[str]] = mapped_column(String(100))
+    facturation_code_postal: Mapped[Optional[str]] = mapped_column(String(5))
+    code_naf: Mapped[Optional[str]] = mapped_column(String(6))
+    numero_declaration_activite: Mapped[Optional[str]] = mapped_column(String(11))
+    qualiopi: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
+    actif: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+    reseau = relationship("Reseau", back_populates="organismes")
+    etablissements = relationship("Etablissement", back_populates="organisme", order_by="Etablissement.nom")
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def actif_label(self) -> str:
+        return "Oui" if self.actif else "Non"
+
+    def __str__(self):
+        return self.nom
+
+    __repr__ = __str__
+
+
+class Etablissement(TimestampMixin, Model):
+    __tablename__ = "etablissement"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisme_id: Mapped[int] = mapped_column(ForeignKey("organisme.id"), nullable=False, index=True)
+    nom: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    siret: Mapped[str] = mapped_column(String(14), unique=True, nullable=False)
+    referent_nom: Mapped[str] = mapped_column(String(100), nullable=False)
+    referent_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
+    referent_email: Mapped[str] = mapped_column(String(254), nullable=False)
+    public_nom: Mapped[str] = mapped_column(String(100), nullable=False)
+    public_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
+    public_email: Mapped[str] = mapped_column(String(254), nullable=False)
+    public_telephone: Mapped[str] = mapped_column(String(20), nullable=False)
+    adresse: Mapped[str] = mapped_column(String(250), nullable=False)
+    complement_adresse: Mapped[Optional[str]] = mapped_column(String(250))
+    ville: Mapped[str] = mapped_column(String(100), nullable=False)
+    code_postal: Mapped[str] = mapped_column(String(5), nullable=False)
+    region: Mapped[str] = mapped_column(String(60), nullable=False, index=True)
+    site_web: Mapped[Optional[str]] = mapped_column(String(250))
+    actif: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+    organisme = relationship("Organisme", back_populates="etablissements")
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def actif_label(self) -> str:
+        return "Oui" if self.actif else "Non"
+
+    def __str__(self):
+        return self.nom
+
+    __repr__ = __str__
+
+
+class Certificateur(TimestampMixin, Model):
+    """Who holds juries: a regional Transitions Pro, a branch (CPNE/CPNAA), or Certif Pro itself."""
+    __tablename__ = "certificateur"
+    TRANSITIONS_PRO, BRANCHE, CERTIF_PRO = "transitions_pro", "branche", "certif_pro"
+    TYPES = {TRANSITIONS_PRO: "Transitions Pro", BRANCHE: "Branche professionnelle", CERTIF_PRO: "Certif Pro"}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nom: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    type: Mapped[str] = mapped_column(String(20), nullable=False)
+    region: Mapped[Optional[str]] = mapped_column(String(60))
+    modalite_envoi: Mapped[str] = mapped_column(String(40), nullable=False, default="N/C", server_default="N/C")
+    actif: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), nullable=False)
+
+    __table_args__ = (
+        # One Transitions Pro per region.
+        Index("uq_certificateur_region_tp", "region", unique=True,
+              sqlite_where=text("type = 'transitions_pro'"), postgresql_where=text("type = 'transitions_pro'")),
+    )
+
+    @property
+    def type_label(self):
+        return self.TYPES.get(self.type, self.type)
+
+    def __str__(self):
+        return self.nom
+
+    __repr__ = __str__

@@ -1,0 +1,182 @@
+"""The perimeter (roles.md "Perimeter"): which rows a user may see, as SQLAlchemy filters.
+
+One function per model gives the WHERE clause for a user; every list, page, action, dropdown, API call
+and export goes through `restrict()` or `get_visible()`. A record outside it is treated as missing (404).
+"""
+from typing import Callable, Optional
+
+from flask import g, has_request_context
+from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import false, or_, select, true
+
+from app.domain import access
+from app.domain.errors import NotFound
+from app.extensions import db
+from app.models import (AuditLog, Certificateur, DemandeHabilitation, Etablissement, Notification, Organisme,
+                        Reseau, Utilisateur)
+from app.models.habilitations import demande_certificateur, demande_etablissement
+
+
+def current_user() -> Optional[Utilisateur]:
+    if not has_request_context():
+        return getattr(g, "clea_user", None) if g else None
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user
+
+
+def level_of(user) -> Optional[str]:
+    if user is None or not user.roles:
+        return None
+    return access.PERIMETER_LEVEL.get(user.profil)
+
+
+def _organisme_ids_of_reseau(reseau_id):
+    return select(Organisme.id).where(Organisme.reseau_id == reseau_id)
+
+
+def _etablissement_ids_of_reseau(reseau_id):
+    return select(Etablissement.id).join(Organisme).where(Organisme.reseau_id == reseau_id)
+
+
+def _organisme_of_etablissement(etablissement_id):
+    return select(Etablissement.organisme_id).where(Etablissement.id == etablissement_id).scalar_subquery()
+
+
+def _reseau_clause(user, level):
+    if level == access.RESEAU:
+        return Reseau.id == user.reseau_id
+    return false()
+
+
+def _organisme_clause(user, level):
+    if level == access.RESEAU:
+        return Organisme.reseau_id == user.reseau_id
+    if level == access.ORGANISME:
+        return Organisme.id == user.organisme_id
+    if level == access.ETABLISSEMENT:
+        return Organisme.id == _organisme_of_etablissement(user.etablissement_id)
+    return false()
+
+
+def _etablissement_clause(user, level):
+    if level == access.RESEAU:
+        return Etablissement.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
+    if level == access.ORGANISME:
+        return Etablissement.organisme_id == user.organisme_id
+    if level == access.ETABLISSEMENT:
+        return Etablissement.id == user.etablissement_id
+    return false()
+
+
+def _habilitation_clause(user, level):
+    if level == access.CERTIFICATEUR_LEVEL:
+        return DemandeHabilitation.id.in_(select(demande_certificateur.c.demande_id).where(
+            demande_certificateur.c.certificateur_id == user.certificateur_id))
+    if level == access.RESEAU:
+        return DemandeHabilitation.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
+    if level == access.ORGANISME:
+        return DemandeHabilitation.organisme_id == user.organisme_id
+    if level == access.ETABLISSEMENT:
+        return DemandeHabilitation.id.in_(select(demande_etablissement.c.demande_id).where(
+            demande_etablissement.c.etablissement_id == user.etablissement_id))
+    return false()
+
+
+def _utilisateur_clause(user, level):
+    if level == access.CERTIFICATEUR_LEVEL:
+        return Utilisateur.certificateur_id == user.certificateur_id
+    if level == access.RESEAU:
+        return or_(Utilisateur.reseau_id == user.reseau_id,
+                   Utilisateur.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id)),
+                   Utilisateur.etablissement_id.in_(_etablissement_ids_of_reseau(user.reseau_id)))
+    if level == access.ORGANISME:
+        return or_(Utilisateur.organisme_id == user.organisme_id,
+                   Utilisateur.etablissement_id.in_(
+                       select(Etablissement.id).where(Etablissement.organisme_id == user.organisme_id)))
+    if level == access.ETABLISSEMENT:
+        return Utilisateur.etablissement_id == user.etablissement_id
+    return false()
+
+
+def _audit_clause(user, level):
+    if level == access.RESEAU:
+        return AuditLog.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
+    if level == access.ORGANISME:
+        return AuditLog.organisme_id == user.organisme_id
+    if level == access.ETABLISSEMENT:
+        return AuditLog.etablissement_id == user.etablissement_id
+    return false()
+
+
+def _notification_clause(user, level):
+    return Notification.user_id == user.id
+
+
+RULES: dict[type, Callable] = {
+    Reseau: _reseau_clause,
+    Organisme: _organisme_clause,
+    Etablissement: _etablissement_clause,
+    DemandeHabilitation: _habilitation_clause,
+    Utilisateur: _utilisateur_clause,
+    AuditLog: _audit_clause,
+    Notification: _notification_clause,
+    # Every profile reads the certifiers (CERTIFICATION tab); writing them is a matter of permissions.
+    Certificateur: lambda user, level: true(),
+}
+
+
+def clause(model, user=None):
+    """WHERE clause limiting `model` to the user's perimeter (a false clause when nobody is logged in)."""
+    user = user if user is not None else current_user()
+    level = level_of(user)
+    if level is None:
+        return false()
+    if model is Notification:
+        return _notification_clause(user, level)
+    if level == access.NATIONAL:
+        return true()
+    rule = RULES.get(model)
+    if rule is None:
+        raise LookupError(f"No perimeter rule for {model.__name__}")
+    return rule(user, level)
+
+
+def restrict(query, model, user=None):
+    """Apply the perimeter to a Query or a Select."""
+    where = clause(model, user)
+    return query.filter(where) if hasattr(query, "filter") else query.where(where)
+
+
+def get_visible(model, pk, user=None):
+    """The record if it exists inside the perimeter; NotFound (404) otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound()
+    if not (-2**31 < pk < 2**31):
+        raise NotFound()
+    obj = db.session.execute(select(model).where(model.id == pk).where(clause(model, user))).scalar_one_or_none()
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+def is_visible(obj, user=None) -> bool:
+    model = type(obj)
+    return db.session.execute(
+        select(model.id).where(model.id == obj.id).where(clause(model, user))).first() is not None
+
+
+class PerimeterFilter(BaseFilter):
+    """FAB base filter: `base_filters = [["id", PerimeterFilter, None]]` puts the perimeter on a view or API's
+    lists, show, edit, delete and actions (FAB passes base filters to `datamodel.get`)."""
+    name = "Périmètre"
+    arg_name = "perimetre"
+
+    def apply(self, query, value):
+        return restrict(query, self.model)
+
+
+PERIMETER = [["id", PerimeterFilter, None]]

@@ -1,0 +1,138 @@
+"""Audit trail written in the same flush as the change itself, whatever wrote it (UI, API, CLI, job).
+
+A service may name the action (« Validation de l'habilitation ») with `audit.label(...)`; otherwise the
+line says Création / Modification / Suppression with the old → new values.
+"""
+import datetime
+import decimal
+
+from flask import g, has_app_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from app.models import (AuditLog, Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau,
+                        Utilisateur)
+
+AUDITED = (Reseau, Organisme, Etablissement, Certificateur, DemandeHabilitation, Utilisateur)
+ENTITY_NAMES = {Reseau: "Réseau", Organisme: "Organisme", Etablissement: "Etablissement",
+                Certificateur: "Certificateur", DemandeHabilitation: "Demande d'habilitation",
+                Utilisateur: "Utilisateur"}
+# Never written into the trail.
+SECRET_FIELDS = {"password", "version", "updated_at", "created_at", "changed_on", "created_on", "last_login",
+                 "login_count", "fail_login_count", "changed_by_fk", "created_by_fk", "password_changed_at"}
+
+
+def _plain(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if hasattr(value, "__table__"):
+        return str(value)
+    return value
+
+
+def _actor():
+    if not has_app_context():
+        return None, "Système"
+    user = getattr(g, "user", None) or getattr(g, "clea_user", None)
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "id", None):
+        return None, "Système"
+    return user.id, f"{user.first_name} {user.last_name}"
+
+
+def _scope(obj) -> dict:
+    """Which pages show the line: establishment, organisation, user."""
+    if isinstance(obj, Etablissement):
+        return {"etablissement_id": obj.id, "organisme_id": obj.organisme_id}
+    if isinstance(obj, Organisme):
+        return {"organisme_id": obj.id}
+    if isinstance(obj, DemandeHabilitation):
+        return {"organisme_id": obj.organisme_id}
+    if isinstance(obj, Utilisateur):
+        return {"utilisateur_id": obj.id, "organisme_id": obj.organisme_id,
+                "etablissement_id": obj.etablissement_id}
+    return {}
+
+
+def _changes(obj, new: bool) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in SECRET_FIELDS:
+            continue
+        hist = state.attrs[key].history
+        if new:
+            value = getattr(obj, key)
+            if value not in (None, ""):
+                changes[key] = [None, _plain(value)]
+        elif hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            value = hist.added[0] if hist.added else None
+            if old != value:
+                changes[key] = [_plain(old), _plain(value)]
+    if not new:
+        for rel in state.mapper.relationships:
+            if rel.secondary is None:
+                continue
+            hist = state.attrs[rel.key].history
+            if hist.added or hist.deleted:
+                changes[rel.key] = [[str(x) for x in hist.deleted], [str(x) for x in hist.added]]
+    return changes
+
+
+def _on_before_flush(session: Session, flush_context, instances):
+    user_id, user_name = _actor()
+    label = session.info.pop("audit_label", None)
+    pending = []
+    for obj in list(session.new):
+        if isinstance(obj, AUDITED):
+            pending.append(("create", obj, _changes(obj, True)))
+    for obj in list(session.dirty):
+        if isinstance(obj, AUDITED) and session.is_modified(obj, include_collections=True):
+            changes = _changes(obj, False)
+            if changes:
+                pending.append(("update", obj, changes))
+    for obj in list(session.deleted):
+        if isinstance(obj, AUDITED):
+            pending.append(("delete", obj, None))
+    session.info.setdefault("audit_pending", []).extend(
+        (action, obj, changes, user_id, user_name, label) for action, obj, changes in pending)
+
+
+def _on_after_flush(session: Session, flush_context):
+    # Ids of new rows are known only after the flush: write the lines now, in the same transaction.
+    pending = session.info.pop("audit_pending", [])
+    if not pending:
+        return
+    rows = []
+    for action, obj, changes, user_id, user_name, label in pending:
+        if label and action == "update":
+            action = "decision" if label.get("decision") else action
+        scope = _scope(obj)
+        rows.append(dict(
+            created_at=datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None),
+            user_id=user_id, user_name=user_name, action=action,
+            libelle=(label or {}).get("text"), entity_type=ENTITY_NAMES[type(obj)],
+            entity_id=obj.id, entity_label=str(obj)[:250], changes=changes, **scope))
+        if isinstance(obj, DemandeHabilitation):
+            # A decision on a request is shown on each establishment it covers.
+            for etab in obj.etablissements:
+                extra = dict(rows[-1])
+                extra.update(etablissement_id=etab.id)
+                rows.append(extra)
+    session.execute(AuditLog.__table__.insert(), rows)
+
+
+def label(text: str, decision: bool = False) -> None:
+    """Name the action written by the next flush (« Validation de l'habilitation »)."""
+    from app.extensions import db
+    db.session.info["audit_label"] = {"text": text, "decision": decision}
+
+
+def install(session) -> None:
+    target = session if isinstance(session, type) else Session
+    if not event.contains(target, "before_flush", _on_before_flush):
+        event.listen(target, "before_flush", _on_before_flush)
+        event.listen(target, "after_flush", _on_after_flush)

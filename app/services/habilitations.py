@@ -1,0 +1,279 @@
+"""Habilitation requests: ask, validate, reject, renew (domain.md §2, guide §12–13).
+
+`habilitee_clause()` / `est_habilitee()` are the one place that says whether an establishment may evaluate
+and train today (EVALUATIONS and FORMATIONS tabs).
+"""
+import datetime
+
+from sqlalchemy import and_, exists, select
+
+from app.domain import access
+from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from app.domain.habilitations import RENOUVELLEMENTS_MAX, date_fin
+from app.extensions import db
+from app.models import Certificateur, DemandeHabilitation, Etablissement, Utilisateur
+from app.models.habilitations import demande_etablissement
+from app.security import perimeter
+from app.services import audit, notifications
+from app.services.structures import check_active
+
+ALREADY_DECIDED = "Cette demande a déjà été traitée."
+
+
+def today() -> datetime.date:
+    return datetime.date.today()
+
+
+# --- "habilitée today" ---------------------------------------------------------------------------
+def habilitee_clause(jour: datetime.date | None = None):
+    """SQL condition on Etablissement: a validated habilitation covers `jour`."""
+    jour = jour or today()
+    return exists(
+        select(1).select_from(demande_etablissement.join(
+            DemandeHabilitation, DemandeHabilitation.id == demande_etablissement.c.demande_id))
+        .where(demande_etablissement.c.etablissement_id == Etablissement.id,
+               DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
+               DemandeHabilitation.date_debut <= jour, DemandeHabilitation.date_fin >= jour))
+
+
+def est_habilitee(etablissement: Etablissement, jour: datetime.date | None = None) -> bool:
+    return db.session.execute(
+        select(Etablissement.id).where(Etablissement.id == etablissement.id, habilitee_clause(jour))
+    ).first() is not None
+
+
+def habilitation_en_cours(etablissement: Etablissement, jour: datetime.date | None = None):
+    jour = jour or today()
+    return db.session.execute(
+        select(DemandeHabilitation)
+        .join(demande_etablissement, demande_etablissement.c.demande_id == DemandeHabilitation.id)
+        .where(demande_etablissement.c.etablissement_id == etablissement.id,
+               DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
+               DemandeHabilitation.date_debut <= jour, DemandeHabilitation.date_fin >= jour)
+        .order_by(DemandeHabilitation.date_fin.desc())).scalars().first()
+
+
+def certif_pro() -> Certificateur:
+    found = db.session.execute(select(Certificateur).where(Certificateur.type == Certificateur.CERTIF_PRO)
+                               ).scalars().first()
+    if found is None:
+        raise DomainError("Aucun certificateur Certif Pro n'est configuré.")
+    return found
+
+
+# --- Ask -----------------------------------------------------------------------------------------
+def _require(user, permission, message=None):
+    if user is None or not access.profile_allows(user.profil, permission, access.HABILITATIONS):
+        raise Forbidden(message or "Vous n'avez pas les droits nécessaires pour cette action.")
+
+
+def demander(user, etablissement_ids, aupres: str = "certif_pro", certificateur_ids=(),
+             certification: str = "clea") -> DemandeHabilitation:
+    """"Faire une demande": one or several establishments of one organisation, to Certif Pro or to
+    one or several branch certifiers (CPNE)."""
+    _require(user, access.CREATE)
+    errors = {}
+    ids = _int_list(etablissement_ids, "etablissements", errors)
+    cert_ids = _int_list(certificateur_ids, "certificateurs", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if not ids:
+        raise ValidationFailed({"etablissements": "Choisissez au moins un établissement."})
+    etablissements = [perimeter.get_visible(Etablissement, pk, user) for pk in dict.fromkeys(ids)]
+    organismes = {e.organisme_id for e in etablissements}
+    if len(organismes) > 1:
+        raise ValidationFailed({"etablissements": "Les établissements d'une demande doivent appartenir au même "
+                                                  "organisme."})
+    for etab in etablissements:
+        check_active(etab)
+    if certification not in DemandeHabilitation.CERTIFICATIONS:
+        raise ValidationFailed({"certification": "Certification inconnue."})
+    if aupres == "certif_pro":
+        instance = [certif_pro()]
+    elif aupres == "branche":
+        if not cert_ids:
+            raise ValidationFailed({"certificateurs": "Choisissez au moins une branche (CPNE)."})
+        instance = []
+        for pk in dict.fromkeys(cert_ids):
+            cert = db.session.get(Certificateur, pk)
+            if cert is None or cert.type != Certificateur.BRANCHE or not cert.actif:
+                raise ValidationFailed({"certificateurs": "Cette branche n'existe pas."})
+            instance.append(cert)
+    else:
+        raise ValidationFailed({"aupres": "Choisissez Certif Pro ou une ou plusieurs branches (CPNE)."})
+    for etab in etablissements:
+        if _pending_for(etab, certification):
+            raise DomainError(f"Une demande est déjà en attente pour l'établissement « {etab.nom} ».")
+    demande = DemandeHabilitation(organisme_id=etablissements[0].organisme_id, certification=certification,
+                                  type=DemandeHabilitation.INITIALE, date_demande=today(),
+                                  etat=DemandeHabilitation.EN_ATTENTE, demandeur_id=user.id)
+    demande.etablissements = etablissements
+    demande.certificateurs = instance
+    return _save_request(demande, "Demande d'habilitation")
+
+
+def renouveler(user, demande_id) -> DemandeHabilitation:
+    """Renewal of a validated habilitation: allowed once (3 + 3 years); then a new initial request."""
+    _require(user, access.CREATE)
+    previous = perimeter.get_visible(DemandeHabilitation, demande_id, user)
+    if previous.etat != DemandeHabilitation.VALIDEE:
+        raise DomainError("Seule une habilitation validée peut être renouvelée.")
+    if _renewal_depth(previous) >= RENOUVELLEMENTS_MAX:
+        raise DomainError("Cette habilitation a déjà été renouvelée une fois : après 6 ans, une nouvelle "
+                          "demande initiale est nécessaire.")
+    existing = db.session.execute(select(DemandeHabilitation.id).where(
+        DemandeHabilitation.renouvelle_id == previous.id,
+        DemandeHabilitation.etat != DemandeHabilitation.REJETEE)).first()
+    if existing:
+        raise DomainError("Un renouvellement de cette habilitation a déjà été demandé.")
+    for etab in previous.etablissements:
+        check_active(etab)
+    demande = DemandeHabilitation(organisme_id=previous.organisme_id, certification=previous.certification,
+                                  type=DemandeHabilitation.RENOUVELLEMENT, renouvelle_id=previous.id,
+                                  date_demande=today(), etat=DemandeHabilitation.EN_ATTENTE, demandeur_id=user.id)
+    demande.etablissements = list(previous.etablissements)
+    demande.certificateurs = list(previous.certificateurs)
+    return _save_request(demande, "Demande de renouvellement d'habilitation")
+
+
+def _save_request(demande, text):
+    db.session.add(demande)
+    audit.label(text)
+    db.session.flush()
+    notifications.notify(
+        deciders(demande), "Demande d'habilitation", "Nouvelle demande d'habilitation",
+        f"{demande.organisme.nom} demande une habilitation {demande.certification_label} "
+        f"({demande.type_label.lower()}) pour : {demande.etablissements_label}.",
+        f"/habilitations/show/{demande.id}")
+    db.session.commit()
+    notifications.flush_outbox_quietly()
+    return demande
+
+
+def _renewal_depth(demande) -> int:
+    depth = 0
+    while demande.renouvelle is not None:
+        depth += 1
+        demande = demande.renouvelle
+    return depth
+
+
+def _pending_for(etab, certification) -> bool:
+    return db.session.execute(
+        select(DemandeHabilitation.id)
+        .join(demande_etablissement, demande_etablissement.c.demande_id == DemandeHabilitation.id)
+        .where(demande_etablissement.c.etablissement_id == etab.id,
+               DemandeHabilitation.certification == certification,
+               DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE)).first() is not None
+
+
+# --- Decide --------------------------------------------------------------------------------------
+def deciders(demande) -> list:
+    """Certif Pro administrators and, for a branch request, the users of the addressed certifiers."""
+    cert_ids = [c.id for c in demande.certificateurs if c.type == Certificateur.BRANCHE]
+    users = _users_with_profile(access.CERTIF_PRO)
+    if cert_ids:
+        users += db.session.execute(select(Utilisateur).where(
+            Utilisateur.certificateur_id.in_(cert_ids), Utilisateur.active.is_(True))).scalars().all()
+    return users
+
+
+def _users_with_profile(profile):
+    from flask_appbuilder.security.sqla.models import Role
+    return db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
+        Role.name == profile, Utilisateur.active.is_(True))).scalars().all()
+
+
+def _locked(user, demande_id) -> DemandeHabilitation:
+    _require(user, "can_decider_habilitation",
+             "Seul Certif Pro ou la branche sollicitée peut décider d'une demande d'habilitation.")
+    demande = perimeter.get_visible(DemandeHabilitation, demande_id, user)
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(DemandeHabilitation.id).where(DemandeHabilitation.id == demande.id)
+                           .with_for_update())
+        db.session.refresh(demande)
+    if user.profil == access.CERTIFICATEUR and user.certificateur_id not in [c.id for c in demande.certificateurs]:
+        raise NotFound()
+    if demande.etat != DemandeHabilitation.EN_ATTENTE:
+        raise DomainError(ALREADY_DECIDED)
+    return demande
+
+
+def valider(user, demande_id, date_debut: datetime.date | None = None) -> DemandeHabilitation:
+    demande = _locked(user, demande_id)
+    if date_debut is None:
+        # A renewal follows the renewed period without a gap.
+        previous = demande.renouvelle
+        date_debut = (previous.date_fin + datetime.timedelta(days=1)
+                      if previous is not None and previous.date_fin and previous.date_fin >= today() else today())
+    if not isinstance(date_debut, datetime.date):
+        raise ValidationFailed({"date_debut": "Date de début invalide."})
+    if date_debut < demande.date_demande - datetime.timedelta(days=365 * 3):
+        raise ValidationFailed({"date_debut": "La date de début est trop ancienne."})
+    if date_debut > today() + datetime.timedelta(days=366):
+        raise ValidationFailed({"date_debut": "La date de début ne peut pas dépasser d'un an la date du jour."})
+    demande.etat = DemandeHabilitation.VALIDEE
+    demande.date_debut = date_debut
+    demande.date_fin = date_fin(date_debut)
+    demande.decide_par_id = user.id
+    demande.decide_le = datetime.datetime.now()
+    return _save_decision(demande, "Validation de l'habilitation",
+                          f"L'habilitation {demande.certification_label} de {demande.etablissements_label} est "
+                          f"validée du {date_debut:%d/%m/%Y} au {demande.date_fin:%d/%m/%Y}.")
+
+
+def rejeter(user, demande_id, motif: str) -> DemandeHabilitation:
+    if motif is None or not str(motif).strip():
+        raise ValidationFailed({"motif": "Le motif du rejet est obligatoire."})
+    if len(str(motif)) > 2000:
+        raise ValidationFailed({"motif": "Le motif ne doit pas dépasser 2000 caractères."})
+    demande = _locked(user, demande_id)
+    demande.etat = DemandeHabilitation.REJETEE
+    demande.motif_rejet = str(motif).strip()
+    demande.decide_par_id = user.id
+    demande.decide_le = datetime.datetime.now()
+    return _save_decision(demande, "Rejet de l'habilitation",
+                          f"La demande d'habilitation {demande.certification_label} de "
+                          f"{demande.etablissements_label} est rejetée. Motif : {demande.motif_rejet}")
+
+
+def _save_decision(demande, text, message):
+    audit.label(text, decision=True)
+    db.session.flush()
+    notifications.notify(requesters(demande), "Dossier d'habilitation", text, message,
+                         f"/etablissements/show/{demande.etablissements[0].id}" if demande.etablissements else None)
+    db.session.commit()
+    notifications.flush_outbox_quietly()
+    return demande
+
+
+def requesters(demande) -> list:
+    """Who hears of a decision: the requester and the administrators of the organisation and network."""
+    from flask_appbuilder.security.sqla.models import Role
+    users = [demande.demandeur] if demande.demandeur else []
+    admins = db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
+        Utilisateur.active.is_(True),
+        ((Role.name == access.ADMIN_ORGANISME) & (Utilisateur.organisme_id == demande.organisme_id))
+        | ((Role.name == access.ADMIN_RESEAU) & (Utilisateur.reseau_id == demande.organisme.reseau_id)
+           & (Utilisateur.reseau_id.isnot(None))))).scalars().all()
+    return users + admins
+
+
+def _int_list(values, field, errors) -> list[int]:
+    if values is None:
+        return []
+    if isinstance(values, (int, str)):
+        values = [values]
+    if not isinstance(values, (list, tuple)):
+        errors[field] = "Une liste d'identifiants est attendue."
+        return []
+    result = []
+    for value in values:
+        if isinstance(value, bool):
+            errors[field] = "Identifiant invalide."
+            continue
+        try:
+            result.append(int(value))
+        except (TypeError, ValueError):
+            errors[field] = "Identifiant invalide."
+    return result

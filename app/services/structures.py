@@ -1,0 +1,154 @@
+"""Réseau, Organisme, Etablissement, Certificateur: validation rules and the Certif Pro-only fields.
+
+The rule functions take the record's future values (relations as objects) and the id of the record being
+edited (None for a new one). Forms and API call the same functions.
+"""
+from sqlalchemy import func, select
+
+from app.domain import access
+from app.domain.errors import DomainError, Forbidden, ValidationFailed
+from app.domain.identifiers import (clean_digits, code_postal_error, declaration_activite_error, naf_error,
+                                    normalise_naf, siren_error, siret_error, siret_matches_siren_error)
+from app.domain.regions import MODALITES_ENVOI, REGIONS
+from app.extensions import db
+from app.models import Certificateur, Etablissement, Organisme, Reseau
+from app.services.validation import Errors, blank, email_error, phone_error, url_error
+
+CERTIF_PRO_ONLY_FIELDS = {Organisme: {"actif"}, Etablissement: {"actif"}}
+
+
+def _taken(model, column, value, current_id) -> bool:
+    query = select(model.id).where(func.lower(column) == str(value).strip().lower())
+    if current_id:
+        query = query.where(model.id != current_id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def reseau_errors(values: dict, current_id=None) -> Errors:
+    errors = Errors()
+    errors.required(values, "nom", "responsable_nom", "responsable_prenom", "responsable_email")
+    errors.max_lengths(values, Reseau)
+    errors.add("responsable_email", email_error(values.get("responsable_email")))
+    if not blank(values.get("nom")) and _taken(Reseau, Reseau.nom, values["nom"], current_id):
+        errors.add("nom", "Un réseau porte déjà ce nom.")
+    return errors
+
+
+def organisme_errors(values: dict, current_id=None) -> Errors:
+    errors = Errors()
+    errors.required(values, "siren", "nom", "adresse", "ville", "code_postal", "contact_nom", "contact_prenom",
+                    "contact_email", "email_facturation")
+    errors.max_lengths(values, Organisme)
+    siren = values.get("siren")
+    if not blank(siren):
+        message = siren_error(siren)
+        errors.add("siren", message)
+        if not message and _taken(Organisme, Organisme.siren, clean_digits(siren), current_id):
+            errors.add("siren", "Un organisme avec ce SIREN existe déjà.")
+    if not blank(values.get("code_postal")):
+        errors.add("code_postal", code_postal_error(values.get("code_postal")))
+    for field in ("contact_email", "email_facturation"):
+        errors.add(field, email_error(values.get(field)))
+    if values.get("facturation_differente"):
+        errors.required(values, "facturation_adresse", "facturation_ville", "facturation_code_postal")
+        if not blank(values.get("facturation_code_postal")):
+            errors.add("facturation_code_postal", code_postal_error(values.get("facturation_code_postal")))
+    errors.add("code_naf", naf_error(values.get("code_naf")))
+    errors.add("numero_declaration_activite", declaration_activite_error(values.get("numero_declaration_activite")))
+    return errors
+
+
+def etablissement_errors(values: dict, current_id=None) -> Errors:
+    errors = Errors()
+    errors.required(values, "organisme", "nom", "siret", "referent_nom", "referent_prenom", "referent_email",
+                    "public_nom", "public_prenom", "public_email", "public_telephone", "adresse", "ville",
+                    "code_postal", "region")
+    errors.max_lengths(values, Etablissement)
+    siret = values.get("siret")
+    organisme = values.get("organisme")
+    if not blank(siret):
+        message = siret_error(siret)
+        errors.add("siret", message)
+        if not message and organisme is not None:
+            message = siret_matches_siren_error(siret, organisme.siren)
+            errors.add("siret", message)
+        if not message and _taken(Etablissement, Etablissement.siret, clean_digits(siret), current_id):
+            errors.add("siret", "Un établissement avec ce SIRET existe déjà.")
+    if not blank(values.get("code_postal")):
+        errors.add("code_postal", code_postal_error(values.get("code_postal")))
+    for field in ("referent_email", "public_email"):
+        errors.add(field, email_error(values.get(field)))
+    errors.add("public_telephone", phone_error(values.get("public_telephone")))
+    errors.add("site_web", url_error(values.get("site_web")))
+    if not blank(values.get("region")) and values.get("region") not in REGIONS:
+        errors.add("region", "Région inconnue.")
+    if organisme is not None and not organisme.actif and not current_id:
+        errors.add("organisme", "Cet organisme est inactif : il ne peut plus créer d'établissement.")
+    return errors
+
+
+def certificateur_errors(values: dict, current_id=None) -> Errors:
+    errors = Errors()
+    errors.required(values, "nom", "type", "modalite_envoi")
+    errors.max_lengths(values, Certificateur)
+    if not blank(values.get("nom")) and _taken(Certificateur, Certificateur.nom, values["nom"], current_id):
+        errors.add("nom", "Un certificateur porte déjà ce nom.")
+    kind = values.get("type")
+    if not blank(kind) and kind not in Certificateur.TYPES:
+        errors.add("type", "Type de certificateur inconnu.")
+    if values.get("modalite_envoi") and values["modalite_envoi"] not in MODALITES_ENVOI:
+        errors.add("modalite_envoi", "Modalité d'envoi inconnue.")
+    region = values.get("region")
+    if kind == Certificateur.TRANSITIONS_PRO:
+        if blank(region):
+            errors.add("region", "La région est obligatoire pour une association Transitions Pro.")
+        elif region not in REGIONS:
+            errors.add("region", "Région inconnue.")
+        else:
+            query = select(Certificateur.id).where(Certificateur.type == Certificateur.TRANSITIONS_PRO,
+                                                   Certificateur.region == region)
+            if current_id:
+                query = query.where(Certificateur.id != current_id)
+            if db.session.execute(query).first():
+                errors.add("region", "Cette région a déjà son association Transitions Pro.")
+    return errors
+
+
+RULES = {Reseau: reseau_errors, Organisme: organisme_errors, Etablissement: etablissement_errors,
+         Certificateur: certificateur_errors}
+
+
+def normalise(model, values: dict) -> dict:
+    """Stored forms of identifiers: digits only, NAF as 85.59A."""
+    if model is Organisme:
+        if values.get("siren"):
+            values["siren"] = clean_digits(values["siren"])
+        if values.get("code_naf"):
+            values["code_naf"] = normalise_naf(values["code_naf"])
+        if values.get("numero_declaration_activite"):
+            values["numero_declaration_activite"] = clean_digits(values["numero_declaration_activite"])
+    if model is Etablissement and values.get("siret"):
+        values["siret"] = clean_digits(values["siret"])
+    return values
+
+
+def check(model, values: dict, current_id=None) -> None:
+    errors = RULES[model](values, current_id)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def check_certif_pro_fields(model, changed_fields, user) -> None:
+    """Only Certif Pro changes `actif` of an organisation or establishment."""
+    protected = CERTIF_PRO_ONLY_FIELDS.get(model, set()) & set(changed_fields)
+    if protected and not access.profile_allows(user.profil, "can_changer_actif", access.ETABLISSEMENTS):
+        raise Forbidden("Seul Certif Pro peut modifier le statut Actif d'un organisme ou d'un établissement.")
+
+
+def check_active(etablissement: Etablissement) -> None:
+    """An inactive organisation or establishment can do nothing (guide §8, §10)."""
+    if not etablissement.actif:
+        raise DomainError(f"L'établissement « {etablissement.nom} » est inactif : aucune activité n'est possible.")
+    if not etablissement.organisme.actif:
+        raise DomainError(f"L'organisme « {etablissement.organisme.nom} » est inactif : aucune activité "
+                          "n'est possible.")

@@ -1,0 +1,300 @@
+"""Users: create and edit inside one's perimeter with an equal or lower role, invitation and reset links,
+password policy, profile (domain.md §8, roles.md)."""
+import datetime
+import hashlib
+import re
+import secrets
+
+from flask import current_app
+from flask_appbuilder.security.sqla.models import Role
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from app.domain import access
+from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.models import Certificateur, Etablissement, JetonUtilisateur, Organisme, Reseau, Utilisateur
+from app.models.base import utcnow
+from app.security import perimeter
+from app.services import notifications
+from app.services.validation import Errors, blank, email_error
+
+PASSWORD_RULE = ("Le mot de passe doit comporter au moins 12 caractères et au moins 3 types de caractères "
+                 "parmi : minuscules, majuscules, chiffres, caractères spéciaux.")
+LINK_INVALID = "Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez un nouveau lien."
+ATTACHMENT_FIELD = {access.RESEAU: "reseau", access.ORGANISME: "organisme", access.ETABLISSEMENT: "etablissement",
+                    access.CERTIFICATEUR_LEVEL: "certificateur"}
+ATTACHMENT_MODEL = {"reseau": Reseau, "organisme": Organisme, "etablissement": Etablissement,
+                    "certificateur": Certificateur}
+ATTACHMENT_LABEL = {"reseau": "Le réseau", "organisme": "L'organisme", "etablissement": "L'établissement",
+                    "certificateur": "Le certificateur"}
+
+
+def password_error(password) -> str | None:
+    if not isinstance(password, str) or len(password) < 12 or len(password) > 128:
+        return PASSWORD_RULE
+    classes = sum(bool(re.search(pattern, password)) for pattern in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    return None if classes >= 3 else PASSWORD_RULE
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"))
+
+
+def grantable_profiles(user) -> list[str]:
+    return access.grantable_profiles(user.profil) if user is not None else []
+
+
+# --- Create / edit ---------------------------------------------------------------------------------
+def _attachment(creator, profile, values, errors):
+    """The organisation / establishment / network / certifier the new user's perimeter applies to."""
+    level = access.PERIMETER_LEVEL[profile]
+    field = ATTACHMENT_FIELD.get(level)
+    if field is None:
+        return {}
+    raw = values.get(field)
+    if raw in (None, ""):
+        # An OF user created by someone of the same level gets the creator's own attachment.
+        own = getattr(creator, field + "_id", None)
+        if own and access.PERIMETER_LEVEL.get(creator.profil) == level:
+            raw = own
+    if raw in (None, ""):
+        errors.add(field, f"{ATTACHMENT_LABEL[field]} est obligatoire pour le rôle « {profile} ».")
+        return {}
+    model = ATTACHMENT_MODEL[field]
+    try:
+        if model is Certificateur:
+            target = db.session.get(Certificateur, int(raw)) if creator.profil == access.CERTIF_PRO else None
+            if target is None:
+                raise NotFound()
+        else:
+            target = perimeter.get_visible(model, raw if not hasattr(raw, "id") else raw.id, creator)
+    except (NotFound, TypeError, ValueError):
+        errors.add(field, f"{ATTACHMENT_LABEL[field]} choisi n'existe pas ou n'est pas dans votre périmètre.")
+        return {}
+    return {field + "_id": target.id}
+
+
+def _check_values(actor, values, current=None) -> tuple[str, dict]:
+    errors = Errors()
+    profile = values.get("role")
+    errors.required(values, "role", "first_name", "last_name", "email")
+    allowed = grantable_profiles(actor)
+    if not blank(profile) and profile not in allowed:
+        errors.add("role", "Vous ne pouvez attribuer qu'un rôle égal ou inférieur au vôtre.")
+    for field, limit in (("first_name", 64), ("last_name", 64), ("username", 128), ("email", 254)):
+        value = values.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            errors.add(field, f"Ce champ ne doit pas dépasser {limit} caractères.")
+    email = (values.get("email") or "").strip()
+    errors.add("email", email_error(email))
+    username = (values.get("username") or "").strip() or email
+    if username and not errors.get("username"):
+        if not re.fullmatch(r"[\w.@+\-]{3,128}", username):
+            errors.add("username", "Le login ne peut contenir que des lettres, chiffres et . @ + - _ "
+                                   "(3 caractères au moins).")
+        elif _exists(Utilisateur.username, username, current):
+            errors.add("username", "Ce login est déjà utilisé.")
+    if email and not errors.get("email") and _exists(Utilisateur.email, email, current):
+        errors.add("email", "Un utilisateur avec cet email existe déjà.")
+    attachment = {}
+    if not errors.get("role") and not blank(profile):
+        attachment = _attachment(actor, profile, values, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    level = access.PERIMETER_LEVEL[profile]
+    fields = {"reseau_id": None, "organisme_id": None, "etablissement_id": None, "certificateur_id": None}
+    fields.update(attachment)
+    if level == access.NATIONAL:
+        pass
+    fields.update(first_name=values["first_name"].strip(), last_name=values["last_name"].strip(),
+                  email=email, username=username)
+    return profile, fields
+
+
+def _exists(column, value, current) -> bool:
+    query = select(Utilisateur.id).where(func.lower(column) == value.lower())
+    if current is not None:
+        query = query.where(Utilisateur.id != current.id)
+    return db.session.execute(query).first() is not None
+
+
+def _require_manage(actor):
+    if actor is None or not access.profile_allows(actor.profil, access.CREATE, access.UTILISATEURS):
+        raise Forbidden("Vous n'avez pas les droits pour gérer les utilisateurs.")
+
+
+def creer(actor, values: dict) -> Utilisateur:
+    """« Créer un utilisateur »: the new user gets an invitation mail with a single-use link."""
+    _require_manage(actor)
+    profile, fields = _check_values(actor, values)
+    user = Utilisateur(active=True, password=None, **fields)
+    user.roles = [db.session.execute(select(Role).where(Role.name == profile)).scalar_one()]
+    db.session.add(user)
+    db.session.flush()
+    token = _issue_token(user, JetonUtilisateur.INVITATION, current_app.config["INVITATION_LINK_HOURS"])
+    _queue_link_mail(user, token, invitation=True)
+    db.session.commit()
+    notifications.flush_outbox_quietly()
+    return user
+
+
+def get_managed(actor, user_id) -> Utilisateur:
+    """A user the actor may edit: inside the perimeter and with a role the actor may grant."""
+    target = perimeter.get_visible(Utilisateur, user_id, actor)
+    if actor.profil != access.CERTIF_PRO and target.profil not in grantable_profiles(actor):
+        raise Forbidden("Vous ne pouvez pas modifier un utilisateur dont le rôle est supérieur au vôtre.")
+    return target
+
+
+def modifier(actor, user_id, values: dict) -> Utilisateur:
+    _require_manage(actor)
+    target = get_managed(actor, user_id)
+    merged = {"role": target.profil, "first_name": target.first_name, "last_name": target.last_name,
+              "email": target.email, "username": target.username,
+              "reseau": target.reseau_id, "organisme": target.organisme_id,
+              "etablissement": target.etablissement_id, "certificateur": target.certificateur_id}
+    merged.update({k: v for k, v in values.items() if k in merged})
+    profile, fields = _check_values(actor, merged, current=target)
+    for key, value in fields.items():
+        setattr(target, key, value)
+    if target.profil != profile:
+        target.roles = [db.session.execute(select(Role).where(Role.name == profile)).scalar_one()]
+    db.session.commit()
+    return target
+
+
+def changer_actif(actor, user_id, active: bool) -> Utilisateur:
+    _require_manage(actor)
+    target = get_managed(actor, user_id)
+    if target.id == actor.id and not active:
+        raise DomainError("Vous ne pouvez pas désactiver votre propre compte.")
+    target.active = bool(active)
+    db.session.commit()
+    return target
+
+
+# --- Links (invitation, forgotten password) --------------------------------------------------------
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _issue_token(user, objet, hours) -> str:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(JetonUtilisateur(user_id=user.id, objet=objet, token_hash=_hash(token), created_at=now,
+                                    expires_at=now + datetime.timedelta(hours=hours)))
+    return token
+
+
+def link_for(token: str) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + "/compte/mot-de-passe/" + token
+
+
+def _queue_link_mail(user, token, invitation: bool):
+    hours = current_app.config["INVITATION_LINK_HOURS" if invitation else "RESET_LINK_HOURS"]
+    if invitation:
+        subject = "[Plateforme CléA] Bienvenue : activez votre compte"
+        body = (f"Bonjour {user.first_name} {user.last_name},\n\n"
+                f"Un compte « {user.profil} » vient d'être créé pour vous sur la Plateforme CléA.\n"
+                f"Votre identifiant de connexion : {user.username}\n\n"
+                f"Pour choisir votre mot de passe et activer votre accès, ouvrez ce lien "
+                f"(valable {hours} heures, une seule fois) :\n{link_for(token)}\n\n"
+                "Si vous n'attendiez pas ce message, ignorez-le.\n\nLe support CléA — Certif Pro")
+    else:
+        subject = "[Plateforme CléA] Réinitialisation de votre mot de passe"
+        body = (f"Bonjour {user.first_name} {user.last_name},\n\n"
+                f"Une demande de réinitialisation du mot de passe a été faite pour l'identifiant {user.username}.\n"
+                f"Pour choisir un nouveau mot de passe, ouvrez ce lien (valable {hours} heures, une seule fois) :\n"
+                f"{link_for(token)}\n\n"
+                "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe "
+                "reste inchangé.\n\nLe support CléA — Certif Pro")
+    notifications.queue_mail(user.email, subject, body)
+
+
+def demander_reinitialisation(login: str) -> None:
+    """« Mot de passe oublié ? »: always the same answer, whether the login exists or not."""
+    login = (login or "").strip()[:254]
+    if not login:
+        raise ValidationFailed({"login": "Saisissez votre identifiant de connexion."})
+    user = db.session.execute(select(Utilisateur).where(
+        (func.lower(Utilisateur.username) == login.lower()) | (func.lower(Utilisateur.email) == login.lower())
+    )).scalars().first()
+    if user is not None and user.active:
+        token = _issue_token(user, JetonUtilisateur.REINITIALISATION, current_app.config["RESET_LINK_HOURS"])
+        _queue_link_mail(user, token, invitation=False)
+        db.session.commit()
+        notifications.flush_outbox_quietly()
+
+
+def jeton_valide(token: str) -> JetonUtilisateur | None:
+    if not token or len(token) > 200:
+        return None
+    row = db.session.execute(select(JetonUtilisateur).where(JetonUtilisateur.token_hash == _hash(token))
+                             ).scalar_one_or_none()
+    if row is None or row.used_at is not None or row.expires_at < utcnow() or not row.user.active:
+        return None
+    return row
+
+
+def definir_mot_de_passe(token: str, password: str, confirmation: str) -> Utilisateur:
+    """Use a link once: set the password; the link (and every older link of the user) is spent."""
+    row = jeton_valide(token)
+    if row is None:
+        raise DomainError(LINK_INVALID)
+    _check_new_password(password, confirmation)
+    # Claim the link atomically: a second use (or a double click) finds it spent.
+    claimed = db.session.execute(
+        JetonUtilisateur.__table__.update()
+        .where(JetonUtilisateur.id == row.id, JetonUtilisateur.used_at.is_(None))
+        .values(used_at=utcnow())).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise DomainError(LINK_INVALID)
+    user = row.user
+    user.password = hash_password(password)
+    user.password_changed_at = utcnow()
+    db.session.execute(JetonUtilisateur.__table__.update()
+                       .where(JetonUtilisateur.user_id == user.id, JetonUtilisateur.used_at.is_(None))
+                       .values(used_at=utcnow()))
+    db.session.commit()
+    return user
+
+
+def _check_new_password(password, confirmation):
+    errors = Errors()
+    errors.add("password", password_error(password))
+    if password != confirmation:
+        errors.add("confirmation", "Les deux mots de passe ne sont pas identiques.")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+# --- Mon profil ---------------------------------------------------------------------------------
+def modifier_profil(user, values: dict) -> Utilisateur:
+    errors = Errors()
+    errors.required(values, "first_name", "last_name", "email")
+    email = (values.get("email") or "").strip()
+    errors.add("email", email_error(email))
+    for field, limit in (("first_name", 64), ("last_name", 64), ("email", 254)):
+        if isinstance(values.get(field), str) and len(values[field]) > limit:
+            errors.add(field, f"Ce champ ne doit pas dépasser {limit} caractères.")
+    if email and not errors.get("email") and _exists(Utilisateur.email, email, user):
+        errors.add("email", "Un utilisateur avec cet email existe déjà.")
+    if errors:
+        raise ValidationFailed(errors)
+    user.first_name = values["first_name"].strip()
+    user.last_name = values["last_name"].strip()
+    user.email = email
+    db.session.commit()
+    return user
+
+
+def changer_mot_de_passe(user, actuel: str, nouveau: str, confirmation: str) -> None:
+    from werkzeug.security import check_password_hash
+    if not user.password or not check_password_hash(user.password, actuel or ""):
+        raise ValidationFailed({"actuel": "Le mot de passe actuel est incorrect."})
+    _check_new_password(nouveau, confirmation)
+    user.password = hash_password(nouveau)
+    user.password_changed_at = utcnow()
+    db.session.commit()

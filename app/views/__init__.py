@@ -1,0 +1,10 @@
+"""FAB views, one module per tab of the guide; thin: forms and display, actions call services."""
+
+
+def register_views(appbuilder):
+    from app.views import administration, aide, habilitations, structures, users
+    structures.register(appbuilder)
+    habilitations.register(appbuilder)
+    users.register(appbuilder)
+    administration.register(appbuilder)
+    aide.register(appbuilder)

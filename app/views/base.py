@@ -1,0 +1,156 @@
+"""What every ModelView of the platform shares: the tab's permissions (access matrix), the perimeter on
+every read and write path, the domain rules checked inside the form, the audit-friendly hooks."""
+from flask import abort, flash, g, redirect, request
+from flask_appbuilder import ModelView
+from flask_appbuilder.widgets import FormWidget
+
+from app.domain import access
+from app.domain.errors import DomainError
+from app.security.perimeter import PERIMETER, PerimeterFilter
+from app.services import structures
+
+# FAB method → the three icons of the matrix (+ delete, which goes with ✏).
+METHOD_PERMISSIONS = {
+    "list": "read", "show": "read", "download": "read", "api_read": "read", "api_get": "read",
+    "add": "create", "edit": "edit", "delete": "delete", "action": "edit", "action_post": "edit",
+    "api_column_add": "create", "api_column_edit": "edit", "api_readvalues": "read",
+}
+# FAB's generic messages, in French (FAB's own catalogue does not cover them all).
+ADD_OK = "Enregistrement créé."
+EDIT_OK = "Modifications enregistrées."
+DELETE_OK = "Enregistrement supprimé."
+
+
+class CleaFormWidget(FormWidget):
+    template = "clea/widgets/form.html"
+
+
+def form_values(form, item=None) -> dict:
+    values = {}
+    if item is not None:
+        for column in item.__table__.columns:
+            values[column.key] = getattr(item, column.key)
+        for rel in item.__mapper__.relationships:
+            values[rel.key] = getattr(item, rel.key)
+    values.update({name: field.data for name, field in form._fields.items() if name != "csrf_token"})
+    for key, value in list(values.items()):
+        if isinstance(value, str):
+            values[key] = value.strip()
+    return values
+
+
+class CleaModelView(ModelView):
+    """Base of the platform's ModelViews. Subclasses set `tab` and, when the model has rules,
+    `rule_model` (a model of app.services.structures.RULES)."""
+    tab: str = None
+    rule_model = None
+    base_filters = PERIMETER
+    edit_widget = CleaFormWidget
+    add_widget = CleaFormWidget
+    page_size = 20
+    add_row_message = ADD_OK
+    edit_row_message = EDIT_OK
+    delete_row_message = DELETE_OK
+    extra_add_buttons: list = []
+    extra_permissions: dict = {}  # custom endpoint → permission (without "can_")
+
+    def __init__(self, **kwargs):
+        self.class_permission_name = self.tab
+        self.method_permission_name = {**METHOD_PERMISSIONS, **self.extra_permissions}
+        super().__init__(**kwargs)
+
+    # --- Related dropdowns are limited to the perimeter of the related model ---------------------
+    def _init_properties(self):
+        super()._init_properties()
+        self.add_form_query_rel_fields = dict(self.add_form_query_rel_fields or {})
+        self.edit_form_query_rel_fields = dict(self.edit_form_query_rel_fields or {})
+        for column in self.add_columns + self.edit_columns:
+            if self.datamodel.is_relation(column):
+                related = self.datamodel.get_related_model(column)
+                from app.security.perimeter import RULES
+                if related in RULES:
+                    self.add_form_query_rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
+                    self.edit_form_query_rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
+
+    # --- Domain rules inside the form: errors shown next to their field, input kept -------------
+    def _init_forms(self):
+        super()._init_forms()
+        if self.rule_model is not None:
+            self.add_form = self._with_rules(self.add_form)
+            self.edit_form = self._with_rules(self.edit_form)
+
+    def _with_rules(self, form_class):
+        view = self
+
+        class RuleForm(form_class):
+            def validate(self, extra_validators=None):
+                valid = super().validate(extra_validators=extra_validators)
+                current_id = getattr(self, "_id", None)
+                item = view.datamodel.get(current_id, view._base_filters) if current_id else None
+                values = structures.normalise(view.rule_model, form_values(self, item))
+                view.complete_values(values, item)
+                errors = structures.RULES[view.rule_model](values, current_id)
+                for field in structures.CERTIF_PRO_ONLY_FIELDS.get(view.rule_model, ()):
+                    if field in self._fields and not view.can("can_changer_actif", access.ETABLISSEMENTS):
+                        before = getattr(item, field) if item is not None else True
+                        if bool(values.get(field)) != bool(before):
+                            errors.add(field, "Seul Certif Pro peut modifier ce champ.")
+                for field, messages in errors.items():
+                    target = self._fields.get(field)
+                    if target is None:
+                        flash(" ".join(messages), "danger")
+                        continue
+                    target.errors = list(target.errors) + list(messages)
+                return valid and not errors
+
+        RuleForm.__name__ = form_class.__name__
+        return RuleForm
+
+    def complete_values(self, values: dict, item) -> None:
+        """Values the form does not show (e.g. the organisation taken from the URL)."""
+
+    # --- Hooks: normalised identifiers, Certif Pro-only fields ------------------------------------
+    def _changed_fields(self, item):
+        from sqlalchemy import inspect
+        state = inspect(item)
+        return [attr.key for attr in state.attrs if attr.history.has_changes()]
+
+    def pre_add(self, item):
+        self._normalise(item)
+        self._check_protected(item)
+
+    def pre_update(self, item):
+        self._normalise(item)
+        self._check_protected(item)
+
+    def _normalise(self, item):
+        if self.rule_model is not None:
+            values = {c.key: getattr(item, c.key) for c in item.__table__.columns}
+            for key, value in structures.normalise(self.rule_model, values).items():
+                if getattr(item, key) != value:
+                    setattr(item, key, value)
+
+    def _check_protected(self, item):
+        try:
+            structures.check_certif_pro_fields(type(item), self._changed_fields(item), g.user)
+        except DomainError as exc:
+            from app.extensions import db
+            db.session.rollback()
+            raise Exception(exc.message)
+
+    # --- Permissions helpers for templates -------------------------------------------------------
+    def can(self, permission: str, tab: str | None = None) -> bool:
+        return access.profile_allows(g.user.profil, permission, tab or self.tab) if g.user else False
+
+    def render_404_if_missing(self, item):
+        if item is None:
+            abort(404)
+        return item
+
+    def redirect_back(self, default):
+        return redirect(request.referrer or default)
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        widgets = super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+        widgets["add"].template_args["extra_buttons"] = self.extra_add_buttons
+        return widgets

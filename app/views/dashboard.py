@@ -1,0 +1,43 @@
+"""TABLEAU DE BORD (guide §5–6). Candidate counters arrive with the candidate files."""
+import datetime
+
+from flask import g, redirect, url_for
+from flask_appbuilder import IndexView, expose
+from sqlalchemy import func, select
+
+from app.domain import access
+from app.extensions import db
+from app.models import DemandeHabilitation, Etablissement
+from app.security import perimeter
+from app.services import habilitations
+
+
+class TableauDeBord(IndexView):
+    route_base = ""
+    default_view = "index"
+    index_template = "clea/dashboard.html"
+
+    @expose("/")
+    def index(self):
+        if not (g.user and g.user.is_authenticated):
+            return redirect(self.appbuilder.get_url_for_login)
+        context = {}
+        profile = g.user.profil
+        if access.profile_allows(profile, access.READ, access.HABILITATIONS):
+            today = datetime.date.today()
+            soon = today + datetime.timedelta(days=90)
+            etabs = perimeter.restrict(select(func.count(Etablissement.id)), Etablissement)
+            habilitees = etabs.where(habilitations.habilitee_clause(today))
+            pending = perimeter.restrict(select(func.count(DemandeHabilitation.id)), DemandeHabilitation).where(
+                DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE)
+            expiring = perimeter.restrict(select(func.count(DemandeHabilitation.id)), DemandeHabilitation).where(
+                DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
+                DemandeHabilitation.date_fin.between(today, soon))
+            context["counters"] = [
+                ("Etablissements", db.session.scalar(etabs)),
+                ("Etablissements habilités", db.session.scalar(habilitees)),
+                ("Demandes d'habilitation en attente", db.session.scalar(pending)),
+                ("Habilitations arrivant à échéance sous 90 jours", db.session.scalar(expiring)),
+            ]
+        return self.render_template(self.index_template, appbuilder=self.appbuilder, title="Tableau de bord",
+                                    breadcrumb=[], **context)

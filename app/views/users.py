@@ -1,0 +1,187 @@
+"""Mes utilisateurs (guide §9), Mon profil (guide §5), password links (invitation, « Mot de passe oublié ? »)."""
+from flask import flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from sqlalchemy import select
+
+from app.domain import access
+from app.domain.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.models import Certificateur, Etablissement, Organisme, Reseau, Utilisateur
+from app.security import perimeter
+from app.services import users as user_service
+from app.views.base import CleaModelView
+from app.views.structures import audit_lines
+
+FIELDS = ("role", "username", "first_name", "last_name", "email", "reseau", "organisme", "etablissement",
+          "certificateur")
+
+
+def _attachment_choices(actor):
+    """Selects of the user form, limited to the creator's perimeter."""
+    orgs = perimeter.restrict(db.session.query(Organisme), Organisme).order_by(Organisme.nom).limit(500).all()
+    etabs = perimeter.restrict(db.session.query(Etablissement), Etablissement).order_by(Etablissement.nom
+                                                                                          ).limit(500).all()
+    reseaux = perimeter.restrict(db.session.query(Reseau), Reseau).order_by(Reseau.nom).all()
+    certs = (db.session.execute(select(Certificateur).order_by(Certificateur.nom)).scalars().all()
+             if actor.profil == access.CERTIF_PRO else [])
+    return {"reseau": reseaux, "organisme": orgs, "etablissement": etabs, "certificateur": certs}
+
+
+class UtilisateurView(CleaModelView):
+    route_base = "/utilisateurs"
+    datamodel = SQLAInterface(Utilisateur)
+    tab = access.UTILISATEURS
+    list_title = "Mes utilisateurs"
+    list_columns = ["profil", "first_name", "last_name", "email", "rattachement", "active"]
+    search_columns = ["first_name", "last_name", "email", "username", "active"]
+    order_columns = ["first_name", "last_name", "email"]
+    base_order = ("last_name", "asc")
+    label_columns = {"profil": "Rôle", "first_name": "Prénom", "last_name": "Nom", "email": "Email",
+                     "username": "Login de connexion", "rattachement": "Rattachement", "active": "Actif"}
+    formatters_columns = {"active": lambda v: "Oui" if v else "Non"}
+    # Users are deactivated, never deleted ("aucun": a permission no profile has).
+    extra_permissions = {"activer": "edit", "delete": "aucun"}
+    delete = None
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        return self._form(None)
+
+    @expose("/edit/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        target = user_service.get_managed(g.user, pk)
+        return self._form(target)
+
+    def _form(self, target):
+        errors, values = {}, {}
+        if target is not None:
+            values = {"role": target.profil, "username": target.username, "first_name": target.first_name,
+                      "last_name": target.last_name, "email": target.email, "reseau": target.reseau_id,
+                      "organisme": target.organisme_id, "etablissement": target.etablissement_id,
+                      "certificateur": target.certificateur_id}
+        if request.method == "POST":
+            values = {field: request.form.get(field, "").strip() for field in FIELDS}
+            try:
+                if target is None:
+                    created = user_service.creer(g.user, values)
+                    flash(f"L'utilisateur {created.nom_complet} est créé : il reçoit un email pour choisir son "
+                          "mot de passe.", "success")
+                else:
+                    user_service.modifier(g.user, target.id, values)
+                    flash("Modifications enregistrées.", "success")
+                return redirect(url_for("UtilisateurView.list"))
+            except ValidationFailed as exc:
+                errors = exc.errors
+        title = "Créer un utilisateur" if target is None else "Modifier l'utilisateur"
+        return self.render_template(
+            "clea/utilisateur_form.html", title=title, target=target, values=values, errors=errors,
+            roles=user_service.grantable_profiles(g.user), levels=access.PERIMETER_LEVEL,
+            choices=_attachment_choices(g.user),
+            breadcrumb=[("Mes utilisateurs", url_for("UtilisateurView.list")), (title, None)])
+
+    @expose("/show/<int:pk>")
+    @has_access
+    def show(self, pk):
+        target = perimeter.get_visible(Utilisateur, pk)
+        return self.render_template(
+            "clea/utilisateur_show.html", title=target.nom_complet, target=target,
+            can_edit=self.can("can_edit") and target.profil in user_service.grantable_profiles(g.user),
+            audit=audit_lines(utilisateur_id=target.id),
+            breadcrumb=[("Mes utilisateurs", url_for("UtilisateurView.list")), (target.nom_complet, None)])
+
+    @expose("/<int:pk>/activer", methods=["POST"])
+    @has_access
+    def activer(self, pk):
+        active = request.form.get("actif") == "1"
+        try:
+            user_service.changer_actif(g.user, pk, active)
+            flash("Le compte est réactivé." if active else "Le compte est désactivé : cet utilisateur ne peut "
+                  "plus se connecter.", "success")
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            flash(exc.message, "danger")
+        return redirect(url_for("UtilisateurView.show", pk=pk))
+
+
+class MonProfilView(BaseView):
+    """« Mon profil »: every logged-in user, whatever their profile."""
+    route_base = "/mon-profil"
+    default_view = "index"
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        if not (g.user and g.user.is_authenticated):
+            return redirect(self.appbuilder.get_url_for_login)
+        errors, values = {}, {"first_name": g.user.first_name, "last_name": g.user.last_name,
+                              "email": g.user.email}
+        if request.method == "POST":
+            form = request.form
+            try:
+                if form.get("nouveau"):
+                    user_service.changer_mot_de_passe(g.user, form.get("actuel"), form.get("nouveau"),
+                                                      form.get("confirmation"))
+                    flash("Votre mot de passe a été changé.", "success")
+                else:
+                    values = {k: form.get(k, "") for k in ("first_name", "last_name", "email")}
+                    user_service.modifier_profil(g.user, values)
+                    flash("Votre profil a été mis à jour.", "success")
+                return redirect(url_for("MonProfilView.index"))
+            except ValidationFailed as exc:
+                db.session.rollback()
+                errors = exc.errors
+        return self.render_template("clea/mon_profil.html", title="Mon profil", values=values, errors=errors,
+                                    password_rule=user_service.PASSWORD_RULE)
+
+
+class MotDePasseView(BaseView):
+    """Public pages: « Mot de passe oublié ? » and the single-use link that sets a password."""
+    route_base = "/compte"
+    default_view = "oublie"
+
+    @expose("/mot-de-passe-oublie", methods=["GET", "POST"])
+    def oublie(self):
+        errors = {}
+        if request.method == "POST":
+            try:
+                user_service.demander_reinitialisation(request.form.get("login", ""))
+            except ValidationFailed as exc:
+                errors = exc.errors
+            else:
+                flash("Si cet identifiant correspond à un compte actif, un email contenant un lien pour choisir "
+                      "un nouveau mot de passe vient d'être envoyé.", "info")
+                return redirect(self.appbuilder.get_url_for_login)
+        return self.render_template("clea/mot_de_passe_oublie.html", title="Mot de passe oublié",
+                                    errors=errors)
+
+    @expose("/mot-de-passe/<token>", methods=["GET", "POST"])
+    def definir(self, token):
+        row = user_service.jeton_valide(token)
+        if row is None:
+            return self.render_template("clea/error.html", code=410, title="Lien expiré",
+                                        message=user_service.LINK_INVALID), 410
+        errors = {}
+        if request.method == "POST":
+            try:
+                user_service.definir_mot_de_passe(token, request.form.get("password"),
+                                                  request.form.get("confirmation"))
+            except ValidationFailed as exc:
+                errors = exc.errors
+            except DomainError as exc:
+                flash(exc.message, "danger")
+                return redirect(self.appbuilder.get_url_for_login)
+            else:
+                flash("Votre mot de passe est enregistré : vous pouvez vous connecter.", "success")
+                return redirect(self.appbuilder.get_url_for_login)
+        return self.render_template("clea/mot_de_passe_definir.html", title="Choisir votre mot de passe",
+                                    user=row.user, errors=errors, password_rule=user_service.PASSWORD_RULE)
+
+
+def register(appbuilder):
+    appbuilder.add_view_no_menu(UtilisateurView())
+    appbuilder.add_view_no_menu(MonProfilView())
+    appbuilder.add_view_no_menu(MotDePasseView())

@@ -1,0 +1,152 @@
+"""Cross-cutting web behaviour: security headers, CSRF, French error pages, template filters and the
+navigation of the guide (built from the access matrix)."""
+import datetime
+import logging
+
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
+from flask_appbuilder.api import BaseApi
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
+
+from app.domain import access
+from app.domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message, **extra):
+    payload = {"message": message}
+    payload.update(extra)
+    return jsonify(payload), status
+
+
+def install(app) -> None:
+    csrf.init_app(app)
+    # The REST API authenticates with a bearer token, not a cookie: no CSRF there.
+    for view in app.appbuilder.baseviews:
+        if isinstance(view, BaseApi) and view.blueprint is not None:
+            csrf.exempt(view.blueprint)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.path.startswith("/swagger"):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        return response
+
+    @app.errorhandler(404)
+    def not_found(error):
+        if is_api_request():
+            return json_error(404, "Élément introuvable.")
+        return render_template("clea/error.html", code=404, title="Page introuvable",
+                               message="La page demandée n'existe pas ou ne fait pas partie de votre "
+                                       "périmètre.", appbuilder=app.appbuilder), 404
+
+    @app.errorhandler(405)
+    def not_allowed(error):
+        if is_api_request():
+            return json_error(405, "Méthode non autorisée.")
+        return render_template("clea/error.html", code=405, title="Action impossible",
+                               message="Cette action n'est pas possible ici.", appbuilder=app.appbuilder), 405
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        if is_api_request():
+            return json_error(403, "Vous n'avez pas les droits nécessaires pour cette action.")
+        return render_template("clea/error.html", code=403, title="Accès refusé",
+                               message="Vous n'avez pas les droits nécessaires pour cette page.",
+                               appbuilder=app.appbuilder), 403
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        flash("Votre session a expiré : veuillez recommencer.", "warning")
+        return redirect(request.referrer or url_for("TableauDeBord.index"))
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        if is_api_request():
+            extra = {"errors": error.errors} if hasattr(error, "errors") else {}
+            return json_error(error.status, error.message, **extra)
+        if error.status == 404:
+            return not_found(error)
+        flash(error.message, "danger")
+        return redirect(request.referrer or url_for("TableauDeBord.index"))
+
+    @app.errorhandler(OperationalError)
+    def database_down(error):
+        log.exception("Base de données indisponible")
+        from app.extensions import db
+        db.session.rollback()
+        if is_api_request():
+            return json_error(503, "Le service est momentanément indisponible. Veuillez réessayer.")
+        return render_template("clea/error.html", code=503, title="Service indisponible",
+                               message="La base de données est momentanément indisponible. Aucune "
+                                       "modification n'a été enregistrée ; veuillez réessayer.",
+                               appbuilder=app.appbuilder), 503
+
+    @app.errorhandler(500)
+    def server_error(error):
+        from app.extensions import db
+        db.session.rollback()
+        if is_api_request():
+            return json_error(500, "Une erreur interne est survenue.")
+        return render_template("clea/error.html", code=500, title="Erreur",
+                               message="Une erreur est survenue. L'équipe technique a été prévenue.",
+                               appbuilder=app.appbuilder), 500
+
+    app.jinja_env.filters["date_fr"] = date_fr
+    app.jinja_env.filters["datetime_fr"] = datetime_fr
+    app.jinja_env.filters["oui_non"] = oui_non
+    app.context_processor(lambda: {"clea_nav": navigation, "clea_can": can})
+
+
+def date_fr(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y")
+
+
+def datetime_fr(value) -> str:
+    if not value:
+        return ""
+    return value.strftime("%d/%m/%Y %H:%M")
+
+
+def oui_non(value) -> str:
+    return "Oui" if value else "Non"
+
+
+def current_profile():
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.profil
+
+
+def can(permission: str, tab: str) -> bool:
+    profile = current_profile()
+    return bool(profile) and access.profile_allows(profile, permission, tab)
+
+
+def navigation():
+    """The guide's top menu for the current profile: only the tabs it may use."""
+    profile = current_profile()
+    if profile is None:
+        return {"tabs": [], "reseau": []}
+    from app.views.navigation import top_tabs, reseau_menu
+    return {"tabs": top_tabs(profile), "reseau": reseau_menu(profile)}
