@@ -2,7 +2,7 @@
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text, true
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import TimestampMixin
@@ -15,7 +15,7 @@ class Reseau(TimestampMixin, Model):
     responsable_nom: Mapped[str] = mapped_column(String(100), nullable=False)
     responsable_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
     responsable_email: Mapped[str] = mapped_column(String(254), nullable=False)
-    notifier_creation_candidature: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0",
+    notifier_creation_candidature: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
                                                                 nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
@@ -42,7 +42,7 @@ class Organisme(TimestampMixin, Model):
     contact_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
     contact_email: Mapped[str] = mapped_column(String(254), nullable=False)
     email_facturation: Mapped[str] = mapped_column(String(254), nullable=False)
-    facturation_differente: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0",
+    facturation_differente: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
                                                          nullable=False)
     facturation_adresse: Mapped[Optional[str]] = mapped_column(String(250))
     facturation_complement_adresse: Mapped[Optional[str]] = mapped_column(String(250))
@@ -50,7 +50,7 @@ class Organisme(TimestampMixin, Model):
     facturation_code_postal: Mapped[Optional[str]] = mapped_column(String(5))
     code_naf: Mapped[Optional[str]] = mapped_column(String(6))
     numero_declaration_activite: Mapped[Optional[str]] = mapped_column(String(11))
-    qualiopi: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
+    qualiopi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
     actif: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 

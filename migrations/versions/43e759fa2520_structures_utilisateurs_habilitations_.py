@@ -1,8 +1,8 @@
 """Structures, utilisateurs, habilitations, audit, notifications
 
-Revision ID: a99f998e88b0
+Revision ID: 43e759fa2520
 Revises: 
-Create Date: 2026-11-22 18:27:28.324462
+Create Date: 2026-11-22 18:28:43.194029
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'a99f998e88b0'
+revision = '43e759fa2520'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -85,9 +85,9 @@ def upgrade():
     sa.Column('type', sa.String(length=20), nullable=False),
     sa.Column('region', sa.String(length=60), nullable=True),
     sa.Column('modalite_envoi', sa.String(length=40), server_default='N/C', nullable=False),
-    sa.Column('actif', sa.Boolean(), server_default=sa.text('1'), nullable=False),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('actif', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('nom')
     )
@@ -116,10 +116,10 @@ def upgrade():
     sa.Column('responsable_nom', sa.String(length=100), nullable=False),
     sa.Column('responsable_prenom', sa.String(length=100), nullable=False),
     sa.Column('responsable_email', sa.String(length=254), nullable=False),
-    sa.Column('notifier_creation_candidature', sa.Boolean(), server_default='0', nullable=False),
+    sa.Column('notifier_creation_candidature', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('nom')
     )
@@ -162,18 +162,18 @@ def upgrade():
     sa.Column('contact_prenom', sa.String(length=100), nullable=False),
     sa.Column('contact_email', sa.String(length=254), nullable=False),
     sa.Column('email_facturation', sa.String(length=254), nullable=False),
-    sa.Column('facturation_differente', sa.Boolean(), server_default='0', nullable=False),
+    sa.Column('facturation_differente', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('facturation_adresse', sa.String(length=250), nullable=True),
     sa.Column('facturation_complement_adresse', sa.String(length=250), nullable=True),
     sa.Column('facturation_ville', sa.String(length=100), nullable=True),
     sa.Column('facturation_code_postal', sa.String(length=5), nullable=True),
     sa.Column('code_naf', sa.String(length=6), nullable=True),
     sa.Column('numero_declaration_activite', sa.String(length=11), nullable=True),
-    sa.Column('qualiopi', sa.Boolean(), server_default='0', nullable=False),
-    sa.Column('actif', sa.Boolean(), server_default=sa.text('1'), nullable=False),
+    sa.Column('qualiopi', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('actif', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
     sa.ForeignKeyConstraint(['reseau_id'], ['reseau.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('siren')
@@ -213,10 +213,10 @@ def upgrade():
     sa.Column('code_postal', sa.String(length=5), nullable=False),
     sa.Column('region', sa.String(length=60), nullable=False),
     sa.Column('site_web', sa.String(length=250), nullable=True),
-    sa.Column('actif', sa.Boolean(), server_default=sa.text('1'), nullable=False),
+    sa.Column('actif', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
     sa.ForeignKeyConstraint(['organisme_id'], ['organisme.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('siret')
@@ -322,8 +322,8 @@ def upgrade():
     sa.Column('decide_par_id', sa.Integer(), nullable=True),
     sa.Column('decide_le', sa.DateTime(), nullable=True),
     sa.Column('demandeur_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
     sa.ForeignKeyConstraint(['decide_par_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['demandeur_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['organisme_id'], ['organisme.id'], ),
@@ -357,7 +357,7 @@ def upgrade():
     sa.Column('titre', sa.String(length=250), nullable=False),
     sa.Column('contenu', sa.Text(), nullable=False),
     sa.Column('lien', sa.String(length=250), nullable=True),
-    sa.Column('lue', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('lue', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
