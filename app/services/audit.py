@@ -42,17 +42,18 @@ def _actor():
 
 
 def _scope(obj) -> dict:
-    """Which pages show the line: establishment, organisation, user."""
+    """Which pages show the line: establishment, organisation, user (every row has the three keys: the lines
+    are inserted in one executemany)."""
+    scope = {"etablissement_id": None, "organisme_id": None, "utilisateur_id": None}
     if isinstance(obj, Etablissement):
-        return {"etablissement_id": obj.id, "organisme_id": obj.organisme_id}
-    if isinstance(obj, Organisme):
-        return {"organisme_id": obj.id}
-    if isinstance(obj, DemandeHabilitation):
-        return {"organisme_id": obj.organisme_id}
-    if isinstance(obj, Utilisateur):
-        return {"utilisateur_id": obj.id, "organisme_id": obj.organisme_id,
-                "etablissement_id": obj.etablissement_id}
-    return {}
+        scope.update(etablissement_id=obj.id, organisme_id=obj.organisme_id)
+    elif isinstance(obj, Organisme):
+        scope.update(organisme_id=obj.id)
+    elif isinstance(obj, DemandeHabilitation):
+        scope.update(organisme_id=obj.organisme_id)
+    elif isinstance(obj, Utilisateur):
+        scope.update(utilisateur_id=obj.id, organisme_id=obj.organisme_id, etablissement_id=obj.etablissement_id)
+    return scope
 
 
 def _changes(obj, new: bool) -> dict:
@@ -126,9 +127,15 @@ def _on_after_flush(session: Session, flush_context):
 
 
 def label(text: str, decision: bool = False) -> None:
-    """Name the action written by the next flush (« Validation de l'habilitation »)."""
+    """Name the action written by the next flush (« Validation de l'habilitation »). Call it before
+    changing anything: a lazy load may flush early. It lasts until that flush, commit or rollback."""
     from app.extensions import db
     db.session.info["audit_label"] = {"text": text, "decision": decision}
+
+
+def _forget_label(session, *args):
+    session.info.pop("audit_label", None)
+    session.info.pop("audit_pending", None)
 
 
 def install(session) -> None:
@@ -136,3 +143,5 @@ def install(session) -> None:
     if not event.contains(target, "before_flush", _on_before_flush):
         event.listen(target, "before_flush", _on_before_flush)
         event.listen(target, "after_flush", _on_after_flush)
+        event.listen(target, "after_commit", _forget_label)
+        event.listen(target, "after_soft_rollback", _forget_label)

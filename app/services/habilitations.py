@@ -107,9 +107,10 @@ def demander(user, etablissement_ids, aupres: str = "certif_pro", certificateur_
     demande = DemandeHabilitation(organisme_id=etablissements[0].organisme_id, certification=certification,
                                   type=DemandeHabilitation.INITIALE, date_demande=today(),
                                   etat=DemandeHabilitation.EN_ATTENTE, demandeur_id=user.id)
+    audit.label("Demande d'habilitation")
     demande.etablissements = etablissements
     demande.certificateurs = instance
-    return _save_request(demande, "Demande d'habilitation")
+    return _save_request(demande)
 
 
 def renouveler(user, demande_id) -> DemandeHabilitation:
@@ -131,14 +132,14 @@ def renouveler(user, demande_id) -> DemandeHabilitation:
     demande = DemandeHabilitation(organisme_id=previous.organisme_id, certification=previous.certification,
                                   type=DemandeHabilitation.RENOUVELLEMENT, renouvelle_id=previous.id,
                                   date_demande=today(), etat=DemandeHabilitation.EN_ATTENTE, demandeur_id=user.id)
+    audit.label("Demande de renouvellement d'habilitation")
     demande.etablissements = list(previous.etablissements)
     demande.certificateurs = list(previous.certificateurs)
-    return _save_request(demande, "Demande de renouvellement d'habilitation")
+    return _save_request(demande)
 
 
-def _save_request(demande, text):
+def _save_request(demande):
     db.session.add(demande)
-    audit.label(text)
     db.session.flush()
     notifications.notify(
         deciders(demande), "Demande d'habilitation", "Nouvelle demande d'habilitation",
@@ -201,17 +202,21 @@ def _locked(user, demande_id) -> DemandeHabilitation:
 
 def valider(user, demande_id, date_debut: datetime.date | None = None) -> DemandeHabilitation:
     demande = _locked(user, demande_id)
+    audit.label("Validation de l'habilitation", decision=True)
+    # A renewal follows the renewed period without a gap.
+    previous = demande.renouvelle
+    continuation = (previous.date_fin + datetime.timedelta(days=1)
+                    if previous is not None and previous.date_fin and previous.date_fin >= today() else None)
     if date_debut is None:
-        # A renewal follows the renewed period without a gap.
-        previous = demande.renouvelle
-        date_debut = (previous.date_fin + datetime.timedelta(days=1)
-                      if previous is not None and previous.date_fin and previous.date_fin >= today() else today())
+        date_debut = continuation or today()
     if not isinstance(date_debut, datetime.date):
         raise ValidationFailed({"date_debut": "Date de début invalide."})
     if date_debut < demande.date_demande - datetime.timedelta(days=365 * 3):
         raise ValidationFailed({"date_debut": "La date de début est trop ancienne."})
-    if date_debut > today() + datetime.timedelta(days=366):
-        raise ValidationFailed({"date_debut": "La date de début ne peut pas dépasser d'un an la date du jour."})
+    latest = max(today() + datetime.timedelta(days=366), continuation or today())
+    if date_debut > latest:
+        raise ValidationFailed({"date_debut": "La date de début ne peut pas dépasser d'un an la date du jour "
+                                              "(ou la fin de l'habilitation renouvelée)."})
     demande.etat = DemandeHabilitation.VALIDEE
     demande.date_debut = date_debut
     demande.date_fin = date_fin(date_debut)
@@ -228,6 +233,7 @@ def rejeter(user, demande_id, motif: str) -> DemandeHabilitation:
     if len(str(motif)) > 2000:
         raise ValidationFailed({"motif": "Le motif ne doit pas dépasser 2000 caractères."})
     demande = _locked(user, demande_id)
+    audit.label("Rejet de l'habilitation", decision=True)
     demande.etat = DemandeHabilitation.REJETEE
     demande.motif_rejet = str(motif).strip()
     demande.decide_par_id = user.id
@@ -238,7 +244,6 @@ def rejeter(user, demande_id, motif: str) -> DemandeHabilitation:
 
 
 def _save_decision(demande, text, message):
-    audit.label(text, decision=True)
     db.session.flush()
     notifications.notify(requesters(demande), "Dossier d'habilitation", text, message,
                          f"/etablissements/show/{demande.etablissements[0].id}" if demande.etablissements else None)
