@@ -3,6 +3,9 @@ every read and write path, the domain rules checked inside the form, the audit-f
 from flask import abort, flash, g, redirect, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.widgets import FormWidget
+from wtforms import BooleanField
+from wtforms.fields.core import UnboundField
+from wtforms.validators import DataRequired, InputRequired
 
 from app.domain import access
 from app.domain.errors import DomainError
@@ -37,6 +40,16 @@ def form_values(form, item=None) -> dict:
         if isinstance(value, str):
             values[key] = value.strip()
     return values
+
+
+def _booleans_not_required(form_class):
+    """FAB marks non-nullable columns as required; for a checkbox that would forbid « Non »."""
+    for name in dir(form_class):
+        unbound = getattr(form_class, name, None)
+        if isinstance(unbound, UnboundField) and issubclass(unbound.field_class, BooleanField):
+            kept = [v for v in unbound.kwargs.get("validators", [])
+                    if not isinstance(v, (DataRequired, InputRequired))]
+            unbound.kwargs["validators"] = kept
 
 
 class CleaModelView(ModelView):
@@ -75,6 +88,8 @@ class CleaModelView(ModelView):
     # --- Domain rules inside the form: errors shown next to their field, input kept -------------
     def _init_forms(self):
         super()._init_forms()
+        for form_class in (self.add_form, self.edit_form):
+            _booleans_not_required(form_class)
         if self.rule_model is not None:
             self.add_form = self._with_rules(self.add_form)
             self.edit_form = self._with_rules(self.edit_form)
@@ -131,8 +146,12 @@ class CleaModelView(ModelView):
                     setattr(item, key, value)
 
     def _check_protected(self, item):
+        if item.id is None:  # a new record is active unless Certif Pro says otherwise
+            changed = [f for f in structures.CERTIF_PRO_ONLY_FIELDS.get(type(item), ()) if not getattr(item, f)]
+        else:
+            changed = self._changed_fields(item)
         try:
-            structures.check_certif_pro_fields(type(item), self._changed_fields(item), g.user)
+            structures.check_certif_pro_fields(type(item), changed, g.user)
         except DomainError as exc:
             from app.extensions import db
             db.session.rollback()

@@ -83,6 +83,7 @@ class ReseauView(CleaModelView):
     ]
     order_columns = ["nom"]
     base_order = ("nom", "asc")
+    extra_permissions = {"mon_reseau": "read"}
 
     @expose("/mon-reseau/")
     @has_access
@@ -207,8 +208,7 @@ class OrganismeView(CleaModelView):
     def pre_add(self, item):
         super().pre_add(item)
         if access.PERIMETER_LEVEL[g.user.profil] == access.RESEAU:
-            item.reseau_id = g.user.reseau_id
-            item.reseau = None
+            item.reseau = db.session.get(Reseau, g.user.reseau_id)
 
     def post_add(self, item):
         self._created_id = item.id

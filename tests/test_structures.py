@@ -1,0 +1,150 @@
+"""Organisations, establishments and networks through the UI forms (guide §8, §10, §11)."""
+from sqlalchemy import select
+
+from app.demo import luhn_complete
+from app.extensions import db
+from app.models import Etablissement, Organisme, Reseau
+from tests.conftest import demo, page_text
+
+SIREN = luhn_complete("91234567")
+
+
+def organisme_form(**overrides):
+    data = {"siren": SIREN, "nom": "LA BOETIE", "adresse": "3 rue Paradis", "ville": "Marseille",
+            "code_postal": "13001", "contact_nom": "Boétie", "contact_prenom": "Étienne",
+            "contact_email": "contact@laboetie.example", "email_facturation": "compta@laboetie.example",
+            "actif": "y"}
+    data.update(overrides)
+    return data
+
+
+def etablissement_form(organisme_id, siret, **overrides):
+    data = {"organisme": organisme_id, "nom": "LA BOETIE Marseille", "siret": siret, "referent_nom": "Ref",
+            "referent_prenom": "Rémi", "referent_email": "ref@laboetie.example", "public_nom": "Accueil",
+            "public_prenom": "CléA", "public_email": "accueil@laboetie.example", "public_telephone": "04 91 00 00 00",
+            "adresse": "3 rue Paradis", "ville": "Marseille", "code_postal": "13001",
+            "region": "Provence-Alpes-Côte d'Azur", "actif": "y"}
+    data.update(overrides)
+    return data
+
+
+def test_network_admin_creates_an_organisation_then_chains_to_its_first_establishment(app, as_user):
+    client = as_user("reseau.admin")
+    page = page_text(client.get("/organismes/add"))
+    assert "Créer et ajouter un établissement" in page and "SIREN" in page
+    response = client.post("/organismes/add", data=organisme_form(_ajouter_etablissement="1"))
+    assert response.status_code == 302
+    with app.app_context():
+        org = demo(Organisme, siren=SIREN)
+        assert org.reseau.nom == "Réseau A — Formation Avenir"
+        org_id = org.id
+    assert response.headers["Location"].endswith(f"/etablissements/add?organisme={org_id}")
+    form = client.get(f"/etablissements/add?organisme={org_id}").get_data(as_text=True)
+    assert f'<option selected value="{org_id}">' in form or f'value="{org_id}" selected' in form
+
+    siret = luhn_complete(SIREN + "0001")
+    created = client.post("/etablissements/add", data=etablissement_form(org_id, siret), follow_redirects=True)
+    assert created.status_code == 200
+    with app.app_context():
+        assert demo(Etablissement, siret=siret).organisme_id == org_id
+
+
+def test_invalid_siren_is_shown_next_to_the_field_and_input_is_kept(as_user):
+    response = as_user("reseau.admin").post("/organismes/add", data=organisme_form(siren="123456789"))
+    text = page_text(response)
+    assert response.status_code == 200
+    assert "Ce numéro SIREN n'est pas valide (clé de contrôle incorrecte)." in text
+    assert 'value="LA BOETIE"' in response.get_data(as_text=True)
+
+
+def test_billing_address_required_when_different(as_user):
+    response = as_user("reseau.admin").post("/organismes/add", data=organisme_form(
+        siren=luhn_complete("91234568"), facturation_differente="y"))
+    assert page_text(response).count("Ce champ est obligatoire.") >= 3
+
+
+def test_siret_must_belong_to_the_organisation(app, as_user):
+    with app.app_context():
+        a1 = demo(Organisme, nom="Organisme A1 — Avenir Paris")
+        a1_id = a1.id
+        foreign_siret = luhn_complete(demo(Organisme, nom="Organisme B1 — Compétences Méditerranée").siren + "0099")
+    response = as_user("org.admin").post("/etablissements/add", data=etablissement_form(a1_id, foreign_siret))
+    assert "Le SIRET doit commencer par le SIREN de l'organisme" in page_text(response)
+
+
+def test_duplicate_siret_is_refused(app, as_user):
+    with app.app_context():
+        existing = demo(Etablissement, nom="Avenir Paris République")
+        org_id, siret = existing.organisme_id, existing.siret
+    response = as_user("org.admin").post("/etablissements/add", data=etablissement_form(org_id, siret))
+    assert "Un établissement avec ce SIRET existe déjà." in page_text(response)
+
+
+def test_only_certif_pro_changes_actif_and_an_inactive_organisation_gets_no_new_establishment(app, as_user):
+    with app.app_context():
+        org = demo(Organisme, nom="Organisme A2 — Avenir Ouest")
+        org_id, values = org.id, {c.key: getattr(org, c.key) for c in Organisme.__table__.columns}
+    form = {k: v for k, v in values.items() if k in organisme_form() and v is not None}
+    form["reseau"] = values["reseau_id"]
+    form.pop("actif", None)  # unchecked box: the organisation would become inactive
+    refused = as_user("reseau.admin").post(f"/organismes/edit/{org_id}", data=form)
+    assert "Seul Certif Pro peut modifier ce champ." in page_text(refused)
+    with app.app_context():
+        assert db.session.get(Organisme, org_id).actif is True
+
+    done = as_user("certifpro").post(f"/organismes/edit/{org_id}", data=form, follow_redirects=True)
+    assert done.status_code == 200
+    with app.app_context():
+        assert db.session.get(Organisme, org_id).actif is False
+    shown = page_text(as_user("reseau.admin").get(f"/organismes/show/{org_id}"))
+    assert "Cet organisme est inactif" in shown
+
+    siret = luhn_complete(values["siren"] + "0042")
+    response = as_user("reseau.admin").post("/etablissements/add", data=etablissement_form(org_id, siret))
+    assert "Cet organisme est inactif : il ne peut plus créer d'établissement." in page_text(response)
+
+
+def test_edits_are_in_the_establishment_trail_with_old_and_new_values(app, as_user):
+    with app.app_context():
+        etab = demo(Etablissement, nom="Avenir Paris République")
+        etab_id = etab.id
+        form = {c.key: getattr(etab, c.key) for c in Etablissement.__table__.columns
+                if c.key in etablissement_form(0, "") and getattr(etab, c.key) is not None}
+    form.pop("organisme", None)
+    form["actif"] = "y"
+    form["public_telephone"] = "01 99 99 99 99"
+    client = as_user("etab.admin")
+    assert client.post(f"/etablissements/edit/{etab_id}", data=form).status_code == 302
+    trail = page_text(client.get(f"/etablissements/show/{etab_id}"))
+    assert "Modification" in trail and "Léa Richard" in trail
+    assert "public_telephone : 01 23 45 67 89 → 01 99 99 99 99" in trail
+
+
+def test_mon_reseau_edits_head_contact_and_option(app, as_user):
+    client = as_user("reseau.superviseur")
+    response = client.get("/reseaux/mon-reseau/")
+    with app.app_context():
+        reseau_id = demo(Reseau, nom="Réseau A — Formation Avenir").id
+    assert response.headers["Location"].endswith(f"/reseaux/edit/{reseau_id}")
+    page = page_text(client.get(f"/reseaux/edit/{reseau_id}"))
+    assert "Tête de réseau" in page and "Notifier lors de la création d'une candidature" in page
+    saved = client.post(f"/reseaux/edit/{reseau_id}", data={
+        "nom": "Réseau A — Formation Avenir", "responsable_nom": "Nouveau", "responsable_prenom": "Chef",
+        "responsable_email": "pas-un-email"})
+    assert "Adresse email invalide." in page_text(saved)
+    client.post(f"/reseaux/edit/{reseau_id}", data={
+        "nom": "Réseau A — Formation Avenir", "responsable_nom": "Nouveau", "responsable_prenom": "Chef",
+        "responsable_email": "chef@reseau-a.example"})
+    with app.app_context():
+        reseau = db.session.get(Reseau, reseau_id)
+        assert reseau.responsable_email == "chef@reseau-a.example"
+        assert reseau.notifier_creation_candidature is False
+
+
+def test_organisation_page_lists_establishments_and_habilitations(app, as_user):
+    with app.app_context():
+        org_id = demo(Organisme, nom="Organisme A1 — Avenir Paris").id
+    text = page_text(as_user("org.user").get(f"/organismes/show/{org_id}"))
+    assert "Avenir Paris République" in text and "Avenir Paris Lille" in text
+    assert "Habilitations" in text and "Validée" in text
+    assert "Modifier l'organisme" not in text  # 👁 only for Utilisateur organisme
