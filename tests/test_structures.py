@@ -148,3 +148,26 @@ def test_organisation_page_lists_establishments_and_habilitations(app, as_user):
     assert "Avenir Paris République" in text and "Avenir Paris Lille" in text
     assert "Habilitations" in text and "Validée" in text
     assert "Modifier l'organisme" not in text  # 👁 only for Utilisateur organisme
+
+
+def test_two_people_editing_the_same_establishment_lose_nothing(app, as_user):
+    import re
+    with app.app_context():
+        etab = demo(Etablissement, nom="Avenir Paris Lille")
+        etab_id = etab.id
+        form = {c.key: getattr(etab, c.key) for c in Etablissement.__table__.columns
+                if c.key in etablissement_form(0, "") and getattr(etab, c.key) is not None}
+    form.pop("organisme", None)
+    form["actif"] = "y"
+    first, second = as_user("org.admin"), as_user("reseau.admin")
+    html = second.get(f"/etablissements/edit/{etab_id}").get_data(as_text=True)
+    loaded = re.search(r'name="version_chargee" type="hidden" value="(\d+)"', html).group(1)
+    # Someone else saves first…
+    assert first.post(f"/etablissements/edit/{etab_id}", data={
+        **form, "version_chargee": loaded, "ville": "Roubaix"}).status_code == 302
+    # …then the second save, made on the old version, is refused and changes nothing.
+    stale = second.post(f"/etablissements/edit/{etab_id}", data={
+        **form, "version_chargee": loaded, "ville": "Tourcoing"})
+    assert "Cette fiche a été modifiée par quelqu'un d'autre" in page_text(stale)
+    with app.app_context():
+        assert db.session.get(Etablissement, etab_id).ville == "Roubaix"

@@ -3,7 +3,7 @@ every read and write path, the domain rules checked inside the form, the audit-f
 from flask import abort, flash, g, redirect, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.widgets import FormWidget
-from wtforms import BooleanField
+from wtforms import BooleanField, HiddenField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired
 
@@ -90,6 +90,9 @@ class CleaModelView(ModelView):
         super()._init_forms()
         for form_class in (self.add_form, self.edit_form):
             _booleans_not_required(form_class)
+        if "version" in self.datamodel.get_columns_list():
+            # Optimistic locking: the edit form carries the version it was loaded with.
+            self.edit_form.version_chargee = HiddenField()
         if self.rule_model is not None:
             self.add_form = self._with_rules(self.add_form)
             self.edit_form = self._with_rules(self.edit_form)
@@ -102,6 +105,10 @@ class CleaModelView(ModelView):
                 valid = super().validate(extra_validators=extra_validators)
                 current_id = getattr(self, "_id", None)
                 item = view.datamodel.get(current_id, view._base_filters) if current_id else None
+                stale = view.stale_message(self, item)
+                if stale:
+                    flash(stale, "danger")
+                    return False
                 values = structures.normalise(view.rule_model, form_values(self, item))
                 view.complete_values(values, item)
                 errors = structures.RULES[view.rule_model](values, current_id)
@@ -120,6 +127,20 @@ class CleaModelView(ModelView):
 
         RuleForm.__name__ = form_class.__name__
         return RuleForm
+
+    @staticmethod
+    def stale_message(form, item):
+        loaded = getattr(form, "version_chargee", None)
+        if item is None or loaded is None or not loaded.data:
+            return None
+        if str(loaded.data) != str(item.version):
+            return ("Cette fiche a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte : "
+                    "rechargez la page pour voir ses nouvelles valeurs, puis refaites votre modification.")
+        return None
+
+    def prefill_form(self, form, pk):
+        if hasattr(form, "version_chargee"):
+            form.version_chargee.data = self.datamodel.get(pk, self._base_filters).version
 
     def complete_values(self, values: dict, item) -> None:
         """Values the form does not show (e.g. the organisation taken from the URL)."""
