@@ -171,3 +171,9 @@ def test_two_people_editing_the_same_establishment_lose_nothing(app, as_user):
     assert "Cette fiche a été modifiée par quelqu'un d'autre" in page_text(stale)
     with app.app_context():
         assert db.session.get(Etablissement, etab_id).ville == "Roubaix"
+
+
+def test_search_filters_list_only_the_perimeter(as_user):
+    html = as_user("org2.admin").get("/habilitations/list/").get_data(as_text=True)
+    assert "Organisme B1 — Compétences Méditerranée" in html
+    assert "Avenir Paris" not in html and "Organisme A1" not in html

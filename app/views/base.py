@@ -75,15 +75,17 @@ class CleaModelView(ModelView):
     # --- Related dropdowns are limited to the perimeter of the related model ---------------------
     def _init_properties(self):
         super()._init_properties()
+        from app.security.perimeter import RULES
         self.add_form_query_rel_fields = dict(self.add_form_query_rel_fields or {})
         self.edit_form_query_rel_fields = dict(self.edit_form_query_rel_fields or {})
-        for column in self.add_columns + self.edit_columns:
-            if self.datamodel.is_relation(column):
-                related = self.datamodel.get_related_model(column)
-                from app.security.perimeter import RULES
-                if related in RULES:
-                    self.add_form_query_rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
-                    self.edit_form_query_rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
+        self.search_form_query_rel_fields = dict(self.search_form_query_rel_fields or {})
+        targets = ((self.add_columns, self.add_form_query_rel_fields),
+                   (self.edit_columns, self.edit_form_query_rel_fields),
+                   (self.search_columns, self.search_form_query_rel_fields))
+        for columns, rel_fields in targets:
+            for column in columns:
+                if self.datamodel.is_relation(column) and self.datamodel.get_related_model(column) in RULES:
+                    rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
 
     # --- Domain rules inside the form: errors shown next to their field, input kept -------------
     def _init_forms(self):
