@@ -35,6 +35,8 @@ def install(app) -> None:
         if isinstance(view, BaseApi) and view.blueprint is not None:
             csrf.exempt(view.blueprint)
 
+    _french_jwt_errors(app.appbuilder.sm.jwt_manager)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -66,6 +68,14 @@ def install(app) -> None:
         return render_template("clea/error.html", code=403, title="Accès refusé",
                                message="Vous n'avez pas les droits nécessaires pour cette page.",
                                appbuilder=app.appbuilder), 403
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        message = "Trop de tentatives : veuillez patienter quelques secondes avant de réessayer."
+        if is_api_request():
+            return json_error(429, message)
+        return render_template("clea/error.html", code=429, title="Trop de tentatives", message=message,
+                               appbuilder=app.appbuilder), 429
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -108,6 +118,18 @@ def install(app) -> None:
     app.jinja_env.filters["datetime_fr"] = datetime_fr
     app.jinja_env.filters["oui_non"] = oui_non
     app.context_processor(lambda: {"clea_nav": navigation, "clea_can": can})
+
+
+def _french_jwt_errors(jwt):
+    """Flask-JWT-Extended answers before FAB for a missing, invalid or expired token, or a deactivated user."""
+    def unauthorized(message):
+        return lambda *args: json_error(401, message)
+    jwt.unauthorized_loader(unauthorized("Authentification requise."))
+    jwt.invalid_token_loader(unauthorized("Jeton d'authentification invalide."))
+    jwt.expired_token_loader(unauthorized("Jeton d'authentification expiré : reconnectez-vous."))
+    jwt.revoked_token_loader(unauthorized("Jeton d'authentification révoqué."))
+    jwt.needs_fresh_token_loader(unauthorized("Reconnectez-vous pour cette action."))
+    jwt.user_lookup_error_loader(unauthorized("Compte désactivé ou inconnu : authentification refusée."))
 
 
 def date_fr(value) -> str:

@@ -20,9 +20,17 @@ MESSAGES = {
 }
 
 
+ENGLISH_TO_FRENCH: dict[str, str] = {"Unknown field.": "Champ inconnu.",
+                                     "Invalid input type.": "Un objet JSON est attendu."}
+
+
 def install():
     for cls, messages in MESSAGES.items():
-        cls.default_error_messages = {**getattr(cls, "default_error_messages", {}), **messages}
+        english = getattr(cls, "default_error_messages", {})
+        for key, french in messages.items():
+            if isinstance(english.get(key), str):
+                ENGLISH_TO_FRENCH[english[key]] = french
+        cls.default_error_messages = {**english, **messages}
     Schema._default_error_messages = {
         "type": "Un objet JSON est attendu.",
         "unknown": "Champ inconnu.",
@@ -35,3 +43,14 @@ def install():
     validate.Range.message_max = "Doit être inférieur ou égal à {max}."
     validate.Range.message_all = "Doit être compris entre {min} et {max}."
     validate.OneOf.default_message = "Valeur non autorisée."
+
+
+def translate(messages):
+    """French for marshmallow messages produced by schemas built before install() (FAB's login payload)."""
+    if isinstance(messages, dict):
+        return {key: translate(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [translate(m) for m in messages]
+    if isinstance(messages, str):
+        return ENGLISH_TO_FRENCH.get(messages, messages)
+    return messages

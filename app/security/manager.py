@@ -1,6 +1,7 @@
 """FAB security manager of the platform: our user model, and roles generated from the access matrix."""
 from flask import current_app, g
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.views import AuthDBView
 
 from app.domain import access
@@ -13,8 +14,25 @@ class CleaAuthDBView(AuthDBView):
     invalid_login_message = "Identifiant ou mot de passe incorrect, ou compte désactivé."
 
 
+class CleaSecurityApi(SecurityApi):
+    """FAB's JWT login (POST /api/v1/security/login), answering in French."""
+
+    def response_400(self, message=None):
+        from app.api.french import translate
+        if message == "Request payload is not JSON" or not message:
+            message = "Le corps de la requête doit être un objet JSON."
+        return self.response(400, message=translate(message))
+
+    def response_401(self):
+        return self.response(401, message="Identifiant ou mot de passe incorrect, ou compte désactivé.")
+
+    def response_500(self, message=None):
+        return self.response(500, message="Une erreur interne est survenue.")
+
+
 class CleaSecurityManager(SecurityManager):
     user_model = Utilisateur
+    security_api = CleaSecurityApi
 
     def register_views(self):
         # Only FAB's login (web and API): users, roles and passwords have the platform's own pages.

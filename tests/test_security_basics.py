@@ -1,0 +1,32 @@
+"""API login and error answers in French; security headers."""
+
+
+def test_api_login_errors_are_french(client):
+    bad = client.post("/api/v1/security/login", json={"username": "x", "password": "y", "provider": "db"})
+    assert bad.status_code == 401
+    assert bad.get_json()["message"] == "Identifiant ou mot de passe incorrect, ou compte désactivé."
+    missing = client.post("/api/v1/security/login", json={"username": "x"})
+    assert missing.status_code == 400
+    assert "Ce champ est obligatoire." in str(missing.get_json()["message"])
+    not_json = client.post("/api/v1/security/login", data="x")
+    assert not_json.status_code == 400
+    assert not_json.get_json()["message"] == "Le corps de la requête doit être un objet JSON."
+
+
+def test_api_without_token_is_401_in_french(client):
+    response = client.get("/api/v1/organisme/")
+    assert response.status_code == 401
+    assert response.get_json()["message"] == "Authentification requise."
+
+
+def test_security_headers_and_cookie_flags(as_user):
+    response = as_user("org.admin").get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_unknown_page_is_a_french_404(as_user):
+    response = as_user("org.admin").get("/nulle-part")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.get_data(as_text=True)
