@@ -25,6 +25,7 @@ TOP_TABS = [
 RESEAU_MENU = [
     (access.RESEAUX, "Mon Réseau", "ReseauView.mon_reseau"),
     (access.ORGANISMES, "Mes Organismes", "OrganismeView.list"),
+    (access.ETABLISSEMENTS, "Mes Etablissements", "EtablissementView.list"),
     (access.UTILISATEURS, "Mes Utilisateurs", "UtilisateurView.list"),
 ]
 
