@@ -26,9 +26,10 @@ def test_no_resource_name_is_a_prefix_of_another():
 
 
 EXPECTED = {  # a few cells of roles.md, read independently of the code
-    (access.ADMIN_RESEAU, access.ORGANISMES): {"can_read", "can_edit", "can_delete", "can_create"},
+    (access.ADMIN_RESEAU, access.ORGANISMES): {"can_read", "can_edit", "can_create"},
+    (access.CERTIF_PRO, access.ORGANISMES): {"can_read", "can_edit", "can_delete", "can_create"},
     (access.SUPERVISEUR_RESEAU, access.UTILISATEURS): {"can_read"},
-    (access.ADMIN_ORGANISME, access.ORGANISMES): {"can_read", "can_edit", "can_delete"},
+    (access.ADMIN_ORGANISME, access.ORGANISMES): {"can_read", "can_edit"},
     (access.UTILISATEUR_ORGANISME, access.ETABLISSEMENTS): {"can_read"},
     (access.ADMIN_ETABLISSEMENT, access.ORGANISMES): set(),
     (access.UTILISATEUR_ETABLISSEMENT, access.UTILISATEURS): set(),

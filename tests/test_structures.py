@@ -177,3 +177,13 @@ def test_search_filters_list_only_the_perimeter(as_user):
     html = as_user("org2.admin").get("/habilitations/list/").get_data(as_text=True)
     assert "Organisme B1 — Compétences Méditerranée" in html
     assert "Avenir Paris" not in html and "Organisme A1" not in html
+
+
+def test_deleting_is_certif_pro_only_and_a_used_record_is_kept(app, as_user):
+    with app.app_context():
+        etab_id = demo(Etablissement, nom="Avenir Paris République").id
+    assert as_user("org.admin").post(f"/etablissements/delete/{etab_id}").status_code == 403
+    response = as_user("certifpro").post(f"/etablissements/delete/{etab_id}", follow_redirects=True)
+    assert "il ne peut pas être supprimé. Désactivez-le plutôt." in page_text(response)
+    with app.app_context():
+        assert db.session.get(Etablissement, etab_id) is not None

@@ -92,6 +92,11 @@ SPECIAL_RIGHTS = {
 
 READ, EDIT, CREATE, DELETE = "can_read", "can_edit", "can_create", "can_delete"
 
+# ✏ is "consult, search, edit". Deleting a structure, a request, a user or a certifier is Certif Pro's
+# alone: the others ask for a deactivation (guide §8: « La désactivation peut être demandée … »).
+DELETE_RESERVED_TABS = {ORGANISMES, ETABLISSEMENTS, RESEAUX, HABILITATIONS, UTILISATEURS, CERTIFICATION,
+                        ADMINISTRATION}
+
 
 def icons_to_permissions(icons: str) -> set[str]:
     permissions = set()
@@ -110,7 +115,8 @@ def cell(profile: str, tab: str) -> str:
 
 def permissions_of(profile: str) -> set[tuple[str, str]]:
     """(permission, resource) pairs granted to a profile, as FAB stores them."""
-    pairs = {(permission, tab) for tab in TABS for permission in icons_to_permissions(cell(profile, tab))}
+    pairs = {(permission, tab) for tab in TABS for permission in icons_to_permissions(cell(profile, tab))
+             if not (permission == DELETE and tab in DELETE_RESERVED_TABS and profile != CERTIF_PRO)}
     for action, (tab, profiles) in SPECIAL_RIGHTS.items():
         if profile in profiles:
             pairs.add(("can_" + action, tab))

@@ -192,6 +192,25 @@ class CleaModelView(ModelView):
     def redirect_back(self, default):
         return redirect(request.referrer or default)
 
+    def _delete(self, pk):
+        """FAB's delete, with the perimeter and French messages (a record still in use is not deleted)."""
+        from flask_appbuilder.exceptions import DatabaseException
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        try:
+            self.pre_delete(item)
+            self.datamodel.delete(item)
+        except DatabaseException:
+            flash("Cet enregistrement est utilisé ailleurs (historique, habilitations, utilisateurs…) : il ne "
+                  "peut pas être supprimé. Désactivez-le plutôt.", "danger")
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            self.post_delete(item)
+            flash(self.delete_row_message, "success")
+        self.update_redirect()
+
     def _get_add_widget(self, form, exclude_cols=None, widgets=None):
         widgets = super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
         widgets["add"].template_args["extra_buttons"] = self.extra_add_buttons
