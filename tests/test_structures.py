@@ -28,6 +28,15 @@ def etablissement_form(organisme_id, siret, **overrides):
     return data
 
 
+def edit_form_of(etab) -> dict:
+    """The establishment's current values, as its edit form posts them."""
+    form = {c.key: getattr(etab, c.key) for c in Etablissement.__table__.columns
+            if c.key in etablissement_form(0, "") and getattr(etab, c.key) is not None}
+    form.pop("organisme", None)
+    form["actif"] = "y"
+    return form
+
+
 def test_network_admin_creates_an_organisation_then_chains_to_its_first_establishment(app, as_user):
     client = as_user("reseau.admin")
     page = page_text(client.get("/organismes/add"))
@@ -107,11 +116,7 @@ def test_only_certif_pro_changes_actif_and_an_inactive_organisation_gets_no_new_
 def test_edits_are_in_the_establishment_trail_with_old_and_new_values(app, as_user):
     with app.app_context():
         etab = demo(Etablissement, nom="Avenir Paris République")
-        etab_id = etab.id
-        form = {c.key: getattr(etab, c.key) for c in Etablissement.__table__.columns
-                if c.key in etablissement_form(0, "") and getattr(etab, c.key) is not None}
-    form.pop("organisme", None)
-    form["actif"] = "y"
+        etab_id, form = etab.id, edit_form_of(etab)
     form["public_telephone"] = "01 99 99 99 99"
     client = as_user("etab.admin")
     assert client.post(f"/etablissements/edit/{etab_id}", data=form).status_code == 302
@@ -154,11 +159,7 @@ def test_two_people_editing_the_same_establishment_lose_nothing(app, as_user):
     import re
     with app.app_context():
         etab = demo(Etablissement, nom="Avenir Paris Lille")
-        etab_id = etab.id
-        form = {c.key: getattr(etab, c.key) for c in Etablissement.__table__.columns
-                if c.key in etablissement_form(0, "") and getattr(etab, c.key) is not None}
-    form.pop("organisme", None)
-    form["actif"] = "y"
+        etab_id, form = etab.id, edit_form_of(etab)
     first, second = as_user("org.admin"), as_user("reseau.admin")
     html = second.get(f"/etablissements/edit/{etab_id}").get_data(as_text=True)
     loaded = re.search(r'name="version_chargee" type="hidden" value="(\d+)"', html).group(1)
