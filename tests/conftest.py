@@ -51,12 +51,16 @@ def _drop_everything(db):
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+# Seeded by the migrations themselves: kept between modules.
+MIGRATION_DATA = {"referentiel", "domaine", "sous_domaine", "valeur_liste"}
+
+
 def reset_data(db):
-    """Empty every table (but Alembic's) and load the demo data again."""
+    """Empty every table (but Alembic's and the migrations' own data) and load the demo data again."""
     from app.demo import load_demo
     from app.security.roles import sync_roles
     db.session.remove()
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in MIGRATION_DATA]
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
             names = ", ".join('"%s"' % t.name for t in tables)
