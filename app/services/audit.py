@@ -10,15 +10,16 @@ from flask import g, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from app.models import (AuditLog, Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau,
-                        Utilisateur)
+from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Etablissement, Organisme,
+                        Reseau, Utilisateur)
 
-AUDITED = (Reseau, Organisme, Etablissement, Certificateur, DemandeHabilitation, Utilisateur)
+AUDITED = (Reseau, Organisme, Etablissement, Certificateur, DemandeHabilitation, Utilisateur, Candidature)
 ENTITY_NAMES = {Reseau: "Réseau", Organisme: "Organisme", Etablissement: "Etablissement",
                 Certificateur: "Certificateur", DemandeHabilitation: "Demande d'habilitation",
-                Utilisateur: "Utilisateur"}
+                Utilisateur: "Utilisateur", Candidature: "Candidature"}
 # Never written into the trail.
-SECRET_FIELDS = {"password", "version", "updated_at", "created_at", "changed_on", "created_on", "last_login",
+SECRET_FIELDS = {"password", "version", "cle_personne", "nom_recherche", "updated_at", "created_at", "changed_on",
+                 "created_on", "last_login",
                  "login_count", "fail_login_count", "changed_by_fk", "created_by_fk", "password_changed_at"}
 
 
@@ -51,6 +52,8 @@ def _scope(obj) -> dict:
         scope.update(organisme_id=obj.id)
     elif isinstance(obj, DemandeHabilitation):
         scope.update(organisme_id=obj.organisme_id)
+    elif isinstance(obj, Candidature):
+        scope.update(etablissement_id=obj.etablissement_id, organisme_id=obj.organisme_id)
     elif isinstance(obj, Utilisateur):
         scope.update(utilisateur_id=obj.id, organisme_id=obj.organisme_id, etablissement_id=obj.etablissement_id)
     return scope

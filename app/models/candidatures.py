@@ -1,0 +1,92 @@
+"""Candidature (dossier de candidature), guide §14, domain.md §4."""
+import datetime
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, false, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain import statuts
+from app.models.base import TimestampMixin
+
+
+class Candidature(TimestampMixin, Model):
+    __tablename__ = "candidature"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    numero_dossier: Mapped[str] = mapped_column(String(10), unique=True, nullable=False)
+    etablissement_id: Mapped[int] = mapped_column(ForeignKey("etablissement.id"), nullable=False)
+    # The establishment's organisation, kept on the file so that perimeter filters need no join.
+    organisme_id: Mapped[int] = mapped_column(ForeignKey("organisme.id"), nullable=False)
+    certification: Mapped[str] = mapped_column(String(20), nullable=False, default="clea")
+
+    statut_inscription: Mapped[str] = mapped_column(String(200), nullable=False)
+    branche: Mapped[Optional[str]] = mapped_column(String(200))
+    socle_contextualise: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                      server_default=false())
+    siren_employeur: Mapped[Optional[str]] = mapped_column(String(9))
+    type_public: Mapped[Optional[str]] = mapped_column(String(200))
+    niveau_formation: Mapped[str] = mapped_column(String(200), nullable=False)
+    financeur_principal: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    civilite: Mapped[str] = mapped_column(String(20), nullable=False)
+    nom_naissance: Mapped[str] = mapped_column(String(100), nullable=False)
+    nom_usage: Mapped[Optional[str]] = mapped_column(String(100))
+    prenom: Mapped[str] = mapped_column(String(100), nullable=False)
+    date_naissance: Mapped[datetime.date] = mapped_column(Date, nullable=False)
+    ne_etranger: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    pays_naissance: Mapped[Optional[str]] = mapped_column(String(100))
+    ne_outre_mer: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    ville_naissance: Mapped[str] = mapped_column(String(100), nullable=False)
+    code_postal_naissance: Mapped[Optional[str]] = mapped_column(String(5))
+
+    origine_demarche: Mapped[Optional[str]] = mapped_column(String(200))
+    objectifs_professionnels: Mapped[Optional[str]] = mapped_column(Text)
+    objectifs_extra_professionnels: Mapped[Optional[str]] = mapped_column(Text)
+
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    telephone: Mapped[Optional[str]] = mapped_column(String(20))
+    adresse: Mapped[Optional[str]] = mapped_column(String(250))
+    code_postal: Mapped[Optional[str]] = mapped_column(String(5))
+    ville: Mapped[Optional[str]] = mapped_column(String(100))
+    certificat_papier: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                    server_default=false())
+
+    statut: Mapped[str] = mapped_column(String(40), nullable=False, default=statuts.ATTENTE_EVALUATION_PREALABLE)
+    actif: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
+    date_envoi_certification: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    date_evaluation_prealable: Mapped[Optional[datetime.date]] = mapped_column(Date)
+    certificateur_id: Mapped[Optional[int]] = mapped_column(ForeignKey("certificateur.id"))
+    motif_abandon: Mapped[Optional[str]] = mapped_column(String(250))
+    statut_avant_abandon: Mapped[Optional[str]] = mapped_column(String(40))
+    date_abandon: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    # Same person = same birth name (no accents, no case) + first name + birth date (guide §14).
+    cle_personne: Mapped[str] = mapped_column(String(250), nullable=False)
+    # Accent- and case-free "NOM PRENOM NOM_USAGE" for the name search.
+    nom_recherche: Mapped[str] = mapped_column(String(320), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+    etablissement = relationship("Etablissement")
+    organisme = relationship("Organisme")
+    certificateur = relationship("Certificateur")
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # One file per person and certification, nationally (a person is never certified twice).
+        Index("uq_candidature_personne", "cle_personne", "certification", unique=True),
+        Index("ix_candidature_etab_statut", "etablissement_id", "statut", "updated_at"),
+        Index("ix_candidature_org_statut", "organisme_id", "statut", "updated_at"),
+        Index("ix_candidature_certif_statut", "certificateur_id", "statut"),
+        Index("ix_candidature_statut_maj", "statut", "updated_at"),
+        Index("ix_candidature_nom_recherche", "nom_recherche"),
+    )
+
+    @property
+    def statut_label(self) -> str:
+        return statuts.label(self.statut)
+
+    @property
+    def candidat(self) -> str:
+        return f"{self.nom_usage or self.nom_naissance} {self.prenom}".strip()
+
+    def __str__(self):
+        return f"{self.numero_dossier} — {self.candidat}"

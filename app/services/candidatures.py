@@ -1,0 +1,202 @@
+"""Candidate files: « Proposer une candidature » with the guide's rules (guide §14, domain.md §4)."""
+import datetime
+import secrets
+import unicodedata
+
+from flask_appbuilder.security.sqla.models import Role
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.domain import access, statuts
+from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from app.domain.identifiers import clean_digits, code_postal_error, siren_error
+from app.extensions import db
+from app.models import Candidature, Etablissement, Utilisateur, ValeurListe
+from app.security import perimeter
+from app.services import audit, habilitations, notifications
+from app.services.structures import check_active
+from app.services.validation import Errors, blank, email_error, phone_error
+
+REQUIRED = ("etablissement", "certification", "statut_inscription", "niveau_formation", "financeur_principal",
+            "civilite", "nom_naissance", "prenom", "date_naissance", "ville_naissance")
+LIST_FIELDS = {"statut_inscription": "statut_inscription", "type_public": "type_public",
+               "niveau_formation": "niveau_formation", "financeur_principal": "financeur", "civilite": "civilite",
+               "branche": "branche", "origine_demarche": "origine_demarche"}
+BOOLEAN_FIELDS = ("socle_contextualise", "ne_etranger", "ne_outre_mer", "certificat_papier")
+TEXT_FIELDS = ("branche", "siren_employeur", "type_public", "nom_usage", "pays_naissance", "code_postal_naissance",
+               "origine_demarche", "objectifs_professionnels", "objectifs_extra_professionnels", "email",
+               "telephone", "adresse", "code_postal", "ville")
+CERTIFICATIONS = {"clea": "CléA", "clea_numerique": "CléA numérique"}
+SALARIE = "Salarié"
+AUCUNE_BRANCHE = "Aucune"
+AGE_MIN, AGE_MAX = 16, 100
+OBJECTIFS_MIN = 50  # the jury may refuse thin files (guide §14): warn at sending
+
+
+def sans_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.upper().replace("-", " ").replace("'", " ").split())
+
+
+def cle_personne(nom_naissance, prenom, date_naissance) -> str:
+    return f"{sans_accents(nom_naissance)}|{sans_accents(prenom)}|{date_naissance.isoformat()}"
+
+
+def nom_recherche(nom_naissance, prenom, nom_usage=None) -> str:
+    return " ".join(x for x in (sans_accents(nom_naissance), sans_accents(prenom), sans_accents(nom_usage)) if x)
+
+
+def valeurs(liste: str) -> list[str]:
+    return db.session.execute(select(ValeurListe.libelle).where(ValeurListe.liste == liste,
+                                                               ValeurListe.actif.is_(True))
+                              .order_by(ValeurListe.ordre)).scalars().all()
+
+
+def _date(value, field, errors):
+    if isinstance(value, datetime.date):
+        return value
+    if blank(value):
+        return None
+    if isinstance(value, str):
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+    errors.add(field, "Date invalide (jj/mm/aaaa).")
+    return None
+
+
+def _bool(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "oui", "y", "on"}
+    return bool(value)
+
+
+def clean(values: dict, user) -> tuple[dict, Etablissement]:
+    """Checks every field of « CRÉER UNE CANDIDATURE » and its conditional rules; returns the values to store."""
+    errors = Errors()
+    data = {}
+    for key, value in values.items():
+        if isinstance(value, str):
+            value = value.strip()
+        data[key] = value
+    if isinstance(data.get("siren_employeur"), str):
+        data["siren_employeur"] = clean_digits(data["siren_employeur"])
+    errors.required(data, *REQUIRED)
+    for field in REQUIRED + TEXT_FIELDS:
+        if field in data and data[field] is not None and not isinstance(data[field], (str, int, datetime.date)):
+            errors.add(field, "Valeur invalide.")
+    errors.max_lengths(data, Candidature)
+
+    etab = None
+    if not blank(data.get("etablissement")) and not errors.get("etablissement"):
+        try:
+            etab = perimeter.get_visible(Etablissement, data["etablissement"], user)
+        except NotFound:
+            errors.add("etablissement", "Cet établissement n'existe pas ou n'est pas dans votre périmètre.")
+        else:
+            if not etab.actif or not etab.organisme.actif:
+                errors.add("etablissement", "Cet établissement est inactif : il ne peut plus enregistrer de "
+                                            "candidature.")
+            elif not habilitations.est_habilitee(etab):
+                errors.add("etablissement", "Cet établissement n'a pas d'habilitation valide aujourd'hui.")
+    if not blank(data.get("certification")) and data["certification"] not in CERTIFICATIONS:
+        errors.add("certification", "Certification inconnue.")
+
+    for field, liste in LIST_FIELDS.items():
+        value = data.get(field)
+        if not blank(value) and isinstance(value, str) and value not in valeurs(liste):
+            errors.add(field, "Valeur inconnue dans la liste.")
+
+    for field in BOOLEAN_FIELDS:
+        data[field] = _bool(data.get(field, False))
+
+    if data.get("statut_inscription") == SALARIE:
+        errors.required(data, "branche", "siren_employeur")
+        if not blank(data.get("siren_employeur")):
+            errors.add("siren_employeur", siren_error(data["siren_employeur"]))
+    else:
+        data["branche"], data["siren_employeur"], data["socle_contextualise"] = None, None, False
+    if data["socle_contextualise"] and data.get("branche") in (None, "", AUCUNE_BRANCHE):
+        errors.add("socle_contextualise", "Un socle contextualisé suppose une branche délégataire.")
+
+    naissance = _date(data.get("date_naissance"), "date_naissance", errors)
+    if naissance:
+        today = datetime.date.today()
+        age = today.year - naissance.year - ((today.month, today.day) < (naissance.month, naissance.day))
+        if naissance > today:
+            errors.add("date_naissance", "La date de naissance ne peut pas être dans le futur.")
+        elif not AGE_MIN <= age <= AGE_MAX:
+            errors.add("date_naissance", f"Date de naissance peu plausible (âge entre {AGE_MIN} et {AGE_MAX} ans "
+                                         "attendu).")
+        data["date_naissance"] = naissance
+    if data["ne_etranger"]:
+        errors.required(data, "pays_naissance")
+        data["code_postal_naissance"] = None
+    else:
+        data["pays_naissance"] = None
+        errors.required(data, "code_postal_naissance")
+        if not blank(data.get("code_postal_naissance")):
+            errors.add("code_postal_naissance", code_postal_error(data["code_postal_naissance"]))
+    if not blank(data.get("code_postal")):
+        errors.add("code_postal", code_postal_error(data["code_postal"]))
+    errors.add("email", email_error(data.get("email")))
+    errors.add("telephone", phone_error(data.get("telephone")))
+    if errors:
+        raise ValidationFailed(errors)
+    stored = {k: (None if isinstance(data.get(k), str) and not data[k] else data.get(k))
+              for k in REQUIRED + TEXT_FIELDS + BOOLEAN_FIELDS + ("niveau_formation",) if k != "etablissement"}
+    return stored, etab
+
+
+def doublon(values: dict, certification: str):
+    return db.session.execute(select(Candidature).where(
+        Candidature.cle_personne == cle_personne(values["nom_naissance"], values["prenom"], values["date_naissance"]),
+        Candidature.certification == certification)).scalars().first()
+
+
+DOUBLON = ("Ce candidat est déjà inscrit sur la plateforme (dossier n°{numero}) : un candidat ne peut avoir qu'un "
+           "dossier par certification. Si vous devez poursuivre son parcours, faites une demande de "
+           "rattachement du dossier auprès de Certif Pro.")
+
+
+def _nouveau_numero() -> str:
+    while True:
+        numero = str(secrets.randbelow(9 * 10**9) + 10**9)
+        if db.session.execute(select(Candidature.id).where(Candidature.numero_dossier == numero)).first() is None:
+            return numero
+
+
+def creer(user, values: dict) -> Candidature:
+    if user is None or not access.profile_allows(user.profil, access.CREATE, access.EVALUATIONS):
+        raise Forbidden("Votre profil ne permet pas de créer une candidature.")
+    data, etab = clean(values, user)
+    check_active(etab)
+    existing = doublon(data, data["certification"])
+    if existing is not None:
+        raise DomainError(DOUBLON.format(numero=existing.numero_dossier))
+    audit.label("Création de la candidature")
+    candidature = Candidature(
+        **data, etablissement_id=etab.id, organisme_id=etab.organisme_id,
+        statut=statuts.ATTENTE_EVALUATION_PREALABLE, numero_dossier=_nouveau_numero(),
+        cle_personne=cle_personne(data["nom_naissance"], data["prenom"], data["date_naissance"]),
+        nom_recherche=nom_recherche(data["nom_naissance"], data["prenom"], data.get("nom_usage")))
+    db.session.add(candidature)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same person registered at the same moment elsewhere
+        db.session.rollback()
+        raise DomainError(DOUBLON.format(numero="déjà attribué"))
+    reseau = etab.organisme.reseau
+    if reseau is not None and reseau.notifier_creation_candidature:
+        admins = db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
+            Role.name == access.ADMIN_RESEAU, Utilisateur.reseau_id == reseau.id,
+            Utilisateur.active.is_(True))).scalars().all()
+        notifications.notify(admins, "Dossier de candidature", "Nouvelle candidature",
+                             f"Une candidature ({candidature.numero_dossier} — {candidature.candidat}) a été créée "
+                             f"par {etab.nom}.", f"/candidatures/show/{candidature.id}")
+    db.session.commit()
+    notifications.flush_outbox_quietly()
+    return candidature
