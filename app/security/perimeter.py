@@ -12,8 +12,9 @@ from sqlalchemy import false, or_, select, true
 from app.domain import access
 from app.domain.errors import NotFound
 from app.extensions import db
-from app.models import (AuditLog, Certificateur, DemandeHabilitation, Etablissement, Notification, Organisme,
-                        Reseau, Utilisateur)
+from app.domain import statuts
+from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Etablissement, Notification,
+                        Organisme, Reseau, Utilisateur)
 from app.models.habilitations import demande_certificateur, demande_etablissement
 
 
@@ -100,6 +101,20 @@ def _utilisateur_clause(user, level):
     return false()
 
 
+def _candidature_clause(user, level):
+    if level == access.CERTIFICATEUR_LEVEL:
+        # A certifier sees the files sent to it, from "En attente de jury" on.
+        return (Candidature.certificateur_id == user.certificateur_id) & Candidature.statut.in_(
+            statuts.CHEZ_CERTIFICATEUR)
+    if level == access.RESEAU:
+        return Candidature.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
+    if level == access.ORGANISME:
+        return Candidature.organisme_id == user.organisme_id
+    if level == access.ETABLISSEMENT:
+        return Candidature.etablissement_id == user.etablissement_id
+    return false()
+
+
 def _audit_clause(user, level):
     if level == access.RESEAU:
         return AuditLog.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
@@ -121,6 +136,7 @@ RULES: dict[type, Callable] = {
     DemandeHabilitation: _habilitation_clause,
     Utilisateur: _utilisateur_clause,
     AuditLog: _audit_clause,
+    Candidature: _candidature_clause,
     Notification: _notification_clause,
     # Every profile reads the certifiers (CERTIFICATION tab); writing them is a matter of permissions.
     Certificateur: lambda user, level: true(),

@@ -1,7 +1,7 @@
 """The guide's navigation (quality.md): top tabs and the "Mon Réseau ▾" menu, from the access matrix."""
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import g, url_for
 
 from app.domain import access
 
@@ -15,7 +15,7 @@ class NavItem:
 
 # Tab → (label, endpoint). A tab appears only when the profile has at least 👁 on it and its page exists.
 TOP_TABS = [
-    (access.EVALUATIONS, "EVALUATIONS", None),
+    (access.EVALUATIONS, "EVALUATIONS", "CandidatureView.list"),
     (access.FORMATIONS, "FORMATIONS", None),
     (access.CERTIFICATION, "CERTIFICATION", "CertificateurView.list"),
     (access.STATS, "STATS", None),
@@ -39,8 +39,27 @@ def _items(profile, entries):
     return items
 
 
+# Without a valid habilitation these tabs disappear for OF users (guide §5).
+NEED_HABILITATION = {access.EVALUATIONS, access.FORMATIONS}
+
+
+def _has_habilitated_establishment() -> bool:
+    if not hasattr(g, "clea_habilitee"):
+        from sqlalchemy import select
+        from app.extensions import db
+        from app.models import Etablissement
+        from app.security import perimeter
+        from app.services import habilitations
+        query = perimeter.restrict(select(Etablissement.id), Etablissement).where(habilitations.habilitee_clause())
+        g.clea_habilitee = db.session.execute(query.limit(1)).first() is not None
+    return g.clea_habilitee
+
+
 def top_tabs(profile):
-    return _items(profile, TOP_TABS)
+    entries = TOP_TABS
+    if profile in access.OF_PROFILES and not _has_habilitated_establishment():
+        entries = [e for e in TOP_TABS if e[0] not in NEED_HABILITATION]
+    return _items(profile, entries)
 
 
 def reseau_menu(profile):

@@ -1,0 +1,92 @@
+"""EVALUATIONS tab (guide §7, §14, §17): the CANDIDATURE list, « Proposer une candidature », the candidate page."""
+from flask import flash, g, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from sqlalchemy import select
+
+from app.domain import access, statuts
+from app.domain.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.models import AuditLog, Candidature, Etablissement
+from app.security import perimeter
+from app.services import candidatures as service, habilitations
+from app.views.base import CleaModelView
+
+FORM_FIELDS = ("etablissement", "certification", "statut_inscription", "branche", "socle_contextualise",
+               "siren_employeur", "type_public", "niveau_formation", "financeur_principal", "civilite",
+               "nom_naissance", "nom_usage", "prenom", "date_naissance", "ne_etranger", "pays_naissance",
+               "ne_outre_mer", "ville_naissance", "code_postal_naissance", "origine_demarche",
+               "objectifs_professionnels", "objectifs_extra_professionnels", "email", "telephone", "adresse",
+               "code_postal", "ville", "certificat_papier")
+
+
+def _date_fr(d):
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+class CandidatureView(CleaModelView):
+    route_base = "/candidatures"
+    datamodel = SQLAInterface(Candidature)
+    tab = access.EVALUATIONS
+    list_title = "Candidature"
+    list_columns = ["numero_dossier", "candidat", "etablissement", "statut_label", "actif"]
+    search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "actif"]
+    order_columns = ["numero_dossier", "statut", "updated_at"]
+    base_order = ("updated_at", "desc")
+    label_columns = {"numero_dossier": "Numéro de dossier", "candidat": "Candidat",
+                     "etablissement": "Etablissement d'évaluation", "statut_label": "Statut de la candidature",
+                     "statut": "Statut de la candidature", "actif": "Actif", "nom_naissance": "Nom de naissance",
+                     "prenom": "Prénom", "date_naissance": "Date de naissance"}
+    formatters_columns = {"actif": lambda v: "Oui" if v else "Non"}
+    # Files are created with « Proposer une candidature » and changed through the status machine.
+    extra_permissions = {"proposer": "create", "add": "create", "edit": "aucun", "delete": "aucun"}
+    edit = delete = None
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        return self.proposer()
+
+    @expose("/proposer", methods=["GET", "POST"])
+    @has_access
+    def proposer(self):
+        errors, values = {}, {"certification": "clea", "ne_etranger": "", "civilite": ""}
+        if request.method == "POST":
+            values = {field: request.form.get(field, "") for field in FORM_FIELDS}
+            try:
+                candidature = service.creer(g.user, values)
+            except ValidationFailed as exc:
+                errors = exc.errors
+            except DomainError as exc:
+                flash(exc.message, "danger")
+            else:
+                flash(f"La candidature n°{candidature.numero_dossier} est créée.", "success")
+                return redirect(url_for("CandidatureView.show", pk=candidature.id))
+        etablissements = perimeter.restrict(
+            db.session.query(Etablissement).filter(Etablissement.actif.is_(True),
+                                                   habilitations.habilitee_clause()),
+            Etablissement).order_by(Etablissement.nom).limit(500).all()
+        lists = {field: service.valeurs(liste) for field, liste in service.LIST_FIELDS.items()}
+        return self.render_template(
+            "clea/candidature_form.html", title="Créer une candidature", values=values, errors=errors,
+            etablissements=etablissements, lists=lists, certifications=service.CERTIFICATIONS,
+            breadcrumb=[("Candidature", url_for("CandidatureView.list")), ("Créer une candidature", None)])
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk):
+        candidature = perimeter.get_visible(Candidature, pk)
+        history = db.session.execute(
+            select(AuditLog).where(AuditLog.entity_type == "Candidature", AuditLog.entity_id == candidature.id)
+            .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())).scalars().all()
+        return self.render_template(
+            "clea/candidature_show.html", title=f"Candidat - {candidature.candidat}", c=candidature,
+            history=history, events=statuts.allowed_events(candidature.statut, g.user.profil),
+            labels={e: t.label for e, t in statuts.TRANSITIONS.items()},
+            breadcrumb=[("Candidature", url_for("CandidatureView.list")),
+                        (f"Candidat - {candidature.candidat}", None)])
+
+
+def register(appbuilder):
+    appbuilder.add_view_no_menu(CandidatureView())

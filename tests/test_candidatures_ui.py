@@ -1,0 +1,64 @@
+"""EVALUATIONS tab: list, « Créer une candidature » form, candidate page, perimeter."""
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Candidature, Etablissement
+from tests.conftest import demo, page_text
+
+
+def form(etab_id, **overrides):
+    data = {"etablissement": etab_id, "certification": "clea", "statut_inscription": "Demandeur d'emploi",
+            "niveau_formation": "Niveau 2 – ancien niveau V bis", "financeur_principal": "Initiative individuelle",
+            "civilite": "Monsieur", "nom_naissance": "Martin", "prenom": "Noé", "date_naissance": "12/03/1978",
+            "ne_etranger": "", "ville_naissance": "Lille", "code_postal_naissance": "59000"}
+    data.update(overrides)
+    return data
+
+
+def test_create_from_the_form_then_see_it_in_the_list_and_its_page(app, as_user):
+    with app.app_context():
+        etab_id = demo(Etablissement, nom="Avenir Paris République").id
+    client = as_user("etab.user")
+    page = page_text(client.get("/candidatures/proposer"))
+    for label in ("Etablissement d'évaluation", "Statut à l'inscription", "Branche délégataire", "Né à l'étranger",
+                  "Code postal de naissance", "Objectifs de projet professionnel"):
+        assert label in page
+    response = client.post("/candidatures/proposer", data=form(etab_id), follow_redirects=True)
+    text = page_text(response)
+    assert "est créée" in text and "Candidat - Martin Noé" in text
+    assert "Candidature créée le" in text and "En attente d'évaluation préalable" in text
+    listing = page_text(client.get("/candidatures/list/"))
+    assert "Martin Noé" in listing and "Avenir Paris République" in listing
+
+
+def test_errors_are_shown_next_to_the_fields(app, as_user):
+    with app.app_context():
+        etab_id = demo(Etablissement, nom="Avenir Paris République").id
+    response = as_user("etab.user").post("/candidatures/proposer", data=form(
+        etab_id, nom_naissance="Erreur", ne_etranger="1", date_naissance="2090-01-01"))
+    text = page_text(response)
+    assert "La date de naissance ne peut pas être dans le futur." in text
+    assert "Ce champ est obligatoire." in text  # pays de naissance
+    assert 'value="Erreur"' in response.get_data(as_text=True)
+
+
+def test_other_network_gets_404_and_certifier_sees_nothing_before_sending(app, as_user):
+    with app.app_context():
+        pk = db.session.execute(select(Candidature.id).where(Candidature.nom_naissance == "Martin")).scalar_one()
+    assert as_user("etab2.user").get(f"/candidatures/show/{pk}").status_code == 404
+    assert as_user("reseau2.admin").get(f"/candidatures/show/{pk}").status_code == 404
+    assert as_user("certif.idf").get(f"/candidatures/show/{pk}").status_code == 404
+    assert as_user("reseau.admin").get(f"/candidatures/show/{pk}").status_code == 200
+    assert "Martin Noé" not in page_text(as_user("org2.admin").get("/candidatures/list/"))
+
+
+def test_evaluations_tab_only_for_profiles_with_a_habilitated_establishment(app, as_user):
+    assert "EVALUATIONS" in page_text(as_user("etab.user").get("/"))
+    assert "EVALUATIONS" not in page_text(as_user("reseau.superviseur").get("/"))
+    with app.app_context():  # A1-1 loses its habilitation: its users lose the tab
+        from app.models import DemandeHabilitation
+        for d in db.session.execute(select(DemandeHabilitation).where(
+                DemandeHabilitation.etablissements.any(nom="Avenir Paris République"))).scalars():
+            d.etat = DemandeHabilitation.REJETEE
+        db.session.commit()
+    assert "EVALUATIONS" not in page_text(as_user("etab.user").get("/"))
