@@ -26,7 +26,7 @@ def app(tmp_path_factory):
     flask_app = create_app({
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "AUTH_RATE_LIMITED": False,
-        "MAIL_SERVER": None, "SECRET_KEY": "tests-only-secret", "PUBLIC_URL": "http://clea.test",
+        "MAIL_SERVER": None, "SECRET_KEY": "tests-only-secret-key-long-enough-for-jwt-hmac", "PUBLIC_URL": "http://clea.test",
         "LOAD_DEMO_ON_EMPTY_DB": False,
     })
     with flask_app.app_context():

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.domain.errors import DomainError, Forbidden, ValidationFailed
 from app.extensions import db
-from app.models import AuditLog, Candidature, Etablissement, Notification, Utilisateur
+from app.models import AuditLog, Etablissement, Notification, Utilisateur
 from app.services import candidatures
 from tests.conftest import demo
 

@@ -62,3 +62,12 @@ def test_evaluations_tab_only_for_profiles_with_a_habilitated_establishment(app,
             d.etat = DemandeHabilitation.REJETEE
         db.session.commit()
     assert "EVALUATIONS" not in page_text(as_user("etab.user").get("/"))
+
+
+def test_dashboard_counts_the_perimeter_files_and_offers_to_propose(app, as_user):
+    text = page_text(as_user("reseau.admin").get("/"))
+    assert "En attente d'évaluation initiale" in text and "Proposer une candidature" in text
+    assert "Martin Noé" in text  # latest changes
+    other = page_text(as_user("reseau2.admin").get("/"))
+    assert "Martin Noé" not in other
+    assert "Proposer une candidature" not in page_text(as_user("reseau.superviseur").get("/"))

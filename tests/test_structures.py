@@ -1,5 +1,4 @@
 """Organisations, establishments and networks through the UI forms (guide §8, §10, §11)."""
-from sqlalchemy import select
 
 from app.demo import luhn_complete
 from app.extensions import db
@@ -188,3 +187,17 @@ def test_deleting_is_certif_pro_only_and_a_used_record_is_kept(app, as_user):
     assert "il ne peut pas être supprimé. Désactivez-le plutôt." in page_text(response)
     with app.app_context():
         assert db.session.get(Etablissement, etab_id) is not None
+
+
+def test_only_certif_pro_moves_an_organisation_out_of_its_network(app, as_user, api_as):
+    with app.app_context():
+        org = demo(Organisme, nom="Organisme A1 — Avenir Paris")
+        org_id, values = org.id, {c.key: getattr(org, c.key) for c in Organisme.__table__.columns}
+    form = {k: v for k, v in values.items() if k in organisme_form() and v is not None}
+    form["actif"] = "y"  # the network field left empty: out of network A
+    refused = as_user("reseau.admin").post(f"/organismes/edit/{org_id}", data=form)
+    assert "Seul Certif Pro peut modifier ce champ." in page_text(refused)
+    api = api_as("org.admin").put(f"/api/v1/organisme/{org_id}", json={"reseau": None})
+    assert api.status_code == 403 and api.get_json()["message"] == "Seul Certif Pro peut changer le réseau d'un organisme."
+    with app.app_context():
+        assert db.session.get(Organisme, org_id).reseau_id == values["reseau_id"]

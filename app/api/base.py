@@ -1,9 +1,20 @@
 """What every REST resource shares: the tab's permissions (access matrix), the perimeter on every path,
 French messages, and writes that go through the same rules and services as the UI (api.md)."""
+import functools
+import logging
+import re
+
+import prison
 from flask import g, request
-from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api import (ModelRestApi, expose, get_item_schema, get_list_schema, merge_response_func,
+                                  rison, safe)
+from flask_appbuilder.const import (API_DESCRIPTION_COLUMNS_RIS_KEY, API_LABEL_COLUMNS_RIS_KEY,
+                                    API_LIST_COLUMNS_RIS_KEY, API_LIST_TITLE_RIS_KEY, API_ORDER_COLUMNS_RIS_KEY,
+                                    API_SHOW_COLUMNS_RIS_KEY, API_SHOW_TITLE_RIS_KEY)
+from flask_appbuilder.exceptions import FABException
+from flask_appbuilder.security.decorators import permission_name, protect
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from marshmallow import ValidationError
 
 from app.domain import access
@@ -16,6 +27,40 @@ from app.services import structures
 API_METHOD_PERMISSIONS = {"get_list": "read", "get": "read", "info": "read", "post": "create", "put": "edit",
                           "delete": "delete"}
 NOT_JSON = "Le corps de la requête doit être un objet JSON."
+BAD_QUERY = "Paramètre de recherche « q » invalide."
+OUT_OF_PERIMETER = "Cet élément n'existe pas ou n'est pas dans votre périmètre."
+# FAB's own 400 messages (all about the `q` argument of lists), in French.
+FAB_400_MESSAGES = [
+    (re.compile(r"^Not a valid rison"), BAD_QUERY + " Format rison ou JSON attendu."),
+    (re.compile(r"^Filter column: (.*) not allowed to filter"), r"Filtre impossible sur la colonne « \1 »."),
+    (re.compile(r"^Invalid order by column: (.*)"), r"Tri impossible sur la colonne « \1 »."),
+    (re.compile(r"^Invalid select column: (.*)"), r"Colonne inconnue : « \1 »."),
+]
+log = logging.getLogger(__name__)
+
+
+def french_400(message) -> str:
+    if isinstance(message, str):
+        for pattern, french in FAB_400_MESSAGES:
+            if pattern.match(message):
+                return pattern.sub(french, message)
+    return BAD_QUERY
+
+
+def checked_q(f):
+    """FAB's rison parser can crash (e.g. RecursionError on "(((("): a bad `q` answers 400, never 500."""
+    @functools.wraps(f)
+    def wraps(self, *args, **kwargs):
+        value = request.args.get("q")
+        if value:
+            try:
+                prison.loads(value)
+            except prison.decoder.ParserException:
+                pass  # FAB tries JSON, then answers 400 itself
+            except Exception:  # noqa: BLE001 - prison's own bugs (recursion, …)
+                return self.response_400(message=BAD_QUERY)
+        return f(self, *args, **kwargs)
+    return wraps
 
 
 def flatten_relations(data):
@@ -65,7 +110,7 @@ class CleaModelRestApi(ModelRestApi):
 
     # --- French responses ---------------------------------------------------------------------------
     def response_400(self, message=None):
-        return self.response(400, message=message or "Requête invalide.")
+        return self.response(400, message=french_400(message) if message else "Requête invalide.")
 
     def response_401(self):
         return self.response(401, message="Authentification requise.")
@@ -103,9 +148,13 @@ class CleaModelRestApi(ModelRestApi):
             if not self.datamodel.is_relation(column):
                 continue
             model = self.datamodel.get_related_model(column)
-            values = value if isinstance(value, list) else [value]
+            many = self.datamodel.is_relation_many_to_many(column) or self.datamodel.is_relation_one_to_many(column)
+            if many and not isinstance(value, list):
+                errors[column] = ["Une liste d'identifiants est attendue."]
+                continue
+            values = value if many else [value]
             for pk in values:
-                if pk is None:
+                if pk is None and not many:
                     continue
                 if isinstance(pk, bool) or not isinstance(pk, int):
                     errors[column] = ["Identifiant invalide."]
@@ -113,26 +162,32 @@ class CleaModelRestApi(ModelRestApi):
                 try:
                     perimeter.get_visible(model, pk)
                 except DomainError:
-                    errors[column] = ["Cet élément n'existe pas ou n'est pas dans votre périmètre."]
+                    errors[column] = [OUT_OF_PERIMETER]
                     break
         if errors:
             raise ValidationFailed(errors)
 
     def _rules(self, item, current_id=None):
+        """Certif Pro-only fields, then the rules of the model. No autoflush meanwhile: the rules' queries must
+        neither write a half-checked record nor wipe the change history we read."""
         if self.rule_model is None:
             return
-        values = {c.key: getattr(item, c.key) for c in item.__table__.columns}
-        for rel in item.__mapper__.relationships:
-            values[rel.key] = getattr(item, rel.key)
-        values = structures.normalise(self.rule_model, values)
-        for key, value in values.items():
-            if key in item.__table__.columns and getattr(item, key) != value:
-                setattr(item, key, value)
-        structures.check(self.rule_model, values, current_id)
-        changed = [a.key for a in sa_inspect(item).attrs if a.history.has_changes()]
-        if current_id is None:
-            changed = [k for k in structures.CERTIF_PRO_ONLY_FIELDS.get(self.rule_model, ()) if not values.get(k, True)]
-        structures.check_certif_pro_fields(self.rule_model, changed, g.user)
+        with db.session.no_autoflush:
+            protected = structures.CERTIF_PRO_ONLY_FIELDS.get(self.rule_model, ())
+            if current_id is None:
+                # A new record is active unless it says otherwise (None: the column default, True).
+                changed = [k for k in protected if getattr(item, k) is False]
+            else:
+                changed = [a.key for a in sa_inspect(item).attrs if a.history.has_changes()]
+            structures.check_certif_pro_fields(self.rule_model, changed, g.user)
+            values = {c.key: getattr(item, c.key) for c in item.__table__.columns}
+            for rel in item.__mapper__.relationships:
+                values[rel.key] = getattr(item, rel.key)
+            values = structures.normalise(self.rule_model, values)
+            for key, value in values.items():
+                if key in item.__table__.columns and getattr(item, key) != value:
+                    setattr(item, key, value)
+            structures.check(self.rule_model, values, current_id)
 
     def post_headless(self):
         try:
@@ -190,6 +245,60 @@ class CleaModelRestApi(ModelRestApi):
             return self.response(409, message="Cet enregistrement est utilisé ailleurs : il ne peut pas être "
                                               "supprimé. Désactivez-le plutôt.")
         return self.response(200, message="Supprimé.")
+
+    # --- Reads: any pk that is not a record of the perimeter answers 404 (never 405 or 500) -----------
+    @expose("/<pk>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    @checked_q
+    @rison(get_item_schema)
+    @merge_response_func(ModelRestApi.merge_show_label_columns, API_LABEL_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_show_columns, API_SHOW_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_show_title, API_SHOW_TITLE_RIS_KEY)
+    def get(self, pk, **kwargs):
+        return self.get_headless(pk, **kwargs)
+
+    get.__doc__ = ModelRestApi.get.__doc__
+
+    def get_headless(self, pk, **kwargs):
+        pk = perimeter.parse_pk(pk)
+        if pk is None:
+            return self.response_404()
+        return super().get_headless(pk, **kwargs)
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    @checked_q
+    @rison(get_list_schema)
+    @merge_response_func(ModelRestApi.merge_order_columns, API_ORDER_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_label_columns, API_LABEL_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_columns, API_LIST_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_title, API_LIST_TITLE_RIS_KEY)
+    def get_list(self, **kwargs):
+        return self.get_list_headless(**kwargs)
+
+    get_list.__doc__ = ModelRestApi.get_list.__doc__
+
+    def get_list_headless(self, **kwargs):
+        try:
+            return super().get_list_headless(**kwargs)
+        except (SQLAlchemyError, FABException, OverflowError, ValueError) as exc:
+            # A filter value the database cannot take (huge number, text for a number, …).
+            db.session.rollback()
+            log.info("Invalid list filter: %s", exc)
+            return self.response_400(message=BAD_QUERY)
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        """`_info`: gettext("") is the catalogue's header, not an empty description."""
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        if not self.description_columns.get(field.name):
+            info["description"] = ""
+        return info
 
     def pre_get(self, data):
         data["result"] = flatten_relations(data.get("result"))

@@ -8,12 +8,15 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
+from app.extensions import db
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
 from app.services import habilitations, users as user_service
 
 
 class ReseauApi(CleaModelRestApi):
     resource_name = "reseau"
+    list_title, show_title = "Réseaux", "Réseau"
+    add_title, edit_title = "Ajouter un réseau", "Modifier le réseau"
     datamodel = SQLAInterface(Reseau)
     tab = access.RESEAUX
     rule_model = Reseau
@@ -33,6 +36,8 @@ ORGANISME_FIELDS = ["reseau", "siren", "nom", "adresse", "complement_adresse", "
 
 class OrganismeApi(CleaModelRestApi):
     resource_name = "organisme"
+    list_title, show_title = "Organismes", "Organisme"
+    add_title, edit_title = "Ajouter un organisme", "Modifier l'organisme"
     datamodel = SQLAInterface(Organisme)
     tab = access.ORGANISMES
     rule_model = Organisme
@@ -45,8 +50,7 @@ class OrganismeApi(CleaModelRestApi):
     def pre_add(self, item):
         # A network user's new organisations belong to their network.
         if access.PERIMETER_LEVEL[g.user.profil] == access.RESEAU:
-            item.reseau_id = g.user.reseau_id
-            item.reseau = None
+            item.reseau = db.session.get(Reseau, g.user.reseau_id)
 
 
 ETABLISSEMENT_FIELDS = ["organisme", "nom", "siret", "referent_nom", "referent_prenom", "referent_email",
@@ -56,6 +60,8 @@ ETABLISSEMENT_FIELDS = ["organisme", "nom", "siret", "referent_nom", "referent_p
 
 class EtablissementApi(CleaModelRestApi):
     resource_name = "etablissement"
+    list_title, show_title = "Etablissements", "Etablissement"
+    add_title, edit_title = "Ajouter un établissement", "Modifier l'établissement"
     datamodel = SQLAInterface(Etablissement)
     tab = access.ETABLISSEMENTS
     rule_model = Etablissement
@@ -69,6 +75,8 @@ class EtablissementApi(CleaModelRestApi):
 
 class CertificateurApi(CleaModelRestApi):
     resource_name = "certificateur"
+    list_title, show_title = "Certificateurs", "Certificateur"
+    add_title, edit_title = "Ajouter un certificateur", "Modifier le certificateur"
     datamodel = SQLAInterface(Certificateur)
     tab = access.CERTIFICATION
     rule_model = Certificateur
@@ -93,6 +101,8 @@ def _date(value, field):
 class HabilitationApi(CleaModelRestApi):
     """Requests are created by « Faire une demande » and decided with the actions, never edited raw."""
     resource_name = "habilitation"
+    list_title, show_title = "Demandes d'habilitation", "Demande d'habilitation"
+    add_title, edit_title = "Demande d'habilitation", "Demande d'habilitation"
     datamodel = SQLAInterface(DemandeHabilitation)
     tab = access.HABILITATIONS
     columns = ["id", "organisme.id", "certification", "type", "renouvelle.id", "date_demande", "etat",
@@ -117,8 +127,9 @@ class HabilitationApi(CleaModelRestApi):
 
     def _action(self, pk, run):
         try:
+            raw = request.get_data(cache=True)  # before get_json: a form body is not parsed away
             body = request.get_json(silent=True)
-            if request.data and not isinstance(body, dict):
+            if raw.strip() and not isinstance(body, dict):
                 raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
             demande = run(body or {})
         except DomainError as exc:

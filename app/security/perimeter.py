@@ -165,13 +165,26 @@ def restrict(query, model, user=None):
     return query.filter(where) if hasattr(query, "filter") else query.where(where)
 
 
+def parse_pk(pk) -> Optional[int]:
+    """A primary key as the database can take it (32-bit integer), or None: "abc", "1.5", 10**30, True…
+    name no record, and must answer 404 rather than reach the database (SQLite overflows, PostgreSQL
+    refuses text for an integer)."""
+    if isinstance(pk, bool):
+        return None
+    if isinstance(pk, str):
+        pk = pk.strip()
+        if not pk.isascii() or not pk.lstrip("-").isdigit() or len(pk) > 11:
+            return None
+    elif not isinstance(pk, int):
+        return None
+    pk = int(pk)
+    return pk if -2**31 < pk < 2**31 else None
+
+
 def get_visible(model, pk, user=None):
     """The record if it exists inside the perimeter; NotFound (404) otherwise."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise NotFound()
-    if not (-2**31 < pk < 2**31):
+    pk = parse_pk(pk)
+    if pk is None:
         raise NotFound()
     obj = db.session.execute(select(model).where(model.id == pk).where(clause(model, user))).scalar_one_or_none()
     if obj is None:

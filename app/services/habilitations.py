@@ -5,7 +5,7 @@ and train today (EVALUATIONS and FORMATIONS tabs).
 """
 import datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import exists, select
 
 from app.domain import access
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -79,14 +79,20 @@ def demander(user, etablissement_ids, aupres: str = "certif_pro", certificateur_
         raise ValidationFailed(errors)
     if not ids:
         raise ValidationFailed({"etablissements": "Choisissez au moins un établissement."})
-    etablissements = [perimeter.get_visible(Etablissement, pk, user) for pk in dict.fromkeys(ids)]
+    etablissements = []
+    for pk in dict.fromkeys(ids):
+        try:
+            etablissements.append(perimeter.get_visible(Etablissement, pk, user))
+        except NotFound:
+            raise ValidationFailed({"etablissements": "Cet établissement n'existe pas ou n'est pas dans votre "
+                                                      "périmètre."})
     organismes = {e.organisme_id for e in etablissements}
     if len(organismes) > 1:
         raise ValidationFailed({"etablissements": "Les établissements d'une demande doivent appartenir au même "
                                                   "organisme."})
     for etab in etablissements:
         check_active(etab)
-    if certification not in DemandeHabilitation.CERTIFICATIONS:
+    if not isinstance(certification, str) or certification not in DemandeHabilitation.CERTIFICATIONS:
         raise ValidationFailed({"certification": "Certification inconnue."})
     if aupres == "certif_pro":
         instance = [certif_pro()]
@@ -228,9 +234,11 @@ def valider(user, demande_id, date_debut: datetime.date | None = None) -> Demand
 
 
 def rejeter(user, demande_id, motif: str) -> DemandeHabilitation:
-    if motif is None or not str(motif).strip():
+    if motif is None or (isinstance(motif, str) and not motif.strip()):
         raise ValidationFailed({"motif": "Le motif du rejet est obligatoire."})
-    if len(str(motif)) > 2000:
+    if not isinstance(motif, str):
+        raise ValidationFailed({"motif": "Le motif doit être un texte."})
+    if len(motif) > 2000:
         raise ValidationFailed({"motif": "Le motif ne doit pas dépasser 2000 caractères."})
     demande = _locked(user, demande_id)
     audit.label("Rejet de l'habilitation", decision=True)
@@ -274,11 +282,9 @@ def _int_list(values, field, errors) -> list[int]:
         return []
     result = []
     for value in values:
-        if isinstance(value, bool):
+        pk = perimeter.parse_pk(value)  # no bool, float or number too large for the database
+        if pk is None:
             errors[field] = "Identifiant invalide."
-            continue
-        try:
-            result.append(int(value))
-        except (TypeError, ValueError):
-            errors[field] = "Identifiant invalide."
+        else:
+            result.append(pk)
     return result

@@ -14,7 +14,9 @@ from app.extensions import db
 from app.models import Certificateur, Etablissement, Organisme, Reseau
 from app.services.validation import Errors, blank, email_error, phone_error, url_error
 
-CERTIF_PRO_ONLY_FIELDS = {Organisme: {"actif"}, Etablissement: {"actif"}}
+# Only Certif Pro switches an organisation or establishment off, or moves an organisation between networks
+# (taking it out of a network would take it out of that network's perimeter).
+CERTIF_PRO_ONLY_FIELDS = {Organisme: {"actif", "reseau"}, Etablissement: {"actif"}}
 
 
 def _taken(model, column, value, current_id) -> bool:
@@ -139,9 +141,11 @@ def check(model, values: dict, current_id=None) -> None:
 
 
 def check_certif_pro_fields(model, changed_fields, user) -> None:
-    """Only Certif Pro changes `actif` of an organisation or establishment."""
+    """Only Certif Pro changes `actif` of an organisation or establishment, or an organisation's network."""
     protected = CERTIF_PRO_ONLY_FIELDS.get(model, set()) & set(changed_fields)
     if protected and not access.profile_allows(user.profil, "can_changer_actif", access.ETABLISSEMENTS):
+        if protected == {"reseau"}:
+            raise Forbidden("Seul Certif Pro peut changer le réseau d'un organisme.")
         raise Forbidden("Seul Certif Pro peut modifier le statut Actif d'un organisme ou d'un établissement.")
 
 

@@ -114,10 +114,15 @@ class CleaModelView(ModelView):
                 values = structures.normalise(view.rule_model, form_values(self, item))
                 view.complete_values(values, item)
                 errors = structures.RULES[view.rule_model](values, current_id)
-                for field in structures.CERTIF_PRO_ONLY_FIELDS.get(view.rule_model, ()):
-                    if field in self._fields and not view.can("can_changer_actif", access.ETABLISSEMENTS):
-                        before = getattr(item, field) if item is not None else True
-                        if bool(values.get(field)) != bool(before):
+                if not view.can("can_changer_actif", access.ETABLISSEMENTS):
+                    for field in structures.CERTIF_PRO_ONLY_FIELDS.get(view.rule_model, ()):
+                        if field not in self._fields:
+                            continue
+                        if item is None:  # a new record: only "inactive" needs Certif Pro
+                            refused = field == "actif" and not values.get(field)
+                        else:
+                            refused = values.get(field) != getattr(item, field)
+                        if refused:
                             errors.add(field, "Seul Certif Pro peut modifier ce champ.")
                 for field, messages in errors.items():
                     target = self._fields.get(field)
@@ -170,7 +175,7 @@ class CleaModelView(ModelView):
 
     def _check_protected(self, item):
         if item.id is None:  # a new record is active unless Certif Pro says otherwise
-            changed = [f for f in structures.CERTIF_PRO_ONLY_FIELDS.get(type(item), ()) if not getattr(item, f)]
+            changed = [f for f in structures.CERTIF_PRO_ONLY_FIELDS.get(type(item), ()) if getattr(item, f) is False]
         else:
             changed = self._changed_fields(item)
         try:
@@ -192,10 +197,25 @@ class CleaModelView(ModelView):
     def redirect_back(self, default):
         return redirect(request.referrer or default)
 
+    # A pk the database cannot hold ("abc", 10**20) names no record: 404 before any query.
+    def _show(self, pk):
+        return super()._show(self._pk_or_404(pk))
+
+    def _edit(self, pk):
+        return super()._edit(self._pk_or_404(pk))
+
+    @staticmethod
+    def _pk_or_404(pk):
+        from app.security.perimeter import parse_pk
+        parsed = parse_pk(pk)
+        if parsed is None:
+            abort(404)
+        return parsed
+
     def _delete(self, pk):
         """FAB's delete, with the perimeter and French messages (a record still in use is not deleted)."""
         from flask_appbuilder.exceptions import DatabaseException
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self.datamodel.get(self._pk_or_404(pk), self._base_filters)
         if not item:
             abort(404)
         try:

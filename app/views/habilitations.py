@@ -93,7 +93,7 @@ class DemandeHabilitationView(CleaModelView):
         errors = {}
         if request.method == "POST":
             try:
-                demande = habilitations.demander(
+                habilitations.demander(
                     g.user, request.form.getlist("etablissements"), request.form.get("aupres", ""),
                     request.form.getlist("certificateurs"), request.form.get("certification", "clea"))
             except ValidationFailed as exc:
