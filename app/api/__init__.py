@@ -2,6 +2,7 @@
 
 
 def register_apis(appbuilder):
-    from app.api import french, resources
+    from app.api import candidatures, french, resources
     french.install()
     resources.register(appbuilder)
+    candidatures.register(appbuilder)

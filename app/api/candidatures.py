@@ -1,0 +1,46 @@
+"""REST resource `candidature` (api.md): list and read inside the perimeter, create through the same service as
+« Proposer une candidature ». Status changes come through the status machine's actions."""
+from flask import g
+
+from app.api.base import CleaModelRestApi
+from app.domain import access
+from app.domain.errors import DomainError, ValidationFailed
+from app.models import Candidature
+from app.services import candidatures as service
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+FIELDS = ["certification", "statut_inscription", "branche", "socle_contextualise", "siren_employeur", "type_public",
+          "niveau_formation", "financeur_principal", "civilite", "nom_naissance", "nom_usage", "prenom",
+          "date_naissance", "ne_etranger", "pays_naissance", "ne_outre_mer", "ville_naissance",
+          "code_postal_naissance", "origine_demarche", "objectifs_professionnels", "objectifs_extra_professionnels",
+          "email", "telephone", "adresse", "code_postal", "ville", "certificat_papier"]
+
+
+class CandidatureApi(CleaModelRestApi):
+    resource_name = "candidature"
+    datamodel = SQLAInterface(Candidature)
+    tab = access.EVALUATIONS
+    list_columns = ["id", "numero_dossier", "etablissement.id", "nom_naissance", "nom_usage", "prenom",
+                    "date_naissance", "statut", "actif", "updated_at"]
+    show_columns = (["id", "numero_dossier", "etablissement.id", "organisme.id", "certificateur.id", "statut",
+                     "actif", "created_at", "date_envoi_certification", "motif_abandon"] + FIELDS)
+    add_columns = edit_columns = []
+    search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "etablissement",
+                      "actif"]
+    order_columns = ["numero_dossier", "updated_at", "statut"]
+    include_route_methods = {"get_list", "get", "info", "post"}
+
+    def post_headless(self):
+        try:
+            data = self._json_body()
+            unknown = set(data) - set(FIELDS) - {"etablissement"}
+            if unknown:
+                raise ValidationFailed({k: "Champ inconnu." for k in sorted(unknown)})
+            candidature = service.creer(g.user, data)
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(201, id=candidature.id, result=self.dump(candidature))
+
+
+def register(appbuilder):
+    appbuilder.add_api(CandidatureApi)
