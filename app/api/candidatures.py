@@ -1,12 +1,13 @@
 """REST resource `candidature` (api.md): list and read inside the perimeter, create through the same service as
 « Proposer une candidature ». Status changes come through the status machine's actions."""
-from flask import g
+from flask import g, request
+from flask_appbuilder.api import expose, protect, safe
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
 from app.models import Candidature
-from app.services import candidatures as service
+from app.services import candidatures as service, transitions
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 FIELDS = ["certification", "statut_inscription", "branche", "socle_contextualise", "siren_employeur", "type_public",
@@ -28,7 +29,8 @@ class CandidatureApi(CleaModelRestApi):
     search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "etablissement",
                       "actif"]
     order_columns = ["numero_dossier", "updated_at", "statut"]
-    include_route_methods = {"get_list", "get", "info", "post"}
+    include_route_methods = {"get_list", "get", "info", "post", "abandonner", "reintegrer"}
+    extra_permissions = {"abandonner": "edit", "reintegrer": "edit"}
 
     def post_headless(self):
         try:
@@ -40,6 +42,51 @@ class CandidatureApi(CleaModelRestApi):
         except DomainError as exc:
             return self.domain_response(exc)
         return self.response(201, id=candidature.id, result=self.dump(candidature))
+
+
+    def _transition(self, run):
+        try:
+            body = request.get_json(silent=True)
+            if request.data and not isinstance(body, dict):
+                raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
+            candidature = run(body or {})
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(200, id=candidature.id, result=self.dump(candidature))
+
+    @expose("/<int:pk>/abandonner", methods=["POST"])
+    @protect()
+    @safe
+    def abandonner(self, pk):
+        """Abandon a file with a motif.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Candidature abandonnée}
+            404: {description: Hors périmètre}
+            409: {description: Transition refusée}
+            422: {description: Motif manquant ou inconnu}
+        """
+        return self._transition(lambda body: transitions.abandonner(g.user, pk, body.get("motif"),
+                                                                   body.get("precision")))
+
+    @expose("/<int:pk>/reintegrer", methods=["POST"])
+    @protect()
+    @safe
+    def reintegrer(self, pk):
+        """Bring an abandoned file back to the status it had.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Candidature réintégrée}
+            404: {description: Hors périmètre}
+            409: {description: Transition refusée}
+        """
+        return self._transition(lambda body: transitions.reintegrer(g.user, pk))
 
 
 def register(appbuilder):

@@ -10,7 +10,7 @@ from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import AuditLog, Candidature, Etablissement
 from app.security import perimeter
-from app.services import candidatures as service, habilitations
+from app.services import candidatures as service, habilitations, transitions
 from app.views.base import CleaModelView
 
 FORM_FIELDS = ("etablissement", "certification", "statut_inscription", "branche", "socle_contextualise",
@@ -40,7 +40,8 @@ class CandidatureView(CleaModelView):
                      "prenom": "Prénom", "date_naissance": "Date de naissance"}
     formatters_columns = {"actif": lambda v: "Oui" if v else "Non"}
     # Files are created with « Proposer une candidature » and changed through the status machine.
-    extra_permissions = {"proposer": "create", "add": "create", "edit": "aucun", "delete": "aucun"}
+    extra_permissions = {"proposer": "create", "add": "create", "edit": "aucun", "delete": "aucun",
+                         "abandonner": "edit", "reintegrer": "edit", "supprimer": "delete"}
     edit = delete = None
 
     @expose("/add", methods=["GET", "POST"])
@@ -83,9 +84,49 @@ class CandidatureView(CleaModelView):
         return self.render_template(
             "clea/candidature_show.html", title=f"Candidat - {candidature.candidat}", c=candidature,
             history=history, events=statuts.allowed_events(candidature.statut, g.user.profil),
-            labels={e: t.label for e, t in statuts.TRANSITIONS.items()},
+            motifs=[m for m in service.valeurs("motif_abandon") if m != transitions.MOTIF_AUTOMATIQUE],
+            can_delete=transitions.supprimable(candidature) and self.can("can_delete"),
             breadcrumb=[("Candidature", url_for("CandidatureView.list")),
                         (f"Candidat - {candidature.candidat}", None)])
+
+
+    def _act(self, pk, action, success):
+        try:
+            action()
+        except ValidationFailed as exc:
+            flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "danger")
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            flash(exc.message, "danger")
+        else:
+            flash(success, "success")
+        return redirect(url_for("CandidatureView.show", pk=pk))
+
+    @expose("/<int:pk>/abandonner", methods=["POST"])
+    @has_access
+    def abandonner(self, pk):
+        return self._act(pk, lambda: transitions.abandonner(g.user, pk, request.form.get("motif"),
+                                                            request.form.get("precision")),
+                         "La candidature est abandonnée. Vous pourrez la réintégrer.")
+
+    @expose("/<int:pk>/reintegrer", methods=["POST"])
+    @has_access
+    def reintegrer(self, pk):
+        return self._act(pk, lambda: transitions.reintegrer(g.user, pk), "La candidature est réintégrée.")
+
+    @expose("/<int:pk>/supprimer", methods=["POST"])
+    @has_access
+    def supprimer(self, pk):
+        try:
+            transitions.supprimer(g.user, pk)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            flash(exc.message, "danger")
+            return redirect(url_for("CandidatureView.show", pk=pk))
+        flash("La candidature est supprimée.", "success")
+        return redirect(url_for("CandidatureView.list"))
 
 
 def register(appbuilder):
