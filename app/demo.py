@@ -163,11 +163,54 @@ class Loader:
             self.created += 1
 
 
+    def candidatures(self):
+        """Files in every status, in both networks (api.md)."""
+        from app.domain import statuts
+        from app.models import Candidature
+        from app.services.candidatures import cle_personne, nom_recherche
+        today = datetime.date.today()
+        people = [("Moreau", "Camille"), ("Lambert", "Yanis"), ("Fontaine", "Inès"), ("Chevalier", "Lucas"),
+                  ("Robin", "Manon"), ("Gauthier", "Nathan"), ("Perrin", "Chloé"), ("Morel", "Hugo"),
+                  ("Mercier", "Jade"), ("Blanchard", "Théo")]
+        sites = [(self.etabs["A1-1"], self.tp["Île-de-France"]),
+                 (self.etabs["B1-1"], self.tp["Provence-Alpes-Côte d'Azur"])]
+        n = 0
+        for s_index, (etab, certificateur) in enumerate(sites):
+            for p_index, statut in enumerate(statuts.STATUTS):
+                n += 1
+                nom, prenom = people[p_index]
+                prenom = prenom if s_index == 0 else prenom + "-Marie"
+                naissance = datetime.date(1970 + p_index * 3, 1 + s_index * 5, 10 + p_index)
+                sent = statut in statuts.CHEZ_CERTIFICATEUR
+                self.get_or_create(
+                    Candidature, {"numero_dossier": f"{2026000000 + n}"}, etablissement_id=etab.id,
+                    organisme_id=etab.organisme_id, certification="clea",
+                    statut_inscription="Demandeur d'emploi", niveau_formation="Niveau 3 – CAP, BEP (ancien niveau V)",
+                    financeur_principal="CPF", civilite="Madame" if p_index % 2 else "Monsieur",
+                    nom_naissance=nom, prenom=prenom, date_naissance=naissance, ville_naissance=etab.ville,
+                    code_postal_naissance=etab.code_postal, email=f"{prenom.lower()}.{nom.lower()}@exemple.fr",
+                    objectifs_professionnels="Valider mes compétences de base pour accéder à un poste "
+                                             "qualifié dans la logistique.",
+                    statut=statut, cle_personne=cle_personne(nom, prenom, naissance),
+                    nom_recherche=nom_recherche(nom, prenom),
+                    date_evaluation_prealable=(None if statut == statuts.ATTENTE_EVALUATION_PREALABLE
+                                               else today - datetime.timedelta(days=90)),
+                    certificateur_id=certificateur.id if sent else None,
+                    date_envoi_certification=(datetime.datetime.combine(today - datetime.timedelta(days=20),
+                                                                        datetime.time(9)) if sent else None),
+                    statut_avant_abandon=(statuts.ATTENTE_EVALUATION_FINALE
+                                          if statut == statuts.ABANDONNEE else None),
+                    motif_abandon="Abandon du candidat" if statut == statuts.ABANDONNEE else None,
+                    date_abandon=(datetime.datetime.combine(today - datetime.timedelta(days=5), datetime.time(9))
+                                  if statut == statuts.ABANDONNEE else None))
+
+
 def load_demo() -> int:
     loader = Loader()
     loader.certificateurs()
     loader.structures()
     loader.habilitations()
     loader.users()
+    loader.candidatures()
     db.session.commit()
     return loader.created

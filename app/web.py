@@ -117,6 +117,8 @@ def install(app) -> None:
     app.jinja_env.filters["date_fr"] = date_fr
     app.jinja_env.filters["datetime_fr"] = datetime_fr
     app.jinja_env.filters["oui_non"] = oui_non
+    from app.services.audit import readable_changes
+    app.jinja_env.filters["changements"] = readable_changes
     app.context_processor(lambda: {"clea_nav": navigation, "clea_can": can})
 
 

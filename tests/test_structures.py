@@ -121,7 +121,7 @@ def test_edits_are_in_the_establishment_trail_with_old_and_new_values(app, as_us
     assert client.post(f"/etablissements/edit/{etab_id}", data=form).status_code == 302
     trail = page_text(client.get(f"/etablissements/show/{etab_id}"))
     assert "Modification" in trail and "Léa Richard" in trail
-    assert "public_telephone : 01 23 45 67 89 → 01 99 99 99 99" in trail
+    assert "Téléphone du contact public : 01 23 45 67 89 → 01 99 99 99 99" in trail
 
 
 def test_mon_reseau_edits_head_contact_and_option(app, as_user):
@@ -201,3 +201,15 @@ def test_only_certif_pro_moves_an_organisation_out_of_its_network(app, as_user, 
     assert api.status_code == 403 and api.get_json()["message"] == "Seul Certif Pro peut changer le réseau d'un organisme."
     with app.app_context():
         assert db.session.get(Organisme, org_id).reseau_id == values["reseau_id"]
+
+
+def test_certifiers_are_edited_by_certif_pro_only(app, as_user, api_as):
+    from app.models import Certificateur
+    with app.app_context():
+        pk = demo(Certificateur, nom="Transitions Pro Corse").id
+    certifier = as_user("certif.idf")
+    assert "Transitions Pro Corse" in page_text(certifier.get("/certificateurs/list/"))
+    assert certifier.get(f"/certificateurs/edit/{pk}").status_code == 403
+    assert certifier.get("/certificateurs/add").status_code == 403
+    assert api_as("certif.idf").put(f"/api/v1/certificateur/{pk}", json={"modalite_envoi": "N/C"}).status_code == 403
+    assert api_as("certifpro").put(f"/api/v1/certificateur/{pk}", json={"modalite_envoi": "N/C"}).status_code == 200

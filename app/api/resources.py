@@ -81,6 +81,7 @@ class CertificateurApi(CleaModelRestApi):
     tab = access.CERTIFICATION
     rule_model = Certificateur
     base_filters = []
+    extra_permissions = {"post": "gerer_certificateurs", "put": "gerer_certificateurs"}
     list_columns = show_columns = ["id", "nom", "type", "region", "modalite_envoi", "actif"]
     add_columns = edit_columns = ["nom", "type", "region", "modalite_envoi", "actif"]
     search_columns = ["nom", "type", "region"]

@@ -86,6 +86,8 @@ SPECIAL_RIGHTS = {
     "decider_habilitation": (HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}),
     "decider_rattachement": (RATTACHEMENTS, {CERTIF_PRO}),
     "changer_certificateur": (CERTIFICATION, {CERTIF_PRO}),
+    # The CERTIFICATION tab's ✏➕ is for jury sessions; the certifiers themselves are Certif Pro's records.
+    "gerer_certificateurs": (CERTIFICATION, {CERTIF_PRO}),
     "gerer_referentiels": (ADMINISTRATION, {CERTIF_PRO}),
     "voir_redevances": (ADMINISTRATION, {CERTIF_PRO}),
 }

@@ -54,6 +54,8 @@ class DemandeHabilitation(TimestampMixin, Model):
 
     @property
     def etat_label(self) -> str:
+        if self.etat == self.VALIDEE and self.date_fin is not None and self.date_fin < datetime.date.today():
+            return "Validée (expirée)"
         return self.ETATS.get(self.etat, self.etat)
 
     @property

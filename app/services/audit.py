@@ -121,10 +121,10 @@ def _on_after_flush(session: Session, flush_context):
             libelle=(label or {}).get("text"), entity_type=ENTITY_NAMES[type(obj)],
             entity_id=obj.id, entity_label=str(obj)[:250], changes=changes, **scope))
         if isinstance(obj, DemandeHabilitation):
-            # A decision on a request is shown on each establishment it covers.
+            # A request is shown on each establishment it covers (the organisation page has the main line).
             for etab in obj.etablissements:
                 extra = dict(rows[-1])
-                extra.update(etablissement_id=etab.id)
+                extra.update(etablissement_id=etab.id, organisme_id=None)
                 rows.append(extra)
     session.execute(AuditLog.__table__.insert(), rows)
 
@@ -148,3 +148,75 @@ def install(session) -> None:
         event.listen(target, "after_flush", _on_after_flush)
         event.listen(target, "after_commit", _forget_label)
         event.listen(target, "after_soft_rollback", _forget_label)
+
+
+# French names of the fields, for the "Actions effectuées" tables.
+FIELD_LABELS = {
+    "nom": "Nom", "siren": "SIREN", "siret": "SIRET", "adresse": "Adresse", "complement_adresse": "Complément d'adresse",
+    "ville": "Ville", "code_postal": "Code postal", "region": "Région", "site_web": "Site web", "actif": "Actif",
+    "reseau_id": "Réseau", "organisme_id": "Organisme", "etablissement_id": "Etablissement",
+    "certificateur_id": "Certificateur", "contact_nom": "Nom du contact", "contact_prenom": "Prénom du contact",
+    "contact_email": "Email du contact", "email_facturation": "Email de facturation",
+    "facturation_differente": "Adresse de facturation différente", "facturation_adresse": "Adresse de facturation",
+    "facturation_complement_adresse": "Complément d'adresse de facturation", "facturation_ville": "Ville de facturation",
+    "facturation_code_postal": "Code postal de facturation", "code_naf": "Code NAF",
+    "numero_declaration_activite": "Numéro de déclaration d'activité", "qualiopi": "Qualiopi",
+    "referent_nom": "Nom du contact référent", "referent_prenom": "Prénom du contact référent",
+    "referent_email": "Email du contact référent", "public_nom": "Nom du contact public",
+    "public_prenom": "Prénom du contact public", "public_email": "Email du contact public",
+    "public_telephone": "Téléphone du contact public", "responsable_nom": "Nom du responsable",
+    "responsable_prenom": "Prénom du responsable", "responsable_email": "Email du responsable",
+    "notifier_creation_candidature": "Notifier lors de la création d'une candidature", "type": "Type",
+    "modalite_envoi": "Modalité d'envoi", "certification": "Certification", "renouvelle_id": "Habilitation renouvelée",
+    "date_demande": "Date de la demande", "etat": "Etat", "motif_rejet": "Motif du rejet",
+    "date_debut": "Date de début", "date_fin": "Date de fin", "decide_par_id": "Décidé par", "decide_le": "Décidé le",
+    "demandeur_id": "Demandeur", "etablissements": "Etablissements", "certificateurs": "Certificateurs",
+    "first_name": "Prénom", "last_name": "Nom", "username": "Login de connexion", "email": "Email",
+    "active": "Actif", "roles": "Rôle", "numero_dossier": "Numéro de dossier", "statut": "Statut",
+    "statut_inscription": "Statut à l'inscription", "branche": "Branche délégataire",
+    "socle_contextualise": "Socle contextualisé", "siren_employeur": "Siren de l'employeur",
+    "type_public": "Type de public", "niveau_formation": "Niveau de formation",
+    "financeur_principal": "Financeur principal", "civilite": "Civilité", "nom_naissance": "Nom de naissance",
+    "nom_usage": "Nom d'usage", "prenom": "Prénom", "date_naissance": "Date de naissance",
+    "ne_etranger": "Né à l'étranger", "pays_naissance": "Pays de naissance", "ne_outre_mer": "Né en outre-mer",
+    "ville_naissance": "Ville de naissance", "code_postal_naissance": "Code postal de naissance",
+    "origine_demarche": "Origine de la démarche", "objectifs_professionnels": "Objectifs professionnels",
+    "objectifs_extra_professionnels": "Objectifs extra-professionnels", "telephone": "Téléphone",
+    "certificat_papier": "Certificat papier", "motif_abandon": "Motif d'abandon",
+    "statut_avant_abandon": "Statut avant abandon", "date_abandon": "Date d'abandon",
+    "date_envoi_certification": "Date d'envoi en certification",
+    "date_evaluation_prealable": "Date de l'évaluation préalable",
+}
+
+
+def readable_value(value) -> str:
+    """None → ∅, booleans → Oui/Non, ISO dates → jj/mm/aaaa, status codes → labels."""
+    from app.domain import statuts
+    if value is None or value == "":
+        return "∅"
+    if value is True:
+        return "Oui"
+    if value is False:
+        return "Non"
+    if isinstance(value, list):
+        return ", ".join(readable_value(v) for v in value) or "∅"
+    text = str(value)
+    if text in statuts.LABELS:
+        return statuts.LABELS[text]
+    if text in DemandeHabilitation.ETATS:
+        return DemandeHabilitation.ETATS[text]
+    try:
+        if len(text) == 10:
+            return datetime.date.fromisoformat(text).strftime("%d/%m/%Y")
+        if len(text) >= 16 and text[10] == "T":
+            return datetime.datetime.fromisoformat(text).strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        pass
+    return text
+
+
+def readable_changes(changes) -> list[tuple[str, str, str]]:
+    if not changes:
+        return []
+    return [(FIELD_LABELS.get(key, key), readable_value(old), readable_value(new))
+            for key, (old, new) in changes.items()]

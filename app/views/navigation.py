@@ -35,7 +35,8 @@ def _items(profile, entries):
     for tab, label, endpoint in entries:
         if endpoint and access.profile_allows(profile, access.READ, tab):
             href = url_for(endpoint)
-            items.append(NavItem(label, href, href.rsplit("/", 2)[0] + "/" if href.count("/") > 1 else href))
+            # The tab is active on every page of its first path segment (/candidatures/…).
+            items.append(NavItem(label, href, "/" + href.strip("/").split("/")[0] + "/"))
     return items
 
 

@@ -46,7 +46,8 @@ LABELS_RESEAU = {
 
 def audit_lines(**scope):
     column, value = next(iter(scope.items()))
-    query = (select(AuditLog).where(getattr(AuditLog, column) == value)
+    # A candidate file's history is on the file's own "Parcours" tab.
+    query = (select(AuditLog).where(getattr(AuditLog, column) == value, AuditLog.entity_type != "Candidature")
              .order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).limit(200))
     return db.session.execute(query).scalars().all()
 
@@ -241,6 +242,8 @@ class CertificateurView(CleaModelView):
     tab = access.CERTIFICATION
     rule_model = Certificateur
     base_filters = []
+    extra_permissions = {"add": "gerer_certificateurs", "edit": "gerer_certificateurs"}
+    formatters_columns = {"region": lambda v: v or "", "actif": lambda v: "Oui" if v else "Non"}
     list_title = "Certificateurs"
     show_title = "Certificateur"
     add_title = "Ajouter un certificateur"

@@ -1,0 +1,320 @@
+"""The platform in a real browser (quality.md "Checked in a real browser"): headless Chromium from Debian's
+packages, driven by Playwright, against the test application served on a free local port.
+
+For every demo profile: log in through the login form, then visit the home page, every top tab and every
+entry of "Mon Réseau ▾" by clicking them, with a screenshot of each page in
+test-artifacts/screenshots/<login>/<n>-<slug>.png (git-ignored). One scenario also clicks through the
+establishment page down to « Faire une demande ».
+
+Chromium comes from Debian (`apt-get install chromium chromium-driver`), never from `playwright install`.
+Without it the tests are skipped on a developer machine, and fail in CI (CI=true).
+"""
+import os
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.conftest import DEMO_PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+TOP_TABS = "nav.clea-navbar ul.nav.navbar-nav:first-of-type > li > a"
+RESEAU_TOGGLE = "nav.clea-navbar .navbar-right > li.dropdown > a.dropdown-toggle:has-text('Mon Réseau')"
+RESEAU_ITEMS = "nav.clea-navbar .navbar-right > li.dropdown:has(> a:has-text('Mon Réseau')) .dropdown-menu a"
+USER_MENU = "nav.clea-navbar .navbar-right > li.dropdown:has(a:has-text('Déconnexion'))"
+
+# What each profile must and must not find in the navigation (roles.md; guide §4–5). Only tabs whose page
+# exists are shown at all, so "must see" lists tabs that have a page today; "must not see" is the matrix's "—".
+EVERY_TAB = {"EVALUATIONS", "FORMATIONS", "CERTIFICATION", "STATS", "HABILITATIONS", "ADMINISTRATION"}
+PROFILES = {
+    #  login: (tabs it must see, tabs it must not see, "Mon Réseau" items it must see, items it must not see)
+    "certifpro": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS", "ADMINISTRATION"}, set(),
+                  {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
+    "certif.idf": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"FORMATIONS", "ADMINISTRATION"},
+                   set(), {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs", "Mon Réseau"}),
+    "reseau.admin": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"ADMINISTRATION"},
+                     {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
+    "reseau.superviseur": ({"CERTIFICATION", "HABILITATIONS"},
+                           {"EVALUATIONS", "FORMATIONS", "STATS", "ADMINISTRATION"},
+                           {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
+    "org.admin": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"ADMINISTRATION"},
+                  {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, {"Mon Réseau"}),
+    "org.user": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"STATS", "ADMINISTRATION"},
+                 {"Mes Organismes", "Mes Etablissements"}, {"Mon Réseau", "Mes Utilisateurs"}),
+    "etab.admin": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"STATS", "ADMINISTRATION"},
+                   {"Mes Etablissements", "Mes Utilisateurs"}, {"Mon Réseau", "Mes Organismes"}),
+    "etab.user": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"STATS", "ADMINISTRATION"},
+                  {"Mes Etablissements"}, {"Mon Réseau", "Mes Organismes", "Mes Utilisateurs"}),
+    "reseau2.admin": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"ADMINISTRATION"},
+                      {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
+    "org2.admin": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"ADMINISTRATION"},
+                   {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, {"Mon Réseau"}),
+    "etab2.user": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"STATS", "ADMINISTRATION"},
+                   {"Mes Etablissements"}, {"Mon Réseau", "Mes Organismes", "Mes Utilisateurs"}),
+}
+# What an error page or a leaked English/technical page would show.
+ERROR_MARKERS = ("Page introuvable", "Accès refusé", "Internal Server Error", "Traceback", "Not Found",
+                 "Service indisponible", "Trop de tentatives")
+
+
+# --- Fixtures -----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chromium_path():
+    if not os.path.exists(CHROMIUM):
+        message = (f"{CHROMIUM} est absent : installez Chromium de Debian "
+                   "(apt-get install -y chromium chromium-driver), jamais `playwright install`.")
+        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):  # one line per static file would drown pytest's report
+        pass
+
+
+@pytest.fixture(scope="module")
+def live_server(app):
+    """The session's test application served by werkzeug on a free 127.0.0.1 port, in a thread."""
+    # Let the browser keep FAB's ~25 static files instead of revalidating them on every page (speed only).
+    previous = app.config.get("SEND_FILE_MAX_AGE_DEFAULT")
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = previous
+
+
+@pytest.fixture(scope="module")
+def browser_context(chromium_path, live_server):
+    """One browser context for the module (its cache is shared); every test starts with no cookie."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        context = chromium.new_context(base_url=live_server, viewport={"width": 1366, "height": 900},
+                                       locale="fr-FR")
+        context.set_default_timeout(10_000)
+        yield context
+        context.close()
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    browser_context.clear_cookies()
+    tab = browser_context.new_page()
+    tab.js_errors = []
+    tab.on("pageerror", lambda error: tab.js_errors.append(str(error)))
+    yield tab
+    tab.close()
+
+
+# --- Helpers ------------------------------------------------------------------------------------------------
+
+def slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "page"
+
+
+class Visit:
+    """One profile's visit: numbered screenshots, and the problems seen on the way (reported together at the
+    end, so that one defect does not hide the pages after it)."""
+
+    def __init__(self, page, name):
+        self.page, self.name = page, name
+        self.folder = SCREENSHOTS / name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):
+            old.unlink()
+        self.count = 0
+        self.problems = []
+
+    def shot(self, label):
+        path = self.folder / f"{self.count:02d}-{slug(label)}.png"
+        self.count += 1
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def expect(self, condition, message):
+        if not condition:
+            self.problems.append(f"{message} ({self.page.url})")
+        return condition
+
+    def click(self, locator):
+        """Click a link and wait for the new page; returns its HTTP status."""
+        with self.page.expect_navigation() as navigation:
+            locator.click()
+        response = navigation.value
+        return response.status if response else None
+
+    def check_page(self, status, where, active_tab=None):
+        """A normal page of the platform: no error page, a readable breadcrumb starting with « Tableau de
+        bord », the user menu, « Besoin d'aide ? », only the current tab highlighted, no JavaScript error."""
+        page = self.page
+        # Not an error page: these are hard failures, there is nothing more to look at.
+        assert status is not None and status < 400, f"{self.name} {where}: HTTP {status} ({page.url})"
+        assert page.locator(".clea-error").count() == 0, f"{self.name} {where}: page d'erreur ({page.url})"
+        body = page.inner_text("body")
+        for marker in ERROR_MARKERS:
+            assert marker not in body, f"{self.name} {where}: « {marker} » ({page.url})"
+        assert page.locator("h1", has_text=re.compile(r"^\s*Erreur\s*$")).count() == 0, f"{where}: Erreur"
+
+        crumbs = page.locator("ol.clea-breadcrumb li")
+        if self.expect(crumbs.count() >= 1, f"{where}: pas de fil d'Ariane"):
+            first = crumbs.first
+            self.expect(first.inner_text().strip() == "Tableau de bord",
+                        f"{where}: le fil d'Ariane ne commence pas par « Tableau de bord »")
+            self.expect(readable(first), f"{where}: « Tableau de bord » illisible (même couleur que son fond)")
+        user_menu = page.locator(USER_MENU)
+        self.expect(user_menu.count() == 1 and user_menu.locator("a", has_text="Mon profil").count() == 1,
+                    f"{where}: pas de menu utilisateur (Mon profil, Déconnexion)")
+        self.expect(page.locator("a.clea-help", has_text="Besoin d'aide ?").count() == 1,
+                    f"{where}: pas de « Besoin d'aide ? »")
+        active = [t.strip() for t in page.locator(TOP_TABS_ACTIVE).all_inner_texts()]
+        expected = [active_tab] if active_tab else []
+        self.expect(active == expected, f"{where}: onglets en surbrillance {active}, attendu {expected}")
+        self.expect(not page.js_errors, f"{where}: erreurs JavaScript {page.js_errors}")
+        page.js_errors.clear()
+
+    def finish(self):
+        assert not self.problems, f"{self.name}: {len(self.problems)} problème(s) :\n" + "\n".join(
+            f"  - {problem}" for problem in self.problems)
+
+
+TOP_TABS_ACTIVE = "nav.clea-navbar ul.nav.navbar-nav:first-of-type > li.active > a"
+
+
+def readable(locator) -> bool:
+    """The text's colour differs clearly from what is really painted under it: the first opaque background
+    among the elements stacked at the text's centre (so a block drawn over the text by a float counts)."""
+    colours = locator.evaluate("""element => {
+        const rgb = value => (value.match(/[\\d.]+/g) || []).map(Number);
+        const target = element.querySelector('a') || element;
+        const box = target.getBoundingClientRect();
+        const x = box.left + box.width / 2, y = box.top + box.height / 2;
+        let background = [255, 255, 255];
+        for (const node of document.elementsFromPoint(x, y)) {
+            const c = rgb(getComputedStyle(node).backgroundColor);
+            if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) { background = c; break; }
+        }
+        return [rgb(getComputedStyle(target).color), background];
+    }""")
+    text, background = colours
+
+    def luminance(c):
+        channels = []
+        for value in c[:3]:
+            value /= 255
+            channels.append(value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    light, dark = sorted((luminance(text), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05) >= 3  # WCAG contrast for large/bold text, a low bar
+
+
+def log_in(page, login):
+    page.goto("/login/")
+    page.fill("#username", login)
+    page.fill("#password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
+    assert "/login" not in page.url, f"{login}: la connexion a échoué ({page.url})"
+
+
+# --- Tests --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("login", list(PROFILES))
+def test_every_tab_of_every_profile(page, login):
+    must_tabs, no_tabs, must_items, no_items = PROFILES[login]
+    visit = Visit(page, login)
+    log_in(page, login)
+    visit.check_page(200, "accueil")
+    visit.expect(page.locator("ol.clea-breadcrumb").inner_text().strip() == "Tableau de bord",
+                 "accueil: fil d'Ariane autre que « Tableau de bord »")
+    visit.shot("tableau-de-bord")
+
+    # The user menu opens (Bootstrap's JavaScript works under the CSP) and shows the guide's entries.
+    page.locator(USER_MENU + " > a.dropdown-toggle").click()
+    assert page.locator(USER_MENU + " .dropdown-menu a", has_text="Mon profil").is_visible(), "menu utilisateur"
+    assert page.locator(USER_MENU + " .dropdown-menu a", has_text="Déconnexion").is_visible(), "menu utilisateur"
+    page.keyboard.press("Escape")
+
+    tabs = [text.strip() for text in page.locator(TOP_TABS).all_inner_texts()]
+    assert len(tabs) == len(set(tabs)), f"{login}: onglets en double {tabs}"
+    assert set(tabs) <= EVERY_TAB, f"{login}: onglets inattendus {set(tabs) - EVERY_TAB}"
+    assert must_tabs <= set(tabs), f"{login}: onglets manquants {must_tabs - set(tabs)}"
+    assert not (no_tabs & set(tabs)), f"{login}: onglets interdits visibles {no_tabs & set(tabs)}"
+
+    for label in tabs:
+        status = visit.click(page.locator(TOP_TABS, has_text=label))
+        visit.check_page(status, f"onglet {label}", active_tab=label)
+        visit.shot(label)
+
+    toggle = page.locator(RESEAU_TOGGLE)
+    items = [text.strip() for text in page.locator(RESEAU_ITEMS).all_inner_texts()] if toggle.count() else []
+    assert must_items <= set(items), f"{login}: Mon Réseau sans {must_items - set(items)}"
+    assert not (no_items & set(items)), f"{login}: Mon Réseau montre {no_items & set(items)}"
+    assert toggle.count() == 0 or items, f"{login}: menu Mon Réseau vide"
+    for number, label in enumerate(items):
+        page.locator(RESEAU_TOGGLE).click()
+        item = page.locator(RESEAU_ITEMS).nth(number)
+        assert item.is_visible(), f"{login}: le menu Mon Réseau ne s'ouvre pas"
+        assert item.inner_text().strip() == label
+        if number == 0:
+            visit.shot("menu-mon-reseau")
+        status = visit.click(item)
+        visit.check_page(status, f"Mon Réseau > {label}")
+        visit.shot(f"mon-reseau-{label}")
+
+    # Log out through the user menu.
+    page.locator(USER_MENU + " > a.dropdown-toggle").click()
+    visit.click(page.locator(USER_MENU + " .dropdown-menu a", has_text="Déconnexion"))
+    assert page.locator(USER_MENU).count() == 0, f"{login}: toujours connecté après Déconnexion"
+    visit.finish()
+
+
+def test_org_admin_asks_for_a_habilitation_from_the_establishment_page(page):
+    visit = Visit(page, "scenario-org.admin")
+    log_in(page, "org.admin")
+    page.locator(RESEAU_TOGGLE).click()
+    visit.check_page(visit.click(page.locator(RESEAU_ITEMS, has_text="Mes Organismes")), "Mes Organismes")
+    visit.shot("mes-organismes")
+
+    # Its organisation, the only one of its perimeter → its page.
+    links = page.locator("table a[href*='/organismes/show/']")
+    assert links.count() == 1, "org.admin ne doit voir que son organisme"
+    visit.check_page(visit.click(links.first), "organisme")
+    assert page.locator("h1.clea-title").text_content().strip().startswith("Organisme — ")
+    visit.shot("organisme")
+
+    # One of its establishments → the establishment page, then the tab « Habilitation(s) en cours ».
+    visit.check_page(visit.click(page.locator("a[href*='/etablissements/show/']").first), "établissement")
+    assert page.locator("h1.clea-title").text_content().strip().startswith("Visualiser l'établissement")
+    visit.shot("etablissement")
+    informations = page.locator("#informations")
+    request_button = page.get_by_role("link", name="Faire une demande")
+    visit.expect(informations.is_visible() and not request_button.is_visible(),
+                 "page établissement : les trois onglets sont affichés l'un sous l'autre au lieu du seul "
+                 "onglet « Informations Etablissement » (.tab-pane pas enfant direct de .tab-content)")
+    page.get_by_role("tab", name="Habilitation(s) en cours").click()
+    assert request_button.is_visible(), "« Faire une demande » absent de l'onglet Habilitation(s) en cours"
+    visit.expect(not informations.is_visible(),
+                 "page établissement : l'onglet « Informations Etablissement » reste affiché après le clic "
+                 "sur « Habilitation(s) en cours »")
+    visit.shot("etablissement-habilitations")
+
+    visit.check_page(visit.click(request_button), "Faire une demande", active_tab="HABILITATIONS")
+    assert page.locator("form").count() >= 1, "pas de formulaire de demande d'habilitation"
+    visit.shot("faire-une-demande")
+    visit.finish()
