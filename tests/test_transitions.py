@@ -68,3 +68,26 @@ def test_delete_only_before_any_evaluation(app, as_user, api_as):
     assert "La candidature est supprimée." in page_text(done)
     with app.app_context():
         assert db.session.get(Candidature, pk) is None
+
+
+def test_abandoned_list_and_its_30_day_export(app, as_user, api_as):
+    import io
+    from openpyxl import load_workbook
+    pk = create(app, api_as, "Exporte")
+    api_as("etab.user").post(f"/api/v1/candidature/{pk}/abandonner", json={"motif": "Déménagement"})
+    client = as_user("org.admin")
+    listing = page_text(client.get("/candidatures-abandonnees/list/"))
+    assert "Exporte Ada" in listing and "Déménagement" in listing
+    assert "Export des dossiers abandonnés sur 30 jours" in listing
+    assert "Moreau Camille" not in listing  # not abandoned
+    response = client.get("/candidatures-abandonnees/export")
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=\"dossiers-abandonnes-")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.values)
+    assert rows[0][:4] == ("Numéro de dossier", "Nom de naissance", "Nom d'usage", "Prénom")
+    names = [r[1] for r in rows[1:]]
+    assert "Exporte" in names and "Blanchard" in names  # the demo file abandoned 5 days ago
+    # Network B's abandoned files are not in network A's export.
+    assert all(r[5] != "Compétences Méditerranée Marseille" for r in rows[1:])
+    other = load_workbook(io.BytesIO(as_user("org2.admin").get("/candidatures-abandonnees/export").data)).active
+    assert "Exporte" not in [r[1] for r in list(other.values)[1:]]

@@ -30,6 +30,7 @@ class CandidatureView(CleaModelView):
     datamodel = SQLAInterface(Candidature)
     tab = access.EVALUATIONS
     list_title = "Candidature"
+    list_template = "clea/candidatures_list.html"
     list_columns = ["numero_dossier", "candidat", "etablissement", "statut_label", "actif"]
     search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "actif"]
     order_columns = ["numero_dossier", "statut", "updated_at"]
@@ -129,5 +130,54 @@ class CandidatureView(CleaModelView):
         return redirect(url_for("CandidatureView.list"))
 
 
+class CandidatureAbandonneeView(CleaModelView):
+    """CANDIDATURES ABANDONNEES (guide §7): the abandoned files of the perimeter, with their motif."""
+    route_base = "/candidatures-abandonnees"
+    datamodel = SQLAInterface(Candidature)
+    tab = access.EVALUATIONS
+    list_title = "Candidatures abandonnées"
+    list_columns = ["numero_dossier", "candidat", "etablissement", "motif_abandon", "date_abandon"]
+    search_columns = ["numero_dossier", "nom_naissance", "prenom", "motif_abandon", "date_abandon"]
+    order_columns = ["numero_dossier", "date_abandon"]
+    base_order = ("date_abandon", "desc")
+    label_columns = {"numero_dossier": "Numéro de dossier", "candidat": "Candidat",
+                     "etablissement": "Etablissement d'évaluation", "motif_abandon": "Motif",
+                     "date_abandon": "Date d'abandon", "nom_naissance": "Nom de naissance", "prenom": "Prénom"}
+    formatters_columns = {"date_abandon": lambda d: d.strftime("%d/%m/%Y") if d else ""}
+    list_template = "clea/candidatures_abandonnees.html"
+    extra_permissions = {"export": "read", "add": "aucun", "edit": "aucun", "delete": "aucun"}
+    add = edit = delete = None
+
+    def __init__(self, **kwargs):
+        from app.security.perimeter import PerimeterFilter
+        from flask_appbuilder.models.sqla.filters import FilterEqual
+        self.base_filters = [["id", PerimeterFilter, None], ["statut", FilterEqual, statuts.ABANDONNEE]]
+        super().__init__(**kwargs)
+
+    def show(self, pk):
+        return redirect(url_for("CandidatureView.show", pk=pk))
+
+    @expose("/export")
+    @has_access
+    def export(self):
+        """« Export des dossiers abandonnés sur 30 jours »."""
+        import datetime as dt
+        from app.exports import xlsx
+        since = dt.datetime.now() - dt.timedelta(days=30)
+        query = (perimeter.restrict(select(Candidature.numero_dossier, Candidature.nom_naissance,
+                                           Candidature.nom_usage, Candidature.prenom, Candidature.date_naissance,
+                                           Etablissement.nom, Candidature.motif_abandon, Candidature.date_abandon)
+                                    .join(Etablissement, Etablissement.id == Candidature.etablissement_id), Candidature)
+                 .where(Candidature.statut == statuts.ABANDONNEE, Candidature.date_abandon >= since)
+                 .order_by(Candidature.date_abandon.desc())
+                 .execution_options(yield_per=1000))
+        rows = db.session.execute(query)
+        return xlsx.download(
+            f"dossiers-abandonnes-{dt.date.today():%Y-%m-%d}.xlsx", "Dossiers abandonnés",
+            ["Numéro de dossier", "Nom de naissance", "Nom d'usage", "Prénom", "Date de naissance",
+             "Etablissement d'évaluation", "Motif", "Date d'abandon"], rows)
+
+
 def register(appbuilder):
     appbuilder.add_view_no_menu(CandidatureView())
+    appbuilder.add_view_no_menu(CandidatureAbandonneeView())

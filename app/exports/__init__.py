@@ -1,0 +1,1 @@
+"""Exports (.xlsx with openpyxl's write-only mode, PDF)."""
