@@ -28,6 +28,18 @@ def demo_command():
     click.echo(f"Données de démonstration chargées ({created} éléments créés).")
 
 
+@clea.command("daily", help="Tâches quotidiennes : abandon automatique des dossiers (évaluation préalable de "
+                            "plus de 5 ans), envoi des mails en attente.")
+@with_appcontext
+def daily_command():
+    from app.services.notifications import send_pending
+    from app.services.transitions import abandons_automatiques
+    abandoned = abandons_automatiques()
+    click.echo(f"{abandoned} dossier(s) abandonné(s) automatiquement (évaluation préalable de plus de 5 ans).")
+    result = send_pending(limit=1000)
+    click.echo(f"{result['envoyes']} mail(s) envoyé(s), {result['en_echec']} en échec.")
+
+
 @clea.command("mails", help="Envoie les mails en attente (avec nouvelles tentatives).")
 @with_appcontext
 def mails_command():

@@ -85,3 +85,40 @@ def supprimer(user, candidature_id) -> None:
     audit.label("Suppression de la candidature")
     db.session.delete(candidature)
     db.session.commit()
+
+
+def limite_abandon_automatique(today: datetime.date) -> datetime.date:
+    """Files whose évaluation préalable was recorded before this date are abandoned (5 years, guide §7)."""
+    try:
+        return today.replace(year=today.year - 5)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 5, day=28)
+
+
+def abandons_automatiques(today: datetime.date | None = None, batch: int = 500) -> int:
+    """The daily job. Safe twice and on several servers at once: each file is locked (skip locked on
+    PostgreSQL) and its status checked again under the lock."""
+    today = today or datetime.date.today()
+    limit = limite_abandon_automatique(today)
+    done = 0
+    while True:
+        query = (select(Candidature.id).where(Candidature.statut.in_(statuts.AVANT_JURY),
+                                              Candidature.date_evaluation_prealable < limit)
+                 .order_by(Candidature.id).limit(batch))
+        if db.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = db.session.execute(query).scalars().all()
+        if not ids:
+            break
+        for candidature in db.session.execute(select(Candidature).where(Candidature.id.in_(ids))).scalars():
+            if not statuts.can_happen("abandon_automatique", candidature.statut):
+                continue
+            audit.label(statuts.TRANSITIONS["abandon_automatique"].label)
+            candidature.statut_avant_abandon = candidature.statut
+            candidature.statut = statuts.ABANDONNEE
+            candidature.motif_abandon = MOTIF_AUTOMATIQUE
+            candidature.date_abandon = datetime.datetime.now()
+            db.session.flush()
+            done += 1
+        db.session.commit()
+    return done
