@@ -198,7 +198,8 @@ USER_FIELDS = ["role", "username", "first_name", "last_name", "email", "reseau",
 
 
 class UtilisateurApi(CleaModelRestApi):
-    """Users: created with an invitation mail; deactivated (PUT {"active": false}), never deleted."""
+    """Users: created with an invitation mail; deactivated (PUT {"active": false}), never deleted.
+    The rules (roles, perimeter, types) are app.services.users'."""
     resource_name = "utilisateur"
     datamodel = SQLAInterface(Utilisateur)
     tab = access.UTILISATEURS
@@ -210,20 +211,16 @@ class UtilisateurApi(CleaModelRestApi):
     order_columns = ["last_name", "first_name", "email"]
     include_route_methods = {"get_list", "get", "info", "post", "put"}
 
-    def _values(self, data):
-        unknown = set(data) - set(USER_FIELDS) - {"active"}
+    @staticmethod
+    def _values(data, allowed):
+        unknown = set(data) - set(allowed)
         if unknown:
             raise ValidationFailed({k: "Champ inconnu ou non modifiable." for k in sorted(unknown)})
-        for key in USER_FIELDS:
-            if key in data and data[key] is not None and not isinstance(data[key], (str, int)) \
-                    or isinstance(data.get(key), bool):
-                raise ValidationFailed({key: "Valeur invalide."})
-        return {k: (str(v) if isinstance(v, int) else v) for k, v in data.items() if k in USER_FIELDS}
+        return {k: v for k, v in data.items() if k in USER_FIELDS}
 
     def post_headless(self):
         try:
-            data = self._json_body()
-            user = user_service.creer(g.user, self._values(data))
+            user = user_service.creer(g.user, self._values(self._json_body(), USER_FIELDS))
         except DomainError as exc:
             return self.domain_response(exc)
         return self.response(201, id=user.id, result=self.dump(user))
@@ -231,14 +228,8 @@ class UtilisateurApi(CleaModelRestApi):
     def put_headless(self, pk):
         try:
             data = self._json_body()
-            values = self._values(data)
-            user = user_service.get_managed(g.user, pk)
-            if values:
-                user = user_service.modifier(g.user, pk, values)
-            if "active" in data:
-                if not isinstance(data["active"], bool):
-                    raise ValidationFailed({"active": "Une valeur booléenne (true/false) est attendue."})
-                user = user_service.changer_actif(g.user, pk, data["active"])
+            values = self._values(data, USER_FIELDS + ["active"])
+            user = user_service.modifier(g.user, pk, values, active=data.get("active", user_service.UNCHANGED))
         except DomainError as exc:
             return self.domain_response(exc)
         return self.response(200, result=self.dump(user))

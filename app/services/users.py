@@ -46,6 +46,26 @@ def grantable_profiles(user) -> list[str]:
 
 
 # --- Create / edit ---------------------------------------------------------------------------------
+TEXT_FIELDS = ("role", "username", "first_name", "last_name", "email")
+NOT_TEXT = "Valeur invalide : du texte est attendu."
+NOT_ID = "Valeur invalide : l'identifiant (nombre entier) est attendu."
+NOT_BOOLEAN = "Une valeur booléenne (true/false) est attendue."
+
+
+def _check_types(values: dict) -> None:
+    """The API sends any JSON: names are text, attachments an id (number or digits), nothing else."""
+    errors = Errors()
+    for field in TEXT_FIELDS:
+        if values.get(field) is not None and not isinstance(values[field], str):
+            errors.add(field, NOT_TEXT)
+    for field in ATTACHMENT_MODEL:
+        value = values.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+            errors.add(field, NOT_ID)
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _attachment(creator, profile, values, errors):
     """The organisation / establishment / network / certifier the new user's perimeter applies to."""
     level = access.PERIMETER_LEVEL[profile]
@@ -64,18 +84,22 @@ def _attachment(creator, profile, values, errors):
     model = ATTACHMENT_MODEL[field]
     try:
         if model is Certificateur:
-            target = db.session.get(Certificateur, int(raw)) if creator.profil == access.CERTIF_PRO else None
+            # Every profile reads the certifiers: attaching a user to one is Certif Pro's alone.
+            pk = perimeter.parse_pk(raw)
+            target = db.session.get(Certificateur, pk) if pk is not None and creator.profil == access.CERTIF_PRO \
+                else None
             if target is None:
                 raise NotFound()
         else:
-            target = perimeter.get_visible(model, raw if not hasattr(raw, "id") else raw.id, creator)
-    except (NotFound, TypeError, ValueError):
+            target = perimeter.get_visible(model, raw, creator)
+    except NotFound:
         errors.add(field, f"{ATTACHMENT_LABEL[field]} choisi n'existe pas ou n'est pas dans votre périmètre.")
         return {}
     return {field + "_id": target.id}
 
 
 def _check_values(actor, values, current=None) -> tuple[str, dict]:
+    _check_types(values)
     errors = Errors()
     profile = values.get("role")
     errors.required(values, "role", "first_name", "last_name", "email")
@@ -93,27 +117,28 @@ def _check_values(actor, values, current=None) -> tuple[str, dict]:
         if not re.fullmatch(r"[\w.@+\-]{3,128}", username):
             errors.add("username", "Le login ne peut contenir que des lettres, chiffres et . @ + - _ "
                                    "(3 caractères au moins).")
-        elif _exists(Utilisateur.username, username, current):
+        elif _exists(username, current):
             errors.add("username", "Ce login est déjà utilisé.")
-    if email and not errors.get("email") and _exists(Utilisateur.email, email, current):
+    if email and not errors.get("email") and _exists(email, current):
         errors.add("email", "Un utilisateur avec cet email existe déjà.")
     attachment = {}
     if not errors.get("role") and not blank(profile):
         attachment = _attachment(actor, profile, values, errors)
     if errors:
         raise ValidationFailed(errors)
-    level = access.PERIMETER_LEVEL[profile]
     fields = {"reseau_id": None, "organisme_id": None, "etablissement_id": None, "certificateur_id": None}
     fields.update(attachment)
-    if level == access.NATIONAL:
-        pass
     fields.update(first_name=values["first_name"].strip(), last_name=values["last_name"].strip(),
                   email=email, username=username)
     return profile, fields
 
 
-def _exists(column, value, current) -> bool:
-    query = select(Utilisateur.id).where(func.lower(column) == value.lower())
+def _exists(value, current) -> bool:
+    """A login or an email already used by another user — as a login or as an email, since both are
+    accepted to log in and to ask for a new password."""
+    value = value.lower()
+    query = select(Utilisateur.id).where((func.lower(Utilisateur.username) == value)
+                                         | (func.lower(Utilisateur.email) == value))
     if current is not None:
         query = query.where(Utilisateur.id != current.id)
     return db.session.execute(query).first() is not None
@@ -128,7 +153,8 @@ def creer(actor, values: dict) -> Utilisateur:
     """« Créer un utilisateur »: the new user gets an invitation mail with a single-use link."""
     _require_manage(actor)
     profile, fields = _check_values(actor, values)
-    user = Utilisateur(active=True, password=None, **fields)
+    # No usable password until the invitation link is used (FAB's login cannot check an empty hash).
+    user = Utilisateur(active=True, password=hash_password(secrets.token_urlsafe(32)), **fields)
     user.roles = [db.session.execute(select(Role).where(Role.name == profile)).scalar_one()]
     db.session.add(user)
     db.session.flush()
@@ -147,31 +173,42 @@ def get_managed(actor, user_id) -> Utilisateur:
     return target
 
 
-def modifier(actor, user_id, values: dict) -> Utilisateur:
+UNCHANGED = object()
+
+
+def modifier(actor, user_id, values: dict, active=UNCHANGED) -> Utilisateur:
+    """Edit a user and/or (de)activate them: everything is checked before anything is written."""
     _require_manage(actor)
+    if active is not UNCHANGED and not isinstance(active, bool):
+        raise ValidationFailed({"active": NOT_BOOLEAN})
     target = get_managed(actor, user_id)
-    merged = {"role": target.profil, "first_name": target.first_name, "last_name": target.last_name,
-              "email": target.email, "username": target.username,
-              "reseau": target.reseau_id, "organisme": target.organisme_id,
-              "etablissement": target.etablissement_id, "certificateur": target.certificateur_id}
-    merged.update({k: v for k, v in values.items() if k in merged})
-    profile, fields = _check_values(actor, merged, current=target)
-    for key, value in fields.items():
-        setattr(target, key, value)
-    if target.profil != profile:
-        target.roles = [db.session.execute(select(Role).where(Role.name == profile)).scalar_one()]
+    if values:
+        merged = {"role": target.profil, "first_name": target.first_name, "last_name": target.last_name,
+                  "email": target.email, "username": target.username,
+                  "reseau": target.reseau_id, "organisme": target.organisme_id,
+                  "etablissement": target.etablissement_id, "certificateur": target.certificateur_id}
+        merged.update({k: v for k, v in values.items() if k in merged})
+        profile, fields = _check_values(actor, merged, current=target)
+    if active is not UNCHANGED:
+        _check_actif(actor, target, active)
+    if values:
+        for key, value in fields.items():
+            setattr(target, key, value)
+        if target.profil != profile:
+            target.roles = [db.session.execute(select(Role).where(Role.name == profile)).scalar_one()]
+    if active is not UNCHANGED:
+        target.active = active
     db.session.commit()
     return target
+
+
+def _check_actif(actor, target, active):
+    if target.id == actor.id and not active:
+        raise DomainError("Vous ne pouvez pas désactiver votre propre compte.")
 
 
 def changer_actif(actor, user_id, active: bool) -> Utilisateur:
-    _require_manage(actor)
-    target = get_managed(actor, user_id)
-    if target.id == actor.id and not active:
-        raise DomainError("Vous ne pouvez pas désactiver votre propre compte.")
-    target.active = bool(active)
-    db.session.commit()
-    return target
+    return modifier(actor, user_id, {}, active=bool(active))
 
 
 # --- Links (invitation, forgotten password) --------------------------------------------------------
@@ -254,9 +291,7 @@ def definir_mot_de_passe(token: str, password: str, confirmation: str) -> Utilis
     user = row.user
     user.password = hash_password(password)
     user.password_changed_at = utcnow()
-    db.session.execute(JetonUtilisateur.__table__.update()
-                       .where(JetonUtilisateur.user_id == user.id, JetonUtilisateur.used_at.is_(None))
-                       .values(used_at=utcnow()))
+    _spend_links(user)
     db.session.commit()
     return user
 
@@ -279,7 +314,7 @@ def modifier_profil(user, values: dict) -> Utilisateur:
     for field, limit in (("first_name", 64), ("last_name", 64), ("email", 254)):
         if isinstance(values.get(field), str) and len(values[field]) > limit:
             errors.add(field, f"Ce champ ne doit pas dépasser {limit} caractères.")
-    if email and not errors.get("email") and _exists(Utilisateur.email, email, user):
+    if email and not errors.get("email") and _exists(email, user):
         errors.add("email", "Un utilisateur avec cet email existe déjà.")
     if errors:
         raise ValidationFailed(errors)
@@ -297,4 +332,12 @@ def changer_mot_de_passe(user, actuel: str, nouveau: str, confirmation: str) -> 
     _check_new_password(nouveau, confirmation)
     user.password = hash_password(nouveau)
     user.password_changed_at = utcnow()
+    _spend_links(user)
     db.session.commit()
+
+
+def _spend_links(user):
+    """A new password makes every pending link of the user useless."""
+    db.session.execute(JetonUtilisateur.__table__.update()
+                       .where(JetonUtilisateur.user_id == user.id, JetonUtilisateur.used_at.is_(None))
+                       .values(used_at=utcnow()))

@@ -121,8 +121,10 @@ class MonProfilView(BaseView):
                               "email": g.user.email}
         if request.method == "POST":
             form = request.form
+            # Two forms on the page: the password one is recognised even when sent empty.
+            password_form = form.get("action") == "mot_de_passe" or "nouveau" in form or "actuel" in form
             try:
-                if form.get("nouveau"):
+                if password_form:
                     user_service.changer_mot_de_passe(g.user, form.get("actuel"), form.get("nouveau"),
                                                       form.get("confirmation"))
                     flash("Votre mot de passe a été changé.", "success")
