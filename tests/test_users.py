@@ -852,3 +852,18 @@ def test_names_are_shown_as_text_not_html(app, as_user):
     pk = user_by_email(app, address)["id"]
     html = as_user("org.admin").get(f"/utilisateurs/show/{pk}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_user_changes_are_in_the_user_page_trail(app, as_user):
+    from sqlalchemy import select as sa_select
+    from app.extensions import db as sa_db
+    from app.models import Utilisateur as U
+    client = as_user("org.admin")
+    client.post("/utilisateurs/add", data={"role": "Utilisateur organisme", "first_name": "Zoé", "last_name": "Trace",
+                                           "email": "zoe.trace@example.org", "username": ""})
+    with app.app_context():
+        pk = sa_db.session.execute(sa_select(U.id).where(U.email == "zoe.trace@example.org")).scalar_one()
+    client.post(f"/utilisateurs/{pk}/activer", data={"actif": "0"})
+    trail = page_text(client.get(f"/utilisateurs/show/{pk}"))
+    assert "Création" in trail and "Sophie Durand" in trail
+    assert "Actif : Oui → Non" in trail

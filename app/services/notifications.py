@@ -5,6 +5,7 @@ that is down never loses or blocks the change, and `flask clea mails` retries.
 """
 import datetime
 import logging
+import socket
 
 from flask import current_app
 from flask_mail import Message
@@ -76,8 +77,14 @@ def _deliver(row: MailSortant) -> None:
     if not current_app.config.get("MAIL_SERVER"):
         log.info("Mail (pas de serveur configuré) à %s — %s\n%s", row.destinataire, row.sujet, row.corps)
         return
-    mail.send(Message(subject=row.sujet, recipients=[row.destinataire], body=row.corps,
-                      sender=current_app.config["MAIL_DEFAULT_SENDER"]))
+    # Flask-Mail opens SMTP without a timeout: a server that accepts and never answers would hang the request.
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(current_app.config.get("MAIL_TIMEOUT", 10))
+    try:
+        mail.send(Message(subject=row.sujet, recipients=[row.destinataire], body=row.corps,
+                          sender=current_app.config["MAIL_DEFAULT_SENDER"]))
+    finally:
+        socket.setdefaulttimeout(previous)
 
 
 def flush_outbox_quietly() -> None:

@@ -186,4 +186,7 @@ class MotDePasseView(BaseView):
 def register(appbuilder):
     appbuilder.add_view_no_menu(UtilisateurView())
     appbuilder.add_view_no_menu(MonProfilView())
-    appbuilder.add_view_no_menu(MotDePasseView())
+    password_pages = appbuilder.add_view_no_menu(MotDePasseView())
+    if appbuilder.sm.is_auth_limited:
+        # Like the login: each request sends a mail, so a flood of them is refused (429).
+        appbuilder.sm.limiter.limit(appbuilder.sm.auth_rate_limit, methods=["POST"])(password_pages.blueprint)
