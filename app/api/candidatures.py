@@ -29,8 +29,10 @@ class CandidatureApi(CleaModelRestApi):
     search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "etablissement",
                       "actif"]
     order_columns = ["numero_dossier", "updated_at", "statut"]
-    include_route_methods = {"get_list", "get", "info", "post", "abandonner", "reintegrer"}
-    extra_permissions = {"abandonner": "edit", "reintegrer": "edit"}
+    include_route_methods = {"get_list", "get", "info", "post", "abandonner", "reintegrer",
+                             "envoyer_certification", "annuler_envoi"}
+    extra_permissions = {"abandonner": "edit", "reintegrer": "edit", "envoyer_certification": "edit",
+                         "annuler_envoi": "annuler_envoi"}
 
     def post_headless(self):
         try:
@@ -87,6 +89,45 @@ class CandidatureApi(CleaModelRestApi):
             409: {description: Transition refusée}
         """
         return self._transition(lambda body: transitions.reintegrer(g.user, pk))
+
+
+    @expose("/<int:pk>/envoyer_certification", methods=["POST"])
+    @protect()
+    @safe
+    def envoyer_certification(self, pk):
+        """Send a file to its certifier; `avertissements` lists what the jury may find too thin.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Candidature envoyée en certification}
+            404: {description: Hors périmètre}
+            409: {description: Transition refusée}
+        """
+        try:
+            candidature = transitions.envoyer_certification(g.user, pk)
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(200, id=candidature.id, result=self.dump(candidature),
+                             avertissements=transitions.avertissements_envoi(candidature))
+
+    @expose("/<int:pk>/annuler_envoi", methods=["POST"])
+    @protect()
+    @safe
+    def annuler_envoi(self, pk):
+        """Cancel a sending (Administrateur réseau, Certif Pro).
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Envoi annulé}
+            403: {description: Profil non autorisé}
+            404: {description: Hors périmètre}
+            409: {description: Transition refusée}
+        """
+        return self._transition(lambda body: transitions.annuler_envoi(g.user, pk))
 
 
 def register(appbuilder):

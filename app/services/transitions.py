@@ -5,8 +5,10 @@ Every change: the file inside the perimeter (404 otherwise) → row lock (Postgr
 status and is refused: no double transition.
 """
 import datetime
+import functools
 
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain import statuts
 from app.domain.errors import DomainError, ValidationFailed
@@ -27,12 +29,29 @@ def locked(user, candidature_id) -> Candidature:
     return candidature
 
 
+CONFLIT = "Ce dossier vient d'être modifié par quelqu'un d'autre : rechargez la page pour voir son nouvel état."
+
+
+def transition(function):
+    """A concurrent change of the same file (the version check, where no row lock exists) answers 409 with a
+    French message, never 500, whether it shows at a flush or at the commit."""
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except StaleDataError:
+            db.session.rollback()
+            raise DomainError(CONFLIT)
+    return run
+
+
 def check(event: str, candidature: Candidature, user) -> None:
     reason = statuts.refusal(event, candidature.statut, user.profil if user else None)
     if reason:
         raise DomainError(reason)
 
 
+@transition
 def abandonner(user, candidature_id, motif, precision=None) -> Candidature:
     """« Abandonner »: motif required (a person asked for confirmation in the UI)."""
     if not isinstance(motif, str) or not motif.strip():
@@ -55,6 +74,7 @@ def abandonner(user, candidature_id, motif, precision=None) -> Candidature:
     return candidature
 
 
+@transition
 def reintegrer(user, candidature_id) -> Candidature:
     """The green button: the file goes back to the status it had."""
     candidature = locked(user, candidature_id)
@@ -74,6 +94,7 @@ def supprimable(candidature: Candidature) -> bool:
             and candidature.date_evaluation_prealable is None)
 
 
+@transition
 def supprimer(user, candidature_id) -> None:
     from app.domain import access
     candidature = locked(user, candidature_id)
@@ -122,3 +143,85 @@ def abandons_automatiques(today: datetime.date | None = None, batch: int = 500) 
             done += 1
         db.session.commit()
     return done
+
+
+def certificateur_pour(candidature: Candidature):
+    """Where a file is sent: the branch's certifier for a contextualised socle, else the Transitions Pro of
+    the establishment's region (domain.md §4.1)."""
+    from app.models import Certificateur
+    if candidature.socle_contextualise and candidature.branche:
+        found = db.session.execute(select(Certificateur).where(
+            Certificateur.type == Certificateur.BRANCHE, Certificateur.nom == candidature.branche,
+            Certificateur.actif.is_(True))).scalars().first()
+        if found is None:
+            raise DomainError(f"Aucun certificateur n'est configuré pour la branche « {candidature.branche} » : "
+                              "contactez Certif Pro.")
+        return found
+    region = candidature.etablissement.region
+    found = db.session.execute(select(Certificateur).where(
+        Certificateur.type == Certificateur.TRANSITIONS_PRO, Certificateur.region == region,
+        Certificateur.actif.is_(True))).scalars().first()
+    if found is None:
+        raise DomainError(f"Aucune association Transitions Pro n'est configurée pour la région {region} : "
+                          "contactez Certif Pro.")
+    return found
+
+
+def avertissements_envoi(candidature: Candidature) -> list[str]:
+    """What the jury may find too thin (guide §14)."""
+    from app.services.candidatures import OBJECTIFS_MIN
+    text = (candidature.objectifs_professionnels or "") + (candidature.objectifs_extra_professionnels or "")
+    if len(text.strip()) < OBJECTIFS_MIN:
+        return ["Les objectifs de projet du candidat sont peu renseignés : le jury pourra demander des compléments "
+                "ou refuser la certification."]
+    return []
+
+
+def _certifier_users(certificateur_id):
+    from app.models import Utilisateur
+    return db.session.execute(select(Utilisateur).where(Utilisateur.certificateur_id == certificateur_id,
+                                                        Utilisateur.active.is_(True))).scalars().all()
+
+
+@transition
+def envoyer_certification(user, candidature_id) -> Candidature:
+    """« Envoyer en certification »: à envoyer → en attente de jury; the file then is read-only for the OF."""
+    from app.services import notifications
+    from app.services.structures import check_active
+    candidature = locked(user, candidature_id)
+    check("envoyer_certification", candidature, user)
+    check_active(candidature.etablissement)
+    certificateur = certificateur_pour(candidature)
+    audit.label("Envoi en certification")
+    candidature.statut = statuts.ATTENTE_JURY
+    candidature.certificateur_id = certificateur.id
+    candidature.date_envoi_certification = datetime.datetime.now()
+    db.session.flush()
+    notifications.notify(_certifier_users(certificateur.id), "Envoi en certification",
+                         "Nouveau dossier envoyé en certification",
+                         f"Le dossier {candidature.numero_dossier} ({candidature.candidat}) a été envoyé en "
+                         f"certification par {candidature.etablissement.nom}.",
+                         f"/candidatures/show/{candidature.id}")
+    db.session.commit()
+    notifications.flush_outbox_quietly()
+    return candidature
+
+
+@transition
+def annuler_envoi(user, candidature_id) -> Candidature:
+    """Retour arrière (Administrateur réseau, Certif Pro): en attente de jury → à envoyer."""
+    from app.services import notifications
+    candidature = locked(user, candidature_id)
+    check("annuler_envoi", candidature, user)
+    certificateur_id = candidature.certificateur_id
+    audit.label("Annulation de l'envoi en certification")
+    candidature.statut = statuts.A_ENVOYER_CERTIFICATION
+    candidature.certificateur_id = None
+    candidature.date_envoi_certification = None
+    db.session.flush()
+    notifications.notify(_certifier_users(certificateur_id), "Envoi en certification",
+                         "Envoi en certification annulé",
+                         f"L'envoi du dossier {candidature.numero_dossier} ({candidature.candidat}) a été annulé.")
+    db.session.commit()
+    notifications.flush_outbox_quietly()
+    return candidature

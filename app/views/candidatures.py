@@ -42,7 +42,8 @@ class CandidatureView(CleaModelView):
     formatters_columns = {"actif": lambda v: "Oui" if v else "Non"}
     # Files are created with « Proposer une candidature » and changed through the status machine.
     extra_permissions = {"proposer": "create", "add": "create", "edit": "aucun", "delete": "aucun",
-                         "abandonner": "edit", "reintegrer": "edit", "supprimer": "delete"}
+                         "abandonner": "edit", "reintegrer": "edit", "supprimer": "delete",
+                         "envoyer": "edit", "annuler_envoi": "annuler_envoi"}
     edit = delete = None
 
     @expose("/add", methods=["GET", "POST"])
@@ -87,6 +88,7 @@ class CandidatureView(CleaModelView):
             history=history, events=statuts.allowed_events(candidature.statut, g.user.profil),
             motifs=[m for m in service.valeurs("motif_abandon") if m != transitions.MOTIF_AUTOMATIQUE],
             can_delete=transitions.supprimable(candidature) and self.can("can_delete"),
+            avertissements=transitions.avertissements_envoi(candidature),
             breadcrumb=[("Candidature", url_for("CandidatureView.list")),
                         (f"Candidat - {candidature.candidat}", None)])
 
@@ -115,6 +117,18 @@ class CandidatureView(CleaModelView):
     @has_access
     def reintegrer(self, pk):
         return self._act(pk, lambda: transitions.reintegrer(g.user, pk), "La candidature est réintégrée.")
+
+    @expose("/<int:pk>/envoyer", methods=["POST"])
+    @has_access
+    def envoyer(self, pk):
+        return self._act(pk, lambda: transitions.envoyer_certification(g.user, pk),
+                         "La candidature est envoyée en certification : elle est désormais en lecture seule.")
+
+    @expose("/<int:pk>/annuler-envoi", methods=["POST"])
+    @has_access
+    def annuler_envoi(self, pk):
+        return self._act(pk, lambda: transitions.annuler_envoi(g.user, pk),
+                         "L'envoi en certification est annulé : la candidature est à nouveau à envoyer.")
 
     @expose("/<int:pk>/supprimer", methods=["POST"])
     @has_access
