@@ -36,6 +36,8 @@ def install(app) -> None:
             csrf.exempt(view.blueprint)
 
     _french_jwt_errors(app.appbuilder.sm.jwt_manager)
+    _french_form_messages()
+    _french_default_titles(app.appbuilder)
 
     @app.after_request
     def security_headers(response):
@@ -132,6 +134,50 @@ def _french_jwt_errors(jwt):
     jwt.revoked_token_loader(unauthorized("Jeton d'authentification révoqué."))
     jwt.needs_fresh_token_loader(unauthorized("Reconnectez-vous pour cette action."))
     jwt.user_lookup_error_loader(unauthorized("Compte désactivé ou inconnu : authentification refusée."))
+
+
+def _french_form_messages():
+    """Flask-WTF translates form messages with WTForms' own catalogue only, so the messages of FAB's fields
+    ("Not a valid choice", "Already exists.") stayed in English: fall back on Flask-Babel (FAB's catalogue
+    and ours, app/translations). FAB's empty choice of a dropdown is labelled « — Aucun — », not "__None"."""
+    import flask_babel
+    from flask_appbuilder.fields import QuerySelectField
+    from flask_wtf import i18n
+    if getattr(i18n.Translations, "clea_french", False):
+        return
+    wtforms_gettext = i18n.Translations.gettext
+
+    def gettext(self, string):
+        translated = wtforms_gettext(self, string)
+        return flask_babel.gettext(string) if translated == string else translated
+
+    fab_iter_choices = QuerySelectField.iter_choices
+
+    def iter_choices(self):
+        for choice in fab_iter_choices(self):
+            if choice[0] == "__None" and not choice[1]:
+                choice = (choice[0], "— Aucun —") + tuple(choice[2:])
+            yield choice
+
+    i18n.Translations.gettext = gettext
+    i18n.Translations.clea_french = True
+    QuerySelectField.iter_choices = iter_choices
+
+
+def _french_default_titles(appbuilder):
+    """A ModelView without its own titles gets FAB's "List X", "Show X", "Add X", "Edit X" (English, not
+    translatable): French ones instead. Views should still set their own titles."""
+    from flask_appbuilder.baseviews import BaseCRUDView
+    for view in appbuilder.baseviews:
+        if not isinstance(view, BaseCRUDView):
+            continue
+        name = view._prettify_name(view.datamodel.model_name)
+        french = name[:1] + name[1:].lower()
+        for attr, english, title in (("list_title", "List ", "{} — liste"), ("show_title", "Show ", "{} — détail"),
+                                     ("add_title", "Add ", "{} — création"),
+                                     ("edit_title", "Edit ", "{} — modification")):
+            if getattr(view, attr) == english + name:
+                setattr(view, attr, title.format(french))
 
 
 def date_fr(value) -> str:

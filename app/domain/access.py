@@ -92,6 +92,18 @@ SPECIAL_RIGHTS = {
     "voir_redevances": (ADMINISTRATION, {CERTIF_PRO}),
 }
 
+SPECIAL_RIGHT_LABELS = {
+    "rouvrir_evaluation": "Rouvrir une évaluation finalisée",
+    "annuler_envoi": "Annuler un envoi en certification",
+    "changer_actif": "Activer / désactiver un organisme ou un établissement, changer son réseau",
+    "decider_habilitation": "Décider des demandes d'habilitation",
+    "decider_rattachement": "Décider des demandes de rattachement",
+    "changer_certificateur": "Changer le certificateur d'un dossier",
+    "gerer_certificateurs": "Créer et modifier les certificateurs",
+    "gerer_referentiels": "Modifier les référentiels et listes de valeurs",
+    "voir_redevances": "Voir les redevances",
+}
+
 READ, EDIT, CREATE, DELETE = "can_read", "can_edit", "can_create", "can_delete"
 
 # ✏ is "consult, search, edit". Deleting a structure, a request, a user or a certifier is Certif Pro's

@@ -129,7 +129,8 @@ class CleaModelView(ModelView):
                     if target is None:
                         flash(" ".join(messages), "danger")
                         continue
-                    target.errors = list(target.errors) + list(messages)
+                    # One message per field: the rule's, more precise than FAB's generic one.
+                    target.errors = list(messages)
                 return valid and not errors
 
         RuleForm.__name__ = form_class.__name__

@@ -57,6 +57,7 @@ class DomaineView(ReferentielDataView):
     datamodel = SQLAInterface(Domaine)
     list_title = "Référentiels : domaines"
     edit_title = "Modifier le domaine"
+    show_title = "Domaine"
     list_columns = ["referentiel", "code", "libelle", "libelle_court"]
     edit_columns = ["libelle", "libelle_court"]
     show_columns = ["referentiel", "code", "libelle", "libelle_court"]
