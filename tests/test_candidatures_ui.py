@@ -55,13 +55,19 @@ def test_other_network_gets_404_and_certifier_sees_nothing_before_sending(app, a
 def test_evaluations_tab_only_for_profiles_with_a_habilitated_establishment(app, as_user):
     assert "EVALUATIONS" in page_text(as_user("etab.user").get("/"))
     assert "EVALUATIONS" not in page_text(as_user("reseau.superviseur").get("/"))
+    from app.models import DemandeHabilitation
     with app.app_context():  # A1-1 loses its habilitation: its users lose the tab
-        from app.models import DemandeHabilitation
-        for d in db.session.execute(select(DemandeHabilitation).where(
-                DemandeHabilitation.etablissements.any(nom="Avenir Paris République"))).scalars():
+        demandes = db.session.execute(select(DemandeHabilitation).where(
+            DemandeHabilitation.etablissements.any(nom="Avenir Paris République"))).scalars().all()
+        before = {d.id: d.etat for d in demandes}
+        for d in demandes:
             d.etat = DemandeHabilitation.REJETEE
         db.session.commit()
     assert "EVALUATIONS" not in page_text(as_user("etab.user").get("/"))
+    with app.app_context():  # put it back for the next tests
+        for pk, etat in before.items():
+            db.session.get(DemandeHabilitation, pk).etat = etat
+        db.session.commit()
 
 
 def test_dashboard_counts_the_perimeter_files_and_offers_to_propose(app, as_user):
@@ -71,3 +77,35 @@ def test_dashboard_counts_the_perimeter_files_and_offers_to_propose(app, as_user
     other = page_text(as_user("reseau2.admin").get("/"))
     assert "Martin Noé" not in other
     assert "Proposer une candidature" not in page_text(as_user("reseau.superviseur").get("/"))
+
+
+def test_edit_the_file_then_read_only_after_sending(app, as_user):
+    with app.app_context():
+        pk = demo(Candidature, numero_dossier="2026000002").id  # A1-1, attente évaluation finale
+        sent = demo(Candidature, numero_dossier="2026000004").id  # attente de jury
+    client = as_user("etab.user")
+    page = client.get(f"/candidatures/{pk}/editer")
+    assert 'value="11/01/1973"' in page.get_data(as_text=True)  # the birth date, jj/mm/aaaa
+    data = form(None, nom_naissance="Lambert", prenom="Yanis", date_naissance="11/01/1973", ville_naissance="Paris",
+                code_postal_naissance="75011", nom_usage="Lambert-Roux")
+    data.pop("etablissement")
+    done = client.post(f"/candidatures/{pk}/editer", data=data, follow_redirects=True)
+    assert "La fiche est mise à jour." in page_text(done) and "Lambert-Roux Yanis" in page_text(done)
+    with app.app_context():
+        assert db.session.get(Candidature, pk).etablissement.nom == "Avenir Paris République"
+    # Sent to certification: read-only for the OF, still editable by Certif Pro.
+    assert "Editer la fiche" not in page_text(client.get(f"/candidatures/show/{sent}"))
+    refused = client.post(f"/candidatures/{sent}/editer", data=data, follow_redirects=True)
+    assert "lecture seule" in page_text(refused)
+    assert "Editer la fiche" in page_text(as_user("certifpro").get(f"/candidatures/show/{sent}"))
+
+
+def test_deactivate_and_reactivate(app, as_user):
+    with app.app_context():
+        pk = demo(Candidature, numero_dossier="2026000001").id
+    client = as_user("org.admin")
+    off = client.post(f"/candidatures/{pk}/activer", data={"actif": ""}, follow_redirects=True)
+    assert "La candidature est désactivée." in page_text(off) and "Désactivée" in page_text(off)
+    on = client.post(f"/candidatures/{pk}/activer", data={"actif": "1"}, follow_redirects=True)
+    assert "La candidature est réactivée." in page_text(on)
+    assert as_user("etab2.user").post(f"/candidatures/{pk}/activer", data={"actif": ""}).status_code == 404

@@ -200,3 +200,45 @@ def creer(user, values: dict) -> Candidature:
     db.session.commit()
     notifications.flush_outbox_quietly()
     return candidature
+
+
+def peut_modifier(user, candidature: Candidature) -> bool:
+    """« Editer la fiche »: ✏ on EVALUATIONS; after the sending, the file is read-only for OF profiles."""
+    if user is None or not access.profile_allows(user.profil, access.EDIT, access.EVALUATIONS):
+        return False
+    return not (user.profil in access.OF_PROFILES and statuts.read_only_for_of(candidature.statut))
+
+
+def modifier(user, candidature_id, values: dict) -> Candidature:
+    """Edit the file's fields (the establishment changes only through a transfer request)."""
+    candidature = perimeter.get_visible(Candidature, candidature_id, user)
+    if not peut_modifier(user, candidature):
+        raise Forbidden("Cette candidature est en lecture seule pour votre profil (elle a été envoyée en "
+                        "certification).")
+    values = dict(values, etablissement=candidature.etablissement_id)
+    data, _ = clean(values, user)
+    other = doublon(data, data["certification"])
+    if other is not None and other.id != candidature.id:
+        raise DomainError(DOUBLON.format(numero=other.numero_dossier))
+    audit.label("Modification de la fiche candidat")
+    for key, value in data.items():
+        setattr(candidature, key, value)
+    candidature.cle_personne = cle_personne(data["nom_naissance"], data["prenom"], data["date_naissance"])
+    candidature.nom_recherche = nom_recherche(data["nom_naissance"], data["prenom"], data.get("nom_usage"))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise DomainError(DOUBLON.format(numero="déjà attribué"))
+    return candidature
+
+
+def changer_actif(user, candidature_id, actif: bool) -> Candidature:
+    """« Désactiver » / « Réactiver » the file."""
+    candidature = perimeter.get_visible(Candidature, candidature_id, user)
+    if not peut_modifier(user, candidature):
+        raise Forbidden("Cette candidature est en lecture seule pour votre profil.")
+    audit.label("Réactivation de la candidature" if actif else "Désactivation de la candidature")
+    candidature.actif = bool(actif)
+    db.session.commit()
+    return candidature

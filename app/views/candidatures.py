@@ -43,7 +43,8 @@ class CandidatureView(CleaModelView):
     # Files are created with « Proposer une candidature » and changed through the status machine.
     extra_permissions = {"proposer": "create", "add": "create", "edit": "aucun", "delete": "aucun",
                          "abandonner": "edit", "reintegrer": "edit", "supprimer": "delete",
-                         "envoyer": "edit", "annuler_envoi": "annuler_envoi"}
+                         "envoyer": "edit", "annuler_envoi": "annuler_envoi", "editer": "edit",
+                         "activer": "edit"}
     edit = delete = None
 
     @expose("/add", methods=["GET", "POST"])
@@ -54,7 +55,7 @@ class CandidatureView(CleaModelView):
     @expose("/proposer", methods=["GET", "POST"])
     @has_access
     def proposer(self):
-        errors, values = {}, {"certification": "clea", "ne_etranger": "", "civilite": ""}
+        values, errors = {"certification": "clea"}, {}
         if request.method == "POST":
             values = {field: request.form.get(field, "") for field in FORM_FIELDS}
             try:
@@ -66,15 +67,61 @@ class CandidatureView(CleaModelView):
             else:
                 flash(f"La candidature n°{candidature.numero_dossier} est créée.", "success")
                 return redirect(url_for("CandidatureView.show", pk=candidature.id))
-        etablissements = perimeter.restrict(
-            db.session.query(Etablissement).filter(Etablissement.actif.is_(True),
-                                                   habilitations.habilitee_clause()),
-            Etablissement).order_by(Etablissement.nom).limit(500).all()
+        return self._form(None, values, errors)
+
+    @expose("/<int:pk>/editer", methods=["GET", "POST"])
+    @has_access
+    def editer(self, pk):
+        """« Editer la fiche »."""
+        candidature = perimeter.get_visible(Candidature, pk)
+        if not service.peut_modifier(g.user, candidature):
+            flash("Cette candidature est en lecture seule pour votre profil.", "danger")
+            return redirect(url_for("CandidatureView.show", pk=pk))
+        values = {field: getattr(candidature, field, "") for field in FORM_FIELDS if field != "etablissement"}
+        values.update(etablissement=candidature.etablissement_id,
+                      date_naissance=candidature.date_naissance.strftime("%d/%m/%Y"),
+                      **{f: "1" if getattr(candidature, f) else "" for f in service.BOOLEAN_FIELDS})
+        errors = {}
+        if request.method == "POST":
+            values = {field: request.form.get(field, "") for field in FORM_FIELDS}
+            try:
+                service.modifier(g.user, pk, values)
+            except ValidationFailed as exc:
+                errors = exc.errors
+            except DomainError as exc:
+                if exc.status == 404:
+                    raise
+                flash(exc.message, "danger")
+            else:
+                flash("La fiche est mise à jour.", "success")
+                return redirect(url_for("CandidatureView.show", pk=pk))
+        return self._form(candidature, values, errors)
+
+    def _form(self, candidature, values, errors):
+        if candidature is None:
+            etablissements = perimeter.restrict(
+                db.session.query(Etablissement).filter(Etablissement.actif.is_(True),
+                                                       habilitations.habilitee_clause()),
+                Etablissement).order_by(Etablissement.nom).limit(500).all()
+            title = "Créer une candidature"
+            crumbs = [("Candidature", url_for("CandidatureView.list")), (title, None)]
+        else:
+            etablissements = [candidature.etablissement]
+            title = f"Editer la fiche - {candidature.candidat}"
+            crumbs = [("Candidature", url_for("CandidatureView.list")),
+                      (f"Candidat - {candidature.candidat}", url_for("CandidatureView.show", pk=candidature.id)),
+                      ("Editer la fiche", None)]
         lists = {field: service.valeurs(liste) for field, liste in service.LIST_FIELDS.items()}
         return self.render_template(
-            "clea/candidature_form.html", title="Créer une candidature", values=values, errors=errors,
-            etablissements=etablissements, lists=lists, certifications=service.CERTIFICATIONS,
-            breadcrumb=[("Candidature", url_for("CandidatureView.list")), ("Créer une candidature", None)])
+            "clea/candidature_form.html", title=title, values=values, errors=errors, candidature=candidature,
+            etablissements=etablissements, lists=lists, certifications=service.CERTIFICATIONS, breadcrumb=crumbs)
+
+    @expose("/<int:pk>/activer", methods=["POST"])
+    @has_access
+    def activer(self, pk):
+        actif = request.form.get("actif") == "1"
+        return self._act(pk, lambda: service.changer_actif(g.user, pk, actif),
+                         "La candidature est réactivée." if actif else "La candidature est désactivée.")
 
     @expose("/show/<pk>")
     @has_access
@@ -88,6 +135,7 @@ class CandidatureView(CleaModelView):
             history=history, events=statuts.allowed_events(candidature.statut, g.user.profil),
             motifs=[m for m in service.valeurs("motif_abandon") if m != transitions.MOTIF_AUTOMATIQUE],
             can_delete=transitions.supprimable(candidature) and self.can("can_delete"),
+            can_edit=service.peut_modifier(g.user, candidature),
             avertissements=transitions.avertissements_envoi(candidature),
             breadcrumb=[("Candidature", url_for("CandidatureView.list")),
                         (f"Candidat - {candidature.candidat}", None)])
