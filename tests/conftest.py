@@ -134,6 +134,19 @@ def api_as(app):
     return make
 
 
+@pytest.fixture(scope="module")
+def api(app):
+    """Like api_as, one logged-in bearer client per login for the whole module (saves a login per test)."""
+    clients = {}
+
+    def make(username):
+        if username not in clients:
+            client = app.test_client()
+            clients[username] = ApiClient(client, api_token(client, username))
+        return clients[username]
+    return make
+
+
 def page_text(response) -> str:
     """What a person reads on the page (tags, scripts and extra spaces removed)."""
     html = response.get_data(as_text=True)

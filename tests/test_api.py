@@ -10,24 +10,12 @@ from sqlalchemy import func, select
 from app.demo import luhn_complete
 from app.extensions import db
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme
-from tests.conftest import DEMO_PASSWORD, ApiClient, api_token, demo
+from tests.conftest import DEMO_PASSWORD, demo
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FORBIDDEN = "Vous n'avez pas les droits nécessaires pour cette action."
 NOT_JSON = "Le corps de la requête doit être un objet JSON."
 ACTIF_ONLY_CERTIF_PRO = "Seul Certif Pro peut modifier le statut Actif d'un organisme ou d'un établissement."
-
-
-@pytest.fixture(scope="module")
-def api(app):
-    clients = {}
-
-    def make(username):
-        if username not in clients:
-            client = app.test_client()
-            clients[username] = ApiClient(client, api_token(client, username))
-        return clients[username]
-    return make
 
 
 @pytest.fixture(scope="module")

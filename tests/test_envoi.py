@@ -1,12 +1,11 @@
 """« Envoyer en certification » and « Annuler l'envoi » (domain.md §4.1)."""
 import threading
 
-import pytest
 from sqlalchemy import select
 
 from app.domain import statuts
 from app.extensions import db
-from app.models import Candidature, Certificateur, Notification, Utilisateur
+from app.models import Candidature, Notification, Utilisateur
 from tests.conftest import demo, page_text
 
 

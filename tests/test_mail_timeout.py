@@ -1,6 +1,5 @@
 """A mail server that accepts the connection and never answers does not hang the platform."""
 import socket
-import threading
 import time
 
 from app.extensions import db, mail

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from app.domain import access
 from app.extensions import db
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
-from tests.conftest import ApiClient, api_token, demo, login, page_text
+from tests.conftest import demo, login, page_text
 
 B_PROFILES = ["reseau2.admin", "org2.admin", "etab2.user"]
 HUGE = "99999999999999999999"
@@ -51,18 +51,6 @@ def a(app, demo_data):
     assert len(ids["organisme"]) == 2 and len(ids["etablissement"]) == 4
     assert len(ids["habilitation"]) == 4 and len(ids["utilisateur"]) == 6
     return ids
-
-
-@pytest.fixture(scope="module")
-def api(app):
-    clients = {}
-
-    def make(username):
-        if username not in clients:
-            client = app.test_client()
-            clients[username] = ApiClient(client, api_token(client, username))
-        return clients[username]
-    return make
 
 
 @pytest.fixture(scope="module")

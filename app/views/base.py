@@ -195,6 +195,22 @@ class CleaModelView(ModelView):
             abort(404)
         return item
 
+    def run_action(self, action, back_url, success=None):
+        """Run a service call from a button: its refusal becomes a French flash, outside the perimeter a 404."""
+        from app.domain.errors import ValidationFailed
+        try:
+            action()
+        except ValidationFailed as exc:
+            flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "danger")
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            flash(exc.message, "danger")
+        else:
+            if success:
+                flash(success, "success")
+        return redirect(back_url)
+
     def redirect_back(self, default):
         return redirect(request.referrer or default)
 

@@ -142,17 +142,7 @@ class CandidatureView(CleaModelView):
 
 
     def _act(self, pk, action, success):
-        try:
-            action()
-        except ValidationFailed as exc:
-            flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "danger")
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            flash(exc.message, "danger")
-        else:
-            flash(success, "success")
-        return redirect(url_for("CandidatureView.show", pk=pk))
+        return self.run_action(action, url_for("CandidatureView.show", pk=pk), success)
 
     @expose("/<int:pk>/abandonner", methods=["POST"])
     @has_access

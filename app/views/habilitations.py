@@ -111,15 +111,7 @@ class DemandeHabilitationView(CleaModelView):
                         ("Demande d'habilitation", None)])
 
     def _decide(self, pk, action):
-        try:
-            action()
-        except ValidationFailed as exc:
-            flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "danger")
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            flash(exc.message, "danger")
-        return redirect(url_for("DemandeHabilitationView.show", pk=pk))
+        return self.run_action(action, url_for("DemandeHabilitationView.show", pk=pk))
 
     @expose("/<int:pk>/valider", methods=["POST"])
     @has_access
