@@ -76,6 +76,9 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 
+    # Uploads: 4 Mo per document (checked by the service); anything far larger is cut off before reading.
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
     # Sessions and forms
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True

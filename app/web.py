@@ -71,6 +71,14 @@ def install(app) -> None:
                                message="Vous n'avez pas les droits nécessaires pour cette page.",
                                appbuilder=app.appbuilder), 403
 
+    @app.errorhandler(413)
+    def too_large(error):
+        message = "Le fichier dépasse la taille maximum de 4,0 Mo."
+        if is_api_request():
+            return json_error(413, message)
+        return render_template("clea/error.html", code=413, title="Fichier trop volumineux", message=message,
+                               appbuilder=app.appbuilder), 413
+
     @app.errorhandler(429)
     def too_many_requests(error):
         message = "Trop de tentatives : veuillez patienter quelques secondes avant de réessayer."

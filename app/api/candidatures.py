@@ -1,13 +1,15 @@
 """REST resource `candidature` (api.md): list and read inside the perimeter, create through the same service as
 « Proposer une candidature ». Status changes come through the status machine's actions."""
 from flask import g, request
-from flask_appbuilder.api import expose, protect, safe
+from werkzeug.exceptions import RequestEntityTooLarge
+from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
 from app.models import Candidature
-from app.services import candidatures as service, transitions
+from app.services import candidatures as service, documents, transitions
+from app.views.documents import send_document
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 FIELDS = ["certification", "statut_inscription", "branche", "socle_contextualise", "siren_employeur", "type_public",
@@ -30,9 +32,9 @@ class CandidatureApi(CleaModelRestApi):
                       "actif"]
     order_columns = ["numero_dossier", "updated_at", "statut"]
     include_route_methods = {"get_list", "get", "info", "post", "abandonner", "reintegrer",
-                             "envoyer_certification", "annuler_envoi"}
+                             "envoyer_certification", "annuler_envoi", "deposer"}
     extra_permissions = {"abandonner": "edit", "reintegrer": "edit", "envoyer_certification": "edit",
-                         "annuler_envoi": "annuler_envoi"}
+                         "annuler_envoi": "annuler_envoi", "deposer": "edit"}
 
     def post_headless(self):
         try:
@@ -130,5 +132,72 @@ class CandidatureApi(CleaModelRestApi):
         return self._transition(lambda body: transitions.annuler_envoi(g.user, pk))
 
 
+    @expose("/<int:pk>/documents", methods=["POST"])
+    @protect()
+    @safe
+    def deposer(self, pk):
+        """Attach a document to a file (multipart field `file`).
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          requestBody:
+            content:
+              multipart/form-data:
+                schema: {type: object, properties: {file: {type: string, format: binary}}}
+          responses:
+            201: {description: Document ajouté}
+            404: {description: Hors périmètre}
+            409: {description: Document déjà déposé}
+            422: {description: Fichier refusé}
+        """
+        try:
+            upload = request.files.get("file")
+        except RequestEntityTooLarge:  # FAB's @safe would turn it into a 500
+            return self.response(413, message="Le fichier dépasse la taille maximum de 4,0 Mo.")
+        try:
+            if upload is None or not upload.filename:
+                raise ValidationFailed({"file": "Envoyez le fichier dans le champ multipart « file »."})
+            document = documents.deposer(g.user, pk, upload.filename, upload.read(documents.TAILLE_MAX + 1))
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(201, id=document.id, result={
+            "id": document.id, "candidature": document.candidature_id, "nom": document.nom,
+            "type_mime": document.type_mime, "taille": document.taille, "sha256": document.sha256})
+
+
+class DocumentApi(BaseApi):
+    """GET /api/v1/document/<pk>/download — only inside the perimeter."""
+    resource_name = "document"
+    class_permission_name = access.EVALUATIONS
+    method_permission_name = {"download": "read"}
+    allow_browser_login = True
+
+    @expose("/<int:pk>/download", methods=["GET"])
+    @protect()
+    @safe
+    def download(self, pk):
+        """Download a document.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Le fichier, en pièce jointe}
+            404: {description: Hors périmètre}
+        """
+        try:
+            return send_document(documents.visible(g.user, pk))
+        except DomainError as exc:
+            return self.response(exc.status, message=exc.message)
+
+    def response_401(self):
+        return self.response(401, message="Authentification requise.")
+
+    def response_403(self):
+        return self.response(403, message="Vous n'avez pas les droits nécessaires pour cette action.")
+
+
 def register(appbuilder):
     appbuilder.add_api(CandidatureApi)
+    appbuilder.add_api(DocumentApi)

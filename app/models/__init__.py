@@ -6,3 +6,4 @@ from app.models.audit import AuditLog  # noqa: F401
 from app.models.notifications import Notification, MailSortant  # noqa: F401
 from app.models.referentiels import Referentiel, Domaine, SousDomaine, ValeurListe  # noqa: F401
 from app.models.candidatures import Candidature  # noqa: F401
+from app.models.documents import Document  # noqa: F401

@@ -13,8 +13,8 @@ from app.domain import access
 from app.domain.errors import NotFound
 from app.extensions import db
 from app.domain import statuts
-from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Etablissement, Notification,
-                        Organisme, Reseau, Utilisateur)
+from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Document, Etablissement,
+                        Notification, Organisme, Reseau, Utilisateur)
 from app.models.habilitations import demande_certificateur, demande_etablissement
 
 
@@ -115,6 +115,11 @@ def _candidature_clause(user, level):
     return false()
 
 
+def _document_clause(user, level):
+    # A document is visible exactly when its candidate file is.
+    return Document.candidature_id.in_(select(Candidature.id).where(_candidature_clause(user, level)))
+
+
 def _audit_clause(user, level):
     if level == access.RESEAU:
         return AuditLog.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
@@ -137,6 +142,7 @@ RULES: dict[type, Callable] = {
     Utilisateur: _utilisateur_clause,
     AuditLog: _audit_clause,
     Candidature: _candidature_clause,
+    Document: _document_clause,
     Notification: _notification_clause,
     # Every profile reads the certifiers (CERTIFICATION tab); writing them is a matter of permissions.
     Certificateur: lambda user, level: true(),

@@ -10,15 +10,15 @@ from flask import g, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Etablissement, Organisme,
-                        Reseau, Utilisateur)
+from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Document, Etablissement,
+                        Organisme, Reseau, Utilisateur)
 
-AUDITED = (Reseau, Organisme, Etablissement, Certificateur, DemandeHabilitation, Utilisateur, Candidature)
+AUDITED = (Reseau, Organisme, Etablissement, Certificateur, DemandeHabilitation, Utilisateur, Candidature, Document)
 ENTITY_NAMES = {Reseau: "Réseau", Organisme: "Organisme", Etablissement: "Etablissement",
                 Certificateur: "Certificateur", DemandeHabilitation: "Demande d'habilitation",
-                Utilisateur: "Utilisateur", Candidature: "Candidature"}
+                Utilisateur: "Utilisateur", Candidature: "Candidature", Document: "Document"}
 # Never written into the trail.
-SECRET_FIELDS = {"password", "version", "cle_personne", "nom_recherche", "updated_at", "created_at", "changed_on",
+SECRET_FIELDS = {"password", "version", "contenu", "cle_personne", "nom_recherche", "updated_at", "created_at", "changed_on",
                  "created_on", "last_login",
                  "login_count", "fail_login_count", "changed_by_fk", "created_by_fk", "password_changed_at"}
 
@@ -115,11 +115,19 @@ def _on_after_flush(session: Session, flush_context):
         if label and action == "update":
             action = "decision" if label.get("decision") else action
         scope = _scope(obj)
+        entity_type, entity_id, entity_label = ENTITY_NAMES[type(obj)], obj.id, str(obj)[:250]
+        if isinstance(obj, Document):
+            # A document is a change of its candidate file (its "Parcours"); its content is never copied.
+            candidature = obj.candidature
+            entity_type, entity_id, entity_label = "Candidature", obj.candidature_id, str(candidature)[:250]
+            changes = {"document": [None, obj.nom] if action == "create" else [obj.nom, None]}
+            action = "update"
+            scope = _scope(candidature)
         rows.append(dict(
             created_at=datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None),
             user_id=user_id, user_name=user_name, action=action,
-            libelle=(label or {}).get("text"), entity_type=ENTITY_NAMES[type(obj)],
-            entity_id=obj.id, entity_label=str(obj)[:250], changes=changes, **scope))
+            libelle=(label or {}).get("text"), entity_type=entity_type,
+            entity_id=entity_id, entity_label=entity_label, changes=changes, **scope))
         if isinstance(obj, DemandeHabilitation):
             # A request is shown on each establishment it covers (the organisation page has the main line).
             for etab in obj.etablissements:
@@ -185,7 +193,7 @@ FIELD_LABELS = {
     "certificat_papier": "Certificat papier", "motif_abandon": "Motif d'abandon",
     "statut_avant_abandon": "Statut avant abandon", "date_abandon": "Date d'abandon",
     "date_envoi_certification": "Date d'envoi en certification",
-    "date_evaluation_prealable": "Date de l'évaluation préalable",
+    "date_evaluation_prealable": "Date de l'évaluation préalable", "document": "Document",
 }
 
 

@@ -10,7 +10,8 @@ from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import AuditLog, Candidature, Etablissement
 from app.security import perimeter
-from app.services import candidatures as service, habilitations, transitions
+from app.services import candidatures as service, documents, habilitations, transitions
+from app.views.documents import send_document
 from app.views.base import CleaModelView
 
 FORM_FIELDS = ("etablissement", "certification", "statut_inscription", "branche", "socle_contextualise",
@@ -44,7 +45,8 @@ class CandidatureView(CleaModelView):
     extra_permissions = {"proposer": "create", "add": "create", "edit": "aucun", "delete": "aucun",
                          "abandonner": "edit", "reintegrer": "edit", "supprimer": "delete",
                          "envoyer": "edit", "annuler_envoi": "annuler_envoi", "editer": "edit",
-                         "activer": "edit"}
+                         "activer": "edit", "deposer": "edit", "telecharger": "read",
+                         "supprimer_document": "edit"}
     edit = delete = None
 
     @expose("/add", methods=["GET", "POST"])
@@ -116,6 +118,29 @@ class CandidatureView(CleaModelView):
             "clea/candidature_form.html", title=title, values=values, errors=errors, candidature=candidature,
             etablissements=etablissements, lists=lists, certifications=service.CERTIFICATIONS, breadcrumb=crumbs)
 
+    @expose("/<int:pk>/documents", methods=["POST"])
+    @has_access
+    def deposer(self, pk):
+        upload = request.files.get("file")
+        def act():
+            if upload is None or not upload.filename:
+                raise ValidationFailed({"file": "Choisissez un fichier."})
+            documents.deposer(g.user, pk, upload.filename, upload.read(documents.TAILLE_MAX + 1))
+        return self.run_action(act, url_for("CandidatureView.show", pk=pk) + "#documents",
+                               "Le document est ajouté au dossier.")
+
+    @expose("/documents/<int:document_id>")
+    @has_access
+    def telecharger(self, document_id):
+        return send_document(documents.visible(g.user, document_id))
+
+    @expose("/documents/<int:document_id>/supprimer", methods=["POST"])
+    @has_access
+    def supprimer_document(self, document_id):
+        document = documents.visible(g.user, document_id)
+        back = url_for("CandidatureView.show", pk=document.candidature_id) + "#documents"
+        return self.run_action(lambda: documents.supprimer(g.user, document_id), back, "Le document est supprimé.")
+
     @expose("/<int:pk>/activer", methods=["POST"])
     @has_access
     def activer(self, pk):
@@ -136,6 +161,8 @@ class CandidatureView(CleaModelView):
             motifs=[m for m in service.valeurs("motif_abandon") if m != transitions.MOTIF_AUTOMATIQUE],
             can_delete=transitions.supprimable(candidature) and self.can("can_delete"),
             can_edit=service.peut_modifier(g.user, candidature),
+            documents=documents.documents_de(candidature.id),
+            can_upload=documents.peut_deposer(g.user, candidature),
             avertissements=transitions.avertissements_envoi(candidature),
             breadcrumb=[("Candidature", url_for("CandidatureView.list")),
                         (f"Candidat - {candidature.candidat}", None)])
