@@ -2,7 +2,8 @@
 
 
 def register_apis(appbuilder):
-    from app.api import candidatures, french, resources
+    from app.api import candidatures, formations, french, resources
     french.install()
     resources.register(appbuilder)
     candidatures.register(appbuilder)
+    formations.register(appbuilder)

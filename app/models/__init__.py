@@ -7,3 +7,4 @@ from app.models.notifications import Notification, MailSortant  # noqa: F401
 from app.models.referentiels import Referentiel, Domaine, SousDomaine, ValeurListe  # noqa: F401
 from app.models.candidatures import Candidature  # noqa: F401
 from app.models.documents import Document  # noqa: F401
+from app.models.formations import Formation  # noqa: F401

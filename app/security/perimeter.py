@@ -15,6 +15,7 @@ from app.extensions import db
 from app.domain import statuts
 from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Document, Etablissement,
                         Notification, Organisme, Reseau, Utilisateur)
+from app.models.formations import Formation
 from app.models.habilitations import demande_certificateur, demande_etablissement
 
 
@@ -120,6 +121,10 @@ def _document_clause(user, level):
     return Document.candidature_id.in_(select(Candidature.id).where(_candidature_clause(user, level)))
 
 
+def _formation_clause(user, level):
+    return Formation.candidature_id.in_(select(Candidature.id).where(_candidature_clause(user, level)))
+
+
 def _audit_clause(user, level):
     if level == access.RESEAU:
         return AuditLog.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
@@ -143,6 +148,7 @@ RULES: dict[type, Callable] = {
     AuditLog: _audit_clause,
     Candidature: _candidature_clause,
     Document: _document_clause,
+    Formation: _formation_clause,
     Notification: _notification_clause,
     # Every profile reads the certifiers (CERTIFICATION tab); writing them is a matter of permissions.
     Certificateur: lambda user, level: true(),

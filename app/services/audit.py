@@ -11,12 +11,17 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Document, Etablissement,
-                        Organisme, Reseau, Utilisateur)
+                        Formation, Organisme, Reseau, Utilisateur)
 
-AUDITED = (Reseau, Organisme, Etablissement, Certificateur, DemandeHabilitation, Utilisateur, Candidature, Document)
+# Records that belong to a candidate file are written in the file's own trail ("Parcours"), as one line
+# naming what was added or removed (a document's content is never copied).
+PARTS_OF_FILE = {Document: ("document", lambda d: d.nom), Formation: ("formation", str)}
+AUDITED = (Reseau, Organisme, Etablissement, Certificateur, DemandeHabilitation, Utilisateur,
+           Candidature) + tuple(PARTS_OF_FILE)
 ENTITY_NAMES = {Reseau: "Réseau", Organisme: "Organisme", Etablissement: "Etablissement",
                 Certificateur: "Certificateur", DemandeHabilitation: "Demande d'habilitation",
-                Utilisateur: "Utilisateur", Candidature: "Candidature", Document: "Document"}
+                Utilisateur: "Utilisateur", Candidature: "Candidature", Document: "Document",
+                Formation: "Formation"}
 # Never written into the trail.
 SECRET_FIELDS = {"password", "version", "contenu", "cle_personne", "nom_recherche", "updated_at", "created_at", "changed_on",
                  "created_on", "last_login",
@@ -116,11 +121,11 @@ def _on_after_flush(session: Session, flush_context):
             action = "decision" if label.get("decision") else action
         scope = _scope(obj)
         entity_type, entity_id, entity_label = ENTITY_NAMES[type(obj)], obj.id, str(obj)[:250]
-        if isinstance(obj, Document):
-            # A document is a change of its candidate file (its "Parcours"); its content is never copied.
+        if type(obj) in PARTS_OF_FILE:
+            field, summary = PARTS_OF_FILE[type(obj)]
             candidature = obj.candidature
             entity_type, entity_id, entity_label = "Candidature", obj.candidature_id, str(candidature)[:250]
-            changes = {"document": [None, obj.nom] if action == "create" else [obj.nom, None]}
+            changes = {field: [None, summary(obj)] if action == "create" else [summary(obj), None]}
             action = "update"
             scope = _scope(candidature)
         rows.append(dict(
@@ -194,6 +199,7 @@ FIELD_LABELS = {
     "statut_avant_abandon": "Statut avant abandon", "date_abandon": "Date d'abandon",
     "date_envoi_certification": "Date d'envoi en certification",
     "date_evaluation_prealable": "Date de l'évaluation préalable", "document": "Document",
+    "formation": "Formation",
 }
 
 

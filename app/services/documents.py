@@ -68,6 +68,13 @@ def deposer(user, candidature_id, filename: str, contenu: bytes, objet="candidat
     candidature = perimeter.get_visible(Candidature, candidature_id, user)
     if not peut_deposer(user, candidature):
         raise Forbidden("Vous ne pouvez pas ajouter de document à cette candidature.")
+    if objet == "formation":
+        from app.models.formations import Formation
+        formation = db.session.get(Formation, objet_id) if isinstance(objet_id, int) else None
+        if formation is None or formation.candidature_id != candidature.id:
+            raise ValidationFailed({"formation": "Cette formation n'appartient pas à ce dossier."})
+    elif objet != "candidature":
+        raise ValidationFailed({"objet": "Objet inconnu."})
     nom, mime = verifier(filename, contenu)
     sha = hashlib.sha256(contenu).hexdigest()
     if db.session.execute(select(Document.id).where(Document.candidature_id == candidature.id,

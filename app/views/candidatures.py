@@ -10,7 +10,7 @@ from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import AuditLog, Candidature, Etablissement
 from app.security import perimeter
-from app.services import candidatures as service, documents, habilitations, transitions
+from app.services import candidatures as service, documents, formations, habilitations, transitions
 from app.views.documents import send_document
 from app.views.base import CleaModelView
 
@@ -46,7 +46,7 @@ class CandidatureView(CleaModelView):
                          "abandonner": "edit", "reintegrer": "edit", "supprimer": "delete",
                          "envoyer": "edit", "annuler_envoi": "annuler_envoi", "editer": "edit",
                          "activer": "edit", "deposer": "edit", "telecharger": "read",
-                         "supprimer_document": "edit"}
+                         "supprimer_document": "edit", "ajouter_formation": "edit"}
     edit = delete = None
 
     @expose("/add", methods=["GET", "POST"])
@@ -125,9 +125,20 @@ class CandidatureView(CleaModelView):
         def act():
             if upload is None or not upload.filename:
                 raise ValidationFailed({"file": "Choisissez un fichier."})
-            documents.deposer(g.user, pk, upload.filename, upload.read(documents.TAILLE_MAX + 1))
-        return self.run_action(act, url_for("CandidatureView.show", pk=pk) + "#documents",
+            formation_id = request.form.get("formation", type=int)
+            documents.deposer(g.user, pk, upload.filename, upload.read(documents.TAILLE_MAX + 1),
+                              objet="formation" if formation_id else "candidature", objet_id=formation_id)
+        tab = "#formations" if request.form.get("formation") else "#documents"
+        return self.run_action(act, url_for("CandidatureView.show", pk=pk) + tab,
                                "Le document est ajouté au dossier.")
+
+    @expose("/<int:pk>/formations", methods=["POST"])
+    @has_access
+    def ajouter_formation(self, pk):
+        values = {k: request.form.get(k, "") for k in formations.REQUIRED if k != "domaines"}
+        values["domaines"] = request.form.getlist("domaines")
+        return self.run_action(lambda: formations.creer(g.user, pk, values),
+                               url_for("CandidatureView.show", pk=pk) + "#formations", "La formation est créée.")
 
     @expose("/documents/<int:document_id>")
     @has_access
@@ -162,6 +173,10 @@ class CandidatureView(CleaModelView):
             can_delete=transitions.supprimable(candidature) and self.can("can_delete"),
             can_edit=service.peut_modifier(g.user, candidature),
             documents=documents.documents_de(candidature.id),
+            formations=[(f, documents.documents_de(candidature.id, "formation", f.id))
+                        for f in formations.formations_de(candidature.id)],
+            domaines=formations.domaines_du_referentiel(candidature),
+            habilitee=habilitations.est_habilitee(candidature.etablissement),
             can_upload=documents.peut_deposer(g.user, candidature),
             avertissements=transitions.avertissements_envoi(candidature),
             breadcrumb=[("Candidature", url_for("CandidatureView.list")),
@@ -209,6 +224,31 @@ class CandidatureView(CleaModelView):
         return redirect(url_for("CandidatureView.list"))
 
 
+class FormationsView(CleaModelView):
+    """FORMATIONS tab (guide §7): find the file, open it on « Formations CléA »."""
+    route_base = "/formations"
+    datamodel = SQLAInterface(Candidature)
+    tab = access.FORMATIONS
+    list_title = "Formations"
+    list_columns = ["numero_dossier", "candidat", "etablissement", "email", "statut_label"]
+    search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "pays_naissance",
+                      "code_postal_naissance", "ville_naissance", "organisme", "etablissement"]
+    order_columns = ["numero_dossier", "updated_at"]
+    base_order = ("updated_at", "desc")
+    label_columns = {"numero_dossier": "Numéro de dossier", "candidat": "Candidat", "email": "Contact",
+                     "etablissement": "Etablissement d'évaluation", "statut_label": "Statut",
+                     "nom_naissance": "Nom", "prenom": "Prénom", "date_naissance": "Date de naissance",
+                     "pays_naissance": "Pays de naissance", "code_postal_naissance": "Code postal de naissance",
+                     "ville_naissance": "Ville de naissance", "organisme": "Organisme"}
+    extra_permissions = {"add": "aucun", "edit": "aucun", "delete": "aucun"}
+    add = edit = delete = None
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk):
+        return redirect(url_for("CandidatureView.show", pk=pk) + "#formations")
+
+
 class CandidatureAbandonneeView(CleaModelView):
     """CANDIDATURES ABANDONNEES (guide §7): the abandoned files of the perimeter, with their motif."""
     route_base = "/candidatures-abandonnees"
@@ -233,6 +273,8 @@ class CandidatureAbandonneeView(CleaModelView):
         self.base_filters = [["id", PerimeterFilter, None], ["statut", FilterEqual, statuts.ABANDONNEE]]
         super().__init__(**kwargs)
 
+    @expose("/show/<pk>")
+    @has_access
     def show(self, pk):
         return redirect(url_for("CandidatureView.show", pk=pk))
 
@@ -260,3 +302,4 @@ class CandidatureAbandonneeView(CleaModelView):
 def register(appbuilder):
     appbuilder.add_view_no_menu(CandidatureView())
     appbuilder.add_view_no_menu(CandidatureAbandonneeView())
+    appbuilder.add_view_no_menu(FormationsView())

@@ -16,7 +16,7 @@ class NavItem:
 # Tab → (label, endpoint). A tab appears only when the profile has at least 👁 on it and its page exists.
 TOP_TABS = [
     (access.EVALUATIONS, "EVALUATIONS", "CandidatureView.list"),
-    (access.FORMATIONS, "FORMATIONS", None),
+    (access.FORMATIONS, "FORMATIONS", "FormationsView.list"),
     (access.CERTIFICATION, "CERTIFICATION", "CertificateurView.list"),
     (access.STATS, "STATS", None),
     (access.HABILITATIONS, "HABILITATIONS", "DemandeHabilitationView.list"),

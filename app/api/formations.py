@@ -1,0 +1,81 @@
+"""REST resource `formation` (api.md): trainings read inside the perimeter, created through the service."""
+from flask import g, request
+from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.api.base import CleaModelRestApi
+from app.domain import access
+from app.domain.errors import DomainError, ValidationFailed
+from app.models.formations import Formation
+from app.services import documents, formations
+
+FIELDS = ["date_debut", "date_fin", "duree_heures", "formateur_nom", "formateur_prenom", "formateur_email",
+          "domaines"]
+
+
+class FormationApi(CleaModelRestApi):
+    resource_name = "formation"
+    datamodel = SQLAInterface(Formation)
+    tab = access.FORMATIONS
+    list_columns = show_columns = ["id", "candidature.id", "date_debut", "date_fin", "duree_heures",
+                                   "formateur_nom", "formateur_prenom", "formateur_email", "domaines.id"]
+    add_columns = edit_columns = []
+    search_columns = ["candidature", "date_debut", "date_fin"]
+    order_columns = ["date_debut", "date_fin"]
+    include_route_methods = {"get_list", "get", "info", "post", "deposer"}
+    extra_permissions = {"deposer": "edit"}
+
+    def post_headless(self):
+        try:
+            data = self._json_body()
+            unknown = set(data) - set(FIELDS) - {"candidature"}
+            if unknown:
+                raise ValidationFailed({k: "Champ inconnu." for k in sorted(unknown)})
+            candidature = data.get("candidature")
+            if isinstance(candidature, bool) or not isinstance(candidature, int):
+                raise ValidationFailed({"candidature": "Identifiant de candidature attendu."})
+            formation = formations.creer(g.user, candidature, data)
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(201, id=formation.id, result=self.dump(formation))
+
+    @expose("/<int:pk>/documents", methods=["POST"])
+    @protect()
+    @safe
+    def deposer(self, pk):
+        """Attach an attestation to a training (multipart field `file`).
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            201: {description: Attestation ajoutée}
+            404: {description: Hors périmètre}
+            409: {description: Document déjà déposé}
+            422: {description: Fichier refusé}
+        """
+        try:
+            upload = request.files.get("file")
+        except RequestEntityTooLarge:
+            return self.response(413, message="Le fichier dépasse la taille maximum de 4,0 Mo.")
+        try:
+            formation = self._visible(pk)
+            if upload is None or not upload.filename:
+                raise ValidationFailed({"file": "Envoyez le fichier dans le champ multipart « file »."})
+            document = documents.deposer(g.user, formation.candidature_id, upload.filename,
+                                         upload.read(documents.TAILLE_MAX + 1), objet="formation",
+                                         objet_id=formation.id)
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(201, id=document.id, result={"id": document.id, "nom": document.nom,
+                                                           "formation": formation.id, "taille": document.taille})
+
+    @staticmethod
+    def _visible(pk):
+        from app.security import perimeter
+        return perimeter.get_visible(Formation, pk)
+
+
+def register(appbuilder):
+    appbuilder.add_api(FormationApi)

@@ -1,0 +1,82 @@
+"""Trainings of a candidate file (domain.md §4.3): any number per file, each with its attestations."""
+import datetime
+import decimal
+
+from sqlalchemy import select
+
+from app.domain.errors import Forbidden, ValidationFailed
+from app.extensions import db
+from app.models import Candidature, Domaine, Referentiel
+from app.models.formations import Formation
+from app.security import perimeter
+from app.services import audit, habilitations
+from app.services.candidatures import _date
+from app.services.documents import peut_deposer
+from app.services.validation import Errors, email_error
+
+REQUIRED = ("date_debut", "date_fin", "duree_heures", "formateur_nom", "formateur_prenom", "formateur_email",
+            "domaines")
+
+
+def domaines_du_referentiel(candidature):
+    return db.session.execute(select(Domaine).join(Referentiel).where(
+        Referentiel.certification == candidature.certification).order_by(Domaine.ordre)).scalars().all()
+
+
+def creer(user, candidature_id, values: dict) -> Formation:
+    candidature = perimeter.get_visible(Candidature, candidature_id, user)
+    if not peut_deposer(user, candidature):
+        raise Forbidden("Vous ne pouvez pas ajouter de formation à cette candidature.")
+    if not habilitations.est_habilitee(candidature.etablissement):
+        raise Forbidden("L'établissement de ce dossier n'a pas d'habilitation valide aujourd'hui.")
+    errors = Errors()
+    data = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
+    errors.required(data, *REQUIRED)
+    for field in ("formateur_nom", "formateur_prenom", "formateur_email"):
+        value = data.get(field)
+        if value is not None and not isinstance(value, str):
+            errors.add(field, "Une chaîne de caractères est attendue.")
+        elif isinstance(value, str) and len(value) > (254 if field == "formateur_email" else 100):
+            errors.add(field, "Ce champ est trop long.")
+    errors.add("formateur_email", email_error(data.get("formateur_email")) if isinstance(
+        data.get("formateur_email"), str) else None)
+    debut = _date(data.get("date_debut"), "date_debut", errors)
+    fin = _date(data.get("date_fin"), "date_fin", errors)
+    if debut and fin and fin < debut:
+        errors.add("date_fin", "La date de fin doit être postérieure ou égale à la date de début.")
+    if debut and debut > datetime.date.today():
+        errors.add("date_debut", "Une formation enregistrée ne peut pas commencer dans le futur.")
+    duree = data.get("duree_heures")
+    if duree not in (None, ""):
+        try:
+            duree = decimal.Decimal(str(duree).replace(",", "."))
+            if isinstance(data.get("duree_heures"), bool) or not (0 < duree <= 2000):
+                raise ValueError
+        except (ValueError, decimal.InvalidOperation):
+            errors.add("duree_heures", "La durée doit être un nombre d'heures entre 0 et 2000.")
+    valid = {d.id: d for d in domaines_du_referentiel(candidature)}
+    chosen = data.get("domaines") or []
+    if not isinstance(chosen, (list, tuple)):
+        chosen = [chosen]
+    domaines = []
+    for raw in chosen:
+        try:
+            domaines.append(valid[int(raw)])
+        except (KeyError, TypeError, ValueError):
+            errors.add("domaines", "Domaine inconnu pour le référentiel de ce dossier.")
+            break
+    if errors:
+        raise ValidationFailed(errors)
+    audit.label("Ajout d'une formation")
+    formation = Formation(candidature_id=candidature.id, date_debut=debut, date_fin=fin, duree_heures=duree,
+                          formateur_nom=data["formateur_nom"], formateur_prenom=data["formateur_prenom"],
+                          formateur_email=data["formateur_email"].lower(), cree_par_id=user.id)
+    formation.domaines = domaines
+    db.session.add(formation)
+    db.session.commit()
+    return formation
+
+
+def formations_de(candidature_id):
+    return db.session.execute(select(Formation).where(Formation.candidature_id == candidature_id)
+                              .order_by(Formation.date_debut.desc())).scalars().all()
