@@ -167,7 +167,7 @@ class Loader:
         """Files in every status, in both networks (api.md)."""
         from app.domain import statuts
         from app.models import Candidature
-        from app.services.candidatures import cle_personne, nom_recherche
+        from app.services.candidatures import cle_personne, nom_recherche, sans_accents
         today = datetime.date.today()
         people = [("Moreau", "Camille"), ("Lambert", "Yanis"), ("Fontaine", "Inès"), ("Chevalier", "Lucas"),
                   ("Robin", "Manon"), ("Gauthier", "Nathan"), ("Perrin", "Chloé"), ("Morel", "Hugo"),
@@ -188,7 +188,7 @@ class Loader:
                     statut_inscription="Demandeur d'emploi", niveau_formation="Niveau 3 – CAP, BEP (ancien niveau V)",
                     financeur_principal="CPF", civilite="Madame" if p_index % 2 else "Monsieur",
                     nom_naissance=nom, prenom=prenom, date_naissance=naissance, ville_naissance=etab.ville,
-                    code_postal_naissance=etab.code_postal, email=f"{prenom.lower()}.{nom.lower()}@exemple.fr",
+                    code_postal_naissance=etab.code_postal, email=f"{sans_accents(prenom).lower()}.{sans_accents(nom).lower()}@exemple.fr".replace(" ", "-"),
                     objectifs_professionnels="Valider mes compétences de base pour accéder à un poste "
                                              "qualifié dans la logistique.",
                     statut=statut, cle_personne=cle_personne(nom, prenom, naissance),
