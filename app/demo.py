@@ -205,6 +205,46 @@ class Loader:
                                   if statut == statuts.ABANDONNEE else None))
 
 
+    def evaluations(self):
+        """Every file past the évaluation préalable has it, finalised, with its completed matrix: not validated
+        (three sub-domains missing) for files waiting for their final evaluation, validated for the others."""
+        import hashlib
+        from app.domain import statuts
+        from app.exports.matrice import matrice_xlsx
+        from app.models import Candidature, Document
+        from app.models.evaluations import FINALISEE, NON_VALIDE, VALIDE, Evaluation, ResultatEvaluation
+        from app.services.evaluations import sous_domaines
+        missing = {"2.4", "2.5", "7.4"}
+        files = db.session.execute(select(Candidature).where(Candidature.numero_dossier.like("2026%"),
+                                                             Candidature.date_evaluation_prealable.isnot(None))
+                                   .order_by(Candidature.id)).scalars().all()
+        for candidature in files:
+            if db.session.execute(select(Evaluation.id).where(Evaluation.candidature_id == candidature.id)).first():
+                continue
+            waiting = statuts.ATTENTE_EVALUATION_FINALE in (candidature.statut, candidature.statut_avant_abandon)
+            evaluation = Evaluation(
+                candidature_id=candidature.id, evaluateur_nom="Martin", evaluateur_prenom="Bernard",
+                evaluateur_email="bernard.martin@evaluateur.exemple.fr",
+                date_evaluation=candidature.date_evaluation_prealable, etat=FINALISEE,
+                conclusion=("Préconisation de formation" if waiting
+                            else "Présentation du dossier devant le jury de certification"),
+                resultat=NON_VALIDE if waiting else VALIDE, finale=False,
+                date_finalisation=datetime.datetime.combine(candidature.date_evaluation_prealable, datetime.time(17)))
+            evaluation.resultats = [ResultatEvaluation(sous_domaine_id=sd.id, acquis=not (waiting and sd.code in missing))
+                                    for sd in sous_domaines(candidature)]
+            acquired = sum(1 for r in evaluation.resultats if r.acquis)
+            evaluation.synthese = f"{acquired} acquis, {len(evaluation.resultats) - acquired} non acquis, 0 à renseigner"
+            db.session.add(evaluation)
+            db.session.flush()
+            content = matrice_xlsx(candidature)
+            db.session.add(Document(
+                candidature_id=candidature.id, objet="evaluation", objet_id=evaluation.id,
+                nom=f"matrice-evaluation-{candidature.numero_dossier}.xlsx", taille=len(content),
+                type_mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                sha256=hashlib.sha256(content).hexdigest(), contenu=content))
+            self.created += 1
+
+
 def load_demo() -> int:
     loader = Loader()
     loader.certificateurs()
@@ -212,5 +252,6 @@ def load_demo() -> int:
     loader.habilitations()
     loader.users()
     loader.candidatures()
+    loader.evaluations()
     db.session.commit()
     return loader.created

@@ -318,3 +318,43 @@ def test_org_admin_asks_for_a_habilitation_from_the_establishment_page(page):
     assert page.locator("form").count() >= 1, "pas de formulaire de demande d'habilitation"
     visit.shot("faire-une-demande")
     visit.finish()
+
+
+def test_etab_user_evaluates_a_candidate_from_the_candidate_page(page):
+    """The candidate page's tabs and the evaluation form (guide §17), clicked as a person would."""
+    visit = Visit(page, "scenario-evaluation")
+    log_in(page, "etab.user")
+    visit.check_page(visit.click(page.locator(TOP_TABS, has_text="EVALUATIONS")), "EVALUATIONS",
+                     active_tab="EVALUATIONS")
+    row = page.locator("table tr", has_text="2026000001")
+    assert row.count() == 1, "le dossier 2026000001 n'est pas dans la liste CANDIDATURE"
+    visit.check_page(visit.click(row.locator("a[href*='/candidatures/show/']").first), "page candidat",
+                     active_tab="EVALUATIONS")
+    assert page.locator("h1.clea-title").text_content().strip().startswith("Candidat - ")
+    for tab in ("Fiche individu", "Parcours", "Formations CléA", "Documents", "Evaluations"):
+        link = page.locator("ul.nav-tabs a", has_text=tab)
+        assert link.count() == 1, f"onglet « {tab} » absent de la page candidat"
+        link.click()
+        visit.expect(page.locator(link.get_attribute("href")).is_visible(), f"onglet « {tab} » ne s'affiche pas")
+        visit.shot(f"candidat-{tab}")
+    visit.check_page(visit.click(page.get_by_role("link", name="Ajouter une évaluation")), "nouvelle évaluation",
+                     active_tab="EVALUATIONS")
+    page.fill("#evaluateur_nom", "Durand")
+    page.fill("#evaluateur_prenom", "Alice")
+    page.fill("#evaluateur_email", "alice.durand@of.example")
+    page.fill("#date_evaluation", "12/11/2025")
+    page.locator("details.clea-domaine summary").first.click()
+    first_row = page.locator("details.clea-domaine").first.locator("tr").first
+    first_row.get_by_label("acquis", exact=True).check()
+    page.locator("details.clea-domaine").first.locator("tr").nth(1).get_by_label("non acquis").check()
+    visit.shot("formulaire-evaluation")
+    visit.check_page(visit.click(page.get_by_role("button", name="Enregistrer et reprendre plus tard")),
+                     "évaluation enregistrée", active_tab="EVALUATIONS")
+    assert "L'évaluation est enregistrée" in page.inner_text("body")
+    visit.shot("evaluation-enregistree")
+    visit.check_page(visit.click(page.get_by_role("link", name="Retourner à la liste des évaluations")),
+                     "liste des évaluations", active_tab="EVALUATIONS")
+    visit.expect(page.get_by_role("link", name="Continuer l'évaluation en cours").is_visible(),
+                 "« Continuer l'évaluation en cours » absent après l'enregistrement")
+    visit.shot("evaluations-brouillon")
+    visit.finish()

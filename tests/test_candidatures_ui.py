@@ -109,3 +109,15 @@ def test_deactivate_and_reactivate(app, as_user):
     on = client.post(f"/candidatures/{pk}/activer", data={"actif": "1"}, follow_redirects=True)
     assert "La candidature est réactivée." in page_text(on)
     assert as_user("etab2.user").post(f"/candidatures/{pk}/activer", data={"actif": ""}).status_code == 404
+
+
+def test_candidature_list_filters_by_status_label_and_counts_like_the_guide(app, as_user):
+    client = as_user("org.admin")
+    page = client.get("/candidatures/list/").get_data(as_text=True)
+    # The status filter offers the French labels, not the codes (FAB's filter widgets travel as JSON).
+    assert '\\u003coption value=\\"attente_jury\\"\\u003eEn attente de jury\\u003c/option' in page
+    assert 'value=\\"clea_numerique\\"\\u003eCl\\u00e9A num\\u00e9rique' in page
+    text = page_text(client.get("/candidatures/list/?_flt_0_statut=attente_jury"))
+    assert "Nombre total d'élément : 1" in text
+    assert "2026000004" in text and "2026000003" not in text
+    assert "Nombre total d'élément : 0" in page_text(client.get("/candidatures/list/?_flt_0_certification=clea_numerique"))

@@ -12,7 +12,10 @@ def test_every_status_has_its_french_label():
 @pytest.mark.parametrize("statut, profile, expected", [
     (s.A_ENVOYER_CERTIFICATION, access.UTILISATEUR_ETABLISSEMENT, ["envoyer_certification", "abandonner"]),
     (s.ATTENTE_JURY, access.UTILISATEUR_ETABLISSEMENT, []),
-    (s.ATTENTE_JURY, access.ADMIN_RESEAU, ["annuler_envoi"]),
+    (s.ATTENTE_JURY, access.ADMIN_RESEAU, ["rouvrir_evaluation_apres_envoi", "annuler_envoi"]),
+    (s.ATTENTE_JURY, access.ADMIN_ORGANISME, []),
+    (s.A_ENVOYER_CERTIFICATION, access.ADMIN_ORGANISME, ["rouvrir_evaluation", "envoyer_certification",
+                                                         "abandonner"]),
     (s.ATTENTE_JURY, access.CERTIFICATEUR, ["affecter"]),
     (s.ATTENTE_CERTIFICATION, access.MEMBRE_JURY, ["decider"]),
     (s.ATTENTE_COMPLEMENT, access.ADMIN_ORGANISME, ["completer", "abandonner"]),

@@ -2,8 +2,9 @@
 
 
 def register_apis(appbuilder):
-    from app.api import candidatures, formations, french, resources
+    from app.api import candidatures, evaluations, formations, french, resources
     french.install()
     resources.register(appbuilder)
     candidatures.register(appbuilder)
     formations.register(appbuilder)
+    evaluations.register(appbuilder)

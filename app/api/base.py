@@ -306,6 +306,28 @@ class CleaModelRestApi(ModelRestApi):
     def pre_get_list(self, data):
         data["result"] = flatten_relations(data.get("result"))
 
+    def upload(self, candidature_of, objet="candidature"):
+        """A document sent in the multipart field `file`, attached to `candidature_of()` → (candidature id,
+        object id); refusals in French (FAB's @safe would turn a too large body into a 500)."""
+        from werkzeug.exceptions import RequestEntityTooLarge
+        from app.services import documents
+        try:
+            upload = request.files.get("file")
+        except RequestEntityTooLarge:
+            return self.response(413, message="Le fichier dépasse la taille maximum de 4,0 Mo.")
+        try:
+            candidature_id, objet_id = candidature_of()
+            if upload is None or not upload.filename:
+                raise ValidationFailed({"file": "Envoyez le fichier dans le champ multipart « file »."})
+            document = documents.deposer(g.user, candidature_id, upload.filename,
+                                         upload.read(documents.TAILLE_MAX + 1), objet=objet, objet_id=objet_id)
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(201, id=document.id, result={
+            "id": document.id, "candidature": document.candidature_id, objet: document.objet_id or
+            document.candidature_id, "nom": document.nom, "type_mime": document.type_mime,
+            "taille": document.taille, "sha256": document.sha256})
+
     def dump(self, item):
         return flatten_relations(self.show_model_schema.dump(item))
 

@@ -1,7 +1,6 @@
 """REST resource `candidature` (api.md): list and read inside the perimeter, create through the same service as
 « Proposer une candidature ». Status changes come through the status machine's actions."""
 from flask import g, request
-from werkzeug.exceptions import RequestEntityTooLarge
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.api.base import CleaModelRestApi
@@ -9,7 +8,7 @@ from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
 from app.models import Candidature
 from app.services import candidatures as service, documents, transitions
-from app.views.documents import send_document
+from app.views.documents import send_bytes, send_document
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 FIELDS = ["certification", "statut_inscription", "branche", "socle_contextualise", "siren_employeur", "type_public",
@@ -32,9 +31,9 @@ class CandidatureApi(CleaModelRestApi):
                       "actif"]
     order_columns = ["numero_dossier", "updated_at", "statut"]
     include_route_methods = {"get_list", "get", "info", "post", "abandonner", "reintegrer",
-                             "envoyer_certification", "annuler_envoi", "deposer"}
+                             "envoyer_certification", "annuler_envoi", "deposer", "fiche"}
     extra_permissions = {"abandonner": "edit", "reintegrer": "edit", "envoyer_certification": "edit",
-                         "annuler_envoi": "annuler_envoi", "deposer": "edit"}
+                         "annuler_envoi": "annuler_envoi", "deposer": "edit", "fiche": "read"}
 
     def post_headless(self):
         try:
@@ -151,19 +150,30 @@ class CandidatureApi(CleaModelRestApi):
             409: {description: Document déjà déposé}
             422: {description: Fichier refusé}
         """
+        return self.upload(lambda: (pk, None))
+
+
+    @expose("/<int:pk>/fiche", methods=["GET"])
+    @protect()
+    @safe
+    def fiche(self, pk):
+        """« Télécharger la fiche candidat »: the file as a French PDF.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: La fiche en PDF, en pièce jointe}
+            404: {description: Hors périmètre}
+        """
+        from app.exports.fiche_candidat import fiche_pdf
+        from app.security import perimeter
         try:
-            upload = request.files.get("file")
-        except RequestEntityTooLarge:  # FAB's @safe would turn it into a 500
-            return self.response(413, message="Le fichier dépasse la taille maximum de 4,0 Mo.")
-        try:
-            if upload is None or not upload.filename:
-                raise ValidationFailed({"file": "Envoyez le fichier dans le champ multipart « file »."})
-            document = documents.deposer(g.user, pk, upload.filename, upload.read(documents.TAILLE_MAX + 1))
+            candidature = perimeter.get_visible(Candidature, pk)
         except DomainError as exc:
             return self.domain_response(exc)
-        return self.response(201, id=document.id, result={
-            "id": document.id, "candidature": document.candidature_id, "nom": document.nom,
-            "type_mime": document.type_mime, "taille": document.taille, "sha256": document.sha256})
+        return send_bytes(fiche_pdf(candidature), f"fiche-candidat-{candidature.numero_dossier}.pdf",
+                          "application/pdf")
 
 
 class DocumentApi(BaseApi):

@@ -1,14 +1,13 @@
 """REST resource `formation` (api.md): trainings read inside the perimeter, created through the service."""
-from flask import g, request
+from flask import g
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
 from app.models.formations import Formation
-from app.services import documents, formations
+from app.services import formations
 
 FIELDS = ["date_debut", "date_fin", "duree_heures", "formateur_nom", "formateur_prenom", "formateur_email",
           "domaines"]
@@ -55,21 +54,10 @@ class FormationApi(CleaModelRestApi):
             409: {description: Document déjà déposé}
             422: {description: Fichier refusé}
         """
-        try:
-            upload = request.files.get("file")
-        except RequestEntityTooLarge:
-            return self.response(413, message="Le fichier dépasse la taille maximum de 4,0 Mo.")
-        try:
+        def target():
             formation = self._visible(pk)
-            if upload is None or not upload.filename:
-                raise ValidationFailed({"file": "Envoyez le fichier dans le champ multipart « file »."})
-            document = documents.deposer(g.user, formation.candidature_id, upload.filename,
-                                         upload.read(documents.TAILLE_MAX + 1), objet="formation",
-                                         objet_id=formation.id)
-        except DomainError as exc:
-            return self.domain_response(exc)
-        return self.response(201, id=document.id, result={"id": document.id, "nom": document.nom,
-                                                           "formation": formation.id, "taille": document.taille})
+            return formation.candidature_id, formation.id
+        return self.upload(target, objet="formation")
 
     @staticmethod
     def _visible(pk):

@@ -81,6 +81,8 @@ PROFILES = BACK_OFFICE_PROFILES + OF_PROFILES
 # Special rights inside a tab (roles.md "Special rights"): action → (tab, profiles).
 SPECIAL_RIGHTS = {
     "rouvrir_evaluation": (EVALUATIONS, {ADMIN_ORGANISME, ADMIN_RESEAU, CERTIF_PRO}),
+    # Once the file is at the certifier, only the network and Certif Pro may correct an evaluation (guide §18).
+    "rouvrir_evaluation_apres_envoi": (EVALUATIONS, {ADMIN_RESEAU, CERTIF_PRO}),
     "annuler_envoi": (EVALUATIONS, {ADMIN_RESEAU, CERTIF_PRO}),
     "changer_actif": (ETABLISSEMENTS, {CERTIF_PRO}),
     "decider_habilitation": (HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}),
@@ -94,6 +96,7 @@ SPECIAL_RIGHTS = {
 
 SPECIAL_RIGHT_LABELS = {
     "rouvrir_evaluation": "Rouvrir une évaluation finalisée",
+    "rouvrir_evaluation_apres_envoi": "Rouvrir une évaluation après l'envoi en certification",
     "annuler_envoi": "Annuler un envoi en certification",
     "changer_actif": "Activer / désactiver un organisme ou un établissement, changer son réseau",
     "decider_habilitation": "Décider des demandes d'habilitation",

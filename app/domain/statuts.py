@@ -55,6 +55,13 @@ class Transition:
 TRANSITIONS = {
     "finaliser_evaluation": Transition((ATTENTE_EVALUATION_PREALABLE, ATTENTE_EVALUATION_FINALE), None,
                                        access.EDIT, access.EVALUATIONS, "Finaliser l'évaluation"),
+    # Reopening a finalised evaluation (« Modifier l'évaluation »): before the sending the file goes back to
+    # the evaluation it was waiting for; after it, the status stays and the correction must keep it valid.
+    "rouvrir_evaluation": Transition((ATTENTE_EVALUATION_FINALE, A_ENVOYER_CERTIFICATION), None,
+                                     "can_rouvrir_evaluation", access.EVALUATIONS, "Modifier l'évaluation"),
+    "rouvrir_evaluation_apres_envoi": Transition((ATTENTE_JURY, ATTENTE_CERTIFICATION, ATTENTE_COMPLEMENT,
+                                                  CANDIDATURE_COMPLETEE), None, "can_rouvrir_evaluation_apres_envoi",
+                                                 access.EVALUATIONS, "Modifier l'évaluation"),
     "envoyer_certification": Transition((A_ENVOYER_CERTIFICATION,), ATTENTE_JURY, access.EDIT, access.EVALUATIONS,
                                         "Envoyer en certification"),
     "annuler_envoi": Transition((ATTENTE_JURY,), A_ENVOYER_CERTIFICATION, "can_annuler_envoi", access.EVALUATIONS,

@@ -8,3 +8,4 @@ from app.models.referentiels import Referentiel, Domaine, SousDomaine, ValeurLis
 from app.models.candidatures import Candidature  # noqa: F401
 from app.models.documents import Document  # noqa: F401
 from app.models.formations import Formation  # noqa: F401
+from app.models.evaluations import Evaluation, ResultatEvaluation  # noqa: F401

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.domain import statuts
 from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Document, Etablissement,
                         Notification, Organisme, Reseau, Utilisateur)
+from app.models.evaluations import Evaluation
 from app.models.formations import Formation
 from app.models.habilitations import demande_certificateur, demande_etablissement
 
@@ -116,13 +117,11 @@ def _candidature_clause(user, level):
     return false()
 
 
-def _document_clause(user, level):
-    # A document is visible exactly when its candidate file is.
-    return Document.candidature_id.in_(select(Candidature.id).where(_candidature_clause(user, level)))
-
-
-def _formation_clause(user, level):
-    return Formation.candidature_id.in_(select(Candidature.id).where(_candidature_clause(user, level)))
+def _part_of_file(model):
+    """Documents, trainings, evaluations: visible exactly when their candidate file is."""
+    def rule(user, level):
+        return model.candidature_id.in_(select(Candidature.id).where(_candidature_clause(user, level)))
+    return rule
 
 
 def _audit_clause(user, level):
@@ -147,8 +146,9 @@ RULES: dict[type, Callable] = {
     Utilisateur: _utilisateur_clause,
     AuditLog: _audit_clause,
     Candidature: _candidature_clause,
-    Document: _document_clause,
-    Formation: _formation_clause,
+    Document: _part_of_file(Document),
+    Formation: _part_of_file(Formation),
+    Evaluation: _part_of_file(Evaluation),
     Notification: _notification_clause,
     # Every profile reads the certifiers (CERTIFICATION tab); writing them is a matter of permissions.
     Certificateur: lambda user, level: true(),

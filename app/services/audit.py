@@ -11,17 +11,18 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Document, Etablissement,
-                        Formation, Organisme, Reseau, Utilisateur)
+                        Evaluation, Formation, Organisme, Reseau, Utilisateur)
 
 # Records that belong to a candidate file are written in the file's own trail ("Parcours"), as one line
 # naming what was added or removed (a document's content is never copied).
-PARTS_OF_FILE = {Document: ("document", lambda d: d.nom), Formation: ("formation", str)}
+PARTS_OF_FILE = {Document: ("document", lambda d: d.nom), Formation: ("formation", str),
+                 Evaluation: ("evaluation", str)}
 AUDITED = (Reseau, Organisme, Etablissement, Certificateur, DemandeHabilitation, Utilisateur,
            Candidature) + tuple(PARTS_OF_FILE)
 ENTITY_NAMES = {Reseau: "Réseau", Organisme: "Organisme", Etablissement: "Etablissement",
                 Certificateur: "Certificateur", DemandeHabilitation: "Demande d'habilitation",
                 Utilisateur: "Utilisateur", Candidature: "Candidature", Document: "Document",
-                Formation: "Formation"}
+                Formation: "Formation", Evaluation: "Evaluation"}
 # Never written into the trail.
 SECRET_FIELDS = {"password", "version", "contenu", "cle_personne", "nom_recherche", "updated_at", "created_at", "changed_on",
                  "created_on", "last_login",
@@ -125,7 +126,10 @@ def _on_after_flush(session: Session, flush_context):
             field, summary = PARTS_OF_FILE[type(obj)]
             candidature = obj.candidature
             entity_type, entity_id, entity_label = "Candidature", obj.candidature_id, str(candidature)[:250]
-            changes = {field: [None, summary(obj)] if action == "create" else [summary(obj), None]}
+            if action == "create":
+                changes = {field: [None, summary(obj)]}
+            elif action == "delete":
+                changes = {field: [summary(obj), None]}
             action = "update"
             scope = _scope(candidature)
         rows.append(dict(
@@ -199,7 +203,11 @@ FIELD_LABELS = {
     "statut_avant_abandon": "Statut avant abandon", "date_abandon": "Date d'abandon",
     "date_envoi_certification": "Date d'envoi en certification",
     "date_evaluation_prealable": "Date de l'évaluation préalable", "document": "Document",
-    "formation": "Formation",
+    "formation": "Formation", "evaluation": "Evaluation", "evaluateur_nom": "Nom de l'évaluateur",
+    "evaluateur_prenom": "Prénom de l'évaluateur", "evaluateur_email": "Email de l'évaluateur",
+    "date_evaluation": "Date d'évaluation", "conclusion": "Conclusion", "commentaire": "Commentaire",
+    "resultat": "Résultat", "synthese": "Synthèse", "date_finalisation": "Date de finalisation",
+    "finale": "Evaluation finale",
 }
 
 
@@ -219,6 +227,9 @@ def readable_value(value) -> str:
         return statuts.LABELS[text]
     if text in DemandeHabilitation.ETATS:
         return DemandeHabilitation.ETATS[text]
+    from app.models.evaluations import ETATS, RESULTATS
+    if text in ETATS or text in RESULTATS:
+        return ETATS.get(text) or RESULTATS[text]
     try:
         if len(text) == 10:
             return datetime.date.fromisoformat(text).strftime("%d/%m/%Y")

@@ -66,9 +66,20 @@ def peut_deposer(user, candidature) -> bool:
 
 def deposer(user, candidature_id, filename: str, contenu: bytes, objet="candidature", objet_id=None) -> Document:
     candidature = perimeter.get_visible(Candidature, candidature_id, user)
-    if not peut_deposer(user, candidature):
+    if objet == "evaluation":
+        # The completed matrix of a draft evaluation (also after the sending, for the network correcting it).
+        from app.models.evaluations import EN_COURS, Evaluation
+        from app.services.evaluations import peut_saisir
+        if not peut_saisir(user, candidature):
+            raise Forbidden("Vous ne pouvez pas ajouter de document à cette évaluation.")
+        evaluation = db.session.get(Evaluation, objet_id) if isinstance(objet_id, int) else None
+        if evaluation is None or evaluation.candidature_id != candidature.id:
+            raise ValidationFailed({"evaluation": "Cette évaluation n'appartient pas à ce dossier."})
+        if evaluation.etat != EN_COURS:
+            raise DomainError("Cette évaluation est finalisée : rouvrez-la pour y ajouter un document.")
+    elif not peut_deposer(user, candidature):
         raise Forbidden("Vous ne pouvez pas ajouter de document à cette candidature.")
-    if objet == "formation":
+    elif objet == "formation":
         from app.models.formations import Formation
         formation = db.session.get(Formation, objet_id) if isinstance(objet_id, int) else None
         if formation is None or formation.candidature_id != candidature.id:
@@ -107,7 +118,15 @@ def documents_de(candidature_id, objet="candidature", objet_id=None):
 
 def supprimer(user, document_id) -> None:
     document = visible(user, document_id)
-    if not peut_deposer(user, document.candidature):
+    if document.objet == "evaluation":
+        from app.models.evaluations import EN_COURS, Evaluation
+        from app.services.evaluations import peut_saisir
+        evaluation = db.session.get(Evaluation, document.objet_id)
+        if not peut_saisir(user, document.candidature):
+            raise Forbidden("Vous ne pouvez pas supprimer ce document.")
+        if evaluation is not None and evaluation.etat != EN_COURS:
+            raise DomainError("Ce document appartient à une évaluation finalisée : il ne peut pas être supprimé.")
+    elif not peut_deposer(user, document.candidature):
         raise Forbidden("Vous ne pouvez pas supprimer ce document.")
     audit.label(f"Suppression du document {document.nom}")
     db.session.delete(document)

@@ -40,6 +40,11 @@ def creer(user, candidature_id, values: dict) -> Formation:
             errors.add(field, "Ce champ est trop long.")
     errors.add("formateur_email", email_error(data.get("formateur_email")) if isinstance(
         data.get("formateur_email"), str) else None)
+    if isinstance(data.get("formateur_email"), str) and not errors.get("formateur_email"):
+        from app.services.evaluations import emails_evaluateurs
+        if data["formateur_email"].lower() in emails_evaluateurs(candidature.id):
+            errors.add("formateur_email", "Le formateur d'un candidat ne peut pas être l'un de ses évaluateurs : "
+                                          "cette adresse email est celle d'un évaluateur de ce candidat.")
     debut = _date(data.get("date_debut"), "date_debut", errors)
     fin = _date(data.get("date_fin"), "date_fin", errors)
     if debut and fin and fin < debut:

@@ -90,8 +90,11 @@ def reintegrer(user, candidature_id) -> Candidature:
 
 def supprimable(candidature: Candidature) -> bool:
     """« Supprimer » only while nothing was evaluated (guide §17: when the application has no follow-up)."""
+    from app.models.evaluations import Evaluation
     return (candidature.statut == statuts.ATTENTE_EVALUATION_PREALABLE
-            and candidature.date_evaluation_prealable is None)
+            and candidature.date_evaluation_prealable is None
+            and db.session.execute(select(Evaluation.id).where(Evaluation.candidature_id == candidature.id)
+                                   .limit(1)).first() is None)
 
 
 @transition

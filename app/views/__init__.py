@@ -2,10 +2,12 @@
 
 
 def register_views(appbuilder):
-    from app.views import administration, aide, candidatures, habilitations, referentiels, structures, users
+    from app.views import (administration, aide, candidatures, evaluations, habilitations, referentiels, structures,
+                           users)
     structures.register(appbuilder)
     habilitations.register(appbuilder)
     candidatures.register(appbuilder)
+    evaluations.register(appbuilder)
     users.register(appbuilder)
     administration.register(appbuilder)
     referentiels.register(appbuilder)

@@ -3,6 +3,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
+from wtforms import SelectField
 from sqlalchemy import select
 
 from app.domain import access, statuts
@@ -10,8 +11,8 @@ from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import AuditLog, Candidature, Etablissement
 from app.security import perimeter
-from app.services import candidatures as service, documents, formations, habilitations, transitions
-from app.views.documents import send_document
+from app.services import candidatures as service, documents, evaluations, formations, habilitations, transitions
+from app.views.documents import send_bytes, send_document
 from app.views.base import CleaModelView
 
 FORM_FIELDS = ("etablissement", "certification", "statut_inscription", "branche", "socle_contextualise",
@@ -33,20 +34,26 @@ class CandidatureView(CleaModelView):
     list_title = "Candidature"
     list_template = "clea/candidatures_list.html"
     list_columns = ["numero_dossier", "candidat", "etablissement", "statut_label", "actif"]
-    search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "actif"]
+    search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "etablissement",
+                      "certification", "actif"]
+    # Statuses and certifications are chosen from their French labels (the filter still compares the codes).
+    search_form_extra_fields = {
+        "statut": SelectField("Statut de la candidature", choices=list(statuts.LABELS.items())),
+        "certification": SelectField("Certification", choices=list(service.CERTIFICATIONS.items())),
+    }
     order_columns = ["numero_dossier", "statut", "updated_at"]
     base_order = ("updated_at", "desc")
     label_columns = {"numero_dossier": "Numéro de dossier", "candidat": "Candidat",
                      "etablissement": "Etablissement d'évaluation", "statut_label": "Statut de la candidature",
                      "statut": "Statut de la candidature", "actif": "Actif", "nom_naissance": "Nom de naissance",
-                     "prenom": "Prénom", "date_naissance": "Date de naissance"}
+                     "prenom": "Prénom", "date_naissance": "Date de naissance", "certification": "Certification"}
     formatters_columns = {"actif": lambda v: "Oui" if v else "Non"}
     # Files are created with « Proposer une candidature » and changed through the status machine.
     extra_permissions = {"proposer": "create", "add": "create", "edit": "aucun", "delete": "aucun",
                          "abandonner": "edit", "reintegrer": "edit", "supprimer": "delete",
                          "envoyer": "edit", "annuler_envoi": "annuler_envoi", "editer": "edit",
                          "activer": "edit", "deposer": "edit", "telecharger": "read",
-                         "supprimer_document": "edit", "ajouter_formation": "edit"}
+                         "supprimer_document": "edit", "ajouter_formation": "edit", "fiche": "read"}
     edit = delete = None
 
     @expose("/add", methods=["GET", "POST"])
@@ -152,6 +159,15 @@ class CandidatureView(CleaModelView):
         back = url_for("CandidatureView.show", pk=document.candidature_id) + "#documents"
         return self.run_action(lambda: documents.supprimer(g.user, document_id), back, "Le document est supprimé.")
 
+    @expose("/<int:pk>/fiche.pdf")
+    @has_access
+    def fiche(self, pk):
+        """« Télécharger la fiche candidat »."""
+        from app.exports.fiche_candidat import fiche_pdf
+        candidature = perimeter.get_visible(Candidature, pk)
+        return send_bytes(fiche_pdf(candidature), f"fiche-candidat-{candidature.numero_dossier}.pdf",
+                          "application/pdf")
+
     @expose("/<int:pk>/activer", methods=["POST"])
     @has_access
     def activer(self, pk):
@@ -179,6 +195,9 @@ class CandidatureView(CleaModelView):
             habilitee=habilitations.est_habilitee(candidature.etablissement),
             can_upload=documents.peut_deposer(g.user, candidature),
             avertissements=transitions.avertissements_envoi(candidature),
+            evaluations=evaluations.evaluations_de(candidature.id),
+            refus_ajout_evaluation=evaluations.refus_ajout(g.user, candidature),
+            peut_evaluer=evaluations.peut_saisir(g.user, candidature),
             breadcrumb=[("Candidature", url_for("CandidatureView.list")),
                         (f"Candidat - {candidature.candidat}", None)])
 

@@ -1,13 +1,18 @@
-"""Document download, shared by the UI and the API: attachment, nosniff, no caching."""
+"""Downloads, shared by the UI and the API: attachment, nosniff, no caching."""
 from urllib.parse import quote
 
 from flask import Response
 
 
-def send_document(document) -> Response:
-    response = Response(document.contenu, mimetype=document.type_mime)
-    response.headers["Content-Disposition"] = (f'attachment; filename="{document.nom}"; '
-                                               f"filename*=UTF-8''{quote(document.nom)}")
+def send_bytes(content: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    ascii_name = filename.encode("ascii", "ignore").decode() or "document"
+    response.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
+                                               f"filename*=UTF-8''{quote(filename)}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def send_document(document) -> Response:
+    return send_bytes(document.contenu, document.nom, document.type_mime)
