@@ -9,3 +9,5 @@ from app.models.candidatures import Candidature  # noqa: F401
 from app.models.documents import Document  # noqa: F401
 from app.models.formations import Formation  # noqa: F401
 from app.models.evaluations import Evaluation, ResultatEvaluation  # noqa: F401
+from app.models.juries import (SessionJury, DecisionJury, Echange, Certificat, EnvoiCertificat,  # noqa: F401
+                                 DemandeRattachement)

@@ -57,6 +57,9 @@ class Candidature(TimestampMixin, Model):
     date_envoi_certification: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
     date_evaluation_prealable: Mapped[Optional[datetime.date]] = mapped_column(Date)
     certificateur_id: Mapped[Optional[int]] = mapped_column(ForeignKey("certificateur.id"))
+    # The jury session the file is assigned to (the last one once decided): the « Jury » column of the lists.
+    session_jury_id: Mapped[Optional[int]] = mapped_column(ForeignKey("session_jury.id"))
+    date_decision: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
     motif_abandon: Mapped[Optional[str]] = mapped_column(String(250))
     statut_avant_abandon: Mapped[Optional[str]] = mapped_column(String(40))
     date_abandon: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
@@ -69,6 +72,7 @@ class Candidature(TimestampMixin, Model):
     etablissement = relationship("Etablissement")
     organisme = relationship("Organisme")
     certificateur = relationship("Certificateur")
+    session_jury = relationship("SessionJury")
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         # One file per person and certification, nationally (a person is never certified twice).

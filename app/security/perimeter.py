@@ -16,6 +16,8 @@ from app.domain import statuts
 from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Document, Etablissement,
                         Notification, Organisme, Reseau, Utilisateur)
 from app.models.evaluations import Evaluation
+from app.models.juries import (Certificat, DecisionJury, DemandeRattachement, Echange, EnvoiCertificat,
+                               SessionJury)
 from app.models.formations import Formation
 from app.models.habilitations import demande_certificateur, demande_etablissement
 
@@ -124,6 +126,22 @@ def _part_of_file(model):
     return rule
 
 
+def _session_jury_clause(user, level):
+    # Every profile reads the juries' calendar (CERTIFICATION tab); a certifier works on its own sessions only.
+    if level == access.CERTIFICATEUR_LEVEL:
+        return SessionJury.certificateur_id == user.certificateur_id
+    return true()
+
+
+def _rattachement_clause(user, level):
+    """A transfer request is seen by both sides: the file's perimeter and the destination's."""
+    if level == access.CERTIFICATEUR_LEVEL:
+        return false()
+    return or_(DemandeRattachement.candidature_id.in_(select(Candidature.id).where(_candidature_clause(user, level))),
+               DemandeRattachement.etablissement_destination_id.in_(
+                   select(Etablissement.id).where(_etablissement_clause(user, level))))
+
+
 def _audit_clause(user, level):
     if level == access.RESEAU:
         return AuditLog.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
@@ -149,6 +167,12 @@ RULES: dict[type, Callable] = {
     Document: _part_of_file(Document),
     Formation: _part_of_file(Formation),
     Evaluation: _part_of_file(Evaluation),
+    DecisionJury: _part_of_file(DecisionJury),
+    Echange: _part_of_file(Echange),
+    Certificat: _part_of_file(Certificat),
+    EnvoiCertificat: _part_of_file(EnvoiCertificat),
+    SessionJury: _session_jury_clause,
+    DemandeRattachement: _rattachement_clause,
     Notification: _notification_clause,
     # Every profile reads the certifiers (CERTIFICATION tab); writing them is a matter of permissions.
     Certificateur: lambda user, level: true(),

@@ -1,0 +1,151 @@
+"""Juries and certificates (guide §7 « Onglet CERTIFICATION », §20; domain.md §6): sessions of a certifier,
+the decisions taken on files, the exchanges between certifier and OF, certificates and their mailing."""
+import datetime
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import utcnow
+
+
+class SessionJury(Model):
+    __tablename__ = "session_jury"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificateur_id: Mapped[int] = mapped_column(ForeignKey("certificateur.id"), nullable=False)
+    date: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False)
+    libelle: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    cree_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+
+    certificateur = relationship("Certificateur")
+    __table_args__ = (Index("ix_session_jury_certificateur_date", "certificateur_id", "date"),)
+
+    @property
+    def label(self) -> str:
+        return f"{self.libelle} - du {self.date:%d/%m/%Y %H:%M}"
+
+    def __str__(self):
+        return self.label
+
+
+class DecisionJury(Model):
+    """One decision of a session on a file: certifiée, non certifiée, or complément demandé (with its message)."""
+    __tablename__ = "decision_jury"
+    CERTIFIEE, NON_CERTIFIEE, COMPLEMENT = "certifiee", "non_certifiee", "complement"
+    LABELS = {CERTIFIEE: "Certifiée", NON_CERTIFIEE: "Non certifiée", COMPLEMENT: "Complément demandé"}
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
+                                                index=True)
+    session_jury_id: Mapped[int] = mapped_column(ForeignKey("session_jury.id"), nullable=False, index=True)
+    decision: Mapped[str] = mapped_column(String(20), nullable=False)
+    commentaire: Mapped[Optional[str]] = mapped_column(Text)
+    decide_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    candidature = relationship("Candidature")
+    session_jury = relationship("SessionJury")
+    decide_par = relationship("Utilisateur")
+
+    @property
+    def decision_label(self) -> str:
+        return self.LABELS.get(self.decision, self.decision)
+
+    def __str__(self):
+        return f"{self.decision_label} — {self.session_jury}"
+
+
+class Echange(Model):
+    """A message on a file between the certifier and the OF (complement request, answer), with documents."""
+    __tablename__ = "echange"
+    CERTIFICATEUR, ORGANISME = "certificateur", "organisme"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
+                                                index=True)
+    cote: Mapped[str] = mapped_column(String(20), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    auteur_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    candidature = relationship("Candidature")
+    auteur = relationship("Utilisateur")
+
+    @property
+    def cote_label(self) -> str:
+        return "Certificateur" if self.cote == self.CERTIFICATEUR else "Organisme évaluateur"
+
+    def __str__(self):
+        return f"Message du {self.created_at:%d/%m/%Y}"
+
+
+class Certificat(Model):
+    """The certificate of a certified file: a unique number and its PDF (a document of the file)."""
+    __tablename__ = "certificat"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
+                                                unique=True)
+    numero: Mapped[str] = mapped_column(String(30), nullable=False, unique=True)
+    session_jury_id: Mapped[int] = mapped_column(ForeignKey("session_jury.id"), nullable=False)
+    document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    candidature = relationship("Candidature")
+    session_jury = relationship("SessionJury")
+    document = relationship("Document")
+
+    def __str__(self):
+        return f"Certificat n°{self.numero}"
+
+
+class EnvoiCertificat(Model):
+    """« Historique des envois »: the mailing of a paper certificate (statut de la lettre, date, canal, suivi)."""
+    __tablename__ = "envoi_certificat"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
+                                                index=True)
+    statut_lettre: Mapped[str] = mapped_column(String(40), nullable=False)
+    date_traitement: Mapped[datetime.date] = mapped_column(Date, nullable=False)
+    canal: Mapped[Optional[str]] = mapped_column(String(100))
+    commentaire: Mapped[Optional[str]] = mapped_column(String(250))
+    cree_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    candidature = relationship("Candidature")
+
+    def __str__(self):
+        return f"{self.statut_lettre} le {self.date_traitement:%d/%m/%Y}"
+
+
+class DemandeRattachement(Model):
+    """« Demande de rattachement » (guide §16): move a file to another establishment; Certif Pro decides."""
+    __tablename__ = "demande_rattachement"
+    EN_ATTENTE, ACCEPTEE, REFUSEE = "en_attente", "acceptee", "refusee"
+    ETATS = {EN_ATTENTE: "En attente", ACCEPTEE: "Acceptée", REFUSEE: "Refusée"}
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
+                                                index=True)
+    etablissement_origine_id: Mapped[int] = mapped_column(ForeignKey("etablissement.id"), nullable=False)
+    etablissement_destination_id: Mapped[int] = mapped_column(ForeignKey("etablissement.id"), nullable=False,
+                                                              index=True)
+    motif: Mapped[str] = mapped_column(String(100), nullable=False)
+    precision: Mapped[Optional[str]] = mapped_column(String(500))
+    etat: Mapped[str] = mapped_column(String(20), nullable=False, default=EN_ATTENTE)
+    demandeur_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    decide_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    decide_le: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    commentaire_decision: Mapped[Optional[str]] = mapped_column(String(500))
+
+    candidature = relationship("Candidature")
+    etablissement_origine = relationship("Etablissement", foreign_keys=[etablissement_origine_id])
+    etablissement_destination = relationship("Etablissement", foreign_keys=[etablissement_destination_id])
+    demandeur = relationship("Utilisateur", foreign_keys=[demandeur_id])
+    __table_args__ = (Index("ix_rattachement_etat_date", "etat", "created_at"),)
+
+    @property
+    def etat_label(self) -> str:
+        return self.ETATS.get(self.etat, self.etat)
+
+    def __str__(self):
+        return f"Demande de rattachement du {self.created_at:%d/%m/%Y}"
