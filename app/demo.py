@@ -245,6 +245,53 @@ class Loader:
             self.created += 1
 
 
+    def jurys(self):
+        """Each regional certifier of the demo files has a past and a coming session; files at the jury stage
+        carry theirs, with the decision (and the certificate of the certified ones)."""
+        import hashlib
+        from app.domain import statuts
+        from app.exports.certificat import certificat_pdf
+        from app.models import Candidature, Document
+        from app.models.juries import Certificat, DecisionJury, SessionJury
+        from app.services.juries import numero_certificat
+        today = datetime.date.today()
+        decided = {statuts.CERTIFIEE: DecisionJury.CERTIFIEE, statuts.NON_CERTIFIEE: DecisionJury.NON_CERTIFIEE,
+                   statuts.ATTENTE_COMPLEMENT: DecisionJury.COMPLEMENT}
+        for region in ("Île-de-France", "Provence-Alpes-Côte d'Azur"):
+            certificateur = self.tp[region]
+            past = self.get_or_create(
+                SessionJury, {"certificateur_id": certificateur.id, "libelle": "Jury - session passée - Certifications CLEA"},
+                date=datetime.datetime.combine(today - datetime.timedelta(days=30), datetime.time(9)))
+            self.get_or_create(
+                SessionJury, {"certificateur_id": certificateur.id, "libelle": "Jury - prochaine session - Certifications CLEA"},
+                date=datetime.datetime.combine(today + datetime.timedelta(days=30), datetime.time(9)))
+            files = db.session.execute(select(Candidature).where(
+                Candidature.certificateur_id == certificateur.id, Candidature.numero_dossier.like("2026%"),
+                Candidature.statut.in_(tuple(decided) + (statuts.ATTENTE_CERTIFICATION,)),
+                Candidature.session_jury_id.is_(None))).scalars().all()
+            for candidature in files:
+                candidature.session_jury_id = past.id
+                if candidature.statut not in decided:
+                    continue
+                candidature.date_decision = past.date
+                db.session.add(DecisionJury(candidature_id=candidature.id, session_jury_id=past.id,
+                                            decision=decided[candidature.statut],
+                                            commentaire=("Joindre l'attestation de la formation suivie."
+                                                         if candidature.statut == statuts.ATTENTE_COMPLEMENT else None)))
+                if candidature.statut == statuts.CERTIFIEE:
+                    numero = numero_certificat(candidature, past)
+                    content = certificat_pdf(candidature, numero, past)
+                    document = Document(candidature_id=candidature.id, objet="certificat",
+                                        nom=f"certificat-{numero}.pdf", type_mime="application/pdf",
+                                        taille=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                                        contenu=content)
+                    db.session.add(document)
+                    db.session.flush()
+                    db.session.add(Certificat(candidature_id=candidature.id, numero=numero, session_jury_id=past.id,
+                                              document_id=document.id))
+                self.created += 1
+
+
 def load_demo() -> int:
     loader = Loader()
     loader.certificateurs()
@@ -253,5 +300,6 @@ def load_demo() -> int:
     loader.users()
     loader.candidatures()
     loader.evaluations()
+    loader.jurys()
     db.session.commit()
     return loader.created

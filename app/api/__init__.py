@@ -8,3 +8,5 @@ def register_apis(appbuilder):
     candidatures.register(appbuilder)
     formations.register(appbuilder)
     evaluations.register(appbuilder)
+    from app.api import juries
+    juries.register(appbuilder)

@@ -7,7 +7,7 @@ from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
 from app.models import Candidature
-from app.services import candidatures as service, documents, transitions
+from app.services import candidatures as service, documents, juries, transitions
 from app.views.documents import send_bytes, send_document
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
@@ -25,15 +25,22 @@ class CandidatureApi(CleaModelRestApi):
     list_columns = ["id", "numero_dossier", "etablissement.id", "nom_naissance", "nom_usage", "prenom",
                     "date_naissance", "statut", "actif", "updated_at"]
     show_columns = (["id", "numero_dossier", "etablissement.id", "organisme.id", "certificateur.id", "statut",
-                     "actif", "created_at", "date_envoi_certification", "motif_abandon"] + FIELDS)
+                     "actif", "created_at", "date_envoi_certification", "motif_abandon", "session_jury.id",
+                     "date_decision"] + FIELDS)
     add_columns = edit_columns = []
     search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "etablissement",
                       "actif"]
     order_columns = ["numero_dossier", "updated_at", "statut"]
     include_route_methods = {"get_list", "get", "info", "post", "abandonner", "reintegrer",
-                             "envoyer_certification", "annuler_envoi", "deposer", "fiche"}
+                             "envoyer_certification", "annuler_envoi", "deposer", "fiche",
+                             "affecter", "decision", "completer", "echanger", "envoi_certificat",
+                             "changer_certificateur"}
     extra_permissions = {"abandonner": "edit", "reintegrer": "edit", "envoyer_certification": "edit",
-                         "annuler_envoi": "annuler_envoi", "deposer": "edit", "fiche": "read"}
+                         "annuler_envoi": "annuler_envoi", "deposer": "edit", "fiche": "read",
+                         # The certifier side acts on files it sees through the CERTIFICATION tab's rights;
+                         # the services check the exact profile.
+                         "affecter": "read", "decision": "read", "completer": "edit", "echanger": "read",
+                         "envoi_certificat": "read", "changer_certificateur": "read"}
 
     def post_headless(self):
         try:
@@ -174,6 +181,142 @@ class CandidatureApi(CleaModelRestApi):
             return self.domain_response(exc)
         return send_bytes(fiche_pdf(candidature), f"fiche-candidat-{candidature.numero_dossier}.pdf",
                           "application/pdf")
+
+
+    def _json_action(self, run):
+        try:
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
+            candidature = run(body)
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(200, id=candidature.id, result=self.dump(candidature))
+
+    @expose("/<int:pk>/affecter", methods=["POST"])
+    @protect()
+    @safe
+    def affecter(self, pk):
+        """Assign a file to one of its certifier's coming jury sessions `{"session_jury_id"}`.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Dossier affecté (en attente de certification)}
+            404: {description: Hors périmètre}
+            409: {description: Transition refusée ou session passée}
+            422: {description: Session inconnue ou d'un autre certificateur}
+        """
+        return self._json_action(lambda body: juries.affecter(g.user, pk, body.get("session_jury_id")))
+
+    @expose("/<int:pk>/decision", methods=["POST"])
+    @protect()
+    @safe
+    def decision(self, pk):
+        """The jury's decision `{"decision": "certifiee" | "non_certifiee" | "complement", "commentaire"}`.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Décision enregistrée}
+            404: {description: Hors périmètre}
+            409: {description: Dossier non affecté ou jury pas encore tenu}
+            422: {description: Décision inconnue ou message manquant}
+        """
+        return self._json_action(lambda body: juries.decider(g.user, pk, body.get("decision"),
+                                                             body.get("commentaire")))
+
+    @expose("/<int:pk>/completer", methods=["POST"])
+    @protect()
+    @safe
+    def completer(self, pk):
+        """Answer a complement request and confirm the re-sending `{"message"}`.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Candidature complétée}
+            404: {description: Hors périmètre}
+            409: {description: Aucun complément demandé}
+            422: {description: Message manquant}
+        """
+        return self._json_action(lambda body: juries.completer(g.user, pk, body.get("message")))
+
+    @expose("/<int:pk>/echanges", methods=["POST"])
+    @protect()
+    @safe
+    def echanger(self, pk):
+        """A message on the « Echanges » tab `{"message"}`.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            201: {description: Message envoyé}
+            404: {description: Hors périmètre}
+            409: {description: Echanges pas encore ouverts}
+            422: {description: Message manquant}
+        """
+        try:
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
+            echange = juries.echanger(g.user, pk, body.get("message"))
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(201, id=echange.id, result={"id": echange.id, "candidature": pk, "cote": echange.cote,
+                                                          "message": echange.message,
+                                                          "created_at": echange.created_at.isoformat()})
+
+    @expose("/<int:pk>/envoi_certificat", methods=["POST"])
+    @protect()
+    @safe
+    def envoi_certificat(self, pk):
+        """Record a mailing of the certificate `{"statut_lettre", "date_traitement", "canal", "commentaire"}`.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            201: {description: Envoi enregistré}
+            403: {description: Réservé au certificateur}
+            404: {description: Hors périmètre}
+            409: {description: Candidature non certifiée}
+            422: {description: Données invalides}
+        """
+        try:
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
+            envoi = juries.enregistrer_envoi(g.user, pk, body)
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(201, id=envoi.id, result={
+            "id": envoi.id, "candidature": pk, "statut_lettre": envoi.statut_lettre,
+            "date_traitement": envoi.date_traitement.isoformat(), "canal": envoi.canal,
+            "commentaire": envoi.commentaire})
+
+    @expose("/<int:pk>/changer_certificateur", methods=["POST"])
+    @protect()
+    @safe
+    def changer_certificateur(self, pk):
+        """Certif Pro re-assigns the file `{"certificateur", "commentaire"}`.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Certificateur changé}
+            403: {description: Réservé à Certif Pro}
+            404: {description: Hors périmètre}
+            409: {description: Dossier pas chez un certificateur}
+            422: {description: Certificateur inconnu ou commentaire manquant}
+        """
+        return self._json_action(lambda body: juries.changer_certificateur(g.user, pk, body.get("certificateur"),
+                                                                           body.get("commentaire")))
 
 
 class DocumentApi(BaseApi):

@@ -89,6 +89,24 @@ class Candidature(TimestampMixin, Model):
         return statuts.label(self.statut)
 
     @property
+    def jury_label(self) -> str:
+        """« Jury » column: « Jury du jj/mm/aaaa » once assigned."""
+        return f"Jury du {self.session_jury.date:%d/%m/%Y}" if self.session_jury_id else ""
+
+    @property
+    def courrier_label(self) -> str:
+        """« Courrier envoyé » column: the last mailing's letter status."""
+        if self.statut != statuts.CERTIFIEE:
+            return ""
+        from sqlalchemy import select
+        from sqlalchemy.orm import object_session
+        from app.models.juries import EnvoiCertificat
+        last = object_session(self).execute(
+            select(EnvoiCertificat.statut_lettre).where(EnvoiCertificat.candidature_id == self.id)
+            .order_by(EnvoiCertificat.date_traitement.desc(), EnvoiCertificat.id.desc()).limit(1)).scalar()
+        return last or ""
+
+    @property
     def candidat(self) -> str:
         return f"{self.nom_usage or self.nom_naissance} {self.prenom}".strip()
 

@@ -1,4 +1,5 @@
 """Réseau, Organisme, Etablissement, Certificateur (domain.md §1)."""
+import datetime
 from typing import Optional
 
 from flask_appbuilder import Model
@@ -125,6 +126,27 @@ class Certificateur(TimestampMixin, Model):
     @property
     def type_label(self):
         return self.TYPES.get(self.type, self.type)
+
+    def _sessions(self, future: bool):
+        from sqlalchemy import select
+        from sqlalchemy.orm import object_session
+        from app.models.juries import SessionJury
+        today = datetime.datetime.combine(datetime.date.today(), datetime.time())
+        query = select(SessionJury.date).where(SessionJury.certificateur_id == self.id)
+        query = (query.where(SessionJury.date >= today).order_by(SessionJury.date).limit(3) if future
+                 else query.where(SessionJury.date < today).order_by(SessionJury.date.desc()).limit(1))
+        return object_session(self).execute(query).scalars().all()
+
+    @property
+    def dernier_jury(self) -> str:
+        """« Dernier jury » of the CERTIFICATION tab."""
+        last = self._sessions(future=False)
+        return last[0].strftime("%d/%m/%Y") if last else "Aucun jury"
+
+    @property
+    def prochains_jurys(self) -> str:
+        upcoming = self._sessions(future=True)
+        return ", ".join(d.strftime("%d/%m/%Y") for d in upcoming) if upcoming else "Aucun jury"
 
     def __str__(self):
         return self.nom

@@ -77,6 +77,15 @@ def deposer(user, candidature_id, filename: str, contenu: bytes, objet="candidat
             raise ValidationFailed({"evaluation": "Cette évaluation n'appartient pas à ce dossier."})
         if evaluation.etat != EN_COURS:
             raise DomainError("Cette évaluation est finalisée : rouvrez-la pour y ajouter un document.")
+    elif objet == "echange":
+        # A document joined to a message of the « Echanges » tab, by either side.
+        from app.models.juries import Echange
+        from app.services.juries import peut_echanger
+        echange = db.session.get(Echange, objet_id) if isinstance(objet_id, int) else None
+        if echange is None or echange.candidature_id != candidature.id:
+            raise ValidationFailed({"echange": "Ce message n'appartient pas à ce dossier."})
+        if not peut_echanger(user, candidature):
+            raise Forbidden("Vous ne pouvez pas ajouter de document à cet échange.")
     elif not peut_deposer(user, candidature):
         raise Forbidden("Vous ne pouvez pas ajouter de document à cette candidature.")
     elif objet == "formation":

@@ -12,3 +12,5 @@ def register_views(appbuilder):
     administration.register(appbuilder)
     referentiels.register(appbuilder)
     aide.register(appbuilder)
+    from app.views import juries
+    juries.register(appbuilder)

@@ -11,7 +11,8 @@ from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import AuditLog, Candidature, Etablissement
 from app.security import perimeter
-from app.services import candidatures as service, documents, evaluations, formations, habilitations, transitions
+from app.services import (candidatures as service, documents, evaluations, formations, habilitations, juries,
+                          transitions)
 from app.views.documents import send_bytes, send_document
 from app.views.base import CleaModelView
 
@@ -33,7 +34,8 @@ class CandidatureView(CleaModelView):
     tab = access.EVALUATIONS
     list_title = "Candidature"
     list_template = "clea/candidatures_list.html"
-    list_columns = ["numero_dossier", "candidat", "etablissement", "statut_label", "actif"]
+    list_columns = ["numero_dossier", "candidat", "etablissement", "statut_label", "jury_label", "courrier_label",
+                    "actif"]
     search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "etablissement",
                       "certification", "actif"]
     # Statuses and certifications are chosen from their French labels (the filter still compares the codes).
@@ -46,7 +48,8 @@ class CandidatureView(CleaModelView):
     label_columns = {"numero_dossier": "Numéro de dossier", "candidat": "Candidat",
                      "etablissement": "Etablissement d'évaluation", "statut_label": "Statut de la candidature",
                      "statut": "Statut de la candidature", "actif": "Actif", "nom_naissance": "Nom de naissance",
-                     "prenom": "Prénom", "date_naissance": "Date de naissance", "certification": "Certification"}
+                     "prenom": "Prénom", "date_naissance": "Date de naissance", "certification": "Certification",
+                     "jury_label": "Jury", "courrier_label": "Courrier envoyé"}
     formatters_columns = {"actif": lambda v: "Oui" if v else "Non"}
     # Files are created with « Proposer une candidature » and changed through the status machine.
     extra_permissions = {"proposer": "create", "add": "create", "edit": "aucun", "delete": "aucun",
@@ -198,9 +201,37 @@ class CandidatureView(CleaModelView):
             evaluations=evaluations.evaluations_de(candidature.id),
             refus_ajout_evaluation=evaluations.refus_ajout(g.user, candidature),
             peut_evaluer=evaluations.peut_saisir(g.user, candidature),
+            **self._certifier_side(candidature),
             breadcrumb=[("Candidature", url_for("CandidatureView.list")),
                         (f"Candidat - {candidature.candidat}", None)])
 
+
+    @staticmethod
+    def _certifier_side(candidature) -> dict:
+        """What the tabs « Echanges », « Décision du jury » and « Historique des envois » show and allow."""
+        from app.models import Certificateur
+        sent = candidature.statut in statuts.CHEZ_CERTIFICATEUR or candidature.certificateur_id is not None
+        if not sent:
+            return {"sent": False}
+        echanges = juries.echanges_de(candidature.id)
+        pieces = {}
+        for document in documents.documents_de(candidature.id, "echange"):
+            pieces.setdefault(document.objet_id, []).append(document)
+        changer = (access.profile_allows(g.user.profil, "can_changer_certificateur", access.CERTIFICATION)
+                   and candidature.statut in statuts.CHEZ_CERTIFICATEUR and candidature.statut not in statuts.TERMINES)
+        return {
+            "sent": True, "echanges": echanges, "pieces": pieces, "decisions": juries.decisions_de(candidature.id),
+            "certificat": juries.certificat_de(candidature.id), "envois": juries.envois_de(candidature.id),
+            "peut_echanger": juries.peut_echanger(g.user, candidature),
+            "sessions": (juries.sessions_a_venir(candidature.certificateur_id)
+                         if candidature.certificateur_id else []),
+            "peut_envoi": (g.user.profil in (access.CERTIFICATEUR, access.CERTIF_PRO)
+                           and candidature.statut == statuts.CERTIFIEE),
+            "statuts_lettre": service.valeurs("statut_lettre"),
+            "certificateurs": db.session.execute(select(Certificateur).where(
+                Certificateur.actif.is_(True), Certificateur.type != Certificateur.CERTIF_PRO)
+                .order_by(Certificateur.nom)).scalars().all() if changer else [],
+        }
 
     def _act(self, pk, action, success):
         return self.run_action(action, url_for("CandidatureView.show", pk=pk), success)

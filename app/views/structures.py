@@ -244,18 +244,20 @@ class CertificateurView(CleaModelView):
     base_filters = []
     extra_permissions = {"add": "gerer_certificateurs", "edit": "gerer_certificateurs"}
     formatters_columns = {"region": lambda v: v or "", "actif": lambda v: "Oui" if v else "Non"}
-    list_title = "Certificateurs"
+    list_title = "Dates des prochains jurys CléA"
+    list_template = "clea/certificateurs_list.html"
     show_title = "Certificateur"
     add_title = "Ajouter un certificateur"
     edit_title = "Modifier le certificateur"
-    list_columns = ["nom", "type_label", "region", "modalite_envoi"]
+    list_columns = ["nom", "type_label", "region", "modalite_envoi", "dernier_jury", "prochains_jurys"]
     add_columns = edit_columns = ["nom", "type", "region", "modalite_envoi", "actif"]
     show_columns = ["nom", "type_label", "region", "modalite_envoi", "actif"]
     search_columns = ["nom", "type", "region", "modalite_envoi"]
     order_columns = ["nom", "region", "modalite_envoi"]
     base_order = ("nom", "asc")
     label_columns = {"nom": "Certificateur", "type": "Type", "type_label": "Type", "region": "Région",
-                     "modalite_envoi": "Modalité d'envoi", "actif": "Actif"}
+                     "modalite_envoi": "Modalité d'envoi", "actif": "Actif", "dernier_jury": "Dernier jury",
+                     "prochains_jurys": "Prochains jurys"}
     add_form_extra_fields = {
         "type": SelectField("Type", choices=[(k, v) for k, v in Certificateur.TYPES.items()]),
         "region": SelectField("Région", choices=[("", "— Aucune —")] + [(r, r) for r in REGIONS]),

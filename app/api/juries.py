@@ -1,0 +1,36 @@
+"""REST resource `sessionjury` (api.md): the juries' calendar; a certifier plans its own sessions."""
+from flask import g
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.api.base import CleaModelRestApi
+from app.domain import access
+from app.domain.errors import DomainError, ValidationFailed
+from app.models.juries import SessionJury
+from app.services import juries
+
+
+class SessionJuryApi(CleaModelRestApi):
+    resource_name = "sessionjury"
+    datamodel = SQLAInterface(SessionJury)
+    tab = access.CERTIFICATION
+    list_columns = show_columns = ["id", "certificateur.id", "date", "libelle"]
+    add_columns = edit_columns = []
+    search_columns = ["certificateur", "date", "libelle"]
+    order_columns = ["date", "libelle"]
+    base_order = ("date", "desc")
+    include_route_methods = {"get_list", "get", "info", "post"}
+
+    def post_headless(self):
+        try:
+            data = self._json_body()
+            unknown = set(data) - {"date", "libelle", "certificateur"}
+            if unknown:
+                raise ValidationFailed({k: "Champ inconnu." for k in sorted(unknown)})
+            session = juries.creer_session(g.user, data)
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(201, id=session.id, result=self.dump(session))
+
+
+def register(appbuilder):
+    appbuilder.add_api(SessionJuryApi)

@@ -1,0 +1,47 @@
+"""The certificate of a certified candidate (guide §20): a one-page French PDF with its unique number."""
+import io
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+
+TITRES = {"clea": ("Certificat CléA", "Socle de connaissances et de compétences professionnelles (RS2203)"),
+          "clea_numerique": ("Certificat CléA numérique",
+                             "Socle de connaissances et de compétences professionnelles numériques (RS3936)")}
+
+
+def certificat_pdf(candidature, numero: str, session) -> bytes:
+    output = io.BytesIO()
+    width, height = landscape(A4)
+    pdf = canvas.Canvas(output, pagesize=(width, height))
+    titre, intitule = TITRES.get(candidature.certification, TITRES["clea"])
+    pdf.setTitle(f"{titre} n°{numero}")
+    pdf.setAuthor("Certif Pro")
+    pdf.setStrokeColor(colors.HexColor("#E35205"))
+    pdf.setLineWidth(3)
+    pdf.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
+    pdf.setFillColor(colors.HexColor("#1F4E79"))
+    pdf.setFont("Helvetica-Bold", 30)
+    pdf.drawCentredString(width / 2, height - 45 * mm, titre.upper())
+    pdf.setFont("Helvetica", 13)
+    pdf.drawCentredString(width / 2, height - 55 * mm, intitule)
+    pdf.setFillColor(colors.black)
+    pdf.setFont("Helvetica", 14)
+    pdf.drawCentredString(width / 2, height - 80 * mm, "est délivré à")
+    pdf.setFont("Helvetica-Bold", 22)
+    nom = f"{candidature.civilite} {candidature.prenom} {candidature.nom_naissance.upper()}"
+    pdf.drawCentredString(width / 2, height - 95 * mm, nom)
+    pdf.setFont("Helvetica", 13)
+    usage = f", nom d'usage {candidature.nom_usage.upper()}" if candidature.nom_usage else ""
+    pdf.drawCentredString(width / 2, height - 105 * mm,
+                          f"né(e) le {candidature.date_naissance:%d/%m/%Y} à {candidature.ville_naissance}{usage}")
+    pdf.drawCentredString(width / 2, height - 125 * mm,
+                          f"par décision du jury du {session.date:%d/%m/%Y} — {session.certificateur.nom}")
+    pdf.drawCentredString(width / 2, height - 133 * mm, session.libelle)
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(22 * mm, 22 * mm, f"Certificat n° {numero}")
+    pdf.drawRightString(width - 22 * mm, 22 * mm, f"Dossier n° {candidature.numero_dossier}")
+    pdf.showPage()
+    pdf.save()
+    return output.getvalue()

@@ -1,0 +1,166 @@
+"""Jury sessions and the certifier's actions on a file (guide §7 « Onglet CERTIFICATION », §20): plan a session,
+assign files (one by one or in bulk), record decisions, answer a complement request, exchange messages,
+record certificate mailings, change a file's certifier. Views are thin: every rule is in services/juries.py."""
+import datetime
+
+from flask import flash, g, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from sqlalchemy import select
+
+from app.domain import access, statuts
+from app.domain.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.models import Candidature, Certificateur
+from app.models.juries import DecisionJury, SessionJury
+from app.security import perimeter
+from app.services import documents, juries
+from app.views.base import CleaModelView
+
+
+class SessionJuryView(CleaModelView):
+    route_base = "/certificateurs/jurys"
+    datamodel = SQLAInterface(SessionJury)
+    tab = access.CERTIFICATION
+    list_title = "Sessions de jury"
+    list_template = "clea/jurys_list.html"
+    list_columns = ["date", "libelle", "certificateur"]
+    search_columns = ["date", "libelle", "certificateur"]
+    order_columns = ["date", "libelle"]
+    base_order = ("date", "desc")
+    label_columns = {"date": "Date du jury", "libelle": "Libellé", "certificateur": "Certificateur"}
+    formatters_columns = {"date": lambda d: d.strftime("%d/%m/%Y %H:%M") if d else ""}
+    # Writes go through the services, which check the exact profile (certifier, jury member, OF, Certif Pro).
+    extra_permissions = {"planifier": "create", "add": "aucun", "edit": "aucun", "delete": "aucun",
+                         "affecter": "read", "affecter_lot": "edit", "decider": "read", "completer": "read",
+                         "echanger": "read", "envoi": "read", "changer_certificateur": "read", "fiche": "read"}
+    add = edit = delete = None
+
+    @expose("/planifier", methods=["GET", "POST"])
+    @has_access
+    def planifier(self):
+        """« Planifier un jury »: date, time and label."""
+        values, errors = {}, {}
+        if request.method == "POST":
+            values = {k: request.form.get(k, "") for k in ("date", "heure", "libelle", "certificateur")}
+            data = dict(values, date=f"{values['date']} {values['heure'] or '09:00'}".strip())
+            try:
+                session = juries.creer_session(g.user, data)
+            except ValidationFailed as exc:
+                errors = exc.errors
+            except DomainError as exc:
+                flash(exc.message, "danger")
+            else:
+                flash(f"Le jury du {session.date:%d/%m/%Y} est planifié.", "success")
+                return redirect(url_for("SessionJuryView.fiche", pk=session.id))
+        certificateurs = []
+        if g.user.profil == access.CERTIF_PRO:
+            certificateurs = db.session.execute(select(Certificateur).where(
+                Certificateur.actif.is_(True), Certificateur.type != Certificateur.CERTIF_PRO)
+                .order_by(Certificateur.nom)).scalars().all()
+        return self.render_template("clea/jury_planifier.html", title="Planifier un jury", values=values,
+                                    errors=errors, certificateurs=certificateurs,
+                                    breadcrumb=[("Sessions de jury", url_for("SessionJuryView.list")),
+                                                ("Planifier un jury", None)])
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk):
+        return redirect(url_for("SessionJuryView.fiche", pk=self._pk_or_404(pk)))
+
+    @expose("/<int:pk>")
+    @has_access
+    def fiche(self, pk):
+        """A session: its files (with the decision form) and the files waiting for a jury (bulk assignment)."""
+        session = perimeter.get_visible(SessionJury, pk)
+        files = perimeter.restrict(select(Candidature), Candidature).where(Candidature.session_jury_id == session.id)
+        assigned = db.session.execute(files.order_by(Candidature.numero_dossier)).scalars().all()
+        waiting = []
+        can_assign = (statuts.profile_may("affecter", g.user.profil)
+                      and session.date.date() >= datetime.date.today())
+        if can_assign:
+            waiting = db.session.execute(
+                perimeter.restrict(select(Candidature), Candidature)
+                .where(Candidature.certificateur_id == session.certificateur_id,
+                       Candidature.statut.in_((statuts.ATTENTE_JURY, statuts.CANDIDATURE_COMPLETEE)))
+                .order_by(Candidature.date_envoi_certification).limit(500)).scalars().all()
+        decisions = dict(db.session.execute(select(DecisionJury.candidature_id, DecisionJury.decision).where(
+            DecisionJury.session_jury_id == session.id)).all())
+        return self.render_template(
+            "clea/jury_show.html", title=session.label, session=session, assigned=assigned, waiting=waiting,
+            can_assign=can_assign, can_decide=statuts.profile_may("decider", g.user.profil),
+            decisions=decisions, labels=DecisionJury.LABELS, passed=session.date <= datetime.datetime.now(),
+            breadcrumb=[("Sessions de jury", url_for("SessionJuryView.list")), (session.label, None)])
+
+    @expose("/<int:pk>/affecter", methods=["POST"])
+    @has_access
+    def affecter_lot(self, pk):
+        """The bulk action: the checked files go to this session."""
+        perimeter.get_visible(SessionJury, pk)
+        ids = request.form.getlist("candidatures", type=int)
+        if not ids:
+            flash("Cochez au moins un dossier.", "danger")
+            return redirect(url_for("SessionJuryView.fiche", pk=pk))
+        done, refusals = juries.affecter_plusieurs(g.user, ids, pk)
+        if done:
+            flash(f"{done} dossier{'s' if done > 1 else ''} affecté{'s' if done > 1 else ''} à ce jury.", "success")
+        for refusal in refusals:
+            flash(refusal, "danger")
+        return redirect(url_for("SessionJuryView.fiche", pk=pk))
+
+    # --- Actions on one file (buttons of the candidate page) ---------------------------------------------------
+    def _on_file(self, pk, action, success, tab):
+        back = request.form.get("retour")
+        if not (back and back.startswith("/") and not back.startswith("//")):
+            back = url_for("CandidatureView.show", pk=pk) + tab
+        return self.run_action(action, back, success)
+
+    @expose("/candidature/<int:pk>/affecter", methods=["POST"])
+    @has_access
+    def affecter(self, pk):
+        return self._on_file(pk, lambda: juries.affecter(g.user, pk, request.form.get("session_jury_id", type=int)),
+                             "Le dossier est affecté au jury.", "#decision")
+
+    @expose("/candidature/<int:pk>/decision", methods=["POST"])
+    @has_access
+    def decider(self, pk):
+        return self._on_file(pk, lambda: juries.decider(g.user, pk, request.form.get("decision"),
+                                                        request.form.get("commentaire")),
+                             "La décision du jury est enregistrée.", "#decision")
+
+    @expose("/candidature/<int:pk>/completer", methods=["POST"])
+    @has_access
+    def completer(self, pk):
+        return self._on_file(pk, lambda: juries.completer(g.user, pk, request.form.get("message")),
+                             "La candidature est complétée et renvoyée au jury.", "#echanges")
+
+    @expose("/candidature/<int:pk>/echanges", methods=["POST"])
+    @has_access
+    def echanger(self, pk):
+        upload = request.files.get("file")
+
+        def act():
+            echange = juries.echanger(g.user, pk, request.form.get("message"))
+            if upload is not None and upload.filename:
+                documents.deposer(g.user, pk, upload.filename, upload.read(documents.TAILLE_MAX + 1),
+                                  objet="echange", objet_id=echange.id)
+        return self._on_file(pk, act, "Le message est envoyé.", "#echanges")
+
+    @expose("/candidature/<int:pk>/envoi", methods=["POST"])
+    @has_access
+    def envoi(self, pk):
+        values = {k: request.form.get(k, "") for k in ("statut_lettre", "date_traitement", "canal", "commentaire")}
+        return self._on_file(pk, lambda: juries.enregistrer_envoi(g.user, pk, values),
+                             "L'envoi du certificat est enregistré.", "#envois")
+
+    @expose("/candidature/<int:pk>/certificateur", methods=["POST"])
+    @has_access
+    def changer_certificateur(self, pk):
+        return self._on_file(pk, lambda: juries.changer_certificateur(g.user, pk, request.form.get("certificateur"),
+                                                                      request.form.get("commentaire")),
+                             "Une réaffectation vient d'être créée.", "#decision")
+
+
+def register(appbuilder):
+    appbuilder.add_view_no_menu(SessionJuryView())
