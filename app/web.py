@@ -130,6 +130,7 @@ def install(app) -> None:
     from app.services.audit import readable_changes
     app.jinja_env.filters["changements"] = readable_changes
     app.context_processor(lambda: {"clea_nav": navigation, "clea_can": can})
+    app.context_processor(lambda: {"clea_notifications": notifications_menu})
 
 
 def _french_jwt_errors(jwt):
@@ -228,3 +229,15 @@ def navigation():
         return {"tabs": [], "reseau": []}
     from app.views.navigation import top_tabs, reseau_menu
     return {"tabs": top_tabs(profile), "reseau": reseau_menu(profile)}
+
+
+def notifications_menu():
+    """The bell of the navbar: unread count and the latest notifications of the logged-in user (two indexed
+    queries, once per request even if several templates ask)."""
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(g, "clea_notifications"):
+        from app.services import notifications
+        g.clea_notifications = {"count": notifications.unread_count(user), "latest": notifications.latest(user)}
+    return g.clea_notifications

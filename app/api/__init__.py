@@ -8,5 +8,7 @@ def register_apis(appbuilder):
     candidatures.register(appbuilder)
     formations.register(appbuilder)
     evaluations.register(appbuilder)
+    from app.api import notifications
+    notifications.register(appbuilder)
     from app.api import juries
     juries.register(appbuilder)

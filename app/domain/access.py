@@ -140,8 +140,14 @@ def permissions_of(profile: str) -> set[tuple[str, str]]:
     return pairs
 
 
-# Technical pages every logged-in profile reaches (the API's OpenAPI document and its viewer).
-COMMON_PERMISSIONS = {("can_get", "OpenApi"), ("can_show", "SwaggerView")}
+# Every profile receives notifications (domain.md §9): one resource for the page and the API; each user
+# only ever sees their own (app/security/perimeter.py).
+NOTIFICATIONS = "Notifications"
+
+# Technical pages every logged-in profile reaches (the API's OpenAPI document and its viewer), and one's
+# own notifications.
+COMMON_PERMISSIONS = {("can_get", "OpenApi"), ("can_show", "SwaggerView"),
+                      (READ, NOTIFICATIONS), (EDIT, NOTIFICATIONS)}
 
 
 def fab_roles() -> dict[str, list[tuple[str, str]]]:

@@ -6,11 +6,14 @@ that is down never loses or blocks the change, and `flask clea mails` retries.
 import datetime
 import logging
 import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import Message
-from sqlalchemy import select
+from sqlalchemy import false, func, select, union_all, update
 
+from app.domain.errors import NotFound, ValidationFailed
 from app.extensions import db, mail
 from app.models import MailSortant, Notification
 from app.models.base import utcnow
@@ -94,3 +97,135 @@ def flush_outbox_quietly() -> None:
     except Exception:
         log.exception("Envoi des mails différé")
         db.session.rollback()
+
+
+# --- Reading and marking one's notifications (bell, NOTIFICATIONS page, API) -------------------------
+# Every query starts with `user_id = …` so that it stays on the (user_id, lue, created_at) index: there are
+# about 10 million notifications nationally, a few hundred per user.
+PAGE_SIZE = 20
+LATEST = 5
+MAX_IDS = 1000  # one "Marquer comme lu" at most (a page holds 20; the API may send more)
+LUE_CHOICES = (("", "Toutes"), ("non", "Non"), ("oui", "Oui"))
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.lue == false()))
+
+
+def latest(user, limit: int = LATEST) -> list[Notification]:
+    """The `limit` newest notifications, read or not. Each branch of the union walks the index backwards
+    (user_id, lue = x, created_at desc) and stops after `limit` rows; no sort of the user's whole history."""
+    def newest(lue):
+        return (select(Notification.id).where(Notification.user_id == user.id, Notification.lue == lue)
+                .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    ids = union_all(select(newest(False).subquery().c.id), select(newest(True).subquery().c.id))
+    query = (select(Notification).where(Notification.user_id == user.id, Notification.id.in_(ids))
+             .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    return list(db.session.execute(query).scalars())
+
+
+def _contains(column, text: str):
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+@dataclass
+class Page:
+    rows: list
+    total: int
+    page: int
+    pages: int
+
+
+def search(user, rubrique: str = "", titre: str = "", contenu: str = "", lue: str = "", page: int = 1,
+           page_size: int = PAGE_SIZE) -> Page:
+    """The NOTIFICATIONS page: filters (case-insensitive « contient »), newest first, one page."""
+    where = [Notification.user_id == user.id]
+    if lue in ("oui", "non"):
+        where.append(Notification.lue == (lue == "oui"))
+    if rubrique:
+        where.append(Notification.rubrique == rubrique)
+    if titre:
+        where.append(_contains(Notification.titre, titre))
+    if contenu:
+        where.append(_contains(Notification.contenu, contenu))
+    total = db.session.scalar(select(func.count(Notification.id)).where(*where))
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    rows = db.session.execute(
+        select(Notification).where(*where).order_by(Notification.created_at.desc(), Notification.id.desc())
+        .offset((page - 1) * page_size).limit(page_size)).scalars().all()
+    return Page(list(rows), total, page, pages)
+
+
+def mark_read(user, pk) -> Notification:
+    """Someone else's notification, or an unknown one, is NotFound (404)."""
+    from app.security import perimeter
+    notification = perimeter.get_visible(Notification, pk, user)
+    if not notification.lue:
+        notification.lue = True
+        db.session.commit()
+    return notification
+
+
+def check_ids(ids, strict: bool = False) -> list[int]:
+    """A list of notification ids as sent by a form (texts) or, `strict`, by the API (JSON integers only);
+    refusals in French (422)."""
+    from app.security import perimeter
+    if not isinstance(ids, list):
+        raise ValidationFailed({"ids": "Une liste d'identifiants de notifications est attendue."})
+    if not ids:
+        raise ValidationFailed({"ids": "Sélectionnez au moins une notification."})
+    if len(ids) > MAX_IDS:
+        raise ValidationFailed({"ids": f"Au plus {MAX_IDS} notifications à la fois."})
+    parsed = []
+    for value in ids:
+        accepted = (int,) if strict else (int, str)
+        pk = perimeter.parse_pk(value) if isinstance(value, accepted) and not isinstance(value, bool) else None
+        if pk is None:
+            raise ValidationFailed({"ids": "Identifiant de notification invalide."})
+        parsed.append(pk)
+    return sorted(set(parsed))
+
+
+def mark_many(user, ids, strict: bool = False) -> int:
+    """Marks the user's notifications `ids` as read; all or nothing: one that is not theirs is NotFound.
+    Returns how many were still unread."""
+    ids = check_ids(ids, strict)
+    mine = db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.id.in_(ids)))
+    if mine != len(ids):
+        raise NotFound("Notification introuvable.")
+    result = db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.id.in_(ids), Notification.lue == false())
+        .values(lue=True).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount
+
+
+def mark_all(user) -> int:
+    result = db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.lue == false())
+        .values(lue=True).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount
+
+
+def safe_link(lien) -> str | None:
+    """A notification's link is followed only inside the platform: a path starting with one "/".
+    "//host", "/\\host", "https://host", "javascript:", control characters or spaces (browsers drop tabs
+    and newlines, so "/\t/host" would become "//host") are never followed."""
+    if not isinstance(lien, str) or not lien.startswith("/") or lien[1:2] in ("/", "\\"):
+        return None
+    if any(ch <= " " or ch == "\\" or ch == "\x7f" for ch in lien):
+        return None
+    parts = urlsplit(lien)
+    if parts.scheme or parts.netloc:
+        return None
+    return lien
+
+
+def open_notification(user, pk) -> str | None:
+    """The arrow: marks it read and gives where to go (None: no safe link, stay on the list)."""
+    return safe_link(mark_read(user, pk).lien)

@@ -12,5 +12,7 @@ def register_views(appbuilder):
     administration.register(appbuilder)
     referentiels.register(appbuilder)
     aide.register(appbuilder)
+    from app.views import notifications
+    notifications.register(appbuilder)
     from app.views import juries
     juries.register(appbuilder)
