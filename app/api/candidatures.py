@@ -54,12 +54,17 @@ class CandidatureApi(CleaModelRestApi):
         return self.response(201, id=candidature.id, result=self.dump(candidature))
 
 
-    def _transition(self, run):
+    @staticmethod
+    def _body(required: bool) -> dict:
+        """The JSON object of an action; some actions may come without a body."""
+        body = request.get_json(silent=True)
+        if (required or request.data) and not isinstance(body, dict):
+            raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
+        return body or {}
+
+    def _transition(self, run, required=False):
         try:
-            body = request.get_json(silent=True)
-            if request.data and not isinstance(body, dict):
-                raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
-            candidature = run(body or {})
+            candidature = run(self._body(required))
         except DomainError as exc:
             return self.domain_response(exc)
         return self.response(200, id=candidature.id, result=self.dump(candidature))
@@ -183,16 +188,6 @@ class CandidatureApi(CleaModelRestApi):
                           "application/pdf")
 
 
-    def _json_action(self, run):
-        try:
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
-            candidature = run(body)
-        except DomainError as exc:
-            return self.domain_response(exc)
-        return self.response(200, id=candidature.id, result=self.dump(candidature))
-
     @expose("/<int:pk>/affecter", methods=["POST"])
     @protect()
     @safe
@@ -208,7 +203,8 @@ class CandidatureApi(CleaModelRestApi):
             409: {description: Transition refusée ou session passée}
             422: {description: Session inconnue ou d'un autre certificateur}
         """
-        return self._json_action(lambda body: juries.affecter(g.user, pk, body.get("session_jury_id")))
+        return self._transition(lambda body: juries.affecter(g.user, pk, body.get("session_jury_id")),
+                                required=True)
 
     @expose("/<int:pk>/decision", methods=["POST"])
     @protect()
@@ -225,8 +221,8 @@ class CandidatureApi(CleaModelRestApi):
             409: {description: Dossier non affecté ou jury pas encore tenu}
             422: {description: Décision inconnue ou message manquant}
         """
-        return self._json_action(lambda body: juries.decider(g.user, pk, body.get("decision"),
-                                                             body.get("commentaire")))
+        return self._transition(lambda body: juries.decider(g.user, pk, body.get("decision"), body.get("commentaire")),
+                                required=True)
 
     @expose("/<int:pk>/completer", methods=["POST"])
     @protect()
@@ -243,7 +239,7 @@ class CandidatureApi(CleaModelRestApi):
             409: {description: Aucun complément demandé}
             422: {description: Message manquant}
         """
-        return self._json_action(lambda body: juries.completer(g.user, pk, body.get("message")))
+        return self._transition(lambda body: juries.completer(g.user, pk, body.get("message")), required=True)
 
     @expose("/<int:pk>/echanges", methods=["POST"])
     @protect()
@@ -261,10 +257,7 @@ class CandidatureApi(CleaModelRestApi):
             422: {description: Message manquant}
         """
         try:
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
-            echange = juries.echanger(g.user, pk, body.get("message"))
+            echange = juries.echanger(g.user, pk, self._body(required=True).get("message"))
         except DomainError as exc:
             return self.domain_response(exc)
         return self.response(201, id=echange.id, result={"id": echange.id, "candidature": pk, "cote": echange.cote,
@@ -288,10 +281,7 @@ class CandidatureApi(CleaModelRestApi):
             422: {description: Données invalides}
         """
         try:
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
-            envoi = juries.enregistrer_envoi(g.user, pk, body)
+            envoi = juries.enregistrer_envoi(g.user, pk, self._body(required=True))
         except DomainError as exc:
             return self.domain_response(exc)
         return self.response(201, id=envoi.id, result={
@@ -315,8 +305,8 @@ class CandidatureApi(CleaModelRestApi):
             409: {description: Dossier pas chez un certificateur}
             422: {description: Certificateur inconnu ou commentaire manquant}
         """
-        return self._json_action(lambda body: juries.changer_certificateur(g.user, pk, body.get("certificateur"),
-                                                                           body.get("commentaire")))
+        return self._transition(lambda body: juries.changer_certificateur(
+            g.user, pk, body.get("certificateur"), body.get("commentaire")), required=True)
 
 
 class DocumentApi(BaseApi):

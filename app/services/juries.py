@@ -281,12 +281,11 @@ def echanger(user, candidature_id, message) -> Echange:
     db.session.add(echange)
     db.session.flush()
     if cote == Echange.CERTIFICATEUR:
-        notifications.notify(utilisateurs_of(candidature), "Dossier de candidature", "Nouveau message du certificateur",
-                             f"Message sur le dossier {candidature.numero_dossier} : {message[:300]}", _lien(candidature))
+        destinataires, titre = utilisateurs_of(candidature), "Nouveau message du certificateur"
     else:
-        notifications.notify(utilisateurs_certificateur(candidature.certificateur_id), "Dossier de candidature",
-                             "Nouveau message de l'organisme",
-                             f"Message sur le dossier {candidature.numero_dossier} : {message[:300]}", _lien(candidature))
+        destinataires, titre = utilisateurs_certificateur(candidature.certificateur_id), "Nouveau message de l'organisme"
+    notifications.notify(destinataires, "Dossier de candidature", titre,
+                         f"Message sur le dossier {candidature.numero_dossier} : {message[:300]}", _lien(candidature))
     db.session.commit()
     notifications.flush_outbox_quietly()
     return echange
@@ -303,7 +302,8 @@ def decisions_de(candidature_id) -> list[DecisionJury]:
 
 
 def certificat_de(candidature_id):
-    return db.session.execute(select(Certificat).where(Certificat.candidature_id == candidature_id)).scalar_one_or_none()
+    return db.session.execute(select(Certificat).where(Certificat.candidature_id == candidature_id)
+                              ).scalar_one_or_none()
 
 
 # --- Mailing of certificates ------------------------------------------------------------------------------------
@@ -366,7 +366,7 @@ def changer_certificateur(user, candidature_id, certificateur_id, commentaire) -
         raise DomainError("Le certificateur ne peut être changé que pour un dossier envoyé en certification et "
                           "sans décision finale.")
     try:
-        nouveau = db.session.get(Certificateur, int(certificateur_id)) if not isinstance(certificateur_id, bool) else None
+        nouveau = None if isinstance(certificateur_id, bool) else db.session.get(Certificateur, int(certificateur_id))
     except (TypeError, ValueError):
         nouveau = None
     if nouveau is None or not nouveau.actif or nouveau.type == Certificateur.CERTIF_PRO:
