@@ -358,3 +358,32 @@ def test_etab_user_evaluates_a_candidate_from_the_candidate_page(page):
                  "« Continuer l'évaluation en cours » absent après l'enregistrement")
     visit.shot("evaluations-brouillon")
     visit.finish()
+
+
+def test_certifier_plans_a_jury_and_assigns_waiting_files(page):
+    """The CERTIFICATION tab of a certifier (guide §7, §20): calendar, a new session, bulk assignment."""
+    visit = Visit(page, "scenario-certificateur")
+    log_in(page, "certif.idf")
+    visit.check_page(visit.click(page.locator(TOP_TABS, has_text="CERTIFICATION")), "CERTIFICATION",
+                     active_tab="CERTIFICATION")
+    visit.expect("Prochains jurys" in page.inner_text("body"), "colonne « Prochains jurys » absente")
+    visit.shot("dates-des-jurys")
+    visit.check_page(visit.click(page.get_by_role("link", name="SESSIONS DE JURY")), "sessions de jury",
+                     active_tab="CERTIFICATION")
+    visit.check_page(visit.click(page.get_by_role("link", name="Planifier un jury")), "planifier",
+                     active_tab="CERTIFICATION")
+    import datetime
+    page.fill("#date", (datetime.date.today() + datetime.timedelta(days=14)).strftime("%d/%m/%Y"))
+    page.fill("#libelle", "Jury - navigateur - Certifications CLEA")
+    visit.shot("planifier-un-jury")
+    visit.check_page(visit.click(page.get_by_role("button", name="Planifier")), "session", active_tab="CERTIFICATION")
+    waiting = page.locator("input[name='candidatures']")
+    visit.expect(waiting.count() >= 1, "aucun dossier en attente d'affectation proposé")
+    if waiting.count():
+        waiting.first.check()
+        visit.shot("session-a-affecter")
+        visit.check_page(visit.click(page.get_by_role("button", name="Affecter à ce jury")), "affectation",
+                         active_tab="CERTIFICATION")
+        visit.expect("affecté" in page.inner_text("body"), "pas de confirmation d'affectation")
+    visit.shot("session-affectee")
+    visit.finish()
