@@ -12,3 +12,5 @@ def register_apis(appbuilder):
     notifications.register(appbuilder)
     from app.api import juries
     juries.register(appbuilder)
+    from app.api import rattachements
+    rattachements.register(appbuilder)

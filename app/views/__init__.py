@@ -16,3 +16,6 @@ def register_views(appbuilder):
     notifications.register(appbuilder)
     from app.views import juries
     juries.register(appbuilder)
+    from app.views import rattachements, recherche
+    rattachements.register(appbuilder)
+    recherche.register(appbuilder)

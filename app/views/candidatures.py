@@ -75,7 +75,8 @@ class CandidatureView(CleaModelView):
             except ValidationFailed as exc:
                 errors = exc.errors
             except DomainError as exc:
-                flash(exc.message, "danger")
+                from app.views.rattachements import message_doublon  # a duplicate: link to a transfer request
+                flash(message_doublon(exc.message, g.user), "danger")
             else:
                 flash(f"La candidature n°{candidature.numero_dossier} est créée.", "success")
                 return redirect(url_for("CandidatureView.show", pk=candidature.id))

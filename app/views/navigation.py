@@ -27,6 +27,7 @@ RESEAU_MENU = [
     (access.ORGANISMES, "Mes Organismes", "OrganismeView.list"),
     (access.ETABLISSEMENTS, "Mes Etablissements", "EtablissementView.list"),
     (access.UTILISATEURS, "Mes Utilisateurs", "UtilisateurView.list"),
+    (access.RATTACHEMENTS, "Mes demandes de rattachement", "DemandeRattachementView.list"),
 ]
 
 
