@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Candidature, Certificateur, Notification, Utilisateur
 from tests.conftest import demo, page_text
+from tests.test_users import smtp  # noqa: F401  (a real local SMTP server)
 
 TODAY = datetime.date.today()
 
@@ -147,7 +148,7 @@ def test_assignment_refuses_past_and_foreign_sessions(app, api_as):
     assert certif.get(f"/api/v1/candidature/{pk_of(app, '2026000003')}").status_code == 404
 
 
-def new_sent_file(app, api_as):
+def new_sent_file(app, api_as, numero="2026999999"):
     """A fresh file sent to Transitions Pro Île-de-France (when the demo one was used by another test)."""
     with app.app_context():
         from app.domain import statuts
@@ -156,7 +157,7 @@ def new_sent_file(app, api_as):
         clone = Candidature(**{c.key: getattr(source, c.key) for c in Candidature.__table__.columns
                                if c.key not in ("id", "numero_dossier", "cle_personne", "version", "session_jury_id",
                                                 "created_at", "updated_at")},
-                            numero_dossier="2026999999", cle_personne="CLONE|JURY|2000-01-01")
+                            numero_dossier=numero, cle_personne=f"CLONE|JURY|{numero}")
         clone.statut, clone.certificateur_id = statuts.ATTENTE_JURY, idf
         db.session.add(clone)
         db.session.commit()
@@ -225,3 +226,19 @@ def test_certification_ui(app, as_user):
     assert "Le message est obligatoire." in page_text(empty)
     assert as_user("org2.admin").post(f"/certificateurs/jurys/candidature/{pk}/echanges",
                                       data={"message": "x"}).status_code == 404
+
+
+def test_a_jury_decision_reaches_the_of_by_mail(app, api_as, smtp):  # noqa: F811
+    pk = new_sent_file(app, api_as, "2026999998")
+    certif = api_as("certif.idf")
+    sid = session(certif, libelle="Jury - mail")
+    assert certif.post(f"/api/v1/candidature/{pk}/affecter", json={"session_jury_id": sid}).status_code == 200
+    assert certif.post(f"/api/v1/candidature/{pk}/decision", json={
+        "decision": "complement", "commentaire": "Merci de joindre la matrice signée."}).status_code == 200
+    with app.app_context():
+        address = db.session.execute(select(Utilisateur.email).where(Utilisateur.username == "etab.user")).scalar_one()
+    received = smtp.to(address, "Décision du jury")
+    assert received, "aucun mail « Décision du jury » reçu par l'établissement"
+    subject, body = received[-1]
+    assert "Complément demandé" in subject and "Merci de joindre la matrice signée." in body
+    assert f"/candidatures/show/{pk}" in body
