@@ -208,12 +208,12 @@ class Loader:
     def evaluations(self):
         """Every file past the évaluation préalable has it, finalised, with its completed matrix: not validated
         (three sub-domains missing) for files waiting for their final evaluation, validated for the others."""
-        import hashlib
         from app.domain import statuts
         from app.exports.matrice import matrice_xlsx
-        from app.models import Candidature, Document
+        from app.models import Candidature
         from app.models.evaluations import FINALISEE, NON_VALIDE, VALIDE, Evaluation, ResultatEvaluation
-        from app.services.evaluations import sous_domaines
+        from app.services import documents
+        from app.services.evaluations import sous_domaines, synthese
         missing = {"2.4", "2.5", "7.4"}
         files = db.session.execute(select(Candidature).where(Candidature.numero_dossier.like("2026%"),
                                                              Candidature.date_evaluation_prealable.isnot(None))
@@ -232,28 +232,22 @@ class Loader:
                 date_finalisation=datetime.datetime.combine(candidature.date_evaluation_prealable, datetime.time(17)))
             evaluation.resultats = [ResultatEvaluation(sous_domaine_id=sd.id, acquis=not (waiting and sd.code in missing))
                                     for sd in sous_domaines(candidature)]
-            acquired = sum(1 for r in evaluation.resultats if r.acquis)
-            evaluation.synthese = f"{acquired} acquis, {len(evaluation.resultats) - acquired} non acquis, 0 à renseigner"
+            evaluation.synthese = synthese(evaluation)
             db.session.add(evaluation)
             db.session.flush()
-            content = matrice_xlsx(candidature)
-            db.session.add(Document(
-                candidature_id=candidature.id, objet="evaluation", objet_id=evaluation.id,
-                nom=f"matrice-evaluation-{candidature.numero_dossier}.xlsx", taille=len(content),
-                type_mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                sha256=hashlib.sha256(content).hexdigest(), contenu=content))
+            documents.joindre(candidature.id, f"matrice-evaluation-{candidature.numero_dossier}.xlsx",
+                              documents.EXTENSIONS[".xlsx"][1], matrice_xlsx(candidature), "evaluation",
+                              evaluation.id)
             self.created += 1
 
 
     def jurys(self):
         """Each regional certifier of the demo files has a past and a coming session; files at the jury stage
         carry theirs, with the decision (and the certificate of the certified ones)."""
-        import hashlib
         from app.domain import statuts
-        from app.exports.certificat import certificat_pdf
-        from app.models import Candidature, Document
-        from app.models.juries import Certificat, DecisionJury, SessionJury
-        from app.services.juries import numero_certificat
+        from app.models import Candidature
+        from app.models.juries import DecisionJury, SessionJury
+        from app.services.juries import delivrer_certificat
         today = datetime.date.today()
         decided = {statuts.CERTIFIEE: DecisionJury.CERTIFIEE, statuts.NON_CERTIFIEE: DecisionJury.NON_CERTIFIEE,
                    statuts.ATTENTE_COMPLEMENT: DecisionJury.COMPLEMENT}
@@ -279,16 +273,7 @@ class Loader:
                                             commentaire=("Joindre l'attestation de la formation suivie."
                                                          if candidature.statut == statuts.ATTENTE_COMPLEMENT else None)))
                 if candidature.statut == statuts.CERTIFIEE:
-                    numero = numero_certificat(candidature, past)
-                    content = certificat_pdf(candidature, numero, past)
-                    document = Document(candidature_id=candidature.id, objet="certificat",
-                                        nom=f"certificat-{numero}.pdf", type_mime="application/pdf",
-                                        taille=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                                        contenu=content)
-                    db.session.add(document)
-                    db.session.flush()
-                    db.session.add(Certificat(candidature_id=candidature.id, numero=numero, session_jury_id=past.id,
-                                              document_id=document.id))
+                    delivrer_certificat(candidature, past)
                 self.created += 1
 
 

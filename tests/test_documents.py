@@ -37,8 +37,10 @@ def test_upload_then_download_as_attachment_inside_the_perimeter_only(app, as_us
     assert as_user("etab2.user").get(f"/candidatures/documents/{doc_id}").status_code == 404
     assert api_as("reseau2.admin").get(f"/api/v1/document/{doc_id}/download").status_code == 404
     assert api_as("org.admin").get(f"/api/v1/document/{doc_id}/download").data == PDF
-    # The upload is in the file's history.
-    assert "Ajout du document Attestation_de_formation_ete_.pdf" in page_text(client.get(f"/candidatures/show/{pk}"))
+    # The upload is in the file's history, named after the file (not « None »).
+    history = page_text(client.get(f"/candidatures/show/{pk}"))
+    assert "Ajout du document Attestation_de_formation_ete_.pdf" in history
+    assert "Candidature — 2026000001 — Moreau Camille" in history and "Candidature — None" not in history
 
 
 @pytest.mark.parametrize("name, content, message", [

@@ -24,6 +24,12 @@ PAGES = ("/", "/organismes/list/", "/organismes/show/1", "/organismes/add", "/or
          "/certificateurs/list/", "/certificateurs/show/1", "/reseaux/list/", "/reseaux/show/1",
          "/administration/matrice", "/mon-profil/", "/aide/", "/candidatures/list/", "/listes/list/",
          "/domaines/show/1",
+         # The candidate file, its evaluations, the certifier side, search, transfers, notifications.
+         "/candidatures/show/1", "/candidatures/show/4", "/candidatures/show/8", "/candidatures/evaluations/1",
+         "/candidatures/evaluations/candidature/1/nouvelle", "/formations/list/", "/candidatures-abandonnees/list/",
+         "/certificateurs/jurys/list/", "/certificateurs/jurys/1", "/certificateurs/jurys/planifier",
+         "/notifications/", "/recherche/", "/recherche/?nom=moreau", "/rattachements/list/",
+         "/rattachements/demander/11",
          # A list with an active date filter (FAB's search widget, date picker) and a list with no result.
          "/habilitations/list/?_flt_1_date_demande=2020-01-01", "/organismes/list/?_flt_0_nom=zzz-aucun")
 PUBLIC_PAGES = ("/login/", "/compte/mot-de-passe-oublie")

@@ -220,7 +220,15 @@ def test_certification_ui(app, as_user):
     message = certif.post(f"/certificateurs/jurys/candidature/{pk}/echanges",
                           data={"message": "Le jury reste à votre disposition."}, follow_redirects=True)
     assert "Le message est envoyé." in page_text(message)
-    assert "Le jury reste à votre disposition." in page_text(as_user("etab.user").get(f"/candidatures/show/{pk}"))
+    file_page = page_text(as_user("etab.user").get(f"/candidatures/show/{pk}"))
+    assert "Le jury reste à votre disposition." in file_page
+    # The message is in the file's « Parcours », and the planned session in the audit trail.
+    assert f"Message : ∅ → Message du {TODAY:%d/%m/%Y}" in file_page
+    with app.app_context():
+        from app.models import AuditLog
+        assert db.session.query(AuditLog).filter_by(entity_type="Session de jury", action="create",
+                                                    entity_label=f"Jury - UI - Certifications CLEA - du "
+                                                    f"{TODAY + datetime.timedelta(days=7):%d/%m/%Y} 14:00").count() == 1
     empty = certif.post(f"/certificateurs/jurys/candidature/{pk}/echanges", data={"message": ""},
                         follow_redirects=True)
     assert "Le message est obligatoire." in page_text(empty)

@@ -101,6 +101,11 @@ def test_etab2_asks_for_an_a_file_then_certif_pro_accepts_it(app, as_user):
         labels = db.session.execute(select(AuditLog.libelle).where(
             AuditLog.entity_type == "Candidature", AuditLog.entity_id == pk)).scalars().all()
         assert f"Rattachement accepté : {PARIS} → {MARSEILLE}" in labels
+        # The request itself is in the file's trail: its creation and its decision.
+        request_lines = db.session.execute(select(AuditLog.changes).where(
+            AuditLog.entity_type == "Candidature", AuditLog.entity_id == pk)).scalars().all()
+        assert any("rattachement" in (c or {}) for c in request_lines)
+        assert any((c or {}).get("etat") == ["en_attente", "acceptee"] for c in request_lines)
     # The file now belongs to the requester's perimeter, no longer to the old one.
     assert client.get(f"/candidatures/show/{pk}").status_code == 200
     assert f"Rattachement accepté : {PARIS} → {MARSEILLE}" in page_text(client.get(f"/candidatures/show/{pk}"))

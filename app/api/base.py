@@ -135,11 +135,29 @@ class CleaModelRestApi(ModelRestApi):
         return self.response(exc.status, message=exc.message)
 
     # --- Writes ----------------------------------------------------------------------------------------
-    def _json_body(self):
+    def _json_body(self, required: bool = True) -> dict:
+        """The request's JSON object. An action may come without a body (`required=False`), never with
+        something else than an object."""
+        raw = request.get_data(cache=True)  # before get_json: a form body is not parsed away
         data = request.get_json(silent=True)
-        if not isinstance(data, dict):
+        if (required or raw.strip()) and not isinstance(data, dict):
             raise ValidationFailed({"_schema": NOT_JSON})
-        return data
+        return data if isinstance(data, dict) else {}
+
+    @staticmethod
+    def reject_unknown(data: dict, allowed) -> None:
+        unknown = set(data) - set(allowed)
+        if unknown:
+            raise ValidationFailed({k: "Champ inconnu." for k in sorted(unknown)})
+
+    def action_response(self, run, required: bool = False):
+        """A POST action: `run(body)` calls the service and returns the changed record, answered as the
+        resource shows it; refusals become French 4xx answers."""
+        try:
+            item = run(self._json_body(required))
+        except DomainError as exc:
+            return self.domain_response(exc)
+        return self.response(200, id=item.id, result=self.dump(item))
 
     def _check_relations(self, data: dict):
         """Related ids must exist inside the perimeter (a foreign id answers like an unknown one)."""

@@ -1,11 +1,11 @@
 """REST resource `candidature` (api.md): list and read inside the perimeter, create through the same service as
 « Proposer une candidature ». Status changes come through the status machine's actions."""
-from flask import g, request
+from flask import g
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.errors import DomainError
 from app.models import Candidature
 from app.services import candidatures as service, documents, juries, transitions
 from app.views.documents import send_bytes, send_document
@@ -45,29 +45,12 @@ class CandidatureApi(CleaModelRestApi):
     def post_headless(self):
         try:
             data = self._json_body()
-            unknown = set(data) - set(FIELDS) - {"etablissement"}
-            if unknown:
-                raise ValidationFailed({k: "Champ inconnu." for k in sorted(unknown)})
+            self.reject_unknown(data, FIELDS + ["etablissement"])
             candidature = service.creer(g.user, data)
         except DomainError as exc:
             return self.domain_response(exc)
         return self.response(201, id=candidature.id, result=self.dump(candidature))
 
-
-    @staticmethod
-    def _body(required: bool) -> dict:
-        """The JSON object of an action; some actions may come without a body."""
-        body = request.get_json(silent=True)
-        if (required or request.data) and not isinstance(body, dict):
-            raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
-        return body or {}
-
-    def _transition(self, run, required=False):
-        try:
-            candidature = run(self._body(required))
-        except DomainError as exc:
-            return self.domain_response(exc)
-        return self.response(200, id=candidature.id, result=self.dump(candidature))
 
     @expose("/<int:pk>/abandonner", methods=["POST"])
     @protect()
@@ -84,7 +67,7 @@ class CandidatureApi(CleaModelRestApi):
             409: {description: Transition refusée}
             422: {description: Motif manquant ou inconnu}
         """
-        return self._transition(lambda body: transitions.abandonner(g.user, pk, body.get("motif"),
+        return self.action_response(lambda body: transitions.abandonner(g.user, pk, body.get("motif"),
                                                                    body.get("precision")))
 
     @expose("/<int:pk>/reintegrer", methods=["POST"])
@@ -101,7 +84,7 @@ class CandidatureApi(CleaModelRestApi):
             404: {description: Hors périmètre}
             409: {description: Transition refusée}
         """
-        return self._transition(lambda body: transitions.reintegrer(g.user, pk))
+        return self.action_response(lambda body: transitions.reintegrer(g.user, pk))
 
 
     @expose("/<int:pk>/envoyer_certification", methods=["POST"])
@@ -140,7 +123,7 @@ class CandidatureApi(CleaModelRestApi):
             404: {description: Hors périmètre}
             409: {description: Transition refusée}
         """
-        return self._transition(lambda body: transitions.annuler_envoi(g.user, pk))
+        return self.action_response(lambda body: transitions.annuler_envoi(g.user, pk))
 
 
     @expose("/<int:pk>/documents", methods=["POST"])
@@ -203,7 +186,7 @@ class CandidatureApi(CleaModelRestApi):
             409: {description: Transition refusée ou session passée}
             422: {description: Session inconnue ou d'un autre certificateur}
         """
-        return self._transition(lambda body: juries.affecter(g.user, pk, body.get("session_jury_id")),
+        return self.action_response(lambda body: juries.affecter(g.user, pk, body.get("session_jury_id")),
                                 required=True)
 
     @expose("/<int:pk>/decision", methods=["POST"])
@@ -221,7 +204,7 @@ class CandidatureApi(CleaModelRestApi):
             409: {description: Dossier non affecté ou jury pas encore tenu}
             422: {description: Décision inconnue ou message manquant}
         """
-        return self._transition(lambda body: juries.decider(g.user, pk, body.get("decision"), body.get("commentaire")),
+        return self.action_response(lambda body: juries.decider(g.user, pk, body.get("decision"), body.get("commentaire")),
                                 required=True)
 
     @expose("/<int:pk>/completer", methods=["POST"])
@@ -239,7 +222,7 @@ class CandidatureApi(CleaModelRestApi):
             409: {description: Aucun complément demandé}
             422: {description: Message manquant}
         """
-        return self._transition(lambda body: juries.completer(g.user, pk, body.get("message")), required=True)
+        return self.action_response(lambda body: juries.completer(g.user, pk, body.get("message")), required=True)
 
     @expose("/<int:pk>/echanges", methods=["POST"])
     @protect()
@@ -257,7 +240,7 @@ class CandidatureApi(CleaModelRestApi):
             422: {description: Message manquant}
         """
         try:
-            echange = juries.echanger(g.user, pk, self._body(required=True).get("message"))
+            echange = juries.echanger(g.user, pk, self._json_body().get("message"))
         except DomainError as exc:
             return self.domain_response(exc)
         return self.response(201, id=echange.id, result={"id": echange.id, "candidature": pk, "cote": echange.cote,
@@ -281,7 +264,7 @@ class CandidatureApi(CleaModelRestApi):
             422: {description: Données invalides}
         """
         try:
-            envoi = juries.enregistrer_envoi(g.user, pk, self._body(required=True))
+            envoi = juries.enregistrer_envoi(g.user, pk, self._json_body())
         except DomainError as exc:
             return self.domain_response(exc)
         return self.response(201, id=envoi.id, result={
@@ -305,7 +288,7 @@ class CandidatureApi(CleaModelRestApi):
             409: {description: Dossier pas chez un certificateur}
             422: {description: Certificateur inconnu ou commentaire manquant}
         """
-        return self._transition(lambda body: juries.changer_certificateur(
+        return self.action_response(lambda body: juries.changer_certificateur(
             g.user, pk, body.get("certificateur"), body.get("commentaire")), required=True)
 
 

@@ -37,16 +37,10 @@ class EvaluationApi(CleaModelRestApi):
         data["resultats"] = service.resultats_par_code(evaluation)
         return self.response(status, id=evaluation.id, result=data)
 
-    @staticmethod
-    def _unknown(data, allowed):
-        unknown = set(data) - set(allowed)
-        if unknown:
-            raise ValidationFailed({k: "Champ inconnu." for k in sorted(unknown)})
-
     def post_headless(self):
         try:
             data = self._json_body()
-            self._unknown(data, service.FIELDS + ("candidature", "resultats"))
+            self.reject_unknown(data, service.FIELDS + ("candidature", "resultats"))
             candidature = data.get("candidature")
             if isinstance(candidature, bool) or not isinstance(candidature, int):
                 raise ValidationFailed({"candidature": "Identifiant de candidature attendu."})
@@ -58,7 +52,7 @@ class EvaluationApi(CleaModelRestApi):
     def put_headless(self, pk):
         try:
             data = self._json_body()
-            self._unknown(data, service.FIELDS + ("resultats",))
+            self.reject_unknown(data, service.FIELDS + ("resultats",))
             evaluation = service.enregistrer(g.user, pk, data, data.get("resultats"))
         except DomainError as exc:
             return self.domain_response(exc)

@@ -28,9 +28,7 @@ class FormationApi(CleaModelRestApi):
     def post_headless(self):
         try:
             data = self._json_body()
-            unknown = set(data) - set(FIELDS) - {"candidature"}
-            if unknown:
-                raise ValidationFailed({k: "Champ inconnu." for k in sorted(unknown)})
+            self.reject_unknown(data, FIELDS + ["candidature"])
             candidature = data.get("candidature")
             if isinstance(candidature, bool) or not isinstance(candidature, int):
                 raise ValidationFailed({"candidature": "Identifiant de candidature attendu."})

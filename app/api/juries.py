@@ -4,7 +4,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.errors import DomainError
 from app.models.juries import SessionJury
 from app.services import juries
 
@@ -23,9 +23,7 @@ class SessionJuryApi(CleaModelRestApi):
     def post_headless(self):
         try:
             data = self._json_body()
-            unknown = set(data) - {"date", "libelle", "certificateur"}
-            if unknown:
-                raise ValidationFailed({k: "Champ inconnu." for k in sorted(unknown)})
+            self.reject_unknown(data, {"date", "libelle", "certificateur"})
             session = juries.creer_session(g.user, data)
         except DomainError as exc:
             return self.domain_response(exc)

@@ -1,10 +1,10 @@
 """REST resource `notification` (api.md, domain.md §9): one's own notifications, read-only but for « lue »,
 through the same service as the NOTIFICATIONS page."""
-from flask import g, request
+from flask import g
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app.api.base import NOT_JSON, CleaModelRestApi
+from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
 from app.models import Notification
@@ -80,12 +80,8 @@ class NotificationApi(CleaModelRestApi):
             422: {description: Corps invalide}
         """
         try:
-            data = request.get_json(silent=True)
-            if not isinstance(data, dict):
-                raise ValidationFailed({"_schema": NOT_JSON})
-            unknown = set(data) - {"ids", "toutes"}
-            if unknown:
-                raise ValidationFailed({k: "Champ inconnu." for k in sorted(unknown)})
+            data = self._json_body()
+            self.reject_unknown(data, {"ids", "toutes"})
             toutes = data.get("toutes", False)
             if not isinstance(toutes, bool):
                 raise ValidationFailed({"toutes": "Une valeur booléenne (true/false) est attendue."})

@@ -1,12 +1,12 @@
 """REST resource `rattachement` (api.md): transfer requests of the perimeter (both sides), created on any
 existing file (the one write allowed outside the perimeter), decided by Certif Pro with `accepter` / `refuser`."""
-from flask import g, request
+from flask import g
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app.api.base import NOT_JSON, CleaModelRestApi
+from app.api.base import CleaModelRestApi
 from app.domain import access
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.errors import DomainError
 from app.models.juries import DemandeRattachement
 from app.services import rattachements as service
 
@@ -43,25 +43,12 @@ class RattachementApi(CleaModelRestApi):
     def post_headless(self):
         try:
             data = self._json_body()
-            unknown = set(data) - set(FIELDS)
-            if unknown:
-                raise ValidationFailed({k: "Champ inconnu." for k in sorted(unknown)})
+            self.reject_unknown(data, FIELDS)
             demande = service.demander(g.user, data.get("candidature"), data.get("etablissement_destination"),
                                        data.get("motif"), data.get("precision"))
         except DomainError as exc:
             return self.domain_response(exc)
         return self.response(201, id=demande.id, result=self.dump(demande))
-
-    def _action(self, run):
-        try:
-            raw = request.get_data(cache=True)
-            body = request.get_json(silent=True)
-            if raw.strip() and not isinstance(body, dict):
-                raise ValidationFailed({"_schema": NOT_JSON})
-            demande = run(body or {})
-        except DomainError as exc:
-            return self.domain_response(exc)
-        return self.response(200, id=demande.id, result=self.dump(demande))
 
     @expose("/<int:pk>/accepter", methods=["POST"])
     @protect()
@@ -82,7 +69,7 @@ class RattachementApi(CleaModelRestApi):
             404: {description: Hors périmètre}
             409: {description: Demande déjà traitée ou dossier non rattachable}
         """
-        return self._action(lambda body: service.accepter(g.user, pk, body.get("commentaire")))
+        return self.action_response(lambda body: service.accepter(g.user, pk, body.get("commentaire")))
 
     @expose("/<int:pk>/refuser", methods=["POST"])
     @protect()
@@ -107,7 +94,7 @@ class RattachementApi(CleaModelRestApi):
         def run(body):
             commentaire = body.get("motif") if body.get("commentaire") in (None, "") else body.get("commentaire")
             return service.refuser(g.user, pk, commentaire)
-        return self._action(run)
+        return self.action_response(run)
 
 
 def register(appbuilder):

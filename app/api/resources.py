@@ -1,7 +1,7 @@
 """The REST resources of api.md: reseau, organisme, etablissement, certificateur, habilitation, utilisateur."""
 import datetime
 
-from flask import g, request
+from flask import g
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
@@ -126,17 +126,6 @@ class HabilitationApi(CleaModelRestApi):
             return self.domain_response(exc)
         return self.response(201, id=demande.id, result=self.dump(demande))
 
-    def _action(self, pk, run):
-        try:
-            raw = request.get_data(cache=True)  # before get_json: a form body is not parsed away
-            body = request.get_json(silent=True)
-            if raw.strip() and not isinstance(body, dict):
-                raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
-            demande = run(body or {})
-        except DomainError as exc:
-            return self.domain_response(exc)
-        return self.response(200, id=demande.id, result=self.dump(demande))
-
     @expose("/<int:pk>/valider", methods=["POST"])
     @protect()
     @safe
@@ -153,7 +142,7 @@ class HabilitationApi(CleaModelRestApi):
             404: {description: Hors périmètre}
             409: {description: Déjà traitée}
         """
-        return self._action(pk, lambda body: habilitations.valider(g.user, pk, _date(body.get("date_debut"),
+        return self.action_response(lambda body: habilitations.valider(g.user, pk, _date(body.get("date_debut"),
                                                                                       "date_debut")))
 
     @expose("/<int:pk>/rejeter", methods=["POST"])
@@ -173,7 +162,7 @@ class HabilitationApi(CleaModelRestApi):
             409: {description: Déjà traitée}
             422: {description: Motif manquant}
         """
-        return self._action(pk, lambda body: habilitations.rejeter(g.user, pk, body.get("motif")))
+        return self.action_response(lambda body: habilitations.rejeter(g.user, pk, body.get("motif")))
 
     @expose("/<int:pk>/renouveler", methods=["POST"])
     @protect()
@@ -190,7 +179,7 @@ class HabilitationApi(CleaModelRestApi):
             200: {description: Demande de renouvellement créée}
             409: {description: Renouvellement impossible}
         """
-        return self._action(pk, lambda body: habilitations.renouveler(g.user, pk))
+        return self.action_response(lambda body: habilitations.renouveler(g.user, pk))
 
 
 USER_FIELDS = ["role", "username", "first_name", "last_name", "email", "reseau", "organisme", "etablissement",

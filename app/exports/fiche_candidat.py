@@ -4,7 +4,6 @@ from app.domain import statuts
 from app.exports.pdf import Section, render
 from app.services import documents, evaluations, formations
 
-CERTIFICATIONS = {"clea": "CléA", "clea_numerique": "CléA numérique"}
 
 
 def _date(value):
@@ -17,7 +16,7 @@ def _oui_non(value):
 
 def fiche_pdf(candidature) -> bytes:
     c = candidature
-    certification = CERTIFICATIONS.get(c.certification, c.certification)
+    certification = c.certification_label
     identite = [("Civilité", c.civilite), ("Nom de naissance", c.nom_naissance), ("Nom d'usage", c.nom_usage),
                 ("Prénom", c.prenom), ("Date de naissance", _date(c.date_naissance)),
                 ("Né à l'étranger", _oui_non(c.ne_etranger))]

@@ -14,14 +14,13 @@ THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 DOMAIN_FILL = PatternFill("solid", fgColor="DCE6F1")
 HEADERS = ("Code", "Sous-domaine", "Acquis", "Non acquis", "Commentaire")
-CERTIFICATIONS = {"clea": "CléA", "clea_numerique": "CléA numérique"}
 
 
 def matrice_xlsx(candidature) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Matrice d'évaluation"
-    certification = CERTIFICATIONS.get(candidature.certification, candidature.certification)
+    certification = candidature.certification_label
     sheet["A1"] = f"Matrice d'évaluation {certification}"
     sheet["A1"].font = Font(bold=True, size=14)
     identity = [

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain import statuts
 from app.models.base import TimestampMixin
+from app.models.referentiels import CERTIFICATIONS
 
 
 class Candidature(TimestampMixin, Model):
@@ -83,6 +84,10 @@ class Candidature(TimestampMixin, Model):
         Index("ix_candidature_statut_maj", "statut", "updated_at"),
         Index("ix_candidature_nom_recherche", "nom_recherche"),
     )
+
+    @property
+    def certification_label(self) -> str:
+        return CERTIFICATIONS.get(self.certification, self.certification)
 
     @property
     def statut_label(self) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Tabl
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import TimestampMixin
+from app.models.referentiels import CERTIFICATIONS
 
 demande_etablissement = Table(
     "demande_habilitation_etablissement", Model.metadata,
@@ -28,7 +29,7 @@ class DemandeHabilitation(TimestampMixin, Model):
     ETATS = {EN_ATTENTE: "En attente", VALIDEE: "Validée", REJETEE: "Rejetée"}
     INITIALE, RENOUVELLEMENT = "initiale", "renouvellement"
     TYPES = {INITIALE: "Initiale", RENOUVELLEMENT: "Renouvellement"}
-    CERTIFICATIONS = {"clea": "CléA", "clea_numerique": "CléA numérique"}
+    CERTIFICATIONS = CERTIFICATIONS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisme_id: Mapped[int] = mapped_column(ForeignKey("organisme.id"), nullable=False, index=True)

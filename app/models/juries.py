@@ -26,6 +26,20 @@ class SessionJury(Model):
     def label(self) -> str:
         return f"{self.libelle} - du {self.date:%d/%m/%Y %H:%M}"
 
+    @staticmethod
+    def debut_du_jour() -> datetime.datetime:
+        """Sessions from this moment on are « à venir » (today's included): files may be assigned to them."""
+        return datetime.datetime.combine(datetime.date.today(), datetime.time())
+
+    @property
+    def a_venir(self) -> bool:
+        return self.date >= self.debut_du_jour()
+
+    @property
+    def tenue(self) -> bool:
+        """The jury has been held: its decisions may be recorded."""
+        return self.date <= datetime.datetime.now()
+
     def __str__(self):
         return self.label
 

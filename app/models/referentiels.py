@@ -7,6 +7,10 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, t
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
+# The two certifications of the platform (code → name shown to people); each has its référentiel below.
+CERTIFICATIONS = {"clea": "CléA", "clea_numerique": "CléA numérique"}
+
+
 class Referentiel(Model):
     __tablename__ = "referentiel"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,5 +1,4 @@
 """Réseau, Organisme, Etablissement, Certificateur (domain.md §1)."""
-import datetime
 from typing import Optional
 
 from flask_appbuilder import Model
@@ -131,7 +130,7 @@ class Certificateur(TimestampMixin, Model):
         from sqlalchemy import select
         from sqlalchemy.orm import object_session
         from app.models.juries import SessionJury
-        today = datetime.datetime.combine(datetime.date.today(), datetime.time())
+        today = SessionJury.debut_du_jour()
         query = select(SessionJury.date).where(SessionJury.certificateur_id == self.id)
         query = (query.where(SessionJury.date >= today).order_by(SessionJury.date).limit(3) if future
                  else query.where(SessionJury.date < today).order_by(SessionJury.date.desc()).limit(1))

@@ -10,19 +10,23 @@ from flask import g, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Document, Etablissement,
-                        Evaluation, Formation, Organisme, Reseau, Utilisateur)
+from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, DemandeRattachement, Document,
+                        Echange, EnvoiCertificat, Etablissement, Evaluation, Formation, Organisme, Reseau,
+                        SessionJury, Utilisateur)
 
 # Records that belong to a candidate file are written in the file's own trail ("Parcours"), as one line
 # naming what was added or removed (a document's content is never copied).
 PARTS_OF_FILE = {Document: ("document", lambda d: d.nom), Formation: ("formation", str),
-                 Evaluation: ("evaluation", str)}
+                 Evaluation: ("evaluation", str), Echange: ("echange", str),
+                 EnvoiCertificat: ("envoi_certificat", str), DemandeRattachement: ("rattachement", str)}
 AUDITED = (Reseau, Organisme, Etablissement, Certificateur, DemandeHabilitation, Utilisateur,
-           Candidature) + tuple(PARTS_OF_FILE)
+           Candidature, SessionJury) + tuple(PARTS_OF_FILE)
 ENTITY_NAMES = {Reseau: "Réseau", Organisme: "Organisme", Etablissement: "Etablissement",
                 Certificateur: "Certificateur", DemandeHabilitation: "Demande d'habilitation",
                 Utilisateur: "Utilisateur", Candidature: "Candidature", Document: "Document",
-                Formation: "Formation", Evaluation: "Evaluation"}
+                Formation: "Formation", Evaluation: "Evaluation", Echange: "Echange",
+                EnvoiCertificat: "Envoi du certificat", DemandeRattachement: "Demande de rattachement",
+                SessionJury: "Session de jury"}
 # Never written into the trail.
 SECRET_FIELDS = {"password", "version", "contenu", "cle_personne", "nom_recherche", "updated_at", "created_at", "changed_on",
                  "created_on", "last_login",
@@ -124,7 +128,8 @@ def _on_after_flush(session: Session, flush_context):
         entity_type, entity_id, entity_label = ENTITY_NAMES[type(obj)], obj.id, str(obj)[:250]
         if type(obj) in PARTS_OF_FILE:
             field, summary = PARTS_OF_FILE[type(obj)]
-            candidature = obj.candidature
+            # A part added with its candidature_id only has no loaded relationship yet during the flush.
+            candidature = obj.candidature or session.get(Candidature, obj.candidature_id)
             entity_type, entity_id, entity_label = "Candidature", obj.candidature_id, str(candidature)[:250]
             if action == "create":
                 changes = {field: [None, summary(obj)]}
@@ -207,7 +212,11 @@ FIELD_LABELS = {
     "evaluateur_prenom": "Prénom de l'évaluateur", "evaluateur_email": "Email de l'évaluateur",
     "date_evaluation": "Date d'évaluation", "conclusion": "Conclusion", "commentaire": "Commentaire",
     "resultat": "Résultat", "synthese": "Synthèse", "date_finalisation": "Date de finalisation",
-    "finale": "Evaluation finale",
+    "finale": "Evaluation finale", "echange": "Message", "envoi_certificat": "Envoi du certificat",
+    "rattachement": "Demande de rattachement", "etablissement_destination_id": "Etablissement de destination",
+    "etablissement_origine_id": "Etablissement d'origine", "commentaire_decision": "Commentaire de la décision",
+    "motif": "Motif", "precision": "Précision", "session_jury_id": "Session de jury",
+    "date_decision": "Date de la décision", "libelle": "Libellé", "date": "Date",
 }
 
 
@@ -223,13 +232,10 @@ def readable_value(value) -> str:
     if isinstance(value, list):
         return ", ".join(readable_value(v) for v in value) or "∅"
     text = str(value)
-    if text in statuts.LABELS:
-        return statuts.LABELS[text]
-    if text in DemandeHabilitation.ETATS:
-        return DemandeHabilitation.ETATS[text]
     from app.models.evaluations import ETATS, RESULTATS
-    if text in ETATS or text in RESULTATS:
-        return ETATS.get(text) or RESULTATS[text]
+    for labels in (statuts.LABELS, DemandeHabilitation.ETATS, DemandeRattachement.ETATS, ETATS, RESULTATS):
+        if text in labels:
+            return labels[text]
     try:
         if len(text) == 10:
             return datetime.date.fromisoformat(text).strftime("%d/%m/%Y")

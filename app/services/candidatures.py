@@ -3,7 +3,6 @@ import datetime
 import secrets
 import unicodedata
 
-from flask_appbuilder.security.sqla.models import Role
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,6 +11,7 @@ from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.domain.identifiers import clean_digits, code_postal_error, siren_error
 from app.extensions import db
 from app.models import Candidature, Etablissement, Utilisateur, ValeurListe
+from app.models.referentiels import CERTIFICATIONS  # noqa: F401  (the forms' choices)
 from app.security import perimeter
 from app.services import audit, habilitations, notifications
 from app.services.structures import check_active
@@ -26,7 +26,6 @@ BOOLEAN_FIELDS = ("socle_contextualise", "ne_etranger", "ne_outre_mer", "certifi
 TEXT_FIELDS = ("branche", "siren_employeur", "type_public", "nom_usage", "pays_naissance", "code_postal_naissance",
                "origine_demarche", "objectifs_professionnels", "objectifs_extra_professionnels", "email",
                "telephone", "adresse", "code_postal", "ville")
-CERTIFICATIONS = {"clea": "CléA", "clea_numerique": "CléA numérique"}
 SALARIE = "Salarié"
 AUCUNE_BRANCHE = "Aucune"
 AGE_MIN, AGE_MAX = 16, 100
@@ -191,9 +190,7 @@ def creer(user, values: dict) -> Candidature:
         raise DomainError(DOUBLON.format(numero="déjà attribué"))
     reseau = etab.organisme.reseau
     if reseau is not None and reseau.notifier_creation_candidature:
-        admins = db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
-            Role.name == access.ADMIN_RESEAU, Utilisateur.reseau_id == reseau.id,
-            Utilisateur.active.is_(True))).scalars().all()
+        admins = notifications.utilisateurs_avec_profil(access.ADMIN_RESEAU, Utilisateur.reseau_id == reseau.id)
         notifications.notify(admins, "Dossier de candidature", "Nouvelle candidature",
                              f"Une candidature ({candidature.numero_dossier} — {candidature.candidat}) a été créée "
                              f"par {etab.nom}.", f"/candidatures/show/{candidature.id}")

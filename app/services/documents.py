@@ -8,13 +8,13 @@ import unicodedata
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.domain import access, statuts
 from app.domain.errors import DomainError, Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import Candidature
 from app.models.documents import Document
 from app.security import perimeter
 from app.services import audit
+from app.services.candidatures import peut_modifier
 
 TAILLE_MAX = 4 * 1024 * 1024
 DEJA_DEPOSE = "Attention à bien téléverser une seule fois chaque document : ce fichier est déjà déposé sur ce dossier."
@@ -58,36 +58,35 @@ def verifier(filename: str, contenu: bytes) -> tuple[str, str]:
     return nom, mime
 
 
-def peut_deposer(user, candidature) -> bool:
-    if user is None or not access.profile_allows(user.profil, access.EDIT, access.EVALUATIONS):
-        return False
-    return not (user.profil in access.OF_PROFILES and statuts.read_only_for_of(candidature.statut))
-
-
-def deposer(user, candidature_id, filename: str, contenu: bytes, objet="candidature", objet_id=None) -> Document:
-    candidature = perimeter.get_visible(Candidature, candidature_id, user)
+def _verifier_objet(user, candidature, objet, objet_id, ajout: bool) -> None:
+    """May this user add (`ajout`) or remove a document of this part of the file? One place for both: the file
+    itself and its trainings follow « Editer la fiche »; a draft evaluation, its evaluators (also the network
+    correcting it after the sending); an exchange, either side once the file is at the certifier; the
+    certificate is produced by the jury's decision only."""
+    refus = ("Vous ne pouvez pas ajouter de document à cette candidature." if ajout
+             else "Vous ne pouvez pas supprimer ce document.")
     if objet == "evaluation":
-        # The completed matrix of a draft evaluation (also after the sending, for the network correcting it).
         from app.models.evaluations import EN_COURS, Evaluation
         from app.services.evaluations import peut_saisir
         if not peut_saisir(user, candidature):
-            raise Forbidden("Vous ne pouvez pas ajouter de document à cette évaluation.")
+            raise Forbidden(refus)
         evaluation = db.session.get(Evaluation, objet_id) if isinstance(objet_id, int) else None
         if evaluation is None or evaluation.candidature_id != candidature.id:
             raise ValidationFailed({"evaluation": "Cette évaluation n'appartient pas à ce dossier."})
         if evaluation.etat != EN_COURS:
-            raise DomainError("Cette évaluation est finalisée : rouvrez-la pour y ajouter un document.")
+            raise DomainError("Cette évaluation est finalisée : rouvrez-la pour modifier ses documents.")
     elif objet == "echange":
-        # A document joined to a message of the « Echanges » tab, by either side.
         from app.models.juries import Echange
         from app.services.juries import peut_echanger
         echange = db.session.get(Echange, objet_id) if isinstance(objet_id, int) else None
         if echange is None or echange.candidature_id != candidature.id:
             raise ValidationFailed({"echange": "Ce message n'appartient pas à ce dossier."})
         if not peut_echanger(user, candidature):
-            raise Forbidden("Vous ne pouvez pas ajouter de document à cet échange.")
-    elif not peut_deposer(user, candidature):
-        raise Forbidden("Vous ne pouvez pas ajouter de document à cette candidature.")
+            raise Forbidden(refus)
+    elif objet == "certificat":
+        raise Forbidden("Le certificat est produit par la décision du jury : il ne se dépose ni ne se supprime.")
+    elif not peut_modifier(user, candidature):
+        raise Forbidden(refus)
     elif objet == "formation":
         from app.models.formations import Formation
         formation = db.session.get(Formation, objet_id) if isinstance(objet_id, int) else None
@@ -95,15 +94,28 @@ def deposer(user, candidature_id, filename: str, contenu: bytes, objet="candidat
             raise ValidationFailed({"formation": "Cette formation n'appartient pas à ce dossier."})
     elif objet != "candidature":
         raise ValidationFailed({"objet": "Objet inconnu."})
+
+
+def joindre(candidature_id, nom, mime, contenu: bytes, objet="candidature", objet_id=None,
+            depose_par_id=None) -> Document:
+    """Add a document row (no rights checked: for the platform's own files, e.g. certificates)."""
+    document = Document(candidature_id=candidature_id, objet=objet, objet_id=objet_id, nom=nom, type_mime=mime,
+                        taille=len(contenu), sha256=hashlib.sha256(contenu).hexdigest(), contenu=contenu,
+                        depose_par_id=depose_par_id)
+    db.session.add(document)
+    return document
+
+
+def deposer(user, candidature_id, filename: str, contenu: bytes, objet="candidature", objet_id=None) -> Document:
+    candidature = perimeter.get_visible(Candidature, candidature_id, user)
+    _verifier_objet(user, candidature, objet, objet_id, ajout=True)
     nom, mime = verifier(filename, contenu)
     sha = hashlib.sha256(contenu).hexdigest()
     if db.session.execute(select(Document.id).where(Document.candidature_id == candidature.id,
                                                     Document.sha256 == sha)).first():
         raise DomainError(DEJA_DEPOSE)
     audit.label(f"Ajout du document {nom}")
-    document = Document(candidature_id=candidature.id, objet=objet, objet_id=objet_id, nom=nom, type_mime=mime,
-                        taille=len(contenu), sha256=sha, contenu=contenu, depose_par_id=user.id)
-    db.session.add(document)
+    document = joindre(candidature.id, nom, mime, contenu, objet, objet_id, user.id)
     try:
         db.session.commit()
     except IntegrityError:  # the same file sent twice at once
@@ -127,16 +139,7 @@ def documents_de(candidature_id, objet="candidature", objet_id=None):
 
 def supprimer(user, document_id) -> None:
     document = visible(user, document_id)
-    if document.objet == "evaluation":
-        from app.models.evaluations import EN_COURS, Evaluation
-        from app.services.evaluations import peut_saisir
-        evaluation = db.session.get(Evaluation, document.objet_id)
-        if not peut_saisir(user, document.candidature):
-            raise Forbidden("Vous ne pouvez pas supprimer ce document.")
-        if evaluation is not None and evaluation.etat != EN_COURS:
-            raise DomainError("Ce document appartient à une évaluation finalisée : il ne peut pas être supprimé.")
-    elif not peut_deposer(user, document.candidature):
-        raise Forbidden("Vous ne pouvez pas supprimer ce document.")
+    _verifier_objet(user, document.candidature, document.objet, document.objet_id, ajout=False)
     audit.label(f"Suppression du document {document.nom}")
     db.session.delete(document)
     db.session.commit()

@@ -17,8 +17,8 @@ from app.models import Candidature, Document, Domaine, Referentiel, SousDomaine
 from app.models.evaluations import EN_COURS, FINALISEE, NON_VALIDE, VALIDE, Evaluation, ResultatEvaluation
 from app.models.formations import Formation
 from app.security import perimeter
-from app.services import audit, habilitations
-from app.services.candidatures import _date, valeurs
+from app.services import audit, documents, habilitations
+from app.services.candidatures import _date, peut_modifier, valeurs
 from app.services.transitions import check, locked, transition
 from app.services.validation import Errors, blank, email_error
 
@@ -78,22 +78,18 @@ def resultats_par_code(evaluation) -> list[dict]:
 
 
 def documents_de(evaluation) -> list[Document]:
-    return db.session.execute(select(Document).where(Document.candidature_id == evaluation.candidature_id,
-                                                     Document.objet == "evaluation",
-                                                     Document.objet_id == evaluation.id)
-                              .order_by(Document.created_at)).scalars().all()
+    return documents.documents_de(evaluation.candidature_id, "evaluation", evaluation.id)
 
 
 # --- Rights ----------------------------------------------------------------------------------------------------
 
 def peut_saisir(user, candidature) -> bool:
-    """Write an evaluation of this file: ✏ on EVALUATIONS; after the sending, OF profiles only with the right to
-    correct evaluations at the certifier (Administrateur réseau)."""
-    if user is None or not access.profile_allows(user.profil, access.EDIT, access.EVALUATIONS):
-        return False
-    if user.profil in access.OF_PROFILES and statuts.read_only_for_of(candidature.statut):
-        return access.profile_allows(user.profil, "can_rouvrir_evaluation_apres_envoi", access.EVALUATIONS)
-    return True
+    """Write an evaluation of this file: whoever may edit the file and, once it is at the certifier, the
+    profiles allowed to correct its evaluations there (Administrateur réseau)."""
+    if peut_modifier(user, candidature):
+        return True
+    return (user is not None and access.profile_allows(user.profil, access.EDIT, access.EVALUATIONS)
+            and access.profile_allows(user.profil, "can_rouvrir_evaluation_apres_envoi", access.EVALUATIONS))
 
 
 def refus_ajout(user, candidature) -> str | None:

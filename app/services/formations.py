@@ -10,8 +10,7 @@ from app.models import Candidature, Domaine, Referentiel
 from app.models.formations import Formation
 from app.security import perimeter
 from app.services import audit, habilitations
-from app.services.candidatures import _date
-from app.services.documents import peut_deposer
+from app.services.candidatures import _date, peut_modifier
 from app.services.validation import Errors, email_error
 
 REQUIRED = ("date_debut", "date_fin", "duree_heures", "formateur_nom", "formateur_prenom", "formateur_email",
@@ -25,7 +24,7 @@ def domaines_du_referentiel(candidature):
 
 def creer(user, candidature_id, values: dict) -> Formation:
     candidature = perimeter.get_visible(Candidature, candidature_id, user)
-    if not peut_deposer(user, candidature):
+    if not peut_modifier(user, candidature):
         raise Forbidden("Vous ne pouvez pas ajouter de formation à cette candidature.")
     if not habilitations.est_habilitee(candidature.etablissement):
         raise Forbidden("L'établissement de ce dossier n'a pas d'habilitation valide aujourd'hui.")

@@ -178,17 +178,11 @@ def _pending_for(etab, certification) -> bool:
 def deciders(demande) -> list:
     """Certif Pro administrators and, for a branch request, the users of the addressed certifiers."""
     cert_ids = [c.id for c in demande.certificateurs if c.type == Certificateur.BRANCHE]
-    users = _users_with_profile(access.CERTIF_PRO)
+    users = notifications.utilisateurs_avec_profil(access.CERTIF_PRO)
     if cert_ids:
         users += db.session.execute(select(Utilisateur).where(
             Utilisateur.certificateur_id.in_(cert_ids), Utilisateur.active.is_(True))).scalars().all()
     return users
-
-
-def _users_with_profile(profile):
-    from flask_appbuilder.security.sqla.models import Role
-    return db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
-        Role.name == profile, Utilisateur.active.is_(True))).scalars().all()
 
 
 def _locked(user, demande_id) -> DemandeHabilitation:

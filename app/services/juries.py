@@ -4,17 +4,16 @@ mailings, change of certifier. Each state change goes through the status machine
 audit line and notifications.
 """
 import datetime
-import hashlib
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.domain import access, statuts
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Candidature, Certificateur, Document, Utilisateur
+from app.models import Candidature, Certificateur, Utilisateur
 from app.models.juries import Certificat, DecisionJury, Echange, EnvoiCertificat, SessionJury
 from app.security import perimeter
-from app.services import audit, notifications
+from app.services import audit, documents, notifications
 from app.services.candidatures import _date, valeurs
 from app.services.transitions import check, locked, transition
 from app.services.validation import Errors, blank
@@ -26,16 +25,7 @@ CERTIFIER_PROFILES = (access.CERTIFICATEUR, access.MEMBRE_JURY)
 # --- Who hears about what ---------------------------------------------------------------------------------------
 
 def utilisateurs_of(candidature) -> list[Utilisateur]:
-    """The OF side of a file: users of its establishment and of its organisation."""
-    return db.session.execute(select(Utilisateur).where(
-        Utilisateur.active.is_(True),
-        or_(Utilisateur.etablissement_id == candidature.etablissement_id,
-            Utilisateur.organisme_id == candidature.organisme_id))).scalars().all()
-
-
-def utilisateurs_certificateur(certificateur_id) -> list[Utilisateur]:
-    return db.session.execute(select(Utilisateur).where(Utilisateur.certificateur_id == certificateur_id,
-                                                        Utilisateur.active.is_(True))).scalars().all()
+    return notifications.utilisateurs_des_etablissements(candidature.etablissement)
 
 
 def _lien(candidature) -> str:
@@ -92,26 +82,9 @@ def creer_session(user, values: dict) -> SessionJury:
 
 
 def sessions_a_venir(certificateur_id) -> list[SessionJury]:
-    today = datetime.datetime.combine(datetime.date.today(), datetime.time())
     return db.session.execute(select(SessionJury).where(SessionJury.certificateur_id == certificateur_id,
-                                                        SessionJury.date >= today)
+                                                        SessionJury.date >= SessionJury.debut_du_jour())
                               .order_by(SessionJury.date)).scalars().all()
-
-
-def calendrier() -> dict[int, tuple]:
-    """certifier id → (last session date or None, next sessions' dates), for the CERTIFICATION tab."""
-    today = datetime.datetime.combine(datetime.date.today(), datetime.time())
-    rows = db.session.execute(select(SessionJury.certificateur_id, SessionJury.date)
-                              .order_by(SessionJury.date)).all()
-    result = {}
-    for certificateur_id, date in rows:
-        last, upcoming = result.get(certificateur_id, (None, []))
-        if date < today:
-            last = date
-        else:
-            upcoming.append(date)
-        result[certificateur_id] = (last, upcoming)
-    return result
 
 
 def _session_for(user, candidature, session_id) -> SessionJury:
@@ -135,7 +108,7 @@ def affecter(user, candidature_id, session_id) -> Candidature:
     candidature = locked(user, candidature_id)
     check("affecter", candidature, user)
     session = _session_for(user, candidature, session_id)
-    if session.date.date() < datetime.date.today():
+    if not session.a_venir:
         raise DomainError(f"Le jury du {session.date:%d/%m/%Y} est passé : choisissez une session à venir.")
     audit.label(f"Affectation au jury « {session.label} »")
     candidature.statut = statuts.ATTENTE_CERTIFICATION
@@ -165,14 +138,12 @@ def numero_certificat(candidature, session) -> str:
     return f"{prefix}-{session.date:%Y}-{candidature.numero_dossier}"
 
 
-def _certifier(candidature, session, user) -> Certificat:
+def delivrer_certificat(candidature, session, auteur_id=None) -> Certificat:
+    """The certificate of a certified file: its number and its PDF, attached to the file."""
     from app.exports.certificat import certificat_pdf
     numero = numero_certificat(candidature, session)
-    content = certificat_pdf(candidature, numero, session)
-    document = Document(candidature_id=candidature.id, objet="certificat", nom=f"certificat-{numero}.pdf",
-                        type_mime="application/pdf", taille=len(content),
-                        sha256=hashlib.sha256(content).hexdigest(), contenu=content, depose_par_id=user.id)
-    db.session.add(document)
+    document = documents.joindre(candidature.id, f"certificat-{numero}.pdf", "application/pdf",
+                                 certificat_pdf(candidature, numero, session), "certificat", None, auteur_id)
     db.session.flush()
     certificat = Certificat(candidature_id=candidature.id, numero=numero, session_jury_id=session.id,
                             document_id=document.id)
@@ -197,7 +168,7 @@ def decider(user, candidature_id, decision, commentaire=None) -> Candidature:
     session = candidature.session_jury
     if session is None:
         raise DomainError("Ce dossier n'est affecté à aucun jury.")
-    if session.date > datetime.datetime.now():
+    if not session.tenue:
         raise DomainError(f"Le jury du {session.date:%d/%m/%Y} n'a pas encore eu lieu : la décision sera "
                           "enregistrée après sa tenue.")
     label = DecisionJury.LABELS[decision]
@@ -210,7 +181,7 @@ def decider(user, candidature_id, decision, commentaire=None) -> Candidature:
         db.session.add(Echange(candidature_id=candidature.id, cote=Echange.CERTIFICATEUR, message=commentaire,
                                auteur_id=user.id))
     elif decision == DecisionJury.CERTIFIEE:
-        _certifier(candidature, session, user)
+        delivrer_certificat(candidature, session, user.id)
     db.session.flush()
     texts = {
         DecisionJury.CERTIFIEE: f"Le dossier {candidature.numero_dossier} ({candidature.candidat}) est certifié "
@@ -246,7 +217,7 @@ def completer(user, candidature_id, message) -> Candidature:
                            auteur_id=user.id))
     candidature.statut = statuts.CANDIDATURE_COMPLETEE
     db.session.flush()
-    notifications.notify(utilisateurs_certificateur(candidature.certificateur_id), "Envoi en certification",
+    notifications.notify(notifications.utilisateurs_du_certificateur(candidature.certificateur_id), "Envoi en certification",
                          "Candidature complétée",
                          f"L'organisme a complété le dossier {candidature.numero_dossier} ({candidature.candidat}) : "
                          "il peut être affecté à un nouveau jury.", _lien(candidature))
@@ -283,7 +254,7 @@ def echanger(user, candidature_id, message) -> Echange:
     if cote == Echange.CERTIFICATEUR:
         destinataires, titre = utilisateurs_of(candidature), "Nouveau message du certificateur"
     else:
-        destinataires, titre = utilisateurs_certificateur(candidature.certificateur_id), "Nouveau message de l'organisme"
+        destinataires, titre = notifications.utilisateurs_du_certificateur(candidature.certificateur_id), "Nouveau message de l'organisme"
     notifications.notify(destinataires, "Dossier de candidature", titre,
                          f"Message sur le dossier {candidature.numero_dossier} : {message[:300]}", _lien(candidature))
     db.session.commit()
@@ -358,13 +329,11 @@ def envois_de(candidature_id) -> list[EnvoiCertificat]:
 def changer_certificateur(user, candidature_id, certificateur_id, commentaire) -> Candidature:
     """Certif Pro re-assigns a file at the certifier; a file waiting for its session goes back to « En attente
     de jury » for the new certifier."""
-    if not access.profile_allows(user.profil, "can_changer_certificateur", access.CERTIFICATION):
+    if not statuts.profile_may("changer_certificateur", user.profil):
         raise Forbidden("Seul Certif Pro peut changer le certificateur d'un dossier.")
     commentaire = _message(commentaire, "commentaire")
     candidature = locked(user, candidature_id)
-    if candidature.statut not in statuts.CHEZ_CERTIFICATEUR or candidature.statut in statuts.TERMINES:
-        raise DomainError("Le certificateur ne peut être changé que pour un dossier envoyé en certification et "
-                          "sans décision finale.")
+    check("changer_certificateur", candidature, user)
     try:
         nouveau = None if isinstance(certificateur_id, bool) else db.session.get(Certificateur, int(certificateur_id))
     except (TypeError, ValueError):
@@ -382,7 +351,7 @@ def changer_certificateur(user, candidature_id, certificateur_id, commentaire) -
     db.session.flush()
     text = (f"Une réaffectation vient d'être créée : le dossier {candidature.numero_dossier} ({candidature.candidat}) "
             f"passe de {ancien.nom if ancien else '∅'} à {nouveau.nom}. Motif : {commentaire}")
-    users = utilisateurs_certificateur(nouveau.id) + (utilisateurs_certificateur(ancien.id) if ancien else [])
+    users = notifications.utilisateurs_du_certificateur(nouveau.id) + (notifications.utilisateurs_du_certificateur(ancien.id) if ancien else [])
     notifications.notify(users + utilisateurs_of(candidature), "Changement de certificateur",
                          "Une réaffectation vient d'être créée", text, _lien(candidature))
     db.session.commit()

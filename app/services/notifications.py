@@ -11,15 +11,36 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import Message
-from sqlalchemy import false, func, select, union_all, update
+from sqlalchemy import false, func, or_, select, union_all, update
 
 from app.domain.errors import NotFound, ValidationFailed
 from app.extensions import db, mail
-from app.models import MailSortant, Notification
+from app.models import MailSortant, Notification, Utilisateur
 from app.models.base import utcnow
 
 log = logging.getLogger(__name__)
 MAX_TENTATIVES = 8
+
+
+# --- Who hears about what: active users, by profile or by attachment ---------------------------------------------
+
+def utilisateurs_avec_profil(profile: str, *conditions) -> list:
+    from flask_appbuilder.security.sqla.models import Role
+    return db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
+        Role.name == profile, Utilisateur.active.is_(True), *conditions)).scalars().all()
+
+
+def utilisateurs_du_certificateur(certificateur_id) -> list:
+    return db.session.execute(select(Utilisateur).where(Utilisateur.certificateur_id == certificateur_id,
+                                                        Utilisateur.active.is_(True))).scalars().all()
+
+
+def utilisateurs_des_etablissements(*etablissements) -> list:
+    """The OF side: users attached to these establishments or to their organisations."""
+    return db.session.execute(select(Utilisateur).where(
+        Utilisateur.active.is_(True),
+        or_(Utilisateur.etablissement_id.in_({e.id for e in etablissements}),
+            Utilisateur.organisme_id.in_({e.organisme_id for e in etablissements})))).scalars().all()
 
 
 def notify(users, rubrique: str, titre: str, contenu: str, lien: str | None = None, email: bool = True):

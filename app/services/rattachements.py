@@ -8,13 +8,12 @@ included.
 """
 import datetime
 
-from flask_appbuilder.security.sqla.models import Role
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.domain import access, statuts
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Candidature, Etablissement, Organisme, Utilisateur
+from app.models import Candidature, Etablissement, Organisme
 from app.models.juries import DemandeRattachement
 from app.security import perimeter
 from app.services import audit, habilitations, notifications
@@ -113,20 +112,6 @@ def _en_attente(candidature_id) -> bool:
         DemandeRattachement.etat == DemandeRattachement.EN_ATTENTE).limit(1)).first() is not None
 
 
-def _utilisateurs_des(*etablissements) -> list[Utilisateur]:
-    """The active users attached to these establishments or to their organisations."""
-    etab_ids = {e.id for e in etablissements}
-    org_ids = {e.organisme_id for e in etablissements}
-    return list(db.session.execute(select(Utilisateur).where(
-        Utilisateur.active.is_(True),
-        or_(Utilisateur.etablissement_id.in_(etab_ids), Utilisateur.organisme_id.in_(org_ids)))).scalars())
-
-
-def _certif_pro() -> list[Utilisateur]:
-    return list(db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
-        Role.name == access.CERTIF_PRO, Utilisateur.active.is_(True))).scalars())
-
-
 def _lien(demande) -> str:
     return f"/rattachements/show/{demande.id}"
 
@@ -179,7 +164,7 @@ def demander(user, candidature_id, etablissement_destination_id, motif, precisio
     db.session.add(demande)
     db.session.flush()
     notifications.notify(
-        _certif_pro() + _utilisateurs_des(candidature.etablissement),
+        notifications.utilisateurs_avec_profil(access.CERTIF_PRO) + notifications.utilisateurs_des_etablissements(candidature.etablissement),
         RUBRIQUE, "Une demande de rattachement vient d'être créée",
         f"Une demande de rattachement vient d'être créée. {_resume(demande, candidature)} Motif : {motif}"
         + (f" ({precision})" if precision else "") + ".", _lien(demande))
@@ -211,10 +196,10 @@ def _decision(demande, user, etat, commentaire):
 def _prevenir(demande, titre, contenu, origine_voit: bool):
     """Both sides: the requester and the users of the two establishments (and of their organisations). Once the
     file has left the origin, the request is outside the origin's perimeter: their notification has no link."""
-    cote_destination = [u for u in [demande.demandeur] + _utilisateurs_des(demande.etablissement_destination) if u]
+    cote_destination = [u for u in [demande.demandeur] + notifications.utilisateurs_des_etablissements(demande.etablissement_destination) if u]
     notifications.notify(cote_destination, RUBRIQUE, titre, contenu, _lien(demande))
     deja = {u.id for u in cote_destination}
-    cote_origine = [u for u in _utilisateurs_des(demande.etablissement_origine) if u.id not in deja]
+    cote_origine = [u for u in notifications.utilisateurs_des_etablissements(demande.etablissement_origine) if u.id not in deja]
     notifications.notify(cote_origine, RUBRIQUE, titre, contenu, _lien(demande) if origine_voit else None)
 
 

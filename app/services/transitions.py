@@ -180,12 +180,6 @@ def avertissements_envoi(candidature: Candidature) -> list[str]:
     return []
 
 
-def _certifier_users(certificateur_id):
-    from app.models import Utilisateur
-    return db.session.execute(select(Utilisateur).where(Utilisateur.certificateur_id == certificateur_id,
-                                                        Utilisateur.active.is_(True))).scalars().all()
-
-
 @transition
 def envoyer_certification(user, candidature_id) -> Candidature:
     """« Envoyer en certification »: à envoyer → en attente de jury; the file then is read-only for the OF."""
@@ -200,7 +194,7 @@ def envoyer_certification(user, candidature_id) -> Candidature:
     candidature.certificateur_id = certificateur.id
     candidature.date_envoi_certification = datetime.datetime.now()
     db.session.flush()
-    notifications.notify(_certifier_users(certificateur.id), "Envoi en certification",
+    notifications.notify(notifications.utilisateurs_du_certificateur(certificateur.id), "Envoi en certification",
                          "Nouveau dossier envoyé en certification",
                          f"Le dossier {candidature.numero_dossier} ({candidature.candidat}) a été envoyé en "
                          f"certification par {candidature.etablissement.nom}.",
@@ -222,7 +216,7 @@ def annuler_envoi(user, candidature_id) -> Candidature:
     candidature.certificateur_id = None
     candidature.date_envoi_certification = None
     db.session.flush()
-    notifications.notify(_certifier_users(certificateur_id), "Envoi en certification",
+    notifications.notify(notifications.utilisateurs_du_certificateur(certificateur_id), "Envoi en certification",
                          "Envoi en certification annulé",
                          f"L'envoi du dossier {candidature.numero_dossier} ({candidature.candidat}) a été annulé.")
     db.session.commit()

@@ -197,7 +197,6 @@ class CandidatureView(CleaModelView):
                         for f in formations.formations_de(candidature.id)],
             domaines=formations.domaines_du_referentiel(candidature),
             habilitee=habilitations.est_habilitee(candidature.etablissement),
-            can_upload=documents.peut_deposer(g.user, candidature),
             avertissements=transitions.avertissements_envoi(candidature),
             evaluations=evaluations.evaluations_de(candidature.id),
             refus_ajout_evaluation=evaluations.refus_ajout(g.user, candidature),
@@ -218,8 +217,7 @@ class CandidatureView(CleaModelView):
         pieces = {}
         for document in documents.documents_de(candidature.id, "echange"):
             pieces.setdefault(document.objet_id, []).append(document)
-        changer = (access.profile_allows(g.user.profil, "can_changer_certificateur", access.CERTIFICATION)
-                   and candidature.statut in statuts.CHEZ_CERTIFICATEUR and candidature.statut not in statuts.TERMINES)
+        changer = "changer_certificateur" in statuts.allowed_events(candidature.statut, g.user.profil)
         return {
             "sent": True, "echanges": echanges, "pieces": pieces, "decisions": juries.decisions_de(candidature.id),
             "certificat": juries.certificat_de(candidature.id), "envois": juries.envois_de(candidature.id),

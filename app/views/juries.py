@@ -1,7 +1,6 @@
 """Jury sessions and the certifier's actions on a file (guide §7 « Onglet CERTIFICATION », §20): plan a session,
 assign files (one by one or in bulk), record decisions, answer a complement request, exchange messages,
 record certificate mailings, change a file's certifier. Views are thin: every rule is in services/juries.py."""
-import datetime
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
@@ -77,8 +76,7 @@ class SessionJuryView(CleaModelView):
         files = perimeter.restrict(select(Candidature), Candidature).where(Candidature.session_jury_id == session.id)
         assigned = db.session.execute(files.order_by(Candidature.numero_dossier)).scalars().all()
         waiting = []
-        can_assign = (statuts.profile_may("affecter", g.user.profil)
-                      and session.date.date() >= datetime.date.today())
+        can_assign = statuts.profile_may("affecter", g.user.profil) and session.a_venir
         if can_assign:
             waiting = db.session.execute(
                 perimeter.restrict(select(Candidature), Candidature)
@@ -90,7 +88,7 @@ class SessionJuryView(CleaModelView):
         return self.render_template(
             "clea/jury_show.html", title=session.label, session=session, assigned=assigned, waiting=waiting,
             can_assign=can_assign, can_decide=statuts.profile_may("decider", g.user.profil),
-            decisions=decisions, labels=DecisionJury.LABELS, passed=session.date <= datetime.datetime.now(),
+            decisions=decisions, labels=DecisionJury.LABELS, passed=session.tenue,
             breadcrumb=[("Sessions de jury", url_for("SessionJuryView.list")), (session.label, None)])
 
     @expose("/<int:pk>/affecter", methods=["POST"])
