@@ -52,7 +52,7 @@ def _drop_everything(db):
 
 
 # Seeded by the migrations themselves: kept between modules.
-MIGRATION_DATA = {"referentiel", "domaine", "sous_domaine", "valeur_liste"}
+MIGRATION_DATA = {"referentiel", "domaine", "sous_domaine", "valeur_liste", "bareme_redevance"}
 
 
 def reset_data(db):

@@ -14,3 +14,7 @@ def register_apis(appbuilder):
     juries.register(appbuilder)
     from app.api import rattachements
     rattachements.register(appbuilder)
+    from app.api import actualites, redevances, stats
+    stats.register(appbuilder)
+    redevances.register(appbuilder)
+    actualites.register(appbuilder)

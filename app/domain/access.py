@@ -92,6 +92,8 @@ SPECIAL_RIGHTS = {
     "gerer_certificateurs": (CERTIFICATION, {CERTIF_PRO}),
     "gerer_referentiels": (ADMINISTRATION, {CERTIF_PRO}),
     "voir_redevances": (ADMINISTRATION, {CERTIF_PRO}),
+    "gerer_baremes": (ADMINISTRATION, {CERTIF_PRO}),
+    "gerer_actualites": (ADMINISTRATION, {CERTIF_PRO}),
 }
 
 SPECIAL_RIGHT_LABELS = {
@@ -105,6 +107,8 @@ SPECIAL_RIGHT_LABELS = {
     "gerer_certificateurs": "Créer et modifier les certificateurs",
     "gerer_referentiels": "Modifier les référentiels et listes de valeurs",
     "voir_redevances": "Voir les redevances",
+    "gerer_baremes": "Modifier le barème des redevances",
+    "gerer_actualites": "Publier les actualités",
 }
 
 READ, EDIT, CREATE, DELETE = "can_read", "can_edit", "can_create", "can_delete"
@@ -143,11 +147,13 @@ def permissions_of(profile: str) -> set[tuple[str, str]]:
 # Every profile receives notifications (domain.md §9): one resource for the page and the API; each user
 # only ever sees their own (app/security/perimeter.py).
 NOTIFICATIONS = "Notifications"
+# Every profile reads the news (Actualités) of its dashboard; Certif Pro writes them (gerer_actualites).
+ACTUALITES = "Actualites"
 
 # Technical pages every logged-in profile reaches (the API's OpenAPI document and its viewer), and one's
 # own notifications.
 COMMON_PERMISSIONS = {("can_get", "OpenApi"), ("can_show", "SwaggerView"),
-                      (READ, NOTIFICATIONS), (EDIT, NOTIFICATIONS)}
+                      (READ, NOTIFICATIONS), (EDIT, NOTIFICATIONS), (READ, ACTUALITES)}
 
 
 def fab_roles() -> dict[str, list[tuple[str, str]]]:

@@ -11,3 +11,7 @@ from app.models.formations import Formation  # noqa: F401
 from app.models.evaluations import Evaluation, ResultatEvaluation  # noqa: F401
 from app.models.juries import (SessionJury, DecisionJury, Echange, Certificat, EnvoiCertificat,  # noqa: F401
                                  DemandeRattachement)
+from app.models.habilitations import RappelHabilitation  # noqa: F401,E402
+from app.models.actualites import Actualite  # noqa: F401,E402
+from app.models.redevances import BaremeRedevance  # noqa: F401,E402
+from app.models.exports import FichierExport  # noqa: F401,E402

@@ -3,7 +3,7 @@ import datetime
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import TimestampMixin
@@ -77,3 +77,16 @@ class DemandeHabilitation(TimestampMixin, Model):
 
     def __str__(self):
         return f"Demande n°{self.id} ({self.etat_label})"
+
+
+class RappelHabilitation(Model):
+    """An expiry reminder sent for a validated habilitation (« Renouvellement d'habilitation », 90 and 30 days
+    before its end). The unique key makes each reminder go out once, even from several servers at a time."""
+    __tablename__ = "rappel_habilitation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demande_habilitation.id", ondelete="CASCADE"),
+                                            nullable=False)
+    delai_jours: Mapped[int] = mapped_column(Integer, nullable=False)
+    envoye_le: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("demande_id", "delai_jours", name="uq_rappel_habilitation"),)

@@ -19,3 +19,8 @@ def register_views(appbuilder):
     from app.views import rattachements, recherche
     rattachements.register(appbuilder)
     recherche.register(appbuilder)
+    from app.views import actualites, annuaire, redevances, stats
+    stats.register(appbuilder)
+    annuaire.register(appbuilder)
+    redevances.register(appbuilder)
+    actualites.register(appbuilder)

@@ -1,0 +1,46 @@
+"""Exports prepared in the background (quality.md: long exports run in the background and are offered for
+download when ready). The file is kept in the database so that any server can hand it out."""
+import datetime
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from app.models.base import utcnow
+
+
+class FichierExport(Model):
+    __tablename__ = "fichier_export"
+    EN_ATTENTE, EN_COURS, PRET, ECHEC = "en_attente", "en_cours", "pret", "echec"
+    STATUTS = {EN_ATTENTE: "En attente", EN_COURS: "En préparation", PRET: "Prêt", ECHEC: "En échec"}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    type: Mapped[str] = mapped_column(String(40), nullable=False)
+    # The request's filters (JSON), replayed by the worker with the requester's perimeter.
+    parametres: Mapped[Optional[str]] = mapped_column(Text)
+    statut: Mapped[str] = mapped_column(String(20), nullable=False, default=EN_ATTENTE)
+    lignes_total: Mapped[Optional[int]] = mapped_column(Integer)
+    lignes_faites: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    nom_fichier: Mapped[Optional[str]] = mapped_column(String(200))
+    taille: Mapped[Optional[int]] = mapped_column(Integer)
+    contenu: Mapped[Optional[bytes]] = deferred(mapped_column(LargeBinary))
+    erreur: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    termine_le: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_fichier_export_user", "user_id", "created_at"),)
+
+    @property
+    def statut_label(self) -> str:
+        return self.STATUTS.get(self.statut, self.statut)
+
+    @property
+    def progression(self) -> int:
+        """Percentage done, for the progress bar."""
+        if self.statut == self.PRET:
+            return 100
+        if not self.lignes_total:
+            return 0
+        return min(99, int(100 * self.lignes_faites / self.lignes_total))

@@ -1,0 +1,5 @@
+"""(issue 5, in progress)"""
+
+
+def register(appbuilder):
+    pass
