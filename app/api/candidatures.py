@@ -1,13 +1,13 @@
 """REST resource `candidature` (api.md): list and read inside the perimeter, create through the same service as
 « Proposer une candidature ». Status changes come through the status machine's actions."""
-from flask import g
+from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.domain.errors import DomainError
 from app.models import Candidature
-from app.services import candidatures as service, documents, juries, transitions
+from app.services import candidatures as service, documents, exports, juries, transitions
 from app.views.documents import send_bytes, send_document
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
@@ -28,19 +28,49 @@ class CandidatureApi(CleaModelRestApi):
                      "actif", "created_at", "date_envoi_certification", "motif_abandon", "session_jury.id",
                      "date_decision"] + FIELDS)
     add_columns = edit_columns = []
-    search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "etablissement",
-                      "actif"]
+    search_columns = exports.RECHERCHE_CANDIDATURES
     order_columns = ["numero_dossier", "updated_at", "statut"]
     include_route_methods = {"get_list", "get", "info", "post", "abandonner", "reintegrer",
                              "envoyer_certification", "annuler_envoi", "deposer", "fiche",
                              "affecter", "decision", "completer", "echanger", "envoi_certificat",
-                             "changer_certificateur"}
+                             "changer_certificateur", "export"}
     extra_permissions = {"abandonner": "edit", "reintegrer": "edit", "envoyer_certification": "edit",
                          "annuler_envoi": "annuler_envoi", "deposer": "edit", "fiche": "read",
                          # The certifier side acts on files it sees through the CERTIFICATION tab's rights;
                          # the services check the exact profile.
                          "affecter": "read", "decision": "read", "completer": "edit", "echanger": "read",
-                         "envoi_certificat": "read", "changer_certificateur": "read"}
+                         "envoi_certificat": "read", "changer_certificateur": "read", "export": "read"}
+
+    @expose("/export", methods=["GET"])
+    @protect()
+    @safe
+    def export(self):
+        """The files of the perimeter matching the list's filters, as .xlsx (streamed).
+        ---
+        get:
+          parameters:
+          - in: query
+            name: q
+            description: "rison, comme pour la liste : (filters:!((col:statut,opr:eq,value:attente_jury)))"
+            schema: {type: string}
+          responses:
+            200: {description: Classeur .xlsx en pièce jointe}
+            400: {description: Paramètre q invalide}
+            422: {description: Filtre impossible (colonne ou opération inconnue)}
+        """
+        import prison
+        from app.api.base import BAD_QUERY
+        try:
+            args = prison.loads(request.args.get("q") or "()")
+        except Exception:  # noqa: BLE001 - prison raises several kinds of error on bad input
+            return self.response_400(message=BAD_QUERY)
+        filters = args.get("filters", []) if isinstance(args, dict) else None
+        if not isinstance(filters, list) or not all(isinstance(f, dict) for f in filters):
+            return self.response_400(message=BAD_QUERY)
+        try:
+            return exports.telecharger(g.user, "candidatures", {"filtres_api": filters})
+        except DomainError as exc:
+            return self.domain_response(exc)
 
     def post_headless(self):
         try:

@@ -1,7 +1,10 @@
-"""Streamed .xlsx: rows are written as they come from the database (openpyxl write-only mode), so a large
-export never holds the whole list in memory."""
+"""Streamed .xlsx: rows are written as they come from the database (openpyxl write-only mode, lxml), so a large
+export never holds the whole list in memory; the workbook goes to a temporary file that is then sent in chunks."""
 import datetime
+import decimal
 import tempfile
+from dataclasses import dataclass, field
+from typing import Iterable
 
 from flask import Response, stream_with_context
 from openpyxl import Workbook
@@ -9,40 +12,78 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DATE_FORMAT, DATETIME_FORMAT, EURO_FORMAT = "DD/MM/YYYY", "DD/MM/YYYY HH:MM", '#,##0.00 "€"'
 
 
-def _cell_value(value):
-    if isinstance(value, bool):
-        return "Oui" if value else "Non"
-    return value
+@dataclass
+class Sheet:
+    title: str
+    headers: list
+    rows: Iterable
+    widths: dict = field(default_factory=dict)  # column letter → width
 
 
-def build(sheet_title: str, headers: list[str], rows, date_columns=()) -> tempfile.SpooledTemporaryFile:
+def _converter(sheet):
+    """Plain values go to the sheet as they are (fast); dates and booleans need a cell of their own."""
+    def convert(value):
+        if isinstance(value, str):
+            if value.startswith("="):  # text, never a formula (a name typed « =HYPERLINK(…) » stays text)
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                return cell
+            return value
+        if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        if isinstance(value, bool):
+            return "Oui" if value else "Non"
+        if isinstance(value, datetime.datetime):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = DATETIME_FORMAT
+            return cell
+        if isinstance(value, datetime.date):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = DATE_FORMAT
+            return cell
+        if isinstance(value, decimal.Decimal):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = EURO_FORMAT
+            return cell
+        return str(value)
+    return convert
+
+
+def write(output, sheets: list[Sheet]) -> None:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
-    header_cells = []
-    for title in headers:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        cells = []
-        for index, value in enumerate(row):
-            cell = WriteOnlyCell(sheet, value=_cell_value(value))
-            if isinstance(value, (datetime.date, datetime.datetime)):
-                cell.number_format = "DD/MM/YYYY" if not isinstance(value, datetime.datetime) else "DD/MM/YYYY HH:MM"
-            cells.append(cell)
-        sheet.append(cells)
-    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    for spec in sheets:
+        sheet = workbook.create_sheet(title=spec.title[:31])
+        for letter, width in spec.widths.items():
+            sheet.column_dimensions[letter].width = width
+        bold = Font(bold=True)
+        header_cells = []
+        for title in spec.headers:
+            cell = WriteOnlyCell(sheet, value=title)
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        convert = _converter(sheet)
+        for row in spec.rows:
+            sheet.append([convert(value) for value in row])
     workbook.save(output)
+
+
+def build_sheets(sheets: list[Sheet]) -> tempfile.SpooledTemporaryFile:
+    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    write(output, sheets)
     output.seek(0)
     return output
 
 
-def download(filename: str, sheet_title: str, headers, rows) -> Response:
-    output = build(sheet_title, headers, rows)
+def build(sheet_title: str, headers: list[str], rows, date_columns=()) -> tempfile.SpooledTemporaryFile:
+    return build_sheets([Sheet(sheet_title, headers, rows)])
 
+
+def send_file(output, filename: str) -> Response:
+    """Send an open file in 64 KiB chunks, as an attachment."""
     def chunks():
         with output:
             while True:
@@ -55,3 +96,11 @@ def download(filename: str, sheet_title: str, headers, rows) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def download(filename: str, sheet_title: str, headers, rows) -> Response:
+    return send_file(build(sheet_title, headers, rows), filename)
+
+
+def download_sheets(filename: str, sheets: list[Sheet]) -> Response:
+    return send_file(build_sheets(sheets), filename)

@@ -11,8 +11,8 @@ from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import AuditLog, Candidature, Etablissement
 from app.security import perimeter
-from app.services import (candidatures as service, documents, evaluations, formations, habilitations, juries,
-                          transitions)
+from app.services import (candidatures as service, documents, evaluations, exports, formations, habilitations,
+                          juries, transitions)
 from app.views.documents import send_bytes, send_document
 from app.views.base import CleaModelView
 
@@ -36,8 +36,7 @@ class CandidatureView(CleaModelView):
     list_template = "clea/candidatures_list.html"
     list_columns = ["numero_dossier", "candidat", "etablissement", "statut_label", "jury_label", "courrier_label",
                     "actif"]
-    search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "etablissement",
-                      "certification", "actif"]
+    search_columns = exports.RECHERCHE_CANDIDATURES
     # Statuses and certifications are chosen from their French labels (the filter still compares the codes).
     search_form_extra_fields = {
         "statut": SelectField("Statut de la candidature", choices=list(statuts.LABELS.items())),
@@ -56,8 +55,20 @@ class CandidatureView(CleaModelView):
                          "abandonner": "edit", "reintegrer": "edit", "supprimer": "delete",
                          "envoyer": "edit", "annuler_envoi": "annuler_envoi", "editer": "edit",
                          "activer": "edit", "deposer": "edit", "telecharger": "read",
-                         "supprimer_document": "edit", "ajouter_formation": "edit", "fiche": "read"}
+                         "supprimer_document": "edit", "ajouter_formation": "edit", "fiche": "read",
+                         "exporter": "read"}
     edit = delete = None
+
+    @expose("/exporter", methods=["POST"])
+    @has_access
+    def exporter(self):
+        """« Exporter la liste (.xlsx) »: the files of the list with its current filters, prepared in the
+        background."""
+        from urllib.parse import parse_qs
+        from app.views.stats import demander_export
+        args = parse_qs(request.form.get("filtres", "")[:10000], keep_blank_values=True)
+        filtres = [[key, values] for key, values in args.items() if key.startswith("_flt_")]
+        return demander_export("candidatures", {"filtres": filtres}, url_for("CandidatureView.list"))
 
     @expose("/add", methods=["GET", "POST"])
     @has_access

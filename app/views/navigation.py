@@ -18,7 +18,7 @@ TOP_TABS = [
     (access.EVALUATIONS, "EVALUATIONS", "CandidatureView.list"),
     (access.FORMATIONS, "FORMATIONS", "FormationsView.list"),
     (access.CERTIFICATION, "CERTIFICATION", "CertificateurView.list"),
-    (access.STATS, "STATS", None),
+    (access.STATS, "STATS", "StatsView.index"),
     (access.HABILITATIONS, "HABILITATIONS", "DemandeHabilitationView.list"),
     (access.ADMINISTRATION, "ADMINISTRATION", "AdministrationView.index"),
 ]

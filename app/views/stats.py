@@ -1,5 +1,83 @@
-"""(issue 5, in progress)"""
+"""STATS tab (guide §7 « Onglet STATS ») and the pages of the exports prepared in the background."""
+from flask import flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_login import login_required
+
+from app.domain import access
+from app.domain.errors import DomainError, ValidationFailed
+from app.services import exports, stats
+from app.views.documents import send_bytes
+
+
+class StatsView(BaseView):
+    route_base = "/stats"
+    default_view = "index"
+    class_permission_name = access.STATS
+    method_permission_name = {"index": "read", "exporter": "read"}
+
+    @expose("/")
+    @has_access
+    def index(self):
+        errors = {}
+        try:
+            periode = stats.periode(request.args.get("du"), request.args.get("au"))
+        except ValidationFailed as exc:
+            errors, periode = exc.errors, stats.Periode()
+        tableau = stats.tableau(g.user, periode)
+        return self.render_template(
+            "clea/stats.html", title="Statistiques", t=tableau, errors=errors, labels=dict(stats.COMPTEURS),
+            values={"du": request.args.get("du", ""), "au": request.args.get("au", "")},
+            exports=exports.mes_exports(g.user, 5), kind_label=exports.kind_label,
+            breadcrumb=[("Statistiques", None)])
+
+    @expose("/exporter", methods=["POST"])
+    @has_access
+    def exporter(self):
+        """« Télécharger l'ensemble des statistiques » / « Télécharger les statistiques des dossiers »."""
+        type_ = request.form.get("type", "")
+        if type_ not in ("statistiques", "dossiers"):
+            flash("Type d'export inconnu.", "danger")
+            return redirect(url_for("StatsView.index"))
+        return demander_export(type_, {"du": request.form.get("du", ""), "au": request.form.get("au", "")},
+                               url_for("StatsView.index"))
+
+
+def demander_export(type_: str, params: dict, back: str):
+    """Ask for an export and go to its page (shared by the STATS tab and the CANDIDATURE list)."""
+    try:
+        job = exports.demander(g.user, type_, params)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "danger")
+        return redirect(back)
+    return redirect(url_for("ExportView.show", pk=job.id))
+
+
+class ExportView(BaseView):
+    """An export's page: progress while it is prepared, then the download. Each user sees only their own
+    exports (any other id is 404); the right to the data was checked when the export was asked for."""
+    route_base = "/exports"
+    default_view = "show"
+
+    @expose("/<pk>")
+    @login_required
+    def show(self, pk):
+        job = exports.visible(g.user, pk)
+        back = url_for("CandidatureView.list") if job.type == "candidatures" else url_for("StatsView.index")
+        return self.render_template("clea/export.html", title="Export", job=job, back=back,
+                                    kind_label=exports.kind_label(job.type),
+                                    breadcrumb=[(exports.kind_label(job.type), None)])
+
+    @expose("/<pk>/fichier")
+    @login_required
+    def fichier(self, pk):
+        content, filename = exports.contenu(g.user, pk)
+        from app.exports.xlsx import XLSX
+        return send_bytes(content, filename, XLSX)
 
 
 def register(appbuilder):
-    pass
+    appbuilder.add_view_no_menu(StatsView())
+    appbuilder.add_view_no_menu(ExportView())

@@ -25,8 +25,8 @@ def upgrade():
     sa.Column('frais_instruction', sa.Numeric(precision=10, scale=2), nullable=False),
     sa.Column('frais_gestion_site', sa.Numeric(precision=10, scale=2), nullable=False),
     sa.Column('redevance_certificat', sa.Numeric(precision=10, scale=2), nullable=False),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('certification', 'annee', name='uq_bareme_certification_annee')
     )
@@ -36,10 +36,10 @@ def upgrade():
     sa.Column('contenu', sa.Text(), nullable=False),
     sa.Column('date_publication', sa.Date(), nullable=False),
     sa.Column('date_fin', sa.Date(), nullable=True),
-    sa.Column('publiee', sa.Boolean(), server_default=sa.text('1'), nullable=False),
+    sa.Column('publiee', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('auteur_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), server_default=sa.func.now(), nullable=False),
     sa.ForeignKeyConstraint(['auteur_id'], ['ab_user.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
     )

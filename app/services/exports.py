@@ -1,0 +1,401 @@
+""".xlsx exports of candidate files at national volume (quality.md: 100,000 files streamed, memory bounded).
+
+Each kind of export says which right it needs, how many rows it will write and which sheets it builds. Rows are
+read in batches by increasing id (keyset), so no query holds the whole list, every batch is a short read and
+the progress can be recorded between two batches. The UI asks for an export with `demander()`: it is prepared
+in the background (`preparer()`, in a thread or by `flask clea exports`) and offered for download when ready;
+the API builds the same file in the request and streams it.
+"""
+import datetime
+import json
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import aliased
+
+from app.domain import access, statuts
+from app.domain.errors import Forbidden, NotFound, ValidationFailed
+from app.exports import xlsx
+from app.extensions import db
+from app.models import Candidature, Certificateur, Etablissement, FichierExport, Organisme, Utilisateur
+from app.models.base import utcnow
+from app.models.juries import EnvoiCertificat, SessionJury
+from app.models.referentiels import CERTIFICATIONS
+from app.security import perimeter
+from app.services import stats
+
+log = logging.getLogger(__name__)
+BATCH = 2000
+KEEP_DAYS = 7
+STALE_AFTER = datetime.timedelta(hours=2)
+
+
+# --- Rows of candidate files, by batches ----------------------------------------------------------------------
+
+def _batches(query, on_batch: Callable[[int], None] = lambda n: None, size: int = BATCH):
+    """Yield the rows of `query` (whose first column is Candidature.id, left out of the rows) by keyset batches."""
+    last = 0
+    while True:
+        rows = db.session.execute(query.where(Candidature.id > last).order_by(Candidature.id).limit(size)).all()
+        if not rows:
+            return
+        for row in rows:
+            yield tuple(row)[1:]
+        last = rows[-1][0]
+        on_batch(len(rows))
+        if len(rows) < size:
+            return
+
+
+def _labels(mapping):
+    return lambda value: mapping.get(value, value)
+
+
+DOSSIER_COLUMNS = [  # « Télécharger les statistiques des dossiers »: the path of each file, no identity
+    ("Numéro de dossier", Candidature.numero_dossier, None),
+    ("Certification", Candidature.certification, _labels(CERTIFICATIONS)),
+    ("Organisme", Organisme.nom, None),
+    ("Etablissement d'évaluation", Etablissement.nom, None),
+    ("Région", Etablissement.region, None),
+    ("Statut de la candidature", Candidature.statut, statuts.label),
+    ("Actif", Candidature.actif, None),
+    ("Date de création", Candidature.created_at, None),
+    ("Date de l'évaluation préalable", Candidature.date_evaluation_prealable, None),
+    ("Date d'envoi en certification", Candidature.date_envoi_certification, None),
+    ("Certificateur", Certificateur.nom, None),
+    ("Date du jury", SessionJury.date, None),
+    ("Date de décision", Candidature.date_decision, None),
+    ("Statut à l'inscription", Candidature.statut_inscription, None),
+    ("Type de public", Candidature.type_public, None),
+    ("Niveau de formation", Candidature.niveau_formation, None),
+    ("Financeur principal", Candidature.financeur_principal, None),
+    ("Origine de la démarche", Candidature.origine_demarche, None),
+    ("Motif d'abandon", Candidature.motif_abandon, None),
+    ("Date d'abandon", Candidature.date_abandon, None),
+]
+
+
+def _courrier_column():
+    """« Courrier envoyé »: the letter status of the file's last mailing (certified files only)."""
+    last = aliased(EnvoiCertificat)
+    return (select(last.statut_lettre).where(last.candidature_id == Candidature.id)
+            .order_by(last.date_traitement.desc(), last.id.desc()).limit(1).correlate(Candidature)
+            .scalar_subquery())
+
+
+def _candidature_columns():
+    return [  # the CANDIDATURE list's columns, and the identity a user of the perimeter works with
+        ("Numéro de dossier", Candidature.numero_dossier, None),
+        ("Nom de naissance", Candidature.nom_naissance, None),
+        ("Nom d'usage", Candidature.nom_usage, None),
+        ("Prénom", Candidature.prenom, None),
+        ("Date de naissance", Candidature.date_naissance, None),
+        ("Certification", Candidature.certification, _labels(CERTIFICATIONS)),
+        ("Etablissement d'évaluation", Etablissement.nom, None),
+        ("Statut de la candidature", Candidature.statut, statuts.label),
+        ("Jury", SessionJury.date, None),
+        ("Courrier envoyé", _courrier_column(), None),
+        ("Actif", Candidature.actif, None),
+        ("Date de création", Candidature.created_at, None),
+        ("Dernière modification", Candidature.updated_at, None),
+    ]
+
+
+def _file_rows(user, columns, where, on_batch):
+    """The perimeter's files matching `where`, as rows of `columns` (label, SQL column, formatter)."""
+    query = (perimeter.restrict(select(Candidature.id, *[c for _, c, _ in columns]), Candidature, user)
+             .join(Etablissement, Etablissement.id == Candidature.etablissement_id)
+             .join(Organisme, Organisme.id == Etablissement.organisme_id)
+             .outerjoin(Certificateur, Certificateur.id == Candidature.certificateur_id)
+             .outerjoin(SessionJury, SessionJury.id == Candidature.session_jury_id)
+             .where(*where))
+    formatters = [(i, f) for i, (_, _, f) in enumerate(columns) if f is not None]
+    for row in _batches(query, on_batch):
+        if formatters:
+            row = list(row)
+            for i, formatter in formatters:
+                row[i] = formatter(row[i])
+        yield row
+
+
+def _count(user, where) -> int:
+    return db.session.scalar(perimeter.restrict(select(func.count(Candidature.id)), Candidature, user).where(*where))
+
+
+# --- The kinds of export ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kind:
+    label: str
+    filename: str
+    tab: str
+    count: Callable      # (user, params) → rows to write
+    sheets: Callable     # (user, params, on_batch) → [xlsx.Sheet]
+
+
+def _periode(params) -> stats.Periode:
+    return stats.periode(params.get("du"), params.get("au"))
+
+
+def _statistiques_sheets(user, params, on_batch):
+    """« Télécharger l'ensemble des statistiques »: the counters, then each breakdown on its own sheet."""
+    periode = _periode(params)
+    figures = stats.compteurs(user, periode)
+    synthese = [("Date de génération des statistiques", datetime.datetime.now()), ("Période", periode.label)]
+    synthese += [(label, figures[key]) for key, label in stats.COMPTEURS]
+    on_batch(len(synthese))
+    return [
+        xlsx.Sheet("Synthèse", ["Indicateur", "Valeur"], synthese, widths={"A": 40, "B": 20}),
+        xlsx.Sheet("Par mois", ["Mois", "Dossiers créés", "Certifications"],
+                   ((m["libelle"], m["inscriptions"], m["certifications"]) for m in stats.par_mois(user, periode))),
+        xlsx.Sheet("Par statut", ["Statut de la candidature", "Dossiers"],
+                   ((label, n) for _, label, n in stats.par_statut(user, periode)), widths={"A": 40}),
+        xlsx.Sheet("Par établissement", ["Etablissement", "Organisme", "Région"] +
+                   [label for _, label in stats.COMPTEURS],
+                   ((r["etablissement"], r["organisme"], r["region"]) + tuple(r[k] for k, _ in stats.COMPTEURS)
+                    for r in stats.par_etablissement(user, periode, limite=None)), widths={"A": 40, "B": 40}),
+    ]
+
+
+def _dossiers_sheets(user, params, on_batch):
+    rows = _file_rows(user, DOSSIER_COLUMNS, _periode(params).clauses(), on_batch)
+    return [xlsx.Sheet("Dossiers", [label for label, _, _ in DOSSIER_COLUMNS], rows)]
+
+
+# The CANDIDATURE list's search columns: the list's filters and the API's `q` filters are FAB's, on these columns.
+RECHERCHE_CANDIDATURES = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "etablissement",
+                          "certification", "actif"]
+LIST_FILTER_ARG = re.compile(r"^_flt_(\d+)_(\w+)$")
+BAD_FILTER = "Filtre invalide : vérifiez les critères de recherche."
+
+
+def _candidatures_where(params):
+    """The list's filters as a condition on Candidature: `filtres`, the list page's query string
+    ([[« _flt_0_statut », [values]], …]), or `filtres_api`, the API's rison filters ([{col, opr, value}, …])."""
+    from flask_appbuilder.exceptions import FABException
+    from flask_appbuilder.models.sqla.interface import SQLAInterface
+    datamodel = SQLAInterface(Candidature, db.session)
+    filters = datamodel.get_filters(RECHERCHE_CANDIDATURES)
+    try:
+        for arg, values in params.get("filtres") or []:
+            match = LIST_FILTER_ARG.match(str(arg))
+            if match and match.group(2) in RECHERCHE_CANDIDATURES:
+                filters.add_filter_index(match.group(2), int(match.group(1)), list(values))
+        rest = params.get("filtres_api") or []
+        for item in rest:  # FAB silently drops an operation it does not know: say so instead
+            operations = {f.arg_name for f in filters.get_search_filters().get(item.get("col"), [])}
+            if operations and item.get("opr") not in operations:
+                raise ValidationFailed({"filtres": f"Opération de filtre « {item.get('opr')} » impossible sur la "
+                                                   f"colonne « {item.get('col')} »."})
+        filters.rest_add_filters(rest)
+        ids = datamodel.apply_filters(db.session.query(Candidature.id), filters)
+    except (FABException, IndexError, KeyError, TypeError, ValueError) as exc:
+        raise ValidationFailed({"filtres": _french_filter_error(exc)})
+    return [Candidature.id.in_(ids.subquery().select())] if filters.filters else []
+
+
+def _french_filter_error(exc) -> str:
+    """FAB's own messages name the column or the operation: say it in French."""
+    text = str(exc)
+    column = re.match(r"^Filter column: (\w+) not allowed", text)
+    if column:
+        return f"Filtre impossible sur la colonne « {column.group(1)} »."
+    operation = re.match(r"^Filter operation: (\w+) not allowed on column: (\w+)", text)
+    if operation:
+        return f"Opération de filtre « {operation.group(1)} » impossible sur la colonne « {operation.group(2)} »."
+    return BAD_FILTER
+
+
+def _candidatures_sheets(user, params, on_batch):
+    columns = _candidature_columns()
+    rows = _file_rows(user, columns, _candidatures_where(params), on_batch)
+    return [xlsx.Sheet("Candidatures", [label for label, _, _ in columns], rows)]
+
+
+KINDS = {
+    "statistiques": Kind("Ensemble des statistiques", "statistiques-{date}.xlsx", access.STATS,
+                         lambda user, params: 5, _statistiques_sheets),
+    "dossiers": Kind("Statistiques des dossiers", "statistiques-dossiers-{date}.xlsx", access.STATS,
+                     lambda user, params: _count(user, _periode(params).clauses()), _dossiers_sheets),
+    "candidatures": Kind("Liste des candidatures", "candidatures-{date}.xlsx", access.EVALUATIONS,
+                         lambda user, params: _count(user, _candidatures_where(params)), _candidatures_sheets),
+}
+
+
+def _kind(type_: str, user) -> Kind:
+    kind = KINDS.get(type_)
+    if kind is None:
+        raise ValidationFailed({"type": "Type d'export inconnu."})
+    if user is None or not access.profile_allows(user.profil, access.READ, kind.tab):
+        raise Forbidden("Votre profil ne permet pas cet export.")
+    return kind
+
+
+def filename(type_: str) -> str:
+    return KINDS[type_].filename.format(date=f"{datetime.date.today():%Y-%m-%d}")
+
+
+def construire(user, type_: str, params: dict, output, on_batch: Callable[[int], None] = lambda n: None) -> None:
+    """Write the export into `output` (a binary file) for `user`'s perimeter."""
+    kind = _kind(type_, user)
+    xlsx.write(output, kind.sheets(user, params, on_batch))
+
+
+def telecharger(user, type_: str, params: dict):
+    """The API's export: built in the request into a temporary file, then streamed."""
+    import tempfile
+    _check_params(type_, user, params)
+    output = tempfile.TemporaryFile()
+    construire(user, type_, params, output)
+    output.seek(0)
+    return xlsx.send_file(output, filename(type_))
+
+
+def _check_params(type_, user, params):
+    """Bad filters are refused when the export is asked for, not later in the background: counting the rows
+    runs every filter once (a value the database cannot take fails here)."""
+    from sqlalchemy.exc import SQLAlchemyError
+    kind = _kind(type_, user)
+    try:
+        kind.count(user, params)
+    except SQLAlchemyError:
+        db.session.rollback()
+        raise ValidationFailed({"filtres": BAD_FILTER})
+
+
+# --- Background preparation -------------------------------------------------------------------------------------
+
+def demander(user, type_: str, params: dict) -> FichierExport:
+    """Record the request and start preparing it; the user follows it on its page."""
+    _check_params(type_, user, params)
+    job = FichierExport(user_id=user.id, type=type_, parametres=json.dumps(params), nom_fichier=filename(type_))
+    db.session.add(job)
+    db.session.commit()
+    if current_app.config.get("EXPORTS_IN_BACKGROUND", True):
+        _start_thread(current_app._get_current_object(), job.id)
+    else:
+        preparer(job.id)
+    return job
+
+
+def _start_thread(app, job_id):
+    def run():
+        with app.app_context():
+            try:
+                preparer(job_id)
+            except Exception:  # already recorded on the job; a thread must not die noisily
+                log.exception("Export %s en échec", job_id)
+            finally:
+                db.session.remove()
+    threading.Thread(target=run, name=f"export-{job_id}", daemon=True).start()
+
+
+def _claim(job_id) -> bool:
+    """Move the job from « En attente » to « En préparation »; False when somebody else already did."""
+    with db.engine.begin() as conn:
+        claimed = conn.execute(update(FichierExport).where(FichierExport.id == job_id,
+                                                           FichierExport.statut == FichierExport.EN_ATTENTE)
+                               .values(statut=FichierExport.EN_COURS)).rowcount
+    return claimed == 1
+
+
+def _progress(job_id, done):
+    # Its own short transaction: the page polling the job sees it at once.
+    with db.engine.begin() as conn:
+        conn.execute(update(FichierExport).where(FichierExport.id == job_id).values(lignes_faites=done))
+
+
+def preparer(job_id) -> None:
+    """Build a requested export (once, even if two workers try)."""
+    if not _claim(job_id):
+        return
+    import tempfile
+    job = db.session.get(FichierExport, job_id)
+    try:
+        user = db.session.get(Utilisateur, job.user_id)
+        params = json.loads(job.parametres or "{}")
+        kind = _kind(job.type, user)
+        total = kind.count(user, params)
+        with db.engine.begin() as conn:
+            conn.execute(update(FichierExport).where(FichierExport.id == job_id).values(lignes_total=total))
+        done = [0]
+
+        def on_batch(n):
+            done[0] += n
+            _progress(job_id, done[0])
+
+        with tempfile.TemporaryFile() as output:
+            xlsx.write(output, kind.sheets(user, params, on_batch))
+            size = output.tell()
+            output.seek(0)
+            content = output.read()
+        job = db.session.get(FichierExport, job_id)
+        db.session.refresh(job)
+        job.contenu, job.taille, job.lignes_faites = content, size, max(done[0], job.lignes_total or 0)
+        job.statut, job.termine_le = FichierExport.PRET, utcnow()
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        message = getattr(exc, "message", None) or "L'export n'a pas pu être préparé. Veuillez réessayer."
+        with db.engine.begin() as conn:
+            conn.execute(update(FichierExport).where(FichierExport.id == job_id).values(
+                statut=FichierExport.ECHEC, erreur=message[:1000], termine_le=utcnow()))
+        raise
+
+
+def preparer_en_attente(limit: int = 20) -> int:
+    """`flask clea exports`: prepare what is waiting (a server restarted meanwhile), fail what is stuck."""
+    stale = utcnow() - STALE_AFTER
+    db.session.execute(update(FichierExport).where(FichierExport.statut == FichierExport.EN_COURS,
+                                                   FichierExport.created_at < stale)
+                       .values(statut=FichierExport.ECHEC, erreur="La préparation a été interrompue. "
+                                                                  "Veuillez relancer l'export.", termine_le=utcnow()))
+    db.session.commit()
+    ids = db.session.execute(select(FichierExport.id).where(FichierExport.statut == FichierExport.EN_ATTENTE)
+                             .order_by(FichierExport.id).limit(limit)).scalars().all()
+    for job_id in ids:
+        try:
+            preparer(job_id)
+        except Exception:
+            log.exception("Export %s en échec", job_id)
+    return len(ids)
+
+
+def purger(jours: int = KEEP_DAYS) -> int:
+    """Prepared files are kept a week."""
+    result = db.session.execute(delete(FichierExport).where(
+        FichierExport.created_at < utcnow() - datetime.timedelta(days=jours)))
+    db.session.commit()
+    return result.rowcount
+
+
+def visible(user, job_id) -> FichierExport:
+    """One's own exports only: any other id answers 404."""
+    pk = perimeter.parse_pk(job_id)
+    job = db.session.get(FichierExport, pk) if pk is not None and user is not None else None
+    if job is None or job.user_id != user.id:
+        raise NotFound()
+    return job
+
+
+def mes_exports(user, limite: int = 10) -> list[FichierExport]:
+    return db.session.execute(select(FichierExport).where(FichierExport.user_id == user.id)
+                              .order_by(FichierExport.created_at.desc(), FichierExport.id.desc())
+                              .limit(limite)).scalars().all()
+
+
+def contenu(user, job_id) -> tuple[bytes, str]:
+    job = visible(user, job_id)
+    if job.statut != FichierExport.PRET:
+        raise NotFound("Ce fichier n'est pas encore prêt.")
+    return job.contenu, job.nom_fichier
+
+
+def kind_label(type_: str) -> str:
+    kind = KINDS.get(type_)
+    return kind.label if kind else type_

@@ -1,0 +1,195 @@
+"""STATS tab (guide §7 « Onglet STATS », domain.md §7): the counters, monthly series and breakdowns of the
+caller's perimeter. Every figure is one aggregate query over the perimeter's files (app/security/perimeter.py),
+so the page, the API, the .xlsx and the tests read the same numbers.
+"""
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy import case, func, select
+
+from app.domain import access, statuts
+from app.domain.errors import Forbidden, ValidationFailed
+from app.extensions import db
+from app.models import Candidature, Etablissement, Organisme
+from app.security import perimeter
+
+# The guide's five figures: « Dossiers de candidature » and how they split.
+COMPTEURS = (
+    ("dossiers", "Dossiers de candidature"),
+    ("certificats", "Certificats délivrés"),
+    ("en_cours", "Dossiers en cours"),
+    ("non_certifies", "Dossiers non certifiés"),
+    ("abandonnes", "Dossiers abandonnés"),
+)
+TERMINAL = {statuts.CERTIFIEE: "certificats", statuts.NON_CERTIFIEE: "non_certifies",
+            statuts.ABANDONNEE: "abandonnes"}
+PREMIERE_ANNEE = 2000
+MOIS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
+
+def categorie(statut: str) -> str:
+    """Which counter a file's status feeds (every status not terminal is « en cours »)."""
+    return TERMINAL.get(statut, "en_cours")
+
+
+@dataclass(frozen=True)
+class Periode:
+    """Files registered (created) between `du` and `au`, both included; None: no bound."""
+    du: Optional[datetime.date] = None
+    au: Optional[datetime.date] = None
+
+    def clauses(self):
+        where = []
+        if self.du:
+            where.append(Candidature.created_at >= datetime.datetime.combine(self.du, datetime.time.min))
+        if self.au:
+            where.append(Candidature.created_at < datetime.datetime.combine(
+                self.au + datetime.timedelta(days=1), datetime.time.min))
+        return where
+
+    def as_params(self) -> dict:
+        return {"du": self.du.isoformat() if self.du else "", "au": self.au.isoformat() if self.au else ""}
+
+    @property
+    def label(self) -> str:
+        if self.du and self.au:
+            return f"du {self.du:%d/%m/%Y} au {self.au:%d/%m/%Y}"
+        if self.du:
+            return f"depuis le {self.du:%d/%m/%Y}"
+        if self.au:
+            return f"jusqu'au {self.au:%d/%m/%Y}"
+        return "depuis le début"
+
+
+def _parse_date(value, field: str, errors: dict) -> Optional[datetime.date]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip()[:40]
+    parsed = None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            parsed = datetime.date.fromisoformat(text)
+        except ValueError:
+            pass
+    elif re.fullmatch(r"\d{2}/\d{2}/\d{4}", text):
+        try:
+            parsed = datetime.datetime.strptime(text, "%d/%m/%Y").date()
+        except ValueError:
+            pass
+    if parsed is None:
+        errors[field] = "Date invalide : attendu jj/mm/aaaa (ou AAAA-MM-JJ dans l'API)."
+        return None
+    if not PREMIERE_ANNEE <= parsed.year <= datetime.date.today().year + 1:
+        errors[field] = (f"Date hors limites : choisissez une date entre {PREMIERE_ANNEE} et "
+                         f"{datetime.date.today().year + 1}.")
+        return None
+    return parsed
+
+
+def periode(du=None, au=None) -> Periode:
+    """The period of a stats request, checked: French messages per field, never an exception of Python's."""
+    errors = {}
+    start, end = _parse_date(du, "du", errors), _parse_date(au, "au", errors)
+    if start and end and start > end:
+        errors["au"] = "La date de fin doit être postérieure ou égale à la date de début."
+    if errors:
+        raise ValidationFailed(errors)
+    return Periode(start, end)
+
+
+def peut_consulter(user) -> bool:
+    return user is not None and access.profile_allows(user.profil, access.READ, access.STATS)
+
+
+def _require(user):
+    if not peut_consulter(user):
+        raise Forbidden("Les statistiques ne sont pas disponibles pour votre profil.")
+
+
+def _files(user, periode_: Periode, *columns):
+    query = perimeter.restrict(select(*columns), Candidature, user)
+    return query.where(*periode_.clauses())
+
+
+def _counts_by_category(statut_column):
+    return [func.count()] + [func.coalesce(func.sum(case((statut_column == statut, 1), else_=0)), 0)
+                             for statut in TERMINAL]
+
+
+def compteurs(user, periode_: Periode = Periode()) -> dict:
+    """{"dossiers", "certificats", "en_cours", "non_certifies", "abandonnes"} for the perimeter: one query."""
+    _require(user)
+    row = db.session.execute(_files(user, periode_, *_counts_by_category(Candidature.statut))).one()
+    total, *terminal = (int(v or 0) for v in row)
+    result = {"dossiers": total}
+    result.update({key: value for key, value in zip(TERMINAL.values(), terminal)})
+    result["en_cours"] = total - sum(terminal)
+    return result
+
+
+def par_statut(user, periode_: Periode = Periode()) -> list[tuple[str, str, int]]:
+    """(code, French label, count) for every status, in the order of the status machine."""
+    _require(user)
+    counts = dict(db.session.execute(_files(user, periode_, Candidature.statut, func.count())
+                                     .group_by(Candidature.statut)).all())
+    return [(code, statuts.label(code), int(counts.get(code, 0))) for code in statuts.STATUTS]
+
+
+def _months(debut: datetime.date, fin: datetime.date) -> list[tuple[int, int]]:
+    months, year, month = [], debut.year, debut.month
+    while (year, month) <= (fin.year, fin.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def par_mois(user, periode_: Periode = Periode(), today: Optional[datetime.date] = None) -> list[dict]:
+    """Registrations (files created) and certifications (decision « Certifiée ») per month: the period asked,
+    or the last 12 months; at most 36 months are drawn (the most recent ones)."""
+    _require(user)
+    today = today or datetime.date.today()
+    fin = periode_.au or max(today, periode_.du or today)
+    debut = periode_.du or (fin.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
+    months = _months(debut, fin)[-36:]
+    debut = datetime.date(months[0][0], months[0][1], 1)
+    since = datetime.datetime.combine(debut, datetime.time.min)
+
+    def monthly(date_column, *where):
+        year, month = func.extract("year", date_column), func.extract("month", date_column)
+        query = (_files(user, periode_, year, month, func.count()).where(date_column >= since, *where)
+                 .group_by(year, month))
+        return {(int(y), int(m)): int(n) for y, m, n in db.session.execute(query)}
+
+    inscriptions = monthly(Candidature.created_at)
+    certifications = monthly(Candidature.date_decision, Candidature.statut == statuts.CERTIFIEE)
+    return [{"annee": y, "mois": m, "libelle": f"{MOIS[m - 1]} {y}", "inscriptions": inscriptions.get((y, m), 0),
+             "certifications": certifications.get((y, m), 0)} for y, m in months]
+
+
+def par_etablissement(user, periode_: Periode = Periode(), limite: Optional[int] = 10) -> list[dict]:
+    """Per establishment of the perimeter: its files and how they split, the busiest first."""
+    _require(user)
+    counts = _counts_by_category(Candidature.statut)
+    query = (_files(user, periode_, Etablissement.nom, Organisme.nom, Etablissement.region, *counts)
+             .join(Etablissement, Etablissement.id == Candidature.etablissement_id)
+             .join(Organisme, Organisme.id == Etablissement.organisme_id)
+             .group_by(Etablissement.id, Etablissement.nom, Organisme.nom, Etablissement.region)
+             .order_by(func.count().desc(), Etablissement.nom))
+    if limite:
+        query = query.limit(limite)
+    rows = []
+    for nom, organisme, region, total, *terminal in db.session.execute(query):
+        row = {"etablissement": nom, "organisme": organisme, "region": region, "dossiers": int(total)}
+        row.update({key: int(value or 0) for key, value in zip(TERMINAL.values(), terminal)})
+        row["en_cours"] = row["dossiers"] - sum(int(v or 0) for v in terminal)
+        rows.append(row)
+    return rows
+
+
+def tableau(user, periode_: Periode = Periode()) -> dict:
+    """Everything the STATS page shows."""
+    return {"generated_at": datetime.datetime.now(), "compteurs": compteurs(user, periode_),
+            "par_statut": par_statut(user, periode_), "par_mois": par_mois(user, periode_),
+            "par_etablissement": par_etablissement(user, periode_), "periode": periode_}
