@@ -29,13 +29,18 @@ def demo_command():
 
 
 @clea.command("daily", help="Tâches quotidiennes : abandon automatique des dossiers (évaluation préalable de "
-                            "plus de 5 ans), envoi des mails en attente.")
+                            "plus de 5 ans), rappels de renouvellement des habilitations (90 et 30 jours avant "
+                            "leur fin), envoi des mails en attente.")
 @with_appcontext
 def daily_command():
     from app.services.notifications import send_pending
+    from app.services.rappels import rappels_habilitation
     from app.services.transitions import abandons_automatiques
     abandoned = abandons_automatiques()
     click.echo(f"{abandoned} dossier(s) abandonné(s) automatiquement (évaluation préalable de plus de 5 ans).")
+    # Before the outbox: the reminders' mails go out in this same run.
+    reminders = rappels_habilitation()
+    click.echo(f"{reminders} rappel(s) de renouvellement d'habilitation envoyé(s).")
     result = send_pending(limit=1000)
     click.echo(f"{result['envoyes']} mail(s) envoyé(s), {result['en_echec']} en échec.")
 

@@ -277,12 +277,32 @@ class Loader:
                 self.created += 1
 
 
+    def actualites(self):
+        """One news item in force and one whose display has ended, written by Certif Pro."""
+        from app.models.actualites import Actualite
+        today = datetime.date.today()
+        auteur = db.session.execute(select(Utilisateur).where(Utilisateur.username == "certifpro")).scalars().first()
+        self.get_or_create(
+            Actualite, {"titre": "Bienvenue sur la nouvelle Plateforme CléA"},
+            contenu="La plateforme réunit désormais les demandes d'habilitation, les dossiers de candidature et "
+                    "les décisions des jurys.\nPensez à vérifier les coordonnées de vos établissements et de "
+                    "vos référents.",
+            date_publication=today - datetime.timedelta(days=7), publiee=True,
+            auteur_id=auteur.id if auteur else None)
+        self.get_or_create(
+            Actualite, {"titre": "Maintenance de la plateforme"},
+            contenu="La plateforme a été indisponible pendant une heure pour une opération de maintenance.",
+            date_publication=today - datetime.timedelta(days=60), date_fin=today - datetime.timedelta(days=50),
+            publiee=True, auteur_id=auteur.id if auteur else None)
+
+
 def load_demo() -> int:
     loader = Loader()
     loader.certificateurs()
     loader.structures()
     loader.habilitations()
     loader.users()
+    loader.actualites()
     loader.candidatures()
     loader.evaluations()
     loader.jurys()

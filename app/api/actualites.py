@@ -1,5 +1,60 @@
-"""(issue 5, in progress)"""
+"""REST resource `actualite` (domain.md §7): every logged-in profile reads the news in force; only the right
+« Publier les actualités » (Certif Pro) writes them, and sees them all (unpublished or out of date too)."""
+from flask import g
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.api.base import CleaModelRestApi
+from app.domain import access
+from app.models.actualites import Actualite
+from app.services import actualites as service
+
+COLUMNS = ["id", "titre", "contenu", "date_publication", "date_fin", "publiee"]
+
+
+class ActualitesVisibles(BaseFilter):
+    """Others than the writers see what the dashboards show: the news in force today."""
+    name = "Actualités visibles"
+    arg_name = "visibles"
+
+    def apply(self, query, value):
+        return query if service.peut_gerer(g.user) else query.filter(service.en_vigueur())
+
+
+class ActualiteApi(CleaModelRestApi):
+    resource_name = "actualite"
+    list_title, show_title = "Actualités", "Actualité"
+    add_title, edit_title = "Publier une actualité", "Modifier l'actualité"
+    datamodel = SQLAInterface(Actualite)
+    tab = access.ACTUALITES
+    base_filters = [["id", ActualitesVisibles, None]]
+    list_columns = show_columns = COLUMNS
+    add_columns = edit_columns = ["titre", "contenu", "date_publication", "date_fin", "publiee"]
+    search_columns = ["titre", "date_publication", "publiee"]
+    order_columns = ["date_publication", "titre"]
+    base_order = ("date_publication", "desc")
+    label_columns = {"titre": "Titre", "contenu": "Contenu", "date_publication": "Date de publication",
+                     "date_fin": "Fin d'affichage", "publiee": "Publiée"}
+    # Every profile holds only « read » on this resource; writing is the special right of the ADMINISTRATION
+    # tab, checked below (FAB checks one resource per API).
+    extra_permissions = {"post": "read", "put": "read", "delete": "read"}
+
+    def post_headless(self):
+        return super().post_headless() if service.peut_gerer(g.user) else self.response_403()
+
+    def put_headless(self, pk):
+        return super().put_headless(pk) if service.peut_gerer(g.user) else self.response_403()
+
+    def delete_headless(self, pk):
+        return super().delete_headless(pk) if service.peut_gerer(g.user) else self.response_403()
+
+    def pre_add(self, item):
+        item.auteur_id = g.user.id
+        service.verifier(item)
+
+    def pre_update(self, item):
+        service.verifier(item)
 
 
 def register(appbuilder):
-    pass
+    appbuilder.add_api(ActualiteApi)

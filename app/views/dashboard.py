@@ -10,7 +10,7 @@ from app.extensions import db
 from app.domain import statuts
 from app.models import Candidature, DemandeHabilitation, Etablissement
 from app.security import perimeter
-from app.services import habilitations
+from app.services import actualites, habilitations
 
 
 class TableauDeBord(IndexView):
@@ -22,8 +22,10 @@ class TableauDeBord(IndexView):
     def index(self):
         if not (g.user and g.user.is_authenticated):
             return redirect(self.appbuilder.get_url_for_login)
-        context = {}
         profile = g.user.profil
+        # News are national: every profile reads those in force; Certif Pro writes them.
+        context = {"actualites": actualites.actualites_du_jour(),
+                   "can_manage_news": actualites.peut_gerer(g.user)}
         if access.profile_allows(profile, access.READ, access.EVALUATIONS):
             context.update(self._candidatures())
         if access.profile_allows(profile, access.READ, access.HABILITATIONS):
