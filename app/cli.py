@@ -30,7 +30,7 @@ def demo_command():
 
 @clea.command("daily", help="Tâches quotidiennes : abandon automatique des dossiers (évaluation préalable de "
                             "plus de 5 ans), rappels de renouvellement des habilitations (90 et 30 jours avant "
-                            "leur fin), envoi des mails en attente.")
+                            "leur fin), suppression des exports de plus de 7 jours, envoi des mails en attente.")
 @with_appcontext
 def daily_command():
     from app.services.notifications import send_pending
@@ -41,8 +41,18 @@ def daily_command():
     # Before the outbox: the reminders' mails go out in this same run.
     reminders = rappels_habilitation()
     click.echo(f"{reminders} rappel(s) de renouvellement d'habilitation envoyé(s).")
+    from app.services.exports import purger
+    click.echo(f"{purger()} export(s) de plus de 7 jours supprimé(s).")
     result = send_pending(limit=1000)
     click.echo(f"{result['envoyes']} mail(s) envoyé(s), {result['en_echec']} en échec.")
+
+
+@clea.command("exports", help="Prépare les exports .xlsx restés en attente (serveur redémarré pendant leur "
+                              "préparation) ; ceux interrompus depuis plus de 2 heures passent en échec.")
+@with_appcontext
+def exports_command():
+    from app.services.exports import preparer_en_attente
+    click.echo(f"{preparer_en_attente()} export(s) préparé(s).")
 
 
 @clea.command("mails", help="Envoie les mails en attente (avec nouvelles tentatives).")

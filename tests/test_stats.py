@@ -259,3 +259,45 @@ def test_huge_page_sizes_and_unknown_list_filters_never_500(api):
         assert "invalide" in response.get_json()["message"].lower() or response.get_json()["message"]
     response = client.get("/api/v1/candidature/?q=(filters:!((col:inconnu,opr:eq,value:1)))")
     assert response.status_code == 400 and "inconnu" in response.get_json()["message"]
+
+
+def test_cli_prepares_waiting_exports_fails_stuck_ones_and_daily_purges_old_ones(app):
+    from app.models.base import utcnow
+    with app.app_context():
+        reseau = demo(Utilisateur, username="reseau.admin")
+        now = utcnow()
+        waiting = FichierExport(user_id=reseau.id, type="dossiers", parametres="{}", nom_fichier="a.xlsx")
+        stuck = FichierExport(user_id=reseau.id, type="dossiers", parametres="{}", nom_fichier="b.xlsx",
+                              statut=FichierExport.EN_COURS, created_at=now - datetime.timedelta(hours=3))
+        old = FichierExport(user_id=reseau.id, type="dossiers", parametres="{}", nom_fichier="c.xlsx",
+                            statut=FichierExport.PRET, created_at=now - datetime.timedelta(days=8))
+        db.session.add_all([waiting, stuck, old])
+        db.session.commit()
+        ids = waiting.id, stuck.id, old.id
+    result = app.test_cli_runner().invoke(args=["clea", "exports"])
+    assert result.exit_code == 0 and "1 export(s) préparé(s)." in result.output
+    result = app.test_cli_runner().invoke(args=["clea", "daily"])
+    assert result.exit_code == 0 and "export(s) de plus de 7 jours supprimé(s)." in result.output
+    with app.app_context():
+        assert db.session.get(FichierExport, ids[0]).statut == FichierExport.PRET
+        assert db.session.get(FichierExport, ids[1]).statut == FichierExport.ECHEC
+        assert db.session.get(FichierExport, ids[2]) is None
+
+
+def test_an_export_whose_requester_lost_the_right_fails_with_a_french_message(app, as_user):
+    from flask_appbuilder.security.sqla.models import Role
+    with app.app_context():
+        user = demo(Utilisateur, username="org.admin")
+        job = FichierExport(user_id=user.id, type="dossiers", parametres="{}", nom_fichier="d.xlsx")
+        db.session.add(job)
+        user.roles = [db.session.execute(select(Role).filter_by(name="Utilisateur organisme")).scalar_one()]
+        db.session.commit()
+        job_id = job.id
+        with pytest.raises(Exception):
+            from app.services import exports
+            exports.preparer(job_id)
+        db.session.expire_all()
+        assert db.session.get(FichierExport, job_id).statut == FichierExport.ECHEC
+    page = as_user("org.admin").get(f"/exports/{job_id}")
+    assert "L'export n'a pas pu être préparé : Votre profil ne permet pas cet export." in page_text(page)
+    assert as_user("org.admin").get(f"/exports/{job_id}/fichier").status_code == 404

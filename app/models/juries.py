@@ -107,6 +107,8 @@ class Certificat(Model):
     candidature = relationship("Candidature")
     session_jury = relationship("SessionJury")
     document = relationship("Document")
+    # The fees' quarterly count of certificates reads them by date.
+    __table_args__ = (Index("ix_certificat_created_at", "created_at"),)
 
     def __str__(self):
         return f"Certificat n°{self.numero}"
