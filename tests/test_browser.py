@@ -35,16 +35,16 @@ USER_MENU = "nav.clea-navbar .navbar-right > li.dropdown:has(a:has-text('Déconn
 EVERY_TAB = {"EVALUATIONS", "FORMATIONS", "CERTIFICATION", "STATS", "HABILITATIONS", "ADMINISTRATION"}
 PROFILES = {
     #  login: (tabs it must see, tabs it must not see, "Mon Réseau" items it must see, items it must not see)
-    "certifpro": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS", "ADMINISTRATION"}, set(),
+    "certifpro": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS", "ADMINISTRATION"}, set(),
                   {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
-    "certif.idf": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"FORMATIONS", "ADMINISTRATION"},
+    "certif.idf": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"}, {"FORMATIONS", "ADMINISTRATION"},
                    set(), {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs", "Mon Réseau"}),
-    "reseau.admin": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"ADMINISTRATION"},
+    "reseau.admin": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"}, {"ADMINISTRATION"},
                      {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
     "reseau.superviseur": ({"CERTIFICATION", "HABILITATIONS"},
                            {"EVALUATIONS", "FORMATIONS", "STATS", "ADMINISTRATION"},
                            {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
-    "org.admin": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"ADMINISTRATION"},
+    "org.admin": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"}, {"ADMINISTRATION"},
                   {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, {"Mon Réseau"}),
     "org.user": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"STATS", "ADMINISTRATION"},
                  {"Mes Organismes", "Mes Etablissements"}, {"Mon Réseau", "Mes Utilisateurs"}),
@@ -52,9 +52,9 @@ PROFILES = {
                    {"Mes Etablissements", "Mes Utilisateurs"}, {"Mon Réseau", "Mes Organismes"}),
     "etab.user": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"STATS", "ADMINISTRATION"},
                   {"Mes Etablissements"}, {"Mon Réseau", "Mes Organismes", "Mes Utilisateurs"}),
-    "reseau2.admin": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"ADMINISTRATION"},
+    "reseau2.admin": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"}, {"ADMINISTRATION"},
                       {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
-    "org2.admin": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"ADMINISTRATION"},
+    "org2.admin": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"}, {"ADMINISTRATION"},
                    {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, {"Mon Réseau"}),
     "etab2.user": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"STATS", "ADMINISTRATION"},
                    {"Mes Etablissements"}, {"Mon Réseau", "Mes Organismes", "Mes Utilisateurs"}),
@@ -386,4 +386,63 @@ def test_certifier_plans_a_jury_and_assigns_waiting_files(page):
                          active_tab="CERTIFICATION")
         visit.expect("affecté" in page.inner_text("body"), "pas de confirmation d'affectation")
     visit.shot("session-affectee")
+    visit.finish()
+
+
+def test_network_admin_reads_stats_and_downloads_the_files_export(page):
+    """STATS (guide §7): counters and charts, then « Télécharger les statistiques des dossiers » prepared in
+    the background, followed on its page and downloaded."""
+    visit = Visit(page, "scenario-stats")
+    log_in(page, "reseau.admin")
+    visit.check_page(visit.click(page.locator(TOP_TABS, has_text="STATS")), "STATS", active_tab="STATS")
+    body = page.inner_text("body")
+    visit.expect("Date de génération des statistiques" in body, "date de génération absente")
+    visit.expect(page.locator("svg.clea-chart rect").count() >= 24, "graphique mensuel absent")
+    visit.expect(int(page.inner_text("#stat-dossiers")) > 0, "aucun dossier compté")
+    visit.shot("statistiques")
+    visit.click(page.get_by_role("button", name="Télécharger les statistiques des dossiers"))
+    visit.shot("export-en-preparation")
+    page.get_by_role("link", name="Télécharger le fichier").wait_for(timeout=60_000)
+    visit.check_page(200, "export prêt", active_tab=None)
+    visit.expect("Votre fichier est prêt" in page.inner_text("body"), "export non prêt")
+    visit.shot("export-pret")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger le fichier").click()
+    visit.expect(download.value.suggested_filename.startswith("statistiques-dossiers-"), "nom du fichier")
+    visit.finish()
+
+
+def test_anyone_consults_the_public_directory_without_logging_in(page):
+    visit = Visit(page, "scenario-annuaire")
+    page.goto("/login/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Annuaire des organismes habilités").click()
+    body = page.inner_text("body")
+    visit.expect("annuaire des organismes habilités" in body.lower(), "titre absent")
+    visit.expect("établissement(s) habilité(s)" in body, "nombre d'établissements absent")
+    visit.expect(not page.js_errors, f"erreurs JavaScript {page.js_errors}")
+    visit.shot("annuaire")
+    page.select_option("select[name='region']", "Île-de-France")
+    with page.expect_navigation():
+        page.locator("form button[type='submit']").first.click()
+    visit.expect("Île-de-France" in page.inner_text("body"), "filtre région sans effet")
+    visit.shot("annuaire-ile-de-france")
+    visit.finish()
+
+
+def test_certif_pro_publishes_news_and_reads_the_quarterly_fees(page):
+    visit = Visit(page, "scenario-certifpro-pilotage")
+    log_in(page, "certifpro")
+    visit.expect(page.locator(".clea-actualites").count() == 1, "pas d'Actualités au tableau de bord")
+    visit.check_page(visit.click(page.get_by_role("link", name="Gérer les actualités")), "actualités")
+    visit.shot("actualites")
+    visit.check_page(visit.click(page.locator(TOP_TABS, has_text="ADMINISTRATION")), "administration",
+                     active_tab="ADMINISTRATION")
+    visit.check_page(visit.click(page.locator("a.list-group-item[href='/redevances/']")), "redevances")
+    visit.expect("Total" in page.inner_text("body"), "relevé sans total")
+    visit.shot("redevances")
+    visit.check_page(visit.click(page.locator(TOP_TABS, has_text="ADMINISTRATION")), "administration",
+                     active_tab="ADMINISTRATION")
+    visit.check_page(visit.click(page.locator("a.list-group-item", has_text="Barème des redevances")), "barème")
+    visit.shot("bareme")
     visit.finish()

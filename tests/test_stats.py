@@ -301,3 +301,14 @@ def test_an_export_whose_requester_lost_the_right_fails_with_a_french_message(ap
     page = as_user("org.admin").get(f"/exports/{job_id}")
     assert "L'export n'a pas pu être préparé : Votre profil ne permet pas cet export." in page_text(page)
     assert as_user("org.admin").get(f"/exports/{job_id}/fichier").status_code == 404
+
+
+def test_nothing_of_stats_or_exports_without_login(client):
+    assert client.get("/stats/").status_code == 302
+    response = client.get("/exports/1")
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+    assert client.get("/exports/1/fichier").status_code == 302
+    assert client.post("/stats/exporter", data={"type": "dossiers"}).status_code == 302
+    for url in ("/api/v1/stats/", "/api/v1/stats/export", "/api/v1/candidature/export"):
+        response = client.get(url)
+        assert response.status_code == 401 and response.get_json()["message"] == "Authentification requise."

@@ -2,7 +2,6 @@
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
-from flask_login import login_required
 
 from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
@@ -55,6 +54,18 @@ def demander_export(type_: str, params: dict, back: str):
     return redirect(url_for("ExportView.show", pk=job.id))
 
 
+def logged_in(view_method):
+    """Any logged-in user (their own exports only); others go to the login page."""
+    import functools
+
+    @functools.wraps(view_method)
+    def wrapper(self, *args, **kwargs):
+        if not (g.user and g.user.is_authenticated):
+            return redirect(self.appbuilder.get_url_for_login)
+        return view_method(self, *args, **kwargs)
+    return wrapper
+
+
 class ExportView(BaseView):
     """An export's page: progress while it is prepared, then the download. Each user sees only their own
     exports (any other id is 404); the right to the data was checked when the export was asked for."""
@@ -62,7 +73,7 @@ class ExportView(BaseView):
     default_view = "show"
 
     @expose("/<pk>")
-    @login_required
+    @logged_in
     def show(self, pk):
         job = exports.visible(g.user, pk)
         back = url_for("CandidatureView.list") if job.type == "candidatures" else url_for("StatsView.index")
@@ -71,7 +82,7 @@ class ExportView(BaseView):
                                     breadcrumb=[(exports.kind_label(job.type), None)])
 
     @expose("/<pk>/fichier")
-    @login_required
+    @logged_in
     def fichier(self, pk):
         content, filename = exports.contenu(g.user, pk)
         from app.exports.xlsx import XLSX
