@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.domain import statuts
 from app.extensions import db
-from app.models import Candidature, Certificateur, Etablissement, FichierExport, Organisme, Reseau, Utilisateur
+from app.models import Candidature, Etablissement, FichierExport, Organisme, Utilisateur
 from tests.conftest import demo, page_text
 
 STATS_LOGINS = ["certifpro", "certif.idf", "branche.commerce", "reseau.admin", "org.admin", "reseau2.admin",

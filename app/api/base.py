@@ -83,7 +83,33 @@ def flatten_relations(data):
     return result
 
 
-class CleaModelRestApi(ModelRestApi):
+class FrenchResponses:
+    """FAB's generic API answers, in French; for our BaseApi resources and our ModelRestApi alike."""
+
+    def response_400(self, message=None):
+        return self.response(400, message=french_400(message) if message else "Requête invalide.")
+
+    def response_401(self):
+        return self.response(401, message="Authentification requise.")
+
+    def response_403(self):
+        return self.response(403, message="Vous n'avez pas les droits nécessaires pour cette action.")
+
+    def response_404(self):
+        return self.response(404, message="Élément introuvable.")
+
+    def response_500(self, message=None):
+        db.session.rollback()
+        return self.response(500, message="Une erreur interne est survenue.")
+
+    def domain_response(self, exc: DomainError):
+        db.session.rollback()
+        if isinstance(exc, ValidationFailed):
+            return self.response(422, message=exc.errors)
+        return self.response(exc.status, message=exc.message)
+
+
+class CleaModelRestApi(FrenchResponses, ModelRestApi):
     tab: str = None
     rule_model = None
     base_filters = PERIMETER
@@ -108,31 +134,8 @@ class CleaModelRestApi(ModelRestApi):
                 self.add_query_rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
                 self.edit_query_rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
 
-    # --- French responses ---------------------------------------------------------------------------
-    def response_400(self, message=None):
-        return self.response(400, message=french_400(message) if message else "Requête invalide.")
-
-    def response_401(self):
-        return self.response(401, message="Authentification requise.")
-
-    def response_403(self):
-        return self.response(403, message="Vous n'avez pas les droits nécessaires pour cette action.")
-
-    def response_404(self):
-        return self.response(404, message="Élément introuvable.")
-
     def response_422(self, message=None):
         return self.response(422, message=message or "Données invalides.")
-
-    def response_500(self, message=None):
-        db.session.rollback()
-        return self.response(500, message="Une erreur interne est survenue.")
-
-    def domain_response(self, exc: DomainError):
-        db.session.rollback()
-        if isinstance(exc, ValidationFailed):
-            return self.response(422, message=exc.errors)
-        return self.response(exc.status, message=exc.message)
 
     # --- Writes ----------------------------------------------------------------------------------------
     def _json_body(self, required: bool = True) -> dict:

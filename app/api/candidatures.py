@@ -3,7 +3,7 @@
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
-from app.api.base import CleaModelRestApi
+from app.api.base import CleaModelRestApi, FrenchResponses
 from app.domain import access
 from app.domain.errors import DomainError
 from app.models import Candidature
@@ -322,7 +322,7 @@ class CandidatureApi(CleaModelRestApi):
             g.user, pk, body.get("certificateur"), body.get("commentaire")), required=True)
 
 
-class DocumentApi(BaseApi):
+class DocumentApi(FrenchResponses, BaseApi):
     """GET /api/v1/document/<pk>/download — only inside the perimeter."""
     resource_name = "document"
     class_permission_name = access.EVALUATIONS
@@ -347,11 +347,6 @@ class DocumentApi(BaseApi):
         except DomainError as exc:
             return self.response(exc.status, message=exc.message)
 
-    def response_401(self):
-        return self.response(401, message="Authentification requise.")
-
-    def response_403(self):
-        return self.response(403, message="Vous n'avez pas les droits nécessaires pour cette action.")
 
 
 def register(appbuilder):

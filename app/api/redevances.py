@@ -3,10 +3,10 @@ service as the « Redevances » page."""
 from flask import request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
+from app.api.base import FrenchResponses
 from app.domain import access
 from app.domain.errors import ValidationFailed
 from app.exports import redevances as export
-from app.extensions import db
 from app.services import redevances as service
 
 
@@ -16,7 +16,7 @@ def _periode():
     return service.verifier_periode(request.args.get("annee", annee), request.args.get("trimestre", trimestre))
 
 
-class RedevancesApi(BaseApi):
+class RedevancesApi(FrenchResponses, BaseApi):
     resource_name = "redevances"
     openapi_spec_tag = "Redevances"
     class_permission_name = access.ADMINISTRATION
@@ -82,19 +82,6 @@ class RedevancesApi(BaseApi):
 
     def response_400(self, message=None):
         return self.response(400, message=message or "Requête invalide.")
-
-    def response_401(self):
-        return self.response(401, message="Authentification requise.")
-
-    def response_403(self):
-        return self.response(403, message="Vous n'avez pas les droits nécessaires pour cette action.")
-
-    def response_404(self):
-        return self.response(404, message="Élément introuvable.")
-
-    def response_500(self, message=None):
-        db.session.rollback()
-        return self.response(500, message="Une erreur interne est survenue.")
 
 
 def register(appbuilder):

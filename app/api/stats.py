@@ -3,12 +3,13 @@ caller's perimeter, through the same services as the page."""
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
+from app.api.base import FrenchResponses
 from app.domain import access
 from app.domain.errors import DomainError
 from app.services import exports, stats
 
 
-class StatsApi(BaseApi):
+class StatsApi(FrenchResponses, BaseApi):
     resource_name = "stats"
     class_permission_name = access.STATS
     method_permission_name = {"get": "read", "export": "read", "export_dossiers": "read"}
@@ -82,18 +83,6 @@ class StatsApi(BaseApi):
         except DomainError as exc:
             return self.domain_response(exc)
 
-    def domain_response(self, exc: DomainError):
-        from app.extensions import db
-        db.session.rollback()
-        if hasattr(exc, "errors"):
-            return self.response(exc.status, message=exc.errors)
-        return self.response(exc.status, message=exc.message)
-
-    def response_401(self):
-        return self.response(401, message="Authentification requise.")
-
-    def response_403(self):
-        return self.response(403, message="Vous n'avez pas les droits nécessaires pour cette action.")
 
 
 def register(appbuilder):

@@ -4,13 +4,13 @@ import datetime
 import tempfile
 from decimal import Decimal
 
-from flask import Response, stream_with_context
+from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from app.exports.xlsx import XLSX
+from app.exports.xlsx import send_file
 
 EUROS = '#,##0.00 "€"'
 DATE = "DD/MM/YYYY"
@@ -68,20 +68,7 @@ def classeur(releve, lignes) -> tempfile.SpooledTemporaryFile:
 
 
 def telechargement(filename: str, releve, lignes) -> Response:
-    output = classeur(releve, lignes)
-
-    def chunks():
-        with output:
-            while True:
-                data = output.read(64 * 1024)
-                if not data:
-                    break
-                yield data
-
-    response = Response(stream_with_context(chunks()), mimetype=XLSX)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_file(classeur(releve, lignes), filename)
 
 
 def nom_fichier(releve, siren: str | None = None) -> str:
