@@ -312,3 +312,11 @@ def test_nothing_of_stats_or_exports_without_login(client):
     for url in ("/api/v1/stats/", "/api/v1/stats/export", "/api/v1/candidature/export"):
         response = client.get(url)
         assert response.status_code == 401 and response.get_json()["message"] == "Authentification requise."
+
+
+def test_openapi_document_describes_the_new_endpoints(api):
+    paths = api("certifpro").get("/api/v1/_openapi").get_json()["paths"]
+    for path in ("/api/v1/stats/", "/api/v1/stats/export", "/api/v1/stats/export_dossiers",
+                 "/api/v1/candidature/export", "/api/v1/redevances/", "/api/v1/redevances/export",
+                 "/api/v1/actualite/"):
+        assert "get" in paths[path], path
