@@ -118,23 +118,34 @@ def _counts_by_category(statut_column):
                              for statut in TERMINAL]
 
 
+def _counts_by_status(user, periode_: Periode) -> dict:
+    query = _files(user, periode_, Candidature.statut, func.count()).group_by(Candidature.statut)
+    return {statut: int(n) for statut, n in db.session.execute(query)}
+
+
+def _fold(counts: dict) -> dict:
+    """The five counters from the per-status counts."""
+    result = {key: 0 for key, _ in COMPTEURS}
+    for statut, n in counts.items():
+        result["dossiers"] += n
+        result[categorie(statut)] += n
+    return result
+
+
 def compteurs(user, periode_: Periode = Periode()) -> dict:
     """{"dossiers", "certificats", "en_cours", "non_certifies", "abandonnes"} for the perimeter: one query."""
     _require(user)
-    row = db.session.execute(_files(user, periode_, *_counts_by_category(Candidature.statut))).one()
-    total, *terminal = (int(v or 0) for v in row)
-    result = {"dossiers": total}
-    result.update({key: value for key, value in zip(TERMINAL.values(), terminal)})
-    result["en_cours"] = total - sum(terminal)
-    return result
+    return _fold(_counts_by_status(user, periode_))
+
+
+def _by_status_rows(counts: dict) -> list[tuple[str, str, int]]:
+    return [(code, statuts.label(code), counts.get(code, 0)) for code in statuts.STATUTS]
 
 
 def par_statut(user, periode_: Periode = Periode()) -> list[tuple[str, str, int]]:
     """(code, French label, count) for every status, in the order of the status machine."""
     _require(user)
-    counts = dict(db.session.execute(_files(user, periode_, Candidature.statut, func.count())
-                                     .group_by(Candidature.statut)).all())
-    return [(code, statuts.label(code), int(counts.get(code, 0))) for code in statuts.STATUTS]
+    return _by_status_rows(_counts_by_status(user, periode_))
 
 
 def _months(debut: datetime.date, fin: datetime.date) -> list[tuple[int, int]]:
@@ -189,7 +200,9 @@ def par_etablissement(user, periode_: Periode = Periode(), limite: Optional[int]
 
 
 def tableau(user, periode_: Periode = Periode()) -> dict:
-    """Everything the STATS page shows."""
-    return {"generated_at": datetime.datetime.now(), "compteurs": compteurs(user, periode_),
-            "par_statut": par_statut(user, periode_), "par_mois": par_mois(user, periode_),
+    """Everything the STATS page shows (the counters and the per-status chart share one query)."""
+    _require(user)
+    counts = _counts_by_status(user, periode_)
+    return {"generated_at": datetime.datetime.now(), "compteurs": _fold(counts),
+            "par_statut": _by_status_rows(counts), "par_mois": par_mois(user, periode_),
             "par_etablissement": par_etablissement(user, periode_), "periode": periode_}
