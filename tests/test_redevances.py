@@ -482,6 +482,13 @@ def test_certif_pro_edits_the_bareme_through_the_form(app, as_user, data):
         with app.app_context():
             assert compte(service.releve(2026, 2), data["x"]).montant_certificats == Decimal("36.50")
         assert "36,50 €" in page_text(client.get("/redevances/?annee=2026&trimestre=2"))
+        with app.app_context():  # the change is traced, with who made it and the old → new amount
+            from app.models import AuditLog
+            line = db.session.execute(select(AuditLog).where(
+                AuditLog.entity_type == "Barème des redevances", AuditLog.entity_id == bareme_id,
+                AuditLog.action == "update")).scalars().one()
+            assert line.user_name and "redevance_certificat" in line.changes
+            assert [str(v) for v in line.changes["redevance_certificat"]] == ["11.00", "11.50"]
 
         refused = {
             "redevance_certificat": ("-5", "Le montant doit être positif ou nul."),

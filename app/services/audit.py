@@ -10,23 +10,24 @@ from flask import g, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, DemandeRattachement, Document,
-                        Echange, EnvoiCertificat, Etablissement, Evaluation, Formation, Organisme, Reseau,
-                        SessionJury, Utilisateur)
+from app.models import (Actualite, AuditLog, BaremeRedevance, Candidature, Certificateur, DemandeHabilitation,
+                        DemandeRattachement, Document, Echange, EnvoiCertificat, Etablissement, Evaluation, Formation,
+                        Organisme, Reseau, SessionJury, Utilisateur)
 
 # Records that belong to a candidate file are written in the file's own trail ("Parcours"), as one line
 # naming what was added or removed (a document's content is never copied).
 PARTS_OF_FILE = {Document: ("document", lambda d: d.nom), Formation: ("formation", str),
                  Evaluation: ("evaluation", str), Echange: ("echange", str),
                  EnvoiCertificat: ("envoi_certificat", str), DemandeRattachement: ("rattachement", str)}
+# Certif Pro's national settings are traced too: a barème prices past statements, news reach every user.
 AUDITED = (Reseau, Organisme, Etablissement, Certificateur, DemandeHabilitation, Utilisateur,
-           Candidature, SessionJury) + tuple(PARTS_OF_FILE)
+           Candidature, SessionJury, BaremeRedevance, Actualite) + tuple(PARTS_OF_FILE)
 ENTITY_NAMES = {Reseau: "Réseau", Organisme: "Organisme", Etablissement: "Etablissement",
                 Certificateur: "Certificateur", DemandeHabilitation: "Demande d'habilitation",
                 Utilisateur: "Utilisateur", Candidature: "Candidature", Document: "Document",
                 Formation: "Formation", Evaluation: "Evaluation", Echange: "Echange",
                 EnvoiCertificat: "Envoi du certificat", DemandeRattachement: "Demande de rattachement",
-                SessionJury: "Session de jury"}
+                SessionJury: "Session de jury", BaremeRedevance: "Barème des redevances", Actualite: "Actualité"}
 # Never written into the trail.
 SECRET_FIELDS = {"password", "version", "contenu", "cle_personne", "nom_recherche", "updated_at", "created_at", "changed_on",
                  "created_on", "last_login",
