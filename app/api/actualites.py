@@ -35,18 +35,8 @@ class ActualiteApi(CleaModelRestApi):
     base_order = ("date_publication", "desc")
     label_columns = {"titre": "Titre", "contenu": "Contenu", "date_publication": "Date de publication",
                      "date_fin": "Fin d'affichage", "publiee": "Publiée"}
-    # Every profile holds only « read » on this resource; writing is the special right of the ADMINISTRATION
-    # tab, checked below (FAB checks one resource per API).
-    extra_permissions = {"post": "read", "put": "read", "delete": "read"}
-
-    def post_headless(self):
-        return super().post_headless() if service.peut_gerer(g.user) else self.response_403()
-
-    def put_headless(self, pk):
-        return super().put_headless(pk) if service.peut_gerer(g.user) else self.response_403()
-
-    def delete_headless(self, pk):
-        return super().delete_headless(pk) if service.peut_gerer(g.user) else self.response_403()
+    # Every profile reads; writing is the special right « Publier les actualités » on the same resource.
+    extra_permissions = {"post": "gerer_actualites", "put": "gerer_actualites", "delete": "gerer_actualites"}
 
     def pre_add(self, item):
         item.auteur_id = g.user.id

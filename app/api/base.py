@@ -2,7 +2,6 @@
 French messages, and writes that go through the same rules and services as the UI (api.md)."""
 import functools
 import logging
-import re
 
 import prison
 from flask import g, request
@@ -23,28 +22,21 @@ from app.extensions import db
 from app.security import perimeter
 from app.security.perimeter import PERIMETER, PerimeterFilter
 from app.services import structures
+from app.services.validation import fab_message_fr
 
 API_METHOD_PERMISSIONS = {"get_list": "read", "get": "read", "info": "read", "post": "create", "put": "edit",
                           "delete": "delete"}
 NOT_JSON = "Le corps de la requête doit être un objet JSON."
 BAD_QUERY = "Paramètre de recherche « q » invalide."
 OUT_OF_PERIMETER = "Cet élément n'existe pas ou n'est pas dans votre périmètre."
-# FAB's own 400 messages (all about the `q` argument of lists), in French.
-FAB_400_MESSAGES = [
-    (re.compile(r"^Not a valid rison"), BAD_QUERY + " Format rison ou JSON attendu."),
-    (re.compile(r"^Filter column: (.*) not allowed to filter"), r"Filtre impossible sur la colonne « \1 »."),
-    (re.compile(r"^Invalid order by column: (.*)"), r"Tri impossible sur la colonne « \1 »."),
-    (re.compile(r"^Invalid select column: (.*)"), r"Colonne inconnue : « \1 »."),
-]
 log = logging.getLogger(__name__)
 
 
 def french_400(message) -> str:
-    if isinstance(message, str):
-        for pattern, french in FAB_400_MESSAGES:
-            if pattern.match(message):
-                return pattern.sub(french, message)
-    return BAD_QUERY
+    """FAB's own 400 messages (all about the `q` argument of lists), in French."""
+    if isinstance(message, str) and message.startswith("Not a valid rison"):
+        return BAD_QUERY + " Format rison ou JSON attendu."
+    return fab_message_fr(message) or BAD_QUERY
 
 
 def checked_q(f):

@@ -80,9 +80,6 @@ class RedevancesApi(FrenchResponses, BaseApi):
         releve = service.releve(annee, trimestre)
         return export.telechargement(export.nom_fichier(releve), releve, service.lignes(annee, trimestre))
 
-    def response_400(self, message=None):
-        return self.response(400, message=message or "Requête invalide.")
-
 
 def register(appbuilder):
     appbuilder.add_api(RedevancesApi)

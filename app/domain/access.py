@@ -42,6 +42,10 @@ RATTACHEMENTS = "MesDemandesRattachement"
 RESEAUX = "MonReseau"
 ADMINISTRATION = "Administration"  # certifiers, lists of values, news, matrix page: Certif Pro
 
+# Not a tab of the guide: every profile reads the news (Actualités) of its dashboard (COMMON_PERMISSIONS
+# below); Certif Pro writes them (special right gerer_actualites), through the page and the API alike.
+ACTUALITES = "Actualites"
+
 TABS = (EVALUATIONS, FORMATIONS, CERTIFICATION, STATS, ORGANISMES, ETABLISSEMENTS, HABILITATIONS,
         UTILISATEURS, RATTACHEMENTS, RESEAUX, ADMINISTRATION)
 
@@ -50,6 +54,7 @@ TAB_LABELS = {
     ORGANISMES: "FICHE ORGANISME", ETABLISSEMENTS: "FICHE ETABLISSEMENT",
     HABILITATIONS: "HABILITATION ETABLISSEMENT", UTILISATEURS: "Mes utilisateurs",
     RATTACHEMENTS: "Mes demandes de rattachement", RESEAUX: "Mon Réseau", ADMINISTRATION: "Administration",
+    ACTUALITES: "Actualités",
 }
 
 # --- The matrix (roles.md, read together with guide §4, §7–11, §17–18) --------------------------
@@ -93,7 +98,7 @@ SPECIAL_RIGHTS = {
     "gerer_referentiels": (ADMINISTRATION, {CERTIF_PRO}),
     "voir_redevances": (ADMINISTRATION, {CERTIF_PRO}),
     "gerer_baremes": (ADMINISTRATION, {CERTIF_PRO}),
-    "gerer_actualites": (ADMINISTRATION, {CERTIF_PRO}),
+    "gerer_actualites": (ACTUALITES, {CERTIF_PRO}),
 }
 
 SPECIAL_RIGHT_LABELS = {
@@ -147,8 +152,6 @@ def permissions_of(profile: str) -> set[tuple[str, str]]:
 # Every profile receives notifications (domain.md §9): one resource for the page and the API; each user
 # only ever sees their own (app/security/perimeter.py).
 NOTIFICATIONS = "Notifications"
-# Every profile reads the news (Actualités) of its dashboard; Certif Pro writes them (gerer_actualites).
-ACTUALITES = "Actualites"
 
 # Technical pages every logged-in profile reaches (the API's OpenAPI document and its viewer), and one's
 # own notifications.

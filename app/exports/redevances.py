@@ -1,19 +1,9 @@
 """The quarterly fee statement as .xlsx: a sheet « Relevé » (one row per organisation and a total) and a sheet
-« Détail » (every line). openpyxl write-only: the detail lines are written as they are read."""
-import datetime
-import tempfile
-from decimal import Decimal
-
+« Détail » (every line), written by app/exports/xlsx.py as the detail lines are read."""
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from app.exports.xlsx import send_file
-
-EUROS = '#,##0.00 "€"'
-DATE = "DD/MM/YYYY"
+from app.exports import xlsx
 
 RELEVE_COLONNES = [("Organisme", 45), ("SIREN", 12), ("Demandes d'habilitation (nombre)", 16),
                    ("Demandes d'habilitation (montant HT)", 18), ("Sites habilités (nombre)", 14),
@@ -23,29 +13,9 @@ DETAIL_COLONNES = [("Organisme", 45), ("SIREN", 12), ("Type", 32), ("Date", 12),
                    ("Certification", 16), ("Montant HT", 14)]
 
 
-def _cell(sheet, value, bold=False):
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, Decimal):
-        cell.number_format = EUROS
-    elif isinstance(value, datetime.date):
-        cell.number_format = DATE
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def _sheet(workbook, title, colonnes, rows, bold_last=False):
-    sheet = workbook.create_sheet(title=title)
-    for index, (_, width) in enumerate(colonnes):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    sheet.append([_cell(sheet, name, bold=True) for name, _ in colonnes])
-    previous = None
-    for row in rows:
-        if previous is not None:
-            sheet.append([_cell(sheet, v) for v in previous])
-        previous = row
-    if previous is not None:
-        sheet.append([_cell(sheet, v, bold=bold_last) for v in previous])
+def _sheet(title, colonnes, rows, bold_last=False) -> xlsx.Sheet:
+    return xlsx.Sheet(title, [name for name, _ in colonnes], rows, bold_last=bold_last,
+                      widths={get_column_letter(i + 1): width for i, (_, width) in enumerate(colonnes)})
 
 
 def _compte_row(c, nom=None):
@@ -53,22 +23,17 @@ def _compte_row(c, nom=None):
             c.montant_certificats, c.total]
 
 
-def classeur(releve, lignes) -> tempfile.SpooledTemporaryFile:
+def feuilles(releve, lignes) -> list[xlsx.Sheet]:
     """`releve`: app.services.redevances.Releve; `lignes`: its detail lines (an iterator)."""
-    workbook = Workbook(write_only=True)
     rows = [_compte_row(c) for c in releve.organismes] + [_compte_row(releve.total, "Total")]
-    _sheet(workbook, "Relevé", RELEVE_COLONNES, rows, bold_last=True)
-    _sheet(workbook, "Détail", DETAIL_COLONNES,
-           ([l.organisme, l.siren, l.type_label, l.date, l.reference, l.certification_label, l.montant]
-            for l in lignes))
-    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    workbook.save(output)
-    output.seek(0)
-    return output
+    return [_sheet("Relevé", RELEVE_COLONNES, rows, bold_last=True),
+            _sheet("Détail", DETAIL_COLONNES,
+                   ([l.organisme, l.siren, l.type_label, l.date, l.reference, l.certification_label, l.montant]
+                    for l in lignes))]
 
 
 def telechargement(filename: str, releve, lignes) -> Response:
-    return send_file(classeur(releve, lignes), filename)
+    return xlsx.download_sheets(filename, feuilles(releve, lignes))
 
 
 def nom_fichier(releve, siren: str | None = None) -> str:

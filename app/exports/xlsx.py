@@ -8,7 +8,7 @@ from typing import Iterable
 
 from flask import Response, stream_with_context
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,6 +21,7 @@ class Sheet:
     headers: list
     rows: Iterable
     widths: dict = field(default_factory=dict)  # column letter → width
+    bold_last: bool = False  # a totals row
 
 
 def _converter(sheet):
@@ -66,8 +67,19 @@ def write(output, sheets: list[Sheet]) -> None:
             header_cells.append(cell)
         sheet.append(header_cells)
         convert = _converter(sheet)
+        previous = None  # one row behind, so that the last one can be set in bold
         for row in spec.rows:
-            sheet.append([convert(value) for value in row])
+            if previous is not None:
+                sheet.append([convert(value) for value in previous])
+            previous = row
+        if previous is not None:
+            cells = [convert(value) for value in previous]
+            if spec.bold_last:
+                cells = [value if isinstance(value, Cell) else WriteOnlyCell(sheet, value=value)
+                         for value in cells]
+                for cell in cells:
+                    cell.font = bold
+            sheet.append(cells)
     workbook.save(output)
 
 

@@ -19,7 +19,7 @@ OBLIGATOIRE = "Ce champ est obligatoire."
 
 
 def peut_gerer(user) -> bool:
-    return user is not None and access.profile_allows(user.profil, DROIT, access.ADMINISTRATION)
+    return user is not None and access.profile_allows(user.profil, DROIT, access.ACTUALITES)
 
 
 def en_vigueur(jour: datetime.date | None = None):

@@ -192,16 +192,12 @@ def _completer(rows) -> list[Ligne]:
     lignes = [Ligne(*row) for row in rows]
     if not lignes:
         return lignes
-    jour = habilitations.today()
     par_id = {ligne.id: ligne for ligne in lignes}
-    # Same period as habilitee_clause(): validated and covering today (the rows are already restricted by it).
     couvrantes = db.session.execute(
         select(demande_etablissement.c.etablissement_id, DemandeHabilitation.certification,
                DemandeHabilitation.date_fin)
         .join(DemandeHabilitation, DemandeHabilitation.id == demande_etablissement.c.demande_id)
-        .where(demande_etablissement.c.etablissement_id.in_(par_id),
-               DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
-               DemandeHabilitation.date_debut <= jour, DemandeHabilitation.date_fin >= jour))
+        .where(demande_etablissement.c.etablissement_id.in_(par_id), habilitations.couvre_clause()))
     codes: dict[int, set] = {}
     for etab_id, certification, fin in couvrantes:
         ligne = par_id[etab_id]
@@ -253,10 +249,9 @@ def _texte_sur(value):
 
 
 def lignes_xlsx(region: str = "", texte: str = ""):
-    """Rows of the .xlsx. openpyxl writes any text starting with « = » as a formula: those are neutralised
-    (the other characters stay texts in an .xlsx)."""
+    """Rows of the .xlsx (app/exports/xlsx.py writes a text starting with « = » as text, never a formula)."""
     for ligne in lignes(region, texte):
-        yield [_texte_sur(v) if isinstance(v, str) and v.startswith("=") else v for v in ligne.valeurs()]
+        yield ligne.valeurs()
 
 
 def lignes_csv(region: str = "", texte: str = ""):

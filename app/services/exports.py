@@ -28,6 +28,7 @@ from app.models.juries import EnvoiCertificat, SessionJury
 from app.models.referentiels import CERTIFICATIONS
 from app.security import perimeter
 from app.services import stats
+from app.services.validation import fab_message_fr
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -142,6 +143,9 @@ def _periode(params) -> stats.Periode:
     return stats.periode(params.get("du"), params.get("au"))
 
 
+SYNTHESE_LIGNES = 2 + len(stats.COMPTEURS)  # the progress of this export: its first sheet's rows
+
+
 def _statistiques_sheets(user, params, on_batch):
     """« Télécharger l'ensemble des statistiques »: the counters, then each breakdown on its own sheet."""
     periode = _periode(params)
@@ -177,7 +181,7 @@ BAD_FILTER = "Filtre invalide : vérifiez les critères de recherche."
 def _candidatures_where(params):
     """The list's filters as a condition on Candidature: `filtres`, the list page's query string
     ([[« _flt_0_statut », [values]], …]), or `filtres_api`, the API's rison filters ([{col, opr, value}, …])."""
-    from flask_appbuilder.exceptions import FABException
+    from flask_appbuilder.exceptions import FABException, InvalidOperationFilterFABException
     from flask_appbuilder.models.sqla.interface import SQLAInterface
     datamodel = SQLAInterface(Candidature, db.session)
     filters = datamodel.get_filters(RECHERCHE_CANDIDATURES)
@@ -190,8 +194,8 @@ def _candidatures_where(params):
         for item in rest:  # FAB silently drops an operation it does not know: say so instead
             operations = {f.arg_name for f in filters.get_search_filters().get(item.get("col"), [])}
             if operations and item.get("opr") not in operations:
-                raise ValidationFailed({"filtres": f"Opération de filtre « {item.get('opr')} » impossible sur la "
-                                                   f"colonne « {item.get('col')} »."})
+                raise InvalidOperationFilterFABException(
+                    f"Filter operation: {item.get('opr')} not allowed on column: {item.get('col')}")
         filters.rest_add_filters(rest)
         ids = datamodel.apply_filters(db.session.query(Candidature.id), filters)
     except (FABException, IndexError, KeyError, TypeError, ValueError) as exc:
@@ -200,15 +204,7 @@ def _candidatures_where(params):
 
 
 def _french_filter_error(exc) -> str:
-    """FAB's own messages name the column or the operation: say it in French."""
-    text = str(exc)
-    column = re.match(r"^Filter column: (\w+) not allowed", text)
-    if column:
-        return f"Filtre impossible sur la colonne « {column.group(1)} »."
-    operation = re.match(r"^Filter operation: (\w+) not allowed on column: (\w+)", text)
-    if operation:
-        return f"Opération de filtre « {operation.group(1)} » impossible sur la colonne « {operation.group(2)} »."
-    return BAD_FILTER
+    return fab_message_fr(str(exc)) or BAD_FILTER
 
 
 def _candidatures_sheets(user, params, on_batch):
@@ -219,7 +215,7 @@ def _candidatures_sheets(user, params, on_batch):
 
 KINDS = {
     "statistiques": Kind("Ensemble des statistiques", "statistiques-{date}.xlsx", access.STATS,
-                         lambda user, params: 5, _statistiques_sheets),
+                         lambda user, params: SYNTHESE_LIGNES, _statistiques_sheets),
     "dossiers": Kind("Statistiques des dossiers", "statistiques-dossiers-{date}.xlsx", access.STATS,
                      lambda user, params: _count(user, _periode(params).clauses()), _dossiers_sheets),
     "candidatures": Kind("Liste des candidatures", "candidatures-{date}.xlsx", access.EVALUATIONS,
@@ -256,13 +252,13 @@ def telecharger(user, type_: str, params: dict):
     return xlsx.send_file(output, filename(type_))
 
 
-def _check_params(type_, user, params):
+def _check_params(type_, user, params) -> int:
     """Bad filters are refused when the export is asked for, not later in the background: counting the rows
-    runs every filter once (a value the database cannot take fails here)."""
+    runs every filter once (a value the database cannot take fails here). Returns that count."""
     from sqlalchemy.exc import SQLAlchemyError
     kind = _kind(type_, user)
     try:
-        kind.count(user, params)
+        return kind.count(user, params)
     except SQLAlchemyError:
         db.session.rollback()
         raise ValidationFailed({"filtres": BAD_FILTER})
@@ -272,8 +268,9 @@ def _check_params(type_, user, params):
 
 def demander(user, type_: str, params: dict) -> FichierExport:
     """Record the request and start preparing it; the user follows it on its page."""
-    _check_params(type_, user, params)
-    job = FichierExport(user_id=user.id, type=type_, parametres=json.dumps(params), nom_fichier=filename(type_))
+    total = _check_params(type_, user, params)
+    job = FichierExport(user_id=user.id, type=type_, parametres=json.dumps(params), nom_fichier=filename(type_),
+                        lignes_total=total)
     db.session.add(job)
     db.session.commit()
     if current_app.config.get("EXPORTS_IN_BACKGROUND", True):
@@ -319,10 +316,11 @@ def preparer(job_id) -> None:
     try:
         user = db.session.get(Utilisateur, job.user_id)
         params = json.loads(job.parametres or "{}")
-        kind = _kind(job.type, user)
-        total = kind.count(user, params)
-        with db.engine.begin() as conn:
-            conn.execute(update(FichierExport).where(FichierExport.id == job_id).values(lignes_total=total))
+        kind = _kind(job.type, user)  # the right is checked again: it may have been withdrawn meanwhile
+        if job.lignes_total is None:  # asked for without its count (a job written by hand, an older server)
+            with db.engine.begin() as conn:
+                conn.execute(update(FichierExport).where(FichierExport.id == job_id)
+                             .values(lignes_total=kind.count(user, params)))
         done = [0]
 
         def on_batch(n):
@@ -334,9 +332,7 @@ def preparer(job_id) -> None:
             size = output.tell()
             output.seek(0)
             content = output.read()
-        job = db.session.get(FichierExport, job_id)
-        db.session.refresh(job)
-        job.contenu, job.taille, job.lignes_faites = content, size, max(done[0], job.lignes_total or 0)
+        job.contenu, job.taille, job.lignes_faites = content, size, done[0]
         job.statut, job.termine_le = FichierExport.PRET, utcnow()
         db.session.commit()
     except Exception as exc:

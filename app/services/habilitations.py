@@ -5,7 +5,7 @@ and train today (EVALUATIONS and FORMATIONS tabs).
 """
 import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, select
 
 from app.domain import access
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -25,15 +25,19 @@ def today() -> datetime.date:
 
 
 # --- "habilitée today" ---------------------------------------------------------------------------
+def couvre_clause(jour: datetime.date | None = None):
+    """SQL condition on DemandeHabilitation: validated, and its period covers `jour` (today by default)."""
+    jour = jour or today()
+    return and_(DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
+                DemandeHabilitation.date_debut <= jour, DemandeHabilitation.date_fin >= jour)
+
+
 def habilitee_clause(jour: datetime.date | None = None):
     """SQL condition on Etablissement: a validated habilitation covers `jour`."""
-    jour = jour or today()
     return exists(
         select(1).select_from(demande_etablissement.join(
             DemandeHabilitation, DemandeHabilitation.id == demande_etablissement.c.demande_id))
-        .where(demande_etablissement.c.etablissement_id == Etablissement.id,
-               DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
-               DemandeHabilitation.date_debut <= jour, DemandeHabilitation.date_fin >= jour))
+        .where(demande_etablissement.c.etablissement_id == Etablissement.id, couvre_clause(jour)))
 
 
 def est_habilitee(etablissement: Etablissement, jour: datetime.date | None = None) -> bool:
@@ -43,13 +47,10 @@ def est_habilitee(etablissement: Etablissement, jour: datetime.date | None = Non
 
 
 def habilitation_en_cours(etablissement: Etablissement, jour: datetime.date | None = None):
-    jour = jour or today()
     return db.session.execute(
         select(DemandeHabilitation)
         .join(demande_etablissement, demande_etablissement.c.demande_id == DemandeHabilitation.id)
-        .where(demande_etablissement.c.etablissement_id == etablissement.id,
-               DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
-               DemandeHabilitation.date_debut <= jour, DemandeHabilitation.date_fin >= jour)
+        .where(demande_etablissement.c.etablissement_id == etablissement.id, couvre_clause(jour))
         .order_by(DemandeHabilitation.date_fin.desc())).scalars().first()
 
 

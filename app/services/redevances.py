@@ -17,6 +17,7 @@ from typing import Iterator, Optional
 
 from sqlalchemy import extract, func, or_, select
 
+from app.domain.calendrier import meme_jour
 from app.domain.errors import ValidationFailed
 from app.extensions import db
 from app.models import BaremeRedevance, Candidature, Certificat, DemandeHabilitation, Etablissement, Organisme
@@ -205,13 +206,6 @@ class Ligne:
         return CERTIFICATIONS.get(self.certification, self.certification)
 
 
-def _anniversaire(debut: datetime.date, annee: int) -> datetime.date:
-    try:
-        return debut.replace(year=annee)
-    except ValueError:  # 29 February
-        return debut.replace(year=annee, day=28)
-
-
 def _organismes(organisme_id: Optional[int]) -> list[tuple[int, str, str]]:
     """(id, nom, siren) in the statement's order; ~1,500 short rows nationally, read in one query."""
     query = select(Organisme.id, Organisme.nom, Organisme.siren).order_by(Organisme.nom, Organisme.id)
@@ -250,7 +244,7 @@ def _sites(debut, fin, organisme_id):
         query = query.where(DemandeHabilitation.organisme_id == organisme_id)
     seen, sites = set(), []
     for org_id, certification, date_debut, date_fin, etab_id, nom, siret in db.session.execute(query):
-        jour = _anniversaire(date_debut, debut.year)
+        jour = meme_jour(date_debut, debut.year)
         if not (debut <= jour <= fin and jour >= date_debut and (date_fin is None or jour < date_fin)):
             continue
         if (etab_id, certification, jour) in seen:

@@ -10,6 +10,7 @@ import functools
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.domain.calendrier import meme_jour
 from app.domain import statuts
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
@@ -113,10 +114,7 @@ def supprimer(user, candidature_id) -> None:
 
 def limite_abandon_automatique(today: datetime.date) -> datetime.date:
     """Files whose évaluation préalable was recorded before this date are abandoned (5 years, guide §7)."""
-    try:
-        return today.replace(year=today.year - 5)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - 5, day=28)
+    return meme_jour(today, today.year - 5)
 
 
 def abandons_automatiques(today: datetime.date | None = None, batch: int = 500) -> int:

@@ -5,6 +5,23 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9 .\-()]{10,20}$")
 URL_RE = re.compile(r"^https?://[^\s]+\.[^\s]+$", re.IGNORECASE)
 REQUIRED = "Ce champ est obligatoire."
+# FAB's own messages about a list's filters, order and columns (REST `q`, exports of a list), in French.
+FAB_MESSAGES = [
+    (re.compile(r"^Filter column: (.*) not allowed to filter"), r"Filtre impossible sur la colonne « \1 »."),
+    (re.compile(r"^Filter operation: (.*) not allowed on column: (.*)"),
+     r"Opération de filtre « \1 » impossible sur la colonne « \2 »."),
+    (re.compile(r"^Invalid order by column: (.*)"), r"Tri impossible sur la colonne « \1 »."),
+    (re.compile(r"^Invalid select column: (.*)"), r"Colonne inconnue : « \1 »."),
+]
+
+
+def fab_message_fr(message):
+    """FAB's message in French, or None when it is not one of FAB_MESSAGES."""
+    if isinstance(message, str):
+        for pattern, french in FAB_MESSAGES:
+            if pattern.match(message):
+                return pattern.sub(french, message)
+    return None
 
 
 def blank(value) -> bool:

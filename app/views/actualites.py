@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired
 from app.domain import access
 from app.models.actualites import Actualite
 from app.services import actualites
-from app.views.base import CleaModelView
+from app.views.base import METHOD_PERMISSIONS, CleaModelView
 
 
 def _date_fr(value):
@@ -21,9 +21,11 @@ def _date_fr(value):
 class ActualiteView(CleaModelView):
     route_base = "/actualites"
     datamodel = SQLAInterface(Actualite)
-    tab = access.ADMINISTRATION
+    tab = access.ACTUALITES
     base_filters = []  # national: news are in no perimeter
-    extra_permissions = {"add": "gerer_actualites", "edit": "gerer_actualites", "delete": "gerer_actualites"}
+    # Everyone reads the news in force on their dashboard; this page (all news, published or not) and its
+    # changes are Certif Pro's right.
+    extra_permissions = {method: "gerer_actualites" for method in METHOD_PERMISSIONS}
     list_title = "Actualités"
     add_title = "Publier une actualité"
     edit_title = "Modifier l'actualité"
