@@ -35,6 +35,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         register_views(appbuilder)
         from app.api import register_apis
         register_apis(appbuilder)
+        from app import checks
+        checks.run(appbuilder)
 
     from app import web
     web.install(app)

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import OperationalError
 
 from app.domain import access
-from app.domain.errors import DomainError
+from app import answers
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -92,15 +92,25 @@ def install(app) -> None:
         flash("Votre session a expiré : veuillez recommencer.", "warning")
         return redirect(request.referrer or url_for("TableauDeBord.index"))
 
-    @app.errorhandler(DomainError)
     def domain_error(error):
+        """Every refusal of a service, in one place: JSON for the API, a flash and the previous page for
+        the UI, the 404 page outside the perimeter."""
+        from app.extensions import db
+        db.session.rollback()
+        refusal = answers.as_domain_error(error)
         if is_api_request():
-            extra = {"errors": error.errors} if hasattr(error, "errors") else {}
-            return json_error(error.status, error.message, **extra)
-        if error.status == 404:
-            return not_found(error)
-        flash(error.message, "danger")
-        return redirect(request.referrer or url_for("TableauDeBord.index"))
+            body, status = answers.api_answer(refusal)
+            return jsonify(body), status
+        if refusal.status == 404:
+            return not_found(refusal)
+        flash(answers.ui_message(refusal), "danger")
+        back = request.referrer
+        if not back or back == request.url:
+            back = url_for("TableauDeBord.index")
+        return redirect(back)
+
+    for error_type in answers.ANSWERED:
+        app.register_error_handler(error_type, domain_error)
 
     @app.errorhandler(OperationalError)
     def database_down(error):
@@ -129,7 +139,7 @@ def install(app) -> None:
     app.jinja_env.filters["oui_non"] = oui_non
     from app.services.audit import readable_changes
     app.jinja_env.filters["changements"] = readable_changes
-    app.context_processor(lambda: {"clea_nav": navigation, "clea_can": can})
+    app.context_processor(lambda: {"clea_nav": navigation, "clea_can": can, "event_url": event_url})
     app.context_processor(lambda: {"clea_notifications": notifications_menu})
 
 
@@ -208,6 +218,13 @@ def datetime_fr(value) -> str:
 
 def oui_non(value) -> str:
     return "Oui" if value else "Non"
+
+
+def event_url(candidature_id: int, event: str) -> str:
+    """Where a button of the candidature machine posts (one endpoint runs every event)."""
+    from app.domain.statuts import CANDIDATURE
+    definition = CANDIDATURE.event(event)
+    return url_for("CandidatureView.evenement", pk=candidature_id, action=definition.path or event)
 
 
 def current_profile():

@@ -1,4 +1,6 @@
 """The access matrix becomes FAB roles and permissions; FAB checks answer as the matrix says."""
+import dataclasses
+
 import pytest
 from flask_appbuilder.security.sqla.models import Role
 from sqlalchemy import select
@@ -16,7 +18,10 @@ def test_icons_give_the_permissions_of_the_guide():
 
 def test_every_profile_has_a_row_and_a_perimeter():
     assert set(access.MATRIX) == set(access.PROFILES) == set(access.PERIMETER_LEVEL)
-    assert all(len(row) == len(access.TABS) for row in access.MATRIX.values())
+    # Rows are named: one field per tab, in the order of TABS (the « Matrice des droits » page's columns).
+    assert [f.name for f in dataclasses.fields(access.Row)] == [access.TAB_KEYS[t] for t in access.TABS]
+    assert all(isinstance(row, access.Row) for row in access.MATRIX.values())
+    assert access.cell(access.ADMIN_ORGANISME, access.ORGANISMES) == access.MATRIX[access.ADMIN_ORGANISME].organismes == "✏"
 
 
 def test_no_resource_name_is_a_prefix_of_another():

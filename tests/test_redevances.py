@@ -508,8 +508,9 @@ def test_certif_pro_edits_the_bareme_through_the_form(app, as_user, data):
             unchanged = db.session.get(BaremeRedevance, bareme_id)
             assert (unchanged.annee, unchanged.redevance_certificat) == (2026, Decimal("11.50"))
             assert db.session.execute(select(BaremeRedevance).filter_by(annee=2019)).first() is None
-        # Never deleted: past statements were priced with it.
-        assert client.get(f"/baremes/delete/{bareme_id}").status_code == 403
+        # Never deleted: past statements were priced with it (the view has no delete route at all).
+        assert client.get(f"/baremes/delete/{bareme_id}").status_code == 404
+        assert client.post(f"/baremes/delete/{bareme_id}").status_code == 404
         with app.app_context():
             assert db.session.get(BaremeRedevance, bareme_id) is not None
     finally:

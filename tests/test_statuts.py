@@ -28,13 +28,15 @@ def test_buttons_follow_the_status_and_the_profile(statut, profile, expected):
 
 
 def test_refusals_say_why_in_french():
-    assert s.refusal("annuler_envoi", s.ATTENTE_JURY, access.ADMIN_ORGANISME) == (
-        "Votre profil ne permet pas l'action « Annuler l'envoi ».")
-    assert s.refusal("envoyer_certification", s.ATTENTE_JURY, access.ADMIN_ORGANISME) == (
-        "L'action « Envoyer en certification » n'est pas possible pour une candidature au statut "
-        "« En attente de jury ».")
-    assert s.refusal("envoyer_certification", s.A_ENVOYER_CERTIFICATION, access.ADMIN_ORGANISME) is None
-    assert not s.profile_may("abandon_automatique", access.CERTIF_PRO)
+    machine = s.CANDIDATURE
+    by_right = machine.refusal("annuler_envoi", s.ATTENTE_JURY, access.ADMIN_ORGANISME)
+    assert by_right.message == "Votre profil ne permet pas l'action « Annuler l'envoi »." and by_right.by_right
+    by_status = machine.refusal("envoyer_certification", s.ATTENTE_JURY, access.ADMIN_ORGANISME)
+    assert by_status.message == ("L'action « Envoyer en certification » n'est pas possible pour une candidature "
+                                 "au statut « En attente de jury ».")
+    assert not by_status.by_right
+    assert machine.refusal("envoyer_certification", s.A_ENVOYER_CERTIFICATION, access.ADMIN_ORGANISME) is None
+    assert not machine.may("abandon_automatique", access.CERTIF_PRO)
 
 
 def test_evaluation_result_and_read_only_rule():

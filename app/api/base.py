@@ -2,6 +2,7 @@
 French messages, and writes that go through the same rules and services as the UI (api.md)."""
 import functools
 import logging
+import sys
 
 import prison
 from flask import g, request
@@ -16,6 +17,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from marshmallow import ValidationError
 
+from app import answers
 from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
@@ -29,6 +31,7 @@ API_METHOD_PERMISSIONS = {"get_list": "read", "get": "read", "info": "read", "po
 NOT_JSON = "Le corps de la requête doit être un objet JSON."
 BAD_QUERY = "Paramètre de recherche « q » invalide."
 OUT_OF_PERIMETER = "Cet élément n'existe pas ou n'est pas dans votre périmètre."
+EN_USAGE = "Cet enregistrement est utilisé ailleurs : il ne peut pas être supprimé. Désactivez-le plutôt."
 log = logging.getLogger(__name__)
 
 
@@ -91,14 +94,83 @@ class FrenchResponses:
         return self.response(404, message="Élément introuvable.")
 
     def response_500(self, message=None):
+        """FAB's `@safe` catches every exception and calls this inside its `except`: a refusal of a service
+        is answered as such (app/answers.py), anything else is a real 500."""
         db.session.rollback()
+        refusal = answers.as_domain_error(sys.exc_info()[1])
+        if refusal is not None:
+            return self.domain_response(refusal)
         return self.response(500, message="Une erreur interne est survenue.")
 
     def domain_response(self, exc: DomainError):
         db.session.rollback()
-        if isinstance(exc, ValidationFailed):
-            return self.response(422, message=exc.errors)
-        return self.response(exc.status, message=exc.message)
+        body, status = answers.api_answer(exc)
+        return self.response(status, **body)
+
+
+EVENT_DOC = """{label}.
+---
+post:
+  parameters:
+  - {{in: path, name: pk, schema: {{type: integer}}}}
+{body}  responses:
+    200: {{description: "{label} : fait"}}
+    403: {{description: Profil non autorisé}}
+    404: {{description: Hors périmètre}}
+    409: {{description: Action impossible au statut actuel}}
+    422: {{description: Données invalides}}
+"""
+
+
+def event_actions(machine, binding_events=None):
+    """Class decorator: one POST action `/<pk>/<action>` per event of `machine` (all but the platform's own),
+    gated by the event's right, its body the event's parameters, run by the one engine."""
+    from app.services import workflow
+
+    def endpoint_for(event: str):
+        definition = machine.event(event)
+        action = definition.api or definition.path or event
+
+        def endpoint(self, pk):
+            if not access.may(g.user, definition.right):
+                return self.response_403()
+            names = workflow.parameters(machine, event)
+            body = self._json_body(required=bool(names))
+            item = workflow.run(machine, event, g.user, pk, **{name: body.get(name) for name in names})
+            return self.response(200, id=item.id, result=self.dump(item), **self.event_extras(event, item))
+
+        endpoint.__name__ = action
+        names = workflow.parameters(machine, event)
+        body = ("  requestBody:\n    content:\n      application/json:\n        schema: {type: object, properties: {"
+                + ", ".join(f"{n}: {{}}" for n in names) + "}}\n") if names else ""
+        endpoint.__doc__ = EVENT_DOC.format(label=definition.label, body=body)
+        return action, expose(f"/<int:pk>/{action}", methods=["POST"])(protect()(safe(endpoint)))
+
+    def decorate(cls):
+        events = binding_events or [e for e, d in machine.events.items() if d.right != access.SYSTEM]
+        for event in events:
+            action, endpoint = endpoint_for(event)
+            setattr(cls, action, endpoint)
+            cls.include_route_methods = set(cls.include_route_methods) | {action}
+            # FAB lets any reader of the tab in; the event's own right is checked in the endpoint.
+            cls.extra_permissions = {**cls.extra_permissions, action: "read"}
+        return cls
+    return decorate
+
+
+def _before_after(item, current_id) -> tuple[dict | None, dict]:
+    """The record's values before this request's changes (None for a new record) and after them."""
+    state = sa_inspect(item)
+    after = {attr.key: getattr(item, attr.key) for attr in state.mapper.column_attrs}
+    after.update({rel.key: getattr(item, rel.key) for rel in state.mapper.relationships})
+    if current_id is None:
+        return None, after
+    before = dict(after)
+    for key in after:
+        history = state.attrs[key].history
+        if history.has_changes():
+            before[key] = history.deleted[0] if history.deleted else None
+    return before, after
 
 
 class CleaModelRestApi(FrenchResponses, ModelRestApi):
@@ -109,7 +181,6 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
     page_size = 20
     max_page_size = 100
     extra_permissions: dict = {}
-    # Columns that only Certif Pro may change (structures.CERTIF_PRO_ONLY_FIELDS)
 
     def __init__(self):
         self.class_permission_name = self.tab
@@ -147,11 +218,8 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
 
     def action_response(self, run, required: bool = False):
         """A POST action: `run(body)` calls the service and returns the changed record, answered as the
-        resource shows it; refusals become French 4xx answers."""
-        try:
-            item = run(self._json_body(required))
-        except DomainError as exc:
-            return self.domain_response(exc)
+        resource shows it (refusals are answered by app/answers.py)."""
+        item = run(self._json_body(required))
         return self.response(200, id=item.id, result=self.dump(item))
 
     def _check_relations(self, data: dict):
@@ -186,13 +254,7 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
         if self.rule_model is None:
             return
         with db.session.no_autoflush:
-            protected = structures.CERTIF_PRO_ONLY_FIELDS.get(self.rule_model, ())
-            if current_id is None:
-                # A new record is active unless it says otherwise (None: the column default, True).
-                changed = [k for k in protected if getattr(item, k) is False]
-            else:
-                changed = [a.key for a in sa_inspect(item).attrs if a.history.has_changes()]
-            structures.check_certif_pro_fields(self.rule_model, changed, g.user)
+            structures.check_certif_pro_fields(self.rule_model, g.user, *_before_after(item, current_id))
             values = {c.key: getattr(item, c.key) for c in item.__table__.columns}
             for rel in item.__mapper__.relationships:
                 values[rel.key] = getattr(item, rel.key)
@@ -203,60 +265,45 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
             structures.check(self.rule_model, values, current_id)
 
     def post_headless(self):
+        data = self._json_body()
+        self._check_relations(data)
         try:
-            data = self._json_body()
-            self._check_relations(data)
-            try:
-                item = self.add_model_schema.load(data)
-            except ValidationError as err:
-                raise ValidationFailed(err.messages)
-            self._rules(item)
-            self.pre_add(item)
-            db.session.add(item)
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_response(exc)
-        except IntegrityError:
-            db.session.rollback()
-            return self.response(409, message="Cet enregistrement existe déjà ou entre en conflit avec un autre.")
+            item = self.add_model_schema.load(data)
+        except ValidationError as err:
+            raise ValidationFailed(err.messages) from None
+        self._rules(item)
+        self.pre_add(item)
+        db.session.add(item)
+        db.session.commit()
         self.post_add(item)
         return self.response(201, id=item.id, result=self.dump(item))
 
     def put_headless(self, pk):
+        item = perimeter.get_visible(self.datamodel.obj, pk)
+        data = self._json_body()
+        self._check_relations(data)
+        unknown = set(data) - set(self.edit_columns)
+        if unknown:
+            raise ValidationFailed({k: "Champ inconnu ou non modifiable." for k in sorted(unknown)})
         try:
-            item = perimeter.get_visible(self.datamodel.obj, pk)
-            data = self._json_body()
-            self._check_relations(data)
-            unknown = set(data) - set(self.edit_columns)
-            if unknown:
-                raise ValidationFailed({k: "Champ inconnu ou non modifiable." for k in sorted(unknown)})
-            try:
-                item = self.edit_model_schema.load(self._merge_update_item(item, data), instance=item)
-            except ValidationError as err:
-                raise ValidationFailed(err.messages)
-            self._rules(item, item.id)
-            self.pre_update(item)
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_response(exc)
-        except IntegrityError:
-            db.session.rollback()
-            return self.response(409, message="Cet enregistrement entre en conflit avec un autre.")
+            item = self.edit_model_schema.load(self._merge_update_item(item, data), instance=item)
+        except ValidationError as err:
+            raise ValidationFailed(err.messages) from None
+        self._rules(item, item.id)
+        self.pre_update(item)
+        db.session.commit()
         self.post_update(item)
         return self.response(200, result=self.dump(item))
 
     def delete_headless(self, pk):
+        item = perimeter.get_visible(self.datamodel.obj, pk)
+        self.pre_delete(item)
+        db.session.delete(item)
         try:
-            item = perimeter.get_visible(self.datamodel.obj, pk)
-            self.pre_delete(item)
-            db.session.delete(item)
             db.session.commit()
-        except DomainError as exc:
-            return self.domain_response(exc)
         except IntegrityError:
             db.session.rollback()
-            return self.response(409, message="Cet enregistrement est utilisé ailleurs : il ne peut pas être "
-                                              "supprimé. Désactivez-le plutôt.")
+            raise DomainError(EN_USAGE) from None
         return self.response(200, message="Supprimé.")
 
     # --- Reads: any pk that is not a record of the perimeter answers 404 (never 405 or 500) -----------
@@ -328,14 +375,11 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
             upload = request.files.get("file")
         except RequestEntityTooLarge:
             return self.response(413, message="Le fichier dépasse la taille maximum de 4,0 Mo.")
-        try:
-            candidature_id, objet_id = candidature_of()
-            if upload is None or not upload.filename:
-                raise ValidationFailed({"file": "Envoyez le fichier dans le champ multipart « file »."})
-            document = documents.deposer(g.user, candidature_id, upload.filename,
-                                         upload.read(documents.TAILLE_MAX + 1), objet=objet, objet_id=objet_id)
-        except DomainError as exc:
-            return self.domain_response(exc)
+        candidature_id, objet_id = candidature_of()
+        if upload is None or not upload.filename:
+            raise ValidationFailed({"file": "Envoyez le fichier dans le champ multipart « file »."})
+        document = documents.deposer(g.user, candidature_id, upload.filename,
+                                     upload.read(documents.TAILLE_MAX + 1), objet=objet, objet_id=objet_id)
         return self.response(201, id=document.id, result={
             "id": document.id, "candidature": document.candidature_id, objet: document.objet_id or
             document.candidature_id, "nom": document.nom, "type_mime": document.type_mime,
@@ -343,6 +387,10 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
 
     def dump(self, item):
         return flatten_relations(self.show_model_schema.dump(item))
+
+    def event_extras(self, event: str, item) -> dict:
+        """What an event's answer adds to the record (e.g. the warnings of a sending)."""
+        return {}
 
     def can(self, permission, tab=None):
         return access.profile_allows(g.user.profil, permission, tab or self.tab)

@@ -38,24 +38,18 @@ class EvaluationApi(CleaModelRestApi):
         return self.response(status, id=evaluation.id, result=data)
 
     def post_headless(self):
-        try:
-            data = self._json_body()
-            self.reject_unknown(data, service.FIELDS + ("candidature", "resultats"))
-            candidature = data.get("candidature")
-            if isinstance(candidature, bool) or not isinstance(candidature, int):
-                raise ValidationFailed({"candidature": "Identifiant de candidature attendu."})
-            evaluation = service.creer(g.user, candidature, data, data.get("resultats"))
-        except DomainError as exc:
-            return self.domain_response(exc)
+        data = self._json_body()
+        self.reject_unknown(data, service.FIELDS + ("candidature", "resultats"))
+        candidature = data.get("candidature")
+        if isinstance(candidature, bool) or not isinstance(candidature, int):
+            raise ValidationFailed({"candidature": "Identifiant de candidature attendu."})
+        evaluation = service.creer(g.user, candidature, data, data.get("resultats"))
         return self._result(evaluation, 201)
 
     def put_headless(self, pk):
-        try:
-            data = self._json_body()
-            self.reject_unknown(data, service.FIELDS + ("resultats",))
-            evaluation = service.enregistrer(g.user, pk, data, data.get("resultats"))
-        except DomainError as exc:
-            return self.domain_response(exc)
+        data = self._json_body()
+        self.reject_unknown(data, service.FIELDS + ("resultats",))
+        evaluation = service.enregistrer(g.user, pk, data, data.get("resultats"))
         return self._result(evaluation)
 
     @expose("/<int:pk>/finaliser", methods=["POST"])
@@ -73,10 +67,7 @@ class EvaluationApi(CleaModelRestApi):
             409: {description: Transition refusée}
             422: {description: Evaluation incomplète}
         """
-        try:
-            evaluation = service.finaliser(g.user, pk)
-        except DomainError as exc:
-            return self.domain_response(exc)
+        evaluation = service.finaliser(g.user, pk)
         return self._result(evaluation)
 
     @expose("/<int:pk>/rouvrir", methods=["POST"])
@@ -93,10 +84,7 @@ class EvaluationApi(CleaModelRestApi):
             404: {description: Hors périmètre}
             409: {description: Réouverture refusée}
         """
-        try:
-            evaluation = service.rouvrir(g.user, pk)
-        except DomainError as exc:
-            return self.domain_response(exc)
+        evaluation = service.rouvrir(g.user, pk)
         return self._result(evaluation)
 
     @expose("/<int:pk>/documents", methods=["POST"])

@@ -26,15 +26,12 @@ class FormationApi(CleaModelRestApi):
     extra_permissions = {"deposer": "edit"}
 
     def post_headless(self):
-        try:
-            data = self._json_body()
-            self.reject_unknown(data, FIELDS + ["candidature"])
-            candidature = data.get("candidature")
-            if isinstance(candidature, bool) or not isinstance(candidature, int):
-                raise ValidationFailed({"candidature": "Identifiant de candidature attendu."})
-            formation = formations.creer(g.user, candidature, data)
-        except DomainError as exc:
-            return self.domain_response(exc)
+        data = self._json_body()
+        self.reject_unknown(data, FIELDS + ["candidature"])
+        candidature = data.get("candidature")
+        if isinstance(candidature, bool) or not isinstance(candidature, int):
+            raise ValidationFailed({"candidature": "Identifiant de candidature attendu."})
+        formation = formations.creer(g.user, candidature, data)
         return self.response(201, id=formation.id, result=self.dump(formation))
 
     @expose("/<int:pk>/documents", methods=["POST"])

@@ -21,12 +21,9 @@ class SessionJuryApi(CleaModelRestApi):
     include_route_methods = {"get_list", "get", "info", "post"}
 
     def post_headless(self):
-        try:
-            data = self._json_body()
-            self.reject_unknown(data, {"date", "libelle", "certificateur"})
-            session = juries.creer_session(g.user, data)
-        except DomainError as exc:
-            return self.domain_response(exc)
+        data = self._json_body()
+        self.reject_unknown(data, {"date", "libelle", "certificateur"})
+        session = juries.creer_session(g.user, data)
         return self.response(201, id=session.id, result=self.dump(session))
 
 

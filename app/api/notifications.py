@@ -52,10 +52,7 @@ class NotificationApi(CleaModelRestApi):
             200: {description: Notification marquée comme lue}
             404: {description: Notification introuvable (ou d'un autre utilisateur)}
         """
-        try:
-            notification = service.mark_read(g.user, pk)
-        except DomainError as exc:
-            return self.domain_response(exc)
+        notification = service.mark_read(g.user, pk)
         return self.response(200, id=notification.id, result=self.dump(notification))
 
     @expose("/lire", methods=["POST"])
@@ -79,22 +76,19 @@ class NotificationApi(CleaModelRestApi):
             404: {description: Une des notifications est introuvable (ou d'un autre utilisateur)}
             422: {description: Corps invalide}
         """
-        try:
-            data = self._json_body()
-            self.reject_unknown(data, {"ids", "toutes"})
-            toutes = data.get("toutes", False)
-            if not isinstance(toutes, bool):
-                raise ValidationFailed({"toutes": "Une valeur booléenne (true/false) est attendue."})
-            if toutes and "ids" in data:
-                raise ValidationFailed({"_schema": "Envoyez soit « ids », soit « toutes », pas les deux."})
-            if toutes:
-                count = service.mark_all(g.user)
-            elif "ids" in data:
-                count = service.mark_many(g.user, data["ids"], strict=True)
-            else:
-                raise ValidationFailed({"ids": "Envoyez la liste « ids » des notifications, ou « toutes » : true."})
-        except DomainError as exc:
-            return self.domain_response(exc)
+        data = self._json_body()
+        self.reject_unknown(data, {"ids", "toutes"})
+        toutes = data.get("toutes", False)
+        if not isinstance(toutes, bool):
+            raise ValidationFailed({"toutes": "Une valeur booléenne (true/false) est attendue."})
+        if toutes and "ids" in data:
+            raise ValidationFailed({"_schema": "Envoyez soit « ids », soit « toutes », pas les deux."})
+        if toutes:
+            count = service.mark_all(g.user)
+        elif "ids" in data:
+            count = service.mark_many(g.user, data["ids"], strict=True)
+        else:
+            raise ValidationFailed({"ids": "Envoyez la liste « ids » des notifications, ou « toutes » : true."})
         return self.response(200, count=count)
 
 

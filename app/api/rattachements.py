@@ -41,13 +41,10 @@ class RattachementApi(CleaModelRestApi):
     extra_permissions = {"accepter": "decider_rattachement", "refuser": "decider_rattachement"}
 
     def post_headless(self):
-        try:
-            data = self._json_body()
-            self.reject_unknown(data, FIELDS)
-            demande = service.demander(g.user, data.get("candidature"), data.get("etablissement_destination"),
-                                       data.get("motif"), data.get("precision"))
-        except DomainError as exc:
-            return self.domain_response(exc)
+        data = self._json_body()
+        self.reject_unknown(data, FIELDS)
+        demande = service.demander(g.user, data.get("candidature"), data.get("etablissement_destination"),
+                                   data.get("motif"), data.get("precision"))
         return self.response(201, id=demande.id, result=self.dump(demande))
 
     @expose("/<int:pk>/accepter", methods=["POST"])

@@ -117,13 +117,10 @@ class HabilitationApi(CleaModelRestApi):
                          "renouveler": "create"}
 
     def post_headless(self):
-        try:
-            data = self._json_body()
-            demande = habilitations.demander(
-                g.user, data.get("etablissements"), data.get("aupres", "certif_pro"),
-                data.get("certificateurs") or [], data.get("certification", "clea"))
-        except DomainError as exc:
-            return self.domain_response(exc)
+        data = self._json_body()
+        demande = habilitations.demander(
+            g.user, data.get("etablissements"), data.get("aupres", "certif_pro"),
+            data.get("certificateurs") or [], data.get("certification", "clea"))
         return self.response(201, id=demande.id, result=self.dump(demande))
 
     @expose("/<int:pk>/valider", methods=["POST"])
@@ -208,19 +205,13 @@ class UtilisateurApi(CleaModelRestApi):
         return {k: v for k, v in data.items() if k in USER_FIELDS}
 
     def post_headless(self):
-        try:
-            user = user_service.creer(g.user, self._values(self._json_body(), USER_FIELDS))
-        except DomainError as exc:
-            return self.domain_response(exc)
+        user = user_service.creer(g.user, self._values(self._json_body(), USER_FIELDS))
         return self.response(201, id=user.id, result=self.dump(user))
 
     def put_headless(self, pk):
-        try:
-            data = self._json_body()
-            values = self._values(data, USER_FIELDS + ["active"])
-            user = user_service.modifier(g.user, pk, values, active=data.get("active", user_service.UNCHANGED))
-        except DomainError as exc:
-            return self.domain_response(exc)
+        data = self._json_body()
+        values = self._values(data, USER_FIELDS + ["active"])
+        user = user_service.modifier(g.user, pk, values, active=data.get("active", user_service.UNCHANGED))
         return self.response(200, result=self.dump(user))
 
 

@@ -33,12 +33,9 @@ class StatsApi(FrenchResponses, BaseApi):
             403: {description: Profil sans accès aux statistiques}
             422: {description: Dates invalides (messages par champ)}
         """
-        try:
-            params = self._periode_params()
-            periode = stats.periode(params["du"], params["au"])
-            tableau = stats.tableau(g.user, periode)
-        except DomainError as exc:
-            return self.domain_response(exc)
+        params = self._periode_params()
+        periode = stats.periode(params["du"], params["au"])
+        tableau = stats.tableau(g.user, periode)
         return self.response(200, **tableau["compteurs"], generated_at=tableau["generated_at"].isoformat(
             timespec="seconds"), du=params["du"] or None, au=params["au"] or None,
             par_statut={code: n for code, _, n in tableau["par_statut"]},
@@ -78,10 +75,7 @@ class StatsApi(FrenchResponses, BaseApi):
         return self._xlsx("dossiers", self._periode_params())
 
     def _xlsx(self, type_, params):
-        try:
-            return exports.telecharger(g.user, type_, params)
-        except DomainError as exc:
-            return self.domain_response(exc)
+        return exports.telecharger(g.user, type_, params)
 
 
 

@@ -9,7 +9,8 @@ Icons, as in the guide:
   ✏  consult, search, edit   → can_read, can_edit, can_delete and the tab's actions
   ➕  create                  → can_create
 """
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, fields
 
 # --- Profiles -----------------------------------------------------------------------------------
 CERTIF_PRO = "Administrateur Certif Pro"
@@ -58,17 +59,47 @@ TAB_LABELS = {
 }
 
 # --- The matrix (roles.md, read together with guide §4, §7–11, §17–18) --------------------------
-#                         EVAL   FORM   CERTIF  STATS  ORGA   ETAB   HABIL  UTIL   RATTACH RESEAU ADMIN
+@dataclass(frozen=True)
+class Row:
+    """One profile's line of the matrix: the icons of each tab."""
+    evaluations: str = ""
+    formations: str = ""
+    certification: str = ""
+    stats: str = ""
+    organismes: str = ""
+    etablissements: str = ""
+    habilitations: str = ""
+    utilisateurs: str = ""
+    rattachements: str = ""
+    reseaux: str = ""
+    administration: str = ""
+
+
+# Tab → its field in a Row (and the prefix of the tab's named rights: "evaluations.modifier").
+TAB_KEYS = {EVALUATIONS: "evaluations", FORMATIONS: "formations", CERTIFICATION: "certification", STATS: "stats",
+            ORGANISMES: "organismes", ETABLISSEMENTS: "etablissements", HABILITATIONS: "habilitations",
+            UTILISATEURS: "utilisateurs", RATTACHEMENTS: "rattachements", RESEAUX: "reseaux",
+            ADMINISTRATION: "administration"}
+
 MATRIX = {
-    CERTIF_PRO:            ("✏➕", "✏➕", "✏➕", "👁", "✏➕", "✏➕", "✏➕", "✏➕", "✏➕", "✏➕", "✏➕"),
-    CERTIFICATEUR:         ("👁", "",   "✏➕", "👁", "",   "",   "✏",  "",   "",   "",   ""),
-    MEMBRE_JURY:           ("👁", "",   "✏",  "",   "",   "",   "",   "",   "",   "",   ""),
-    ADMIN_RESEAU:          ("✏➕", "✏➕", "👁", "👁", "✏➕", "✏➕", "✏➕", "✏➕", "✏➕", "✏",  ""),
-    SUPERVISEUR_RESEAU:    ("",   "",   "👁", "",   "✏➕", "✏➕", "✏➕", "👁", "👁", "✏",  ""),
-    ADMIN_ORGANISME:       ("✏➕", "✏➕", "👁", "👁", "✏",  "✏➕", "✏➕", "✏➕", "✏➕", "",   ""),
-    UTILISATEUR_ORGANISME: ("✏➕", "✏➕", "👁", "",   "👁", "👁", "👁", "",   "✏➕", "",   ""),
-    ADMIN_ETABLISSEMENT:   ("✏➕", "✏➕", "👁", "",   "",   "✏",  "👁", "✏➕", "✏➕", "",   ""),
-    UTILISATEUR_ETABLISSEMENT: ("✏➕", "✏➕", "👁", "", "",   "👁", "👁", "",   "✏➕", "",   ""),
+    CERTIF_PRO: Row(evaluations="✏➕", formations="✏➕", certification="✏➕", stats="👁", organismes="✏➕",
+                    etablissements="✏➕", habilitations="✏➕", utilisateurs="✏➕", rattachements="✏➕",
+                    reseaux="✏➕", administration="✏➕"),
+    CERTIFICATEUR: Row(evaluations="👁", certification="✏➕", stats="👁", habilitations="✏"),
+    MEMBRE_JURY: Row(evaluations="👁", certification="✏"),
+    ADMIN_RESEAU: Row(evaluations="✏➕", formations="✏➕", certification="👁", stats="👁", organismes="✏➕",
+                      etablissements="✏➕", habilitations="✏➕", utilisateurs="✏➕", rattachements="✏➕",
+                      reseaux="✏"),
+    SUPERVISEUR_RESEAU: Row(certification="👁", organismes="✏➕", etablissements="✏➕", habilitations="✏➕",
+                            utilisateurs="👁", rattachements="👁", reseaux="✏"),
+    ADMIN_ORGANISME: Row(evaluations="✏➕", formations="✏➕", certification="👁", stats="👁", organismes="✏",
+                         etablissements="✏➕", habilitations="✏➕", utilisateurs="✏➕", rattachements="✏➕"),
+    UTILISATEUR_ORGANISME: Row(evaluations="✏➕", formations="✏➕", certification="👁", organismes="👁",
+                               etablissements="👁", habilitations="👁", rattachements="✏➕"),
+    ADMIN_ETABLISSEMENT: Row(evaluations="✏➕", formations="✏➕", certification="👁", etablissements="✏",
+                             habilitations="👁", utilisateurs="✏➕", rattachements="✏➕"),
+    UTILISATEUR_ETABLISSEMENT: Row(evaluations="✏➕", formations="✏➕", certification="👁", etablissements="👁",
+                                   habilitations="👁", rattachements="✏➕"),
 }
 
 # Perimeter of each profile and, for the OF profiles, their rank (0 = highest) for role granting.
@@ -83,18 +114,41 @@ OF_PROFILES = (ADMIN_RESEAU, SUPERVISEUR_RESEAU, ADMIN_ORGANISME, UTILISATEUR_OR
 BACK_OFFICE_PROFILES = (CERTIF_PRO, CERTIFICATEUR, MEMBRE_JURY)
 PROFILES = BACK_OFFICE_PROFILES + OF_PROFILES
 
-# Special rights inside a tab (roles.md "Special rights"): action → (tab, profiles).
+OF_WITH_FILES = (ADMIN_RESEAU, ADMIN_ORGANISME, UTILISATEUR_ORGANISME, ADMIN_ETABLISSEMENT,
+                 UTILISATEUR_ETABLISSEMENT)  # the OF profiles that work on candidate files (✏ on EVALUATIONS)
+
+# Special rights inside a tab (roles.md "Special rights"): name → (tab, profiles). Each is also the FAB
+# permission "can_<name>" on the tab's resource.
 SPECIAL_RIGHTS = {
     "rouvrir_evaluation": (EVALUATIONS, {ADMIN_ORGANISME, ADMIN_RESEAU, CERTIF_PRO}),
     # Once the file is at the certifier, only the network and Certif Pro may correct an evaluation (guide §18).
     "rouvrir_evaluation_apres_envoi": (EVALUATIONS, {ADMIN_RESEAU, CERTIF_PRO}),
     "annuler_envoi": (EVALUATIONS, {ADMIN_RESEAU, CERTIF_PRO}),
+    # After the sending the file is read-only for the OF (guide §14); Certif Pro may still correct it.
+    "modifier_dossier_envoye": (EVALUATIONS, {CERTIF_PRO}),
     "changer_actif": (ETABLISSEMENTS, {CERTIF_PRO}),
     "decider_habilitation": (HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}),
+    # A certifier decides only the requests addressed to it; Certif Pro decides any.
+    "decider_toute_habilitation": (HABILITATIONS, {CERTIF_PRO}),
     "decider_rattachement": (RATTACHEMENTS, {CERTIF_PRO}),
+    # The key icon of the national search: an OF asks Certif Pro for a file of another establishment.
+    "demander_rattachement": (RATTACHEMENTS, set(OF_PROFILES) - {SUPERVISEUR_RESEAU}),
     "changer_certificateur": (CERTIFICATION, {CERTIF_PRO}),
     # The CERTIFICATION tab's ✏➕ is for jury sessions; the certifiers themselves are Certif Pro's records.
     "gerer_certificateurs": (CERTIFICATION, {CERTIF_PRO}),
+    # A certifier plans its own juries; Certif Pro plans them for any certifier.
+    "planifier_jury_tout_certificateur": (CERTIFICATION, {CERTIF_PRO}),
+    # The two sides of the « Echanges » tab.
+    "echanger_cote_certificateur": (CERTIFICATION, {CERTIF_PRO, CERTIFICATEUR, MEMBRE_JURY}),
+    "echanger_cote_organisme": (EVALUATIONS, set(OF_WITH_FILES)),
+    "enregistrer_envoi_certificat": (CERTIFICATION, {CERTIF_PRO, CERTIFICATEUR}),
+    # Users of any profile and perimeter (the others grant equal or lower profiles in their perimeter).
+    "gerer_tous_utilisateurs": (UTILISATEURS, {CERTIF_PRO}),
+    # Who hears of the life of their network / organisation (new files, reminders, habilitation decisions).
+    "recevoir_avis_reseau": (RESEAUX, {ADMIN_RESEAU}),
+    "recevoir_avis_organisme": (ORGANISMES, {ADMIN_ORGANISME}),
+    # Back-office profiles see every tab; OF profiles see the evaluation tabs once habilitated.
+    "onglets_sans_habilitation": (EVALUATIONS, set(BACK_OFFICE_PROFILES)),
     "gerer_referentiels": (ADMINISTRATION, {CERTIF_PRO}),
     "voir_redevances": (ADMINISTRATION, {CERTIF_PRO}),
     "gerer_baremes": (ADMINISTRATION, {CERTIF_PRO}),
@@ -105,11 +159,22 @@ SPECIAL_RIGHT_LABELS = {
     "rouvrir_evaluation": "Rouvrir une évaluation finalisée",
     "rouvrir_evaluation_apres_envoi": "Rouvrir une évaluation après l'envoi en certification",
     "annuler_envoi": "Annuler un envoi en certification",
+    "modifier_dossier_envoye": "Modifier un dossier envoyé en certification",
     "changer_actif": "Activer / désactiver un organisme ou un établissement, changer son réseau",
     "decider_habilitation": "Décider des demandes d'habilitation",
+    "decider_toute_habilitation": "Décider des demandes d'habilitation adressées à tout certificateur",
     "decider_rattachement": "Décider des demandes de rattachement",
+    "demander_rattachement": "Demander le rattachement d'un dossier trouvé par la recherche nationale",
     "changer_certificateur": "Changer le certificateur d'un dossier",
     "gerer_certificateurs": "Créer et modifier les certificateurs",
+    "planifier_jury_tout_certificateur": "Planifier un jury pour tout certificateur",
+    "echanger_cote_certificateur": "Echanger avec l'organisme au nom du certificateur",
+    "echanger_cote_organisme": "Echanger avec le certificateur au nom de l'organisme",
+    "enregistrer_envoi_certificat": "Enregistrer les envois de certificats",
+    "gerer_tous_utilisateurs": "Gérer les utilisateurs de tout profil et de tout périmètre",
+    "recevoir_avis_reseau": "Etre averti de la vie du réseau (candidatures, rappels, habilitations)",
+    "recevoir_avis_organisme": "Etre averti des décisions d'habilitation de l'organisme",
+    "onglets_sans_habilitation": "Voir les onglets d'évaluation sans habilitation",
     "gerer_referentiels": "Modifier les référentiels et listes de valeurs",
     "voir_redevances": "Voir les redevances",
     "gerer_baremes": "Modifier le barème des redevances",
@@ -136,7 +201,7 @@ def icons_to_permissions(icons: str) -> set[str]:
 
 
 def cell(profile: str, tab: str) -> str:
-    return MATRIX[profile][TABS.index(tab)]
+    return getattr(MATRIX[profile], TAB_KEYS[tab])
 
 
 def permissions_of(profile: str) -> set[tuple[str, str]]:
@@ -165,14 +230,69 @@ def fab_roles() -> dict[str, list[tuple[str, str]]]:
             for profile in PROFILES}
 
 
-def profile_allows(profile: str, permission: str, tab: str) -> bool:
-    return (permission, tab) in permissions_of(profile)
+@functools.cache
+def _granted(profile: str) -> frozenset[tuple[str, str]]:
+    return frozenset(permissions_of(profile) | COMMON_PERMISSIONS)
+
+
+def profile_allows(profile: str | None, permission: str, tab: str) -> bool:
+    """The FAB pair (permission, resource) as the matrix grants it."""
+    return profile in MATRIX and (permission, tab) in _granted(profile)
+
+
+# --- Named rights: every "who may" of the platform, read through `may()` ---------------------------
+@dataclass(frozen=True)
+class Right:
+    tab: str
+    permission: str  # the FAB permission on the tab's resource
+    label: str
+
+
+VERBS = {READ: ("lire", "Consulter"), EDIT: ("modifier", "Modifier"), CREATE: ("creer", "Créer"),
+         DELETE: ("supprimer", "Supprimer")}
+RIGHTS: dict[str, Right] = {
+    f"{key}.{verb}": Right(tab, permission, f"{label} — {TAB_LABELS[tab]}")
+    for tab, key in TAB_KEYS.items() for permission, (verb, label) in VERBS.items()
+}
+RIGHTS["actualites.lire"] = Right(ACTUALITES, READ, "Lire les actualités")
+RIGHTS["notifications.lire"] = Right(NOTIFICATIONS, READ, "Lire ses notifications")
+RIGHTS.update({name: Right(tab, "can_" + name, SPECIAL_RIGHT_LABELS[name])
+               for name, (tab, _profiles) in SPECIAL_RIGHTS.items()})
+# Nobody holds it: what only the platform's own jobs do (automatic abandon).
+SYSTEM = "systeme"
+
+
+def profile_of(who) -> str | None:
+    """A user (anything with `.profil`), a profile name, or None."""
+    if who is None or isinstance(who, str):
+        return who
+    return getattr(who, "profil", None)
+
+
+def may(who, right: str) -> bool:
+    """The one question of the platform: may this user (or profile) do this? `right` is a name of RIGHTS."""
+    if right == SYSTEM:
+        return False
+    granted = RIGHTS[right]
+    return profile_allows(profile_of(who), granted.permission, granted.tab)
+
+
+def holders(right: str) -> list[str]:
+    """The profiles that hold a right (for "who hears about it")."""
+    return [p for p in PROFILES if may(p, right)]
+
+
+def check_rights_exist(names) -> None:
+    """Start-up check: every right named elsewhere (state machines, views) exists here."""
+    unknown = sorted(set(names) - set(RIGHTS) - {SYSTEM})
+    if unknown:
+        raise RuntimeError(f"Droits inconnus de la matrice (app/domain/access.py) : {', '.join(unknown)}")
 
 
 # --- Role granting (roles.md: equal or lower, inside one's own perimeter) -----------------------
 def grantable_profiles(granter_profile: str) -> list[str]:
     """Profiles a user of `granter_profile` may give to a user they create or edit."""
-    if granter_profile == CERTIF_PRO:
+    if may(granter_profile, "gerer_tous_utilisateurs"):
         return list(PROFILES)
     if not profile_allows(granter_profile, CREATE, UTILISATEURS):
         return []
@@ -195,8 +315,8 @@ class MatrixRow:
 
 
 def matrix_rows() -> list[MatrixRow]:
-    """For the "Matrice des droits" page."""
-    return [MatrixRow(p, PERIMETER_LEVEL[p], MATRIX[p]) for p in PROFILES]
+    """For the "Matrice des droits" page: one row per profile, its cells in the order of TABS."""
+    return [MatrixRow(p, PERIMETER_LEVEL[p], tuple(cell(p, t) for t in TABS)) for p in PROFILES]
 
 
 PERIMETER_LABELS = {

@@ -13,7 +13,10 @@ from app.extensions import db
 from app.models import Candidature, Etablissement, Utilisateur, ValeurListe
 from app.models.referentiels import CERTIFICATIONS  # noqa: F401  (the forms' choices)
 from app.security import perimeter
-from app.services import audit, habilitations, notifications
+from marshmallow import fields
+
+from app.schemas import Input, shape_errors, text_fields
+from app.services import audit, documents, habilitations, notifications
 from app.services.structures import check_active
 from app.services.validation import Errors, blank, email_error, phone_error
 
@@ -73,6 +76,15 @@ def _bool(value) -> bool:
     return bool(value)
 
 
+# The input's shape: every text field of the form with its column's length (the rules are in `clean`).
+CandidatureInput = Input.from_dict(
+    {**text_fields(Candidature, [f for f in REQUIRED + TEXT_FIELDS if f not in ("etablissement", "date_naissance")],
+                   not_text="Valeur invalide.", numbers=True),
+     "etablissement": fields.Raw(load_default=None), "date_naissance": fields.Raw(load_default=None)},
+    name="CandidatureInput")
+CANDIDATURE_INPUT = CandidatureInput()
+
+
 def clean(values: dict, user) -> tuple[dict, Etablissement]:
     """Checks every field of « CRÉER UNE CANDIDATURE » and its conditional rules; returns the values to store."""
     errors = Errors()
@@ -84,10 +96,9 @@ def clean(values: dict, user) -> tuple[dict, Etablissement]:
     if isinstance(data.get("siren_employeur"), str):
         data["siren_employeur"] = clean_digits(data["siren_employeur"])
     errors.required(data, *REQUIRED)
-    for field in REQUIRED + TEXT_FIELDS:
-        if field in data and data[field] is not None and not isinstance(data[field], (str, int, datetime.date)):
-            errors.add(field, "Valeur invalide.")
-    errors.max_lengths(data, Candidature)
+    for field, messages in shape_errors(CANDIDATURE_INPUT, data).items():
+        for message in messages:
+            errors.add(field, message)
 
     etab = None
     if not blank(data.get("etablissement")) and not errors.get("etablissement"):
@@ -169,7 +180,7 @@ def _nouveau_numero() -> str:
 
 
 def creer(user, values: dict) -> Candidature:
-    if user is None or not access.profile_allows(user.profil, access.CREATE, access.EVALUATIONS):
+    if not access.may(user, "evaluations.creer"):
         raise Forbidden("Votre profil ne permet pas de créer une candidature.")
     data, etab = clean(values, user)
     check_active(etab)
@@ -190,7 +201,7 @@ def creer(user, values: dict) -> Candidature:
         raise DomainError(DOUBLON.format(numero="déjà attribué"))
     reseau = etab.organisme.reseau
     if reseau is not None and reseau.notifier_creation_candidature:
-        admins = notifications.utilisateurs_avec_profil(access.ADMIN_RESEAU, Utilisateur.reseau_id == reseau.id)
+        admins = notifications.utilisateurs_avec_droit("recevoir_avis_reseau", Utilisateur.reseau_id == reseau.id)
         notifications.notify(admins, "Dossier de candidature", "Nouvelle candidature",
                              f"Une candidature ({candidature.numero_dossier} — {candidature.candidat}) a été créée "
                              f"par {etab.nom}.", f"/candidatures/show/{candidature.id}")
@@ -201,9 +212,9 @@ def creer(user, values: dict) -> Candidature:
 
 def peut_modifier(user, candidature: Candidature) -> bool:
     """« Editer la fiche »: ✏ on EVALUATIONS; after the sending, the file is read-only for OF profiles."""
-    if user is None or not access.profile_allows(user.profil, access.EDIT, access.EVALUATIONS):
+    if not access.may(user, "evaluations.modifier"):
         return False
-    return not (user.profil in access.OF_PROFILES and statuts.read_only_for_of(candidature.statut))
+    return not statuts.read_only_for_of(candidature.statut) or access.may(user, "modifier_dossier_envoye")
 
 
 def modifier(user, candidature_id, values: dict) -> Candidature:
@@ -239,3 +250,10 @@ def changer_actif(user, candidature_id, actif: bool) -> Candidature:
     candidature.actif = bool(actif)
     db.session.commit()
     return candidature
+
+
+@documents.upload_policy("candidature")
+def _documents_du_dossier(user, candidature, objet_id, ajout: bool) -> None:
+    """The file's own documents follow « Editer la fiche »."""
+    if not peut_modifier(user, candidature):
+        raise Forbidden(documents.refus(ajout))

@@ -4,6 +4,7 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,6 @@ from app.models import Candidature
 from app.models.documents import Document
 from app.security import perimeter
 from app.services import audit
-from app.services.candidatures import peut_modifier
 
 TAILLE_MAX = 4 * 1024 * 1024
 DEJA_DEPOSE = "Attention à bien téléverser une seule fois chaque document : ce fichier est déjà déposé sur ce dossier."
@@ -58,42 +58,32 @@ def verifier(filename: str, contenu: bytes) -> tuple[str, str]:
     return nom, mime
 
 
+# Each owner of documents declares who may add or remove one of its documents (its upload policy): the file and
+# its trainings (services/candidatures.py, services/formations.py), a draft evaluation (services/evaluations.py),
+# an exchange and the certificate (services/juries.py). This module asks them and imports none of them.
+Policy = Callable[[object, Candidature, object, bool], None]
+POLICIES: dict[str, Policy] = {}
+
+
+def upload_policy(objet: str):
+    """Register `policy(user, candidature, objet_id, ajout)`, which raises the French refusal."""
+    def register(policy: Policy) -> Policy:
+        POLICIES[objet] = policy
+        return policy
+    return register
+
+
+def refus(ajout: bool) -> str:
+    return ("Vous ne pouvez pas ajouter de document à cette candidature." if ajout
+            else "Vous ne pouvez pas supprimer ce document.")
+
+
 def _verifier_objet(user, candidature, objet, objet_id, ajout: bool) -> None:
-    """May this user add (`ajout`) or remove a document of this part of the file? One place for both: the file
-    itself and its trainings follow « Editer la fiche »; a draft evaluation, its evaluators (also the network
-    correcting it after the sending); an exchange, either side once the file is at the certifier; the
-    certificate is produced by the jury's decision only."""
-    refus = ("Vous ne pouvez pas ajouter de document à cette candidature." if ajout
-             else "Vous ne pouvez pas supprimer ce document.")
-    if objet == "evaluation":
-        from app.models.evaluations import EN_COURS, Evaluation
-        from app.services.evaluations import peut_saisir
-        if not peut_saisir(user, candidature):
-            raise Forbidden(refus)
-        evaluation = db.session.get(Evaluation, objet_id) if isinstance(objet_id, int) else None
-        if evaluation is None or evaluation.candidature_id != candidature.id:
-            raise ValidationFailed({"evaluation": "Cette évaluation n'appartient pas à ce dossier."})
-        if evaluation.etat != EN_COURS:
-            raise DomainError("Cette évaluation est finalisée : rouvrez-la pour modifier ses documents.")
-    elif objet == "echange":
-        from app.models.juries import Echange
-        from app.services.juries import peut_echanger
-        echange = db.session.get(Echange, objet_id) if isinstance(objet_id, int) else None
-        if echange is None or echange.candidature_id != candidature.id:
-            raise ValidationFailed({"echange": "Ce message n'appartient pas à ce dossier."})
-        if not peut_echanger(user, candidature):
-            raise Forbidden(refus)
-    elif objet == "certificat":
-        raise Forbidden("Le certificat est produit par la décision du jury : il ne se dépose ni ne se supprime.")
-    elif not peut_modifier(user, candidature):
-        raise Forbidden(refus)
-    elif objet == "formation":
-        from app.models.formations import Formation
-        formation = db.session.get(Formation, objet_id) if isinstance(objet_id, int) else None
-        if formation is None or formation.candidature_id != candidature.id:
-            raise ValidationFailed({"formation": "Cette formation n'appartient pas à ce dossier."})
-    elif objet != "candidature":
+    """May this user add (`ajout`) or remove a document of this part of the file? The owner's policy says."""
+    policy = POLICIES.get(objet)
+    if policy is None:
         raise ValidationFailed({"objet": "Objet inconnu."})
+    policy(user, candidature, objet_id, ajout)
 
 
 def joindre(candidature_id, nom, mime, contenu: bytes, objet="candidature", objet_id=None,

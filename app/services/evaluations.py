@@ -19,8 +19,11 @@ from app.models.formations import Formation
 from app.security import perimeter
 from app.services import audit, documents, habilitations
 from app.services.candidatures import _date, peut_modifier, valeurs
+from app.domain.statuts import CANDIDATURE
+from app.services import workflow
 from app.services.transitions import check, locked, transition
 from app.services.validation import Errors, blank, email_error
+from app.schemas import DayText, Input, Text, shape_errors, text_fields
 
 FIELDS = ("evaluateur_nom", "evaluateur_prenom", "evaluateur_email", "date_evaluation", "conclusion",
           "commentaire")
@@ -88,15 +91,14 @@ def peut_saisir(user, candidature) -> bool:
     profiles allowed to correct its evaluations there (Administrateur réseau)."""
     if peut_modifier(user, candidature):
         return True
-    return (user is not None and access.profile_allows(user.profil, access.EDIT, access.EVALUATIONS)
-            and access.profile_allows(user.profil, "can_rouvrir_evaluation_apres_envoi", access.EVALUATIONS))
+    return access.may(user, "evaluations.modifier") and access.may(user, "rouvrir_evaluation_apres_envoi")
 
 
 def refus_ajout(user, candidature) -> str | None:
     """Why « Ajouter une évaluation » is not possible now (None when it is)."""
     if not peut_saisir(user, candidature):
         return "Votre profil ne permet pas d'évaluer ce candidat."
-    if candidature.statut not in (statuts.ATTENTE_EVALUATION_PREALABLE, statuts.ATTENTE_EVALUATION_FINALE):
+    if not CANDIDATURE.in_group("evaluation_en_cours", candidature.statut):
         return (f"Une évaluation ne peut être ajoutée qu'à un dossier en attente d'évaluation ; ce dossier est au "
                 f"statut « {candidature.statut_label} ».")
     if not candidature.actif:
@@ -137,36 +139,40 @@ def refus_reouverture(user, evaluation) -> str | None:
     later = [e for e in evaluations_de(candidature.id) if e.id > evaluation.id]
     if later:
         return "Seule la dernière évaluation du dossier peut être modifiée."
-    event = ("rouvrir_evaluation_apres_envoi" if candidature.statut in statuts.CHEZ_CERTIFICATEUR
+    event = ("rouvrir_evaluation_apres_envoi" if CANDIDATURE.in_group("chez_certificateur", candidature.statut)
              else "rouvrir_evaluation")
-    if candidature.statut in statuts.TERMINES:
+    if CANDIDATURE.in_group("termines", candidature.statut):
         return "Le jury a rendu sa décision sur ce dossier : ses évaluations ne peuvent plus être modifiées."
-    if candidature.statut == statuts.ABANDONNEE:
+    if CANDIDATURE.in_group("abandonnee", candidature.statut):
         return "Cette candidature est abandonnée : réintégrez-la avant de modifier une évaluation."
-    if not statuts.profile_may(event, user.profil if user else None):
+    if not CANDIDATURE.may(event, user):
         if event == "rouvrir_evaluation_apres_envoi":
             return ("Ce dossier a été envoyé en certification : seuls l'administrateur réseau et Certif Pro peuvent "
                     "modifier ses évaluations.")
         return ("La modification d'une évaluation finalisée est réservée aux profils Administrateur organisme et "
                 "plus.")
-    return statuts.refusal(event, candidature.statut, user.profil)
+    refusal = CANDIDATURE.refusal(event, candidature.statut, user)
+    return refusal.message if refusal else None
 
 
 # --- Writing ---------------------------------------------------------------------------------------------------
 
+# The input's shape: the evaluator's fields with their columns' lengths; the date is checked by `_clean`.
+EvaluationInput = Input.from_dict(
+    {**text_fields(Evaluation, ("evaluateur_nom", "evaluateur_prenom", "evaluateur_email", "conclusion")),
+     "commentaire": Text(max_length=COMMENTAIRE_MAX),
+     "date_evaluation": DayText()}, name="EvaluationInput")
+EVALUATION_INPUT = EvaluationInput()
+
+
 def _clean(values: dict, candidature, errors: Errors, evaluation=None) -> dict:
-    data = {}
-    for field in FIELDS:
-        if field not in values:
-            continue
-        value = values[field]
-        if value is not None and not isinstance(value, (str, datetime.date)):
-            errors.add(field, "Une chaîne de caractères est attendue.")
-            continue
-        data[field] = value.strip() if isinstance(value, str) else value
-    errors.max_lengths(data, Evaluation)
-    if isinstance(data.get("commentaire"), str) and len(data["commentaire"]) > COMMENTAIRE_MAX:
-        errors.add("commentaire", f"Ce champ ne doit pas dépasser {COMMENTAIRE_MAX} caractères.")
+    given = {field: values[field] for field in FIELDS if field in values}
+    refused = shape_errors(EVALUATION_INPUT, given)
+    for field, messages in refused.items():
+        for message in messages:
+            errors.add(field, message)
+    data = {field: value.strip() if isinstance(value, str) else value
+            for field, value in given.items() if field not in refused}
     if "evaluateur_email" in data and not errors.get("evaluateur_email"):
         errors.add("evaluateur_email", email_error(data["evaluateur_email"]))
         if not blank(data["evaluateur_email"]):
@@ -304,17 +310,11 @@ def enregistrer(user, evaluation_id, values: dict, resultats=None) -> Evaluation
     return evaluation
 
 
-@transition
-def finaliser(user, evaluation_id) -> Evaluation:
-    """« Finaliser l'évaluation »: every sub-domain answered, the conclusion given, at least one document."""
-    evaluation = _editable(user, evaluation_id)
-    candidature = locked(user, evaluation.candidature_id)
-    db.session.refresh(evaluation)
+def _finalisable(evaluation, candidature, apres_envoi: bool) -> bool:
+    """Every sub-domain answered, the conclusion given, at least one document; after the sending every
+    sub-domain must stay acquired. Returns whether every sub-domain is acquired."""
     if evaluation.etat != EN_COURS:
         raise DomainError("Cette évaluation est déjà finalisée.")
-    apres_envoi = candidature.statut in statuts.CHEZ_CERTIFICATEUR
-    if not apres_envoi:
-        check("finaliser_evaluation", candidature, user)
     errors = Errors()
     missing = [r.sous_domaine.code for r in evaluation.resultats if r.acquis is None]
     expected = {sd.id for sd in sous_domaines(candidature)}
@@ -332,38 +332,87 @@ def finaliser(user, evaluation_id) -> Evaluation:
                                 "Annulez l'envoi pour revenir en évaluation.")
     if errors:
         raise ValidationFailed(errors)
-    audit.label(f"Finalisation de l'évaluation du {evaluation.date_evaluation:%d/%m/%Y}")
+    return all_acquired
+
+
+def _close(evaluation, all_acquired: bool) -> None:
     evaluation.etat = FINALISEE
     evaluation.resultat = VALIDE if all_acquired else NON_VALIDE
     evaluation.date_finalisation = datetime.datetime.now()
     evaluation.synthese = synthese(evaluation)
-    if not apres_envoi:
-        candidature.statut = statuts.target_of_evaluation(all_acquired)
-        if not evaluation.finale:
-            candidature.date_evaluation_prealable = evaluation.date_evaluation
+
+
+@workflow.effect(CANDIDATURE, "finaliser_evaluation")
+def _finaliser(candidature, user, evaluation) -> dict:
+    """Before the sending, finalising moves the file on (the machine's rule reads « tous_acquis »)."""
+    all_acquired = _finalisable(evaluation, candidature, apres_envoi=False)
+    _close(evaluation, all_acquired)
+    if not evaluation.finale:
+        candidature.date_evaluation_prealable = evaluation.date_evaluation
+    return {"tous_acquis": all_acquired, "date": f"{evaluation.date_evaluation:%d/%m/%Y}"}
+
+
+@workflow.effect(CANDIDATURE, "rouvrir_evaluation")
+def _rouvrir(candidature, user, evaluation) -> dict:
+    """Before the sending the file goes back to the evaluation it was waiting for (the machine's rule)."""
+    _reopen(evaluation)
+    if not evaluation.finale:
+        candidature.date_evaluation_prealable = None
+    return {"finale": evaluation.finale, "date": f"{evaluation.date_evaluation:%d/%m/%Y}"}
+
+
+@workflow.effect(CANDIDATURE, "rouvrir_evaluation_apres_envoi")
+def _rouvrir_apres_envoi(candidature, user, evaluation) -> dict:
+    _reopen(evaluation)
+    return {"date": f"{evaluation.date_evaluation:%d/%m/%Y}"}
+
+
+def _reopen(evaluation) -> None:
+    evaluation.etat = EN_COURS
+    evaluation.resultat = None
+    evaluation.date_finalisation = None
+
+
+@transition
+def finaliser(user, evaluation_id) -> Evaluation:
+    """« Finaliser l'évaluation »: before the sending, an event of the file's machine; after it (a correction
+    by the network), the evaluation alone, which must keep every sub-domain acquired."""
+    evaluation = _editable(user, evaluation_id)
+    candidature = locked(user, evaluation.candidature_id)
+    db.session.refresh(evaluation)
+    if not CANDIDATURE.in_group("chez_certificateur", candidature.statut):
+        check("finaliser_evaluation", candidature, user)
+        workflow.apply(CANDIDATURE, "finaliser_evaluation", candidature, user, {"evaluation": evaluation})
+    else:
+        _close(evaluation, _finalisable(evaluation, candidature, apres_envoi=True))
+        audit.label(f"Finalisation de l'évaluation du {evaluation.date_evaluation:%d/%m/%Y}")
     db.session.commit()
     return evaluation
 
 
 @transition
 def rouvrir(user, evaluation_id) -> Evaluation:
-    """« Modifier l'évaluation »: the last finalised evaluation goes back to a draft; before the sending, the
-    file goes back to the evaluation it was waiting for."""
+    """« Modifier l'évaluation »: the last finalised evaluation goes back to a draft."""
     evaluation = perimeter.get_visible(Evaluation, evaluation_id, user)
     candidature = locked(user, evaluation.candidature_id)
     db.session.refresh(evaluation)
     reason = refus_reouverture(user, evaluation)
     if reason:
         raise DomainError(reason)
-    audit.label(f"Réouverture de l'évaluation du {evaluation.date_evaluation:%d/%m/%Y}")
-    evaluation.etat = EN_COURS
-    evaluation.resultat = None
-    evaluation.date_finalisation = None
-    if candidature.statut not in statuts.CHEZ_CERTIFICATEUR:
-        if evaluation.finale:
-            candidature.statut = statuts.ATTENTE_EVALUATION_FINALE
-        else:
-            candidature.statut = statuts.ATTENTE_EVALUATION_PREALABLE
-            candidature.date_evaluation_prealable = None
+    event = ("rouvrir_evaluation_apres_envoi" if CANDIDATURE.in_group("chez_certificateur", candidature.statut)
+             else "rouvrir_evaluation")
+    workflow.apply(CANDIDATURE, event, candidature, user, {"evaluation": evaluation})
     db.session.commit()
     return evaluation
+
+
+@documents.upload_policy("evaluation")
+def _documents_d_evaluation(user, candidature, objet_id, ajout: bool) -> None:
+    """A draft evaluation's documents: its evaluators (also the network correcting it after the sending)."""
+    if not peut_saisir(user, candidature):
+        raise Forbidden(documents.refus(ajout))
+    evaluation = db.session.get(Evaluation, objet_id) if isinstance(objet_id, int) else None
+    if evaluation is None or evaluation.candidature_id != candidature.id:
+        raise ValidationFailed({"evaluation": "Cette évaluation n'appartient pas à ce dossier."})
+    if evaluation.etat != EN_COURS:
+        raise DomainError("Cette évaluation est finalisée : rouvrez-la pour modifier ses documents.")

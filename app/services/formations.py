@@ -9,7 +9,8 @@ from app.extensions import db
 from app.models import Candidature, Domaine, Referentiel
 from app.models.formations import Formation
 from app.security import perimeter
-from app.services import audit, habilitations
+from app.services import audit, documents, habilitations
+from app.services.evaluations import emails_evaluateurs
 from app.services.candidatures import _date, peut_modifier
 from app.services.validation import Errors, email_error
 
@@ -40,7 +41,6 @@ def creer(user, candidature_id, values: dict) -> Formation:
     errors.add("formateur_email", email_error(data.get("formateur_email")) if isinstance(
         data.get("formateur_email"), str) else None)
     if isinstance(data.get("formateur_email"), str) and not errors.get("formateur_email"):
-        from app.services.evaluations import emails_evaluateurs
         if data["formateur_email"].lower() in emails_evaluateurs(candidature.id):
             errors.add("formateur_email", "Le formateur d'un candidat ne peut pas être l'un de ses évaluateurs : "
                                           "cette adresse email est celle d'un évaluateur de ce candidat.")
@@ -84,3 +84,13 @@ def creer(user, candidature_id, values: dict) -> Formation:
 def formations_de(candidature_id):
     return db.session.execute(select(Formation).where(Formation.candidature_id == candidature_id)
                               .order_by(Formation.date_debut.desc())).scalars().all()
+
+
+@documents.upload_policy("formation")
+def _documents_de_formation(user, candidature, objet_id, ajout: bool) -> None:
+    """A training's attestations follow « Editer la fiche »."""
+    if not peut_modifier(user, candidature):
+        raise Forbidden(documents.refus(ajout))
+    formation = db.session.get(Formation, objet_id) if isinstance(objet_id, int) else None
+    if formation is None or formation.candidature_id != candidature.id:
+        raise ValidationFailed({"formation": "Cette formation n'appartient pas à ce dossier."})

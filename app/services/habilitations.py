@@ -179,11 +179,17 @@ def _pending_for(etab, certification) -> bool:
 def deciders(demande) -> list:
     """Certif Pro administrators and, for a branch request, the users of the addressed certifiers."""
     cert_ids = [c.id for c in demande.certificateurs if c.type == Certificateur.BRANCHE]
-    users = notifications.utilisateurs_avec_profil(access.CERTIF_PRO)
+    users = notifications.utilisateurs_avec_droit("decider_toute_habilitation")
     if cert_ids:
         users += db.session.execute(select(Utilisateur).where(
             Utilisateur.certificateur_id.in_(cert_ids), Utilisateur.active.is_(True))).scalars().all()
     return users
+
+
+def adressee_a(user, demande) -> bool:
+    """Certif Pro decides any request; a certifier only those addressed to it."""
+    return (access.may(user, "decider_toute_habilitation")
+            or user.certificateur_id in [c.id for c in demande.certificateurs])
 
 
 def _locked(user, demande_id) -> DemandeHabilitation:
@@ -194,7 +200,7 @@ def _locked(user, demande_id) -> DemandeHabilitation:
         db.session.execute(select(DemandeHabilitation.id).where(DemandeHabilitation.id == demande.id)
                            .with_for_update())
         db.session.refresh(demande)
-    if user.profil == access.CERTIFICATEUR and user.certificateur_id not in [c.id for c in demande.certificateurs]:
+    if not adressee_a(user, demande):
         raise NotFound()
     if demande.etat != DemandeHabilitation.EN_ATTENTE:
         raise DomainError(ALREADY_DECIDED)
@@ -261,8 +267,10 @@ def requesters(demande) -> list:
     users = [demande.demandeur] if demande.demandeur else []
     admins = db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
         Utilisateur.active.is_(True),
-        ((Role.name == access.ADMIN_ORGANISME) & (Utilisateur.organisme_id == demande.organisme_id))
-        | ((Role.name == access.ADMIN_RESEAU) & (Utilisateur.reseau_id == demande.organisme.reseau_id)
+        ((Role.name.in_(access.holders("recevoir_avis_organisme")))
+         & (Utilisateur.organisme_id == demande.organisme_id))
+        | ((Role.name.in_(access.holders("recevoir_avis_reseau")))
+           & (Utilisateur.reseau_id == demande.organisme.reseau_id)
            & (Utilisateur.reseau_id.isnot(None))))).scalars().all()
     return users + admins
 

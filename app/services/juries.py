@@ -13,13 +13,15 @@ from app.extensions import db
 from app.models import Candidature, Certificateur, Utilisateur
 from app.models.juries import Certificat, DecisionJury, Echange, EnvoiCertificat, SessionJury
 from app.security import perimeter
-from app.services import audit, documents, notifications
+from app.domain.statuts import CANDIDATURE
+from app.services import documents, notifications, transitions, workflow
 from app.services.candidatures import _date, valeurs
-from app.services.transitions import check, locked, transition
 from app.services.validation import Errors, blank
+from app.schemas import Input, Text
+from marshmallow import fields
 
 MESSAGE_MAX = 5000
-CERTIFIER_PROFILES = (access.CERTIFICATEUR, access.MEMBRE_JURY)
+MESSAGE_TROP_LONG = f"Le message ne doit pas dépasser {MESSAGE_MAX} caractères."
 
 
 # --- Who hears about what ---------------------------------------------------------------------------------------
@@ -50,7 +52,7 @@ def _parse_datetime(value, errors: Errors):
 
 def creer_session(user, values: dict) -> SessionJury:
     """Plan a session (date, label) for the caller's certifier (Certif Pro names the certifier)."""
-    if not access.profile_allows(user.profil, access.CREATE, access.CERTIFICATION):
+    if not access.may(user, "certification.creer"):
         raise Forbidden("Votre profil ne permet pas de planifier un jury.")
     errors = Errors()
     errors.required(values, "date", "libelle")
@@ -65,7 +67,7 @@ def creer_session(user, values: dict) -> SessionJury:
     if date and date.year > datetime.date.today().year + 5:
         errors.add("date", "Date trop lointaine.")
     certificateur_id = user.certificateur_id
-    if user.profil == access.CERTIF_PRO:
+    if access.may(user, "planifier_jury_tout_certificateur"):
         certificateur_id = values.get("certificateur")
         try:
             certificateur_id = int(certificateur_id)
@@ -88,8 +90,6 @@ def sessions_a_venir(certificateur_id) -> list[SessionJury]:
 
 
 def _session_for(user, candidature, session_id) -> SessionJury:
-    if isinstance(session_id, bool) or not isinstance(session_id, (int, str)):
-        raise ValidationFailed({"session_jury_id": "Identifiant de session attendu."})
     try:
         session = perimeter.get_visible(SessionJury, session_id, user)
     except NotFound:
@@ -102,19 +102,28 @@ def _session_for(user, candidature, session_id) -> SessionJury:
 
 # --- Assignment and decisions ----------------------------------------------------------------------------------
 
-@transition
-def affecter(user, candidature_id, session_id) -> Candidature:
+class AffectationInput(Input):
+    session_jury_id = fields.Raw(load_default=None)
+
+
+def _session_id(session_jury_id=None) -> dict:
+    if isinstance(session_jury_id, bool) or not isinstance(session_jury_id, (int, str)):
+        raise ValidationFailed({"session_jury_id": "Identifiant de session attendu."})
+    return {"session_jury_id": session_jury_id}
+
+
+@workflow.effect(CANDIDATURE, "affecter", schema=AffectationInput(), prepare=_session_id)
+def _affecter(candidature, user, session_jury_id) -> dict:
     """« Affecter à un jury »: en attente de jury / candidature complétée → en attente de certification."""
-    candidature = locked(user, candidature_id)
-    check("affecter", candidature, user)
-    session = _session_for(user, candidature, session_id)
+    session = _session_for(user, candidature, session_jury_id)
     if not session.a_venir:
         raise DomainError(f"Le jury du {session.date:%d/%m/%Y} est passé : choisissez une session à venir.")
-    audit.label(f"Affectation au jury « {session.label} »")
-    candidature.statut = statuts.ATTENTE_CERTIFICATION
     candidature.session_jury_id = session.id
-    db.session.commit()
-    return candidature
+    return {"session": session.label}
+
+
+def affecter(user, candidature_id, session_id) -> Candidature:
+    return transitions.run("affecter", user, candidature_id, session_jury_id=session_id)
 
 
 def affecter_plusieurs(user, candidature_ids, session_id) -> tuple[int, list[str]]:
@@ -151,38 +160,35 @@ def delivrer_certificat(candidature, session, auteur_id=None) -> Certificat:
     return certificat
 
 
-@transition
-def decider(user, candidature_id, decision, commentaire=None) -> Candidature:
-    """The jury's decision on an assigned file; a complement request needs its message."""
+class DecisionInput(Input):
+    decision = fields.Raw(load_default=None)
+    commentaire = Text(max_length=MESSAGE_MAX, too_long=MESSAGE_TROP_LONG)
+
+
+def _decision(decision=None, commentaire=None) -> dict:
     if decision not in statuts.DECISIONS:
         raise ValidationFailed({"decision": "Décision inconnue : certifiee, non_certifiee ou complement."})
-    if commentaire is not None and not isinstance(commentaire, str):
-        raise ValidationFailed({"commentaire": "Une chaîne de caractères est attendue."})
-    commentaire = (commentaire or "").strip()
+    commentaire = commentaire or ""
     if decision == DecisionJury.COMPLEMENT and not commentaire:
         raise ValidationFailed({"commentaire": "Précisez les compléments demandés à l'organisme."})
-    if len(commentaire) > MESSAGE_MAX:
-        raise ValidationFailed({"commentaire": f"Le message ne doit pas dépasser {MESSAGE_MAX} caractères."})
-    candidature = locked(user, candidature_id)
-    check("decider", candidature, user)
+    return {"decision": decision, "commentaire": commentaire}
+
+
+@workflow.effect(CANDIDATURE, "decider", schema=DecisionInput(), prepare=_decision)
+def _decider(candidature, user, decision, commentaire) -> dict:
+    """The jury's decision on an assigned file; a complement request needs its message."""
     session = candidature.session_jury
     if session is None:
         raise DomainError("Ce dossier n'est affecté à aucun jury.")
     if not session.tenue:
         raise DomainError(f"Le jury du {session.date:%d/%m/%Y} n'a pas encore eu lieu : la décision sera "
                           "enregistrée après sa tenue.")
-    label = DecisionJury.LABELS[decision]
-    audit.label(f"Décision du jury : {label}", decision=True)
     db.session.add(DecisionJury(candidature_id=candidature.id, session_jury_id=session.id, decision=decision,
                                 commentaire=commentaire or None, decide_par_id=user.id))
-    candidature.statut = statuts.DECISIONS[decision]
     candidature.date_decision = datetime.datetime.now()
     if decision == DecisionJury.COMPLEMENT:
         db.session.add(Echange(candidature_id=candidature.id, cote=Echange.CERTIFICATEUR, message=commentaire,
                                auteur_id=user.id))
-    elif decision == DecisionJury.CERTIFIEE:
-        delivrer_certificat(candidature, session, user.id)
-    db.session.flush()
     texts = {
         DecisionJury.CERTIFIEE: f"Le dossier {candidature.numero_dossier} ({candidature.candidat}) est certifié "
                                 f"par le jury du {session.date:%d/%m/%Y}. Le certificat est disponible.",
@@ -191,11 +197,17 @@ def decider(user, candidature_id, decision, commentaire=None) -> Candidature:
         DecisionJury.COMPLEMENT: f"Le jury du {session.date:%d/%m/%Y} demande des compléments pour le dossier "
                                  f"{candidature.numero_dossier} ({candidature.candidat}) : {commentaire}",
     }
-    notifications.notify(utilisateurs_of(candidature), "Décision du jury", f"Décision du jury : {label}",
-                         texts[decision], _lien(candidature))
-    db.session.commit()
-    notifications.flush_outbox_quietly()
-    return candidature
+    return {"decision_label": DecisionJury.LABELS[decision], "texte_decision": texts[decision]}
+
+
+@workflow.after(CANDIDATURE, "decider")
+def _certificat(candidature, user, context) -> None:
+    if context["decision"] == DecisionJury.CERTIFIEE:
+        delivrer_certificat(candidature, candidature.session_jury, user.id)
+
+
+def decider(user, candidature_id, decision, commentaire=None) -> Candidature:
+    return transitions.run("decider", user, candidature_id, decision=decision, commentaire=commentaire)
 
 
 def _message(value, field="message") -> str:
@@ -206,38 +218,34 @@ def _message(value, field="message") -> str:
     return value.strip()
 
 
-@transition
-def completer(user, candidature_id, message) -> Candidature:
+class MessageInput(Input):
+    message = Text(max_length=MESSAGE_MAX, too_long=MESSAGE_TROP_LONG)
+
+
+@workflow.effect(CANDIDATURE, "completer", schema=MessageInput(),
+                 prepare=lambda message=None: {"message": _message(message)})
+def _completer(candidature, user, message) -> None:
     """The OF answers the complement request and confirms the re-sending (« Candidature complétée »)."""
-    message = _message(message)
-    candidature = locked(user, candidature_id)
-    check("completer", candidature, user)
-    audit.label("Candidature complétée et renvoyée au jury")
     db.session.add(Echange(candidature_id=candidature.id, cote=Echange.ORGANISME, message=message,
                            auteur_id=user.id))
-    candidature.statut = statuts.CANDIDATURE_COMPLETEE
-    db.session.flush()
-    notifications.notify(notifications.utilisateurs_du_certificateur(candidature.certificateur_id), "Envoi en certification",
-                         "Candidature complétée",
-                         f"L'organisme a complété le dossier {candidature.numero_dossier} ({candidature.candidat}) : "
-                         "il peut être affecté à un nouveau jury.", _lien(candidature))
-    db.session.commit()
-    notifications.flush_outbox_quietly()
-    return candidature
+
+
+def completer(user, candidature_id, message) -> Candidature:
+    return transitions.run("completer", user, candidature_id, message=message)
 
 
 # --- Exchanges --------------------------------------------------------------------------------------------------
 
 def cote_de(user) -> str | None:
-    if user.profil in CERTIFIER_PROFILES or user.profil == access.CERTIF_PRO:
+    if access.may(user, "echanger_cote_certificateur"):
         return Echange.CERTIFICATEUR
-    if user.profil in access.OF_PROFILES and access.profile_allows(user.profil, access.EDIT, access.EVALUATIONS):
+    if access.may(user, "echanger_cote_organisme"):
         return Echange.ORGANISME
     return None
 
 
 def peut_echanger(user, candidature) -> bool:
-    return candidature.statut in statuts.CHEZ_CERTIFICATEUR and cote_de(user) is not None
+    return CANDIDATURE.in_group("chez_certificateur", candidature.statut) and cote_de(user) is not None
 
 
 def echanger(user, candidature_id, message) -> Echange:
@@ -282,9 +290,9 @@ def certificat_de(candidature_id):
 def enregistrer_envoi(user, candidature_id, values: dict) -> EnvoiCertificat:
     """A line of « Historique des envois »; an undelivered letter warns the OF (« Plis non distribués »)."""
     candidature = perimeter.get_visible(Candidature, candidature_id, user)
-    if user.profil not in (access.CERTIFICATEUR, access.CERTIF_PRO):
+    if not access.may(user, "enregistrer_envoi_certificat"):
         raise Forbidden("Seul le certificateur enregistre les envois de certificats.")
-    if candidature.statut != statuts.CERTIFIEE:
+    if not CANDIDATURE.in_group("certifiee", candidature.statut):
         raise DomainError("Seul le certificat d'une candidature certifiée peut être envoyé.")
     errors = Errors()
     errors.required(values, "statut_lettre", "date_traitement")
@@ -325,15 +333,19 @@ def envois_de(candidature_id) -> list[EnvoiCertificat]:
 
 # --- Change of certifier ----------------------------------------------------------------------------------------
 
-@transition
-def changer_certificateur(user, candidature_id, certificateur_id, commentaire) -> Candidature:
+class ReaffectationInput(Input):
+    certificateur = fields.Raw(load_default=None)
+    commentaire = Text(max_length=MESSAGE_MAX, too_long=MESSAGE_TROP_LONG)
+
+
+def _nouveau_certificateur(certificateur=None, commentaire=None) -> dict:
+    return {"certificateur_id": certificateur, "commentaire": _message(commentaire, "commentaire")}
+
+
+@workflow.effect(CANDIDATURE, "changer_certificateur", schema=ReaffectationInput(), prepare=_nouveau_certificateur)
+def _changer_certificateur(candidature, user, certificateur_id, commentaire) -> dict:
     """Certif Pro re-assigns a file at the certifier; a file waiting for its session goes back to « En attente
-    de jury » for the new certifier."""
-    if not statuts.profile_may("changer_certificateur", user.profil):
-        raise Forbidden("Seul Certif Pro peut changer le certificateur d'un dossier.")
-    commentaire = _message(commentaire, "commentaire")
-    candidature = locked(user, candidature_id)
-    check("changer_certificateur", candidature, user)
+    de jury » for the new certifier (the machine's rule)."""
     try:
         nouveau = None if isinstance(certificateur_id, bool) else db.session.get(Certificateur, int(certificateur_id))
     except (TypeError, ValueError):
@@ -343,18 +355,29 @@ def changer_certificateur(user, candidature_id, certificateur_id, commentaire) -
     if nouveau.id == candidature.certificateur_id:
         raise ValidationFailed({"certificateur": "Ce dossier est déjà chez ce certificateur."})
     ancien = candidature.certificateur
-    audit.label(f"Changement de certificateur : {ancien.nom if ancien else '∅'} → {nouveau.nom} ({commentaire[:150]})")
+    context = {"ancien": ancien.nom if ancien else "∅", "nouveau": nouveau.nom,
+               "ancien_certificateur_id": ancien.id if ancien else None, "commentaire_court": commentaire[:150]}
     candidature.certificateur_id = nouveau.id
-    if candidature.statut == statuts.ATTENTE_CERTIFICATION:
-        candidature.statut = statuts.ATTENTE_JURY
+    if CANDIDATURE.in_group("attente_certification", candidature.statut):
         candidature.session_jury_id = None
-    db.session.flush()
-    text = (f"Une réaffectation vient d'être créée : le dossier {candidature.numero_dossier} ({candidature.candidat}) "
-            f"passe de {ancien.nom if ancien else '∅'} à {nouveau.nom}. Motif : {commentaire}")
-    users = notifications.utilisateurs_du_certificateur(nouveau.id) + (notifications.utilisateurs_du_certificateur(ancien.id) if ancien else [])
-    notifications.notify(users + utilisateurs_of(candidature), "Changement de certificateur",
-                         "Une réaffectation vient d'être créée", text, _lien(candidature))
-    db.session.commit()
-    notifications.flush_outbox_quietly()
-    return candidature
+    return context
 
+
+def changer_certificateur(user, candidature_id, certificateur_id, commentaire) -> Candidature:
+    return transitions.run("changer_certificateur", user, candidature_id, certificateur=certificateur_id,
+                           commentaire=commentaire)
+
+
+@documents.upload_policy("echange")
+def _documents_d_echange(user, candidature, objet_id, ajout: bool) -> None:
+    """A message's attachments: either side, once the file is at the certifier."""
+    echange = db.session.get(Echange, objet_id) if isinstance(objet_id, int) else None
+    if echange is None or echange.candidature_id != candidature.id:
+        raise ValidationFailed({"echange": "Ce message n'appartient pas à ce dossier."})
+    if not peut_echanger(user, candidature):
+        raise Forbidden(documents.refus(ajout))
+
+
+@documents.upload_policy("certificat")
+def _certificat(user, candidature, objet_id, ajout: bool) -> None:
+    raise Forbidden("Le certificat est produit par la décision du jury : il ne se dépose ni ne se supprime.")

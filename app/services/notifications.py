@@ -14,6 +14,7 @@ from flask_mail import Message
 from sqlalchemy import false, func, or_, select, union_all, update
 
 from app.domain.errors import NotFound, ValidationFailed
+from app.domain import access
 from app.extensions import db, mail
 from app.models import MailSortant, Notification, Utilisateur
 from app.models.base import utcnow
@@ -24,10 +25,11 @@ MAX_TENTATIVES = 8
 
 # --- Who hears about what: active users, by profile or by attachment ---------------------------------------------
 
-def utilisateurs_avec_profil(profile: str, *conditions) -> list:
+def utilisateurs_avec_droit(right: str, *conditions) -> list:
+    """Active users whose profile holds `right` in the access matrix (and match `conditions`)."""
     from flask_appbuilder.security.sqla.models import Role
     return db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
-        Role.name == profile, Utilisateur.active.is_(True), *conditions)).scalars().all()
+        Role.name.in_(access.holders(right)), Utilisateur.active.is_(True), *conditions)).scalars().all()
 
 
 def utilisateurs_du_certificateur(certificateur_id) -> list:

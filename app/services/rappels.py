@@ -88,7 +88,7 @@ def destinataires(demande) -> list:
             Utilisateur.active.is_(True), Utilisateur.organisme_id == demande.organisme_id)).scalars().all()
     reseau_id = demande.organisme.reseau_id
     if reseau_id is not None:
-        users += notifications.utilisateurs_avec_profil(access.ADMIN_RESEAU, Utilisateur.reseau_id == reseau_id)
+        users += notifications.utilisateurs_avec_droit("recevoir_avis_reseau", Utilisateur.reseau_id == reseau_id)
     return users
 
 

@@ -164,7 +164,7 @@ def demander(user, candidature_id, etablissement_destination_id, motif, precisio
     db.session.add(demande)
     db.session.flush()
     notifications.notify(
-        notifications.utilisateurs_avec_profil(access.CERTIF_PRO) + notifications.utilisateurs_des_etablissements(candidature.etablissement),
+        notifications.utilisateurs_avec_droit("decider_rattachement") + notifications.utilisateurs_des_etablissements(candidature.etablissement),
         RUBRIQUE, "Une demande de rattachement vient d'être créée",
         f"Une demande de rattachement vient d'être créée. {_resume(demande, candidature)} Motif : {motif}"
         + (f" ({precision})" if precision else "") + ".", _lien(demande))

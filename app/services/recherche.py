@@ -136,8 +136,7 @@ def _conditions(data: dict) -> list:
 
 def peut_demander_rattachement(user) -> bool:
     """The key icon: an OF profile that may create transfer requests."""
-    return (user is not None and user.profil in access.OF_PROFILES
-            and access.profile_allows(user.profil, access.CREATE, access.RATTACHEMENTS))
+    return access.may(user, "demander_rattachement")
 
 
 def rechercher(user, values) -> Resultat:

@@ -140,12 +140,34 @@ def check(model, values: dict, current_id=None) -> None:
         raise ValidationFailed(errors)
 
 
-def check_certif_pro_fields(model, changed_fields, user) -> None:
-    """Only Certif Pro changes `actif` of an organisation or establishment, or an organisation's network."""
-    protected = CERTIF_PRO_ONLY_FIELDS.get(model, set()) & set(changed_fields)
-    if protected and not access.profile_allows(user.profil, "can_changer_actif", access.ETABLISSEMENTS):
-        if protected == {"reseau"}:
-            raise Forbidden("Seul Certif Pro peut changer le réseau d'un organisme.")
+CERTIF_PRO_SEUL = "Seul Certif Pro peut modifier ce champ."
+
+
+def certif_pro_changes(model, user, before: dict | None, after: dict) -> list[str]:
+    """The one rule: only Certif Pro changes `actif` of an organisation or establishment, or an organisation's
+    network. Returns the protected fields this user may not change from `before` (None: a new record, which
+    is active unless it says otherwise) to `after`."""
+    if access.may(user, "changer_actif"):
+        return []
+    refused = []
+    for field in CERTIF_PRO_ONLY_FIELDS.get(model, ()):
+        if field not in after:
+            continue
+        if before is None:
+            changed = field == "actif" and after[field] is False
+        else:
+            changed = after[field] != before.get(field)
+        if changed:
+            refused.append(field)
+    return refused
+
+
+def check_certif_pro_fields(model, user, before: dict | None, after: dict) -> None:
+    """`certif_pro_changes` as a refusal (the API)."""
+    protected = set(certif_pro_changes(model, user, before, after))
+    if protected == {"reseau"}:
+        raise Forbidden("Seul Certif Pro peut changer le réseau d'un organisme.")
+    if protected:
         raise Forbidden("Seul Certif Pro peut modifier le statut Actif d'un organisme ou d'un établissement.")
 
 

@@ -1,59 +1,77 @@
-"""Status changes of a candidate file, one transaction each, through the status machine (app/domain/statuts.py).
-
-Every change: the file inside the perimeter (404 otherwise) → row lock (PostgreSQL) → the machine's verdict
-(409 with the French reason) → the change with its audit line → commit. A repeated request finds the new
-status and is refused: no double transition.
+"""Status changes of a candidate file through the candidature machine (app/domain/statuts.py), run by the one
+engine (app/services/workflow.py): the file inside the perimeter (404) → row lock → the machine's verdict
+(403 / 409 with the French reason) → the effect below with its audit line and notices → commit. A repeated
+request finds the new status and is refused: no double transition.
 """
 import datetime
-import functools
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
+from app.domain import access, statuts
 from app.domain.calendrier import meme_jour
-from app.domain import statuts
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.errors import DomainError, Forbidden, ValidationFailed
+from app.domain.statuts import CANDIDATURE
 from app.extensions import db
 from app.models import Candidature
-from app.security import perimeter
-from app.services import audit
+from app.services import audit, notifications, workflow
+from app.schemas import Input, Text
 from app.services.candidatures import valeurs
 
 MOTIF_AUTOMATIQUE = "Évaluation préalable de plus de 5 ans"
+CONFLIT = workflow.CONFLIT
+transition = workflow.guarded
+
+
+def _describe(candidature: Candidature) -> dict:
+    return {"numero_dossier": candidature.numero_dossier, "candidat": candidature.candidat,
+            "etablissement": candidature.etablissement.nom if candidature.etablissement else ""}
+
+
+def _lien(candidature: Candidature) -> str:
+    return f"/candidatures/show/{candidature.id}"
+
+
+def _organisme(candidature, context) -> list:
+    return notifications.utilisateurs_des_etablissements(candidature.etablissement)
+
+
+def _certificateur(candidature, context) -> list:
+    return notifications.utilisateurs_du_certificateur(candidature.certificateur_id)
+
+
+def _ancien_certificateur(candidature, context) -> list:
+    return notifications.utilisateurs_du_certificateur(context["ancien_certificateur_id"])
+
+
+def _reaffectation(candidature, context) -> list:
+    users = notifications.utilisateurs_du_certificateur(candidature.certificateur_id)
+    if context.get("ancien_certificateur_id"):
+        users += notifications.utilisateurs_du_certificateur(context["ancien_certificateur_id"])
+    return users + _organisme(candidature, context)
+
+
+workflow.bind(CANDIDATURE, workflow.Binding(
+    model=Candidature, describe=_describe, link=_lien,
+    audiences={"organisme": _organisme, "certificateur": _certificateur,
+               "ancien_certificateur": _ancien_certificateur, "reaffectation": _reaffectation}))
 
 
 def locked(user, candidature_id) -> Candidature:
-    candidature = perimeter.get_visible(Candidature, candidature_id, user)
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(Candidature.id).where(Candidature.id == candidature.id).with_for_update())
-        db.session.refresh(candidature)
-    return candidature
-
-
-CONFLIT = "Ce dossier vient d'être modifié par quelqu'un d'autre : rechargez la page pour voir son nouvel état."
-
-
-def transition(function):
-    """A concurrent change of the same file (the version check, where no row lock exists) answers 409 with a
-    French message, never 500, whether it shows at a flush or at the commit."""
-    @functools.wraps(function)
-    def run(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except StaleDataError:
-            db.session.rollback()
-            raise DomainError(CONFLIT)
-    return run
+    return workflow.locked(Candidature, user, candidature_id)
 
 
 def check(event: str, candidature: Candidature, user) -> None:
-    reason = statuts.refusal(event, candidature.statut, user.profil if user else None)
-    if reason:
-        raise DomainError(reason)
+    workflow.check(CANDIDATURE, event, candidature, user)
 
 
-@transition
-def abandonner(user, candidature_id, motif, precision=None) -> Candidature:
+def run(event: str, user, candidature_id, **params) -> Candidature:
+    """Any event of a candidate file (the page's buttons and the API's actions come here)."""
+    return workflow.run(CANDIDATURE, event, user, candidature_id, **params)
+
+
+# --- Abandon and reinstatement ------------------------------------------------------------------------------
+
+def _motif(motif=None, precision=None) -> dict:
     """« Abandonner »: motif required (a person asked for confirmation in the UI)."""
     if not isinstance(motif, str) or not motif.strip():
         raise ValidationFailed({"motif": "Le motif d'abandon est obligatoire."})
@@ -64,29 +82,46 @@ def abandonner(user, candidature_id, motif, precision=None) -> Candidature:
         if not isinstance(precision, str) or not precision.strip():
             raise ValidationFailed({"precision": "Précisez le motif d'abandon."})
         motif = f"Autre : {precision.strip()[:200]}"
-    candidature = locked(user, candidature_id)
-    check("abandonner", candidature, user)
-    audit.label("Abandon de la candidature")
+    return {"motif": motif}
+
+
+class AbandonInput(Input):
+    motif = Text()
+    precision = Text()
+
+
+@workflow.effect(CANDIDATURE, "abandonner", schema=AbandonInput(), prepare=_motif)
+def _abandonner(candidature, user, motif) -> None:
+    _abandon(candidature, motif)
+
+
+@workflow.effect(CANDIDATURE, "abandon_automatique")
+def _abandon_automatique(candidature, user) -> None:
+    _abandon(candidature, MOTIF_AUTOMATIQUE)
+
+
+def _abandon(candidature, motif) -> None:
     candidature.statut_avant_abandon = candidature.statut
-    candidature.statut = statuts.ABANDONNEE
     candidature.motif_abandon = motif
     candidature.date_abandon = datetime.datetime.now()
-    db.session.commit()
-    return candidature
 
 
-@transition
-def reintegrer(user, candidature_id) -> Candidature:
-    """The green button: the file goes back to the status it had."""
-    candidature = locked(user, candidature_id)
-    check("reintegrer", candidature, user)
-    audit.label("Réintégration de la candidature")
-    candidature.statut = candidature.statut_avant_abandon or statuts.ATTENTE_EVALUATION_PREALABLE
+@workflow.effect(CANDIDATURE, "reintegrer")
+def _reintegrer(candidature, user) -> dict:
+    """The green button: the file goes back to the status it had (the machine's rule reads it)."""
+    context = {"statut_avant_abandon": candidature.statut_avant_abandon}
     candidature.statut_avant_abandon = None
     candidature.motif_abandon = None
     candidature.date_abandon = None
-    db.session.commit()
-    return candidature
+    return context
+
+
+def abandonner(user, candidature_id, motif, precision=None) -> Candidature:
+    return run("abandonner", user, candidature_id, motif=motif, precision=precision)
+
+
+def reintegrer(user, candidature_id) -> Candidature:
+    return run("reintegrer", user, candidature_id)
 
 
 def supprimable(candidature: Candidature) -> bool:
@@ -98,12 +133,11 @@ def supprimable(candidature: Candidature) -> bool:
                                    .limit(1)).first() is None)
 
 
-@transition
 def supprimer(user, candidature_id) -> None:
-    from app.domain import access
+    """« Supprimer », while nothing was evaluated; not a status change (the file is gone)."""
     candidature = locked(user, candidature_id)
-    if not access.profile_allows(user.profil, access.DELETE, access.EVALUATIONS):
-        raise DomainError("Votre profil ne permet pas de supprimer une candidature.")
+    if not access.may(user, "evaluations.supprimer"):
+        raise Forbidden("Votre profil ne permet pas de supprimer une candidature.")
     if not supprimable(candidature):
         raise DomainError("Cette candidature a déjà été évaluée : elle ne peut plus être supprimée "
                           "(vous pouvez l'abandonner).")
@@ -124,7 +158,7 @@ def abandons_automatiques(today: datetime.date | None = None, batch: int = 500) 
     limit = limite_abandon_automatique(today)
     done = 0
     while True:
-        query = (select(Candidature.id).where(Candidature.statut.in_(statuts.AVANT_JURY),
+        query = (select(Candidature.id).where(Candidature.statut.in_(CANDIDATURE.group("avant_jury")),
                                               Candidature.date_evaluation_prealable < limit)
                  .order_by(Candidature.id).limit(batch))
         if db.engine.dialect.name == "postgresql":
@@ -133,14 +167,9 @@ def abandons_automatiques(today: datetime.date | None = None, batch: int = 500) 
         if not ids:
             break
         for candidature in db.session.execute(select(Candidature).where(Candidature.id.in_(ids))).scalars():
-            if not statuts.can_happen("abandon_automatique", candidature.statut):
+            if not CANDIDATURE.can_happen("abandon_automatique", candidature.statut):
                 continue
-            audit.label(statuts.TRANSITIONS["abandon_automatique"].label)
-            candidature.statut_avant_abandon = candidature.statut
-            candidature.statut = statuts.ABANDONNEE
-            candidature.motif_abandon = MOTIF_AUTOMATIQUE
-            candidature.date_abandon = datetime.datetime.now()
-            db.session.flush()
+            workflow.apply(CANDIDATURE, "abandon_automatique", candidature, None, {})
             done += 1
         db.session.commit()
     return done
@@ -178,45 +207,27 @@ def avertissements_envoi(candidature: Candidature) -> list[str]:
     return []
 
 
-@transition
-def envoyer_certification(user, candidature_id) -> Candidature:
+@workflow.effect(CANDIDATURE, "envoyer_certification")
+def _envoyer(candidature, user) -> None:
     """« Envoyer en certification »: à envoyer → en attente de jury; the file then is read-only for the OF."""
-    from app.services import notifications
     from app.services.structures import check_active
-    candidature = locked(user, candidature_id)
-    check("envoyer_certification", candidature, user)
     check_active(candidature.etablissement)
-    certificateur = certificateur_pour(candidature)
-    audit.label("Envoi en certification")
-    candidature.statut = statuts.ATTENTE_JURY
-    candidature.certificateur_id = certificateur.id
+    candidature.certificateur_id = certificateur_pour(candidature).id
     candidature.date_envoi_certification = datetime.datetime.now()
-    db.session.flush()
-    notifications.notify(notifications.utilisateurs_du_certificateur(certificateur.id), "Envoi en certification",
-                         "Nouveau dossier envoyé en certification",
-                         f"Le dossier {candidature.numero_dossier} ({candidature.candidat}) a été envoyé en "
-                         f"certification par {candidature.etablissement.nom}.",
-                         f"/candidatures/show/{candidature.id}")
-    db.session.commit()
-    notifications.flush_outbox_quietly()
-    return candidature
 
 
-@transition
-def annuler_envoi(user, candidature_id) -> Candidature:
+@workflow.effect(CANDIDATURE, "annuler_envoi")
+def _annuler_envoi(candidature, user) -> dict:
     """Retour arrière (Administrateur réseau, Certif Pro): en attente de jury → à envoyer."""
-    from app.services import notifications
-    candidature = locked(user, candidature_id)
-    check("annuler_envoi", candidature, user)
-    certificateur_id = candidature.certificateur_id
-    audit.label("Annulation de l'envoi en certification")
-    candidature.statut = statuts.A_ENVOYER_CERTIFICATION
+    context = {"ancien_certificateur_id": candidature.certificateur_id}
     candidature.certificateur_id = None
     candidature.date_envoi_certification = None
-    db.session.flush()
-    notifications.notify(notifications.utilisateurs_du_certificateur(certificateur_id), "Envoi en certification",
-                         "Envoi en certification annulé",
-                         f"L'envoi du dossier {candidature.numero_dossier} ({candidature.candidat}) a été annulé.")
-    db.session.commit()
-    notifications.flush_outbox_quietly()
-    return candidature
+    return context
+
+
+def envoyer_certification(user, candidature_id) -> Candidature:
+    return run("envoyer_certification", user, candidature_id)
+
+
+def annuler_envoi(user, candidature_id) -> Candidature:
+    return run("annuler_envoi", user, candidature_id)

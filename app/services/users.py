@@ -86,8 +86,8 @@ def _attachment(creator, profile, values, errors):
         if model is Certificateur:
             # Every profile reads the certifiers: attaching a user to one is Certif Pro's alone.
             pk = perimeter.parse_pk(raw)
-            target = db.session.get(Certificateur, pk) if pk is not None and creator.profil == access.CERTIF_PRO \
-                else None
+            target = (db.session.get(Certificateur, pk)
+                      if pk is not None and access.may(creator, "gerer_tous_utilisateurs") else None)
             if target is None:
                 raise NotFound()
         else:
@@ -168,7 +168,7 @@ def creer(actor, values: dict) -> Utilisateur:
 def get_managed(actor, user_id) -> Utilisateur:
     """A user the actor may edit: inside the perimeter and with a role the actor may grant."""
     target = perimeter.get_visible(Utilisateur, user_id, actor)
-    if actor.profil != access.CERTIF_PRO and target.profil not in grantable_profiles(actor):
+    if not access.may(actor, "gerer_tous_utilisateurs") and target.profil not in grantable_profiles(actor):
         raise Forbidden("Vous ne pouvez pas modifier un utilisateur dont le rôle est supérieur au vôtre.")
     return target
 

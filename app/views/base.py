@@ -1,14 +1,18 @@
 """What every ModelView of the platform shares: the tab's permissions (access matrix), the perimeter on
 every read and write path, the domain rules checked inside the form, the audit-friendly hooks."""
+from dataclasses import dataclass, field
+from typing import Any
+
 from flask import abort, flash, g, redirect, request
-from flask_appbuilder import ModelView
+from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.widgets import FormWidget
 from wtforms import BooleanField, HiddenField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired
 
+from app import answers
 from app.domain import access
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, ValidationFailed
 from app.security.perimeter import PERIMETER, PerimeterFilter
 from app.services import structures
 
@@ -18,10 +22,41 @@ METHOD_PERMISSIONS = {
     "add": "create", "edit": "edit", "delete": "delete", "action": "edit", "action_post": "edit",
     "api_column_add": "create", "api_column_edit": "edit", "api_readvalues": "read",
 }
+ROUTE_REMOVED = "route_absente"
 # FAB's generic messages, in French (FAB's own catalogue does not cover them all).
 ADD_OK = "Enregistrement créé."
 EDIT_OK = "Modifications enregistrées."
 DELETE_OK = "Enregistrement supprimé."
+
+
+@dataclass
+class Outcome:
+    """What a form's service call gave: its result, or the field errors to show next to the fields, or a
+    refusal already flashed."""
+    ok: bool
+    value: Any = None
+    errors: dict = field(default_factory=dict)
+    message: str = ""
+
+
+def submitted(action, flash_refusal: bool = True, wording=None) -> Outcome:
+    """Run a form's service call. A validation failure comes back as field errors (the form is shown again
+    with the input kept); any other refusal is flashed as app/answers.py words it (`wording` may rephrase it);
+    outside the perimeter the 404 page answers."""
+    try:
+        return Outcome(True, action())
+    except answers.ANSWERED as exc:
+        refusal = answers.as_domain_error(exc)
+        if refusal.status == 404:
+            raise
+        from app.extensions import db
+        db.session.rollback()
+        if isinstance(refusal, ValidationFailed):
+            return Outcome(False, errors=refusal.errors, message=answers.ui_message(refusal))
+        message = wording(refusal.message) if wording else refusal.message
+        if flash_refusal:
+            flash(message, "danger")
+        return Outcome(False, message=message)
 
 
 class CleaFormWidget(FormWidget):
@@ -69,7 +104,10 @@ class CleaModelView(ModelView):
 
     def __init__(self, **kwargs):
         self.class_permission_name = self.tab
-        self.method_permission_name = {**METHOD_PERMISSIONS, **self.extra_permissions}
+        # A route removed with `exclude_route_methods` has no permission anybody holds, so that FAB's list
+        # and show pages, which ask for the permission, never draw a button to a route that does not exist.
+        self.method_permission_name = {**METHOD_PERMISSIONS, **self.extra_permissions,
+                                       **{route: ROUTE_REMOVED for route in self.exclude_route_methods}}
         super().__init__(**kwargs)
 
     # --- Related dropdowns are limited to the perimeter of the related model ---------------------
@@ -114,16 +152,12 @@ class CleaModelView(ModelView):
                 values = structures.normalise(view.rule_model, form_values(self, item))
                 view.complete_values(values, item)
                 errors = structures.RULES[view.rule_model](values, current_id)
-                if not view.can("can_changer_actif", access.ETABLISSEMENTS):
-                    for field in structures.CERTIF_PRO_ONLY_FIELDS.get(view.rule_model, ()):
-                        if field not in self._fields:
-                            continue
-                        if item is None:  # a new record: only "inactive" needs Certif Pro
-                            refused = field == "actif" and not values.get(field)
-                        else:
-                            refused = values.get(field) != getattr(item, field)
-                        if refused:
-                            errors.add(field, "Seul Certif Pro peut modifier ce champ.")
+                shown = {field: values.get(field) for field in self._fields}
+                if "actif" in shown:
+                    shown["actif"] = bool(shown["actif"])
+                before = None if item is None else {field: getattr(item, field, None) for field in shown}
+                for field in structures.certif_pro_changes(view.rule_model, g.user, before, shown):
+                    errors.add(field, structures.CERTIF_PRO_SEUL)
                 for field, messages in errors.items():
                     target = self._fields.get(field)
                     if target is None:
@@ -154,18 +188,12 @@ class CleaModelView(ModelView):
         """Values the form does not show (e.g. the organisation taken from the URL)."""
 
     # --- Hooks: normalised identifiers, Certif Pro-only fields ------------------------------------
-    def _changed_fields(self, item):
-        from sqlalchemy import inspect
-        state = inspect(item)
-        return [attr.key for attr in state.attrs if attr.history.has_changes()]
-
+    # FAB's public hooks: identifiers normalised before writing (the form already checked the rules).
     def pre_add(self, item):
         self._normalise(item)
-        self._check_protected(item)
 
     def pre_update(self, item):
         self._normalise(item)
-        self._check_protected(item)
 
     def _normalise(self, item):
         if self.rule_model is not None:
@@ -173,18 +201,6 @@ class CleaModelView(ModelView):
             for key, value in structures.normalise(self.rule_model, values).items():
                 if getattr(item, key) != value:
                     setattr(item, key, value)
-
-    def _check_protected(self, item):
-        if item.id is None:  # a new record is active unless Certif Pro says otherwise
-            changed = [f for f in structures.CERTIF_PRO_ONLY_FIELDS.get(type(item), ()) if getattr(item, f) is False]
-        else:
-            changed = self._changed_fields(item)
-        try:
-            structures.check_certif_pro_fields(type(item), changed, g.user)
-        except DomainError as exc:
-            from app.extensions import db
-            db.session.rollback()
-            raise Exception(exc.message)
 
     # --- Permissions helpers for templates -------------------------------------------------------
     def can(self, permission: str, tab: str | None = None) -> bool:
@@ -197,29 +213,31 @@ class CleaModelView(ModelView):
 
     def run_action(self, action, back_url, success=None):
         """Run a service call from a button: its refusal becomes a French flash, outside the perimeter a 404."""
-        from app.domain.errors import ValidationFailed
-        try:
-            action()
-        except ValidationFailed as exc:
-            flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "danger")
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            flash(exc.message, "danger")
-        else:
-            if success:
-                flash(success, "success")
+        outcome = submitted(action)
+        if outcome.errors:
+            flash(outcome.message, "danger")
+        elif outcome.ok and success:
+            flash(success, "success")
         return redirect(back_url)
 
     def redirect_back(self, default):
         return redirect(request.referrer or default)
 
-    # A pk the database cannot hold ("abc", 10**20) names no record: 404 before any query.
-    def _show(self, pk):
-        return super()._show(self._pk_or_404(pk))
+    # Typed routes: "abc" names no route (404); a number the database cannot hold (10**20) names no record.
+    @expose("/show/<int:pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        return super().show(self._pk_or_404(pk))
 
-    def _edit(self, pk):
-        return super()._edit(self._pk_or_404(pk))
+    @expose("/edit/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        return super().edit(self._pk_or_404(pk))
+
+    @expose("/delete/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def delete(self, pk):
+        return super().delete(self._pk_or_404(pk))
 
     @staticmethod
     def _pk_or_404(pk):

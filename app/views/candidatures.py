@@ -1,5 +1,5 @@
 """EVALUATIONS tab (guide §7, §14, §17): the CANDIDATURE list, « Proposer une candidature », the candidate page."""
-from flask import flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -7,14 +7,15 @@ from wtforms import SelectField
 from sqlalchemy import select
 
 from app.domain import access, statuts
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.statuts import CANDIDATURE
+from app.domain.errors import ValidationFailed
 from app.extensions import db
 from app.models import AuditLog, Candidature, Etablissement
 from app.security import perimeter
 from app.services import (candidatures as service, documents, evaluations, exports, formations, habilitations,
-                          juries, transitions)
+                          juries, transitions, workflow)
 from app.views.documents import send_bytes, send_document
-from app.views.base import CleaModelView
+from app.views.base import CleaModelView, submitted
 
 FORM_FIELDS = ("etablissement", "certification", "statut_inscription", "branche", "socle_contextualise",
                "siren_employeur", "type_public", "niveau_formation", "financeur_principal", "civilite",
@@ -51,13 +52,13 @@ class CandidatureView(CleaModelView):
                      "jury_label": "Jury", "courrier_label": "Courrier envoyé"}
     formatters_columns = {"actif": lambda v: "Oui" if v else "Non"}
     # Files are created with « Proposer une candidature » and changed through the status machine.
-    extra_permissions = {"proposer": "create", "add": "create", "edit": "aucun", "delete": "aucun",
-                         "abandonner": "edit", "reintegrer": "edit", "supprimer": "delete",
-                         "envoyer": "edit", "annuler_envoi": "annuler_envoi", "editer": "edit",
+    extra_permissions = {"proposer": "create", "add": "create",
+                         # the events' own rights are checked by the engine (app/services/workflow.py)
+                         "evenement": "read", "supprimer": "delete", "editer": "edit",
                          "activer": "edit", "deposer": "edit", "telecharger": "read",
                          "supprimer_document": "edit", "ajouter_formation": "edit", "fiche": "read",
                          "exporter": "read"}
-    edit = delete = None
+    exclude_route_methods = {"edit", "delete"}
 
     @expose("/exporter", methods=["POST"])
     @has_access
@@ -81,16 +82,13 @@ class CandidatureView(CleaModelView):
         values, errors = {"certification": "clea"}, {}
         if request.method == "POST":
             values = {field: request.form.get(field, "") for field in FORM_FIELDS}
-            try:
-                candidature = service.creer(g.user, values)
-            except ValidationFailed as exc:
-                errors = exc.errors
-            except DomainError as exc:
-                from app.views.rattachements import message_doublon  # a duplicate: link to a transfer request
-                flash(message_doublon(exc.message, g.user), "danger")
-            else:
-                flash(f"La candidature n°{candidature.numero_dossier} est créée.", "success")
-                return redirect(url_for("CandidatureView.show", pk=candidature.id))
+            from app.views.rattachements import message_doublon  # a duplicate: link to a transfer request
+            outcome = submitted(lambda: service.creer(g.user, values),
+                                wording=lambda message: message_doublon(message, g.user))
+            if outcome.ok:
+                flash(f"La candidature n°{outcome.value.numero_dossier} est créée.", "success")
+                return redirect(url_for("CandidatureView.show", pk=outcome.value.id))
+            errors = outcome.errors
         return self._form(None, values, errors)
 
     @expose("/<int:pk>/editer", methods=["GET", "POST"])
@@ -108,17 +106,11 @@ class CandidatureView(CleaModelView):
         errors = {}
         if request.method == "POST":
             values = {field: request.form.get(field, "") for field in FORM_FIELDS}
-            try:
-                service.modifier(g.user, pk, values)
-            except ValidationFailed as exc:
-                errors = exc.errors
-            except DomainError as exc:
-                if exc.status == 404:
-                    raise
-                flash(exc.message, "danger")
-            else:
+            outcome = submitted(lambda: service.modifier(g.user, pk, values))
+            if outcome.ok:
                 flash("La fiche est mise à jour.", "success")
                 return redirect(url_for("CandidatureView.show", pk=pk))
+            errors = outcome.errors
         return self._form(candidature, values, errors)
 
     def _form(self, candidature, values, errors):
@@ -190,7 +182,7 @@ class CandidatureView(CleaModelView):
         return self._act(pk, lambda: service.changer_actif(g.user, pk, actif),
                          "La candidature est réactivée." if actif else "La candidature est désactivée.")
 
-    @expose("/show/<pk>")
+    @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
         candidature = perimeter.get_visible(Candidature, pk)
@@ -199,7 +191,8 @@ class CandidatureView(CleaModelView):
             .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())).scalars().all()
         return self.render_template(
             "clea/candidature_show.html", title=f"Candidat - {candidature.candidat}", c=candidature,
-            history=history, events=statuts.allowed_events(candidature.statut, g.user.profil),
+            history=history, events=CANDIDATURE.allowed_events(candidature.statut, g.user),
+            machine=CANDIDATURE,
             motifs=[m for m in service.valeurs("motif_abandon") if m != transitions.MOTIF_AUTOMATIQUE],
             can_delete=transitions.supprimable(candidature) and self.can("can_delete"),
             can_edit=service.peut_modifier(g.user, candidature),
@@ -221,22 +214,23 @@ class CandidatureView(CleaModelView):
     def _certifier_side(candidature) -> dict:
         """What the tabs « Echanges », « Décision du jury » and « Historique des envois » show and allow."""
         from app.models import Certificateur
-        sent = candidature.statut in statuts.CHEZ_CERTIFICATEUR or candidature.certificateur_id is not None
+        sent = (CANDIDATURE.in_group("chez_certificateur", candidature.statut)
+                or candidature.certificateur_id is not None)
         if not sent:
             return {"sent": False}
         echanges = juries.echanges_de(candidature.id)
         pieces = {}
         for document in documents.documents_de(candidature.id, "echange"):
             pieces.setdefault(document.objet_id, []).append(document)
-        changer = "changer_certificateur" in statuts.allowed_events(candidature.statut, g.user.profil)
+        changer = "changer_certificateur" in CANDIDATURE.allowed_events(candidature.statut, g.user)
         return {
             "sent": True, "echanges": echanges, "pieces": pieces, "decisions": juries.decisions_de(candidature.id),
             "certificat": juries.certificat_de(candidature.id), "envois": juries.envois_de(candidature.id),
             "peut_echanger": juries.peut_echanger(g.user, candidature),
             "sessions": (juries.sessions_a_venir(candidature.certificateur_id)
                          if candidature.certificateur_id else []),
-            "peut_envoi": (g.user.profil in (access.CERTIFICATEUR, access.CERTIF_PRO)
-                           and candidature.statut == statuts.CERTIFIEE),
+            "peut_envoi": (access.may(g.user, "enregistrer_envoi_certificat")
+                           and CANDIDATURE.in_group("certifiee", candidature.statut)),
             "statuts_lettre": service.valeurs("statut_lettre"),
             "certificateurs": db.session.execute(select(Certificateur).where(
                 Certificateur.actif.is_(True), Certificateur.type != Certificateur.CERTIF_PRO)
@@ -246,39 +240,28 @@ class CandidatureView(CleaModelView):
     def _act(self, pk, action, success):
         return self.run_action(action, url_for("CandidatureView.show", pk=pk), success)
 
-    @expose("/<int:pk>/abandonner", methods=["POST"])
-    @has_access
-    def abandonner(self, pk):
-        return self._act(pk, lambda: transitions.abandonner(g.user, pk, request.form.get("motif"),
-                                                            request.form.get("precision")),
-                         "La candidature est abandonnée. Vous pourrez la réintégrer.")
+    # Where the page opens after an event (the tab that shows its result).
+    EVENT_TABS = {"affecter": "#decision", "decider": "#decision", "changer_certificateur": "#decision",
+                  "completer": "#echanges"}
 
-    @expose("/<int:pk>/reintegrer", methods=["POST"])
+    @expose("/<int:pk>/<string:action>", methods=["POST"])
     @has_access
-    def reintegrer(self, pk):
-        return self._act(pk, lambda: transitions.reintegrer(g.user, pk), "La candidature est réintégrée.")
-
-    @expose("/<int:pk>/envoyer", methods=["POST"])
-    @has_access
-    def envoyer(self, pk):
-        return self._act(pk, lambda: transitions.envoyer_certification(g.user, pk),
-                         "La candidature est envoyée en certification : elle est désormais en lecture seule.")
-
-    @expose("/<int:pk>/annuler-envoi", methods=["POST"])
-    @has_access
-    def annuler_envoi(self, pk):
-        return self._act(pk, lambda: transitions.annuler_envoi(g.user, pk),
-                         "L'envoi en certification est annulé : la candidature est à nouveau à envoyer.")
+    def evenement(self, pk, action):
+        """Every button of the status machine posts here (`action` is the event's path in the table)."""
+        event = CANDIDATURE.by_path(action)
+        if event is None or CANDIDATURE.event(event).right == access.SYSTEM:
+            abort(404)
+        params = {name: request.form.get(name) or None for name in workflow.parameters(CANDIDATURE, event)}
+        back = request.form.get("retour")
+        if not (back and back.startswith("/") and not back.startswith("//")):
+            back = url_for("CandidatureView.show", pk=pk) + self.EVENT_TABS.get(event, "")
+        return self.run_action(lambda: transitions.run(event, g.user, pk, **params), back,
+                               CANDIDATURE.event(event).success)
 
     @expose("/<int:pk>/supprimer", methods=["POST"])
     @has_access
     def supprimer(self, pk):
-        try:
-            transitions.supprimer(g.user, pk)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            flash(exc.message, "danger")
+        if not submitted(lambda: transitions.supprimer(g.user, pk)).ok:
             return redirect(url_for("CandidatureView.show", pk=pk))
         flash("La candidature est supprimée.", "success")
         return redirect(url_for("CandidatureView.list"))
@@ -300,10 +283,10 @@ class FormationsView(CleaModelView):
                      "nom_naissance": "Nom", "prenom": "Prénom", "date_naissance": "Date de naissance",
                      "pays_naissance": "Pays de naissance", "code_postal_naissance": "Code postal de naissance",
                      "ville_naissance": "Ville de naissance", "organisme": "Organisme"}
-    extra_permissions = {"add": "aucun", "edit": "aucun", "delete": "aucun"}
-    add = edit = delete = None
+    extra_permissions = {}
+    exclude_route_methods = {"add", "edit", "delete"}
 
-    @expose("/show/<pk>")
+    @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
         return redirect(url_for("CandidatureView.show", pk=pk) + "#formations")
@@ -324,8 +307,8 @@ class CandidatureAbandonneeView(CleaModelView):
                      "date_abandon": "Date d'abandon", "nom_naissance": "Nom de naissance", "prenom": "Prénom"}
     formatters_columns = {"date_abandon": lambda d: d.strftime("%d/%m/%Y") if d else ""}
     list_template = "clea/candidatures_abandonnees.html"
-    extra_permissions = {"export": "read", "add": "aucun", "edit": "aucun", "delete": "aucun"}
-    add = edit = delete = None
+    extra_permissions = {"export": "read"}
+    exclude_route_methods = {"add", "edit", "delete"}
 
     def __init__(self, **kwargs):
         from app.security.perimeter import PerimeterFilter
@@ -333,7 +316,7 @@ class CandidatureAbandonneeView(CleaModelView):
         self.base_filters = [["id", PerimeterFilter, None], ["statut", FilterEqual, statuts.ABANDONNEE]]
         super().__init__(**kwargs)
 
-    @expose("/show/<pk>")
+    @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
         return redirect(url_for("CandidatureView.show", pk=pk))

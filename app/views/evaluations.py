@@ -5,14 +5,14 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
-from app.domain.errors import DomainError, ValidationFailed
+
 from app.exports.matrice import matrice_xlsx
 from app.models import Candidature
 from app.models.evaluations import EN_COURS, Evaluation
 from app.security import perimeter
 from app.services import documents, evaluations as service
 from app.services.candidatures import valeurs
-from app.views.base import CleaModelView
+from app.views.base import CleaModelView, submitted
 from app.views.documents import send_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,11 +34,10 @@ class EvaluationView(CleaModelView):
     route_base = "/candidatures/evaluations"
     datamodel = SQLAInterface(Evaluation)
     tab = access.EVALUATIONS
-    extra_permissions = {"nouvelle": "edit", "fiche": "read", "rouvrir": "edit", "matrice": "read",
-                         "add": "aucun", "edit": "aucun", "delete": "aucun", "list": "aucun", "show": "read"}
-    add = edit = delete = None
+    extra_permissions = {"nouvelle": "edit", "fiche": "read", "rouvrir": "edit", "matrice": "read", "show": "read"}
+    exclude_route_methods = {"add", "edit", "delete", "list"}
 
-    @expose("/show/<pk>")
+    @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
         return redirect(url_for("EvaluationView.fiche", pk=self._pk_or_404(pk)))
@@ -63,16 +62,10 @@ class EvaluationView(CleaModelView):
         values = {}
         if request.method == "POST":
             values = {field: request.form.get(field, "") for field in service.FIELDS}
-            try:
-                evaluation = service.creer(g.user, pk, values, _posted_results(candidature))
-            except ValidationFailed as exc:
-                return self._page(candidature, None, values, exc.errors, _posted_results(candidature))
-            except DomainError as exc:
-                if exc.status == 404:
-                    raise
-                flash(exc.message, "danger")
-                return redirect(back)
-            return self._after_save(evaluation)
+            outcome = submitted(lambda: service.creer(g.user, pk, values, _posted_results(candidature)))
+            if outcome.errors:
+                return self._page(candidature, None, values, outcome.errors, _posted_results(candidature))
+            return self._after_save(outcome.value) if outcome.ok else redirect(back)
         earlier = service.acquis_anterieurs(candidature.id)
         return self._page(candidature, None, values, {},
                           [{"sous_domaine": sd.code, "acquis": True if sd.id in earlier else None,
@@ -87,16 +80,10 @@ class EvaluationView(CleaModelView):
         candidature = evaluation.candidature
         if request.method == "POST":
             values = {field: request.form.get(field, "") for field in service.FIELDS}
-            try:
-                service.enregistrer(g.user, pk, values, _posted_results(candidature))
-            except ValidationFailed as exc:
-                return self._page(candidature, evaluation, values, exc.errors, _posted_results(candidature))
-            except DomainError as exc:
-                if exc.status == 404:
-                    raise
-                flash(exc.message, "danger")
-                return redirect(url_for("EvaluationView.fiche", pk=pk))
-            return self._after_save(evaluation)
+            outcome = submitted(lambda: service.enregistrer(g.user, pk, values, _posted_results(candidature)))
+            if outcome.errors:
+                return self._page(candidature, evaluation, values, outcome.errors, _posted_results(candidature))
+            return self._after_save(evaluation) if outcome.ok else redirect(url_for("EvaluationView.fiche", pk=pk))
         values = {field: getattr(evaluation, field) for field in service.FIELDS}
         if evaluation.date_evaluation:
             values["date_evaluation"] = evaluation.date_evaluation.strftime("%d/%m/%Y")
@@ -108,21 +95,18 @@ class EvaluationView(CleaModelView):
         for upload in request.files.getlist("file"):
             if not upload or not upload.filename:
                 continue
-            try:
-                documents.deposer(g.user, evaluation.candidature_id, upload.filename,
-                                  upload.read(documents.TAILLE_MAX + 1), objet="evaluation", objet_id=evaluation.id)
-            except ValidationFailed as exc:
-                problems += [f"{upload.filename} : {m}" for msgs in exc.errors.values() for m in msgs]
-            except DomainError as exc:
-                problems.append(f"{upload.filename} : {exc.message}")
+            content = upload.read(documents.TAILLE_MAX + 1)
+            outcome = submitted(lambda: documents.deposer(g.user, evaluation.candidature_id, upload.filename,
+                                                          content, objet="evaluation", objet_id=evaluation.id),
+                                flash_refusal=False)
+            if not outcome.ok:
+                problems += [f"{upload.filename} : {m}" for msgs in outcome.errors.values() for m in msgs] or [
+                    f"{upload.filename} : {outcome.message}"]
         if request.form.get("action") == "finaliser" and not problems:
-            try:
-                service.finaliser(g.user, evaluation.id)
-            except ValidationFailed as exc:
-                problems += [m for msgs in exc.errors.values() for m in msgs]
-            except DomainError as exc:
-                problems.append(exc.message)
-            else:
+            outcome = submitted(lambda: service.finaliser(g.user, evaluation.id), flash_refusal=False)
+            problems += [m for msgs in outcome.errors.values() for m in msgs] or (
+                [] if outcome.ok else [outcome.message])
+            if outcome.ok:
                 flash("L'évaluation est finalisée.", "success")
                 return redirect(url_for("CandidatureView.show", pk=evaluation.candidature_id) + "#evaluations")
         for problem in problems:

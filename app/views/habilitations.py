@@ -8,12 +8,12 @@ from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
 from app.domain import access
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.errors import ValidationFailed
 from app.extensions import db
 from app.models import Certificateur, DemandeHabilitation, Etablissement
 from app.security import perimeter
 from app.services import habilitations
-from app.views.base import CleaModelView
+from app.views.base import CleaModelView, submitted
 from app.views.structures import audit_lines
 
 
@@ -48,15 +48,12 @@ class DemandeHabilitationView(CleaModelView):
     formatters_columns = {"date_demande": lambda d: d.strftime("%d/%m/%Y") if d else "",
                           "date_debut": lambda d: d.strftime("%d/%m/%Y") if d else "",
                           "date_fin": lambda d: d.strftime("%d/%m/%Y") if d else ""}
-    # "aucun": a permission no profile has, so FAB's list shows no raw add/edit/delete buttons.
-    extra_permissions = {"demander": "create", "valider": "decider_habilitation",
-                         "rejeter": "decider_habilitation", "renouveler": "create",
-                         "add": "aucun", "edit": "aucun", "delete": "aucun"}
-
     # Requests are made through "Faire une demande" and decided with the buttons: no raw add/edit/delete.
-    add = edit = delete = None
+    extra_permissions = {"demander": "create", "valider": "decider_habilitation",
+                         "rejeter": "decider_habilitation", "renouveler": "create"}
+    exclude_route_methods = {"add", "edit", "delete"}
 
-    @expose("/show/<pk>")
+    @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
         demande = perimeter.get_visible(DemandeHabilitation, pk)
@@ -64,8 +61,7 @@ class DemandeHabilitationView(CleaModelView):
             "clea/habilitation_show.html", title=str(demande), demande=demande,
             can_decide=(demande.etat == DemandeHabilitation.EN_ATTENTE
                         and self.can("can_decider_habilitation")
-                        and (g.user.profil != access.CERTIFICATEUR
-                             or g.user.certificateur_id in [c.id for c in demande.certificateurs])),
+                        and habilitations.adressee_a(g.user, demande)),
             can_renew=(demande.etat == DemandeHabilitation.VALIDEE and self.can("can_create")
                        and demande.type == DemandeHabilitation.INITIALE),
             audit=[a for a in audit_lines(organisme_id=demande.organisme_id)
@@ -92,17 +88,13 @@ class DemandeHabilitationView(CleaModelView):
         ).order_by(Certificateur.nom)).scalars().all()
         errors = {}
         if request.method == "POST":
-            try:
-                habilitations.demander(
-                    g.user, request.form.getlist("etablissements"), request.form.get("aupres", ""),
-                    request.form.getlist("certificateurs"), request.form.get("certification", "clea"))
-            except ValidationFailed as exc:
-                errors = exc.errors
-            except DomainError as exc:
-                flash(exc.message, "danger")
-            else:
+            outcome = submitted(lambda: habilitations.demander(
+                g.user, request.form.getlist("etablissements"), request.form.get("aupres", ""),
+                request.form.getlist("certificateurs"), request.form.get("certification", "clea")))
+            if outcome.ok:
                 flash("Votre demande d'habilitation a été envoyée.", "success")
                 return redirect(url_for("EtablissementView.show", pk=etab.id) + "#habilitations")
+            errors = outcome.errors
         return self.render_template(
             "clea/habilitation_demande.html", title="Demande d'habilitation", etab=etab, choices=choices,
             branches=branches, errors=errors, form=request.form,

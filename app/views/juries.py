@@ -8,14 +8,14 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
-from app.domain import access, statuts
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain import access
+from app.domain.statuts import CANDIDATURE
 from app.extensions import db
 from app.models import Candidature, Certificateur
 from app.models.juries import DecisionJury, SessionJury
 from app.security import perimeter
 from app.services import documents, juries
-from app.views.base import CleaModelView
+from app.views.base import CleaModelView, submitted
 
 
 class SessionJuryView(CleaModelView):
@@ -31,10 +31,9 @@ class SessionJuryView(CleaModelView):
     label_columns = {"date": "Date du jury", "libelle": "Libellé", "certificateur": "Certificateur"}
     formatters_columns = {"date": lambda d: d.strftime("%d/%m/%Y %H:%M") if d else ""}
     # Writes go through the services, which check the exact profile (certifier, jury member, OF, Certif Pro).
-    extra_permissions = {"planifier": "create", "add": "aucun", "edit": "aucun", "delete": "aucun",
-                         "affecter": "read", "affecter_lot": "edit", "decider": "read", "completer": "read",
-                         "echanger": "read", "envoi": "read", "changer_certificateur": "read", "fiche": "read"}
-    add = edit = delete = None
+    extra_permissions = {"planifier": "create",
+                         "affecter_lot": "edit", "echanger": "read", "envoi": "read", "fiche": "read"}
+    exclude_route_methods = {"add", "edit", "delete"}
 
     @expose("/planifier", methods=["GET", "POST"])
     @has_access
@@ -44,17 +43,13 @@ class SessionJuryView(CleaModelView):
         if request.method == "POST":
             values = {k: request.form.get(k, "") for k in ("date", "heure", "libelle", "certificateur")}
             data = dict(values, date=f"{values['date']} {values['heure'] or '09:00'}".strip())
-            try:
-                session = juries.creer_session(g.user, data)
-            except ValidationFailed as exc:
-                errors = exc.errors
-            except DomainError as exc:
-                flash(exc.message, "danger")
-            else:
-                flash(f"Le jury du {session.date:%d/%m/%Y} est planifié.", "success")
-                return redirect(url_for("SessionJuryView.fiche", pk=session.id))
+            outcome = submitted(lambda: juries.creer_session(g.user, data))
+            if outcome.ok:
+                flash(f"Le jury du {outcome.value.date:%d/%m/%Y} est planifié.", "success")
+                return redirect(url_for("SessionJuryView.fiche", pk=outcome.value.id))
+            errors = outcome.errors
         certificateurs = []
-        if g.user.profil == access.CERTIF_PRO:
+        if access.may(g.user, "planifier_jury_tout_certificateur"):
             certificateurs = db.session.execute(select(Certificateur).where(
                 Certificateur.actif.is_(True), Certificateur.type != Certificateur.CERTIF_PRO)
                 .order_by(Certificateur.nom)).scalars().all()
@@ -63,7 +58,7 @@ class SessionJuryView(CleaModelView):
                                     breadcrumb=[("Sessions de jury", url_for("SessionJuryView.list")),
                                                 ("Planifier un jury", None)])
 
-    @expose("/show/<pk>")
+    @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
         return redirect(url_for("SessionJuryView.fiche", pk=self._pk_or_404(pk)))
@@ -76,18 +71,18 @@ class SessionJuryView(CleaModelView):
         files = perimeter.restrict(select(Candidature), Candidature).where(Candidature.session_jury_id == session.id)
         assigned = db.session.execute(files.order_by(Candidature.numero_dossier)).scalars().all()
         waiting = []
-        can_assign = statuts.profile_may("affecter", g.user.profil) and session.a_venir
+        can_assign = CANDIDATURE.may("affecter", g.user) and session.a_venir
         if can_assign:
             waiting = db.session.execute(
                 perimeter.restrict(select(Candidature), Candidature)
                 .where(Candidature.certificateur_id == session.certificateur_id,
-                       Candidature.statut.in_((statuts.ATTENTE_JURY, statuts.CANDIDATURE_COMPLETEE)))
+                       Candidature.statut.in_(CANDIDATURE.group("a_affecter")))
                 .order_by(Candidature.date_envoi_certification).limit(500)).scalars().all()
         decisions = dict(db.session.execute(select(DecisionJury.candidature_id, DecisionJury.decision).where(
             DecisionJury.session_jury_id == session.id)).all())
         return self.render_template(
             "clea/jury_show.html", title=session.label, session=session, assigned=assigned, waiting=waiting,
-            can_assign=can_assign, can_decide=statuts.profile_may("decider", g.user.profil),
+            can_assign=can_assign, can_decide=CANDIDATURE.may("decider", g.user), machine=CANDIDATURE,
             decisions=decisions, labels=DecisionJury.LABELS, passed=session.tenue,
             breadcrumb=[("Sessions de jury", url_for("SessionJuryView.list")), (session.label, None)])
 
@@ -114,25 +109,6 @@ class SessionJuryView(CleaModelView):
             back = url_for("CandidatureView.show", pk=pk) + tab
         return self.run_action(action, back, success)
 
-    @expose("/candidature/<int:pk>/affecter", methods=["POST"])
-    @has_access
-    def affecter(self, pk):
-        return self._on_file(pk, lambda: juries.affecter(g.user, pk, request.form.get("session_jury_id", type=int)),
-                             "Le dossier est affecté au jury.", "#decision")
-
-    @expose("/candidature/<int:pk>/decision", methods=["POST"])
-    @has_access
-    def decider(self, pk):
-        return self._on_file(pk, lambda: juries.decider(g.user, pk, request.form.get("decision"),
-                                                        request.form.get("commentaire")),
-                             "La décision du jury est enregistrée.", "#decision")
-
-    @expose("/candidature/<int:pk>/completer", methods=["POST"])
-    @has_access
-    def completer(self, pk):
-        return self._on_file(pk, lambda: juries.completer(g.user, pk, request.form.get("message")),
-                             "La candidature est complétée et renvoyée au jury.", "#echanges")
-
     @expose("/candidature/<int:pk>/echanges", methods=["POST"])
     @has_access
     def echanger(self, pk):
@@ -151,13 +127,6 @@ class SessionJuryView(CleaModelView):
         values = {k: request.form.get(k, "") for k in ("statut_lettre", "date_traitement", "canal", "commentaire")}
         return self._on_file(pk, lambda: juries.enregistrer_envoi(g.user, pk, values),
                              "L'envoi du certificat est enregistré.", "#envois")
-
-    @expose("/candidature/<int:pk>/certificateur", methods=["POST"])
-    @has_access
-    def changer_certificateur(self, pk):
-        return self._on_file(pk, lambda: juries.changer_certificateur(g.user, pk, request.form.get("certificateur"),
-                                                                      request.form.get("commentaire")),
-                             "Une réaffectation vient d'être créée.", "#decision")
 
 
 def register(appbuilder):

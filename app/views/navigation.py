@@ -59,13 +59,11 @@ def _has_habilitated_establishment() -> bool:
 
 def top_tabs(profile):
     entries = TOP_TABS
-    if profile in access.OF_PROFILES and not _has_habilitated_establishment():
+    if not access.may(profile, "onglets_sans_habilitation") and not _has_habilitated_establishment():
         entries = [e for e in TOP_TABS if e[0] not in NEED_HABILITATION]
     return _items(profile, entries)
 
 
 def reseau_menu(profile):
-    items = _items(profile, RESEAU_MENU)
-    if profile in access.OF_PROFILES and access.PERIMETER_LEVEL[profile] != access.RESEAU:
-        items = [i for i in items if i.label != "Mon Réseau"]
-    return items
+    # "Mon Réseau" follows the matrix: only the network profiles and Certif Pro hold a right on it.
+    return _items(profile, RESEAU_MENU)

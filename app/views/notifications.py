@@ -57,14 +57,14 @@ class NotificationView(BaseView):
             page_url=lambda n: list_url({**filters, "page": n}),
             breadcrumb=[("Notifications", None)])
 
-    @expose("/<pk>/lire", methods=["POST"])
+    @expose("/<int:pk>/lire", methods=["POST"])
     @has_access
     def lire(self, pk):
         """The eye: marks it read and shows it in full, on the same list."""
         notification = service.mark_read(g.user, pk)
         return redirect(list_url(read_filters(request.form), ouverte=notification.id))
 
-    @expose("/<pk>/ouvrir", methods=["GET", "POST"])
+    @expose("/<int:pk>/ouvrir", methods=["GET", "POST"])
     @has_access
     def ouvrir(self, pk):
         """The arrow (and the bell's links): marks it read and goes to the page it is about. A link, hence GET:

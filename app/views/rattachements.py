@@ -14,13 +14,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import SelectField, StringField
 
 from app.domain import access
-from app.domain.errors import DomainError, ValidationFailed
+
 from app.extensions import db
 from app.models import Candidature, Etablissement, Utilisateur
 from app.models.juries import DemandeRattachement
 from app.security import perimeter
 from app.services import rattachements as service
-from app.views.base import CleaModelView
+from app.views.base import CleaModelView, submitted
 
 TITRE = "Mes demandes de rattachements"
 
@@ -92,8 +92,8 @@ class DemandeRattachementView(CleaModelView):
     formatters_columns = {"created_at": _date_fr}
     # Requests are made with « Envoyer la demande » and decided with the buttons: no raw add/edit/delete.
     extra_permissions = {"demander": "create", "accepter": "decider_rattachement",
-                         "refuser": "decider_rattachement", "add": "aucun", "edit": "aucun", "delete": "aucun"}
-    add = edit = delete = None
+                         "refuser": "decider_rattachement"}
+    exclude_route_methods = {"add", "edit", "delete"}
 
     def _init_properties(self):
         super()._init_properties()
@@ -102,7 +102,7 @@ class DemandeRattachementView(CleaModelView):
         self._filters._search_filters["candidature"] = [numero]
         self._filters._all_filters["candidature"] = [numero]
 
-    @expose("/show/<pk>")
+    @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
         demande = perimeter.get_visible(DemandeRattachement, pk)
@@ -125,21 +125,14 @@ class DemandeRattachementView(CleaModelView):
         values, errors = {}, {}
         if request.method == "POST":
             values = {k: request.form.get(k, "") for k in ("etablissement_destination", "motif", "precision")}
-            try:
-                demande = service.demander(g.user, candidature.id, values["etablissement_destination"],
-                                           values["motif"], values["precision"])
-            except DomainError as exc:
-                db.session.rollback()  # releases the file's row lock (PostgreSQL)
-                if exc.status == 404:
-                    raise
-                if isinstance(exc, ValidationFailed):
-                    errors = exc.errors
-                else:
-                    flash(exc.message, "danger")
-            else:
+            # A refusal rolls back, which releases the file's row lock (PostgreSQL).
+            outcome = submitted(lambda: service.demander(g.user, candidature.id, values["etablissement_destination"],
+                                                         values["motif"], values["precision"]))
+            if outcome.ok:
                 flash("Votre demande de rattachement a été envoyée à Certif Pro : vous serez informé de sa réponse "
                       "par notification.", "success")
-                return redirect(url_for("DemandeRattachementView.show", pk=demande.id))
+                return redirect(url_for("DemandeRattachementView.show", pk=outcome.value.id))
+            errors = outcome.errors
         return self.render_template(
             "clea/rattachement_demande.html", title="Demande de rattachement", candidature=candidature,
             values=values, errors=errors, destinations=service.destinations(g.user, candidature),

@@ -75,7 +75,7 @@ class RedevancesView(BaseView):
             abort(404)
         return org
 
-    @expose("/organisme/<pk>")
+    @expose("/organisme/<int:pk>")
     @has_access
     def organisme(self, pk):
         org = self._organisme(pk)
@@ -90,7 +90,7 @@ class RedevancesView(BaseView):
             annee_max=service.annee_max(), montant=montant_fr, types=service.TYPES,
             breadcrumb=self._breadcrumb((org.nom, None)))
 
-    @expose("/organisme/<pk>/export")
+    @expose("/organisme/<int:pk>/export")
     @has_access
     def export_organisme(self, pk):
         org = self._organisme(pk)
@@ -170,7 +170,8 @@ class BaremeRedevanceView(CleaModelView):
     # Listing is seeing fees; changing the amounts is its own right; a barème is never deleted (past
     # statements were priced with it): a new year's barème replaces it.
     extra_permissions = {"list": "voir_redevances", "show": "voir_redevances", "add": "gerer_baremes",
-                         "edit": "gerer_baremes", "delete": "aucun", "action": "aucun", "action_post": "aucun"}
+                         "edit": "gerer_baremes"}
+    exclude_route_methods = {"delete", "action", "action_post"}
 
     def _init_forms(self):
         super()._init_forms()

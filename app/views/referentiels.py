@@ -12,7 +12,8 @@ class ReferentielDataView(CleaModelView):
     base_filters = []
     # Editing the référentiels is the named right "gérer les référentiels"; nothing is deleted (files refer
     # to these labels): values are deactivated instead.
-    extra_permissions = {"add": "gerer_referentiels", "edit": "gerer_referentiels", "delete": "aucun"}
+    extra_permissions = {"add": "gerer_referentiels", "edit": "gerer_referentiels"}
+    exclude_route_methods = {"delete"}
 
 
 class ValeurListeView(ReferentielDataView):
@@ -49,7 +50,8 @@ class SousDomaineView(ReferentielDataView):
     base_order = ("id", "asc")
     page_size = 50
     label_columns = {"domaine": "Domaine", "code": "Code", "libelle": "Libellé"}
-    extra_permissions = {"add": "aucun", "edit": "gerer_referentiels", "delete": "aucun"}
+    extra_permissions = {"edit": "gerer_referentiels"}
+    exclude_route_methods = {"add", "delete"}
 
 
 class DomaineView(ReferentielDataView):
@@ -65,7 +67,8 @@ class DomaineView(ReferentielDataView):
     base_order = ("id", "asc")
     label_columns = {"referentiel": "Référentiel", "code": "Code", "libelle": "Libellé",
                      "libelle_court": "Libellé court (onglet FORMATIONS)"}
-    extra_permissions = {"add": "aucun", "edit": "gerer_referentiels", "delete": "aucun"}
+    extra_permissions = {"edit": "gerer_referentiels"}
+    exclude_route_methods = {"add", "delete"}
 
 
 def register(appbuilder):

@@ -4,8 +4,9 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.errors import ValidationFailed
 from app.services import exports, stats
+from app.views.base import submitted
 from app.views.documents import send_bytes
 
 
@@ -44,14 +45,12 @@ class StatsView(BaseView):
 
 def demander_export(type_: str, params: dict, back: str):
     """Ask for an export and go to its page (shared by the STATS tab and the CANDIDATURE list)."""
-    try:
-        job = exports.demander(g.user, type_, params)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(exc.message, "danger")
+    outcome = submitted(lambda: exports.demander(g.user, type_, params))
+    if not outcome.ok:
+        if outcome.errors:
+            flash(outcome.message, "danger")
         return redirect(back)
-    return redirect(url_for("ExportView.show", pk=job.id))
+    return redirect(url_for("ExportView.show", pk=outcome.value.id))
 
 
 def logged_in(view_method):
@@ -72,7 +71,7 @@ class ExportView(BaseView):
     route_base = "/exports"
     default_view = "show"
 
-    @expose("/<pk>")
+    @expose("/<int:pk>")
     @logged_in
     def show(self, pk):
         job = exports.visible(g.user, pk)
@@ -81,7 +80,7 @@ class ExportView(BaseView):
                                     kind_label=exports.kind_label(job.type),
                                     breadcrumb=[(exports.kind_label(job.type), None)])
 
-    @expose("/<pk>/fichier")
+    @expose("/<int:pk>/fichier")
     @logged_in
     def fichier(self, pk):
         content, filename = exports.contenu(g.user, pk)

@@ -154,7 +154,7 @@ class EtablissementView(CleaModelView):
             return redirect(url_for("EtablissementView.add", organisme=org))
         return super().post_add_redirect()
 
-    @expose("/show/<pk>")
+    @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
         etab = perimeter.get_visible(Etablissement, pk)
@@ -219,7 +219,7 @@ class OrganismeView(CleaModelView):
             return redirect(url_for("EtablissementView.add", organisme=self._created_id))
         return super().post_add_redirect()
 
-    @expose("/show/<pk>")
+    @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
         org = perimeter.get_visible(Organisme, pk)

@@ -6,12 +6,12 @@ from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
 from app.domain import access
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.errors import ValidationFailed
 from app.extensions import db
 from app.models import Certificateur, Etablissement, Organisme, Reseau, Utilisateur
 from app.security import perimeter
 from app.services import users as user_service
-from app.views.base import CleaModelView
+from app.views.base import CleaModelView, submitted
 from app.views.structures import audit_lines
 
 FIELDS = ("role", "username", "first_name", "last_name", "email", "reseau", "organisme", "etablissement",
@@ -25,7 +25,7 @@ def _attachment_choices(actor):
                                                                                           ).limit(500).all()
     reseaux = perimeter.restrict(db.session.query(Reseau), Reseau).order_by(Reseau.nom).all()
     certs = (db.session.execute(select(Certificateur).order_by(Certificateur.nom)).scalars().all()
-             if actor.profil == access.CERTIF_PRO else [])
+             if access.may(actor, "gerer_tous_utilisateurs") else [])
     return {"reseau": reseaux, "organisme": orgs, "etablissement": etabs, "certificateur": certs}
 
 
@@ -41,9 +41,9 @@ class UtilisateurView(CleaModelView):
     label_columns = {"profil": "Rôle", "first_name": "Prénom", "last_name": "Nom", "email": "Email",
                      "username": "Login de connexion", "rattachement": "Rattachement", "active": "Actif"}
     formatters_columns = {"active": lambda v: "Oui" if v else "Non"}
-    # Users are deactivated, never deleted ("aucun": a permission no profile has).
-    extra_permissions = {"activer": "edit", "delete": "aucun"}
-    delete = None
+    # Users are deactivated, never deleted.
+    extra_permissions = {"activer": "edit"}
+    exclude_route_methods = {"delete"}
 
     @expose("/add", methods=["GET", "POST"])
     @has_access
@@ -97,15 +97,10 @@ class UtilisateurView(CleaModelView):
     @has_access
     def activer(self, pk):
         active = request.form.get("actif") == "1"
-        try:
-            user_service.changer_actif(g.user, pk, active)
-            flash("Le compte est réactivé." if active else "Le compte est désactivé : cet utilisateur ne peut "
-                  "plus se connecter.", "success")
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            flash(exc.message, "danger")
-        return redirect(url_for("UtilisateurView.show", pk=pk))
+        return self.run_action(lambda: user_service.changer_actif(g.user, pk, active),
+                               url_for("UtilisateurView.show", pk=pk),
+                               "Le compte est réactivé." if active else "Le compte est désactivé : cet utilisateur "
+                               "ne peut plus se connecter.")
 
 
 class MonProfilView(BaseView):
@@ -168,16 +163,12 @@ class MotDePasseView(BaseView):
                                         message=user_service.LINK_INVALID), 410
         errors = {}
         if request.method == "POST":
-            try:
-                user_service.definir_mot_de_passe(token, request.form.get("password"),
-                                                  request.form.get("confirmation"))
-            except ValidationFailed as exc:
-                errors = exc.errors
-            except DomainError as exc:
-                flash(exc.message, "danger")
-                return redirect(self.appbuilder.get_url_for_login)
-            else:
-                flash("Votre mot de passe est enregistré : vous pouvez vous connecter.", "success")
+            outcome = submitted(lambda: user_service.definir_mot_de_passe(
+                token, request.form.get("password"), request.form.get("confirmation")))
+            errors = outcome.errors
+            if not errors:  # set, or refused (the refusal is flashed): back to the login page
+                if outcome.ok:
+                    flash("Votre mot de passe est enregistré : vous pouvez vous connecter.", "success")
                 return redirect(self.appbuilder.get_url_for_login)
         return self.render_template("clea/mot_de_passe_definir.html", title="Choisir votre mot de passe",
                                     user=row.user, errors=errors, password_rule=user_service.PASSWORD_RULE)

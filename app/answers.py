@@ -1,0 +1,40 @@
+"""The one mapping from errors to answers: what the API returns and what a page flashes, for every error a
+service may raise. Views and the API do not catch domain errors themselves: Flask's error handlers
+(app/web.py) and FAB's `@safe` (through `FrenchResponses.response_500`, app/api/base.py) both end here.
+
+API bodies have one shape: `{"message": "…"}`, or `{"message": {field: [messages]}}` for a 422.
+"""
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.domain.errors import DomainError, ValidationFailed
+
+CONFLIT = "Ce dossier vient d'être modifié par quelqu'un d'autre : rechargez la page pour voir son nouvel état."
+INTEGRITE = "Cet enregistrement existe déjà ou entre en conflit avec un autre."
+ANSWERED = (DomainError, StaleDataError, IntegrityError)
+
+
+def as_domain_error(exc: BaseException) -> DomainError | None:
+    """The domain error an exception stands for (None: not one of ours, a real server error)."""
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, StaleDataError):
+        return DomainError(CONFLIT)
+    if isinstance(exc, IntegrityError):
+        return DomainError(INTEGRITE)
+    return None
+
+
+def api_answer(exc: DomainError) -> tuple[dict, int]:
+    if isinstance(exc, ValidationFailed):
+        return {"message": exc.errors}, 422
+    return {"message": exc.message}, exc.status
+
+
+def ui_message(exc: DomainError) -> str:
+    """One line for a flash: a validation failure's messages, joined."""
+    if isinstance(exc, ValidationFailed):
+        return " ".join(message for messages in exc.errors.values() for message in messages)
+    return exc.message

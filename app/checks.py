@@ -1,0 +1,50 @@
+"""Start-up checks: the rules that must hold for the whole application, verified once when it starts, so that a
+forgotten perimeter rule or right is a clear error at start instead of a leak at run time."""
+from __future__ import annotations
+
+from app.domain import access
+from app.domain.machine import REGISTRY
+
+# Models served by a view or an API with no perimeter of their own: national reference data every profile reads
+# and only Certif Pro's rights may write (lists of values, barème, news), or the user's own objects.
+NATIONAL_MODELS = {"Referentiel", "Domaine", "SousDomaine", "ValeurListe", "BaremeRedevance", "Actualite",
+                   "FichierExport", "MailSortant"}
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+def served_models(appbuilder) -> dict[type, list[str]]:
+    """model → names of the views and APIs that serve it."""
+    served: dict[type, list[str]] = {}
+    for view in appbuilder.baseviews:
+        datamodel = getattr(view, "datamodel", None)
+        model = getattr(datamodel, "obj", None)
+        if model is not None:
+            served.setdefault(model, []).append(type(view).__name__)
+    return served
+
+
+def problems(appbuilder) -> list[str]:
+    from app.security.perimeter import RULES
+    found = []
+    for model, views in sorted(served_models(appbuilder).items(), key=lambda item: item[0].__name__):
+        if model not in RULES and model.__name__ not in NATIONAL_MODELS:
+            found.append(f"{model.__name__} est servi par {', '.join(sorted(views))} sans règle de périmètre "
+                         "(app/security/perimeter.py RULES).")
+    for machine in REGISTRY.values():
+        unknown = sorted(set(machine.rights()) - set(access.RIGHTS) - {access.SYSTEM})
+        if unknown:
+            found.append(f"La machine {machine.name} demande des droits absents de la matrice : {', '.join(unknown)}.")
+    resources = {getattr(view, "class_permission_name", None) for view in appbuilder.baseviews}
+    for tab in access.TABS:
+        if tab not in resources:
+            found.append(f"L'onglet {tab} de la matrice n'a ni vue ni API.")
+    return found
+
+
+def run(appbuilder) -> None:
+    found = problems(appbuilder)
+    if found:
+        raise StartupError("Configuration incohérente :\n- " + "\n- ".join(found))

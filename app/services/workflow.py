@@ -1,0 +1,169 @@
+"""The one service that runs an event of any state machine (app/domain/machine.py), in one transaction:
+
+    load in the perimeter (404) → lock the row → refusal from the table (403 / 409) → the event's effect
+    → the status the table gives → audit line → flush → notices (notifications + outbox mails) → commit
+    → the outbox is flushed after the commit.
+
+A machine is bound to its model with `bind()`; what an event does beyond changing the status (set the certifier,
+record a decision…) is its *effect*, registered with `@effect(machine, "event")`. Effects validate their
+parameters before anything is loaded (`prepare`), change the record without flushing (`apply`, which returns
+the words the audit line and notices need) and may finish after the flush (`after`, e.g. a certificate that
+needs the ids).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import Schema
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.domain.errors import DomainError, Forbidden
+from app.domain.machine import Machine
+from app.extensions import db
+from app.security import perimeter
+from app.services import audit, notifications
+
+from app.answers import CONFLIT
+
+Context = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Binding:
+    model: type
+    describe: Callable[[Any], Context]                 # the record's words for audit lines and notices
+    link: Callable[[Any], str | None]                  # where a notification leads
+    audiences: Mapping[str, Callable[[Any, Context], list]]  # Notice.recipients → users
+
+
+@dataclass
+class Effect:
+    schema: Schema | None = None                       # the input's shape (app/schemas.py): names, types, lengths
+    prepare: Callable[..., dict] | None = None         # the input's rules → cleaned parameters (before any load)
+    apply: Callable[..., Context | None] | None = None  # (record, user, **params) → context; no flush
+    after: Callable[..., None] | None = None           # (record, user, context) after the flush
+
+
+BINDINGS: dict[str, Binding] = {}
+EFFECTS: dict[tuple[str, str], Effect] = {}
+
+
+def bind(machine: Machine, binding: Binding) -> None:
+    BINDINGS[machine.name] = binding
+
+
+def effect(machine: Machine, event: str, schema: Schema | None = None,
+           prepare: Callable[..., dict] | None = None):
+    """Register the `apply` step of an event (the decorated function); its input is loaded through `schema`,
+    then `prepare` applies the input's rules, before anything is loaded."""
+    if event not in machine.events:
+        raise ValueError(f"{machine.name} n'a pas d'événement {event}")
+
+    def register(function):
+        current = EFFECTS.get((machine.name, event), Effect())
+        EFFECTS[(machine.name, event)] = dataclasses.replace(current, schema=schema, prepare=prepare,
+                                                             apply=function)
+        return function
+    return register
+
+
+def after(machine: Machine, event: str):
+    """Register the `after` step of an event."""
+    def register(function):
+        current = EFFECTS.get((machine.name, event), Effect())
+        EFFECTS[(machine.name, event)] = dataclasses.replace(current, after=function)
+        return function
+    return register
+
+
+def parameters(machine: Machine, event: str) -> tuple[str, ...]:
+    """The input an event takes (the names its `prepare` accepts): the API body's keys, the form's fields."""
+    steps = EFFECTS.get((machine.name, event), Effect())
+    if steps.schema is not None:
+        return tuple(steps.schema.fields)
+    if steps.prepare is None:
+        return ()
+    return tuple(inspect.signature(steps.prepare).parameters)
+
+
+def locked(model: type, user, pk):
+    """The record inside the user's perimeter (404 otherwise), locked for the transaction on PostgreSQL."""
+    record = perimeter.get_visible(model, pk, user)
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(model.id).where(model.id == record.id).with_for_update())
+        db.session.refresh(record)
+    return record
+
+
+def check(machine: Machine, event: str, record, user) -> None:
+    refusal = machine.refusal(event, getattr(record, machine.attribute), user)
+    if refusal is not None:
+        raise Forbidden(refusal.message) if refusal.by_right else DomainError(refusal.message)
+
+
+def guarded(function):
+    """A concurrent change of the same record (the version check, where no row lock exists) becomes a French
+    refusal, whether it shows at a flush or at the commit."""
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except StaleDataError:
+            db.session.rollback()
+            raise DomainError(CONFLIT) from None
+    return call
+
+
+@guarded
+def run(machine: Machine, event: str, user, pk, **params):
+    """Run `event` on the record `pk` for `user`; returns the record after the commit."""
+    return _run(machine, event, user, pk, params)
+
+
+def _run(machine: Machine, event: str, user, pk, params: dict):
+    binding = BINDINGS[machine.name]
+    steps = EFFECTS.get((machine.name, event), Effect())
+    if not machine.may(event, user):  # the right first: a profile that may not gets no say on its input
+        raise Forbidden(f"Votre profil ne permet pas l'action « {machine.event(event).label} ».")
+    if steps.schema is not None:
+        params = steps.schema.load(params)
+    if steps.prepare is not None:
+        params = steps.prepare(**params)
+    record = locked(binding.model, user, pk)
+    check(machine, event, record, user)
+    apply(machine, event, record, user, params)
+    db.session.commit()
+    notifications.flush_outbox_quietly()
+    return record
+
+
+def apply(machine: Machine, event: str, record, user, params: Mapping[str, Any]) -> Context:
+    """Everything of an event but loading and committing (the daily job applies events to locked batches)."""
+    binding = BINDINGS[machine.name]
+    definition = machine.event(event)
+    steps = EFFECTS.get((machine.name, event), Effect())
+    context: Context = dict(binding.describe(record))
+    context.update(params)
+    if steps.apply is not None:
+        # No autoflush: the effect's changes reach the database in the flush that carries the audit label.
+        with db.session.no_autoflush:
+            context.update(steps.apply(record, user, **params) or {})
+    target = definition.target_for(record, context)
+    audit.label((definition.audit or definition.label).format(**context), decision=definition.decision)
+    if target is not None:
+        setattr(record, machine.attribute, target)
+    db.session.flush()
+    if steps.after is not None:
+        steps.after(record, user, context)
+        db.session.flush()
+    for notice in definition.notices:
+        users = binding.audiences[notice.recipients](record, context)
+        notifications.notify(users, notice.rubrique, notice.title.format(**context), notice.text.format(**context),
+                             binding.link(record))
+    return context
