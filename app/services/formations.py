@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import Candidature, Domaine, Referentiel
 from app.models.formations import Formation
 from app.security import perimeter
+from app.schemas import Input, shape_errors, text_fields
 from app.services import audit, documents, habilitations
 from app.services.evaluations import emails_evaluateurs
 from app.services.candidatures import _date, peut_modifier
@@ -23,6 +24,11 @@ def domaines_du_referentiel(candidature):
         Referentiel.certification == candidature.certification).order_by(Domaine.ordre)).scalars().all()
 
 
+# The input's shape: the trainer's fields with their columns' lengths (the rules are in `creer`).
+FORMATION_INPUT = Input.from_dict(text_fields(Formation, ["formateur_nom", "formateur_prenom", "formateur_email"]),
+                                  name="FormationInput")()
+
+
 def creer(user, candidature_id, values: dict) -> Formation:
     candidature = perimeter.get_visible(Candidature, candidature_id, user)
     if not peut_modifier(user, candidature):
@@ -32,12 +38,9 @@ def creer(user, candidature_id, values: dict) -> Formation:
     errors = Errors()
     data = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
     errors.required(data, *REQUIRED)
-    for field in ("formateur_nom", "formateur_prenom", "formateur_email"):
-        value = data.get(field)
-        if value is not None and not isinstance(value, str):
-            errors.add(field, "Une chaîne de caractères est attendue.")
-        elif isinstance(value, str) and len(value) > (254 if field == "formateur_email" else 100):
-            errors.add(field, "Ce champ est trop long.")
+    for field, messages in shape_errors(FORMATION_INPUT, data).items():
+        for message in messages:
+            errors.add(field, message)
     errors.add("formateur_email", email_error(data.get("formateur_email")) if isinstance(
         data.get("formateur_email"), str) else None)
     if isinstance(data.get("formateur_email"), str) and not errors.get("formateur_email"):

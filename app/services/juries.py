@@ -17,7 +17,7 @@ from app.domain.statuts import CANDIDATURE
 from app.services import documents, notifications, transitions, workflow
 from app.services.candidatures import _date, valeurs
 from app.services.validation import Errors, blank
-from app.schemas import Input, Text
+from app.schemas import Input, Text, shape_errors, text_fields
 from marshmallow import fields
 
 MESSAGE_MAX = 5000
@@ -50,17 +50,25 @@ def _parse_datetime(value, errors: Errors):
     return datetime.datetime.combine(day, datetime.time(9)) if day else None
 
 
+# Input shapes (app/schemas.py): types and lengths from the models; the rules are in the functions below.
+SESSION_INPUT = Input.from_dict(text_fields(SessionJury, ["libelle"]), name="SessionInput")()
+ENVOI_INPUT = Input.from_dict(text_fields(EnvoiCertificat, ["canal", "commentaire"]), name="EnvoiInput")()
+
+
+def _add_shape_errors(errors: Errors, schema, values: dict) -> None:
+    for field, messages in shape_errors(schema, values).items():
+        for message in messages:
+            errors.add(field, message)
+
+
 def creer_session(user, values: dict) -> SessionJury:
     """Plan a session (date, label) for the caller's certifier (Certif Pro names the certifier)."""
     if not access.may(user, "certification.creer"):
         raise Forbidden("Votre profil ne permet pas de planifier un jury.")
     errors = Errors()
     errors.required(values, "date", "libelle")
+    _add_shape_errors(errors, SESSION_INPUT, values)
     libelle = values.get("libelle")
-    if libelle is not None and not isinstance(libelle, str):
-        errors.add("libelle", "Une chaîne de caractères est attendue.")
-    elif isinstance(libelle, str) and len(libelle.strip()) > 200:
-        errors.add("libelle", "Ce champ ne doit pas dépasser 200 caractères.")
     date = _parse_datetime(values.get("date"), errors) if not blank(values.get("date")) else None
     if date and date.date() < datetime.date.today():
         errors.add("date", "Un jury ne peut pas être planifié dans le passé.")
@@ -303,12 +311,7 @@ def enregistrer_envoi(user, candidature_id, values: dict) -> EnvoiCertificat:
         values.get("date_traitement")) else None
     if date and date > datetime.date.today():
         errors.add("date_traitement", "La date de traitement ne peut pas être dans le futur.")
-    for field, size in (("canal", 100), ("commentaire", 250)):
-        value = values.get(field)
-        if value is not None and not isinstance(value, str):
-            errors.add(field, "Une chaîne de caractères est attendue.")
-        elif isinstance(value, str) and len(value.strip()) > size:
-            errors.add(field, f"Ce champ ne doit pas dépasser {size} caractères.")
+    _add_shape_errors(errors, ENVOI_INPUT, values)
     if errors:
         raise ValidationFailed(errors)
     envoi = EnvoiCertificat(candidature_id=candidature.id, statut_lettre=statut_lettre, date_traitement=date,
@@ -379,5 +382,5 @@ def _documents_d_echange(user, candidature, objet_id, ajout: bool) -> None:
 
 
 @documents.upload_policy("certificat")
-def _certificat(user, candidature, objet_id, ajout: bool) -> None:
+def _documents_du_certificat(user, candidature, objet_id, ajout: bool) -> None:
     raise Forbidden("Le certificat est produit par la décision du jury : il ne se dépose ni ne se supprime.")
