@@ -5,7 +5,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.errors import ValidationFailed
 from app.models.formations import Formation
 from app.services import formations
 

@@ -4,7 +4,6 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
-from app.domain.errors import DomainError
 from app.models.juries import SessionJury
 from app.services import juries
 

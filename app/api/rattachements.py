@@ -6,7 +6,6 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
-from app.domain.errors import DomainError
 from app.models.juries import DemandeRattachement
 from app.services import rattachements as service
 

@@ -7,10 +7,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
-from app.domain.errors import DomainError, ValidationFailed
-from app.extensions import db
+from app.domain.errors import ValidationFailed
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
-from app.services import habilitations, users as user_service
+from app.services import habilitations, structures, users as user_service
 
 
 class ReseauApi(CleaModelRestApi):
@@ -50,7 +49,7 @@ class OrganismeApi(CleaModelRestApi):
     def pre_add(self, item):
         # A network user's new organisations belong to their network.
         if access.PERIMETER_LEVEL[g.user.profil] == access.RESEAU:
-            item.reseau = db.session.get(Reseau, g.user.reseau_id)
+            item.reseau = structures.reseau_de(g.user)
 
 
 ETABLISSEMENT_FIELDS = ["organisme", "nom", "siret", "referent_nom", "referent_prenom", "referent_email",

@@ -5,7 +5,6 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.api.base import FrenchResponses
 from app.domain import access
-from app.domain.errors import DomainError
 from app.services import exports, stats
 
 

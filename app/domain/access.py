@@ -10,7 +10,7 @@ Icons, as in the guide:
   ➕  create                  → can_create
 """
 import functools
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 # --- Profiles -----------------------------------------------------------------------------------
 CERTIF_PRO = "Administrateur Certif Pro"

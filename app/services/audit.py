@@ -7,9 +7,10 @@ import datetime
 import decimal
 
 from flask import g, has_app_context
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from app.extensions import db
 from app.models import (Actualite, AuditLog, BaremeRedevance, Candidature, Certificateur, DemandeHabilitation,
                         DemandeRattachement, Document, Echange, EnvoiCertificat, Etablissement, Evaluation, Formation,
                         Organisme, Reseau, SessionJury, Utilisateur)
@@ -155,7 +156,6 @@ def _on_after_flush(session: Session, flush_context):
 def label(text: str, decision: bool = False) -> None:
     """Name the action written by the next flush (« Validation de l'habilitation »). Call it before
     changing anything: a lazy load may flush early. It lasts until that flush, commit or rollback."""
-    from app.extensions import db
     db.session.info["audit_label"] = {"text": text, "decision": decision}
 
 
@@ -252,3 +252,19 @@ def readable_changes(changes) -> list[tuple[str, str, str]]:
         return []
     return [(FIELD_LABELS.get(key, key), readable_value(old), readable_value(new))
             for key, (old, new) in changes.items()]
+
+
+def historique(entity_type: str, entity_id: int) -> list[AuditLog]:
+    """A record's trail, newest first (« Parcours » of a candidate file)."""
+    return list(db.session.execute(
+        select(AuditLog).where(AuditLog.entity_type == entity_type, AuditLog.entity_id == entity_id)
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())).scalars())
+
+
+def lignes(limit: int = 200, **scope) -> list[AuditLog]:
+    """The trail shown on an establishment, organisation or user page (`etablissement_id=…`, …); a candidate
+    file's own lines are on its « Parcours » tab."""
+    column, value = next(iter(scope.items()))
+    return list(db.session.execute(
+        select(AuditLog).where(getattr(AuditLog, column) == value, AuditLog.entity_type != "Candidature")
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).limit(limit)).scalars())

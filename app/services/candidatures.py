@@ -257,3 +257,26 @@ def _documents_du_dossier(user, candidature, objet_id, ajout: bool) -> None:
     """The file's own documents follow « Editer la fiche »."""
     if not peut_modifier(user, candidature):
         raise Forbidden(documents.refus(ajout))
+
+
+# --- Reading (for the pages and the API) -----------------------------------------------------------------------
+
+def etablissements_proposables(user, limit: int = 500) -> list[Etablissement]:
+    """The establishments of the perimeter where « Proposer une candidature » may register a file."""
+    query = perimeter.restrict(select(Etablissement), Etablissement, user).where(
+        Etablissement.actif.is_(True), habilitations.habilitee_clause())
+    return list(db.session.execute(query.order_by(Etablissement.nom).limit(limit)).scalars())
+
+
+def abandons_recents(user, jours: int = 30):
+    """« Export des dossiers abandonnés sur 30 jours »: rows streamed by batches of 1,000."""
+    since = datetime.datetime.now() - datetime.timedelta(days=jours)
+    query = (perimeter.restrict(select(Candidature.numero_dossier, Candidature.nom_naissance, Candidature.nom_usage,
+                                       Candidature.prenom, Candidature.date_naissance, Etablissement.nom,
+                                       Candidature.motif_abandon, Candidature.date_abandon)
+                                .join(Etablissement, Etablissement.id == Candidature.etablissement_id),
+                                Candidature, user)
+             .where(Candidature.statut.in_(statuts.CANDIDATURE.group("abandonnee")), Candidature.date_abandon >= since)
+             .order_by(Candidature.date_abandon.desc())
+             .execution_options(yield_per=1000))
+    return db.session.execute(query)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.domain.errors import DomainError, Forbidden, ValidationFailed
+from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import Candidature
 from app.models.documents import Document

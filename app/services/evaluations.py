@@ -10,7 +10,7 @@ import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.domain import access, statuts
+from app.domain import access
 from app.domain.errors import DomainError, Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import Candidature, Document, Domaine, Referentiel, SousDomaine

@@ -291,3 +291,31 @@ def _int_list(values, field, errors) -> list[int]:
         else:
             result.append(pk)
     return result
+
+
+def demandes_des_etablissements(etablissement_ids) -> list[DemandeHabilitation]:
+    """The habilitation requests covering these establishments, newest first."""
+    if not etablissement_ids:
+        return []
+    return list(db.session.execute(
+        select(DemandeHabilitation).join(demande_etablissement,
+                                         demande_etablissement.c.demande_id == DemandeHabilitation.id)
+        .where(demande_etablissement.c.etablissement_id.in_(etablissement_ids))
+        .order_by(DemandeHabilitation.date_demande.desc(), DemandeHabilitation.id.desc()).distinct()).scalars())
+
+
+def choix_de_demande(user, etab: Etablissement) -> tuple[list[Etablissement], list[Certificateur]]:
+    """« Faire une demande »: the active establishments of the organisation (in the perimeter) and the branches."""
+    etablissements = list(db.session.execute(perimeter.restrict(
+        select(Etablissement).where(Etablissement.organisme_id == etab.organisme_id, Etablissement.actif.is_(True)),
+        Etablissement, user).order_by(Etablissement.nom)).scalars())
+    branches = list(db.session.execute(select(Certificateur).where(
+        Certificateur.type == Certificateur.BRANCHE, Certificateur.actif.is_(True)).order_by(Certificateur.nom)
+    ).scalars())
+    return etablissements, branches
+
+
+def perimetre_habilite(user) -> bool:
+    """Does the user's perimeter hold at least one establishment habilitated today?"""
+    query = perimeter.restrict(select(Etablissement.id), Etablissement, user).where(habilitee_clause())
+    return db.session.execute(query.limit(1)).first() is not None

@@ -384,3 +384,27 @@ def _documents_d_echange(user, candidature, objet_id, ajout: bool) -> None:
 @documents.upload_policy("certificat")
 def _documents_du_certificat(user, candidature, objet_id, ajout: bool) -> None:
     raise Forbidden("Le certificat est produit par la décision du jury : il ne se dépose ni ne se supprime.")
+
+
+def certificateurs_de_dossiers() -> list[Certificateur]:
+    """The certifiers a file may be sent or re-assigned to (Certif Pro's own record is not one)."""
+    return list(db.session.execute(select(Certificateur).where(
+        Certificateur.actif.is_(True), Certificateur.type != Certificateur.CERTIF_PRO)
+        .order_by(Certificateur.nom)).scalars())
+
+
+def contenu_de_session(user, session: SessionJury, avec_attente: bool, limit: int = 500):
+    """A session's page: its files, the files of its certifier waiting for a jury (for the bulk assignment),
+    and the decisions already taken (file id → decision)."""
+    files = perimeter.restrict(select(Candidature), Candidature, user)
+    assigned = list(db.session.execute(files.where(Candidature.session_jury_id == session.id)
+                                       .order_by(Candidature.numero_dossier)).scalars())
+    waiting = []
+    if avec_attente:
+        waiting = list(db.session.execute(
+            files.where(Candidature.certificateur_id == session.certificateur_id,
+                        Candidature.statut.in_(CANDIDATURE.group("a_affecter")))
+            .order_by(Candidature.date_envoi_certification).limit(limit)).scalars())
+    decisions = dict(db.session.execute(select(DecisionJury.candidature_id, DecisionJury.decision).where(
+        DecisionJury.session_jury_id == session.id)).all())
+    return assigned, waiting, decisions

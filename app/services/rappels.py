@@ -11,7 +11,6 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from app.domain import access
 from app.extensions import db
 from app.models import DemandeHabilitation, Utilisateur
 from app.models.base import utcnow

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.domain import access, statuts
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Candidature, Etablissement, Organisme
+from app.models import Candidature, Etablissement, Organisme, Utilisateur
 from app.models.juries import DemandeRattachement
 from app.security import perimeter
 from app.services import audit, habilitations, notifications
@@ -249,3 +249,13 @@ def refuser(user, pk, commentaire) -> DemandeRattachement:
     db.session.commit()
     notifications.flush_outbox_quietly()
     return demande
+
+
+def decideur(demande: DemandeRattachement):
+    """Who decided the request (None while it waits)."""
+    return db.session.get(Utilisateur, demande.decide_par_id) if demande.decide_par_id else None
+
+
+def dossier_par_numero(numero: str) -> Candidature | None:
+    """A file by its number, nationally (the duplicate message links to it; the caller checks the perimeter)."""
+    return db.session.execute(select(Candidature).where(Candidature.numero_dossier == numero)).scalar_one_or_none()

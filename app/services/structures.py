@@ -12,6 +12,7 @@ from app.domain.identifiers import (clean_digits, code_postal_error, declaration
 from app.domain.regions import MODALITES_ENVOI, REGIONS
 from app.extensions import db
 from app.models import Certificateur, Etablissement, Organisme, Reseau
+from app.security import perimeter
 from app.services.validation import Errors, blank, email_error, phone_error, url_error
 
 # Only Certif Pro switches an organisation or establishment off, or moves an organisation between networks
@@ -178,3 +179,15 @@ def check_active(etablissement: Etablissement) -> None:
     if not etablissement.organisme.actif:
         raise DomainError(f"L'organisme « {etablissement.organisme.nom} » est inactif : aucune activité "
                           "n'est possible.")
+
+
+def etablissements_de(user, organisme: Organisme) -> list[Etablissement]:
+    """An organisation's establishments inside the user's perimeter, by name."""
+    return list(db.session.execute(perimeter.restrict(
+        select(Etablissement).where(Etablissement.organisme_id == organisme.id), Etablissement, user)
+        .order_by(Etablissement.nom)).scalars())
+
+
+def reseau_de(user) -> Reseau | None:
+    """A network user's own network (their new organisations belong to it)."""
+    return db.session.get(Reseau, user.reseau_id) if user.reseau_id else None

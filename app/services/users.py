@@ -341,3 +341,15 @@ def _spend_links(user):
     db.session.execute(JetonUtilisateur.__table__.update()
                        .where(JetonUtilisateur.user_id == user.id, JetonUtilisateur.used_at.is_(None))
                        .values(used_at=utcnow()))
+
+
+def choix_de_rattachement(actor, limit: int = 500) -> dict:
+    """The selects of the user form: what a new user may be attached to, inside the creator's perimeter
+    (the certifiers are Certif Pro's to attach)."""
+    def visible(model, order):
+        return list(db.session.execute(perimeter.restrict(select(model), model, actor).order_by(order)
+                                       .limit(limit)).scalars())
+    certs = (list(db.session.execute(select(Certificateur).order_by(Certificateur.nom)).scalars())
+             if access.may(actor, "gerer_tous_utilisateurs") else [])
+    return {"reseau": visible(Reseau, Reseau.nom), "organisme": visible(Organisme, Organisme.nom),
+            "etablissement": visible(Etablissement, Etablissement.nom), "certificateur": certs}

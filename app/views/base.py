@@ -152,14 +152,14 @@ class CleaModelView(ModelView):
                 values = structures.normalise(view.rule_model, form_values(self, item))
                 view.complete_values(values, item)
                 errors = structures.RULES[view.rule_model](values, current_id)
-                shown = {field: values.get(field) for field in self._fields}
+                shown = {name: values.get(name) for name in self._fields}
                 if "actif" in shown:
                     shown["actif"] = bool(shown["actif"])
-                before = None if item is None else {field: getattr(item, field, None) for field in shown}
-                for field in structures.certif_pro_changes(view.rule_model, g.user, before, shown):
-                    errors.add(field, structures.CERTIF_PRO_SEUL)
-                for field, messages in errors.items():
-                    target = self._fields.get(field)
+                before = None if item is None else {name: getattr(item, name, None) for name in shown}
+                for name in structures.certif_pro_changes(view.rule_model, g.user, before, shown):
+                    errors.add(name, structures.CERTIF_PRO_SEUL)
+                for name, messages in errors.items():
+                    target = self._fields.get(name)
                     if target is None:
                         flash(" ".join(messages), "danger")
                         continue

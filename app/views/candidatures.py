@@ -4,15 +4,13 @@ from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField
-from sqlalchemy import select
 
 from app.domain import access, statuts
 from app.domain.statuts import CANDIDATURE
 from app.domain.errors import ValidationFailed
-from app.extensions import db
-from app.models import AuditLog, Candidature, Etablissement
+from app.models import Candidature
 from app.security import perimeter
-from app.services import (candidatures as service, documents, evaluations, exports, formations, habilitations,
+from app.services import (audit, candidatures as service, documents, evaluations, exports, formations, habilitations,
                           juries, transitions, workflow)
 from app.views.documents import send_bytes, send_document
 from app.views.base import CleaModelView, submitted
@@ -115,10 +113,7 @@ class CandidatureView(CleaModelView):
 
     def _form(self, candidature, values, errors):
         if candidature is None:
-            etablissements = perimeter.restrict(
-                db.session.query(Etablissement).filter(Etablissement.actif.is_(True),
-                                                       habilitations.habilitee_clause()),
-                Etablissement).order_by(Etablissement.nom).limit(500).all()
+            etablissements = service.etablissements_proposables(g.user)
             title = "Créer une candidature"
             crumbs = [("Candidature", url_for("CandidatureView.list")), (title, None)]
         else:
@@ -186,9 +181,7 @@ class CandidatureView(CleaModelView):
     @has_access
     def show(self, pk):
         candidature = perimeter.get_visible(Candidature, pk)
-        history = db.session.execute(
-            select(AuditLog).where(AuditLog.entity_type == "Candidature", AuditLog.entity_id == candidature.id)
-            .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())).scalars().all()
+        history = audit.historique("Candidature", candidature.id)
         return self.render_template(
             "clea/candidature_show.html", title=f"Candidat - {candidature.candidat}", c=candidature,
             history=history, events=CANDIDATURE.allowed_events(candidature.statut, g.user),
@@ -213,7 +206,6 @@ class CandidatureView(CleaModelView):
     @staticmethod
     def _certifier_side(candidature) -> dict:
         """What the tabs « Echanges », « Décision du jury » and « Historique des envois » show and allow."""
-        from app.models import Certificateur
         sent = (CANDIDATURE.in_group("chez_certificateur", candidature.statut)
                 or candidature.certificateur_id is not None)
         if not sent:
@@ -232,9 +224,7 @@ class CandidatureView(CleaModelView):
             "peut_envoi": (access.may(g.user, "enregistrer_envoi_certificat")
                            and CANDIDATURE.in_group("certifiee", candidature.statut)),
             "statuts_lettre": service.valeurs("statut_lettre"),
-            "certificateurs": db.session.execute(select(Certificateur).where(
-                Certificateur.actif.is_(True), Certificateur.type != Certificateur.CERTIF_PRO)
-                .order_by(Certificateur.nom)).scalars().all() if changer else [],
+            "certificateurs": juries.certificateurs_de_dossiers() if changer else [],
         }
 
     def _act(self, pk, action, success):
@@ -327,15 +317,7 @@ class CandidatureAbandonneeView(CleaModelView):
         """« Export des dossiers abandonnés sur 30 jours »."""
         import datetime as dt
         from app.exports import xlsx
-        since = dt.datetime.now() - dt.timedelta(days=30)
-        query = (perimeter.restrict(select(Candidature.numero_dossier, Candidature.nom_naissance,
-                                           Candidature.nom_usage, Candidature.prenom, Candidature.date_naissance,
-                                           Etablissement.nom, Candidature.motif_abandon, Candidature.date_abandon)
-                                    .join(Etablissement, Etablissement.id == Candidature.etablissement_id), Candidature)
-                 .where(Candidature.statut == statuts.ABANDONNEE, Candidature.date_abandon >= since)
-                 .order_by(Candidature.date_abandon.desc())
-                 .execution_options(yield_per=1000))
-        rows = db.session.execute(query)
+        rows = service.abandons_recents(g.user, jours=30)
         return xlsx.download(
             f"dossiers-abandonnes-{dt.date.today():%Y-%m-%d}.xlsx", "Dossiers abandonnés",
             ["Numéro de dossier", "Nom de naissance", "Nom d'usage", "Prénom", "Date de naissance",

@@ -5,16 +5,14 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
-from sqlalchemy import select
 
 from app.domain import access
 from app.domain.errors import ValidationFailed
-from app.extensions import db
-from app.models import Certificateur, DemandeHabilitation, Etablissement
+from app.models import DemandeHabilitation, Etablissement
 from app.security import perimeter
 from app.services import habilitations
+from app.services import audit
 from app.views.base import CleaModelView, submitted
-from app.views.structures import audit_lines
 
 
 def _parse_date(value):
@@ -64,7 +62,7 @@ class DemandeHabilitationView(CleaModelView):
                         and habilitations.adressee_a(g.user, demande)),
             can_renew=(demande.etat == DemandeHabilitation.VALIDEE and self.can("can_create")
                        and demande.type == DemandeHabilitation.INITIALE),
-            audit=[a for a in audit_lines(organisme_id=demande.organisme_id)
+            audit=[a for a in audit.lignes(organisme_id=demande.organisme_id)
                    if a.entity_type == "Demande d'habilitation" and a.entity_id == demande.id
                    and a.etablissement_id is None],
             today=datetime.date.today(),
@@ -79,13 +77,7 @@ class DemandeHabilitationView(CleaModelView):
         if not self.can("can_create"):
             flash("Vous n'avez pas les droits pour demander une habilitation.", "danger")
             return redirect(url_for("EtablissementView.show", pk=etab.id))
-        choices = perimeter.restrict(
-            db.session.query(Etablissement).filter(Etablissement.organisme_id == etab.organisme_id,
-                                                   Etablissement.actif.is_(True)),
-            Etablissement).order_by(Etablissement.nom).all()
-        branches = db.session.execute(select(Certificateur).where(
-            Certificateur.type == Certificateur.BRANCHE, Certificateur.actif.is_(True)
-        ).order_by(Certificateur.nom)).scalars().all()
+        choices, branches = habilitations.choix_de_demande(g.user, etab)
         errors = {}
         if request.method == "POST":
             outcome = submitted(lambda: habilitations.demander(

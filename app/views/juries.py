@@ -6,12 +6,9 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
-from sqlalchemy import select
 
 from app.domain import access
 from app.domain.statuts import CANDIDATURE
-from app.extensions import db
-from app.models import Candidature, Certificateur
 from app.models.juries import DecisionJury, SessionJury
 from app.security import perimeter
 from app.services import documents, juries
@@ -48,11 +45,8 @@ class SessionJuryView(CleaModelView):
                 flash(f"Le jury du {outcome.value.date:%d/%m/%Y} est planifié.", "success")
                 return redirect(url_for("SessionJuryView.fiche", pk=outcome.value.id))
             errors = outcome.errors
-        certificateurs = []
-        if access.may(g.user, "planifier_jury_tout_certificateur"):
-            certificateurs = db.session.execute(select(Certificateur).where(
-                Certificateur.actif.is_(True), Certificateur.type != Certificateur.CERTIF_PRO)
-                .order_by(Certificateur.nom)).scalars().all()
+        certificateurs = (juries.certificateurs_de_dossiers()
+                          if access.may(g.user, "planifier_jury_tout_certificateur") else [])
         return self.render_template("clea/jury_planifier.html", title="Planifier un jury", values=values,
                                     errors=errors, certificateurs=certificateurs,
                                     breadcrumb=[("Sessions de jury", url_for("SessionJuryView.list")),
@@ -68,18 +62,8 @@ class SessionJuryView(CleaModelView):
     def fiche(self, pk):
         """A session: its files (with the decision form) and the files waiting for a jury (bulk assignment)."""
         session = perimeter.get_visible(SessionJury, pk)
-        files = perimeter.restrict(select(Candidature), Candidature).where(Candidature.session_jury_id == session.id)
-        assigned = db.session.execute(files.order_by(Candidature.numero_dossier)).scalars().all()
-        waiting = []
         can_assign = CANDIDATURE.may("affecter", g.user) and session.a_venir
-        if can_assign:
-            waiting = db.session.execute(
-                perimeter.restrict(select(Candidature), Candidature)
-                .where(Candidature.certificateur_id == session.certificateur_id,
-                       Candidature.statut.in_(CANDIDATURE.group("a_affecter")))
-                .order_by(Candidature.date_envoi_certification).limit(500)).scalars().all()
-        decisions = dict(db.session.execute(select(DecisionJury.candidature_id, DecisionJury.decision).where(
-            DecisionJury.session_jury_id == session.id)).all())
+        assigned, waiting, decisions = juries.contenu_de_session(g.user, session, avec_attente=can_assign)
         return self.render_template(
             "clea/jury_show.html", title=session.label, session=session, assigned=assigned, waiting=waiting,
             can_assign=can_assign, can_decide=CANDIDATURE.may("decider", g.user), machine=CANDIDATURE,

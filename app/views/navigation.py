@@ -47,13 +47,8 @@ NEED_HABILITATION = {access.EVALUATIONS, access.FORMATIONS}
 
 def _has_habilitated_establishment() -> bool:
     if not hasattr(g, "clea_habilitee"):
-        from sqlalchemy import select
-        from app.extensions import db
-        from app.models import Etablissement
-        from app.security import perimeter
         from app.services import habilitations
-        query = perimeter.restrict(select(Etablissement.id), Etablissement).where(habilitations.habilitee_clause())
-        g.clea_habilitee = db.session.execute(query.limit(1)).first() is not None
+        g.clea_habilitee = habilitations.perimetre_habilite(g.user)
     return g.clea_habilitee
 
 

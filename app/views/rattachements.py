@@ -16,7 +16,7 @@ from wtforms import SelectField, StringField
 from app.domain import access
 
 from app.extensions import db
-from app.models import Candidature, Etablissement, Utilisateur
+from app.models import Candidature, Etablissement
 from app.models.juries import DemandeRattachement
 from app.security import perimeter
 from app.services import rattachements as service
@@ -111,7 +111,7 @@ class DemandeRattachementView(CleaModelView):
         return self.render_template(
             "clea/rattachement_show.html", title=f"Demande de rattachement n°{demande.id}", demande=demande,
             candidature=candidature, dossier_visible=perimeter.is_visible(candidature),
-            decideur=db.session.get(Utilisateur, demande.decide_par_id) if demande.decide_par_id else None,
+            decideur=service.decideur(demande),
             can_decide=en_attente and service.peut_decider(g.user),
             refus=service.refus_statut(candidature) if en_attente else None,
             breadcrumb=[(TITRE, url_for("DemandeRattachementView.list")),
@@ -164,8 +164,7 @@ def message_doublon(message: str, user):
     found = NUMERO_DOUBLON.search(message or "")
     if not found or not service.peut_demander(user):
         return message
-    candidature = db.session.execute(select(Candidature).where(
-        Candidature.numero_dossier == found.group(1))).scalar_one_or_none()
+    candidature = service.dossier_par_numero(found.group(1))
     if candidature is None:
         return message
     if perimeter.is_visible(candidature, user):

@@ -3,16 +3,13 @@ from flask import abort, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
-from sqlalchemy import select
 from wtforms import SelectField
 
 from app.domain import access
 from app.domain.regions import MODALITES_ENVOI, REGIONS
-from app.extensions import db
-from app.models import AuditLog, Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau
-from app.models.habilitations import demande_etablissement
+from app.models import Certificateur, Etablissement, Organisme, Reseau
 from app.security import perimeter
-from app.services import habilitations
+from app.services import audit, habilitations, structures
 from app.views.base import CleaModelView
 
 YES_NO = {True: "Oui", False: "Non"}
@@ -42,24 +39,6 @@ LABELS_RESEAU = {
     "responsable_email": "Email du responsable",
     "notifier_creation_candidature": "Notifier lors de la création d'une candidature",
 }
-
-
-def audit_lines(**scope):
-    column, value = next(iter(scope.items()))
-    # A candidate file's history is on the file's own "Parcours" tab.
-    query = (select(AuditLog).where(getattr(AuditLog, column) == value, AuditLog.entity_type != "Candidature")
-             .order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).limit(200))
-    return db.session.execute(query).scalars().all()
-
-
-def habilitations_of(etablissement_ids):
-    if not etablissement_ids:
-        return []
-    query = (select(DemandeHabilitation).join(demande_etablissement,
-                                              demande_etablissement.c.demande_id == DemandeHabilitation.id)
-             .where(demande_etablissement.c.etablissement_id.in_(etablissement_ids))
-             .order_by(DemandeHabilitation.date_demande.desc(), DemandeHabilitation.id.desc()).distinct())
-    return db.session.execute(query).scalars().all()
 
 
 class ReseauView(CleaModelView):
@@ -158,10 +137,10 @@ class EtablissementView(CleaModelView):
     @has_access
     def show(self, pk):
         etab = perimeter.get_visible(Etablissement, pk)
-        demandes = habilitations_of([etab.id])
+        demandes = habilitations.demandes_des_etablissements([etab.id])
         return self.render_template(
             "clea/etablissement_show.html", title="Visualiser l'établissement", etab=etab, demandes=demandes,
-            habilitee=habilitations.est_habilitee(etab), audit=audit_lines(etablissement_id=etab.id),
+            habilitee=habilitations.est_habilitee(etab), audit=audit.lignes(etablissement_id=etab.id),
             can_edit=self.can("can_edit"), can_request=self.can("can_create", access.HABILITATIONS),
             can_decide=self.can("can_decider_habilitation", access.HABILITATIONS),
             breadcrumb=[("Mes organismes", url_for("OrganismeView.list")),
@@ -209,7 +188,7 @@ class OrganismeView(CleaModelView):
     def pre_add(self, item):
         super().pre_add(item)
         if access.PERIMETER_LEVEL[g.user.profil] == access.RESEAU:
-            item.reseau = db.session.get(Reseau, g.user.reseau_id)
+            item.reseau = structures.reseau_de(g.user)
 
     def post_add(self, item):
         self._created_id = item.id
@@ -223,13 +202,11 @@ class OrganismeView(CleaModelView):
     @has_access
     def show(self, pk):
         org = perimeter.get_visible(Organisme, pk)
-        etablissements = perimeter.restrict(
-            db.session.query(Etablissement).filter(Etablissement.organisme_id == org.id), Etablissement
-        ).order_by(Etablissement.nom).all()
-        demandes = habilitations_of([e.id for e in org.etablissements])
+        etablissements = structures.etablissements_de(g.user, org)
+        demandes = habilitations.demandes_des_etablissements([e.id for e in org.etablissements])
         return self.render_template(
             "clea/organisme_show.html", title=org.nom, org=org, etablissements=etablissements,
-            demandes=demandes, audit=audit_lines(organisme_id=org.id), can_edit=self.can("can_edit"),
+            demandes=demandes, audit=audit.lignes(organisme_id=org.id), can_edit=self.can("can_edit"),
             can_add_etab=self.can("can_create", access.ETABLISSEMENTS),
             habilitees={e.id for e in etablissements if habilitations.est_habilitee(e)},
             breadcrumb=[("Mes organismes", url_for("OrganismeView.list")), (org.nom, None)])

@@ -3,16 +3,15 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
-from sqlalchemy import select
 
 from app.domain import access
 from app.domain.errors import ValidationFailed
 from app.extensions import db
-from app.models import Certificateur, Etablissement, Organisme, Reseau, Utilisateur
+from app.models import Utilisateur
 from app.security import perimeter
 from app.services import users as user_service
+from app.services import audit
 from app.views.base import CleaModelView, submitted
-from app.views.structures import audit_lines
 
 FIELDS = ("role", "username", "first_name", "last_name", "email", "reseau", "organisme", "etablissement",
           "certificateur")
@@ -20,13 +19,7 @@ FIELDS = ("role", "username", "first_name", "last_name", "email", "reseau", "org
 
 def _attachment_choices(actor):
     """Selects of the user form, limited to the creator's perimeter."""
-    orgs = perimeter.restrict(db.session.query(Organisme), Organisme).order_by(Organisme.nom).limit(500).all()
-    etabs = perimeter.restrict(db.session.query(Etablissement), Etablissement).order_by(Etablissement.nom
-                                                                                          ).limit(500).all()
-    reseaux = perimeter.restrict(db.session.query(Reseau), Reseau).order_by(Reseau.nom).all()
-    certs = (db.session.execute(select(Certificateur).order_by(Certificateur.nom)).scalars().all()
-             if access.may(actor, "gerer_tous_utilisateurs") else [])
-    return {"reseau": reseaux, "organisme": orgs, "etablissement": etabs, "certificateur": certs}
+    return user_service.choix_de_rattachement(actor)
 
 
 class UtilisateurView(CleaModelView):
@@ -90,7 +83,7 @@ class UtilisateurView(CleaModelView):
         return self.render_template(
             "clea/utilisateur_show.html", title=target.nom_complet, target=target,
             can_edit=self.can("can_edit") and target.profil in user_service.grantable_profiles(g.user),
-            audit=audit_lines(utilisateur_id=target.id),
+            audit=audit.lignes(utilisateur_id=target.id),
             breadcrumb=[("Mes utilisateurs", url_for("UtilisateurView.list")), (target.nom_complet, None)])
 
     @expose("/<int:pk>/activer", methods=["POST"])
