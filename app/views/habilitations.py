@@ -8,6 +8,7 @@ from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 
 from app.domain import access
+from app.domain.dates import parse_date
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import Certificateur, DemandeHabilitation, Etablissement
@@ -20,12 +21,10 @@ from app.views.structures import audit_lines
 def _parse_date(value):
     if not value:
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise ValidationFailed({"date_debut": "Date invalide : utilisez le format jj/mm/aaaa."})
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise ValidationFailed({"date_debut": "Date invalide : utilisez le format jj/mm/aaaa."}) from None
 
 
 class DemandeHabilitationView(CleaModelView):
