@@ -12,6 +12,7 @@ from app.domain import access, statuts
 from app.domain.dates import parse_date
 from app.domain.errors import Forbidden, ValidationFailed
 from app.extensions import db
+from app.formatting import date_fr
 from app.models import Candidature, Etablissement, Organisme
 from app.security import perimeter
 
@@ -55,11 +56,11 @@ class Periode:
     @property
     def label(self) -> str:
         if self.du and self.au:
-            return f"du {self.du:%d/%m/%Y} au {self.au:%d/%m/%Y}"
+            return f"du {date_fr(self.du)} au {date_fr(self.au)}"
         if self.du:
-            return f"depuis le {self.du:%d/%m/%Y}"
+            return f"depuis le {date_fr(self.du)}"
         if self.au:
-            return f"jusqu'au {self.au:%d/%m/%Y}"
+            return f"jusqu'au {date_fr(self.au)}"
         return "depuis le début"
 
 
