@@ -11,6 +11,7 @@ from app.domain import access
 from app.domain.dates import parse_date
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.formatting import date_fr
 from app.models import Certificateur, DemandeHabilitation, Etablissement
 from app.security import perimeter
 from app.services import habilitations
@@ -44,9 +45,7 @@ class DemandeHabilitationView(CleaModelView):
         "etat_label": "Etat de la demande", "etat": "Etat de la demande", "certification": "Certification",
         "type": "Type", "motif_rejet": "Motif du rejet",
     }
-    formatters_columns = {"date_demande": lambda d: d.strftime("%d/%m/%Y") if d else "",
-                          "date_debut": lambda d: d.strftime("%d/%m/%Y") if d else "",
-                          "date_fin": lambda d: d.strftime("%d/%m/%Y") if d else ""}
+    formatters_columns = {"date_demande": date_fr, "date_debut": date_fr, "date_fin": date_fr}
     # "aucun": a permission no profile has, so FAB's list shows no raw add/edit/delete buttons.
     extra_permissions = {"demander": "create", "valider": "decider_habilitation",
                          "rejeter": "decider_habilitation", "renouveler": "create",

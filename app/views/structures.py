@@ -9,6 +9,7 @@ from wtforms import SelectField
 from app.domain import access
 from app.domain.regions import MODALITES_ENVOI, REGIONS
 from app.extensions import db
+from app.formatting import oui_non
 from app.models import AuditLog, Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau
 from app.models.habilitations import demande_etablissement
 from app.security import perimeter
@@ -243,7 +244,7 @@ class CertificateurView(CleaModelView):
     rule_model = Certificateur
     base_filters = []
     extra_permissions = {"add": "gerer_certificateurs", "edit": "gerer_certificateurs"}
-    formatters_columns = {"region": lambda v: v or "", "actif": lambda v: "Oui" if v else "Non"}
+    formatters_columns = {"region": lambda v: v or "", "actif": oui_non}
     list_title = "Dates des prochains jurys CléA"
     list_template = "clea/certificateurs_list.html"
     show_title = "Certificateur"

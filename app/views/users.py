@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.formatting import oui_non
 from app.models import Certificateur, Etablissement, Organisme, Reseau, Utilisateur
 from app.security import perimeter
 from app.services import users as user_service
@@ -40,7 +41,7 @@ class UtilisateurView(CleaModelView):
     base_order = ("last_name", "asc")
     label_columns = {"profil": "Rôle", "first_name": "Prénom", "last_name": "Nom", "email": "Email",
                      "username": "Login de connexion", "rattachement": "Rattachement", "active": "Actif"}
-    formatters_columns = {"active": lambda v: "Oui" if v else "Non"}
+    formatters_columns = {"active": oui_non}
     # Users are deactivated, never deleted ("aucun": a permission no profile has).
     extra_permissions = {"activer": "edit", "delete": "aucun"}
     delete = None
