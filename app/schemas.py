@@ -14,12 +14,13 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from app.domain.dates import DATE_INVALIDE, parse_date
 from app.domain.errors import ValidationFailed
 
 REQUIRED = "Ce champ est obligatoire."
 NOT_TEXT = "Une chaîne de caractères est attendue."
 TOO_LONG = "Ce champ ne doit pas dépasser {max} caractères."
-BAD_DATE = "Date invalide (jj/mm/aaaa)."
+BAD_DATE = DATE_INVALIDE
 TRUE_WORDS = {"1", "true", "oui", "y", "on"}
 
 
@@ -55,20 +56,12 @@ class Day(fields.Field):
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        if isinstance(value, str):
-            text = value.strip()
-            if not text:
-                return None
-            for form in ("%d/%m/%Y", "%Y-%m-%d"):
-                try:
-                    return datetime.datetime.strptime(text, form).date()
-                except ValueError:
-                    continue
-        raise self.make_error("invalid")
+        if isinstance(value, str) and not value.strip():
+            return None
+        try:
+            return parse_date(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
 
 
 class DayText(fields.Field):

@@ -1,6 +1,5 @@
 """Cross-cutting web behaviour: security headers, CSRF, French error pages, template filters and the
 navigation of the guide (built from the access matrix)."""
-import datetime
 import logging
 
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
@@ -8,6 +7,7 @@ from flask_appbuilder.api import BaseApi
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import OperationalError
 
+from app import formatting
 from app.domain import access
 from app import answers
 
@@ -73,7 +73,8 @@ def install(app) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
-        message = "Le fichier dépasse la taille maximum de 4,0 Mo."
+        from app.services.documents import TROP_GROS
+        message = TROP_GROS
         if is_api_request():
             return json_error(413, message)
         return render_template("clea/error.html", code=413, title="Fichier trop volumineux", message=message,
@@ -134,9 +135,9 @@ def install(app) -> None:
                                message="Une erreur est survenue. L'équipe technique a été prévenue.",
                                appbuilder=app.appbuilder), 500
 
-    app.jinja_env.filters["date_fr"] = date_fr
-    app.jinja_env.filters["datetime_fr"] = datetime_fr
-    app.jinja_env.filters["oui_non"] = oui_non
+    formatting.install(app)
+    from app.services.documents import TAILLE_MAX
+    app.jinja_env.globals["clea_taille_max"] = formatting.taille_fr(TAILLE_MAX)  # « 4,0 Mo »
     from app.services.audit import readable_changes
     app.jinja_env.filters["changements"] = readable_changes
     app.context_processor(lambda: {"clea_nav": navigation, "clea_can": can, "event_url": event_url})
@@ -197,27 +198,6 @@ def _french_default_titles(appbuilder):
                                      ("edit_title", "Edit ", "{} — modification")):
             if getattr(view, attr) == english + name:
                 setattr(view, attr, title.format(french))
-
-
-def date_fr(value) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return value.strftime("%d/%m/%Y")
-
-
-def datetime_fr(value) -> str:
-    if not value:
-        return ""
-    return value.strftime("%d/%m/%Y %H:%M")
-
-
-def oui_non(value) -> str:
-    return "Oui" if value else "Non"
 
 
 def event_url(candidature_id: int, event: str) -> str:

@@ -53,3 +53,26 @@ def test_naf_and_declaration():
     assert normalise_naf("8559a") == "85.59A"
     assert declaration_activite_error("11755555575") is None
     assert "11 chiffres" in declaration_activite_error("1175555557")
+
+
+def test_siret_whose_siren_is_invalid_is_refused():
+    # The 14 digits pass Luhn, but the first 9 (800000020) are not a valid SIREN: python-stdnum refuses it.
+    assert siren_error("800000020") is not None
+    assert "clé de contrôle" in siret_error("80000002000092")
+
+
+def test_la_poste_head_office_follows_luhn():
+    # La Poste's head office (digits adding up to 26) is the one SIRET of La Poste that follows Luhn.
+    assert siret_error("35600000000048") is None
+    assert siret_error("356 000 000 00048") is None
+    assert "La Poste" in siret_error("35600000000049")
+
+
+@pytest.mark.parametrize("siret", ["732.829.320.00074", "٧٣٢٨٢٩٣٢٠٠٠٠٧٤"])
+def test_siret_digits_are_plain_digits(siret):
+    # Dots are not stripped (the SIRET is stored as typed, spaces removed); digits of other scripts are refused.
+    assert "14 chiffres" in siret_error(siret)
+
+
+def test_siren_digits_are_plain_digits():
+    assert "9 chiffres" in siren_error("٧٣٢٨٢٩٣٢٠")

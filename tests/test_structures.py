@@ -213,3 +213,20 @@ def test_certifiers_are_edited_by_certif_pro_only(app, as_user, api_as):
     assert certifier.get("/certificateurs/add").status_code == 403
     assert api_as("certif.idf").put(f"/api/v1/certificateur/{pk}", json={"modalite_envoi": "N/C"}).status_code == 403
     assert api_as("certifpro").put(f"/api/v1/certificateur/{pk}", json={"modalite_envoi": "N/C"}).status_code == 200
+
+
+def test_siret_of_another_siren_is_said_even_with_a_wrong_key(app):
+    from types import SimpleNamespace
+
+    from app.services.structures import etablissement_errors
+    organisme = SimpleNamespace(siren=SIREN, actif=True)
+    with app.app_context():
+        errors = etablissement_errors({"organisme": organisme, "siret": "12345678901234"})
+        assert errors["siret"] == ["Ce numéro SIRET n'est pas valide (clé de contrôle incorrecte).",
+                                   f"Le SIRET doit commencer par le SIREN de l'organisme ({SIREN})."]
+        # A valid key on a SIREN that is not valid (python-stdnum checks both): refused, and not the organisation's.
+        errors = etablissement_errors({"organisme": organisme, "siret": luhn_complete("8000000200009")})
+        assert errors["siret"][0] == "Ce numéro SIRET n'est pas valide (clé de contrôle incorrecte)."
+        assert errors["siret"][1].startswith("Le SIRET doit commencer par le SIREN de l'organisme")
+        assert etablissement_errors({"organisme": organisme, "siret": "1234"})["siret"] == [
+            "Le SIRET doit comporter exactement 14 chiffres."]

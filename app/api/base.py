@@ -374,7 +374,7 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
         try:
             upload = request.files.get("file")
         except RequestEntityTooLarge:
-            return self.response(413, message="Le fichier dépasse la taille maximum de 4,0 Mo.")
+            return self.response(413, message=documents.TROP_GROS)
         candidature_id, objet_id = candidature_of()
         if upload is None or not upload.filename:
             raise ValidationFailed({"file": "Envoyez le fichier dans le champ multipart « file »."})

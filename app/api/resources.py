@@ -1,5 +1,4 @@
 """The REST resources of api.md: reseau, organisme, etablissement, certificateur, habilitation, utilisateur."""
-import datetime
 
 from flask import g
 from flask_appbuilder.api import expose, protect, safe
@@ -7,6 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
+from app.domain.dates import DATE_ISO_INVALIDE, parse_date
 from app.domain.errors import ValidationFailed
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
 from app.services import habilitations, structures, users as user_service
@@ -90,12 +90,12 @@ class CertificateurApi(CleaModelRestApi):
 def _date(value, field):
     if value in (None, ""):
         return None
-    if not isinstance(value, str):
-        raise ValidationFailed({field: "Date invalide (format AAAA-MM-JJ attendu)."})
+    if not isinstance(value, str):  # a date object is no JSON value
+        raise ValidationFailed({field: DATE_ISO_INVALIDE})
     try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed({field: "Date invalide (format AAAA-MM-JJ attendu)."})
+        return parse_date(value, iso_only=True)
+    except ValueError as exc:
+        raise ValidationFailed({field: str(exc)}) from None
 
 
 class HabilitationApi(CleaModelRestApi):

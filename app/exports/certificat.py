@@ -6,6 +6,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from app.formatting import date_fr
+
 TITRES = {"clea": ("Certificat CléA", "Socle de connaissances et de compétences professionnelles (RS2203)"),
           "clea_numerique": ("Certificat CléA numérique",
                              "Socle de connaissances et de compétences professionnelles numériques (RS3936)")}
@@ -35,9 +37,9 @@ def certificat_pdf(candidature, numero: str, session) -> bytes:
     pdf.setFont("Helvetica", 13)
     usage = f", nom d'usage {candidature.nom_usage.upper()}" if candidature.nom_usage else ""
     pdf.drawCentredString(width / 2, height - 105 * mm,
-                          f"né(e) le {candidature.date_naissance:%d/%m/%Y} à {candidature.ville_naissance}{usage}")
+                          f"né(e) le {date_fr(candidature.date_naissance)} à {candidature.ville_naissance}{usage}")
     pdf.drawCentredString(width / 2, height - 125 * mm,
-                          f"par décision du jury du {session.date:%d/%m/%Y} — {session.certificateur.nom}")
+                          f"par décision du jury du {date_fr(session.date)} — {session.certificateur.nom}")
     pdf.drawCentredString(width / 2, height - 133 * mm, session.libelle)
     pdf.setFont("Helvetica", 10)
     pdf.drawString(22 * mm, 22 * mm, f"Certificat n° {numero}")

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from app.formatting import date_fr
 from app.services import evaluations
 
 THIN = Side(style="thin", color="999999")
@@ -27,9 +28,9 @@ def matrice_xlsx(candidature) -> bytes:
         ("Numéro de dossier", candidature.numero_dossier),
         ("Candidat", f"{candidature.civilite} {candidature.nom_naissance.upper()} {candidature.prenom}"),
         ("Nom d'usage", candidature.nom_usage or ""),
-        ("Date de naissance", candidature.date_naissance.strftime("%d/%m/%Y")),
+        ("Date de naissance", date_fr(candidature.date_naissance)),
         ("Etablissement d'évaluation", candidature.etablissement.nom),
-        ("Matrice éditée le", datetime.date.today().strftime("%d/%m/%Y")),
+        ("Matrice éditée le", date_fr(datetime.date.today())),
     ]
     row = 3
     for label, value in identity:
@@ -57,7 +58,7 @@ def matrice_xlsx(candidature) -> bytes:
             sheet.cell(row=row, column=2, value=sd.libelle)
             if sd.id in acquired:
                 sheet.cell(row=row, column=3, value="X")
-                sheet.cell(row=row, column=5, value=f"Acquis lors de l'évaluation du {acquired[sd.id]:%d/%m/%Y}")
+                sheet.cell(row=row, column=5, value=f"Acquis lors de l'évaluation du {date_fr(acquired[sd.id])}")
             for column in range(1, len(HEADERS) + 1):
                 sheet.cell(row=row, column=column).border = BOX
                 sheet.cell(row=row, column=column).alignment = Alignment(wrap_text=True, vertical="top")

@@ -12,6 +12,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
+from app.formatting import date_fr, heure_fr
+
 STYLES = getSampleStyleSheet()
 TITLE = ParagraphStyle("clea-title", parent=STYLES["Title"], fontSize=16, spaceAfter=2 * mm)
 SUBTITLE = ParagraphStyle("clea-subtitle", parent=STYLES["Normal"], alignment=TA_CENTER, textColor=colors.grey)
@@ -39,7 +41,8 @@ class Section:
 
 def render(title: str, subtitle: str, sections: list[Section], footer: str) -> bytes:
     output = io.BytesIO()
-    edited = datetime.datetime.now().strftime("%d/%m/%Y à %H:%M")
+    now = datetime.datetime.now()
+    edited = f"{date_fr(now)} à {heure_fr(now)}"
 
     def decorate(canvas, document):
         canvas.saveState()

@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain import statuts
+from app.formatting import date_fr
 from app.models.base import TimestampMixin
 from app.models.referentiels import CERTIFICATIONS
 
@@ -96,7 +97,7 @@ class Candidature(TimestampMixin, Model):
     @property
     def jury_label(self) -> str:
         """« Jury » column: « Jury du jj/mm/aaaa » once assigned."""
-        return f"Jury du {self.session_jury.date:%d/%m/%Y}" if self.session_jury_id else ""
+        return f"Jury du {date_fr(self.session_jury.date)}" if self.session_jury_id else ""
 
     @property
     def courrier_label(self) -> str:

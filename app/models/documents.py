@@ -7,6 +7,7 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from app.formatting import taille_fr
 from app.models.base import utcnow
 
 
@@ -35,4 +36,5 @@ class Document(Model):
 
     @property
     def taille_label(self) -> str:
-        return f"{self.taille / 1024:.1f} Ko" if self.taille < 1024 * 1024 else f"{self.taille / 1048576:.1f} Mo"
+        """« 7,2 Ko », « 4,0 Mo »."""
+        return taille_fr(self.taille)

@@ -7,6 +7,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.formatting import date_fr
 from app.models.base import TimestampMixin
 
 EN_COURS, FINALISEE = "en_cours", "finalisee"
@@ -55,7 +56,7 @@ class Evaluation(TimestampMixin, Model):
         return f"{self.evaluateur_prenom} {self.evaluateur_nom}"
 
     def __str__(self):
-        return f"Evaluation du {self.date_evaluation:%d/%m/%Y}"
+        return f"Evaluation du {date_fr(self.date_evaluation)}"
 
 
 class ResultatEvaluation(Model):

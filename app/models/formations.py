@@ -6,6 +6,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.formatting import date_fr
 from app.models.base import utcnow
 
 formation_domaine = Table(
@@ -33,4 +34,4 @@ class Formation(Model):
     domaines = relationship("Domaine", secondary=formation_domaine, order_by="Domaine.ordre")
 
     def __str__(self):
-        return f"Formation du {self.date_debut:%d/%m/%Y} au {self.date_fin:%d/%m/%Y}"
+        return f"Formation du {date_fr(self.date_debut)} au {date_fr(self.date_fin)}"

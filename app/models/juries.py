@@ -7,6 +7,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.formatting import date_fr, datetime_fr
 from app.models.base import utcnow
 
 
@@ -24,7 +25,7 @@ class SessionJury(Model):
 
     @property
     def label(self) -> str:
-        return f"{self.libelle} - du {self.date:%d/%m/%Y %H:%M}"
+        return f"{self.libelle} - du {datetime_fr(self.date)}"
 
     @staticmethod
     def debut_du_jour() -> datetime.datetime:
@@ -90,7 +91,7 @@ class Echange(Model):
         return "Certificateur" if self.cote == self.CERTIFICATEUR else "Organisme évaluateur"
 
     def __str__(self):
-        return f"Message du {self.created_at:%d/%m/%Y}"
+        return f"Message du {date_fr(self.created_at)}"
 
 
 class Certificat(Model):
@@ -130,7 +131,7 @@ class EnvoiCertificat(Model):
     candidature = relationship("Candidature")
 
     def __str__(self):
-        return f"{self.statut_lettre} le {self.date_traitement:%d/%m/%Y}"
+        return f"{self.statut_lettre} le {date_fr(self.date_traitement)}"
 
 
 class DemandeRattachement(Model):
@@ -164,4 +165,4 @@ class DemandeRattachement(Model):
         return self.ETATS.get(self.etat, self.etat)
 
     def __str__(self):
-        return f"Demande de rattachement du {self.created_at:%d/%m/%Y}"
+        return f"Demande de rattachement du {date_fr(self.created_at)}"

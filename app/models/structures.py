@@ -5,6 +5,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.formatting import date_fr
 from app.models.base import TimestampMixin
 
 
@@ -140,12 +141,12 @@ class Certificateur(TimestampMixin, Model):
     def dernier_jury(self) -> str:
         """« Dernier jury » of the CERTIFICATION tab."""
         last = self._sessions(future=False)
-        return last[0].strftime("%d/%m/%Y") if last else "Aucun jury"
+        return date_fr(last[0]) if last else "Aucun jury"
 
     @property
     def prochains_jurys(self) -> str:
         upcoming = self._sessions(future=True)
-        return ", ".join(d.strftime("%d/%m/%Y") for d in upcoming) if upcoming else "Aucun jury"
+        return ", ".join(date_fr(d) for d in upcoming) if upcoming else "Aucun jury"
 
     def __str__(self):
         return self.nom

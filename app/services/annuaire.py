@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql
 from app.domain.errors import ValidationFailed
 from app.domain.regions import REGIONS
 from app.extensions import db
+from app.formatting import date_fr
 from app.models import DemandeHabilitation, Etablissement, Organisme
 from app.models.habilitations import demande_etablissement
 from app.services import habilitations
@@ -258,5 +259,5 @@ def lignes_csv(region: str = "", texte: str = ""):
     """Rows of the CSV: dates jj/mm/aaaa, no text a spreadsheet would run as a formula."""
     for ligne in lignes(region, texte):
         values = ligne.valeurs()
-        values[-1] = values[-1].strftime("%d/%m/%Y") if values[-1] else ""
+        values[-1] = date_fr(values[-1])
         yield [_texte_sur(v) for v in values]

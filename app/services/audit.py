@@ -11,6 +11,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.formatting import date_fr, datetime_fr
 from app.models import (Actualite, AuditLog, BaremeRedevance, Candidature, Certificateur, DemandeHabilitation,
                         DemandeRattachement, Document, Echange, EnvoiCertificat, Etablissement, Evaluation, Formation,
                         Organisme, Reseau, SessionJury, Utilisateur)
@@ -237,13 +238,10 @@ def readable_value(value) -> str:
     for labels in (statuts.LABELS, DemandeHabilitation.ETATS, DemandeRattachement.ETATS, ETATS, RESULTATS):
         if text in labels:
             return labels[text]
-    try:
-        if len(text) == 10:
-            return datetime.date.fromisoformat(text).strftime("%d/%m/%Y")
-        if len(text) >= 16 and text[10] == "T":
-            return datetime.datetime.fromisoformat(text).strftime("%d/%m/%Y %H:%M")
-    except ValueError:
-        pass
+    if len(text) == 10:
+        return date_fr(text)  # the text itself when it is not an ISO date
+    if len(text) >= 16 and text[10] == "T":
+        return datetime_fr(text)
     return text
 
 

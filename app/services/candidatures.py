@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.domain import access, statuts
+from app.domain.dates import parse_date
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.domain.identifiers import clean_digits, code_postal_error, siren_error
 from app.extensions import db
@@ -56,18 +57,14 @@ def valeurs(liste: str) -> list[str]:
 
 
 def _date(value, field, errors):
-    if isinstance(value, datetime.date):
-        return value
+    """The date typed in `field` (jj/mm/aaaa or aaaa-mm-jj), None when blank or invalid (then in `errors`)."""
     if blank(value):
         return None
-    if isinstance(value, str):
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                return datetime.datetime.strptime(value.strip(), fmt).date()
-            except ValueError:
-                continue
-    errors.add(field, "Date invalide (jj/mm/aaaa).")
-    return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        errors.add(field, str(exc))
+        return None
 
 
 def _bool(value) -> bool:

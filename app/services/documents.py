@@ -11,12 +11,14 @@ from sqlalchemy.exc import IntegrityError
 
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.formatting import taille_fr
 from app.models import Candidature
 from app.models.documents import Document
 from app.security import perimeter
 from app.services import audit
 
 TAILLE_MAX = 4 * 1024 * 1024
+TROP_GROS = f"Le fichier dépasse la taille maximum de {taille_fr(TAILLE_MAX)}."  # « … de 4,0 Mo. »
 DEJA_DEPOSE = "Attention à bien téléverser une seule fois chaque document : ce fichier est déjà déposé sur ce dossier."
 # extension → (family, MIME type); the content's signature must match the family.
 EXTENSIONS = {
@@ -48,7 +50,7 @@ def verifier(filename: str, contenu: bytes) -> tuple[str, str]:
     if not contenu:
         raise ValidationFailed({"file": "Le fichier est vide."})
     if len(contenu) > TAILLE_MAX:
-        raise ValidationFailed({"file": "Le fichier dépasse la taille maximum de 4,0 Mo."})
+        raise ValidationFailed({"file": TROP_GROS})
     nom = nom_sain(filename)
     famille, mime = EXTENSIONS.get(os.path.splitext(nom)[1], (None, None))
     if famille is None:

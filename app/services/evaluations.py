@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.domain import access
 from app.domain.errors import DomainError, Forbidden, ValidationFailed
 from app.extensions import db
+from app.formatting import date_fr
 from app.models import Candidature, Document, Domaine, Referentiel, SousDomaine
 from app.models.evaluations import EN_COURS, FINALISEE, NON_VALIDE, VALIDE, Evaluation, ResultatEvaluation
 from app.models.formations import Formation
@@ -189,7 +190,7 @@ def _clean(values: dict, candidature, errors: Errors, evaluation=None) -> dict:
             previous = [e for e in previous if evaluation is None or e.id < evaluation.id]
             if previous and date < previous[-1].date_evaluation:
                 errors.add("date_evaluation", "La date d'évaluation doit être postérieure à celle de l'évaluation "
-                           f"précédente ({previous[-1].date_evaluation:%d/%m/%Y}).")
+                           f"précédente ({date_fr(previous[-1].date_evaluation)}).")
             if date < candidature.date_naissance:
                 errors.add("date_evaluation", "La date d'évaluation est antérieure à la naissance du candidat.")
     conclusion = data.get("conclusion")
@@ -299,7 +300,7 @@ def enregistrer(user, evaluation_id, values: dict, resultats=None) -> Evaluation
     for field in REQUIRED:
         if field in data and blank(data[field]):
             errors.add(field, "Ce champ est obligatoire.")
-    audit.label(f"Enregistrement de l'évaluation du {evaluation.date_evaluation:%d/%m/%Y}")
+    audit.label(f"Enregistrement de l'évaluation du {date_fr(evaluation.date_evaluation)}")
     _apply_resultats(evaluation, resultats, errors)
     if errors:
         db.session.rollback()
@@ -349,7 +350,7 @@ def _finaliser(candidature, user, evaluation) -> dict:
     _close(evaluation, all_acquired)
     if not evaluation.finale:
         candidature.date_evaluation_prealable = evaluation.date_evaluation
-    return {"tous_acquis": all_acquired, "date": f"{evaluation.date_evaluation:%d/%m/%Y}"}
+    return {"tous_acquis": all_acquired, "date": f"{date_fr(evaluation.date_evaluation)}"}
 
 
 @workflow.effect(CANDIDATURE, "rouvrir_evaluation")
@@ -358,13 +359,13 @@ def _rouvrir(candidature, user, evaluation) -> dict:
     _reopen(evaluation)
     if not evaluation.finale:
         candidature.date_evaluation_prealable = None
-    return {"finale": evaluation.finale, "date": f"{evaluation.date_evaluation:%d/%m/%Y}"}
+    return {"finale": evaluation.finale, "date": f"{date_fr(evaluation.date_evaluation)}"}
 
 
 @workflow.effect(CANDIDATURE, "rouvrir_evaluation_apres_envoi")
 def _rouvrir_apres_envoi(candidature, user, evaluation) -> dict:
     _reopen(evaluation)
-    return {"date": f"{evaluation.date_evaluation:%d/%m/%Y}"}
+    return {"date": f"{date_fr(evaluation.date_evaluation)}"}
 
 
 def _reopen(evaluation) -> None:
@@ -385,7 +386,7 @@ def finaliser(user, evaluation_id) -> Evaluation:
         workflow.apply(CANDIDATURE, "finaliser_evaluation", candidature, user, {"evaluation": evaluation})
     else:
         _close(evaluation, _finalisable(evaluation, candidature, apres_envoi=True))
-        audit.label(f"Finalisation de l'évaluation du {evaluation.date_evaluation:%d/%m/%Y}")
+        audit.label(f"Finalisation de l'évaluation du {date_fr(evaluation.date_evaluation)}")
     db.session.commit()
     return evaluation
 

@@ -11,6 +11,7 @@ from app.domain import access
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.domain.habilitations import RENOUVELLEMENTS_MAX, date_fin
 from app.extensions import db
+from app.formatting import date_fr
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Utilisateur
 from app.models.habilitations import demande_etablissement
 from app.security import perimeter
@@ -231,7 +232,7 @@ def valider(user, demande_id, date_debut: datetime.date | None = None) -> Demand
     demande.decide_le = datetime.datetime.now()
     return _save_decision(demande, "Validation de l'habilitation",
                           f"L'habilitation {demande.certification_label} de {demande.etablissements_label} est "
-                          f"validée du {date_debut:%d/%m/%Y} au {demande.date_fin:%d/%m/%Y}.")
+                          f"validée du {date_fr(date_debut)} au {date_fr(demande.date_fin)}.")
 
 
 def rejeter(user, demande_id, motif: str) -> DemandeHabilitation:

@@ -8,8 +8,10 @@ import datetime
 from sqlalchemy import select
 
 from app.domain import access, statuts
+from app.domain.dates import parse_datetime
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.formatting import date_fr
 from app.models import Candidature, Certificateur, Utilisateur
 from app.models.juries import Certificat, DecisionJury, Echange, EnvoiCertificat, SessionJury
 from app.security import perimeter
@@ -37,17 +39,12 @@ def _lien(candidature) -> str:
 # --- Sessions ---------------------------------------------------------------------------------------------------
 
 def _parse_datetime(value, errors: Errors):
-    if isinstance(value, datetime.datetime):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%S"):
-            try:
-                return datetime.datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-    day = _date(value, "date", errors)
-    return datetime.datetime.combine(day, datetime.time(9)) if day else None
+    """The jury's date and time (9:00 when only the day is given); the French message on `date` otherwise."""
+    try:
+        return parse_datetime(value, default_time=datetime.time(9))
+    except ValueError as exc:
+        errors.add("date", str(exc))
+        return None
 
 
 # Input shapes (app/schemas.py): types and lengths from the models; the rules are in the functions below.
@@ -125,7 +122,7 @@ def _affecter(candidature, user, session_jury_id) -> dict:
     """« Affecter à un jury »: en attente de jury / candidature complétée → en attente de certification."""
     session = _session_for(user, candidature, session_jury_id)
     if not session.a_venir:
-        raise DomainError(f"Le jury du {session.date:%d/%m/%Y} est passé : choisissez une session à venir.")
+        raise DomainError(f"Le jury du {date_fr(session.date)} est passé : choisissez une session à venir.")
     candidature.session_jury_id = session.id
     return {"session": session.label}
 
@@ -189,7 +186,7 @@ def _decider(candidature, user, decision, commentaire) -> dict:
     if session is None:
         raise DomainError("Ce dossier n'est affecté à aucun jury.")
     if not session.tenue:
-        raise DomainError(f"Le jury du {session.date:%d/%m/%Y} n'a pas encore eu lieu : la décision sera "
+        raise DomainError(f"Le jury du {date_fr(session.date)} n'a pas encore eu lieu : la décision sera "
                           "enregistrée après sa tenue.")
     db.session.add(DecisionJury(candidature_id=candidature.id, session_jury_id=session.id, decision=decision,
                                 commentaire=commentaire or None, decide_par_id=user.id))
@@ -199,10 +196,10 @@ def _decider(candidature, user, decision, commentaire) -> dict:
                                auteur_id=user.id))
     texts = {
         DecisionJury.CERTIFIEE: f"Le dossier {candidature.numero_dossier} ({candidature.candidat}) est certifié "
-                                f"par le jury du {session.date:%d/%m/%Y}. Le certificat est disponible.",
+                                f"par le jury du {date_fr(session.date)}. Le certificat est disponible.",
         DecisionJury.NON_CERTIFIEE: f"Le dossier {candidature.numero_dossier} ({candidature.candidat}) n'est pas "
-                                    f"certifié par le jury du {session.date:%d/%m/%Y}.",
-        DecisionJury.COMPLEMENT: f"Le jury du {session.date:%d/%m/%Y} demande des compléments pour le dossier "
+                                    f"certifié par le jury du {date_fr(session.date)}.",
+        DecisionJury.COMPLEMENT: f"Le jury du {date_fr(session.date)} demande des compléments pour le dossier "
                                  f"{candidature.numero_dossier} ({candidature.candidat}) : {commentaire}",
     }
     return {"decision_label": DecisionJury.LABELS[decision], "texte_decision": texts[decision]}

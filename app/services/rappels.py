@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
+from app.formatting import date_fr
 from app.models import DemandeHabilitation, Utilisateur
 from app.models.base import utcnow
 from app.models.habilitations import RappelHabilitation
@@ -93,7 +94,7 @@ def destinataires(demande) -> list:
 
 def _notifier(demande, jour) -> None:
     reste = (demande.date_fin - jour).days
-    fin = f"le {demande.date_fin:%d/%m/%Y}"
+    fin = f"le {date_fr(demande.date_fin)}"
     quand = f"aujourd'hui, {fin}" if reste == 0 else f"{fin}, dans {reste} jour{'s' if reste > 1 else ''}"
     etablissements = demande.etablissements_label or demande.organisme.nom
     # The title is also the mail's subject (250 characters at most): many establishments are cut there,

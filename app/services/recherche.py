@@ -4,12 +4,12 @@ It searches every file of the platform, but a file outside the user's perimeter 
 only (numéro, candidat, établissement, statut) and never opened (roles.md: the one exception to the
 perimeter). One query, on indexed columns where the criteria allow it, at most MAX_RESULTATS + 1 rows.
 """
-import datetime
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, select
 
 from app.domain import access, statuts
+from app.domain.dates import parse_date
 from app.extensions import db
 from app.models import Candidature, Etablissement
 from app.security import perimeter
@@ -55,12 +55,10 @@ class Resultat:
 
 
 def _date(value: str):
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return None
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
 
 
 def _texte(value) -> str:

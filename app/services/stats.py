@@ -3,15 +3,16 @@ caller's perimeter. Every figure is one aggregate query over the perimeter's fil
 so the page, the API, the .xlsx and the tests read the same numbers.
 """
 import datetime
-import re
 from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import case, func, select
 
 from app.domain import access, statuts
+from app.domain.dates import parse_date
 from app.domain.errors import Forbidden, ValidationFailed
 from app.extensions import db
+from app.formatting import date_fr
 from app.models import Candidature, Etablissement, Organisme
 from app.security import perimeter
 
@@ -55,30 +56,20 @@ class Periode:
     @property
     def label(self) -> str:
         if self.du and self.au:
-            return f"du {self.du:%d/%m/%Y} au {self.au:%d/%m/%Y}"
+            return f"du {date_fr(self.du)} au {date_fr(self.au)}"
         if self.du:
-            return f"depuis le {self.du:%d/%m/%Y}"
+            return f"depuis le {date_fr(self.du)}"
         if self.au:
-            return f"jusqu'au {self.au:%d/%m/%Y}"
+            return f"jusqu'au {date_fr(self.au)}"
         return "depuis le début"
 
 
 def _parse_date(value, field: str, errors: dict) -> Optional[datetime.date]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    text = str(value).strip()[:40]
-    parsed = None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        try:
-            parsed = datetime.date.fromisoformat(text)
-        except ValueError:
-            pass
-    elif re.fullmatch(r"\d{2}/\d{2}/\d{4}", text):
-        try:
-            parsed = datetime.datetime.strptime(text, "%d/%m/%Y").date()
-        except ValueError:
-            pass
-    if parsed is None:
+    try:
+        parsed = parse_date(value)
+    except ValueError:
         errors[field] = "Date invalide : attendu jj/mm/aaaa (ou AAAA-MM-JJ dans l'API)."
         return None
     if not PREMIERE_ANNEE <= parsed.year <= datetime.date.today().year + 1:

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from app.domain import access
 from app.domain.errors import DomainError, Forbidden, ValidationFailed
 from app.domain.identifiers import (clean_digits, code_postal_error, declaration_activite_error, naf_error,
-                                    normalise_naf, siren_error, siret_error, siret_matches_siren_error)
+                                    normalise_naf, siren_error, siret_error, siret_format_valid,
+                                    siret_matches_siren_error)
 from app.domain.regions import MODALITES_ENVOI, REGIONS
 from app.extensions import db
 from app.models import Certificateur, Etablissement, Organisme, Reseau
@@ -72,9 +73,11 @@ def etablissement_errors(values: dict, current_id=None) -> Errors:
     if not blank(siret):
         message = siret_error(siret)
         errors.add("siret", message)
-        if not message and organisme is not None:
-            message = siret_matches_siren_error(siret, organisme.siren)
-            errors.add("siret", message)
+        if siret_format_valid(siret) and organisme is not None:
+            # Said even when the key is wrong too: a SIRET of another SIREN is the likelier mistake.
+            mismatch = siret_matches_siren_error(siret, organisme.siren)
+            errors.add("siret", mismatch)
+            message = message or mismatch
         if not message and _taken(Etablissement, Etablissement.siret, clean_digits(siret), current_id):
             errors.add("siret", "Un établissement avec ce SIRET existe déjà.")
     if not blank(values.get("code_postal")):

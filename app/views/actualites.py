@@ -9,13 +9,10 @@ from wtforms import DateField
 from wtforms.validators import DataRequired
 
 from app.domain import access
+from app.formatting import date_fr, oui_non
 from app.models.actualites import Actualite
 from app.services import actualites
 from app.views.base import METHOD_PERMISSIONS, CleaModelView
-
-
-def _date_fr(value):
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 class ActualiteView(CleaModelView):
@@ -42,8 +39,8 @@ class ActualiteView(CleaModelView):
         "date_fin": "Dernier jour d'affichage sur les tableaux de bord (facultatif).",
         "publiee": "Décochée, l'actualité n'est montrée à personne.",
     }
-    formatters_columns = {"date_publication": _date_fr, "date_fin": _date_fr,
-                          "publiee": lambda v: "Oui" if v else "Non"}
+    formatters_columns = {"date_publication": date_fr, "date_fin": date_fr,
+                          "publiee": oui_non}
     add_form_extra_fields = {
         "date_publication": DateField("Date de publication", default=datetime.date.today,
                                       validators=[DataRequired()], widget=DatePickerWidget()),

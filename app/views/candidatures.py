@@ -8,6 +8,7 @@ from wtforms import SelectField
 from app.domain import access, statuts
 from app.domain.statuts import CANDIDATURE
 from app.domain.errors import ValidationFailed
+from app.formatting import date_fr, oui_non
 from app.models import Candidature
 from app.security import perimeter
 from app.services import (audit, candidatures as service, documents, evaluations, exports, formations, habilitations,
@@ -21,10 +22,6 @@ FORM_FIELDS = ("etablissement", "certification", "statut_inscription", "branche"
                "ne_outre_mer", "ville_naissance", "code_postal_naissance", "origine_demarche",
                "objectifs_professionnels", "objectifs_extra_professionnels", "email", "telephone", "adresse",
                "code_postal", "ville", "certificat_papier")
-
-
-def _date_fr(d):
-    return d.strftime("%d/%m/%Y") if d else ""
 
 
 class CandidatureView(CleaModelView):
@@ -48,7 +45,7 @@ class CandidatureView(CleaModelView):
                      "statut": "Statut de la candidature", "actif": "Actif", "nom_naissance": "Nom de naissance",
                      "prenom": "Prénom", "date_naissance": "Date de naissance", "certification": "Certification",
                      "jury_label": "Jury", "courrier_label": "Courrier envoyé"}
-    formatters_columns = {"actif": lambda v: "Oui" if v else "Non"}
+    formatters_columns = {"actif": oui_non}
     # Files are created with « Proposer une candidature » and changed through the status machine.
     extra_permissions = {"proposer": "create", "add": "create",
                          # the events' own rights are checked by the engine (app/services/workflow.py)
@@ -99,7 +96,7 @@ class CandidatureView(CleaModelView):
             return redirect(url_for("CandidatureView.show", pk=pk))
         values = {field: getattr(candidature, field, "") for field in FORM_FIELDS if field != "etablissement"}
         values.update(etablissement=candidature.etablissement_id,
-                      date_naissance=candidature.date_naissance.strftime("%d/%m/%Y"),
+                      date_naissance=date_fr(candidature.date_naissance),
                       **{f: "1" if getattr(candidature, f) else "" for f in service.BOOLEAN_FIELDS})
         errors = {}
         if request.method == "POST":
@@ -295,7 +292,7 @@ class CandidatureAbandonneeView(CleaModelView):
     label_columns = {"numero_dossier": "Numéro de dossier", "candidat": "Candidat",
                      "etablissement": "Etablissement d'évaluation", "motif_abandon": "Motif",
                      "date_abandon": "Date d'abandon", "nom_naissance": "Nom de naissance", "prenom": "Prénom"}
-    formatters_columns = {"date_abandon": lambda d: d.strftime("%d/%m/%Y") if d else ""}
+    formatters_columns = {"date_abandon": date_fr}
     list_template = "clea/candidatures_abandonnees.html"
     extra_permissions = {"export": "read"}
     exclude_route_methods = {"add", "edit", "delete"}

@@ -7,6 +7,7 @@ from flask_appbuilder.security.decorators import has_access
 from app.domain import access
 
 from app.exports.matrice import matrice_xlsx
+from app.formatting import date_fr
 from app.models import Candidature
 from app.models.evaluations import EN_COURS, Evaluation
 from app.security import perimeter
@@ -86,7 +87,7 @@ class EvaluationView(CleaModelView):
             return self._after_save(evaluation) if outcome.ok else redirect(url_for("EvaluationView.fiche", pk=pk))
         values = {field: getattr(evaluation, field) for field in service.FIELDS}
         if evaluation.date_evaluation:
-            values["date_evaluation"] = evaluation.date_evaluation.strftime("%d/%m/%Y")
+            values["date_evaluation"] = date_fr(evaluation.date_evaluation)
         return self._page(candidature, evaluation, values, {}, service.resultats_par_code(evaluation))
 
     def _after_save(self, evaluation):

@@ -7,7 +7,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
+from app.domain.dates import parse_date
 from app.domain.errors import ValidationFailed
+from app.formatting import date_fr
 from app.models import DemandeHabilitation, Etablissement
 from app.security import perimeter
 from app.services import habilitations
@@ -18,12 +20,10 @@ from app.views.base import CleaModelView, submitted
 def _parse_date(value):
     if not value:
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise ValidationFailed({"date_debut": "Date invalide : utilisez le format jj/mm/aaaa."})
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise ValidationFailed({"date_debut": "Date invalide : utilisez le format jj/mm/aaaa."}) from None
 
 
 class DemandeHabilitationView(CleaModelView):
@@ -43,9 +43,7 @@ class DemandeHabilitationView(CleaModelView):
         "etat_label": "Etat de la demande", "etat": "Etat de la demande", "certification": "Certification",
         "type": "Type", "motif_rejet": "Motif du rejet",
     }
-    formatters_columns = {"date_demande": lambda d: d.strftime("%d/%m/%Y") if d else "",
-                          "date_debut": lambda d: d.strftime("%d/%m/%Y") if d else "",
-                          "date_fin": lambda d: d.strftime("%d/%m/%Y") if d else ""}
+    formatters_columns = {"date_demande": date_fr, "date_debut": date_fr, "date_fin": date_fr}
     # Requests are made through "Faire une demande" and decided with the buttons: no raw add/edit/delete.
     extra_permissions = {"demander": "create", "valider": "decider_habilitation",
                          "rejeter": "decider_habilitation", "renouveler": "create"}

@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
 from app.domain.statuts import CANDIDATURE
+from app.formatting import date_fr, datetime_fr
 from app.models.juries import DecisionJury, SessionJury
 from app.security import perimeter
 from app.services import documents, juries
@@ -26,7 +27,7 @@ class SessionJuryView(CleaModelView):
     order_columns = ["date", "libelle"]
     base_order = ("date", "desc")
     label_columns = {"date": "Date du jury", "libelle": "Libellé", "certificateur": "Certificateur"}
-    formatters_columns = {"date": lambda d: d.strftime("%d/%m/%Y %H:%M") if d else ""}
+    formatters_columns = {"date": datetime_fr}
     # Writes go through the services, which check the exact profile (certifier, jury member, OF, Certif Pro).
     extra_permissions = {"planifier": "create",
                          "affecter_lot": "edit", "echanger": "read", "envoi": "read", "fiche": "read"}
@@ -42,7 +43,7 @@ class SessionJuryView(CleaModelView):
             data = dict(values, date=f"{values['date']} {values['heure'] or '09:00'}".strip())
             outcome = submitted(lambda: juries.creer_session(g.user, data))
             if outcome.ok:
-                flash(f"Le jury du {outcome.value.date:%d/%m/%Y} est planifié.", "success")
+                flash(f"Le jury du {date_fr(outcome.value.date)} est planifié.", "success")
                 return redirect(url_for("SessionJuryView.fiche", pk=outcome.value.id))
             errors = outcome.errors
         certificateurs = (juries.certificateurs_de_dossiers()

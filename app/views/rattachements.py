@@ -16,6 +16,7 @@ from wtforms import SelectField, StringField
 from app.domain import access
 
 from app.extensions import db
+from app.formatting import date_fr
 from app.models import Candidature, Etablissement
 from app.models.juries import DemandeRattachement
 from app.security import perimeter
@@ -60,10 +61,6 @@ class RattachementInterface(SQLAInterface):
         return count, rows
 
 
-def _date_fr(value):
-    return value.strftime("%d/%m/%Y") if value else ""
-
-
 class DemandeRattachementView(CleaModelView):
     route_base = "/rattachements"
     datamodel = RattachementInterface(DemandeRattachement)
@@ -89,7 +86,7 @@ class DemandeRattachementView(CleaModelView):
         "etablissement_destination": "Etablissement de destination", "motif": "Motif", "etat_label": "Etat",
         "etat": "Etat", "created_at": "Date de la demande", "precision": "Précision",
     }
-    formatters_columns = {"created_at": _date_fr}
+    formatters_columns = {"created_at": date_fr}
     # Requests are made with « Envoyer la demande » and decided with the buttons: no raw add/edit/delete.
     extra_permissions = {"demander": "create", "accepter": "decider_rattachement",
                          "refuser": "decider_rattachement"}

@@ -11,18 +11,11 @@ from wtforms import SelectField, StringField
 from app.domain import access
 from app.domain.errors import ValidationFailed
 from app.exports import redevances as export
+from app.formatting import montant_fr, nombre_fr
 from app.models import BaremeRedevance
 from app.models.referentiels import CERTIFICATIONS
 from app.services import redevances as service
 from app.views.base import CleaModelView
-
-
-def montant_fr(value) -> str:
-    """« 1 234,50 € » (non-breaking spaces, so that an amount never wraps)."""
-    if value is None:
-        return ""
-    text = f"{Decimal(value):,.2f}".replace(",", "\u00a0").replace(".", ",")
-    return f"{text}\u00a0€"
 
 
 def _periode():
@@ -53,7 +46,7 @@ class RedevancesView(BaseView):
             "clea/redevances.html", title="Redevances — relevé trimestriel",
             releve=service.releve(*periode) if periode else None, saisie=saisie, erreurs=erreurs,
             trimestres=service.TRIMESTRES, annee_min=service.ANNEE_MIN, annee_max=service.annee_max(),
-            montant=montant_fr, breadcrumb=self._breadcrumb())
+            breadcrumb=self._breadcrumb())
 
     @expose("/")
     @has_access
@@ -87,7 +80,7 @@ class RedevancesView(BaseView):
                     else service.Compte(org.id, org.nom, org.siren)),
             lignes=list(service.lignes(*periode, organisme_id=org.id)) if periode else [],
             saisie=saisie, erreurs=erreurs, trimestres=service.TRIMESTRES, annee_min=service.ANNEE_MIN,
-            annee_max=service.annee_max(), montant=montant_fr, types=service.TYPES,
+            annee_max=service.annee_max(), types=service.TYPES,
             breadcrumb=self._breadcrumb((org.nom, None)))
 
     @expose("/organisme/<int:pk>/export")
@@ -116,7 +109,7 @@ class MontantField(StringField):
 
     def _value(self):
         if isinstance(self.data, Decimal):
-            return f"{self.data:.2f}".replace(".", ",")
+            return nombre_fr(self.data, 2)
         return self.data or ""
 
 
@@ -128,10 +121,6 @@ AIDE = {
     "redevance_certificat": "Due pour chaque certificat délivré.",
 }
 BAREME_CHAMPS = ["certification", "annee", "frais_instruction", "frais_gestion_site", "redevance_certificat"]
-
-
-def _euros(value):
-    return montant_fr(value) if value is not None else ""
 
 
 class BaremeRedevanceView(CleaModelView):
@@ -154,7 +143,8 @@ class BaremeRedevanceView(CleaModelView):
                      "annee": "Année d'application", "frais_instruction": "Frais d'instruction (€ HT)",
                      "frais_gestion_site": "Frais de gestion par site et par an (€ HT)",
                      "redevance_certificat": "Redevance par certificat (€ HT)"}
-    formatters_columns = {"frais_instruction": _euros, "frais_gestion_site": _euros, "redevance_certificat": _euros}
+    formatters_columns = {"frais_instruction": montant_fr, "frais_gestion_site": montant_fr,
+                          "redevance_certificat": montant_fr}
     add_form_extra_fields = {
         "certification": SelectField("Certification", choices=list(CERTIFICATIONS.items()), validate_choice=False,
                                      validators=[Obligatoire()]),

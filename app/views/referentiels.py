@@ -3,6 +3,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from wtforms import SelectField
 
 from app.domain import access
+from app.formatting import oui_non
 from app.models import Domaine, SousDomaine, ValeurListe
 from app.views.base import CleaModelView
 
@@ -31,7 +32,7 @@ class ValeurListeView(ReferentielDataView):
     base_order = ("ordre", "asc")
     label_columns = {"liste": "Liste", "liste_label": "Liste", "libelle": "Valeur", "ordre": "Ordre",
                      "actif": "Active"}
-    formatters_columns = {"actif": lambda v: "Oui" if v else "Non"}
+    formatters_columns = {"actif": oui_non}
     add_form_extra_fields = {"liste": SelectField("Liste", choices=list(ValeurListe.LISTES.items()))}
     edit_form_extra_fields = add_form_extra_fields
 

@@ -7,6 +7,7 @@ from wtforms import SelectField
 
 from app.domain import access
 from app.domain.regions import MODALITES_ENVOI, REGIONS
+from app.formatting import oui_non
 from app.models import Certificateur, Etablissement, Organisme, Reseau
 from app.security import perimeter
 from app.services import audit, habilitations, structures
@@ -220,7 +221,7 @@ class CertificateurView(CleaModelView):
     rule_model = Certificateur
     base_filters = []
     extra_permissions = {"add": "gerer_certificateurs", "edit": "gerer_certificateurs"}
-    formatters_columns = {"region": lambda v: v or "", "actif": lambda v: "Oui" if v else "Non"}
+    formatters_columns = {"region": lambda v: v or "", "actif": oui_non}
     list_title = "Dates des prochains jurys CléA"
     list_template = "clea/certificateurs_list.html"
     show_title = "Certificateur"

@@ -7,6 +7,7 @@ from flask_appbuilder.security.decorators import has_access
 from app.domain import access
 from app.domain.errors import ValidationFailed
 from app.extensions import db
+from app.formatting import oui_non
 from app.models import Utilisateur
 from app.security import perimeter
 from app.services import users as user_service
@@ -33,7 +34,7 @@ class UtilisateurView(CleaModelView):
     base_order = ("last_name", "asc")
     label_columns = {"profil": "Rôle", "first_name": "Prénom", "last_name": "Nom", "email": "Email",
                      "username": "Login de connexion", "rattachement": "Rattachement", "active": "Actif"}
-    formatters_columns = {"active": lambda v: "Oui" if v else "Non"}
+    formatters_columns = {"active": oui_non}
     # Users are deactivated, never deleted.
     extra_permissions = {"activer": "edit"}
     exclude_route_methods = {"delete"}
