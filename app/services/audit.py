@@ -5,6 +5,8 @@ line says Création / Modification / Suppression with the old → new values.
 """
 import datetime
 import decimal
+from collections.abc import Callable
+from typing import Any
 
 from flask import g, has_app_context
 from sqlalchemy import event, inspect, select
@@ -18,7 +20,7 @@ from app.models import (Actualite, AuditLog, BaremeRedevance, Candidature, Certi
 
 # Records that belong to a candidate file are written in the file's own trail ("Parcours"), as one line
 # naming what was added or removed (a document's content is never copied).
-PARTS_OF_FILE = {Document: ("document", lambda d: d.nom), Formation: ("formation", str),
+PARTS_OF_FILE: dict[type, tuple[str, Callable[[Any], str]]] = {Document: ("document", lambda d: d.nom), Formation: ("formation", str),
                  Evaluation: ("evaluation", str), Echange: ("echange", str),
                  EnvoiCertificat: ("envoi_certificat", str), DemandeRattachement: ("rattachement", str)}
 # Certif Pro's national settings are traced too: a barème prices past statements, news reach every user.
@@ -58,7 +60,7 @@ def _actor():
 def _scope(obj) -> dict:
     """Which pages show the line: establishment, organisation, user (every row has the three keys: the lines
     are inserted in one executemany)."""
-    scope = {"etablissement_id": None, "organisme_id": None, "utilisateur_id": None}
+    scope: dict[str, int | None] = {"etablissement_id": None, "organisme_id": None, "utilisateur_id": None}
     if isinstance(obj, Etablissement):
         scope.update(etablissement_id=obj.id, organisme_id=obj.organisme_id)
     elif isinstance(obj, Organisme):
@@ -99,10 +101,10 @@ def _changes(obj, new: bool) -> dict:
     return changes
 
 
-def _on_before_flush(session: Session, flush_context, instances):
+def _on_before_flush(session: Session, flush_context, instances) -> None:
     user_id, user_name = _actor()
     label = session.info.pop("audit_label", None)
-    pending = []
+    pending: list[tuple[str, object, dict | None]] = []
     for obj in list(session.new):
         if isinstance(obj, AUDITED):
             pending.append(("create", obj, _changes(obj, True)))
