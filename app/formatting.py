@@ -15,8 +15,7 @@ import datetime
 from decimal import Decimal
 
 import flask_babel
-from babel import dates as babel_dates
-from babel import numbers as babel_numbers
+from babel import dates as babel_dates, numbers as babel_numbers
 from flask import current_app, has_app_context
 
 LOCALE = "fr_FR"  # without an application (Flask-Babel says "fr": the same French)

@@ -122,7 +122,7 @@ def shape_errors(schema: Schema, values) -> dict[str, list[str]]:
     return {}
 
 
-def text_fields(model, names, **kwargs: Any) -> dict[str, Text]:
+def text_fields(model, names, **kwargs: Any) -> dict[str, fields.Field]:
     """Text fields whose maximum lengths are the model's columns' (one source: the model)."""
     columns = model.__table__.columns
     return {name: Text(max_length=getattr(columns[name].type, "length", None), **kwargs) for name in names}

@@ -7,9 +7,8 @@ from flask_appbuilder.api import BaseApi
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import OperationalError
 
-from app import formatting
+from app import answers, formatting
 from app.domain import access
-from app import answers
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -224,7 +223,7 @@ def navigation():
     profile = current_profile()
     if profile is None:
         return {"tabs": [], "reseau": []}
-    from app.views.navigation import top_tabs, reseau_menu
+    from app.views.navigation import reseau_menu, top_tabs
     return {"tabs": top_tabs(profile), "reseau": reseau_menu(profile)}
 
 

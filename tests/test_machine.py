@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.domain import access, statuts
-from app.domain.errors import DomainError, Forbidden, NotFound
+from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.domain.machine import Event, Machine, Notice
 from app.extensions import db
 from app.models import AuditLog, Candidature, Notification, Utilisateur
@@ -167,3 +167,27 @@ def test_the_pages_buttons_post_to_the_one_event_endpoint(app, as_user):
     assert f'action="/candidatures/{pk}/annuler-envoi"' in page
     with app.app_context():
         assert db.session.get(Candidature, pk).statut == statuts.ATTENTE_JURY
+
+
+def test_structures_and_news_have_one_write_path(app):
+    """FAB's pages and REST resources hand every write to the record's service (app/services/ecritures.py)."""
+    from app.models import Actualite, Certificateur, Etablissement, Organisme, Reseau
+    from app.services import ecritures
+    assert {Reseau, Organisme, Etablissement, Certificateur, Actualite} <= set(ecritures.RULES)
+    served = [view for view in app.appbuilder.baseviews if getattr(view, "datamodel", None) is not None]
+    assert served and all(isinstance(view.datamodel, ecritures.ServiceInterface) for view in served)
+    with app.app_context():
+        org_admin = demo(Utilisateur, username="org.admin")
+        organisme = db.session.get(Organisme, org_admin.organisme_id)
+        # The same rules as the page and the API, for any writer: an invalid SIREN, then a Certif Pro-only field.
+        organisme.siren = "123456789"
+        with pytest.raises(ValidationFailed) as refused:
+            ecritures.ecrire(organisme, org_admin)
+        assert "siren" in refused.value.errors
+        organisme = db.session.get(Organisme, org_admin.organisme_id)
+        organisme.actif = False
+        with pytest.raises(Forbidden) as forbidden:
+            ecritures.ecrire(organisme, org_admin)
+        assert forbidden.value.message == ("Seul Certif Pro peut modifier le statut Actif d'un organisme ou d'un "
+                                           "établissement.")
+        assert db.session.get(Organisme, org_admin.organisme_id).actif is True

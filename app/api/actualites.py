@@ -2,7 +2,7 @@
 « Publier les actualités » (Certif Pro) writes them, and sees them all (unpublished or out of date too)."""
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
@@ -25,7 +25,7 @@ class ActualiteApi(CleaModelRestApi):
     resource_name = "actualite"
     list_title, show_title = "Actualités", "Actualité"
     add_title, edit_title = "Publier une actualité", "Modifier l'actualité"
-    datamodel = SQLAInterface(Actualite)
+    datamodel = ServiceInterface(Actualite)
     tab = access.ACTUALITES
     base_filters = [["id", ActualitesVisibles, None]]
     list_columns = show_columns = COLUMNS
@@ -38,12 +38,6 @@ class ActualiteApi(CleaModelRestApi):
     # Every profile reads; writing is the special right « Publier les actualités » on the same resource.
     extra_permissions = {"post": "gerer_actualites", "put": "gerer_actualites", "delete": "gerer_actualites"}
 
-    def pre_add(self, item):
-        item.auteur_id = g.user.id
-        service.verifier(item)
-
-    def pre_update(self, item):
-        service.verifier(item)
 
 
 def register(appbuilder):

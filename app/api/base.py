@@ -6,16 +6,28 @@ import sys
 
 import prison
 from flask import g, request
-from flask_appbuilder.api import (ModelRestApi, expose, get_item_schema, get_list_schema, merge_response_func,
-                                  rison, safe)
-from flask_appbuilder.const import (API_DESCRIPTION_COLUMNS_RIS_KEY, API_LABEL_COLUMNS_RIS_KEY,
-                                    API_LIST_COLUMNS_RIS_KEY, API_LIST_TITLE_RIS_KEY, API_ORDER_COLUMNS_RIS_KEY,
-                                    API_SHOW_COLUMNS_RIS_KEY, API_SHOW_TITLE_RIS_KEY)
+from flask_appbuilder.api import (
+    ModelRestApi,
+    expose,
+    get_item_schema,
+    get_list_schema,
+    merge_response_func,
+    rison,
+    safe,
+)
+from flask_appbuilder.const import (
+    API_DESCRIPTION_COLUMNS_RIS_KEY,
+    API_LABEL_COLUMNS_RIS_KEY,
+    API_LIST_COLUMNS_RIS_KEY,
+    API_LIST_TITLE_RIS_KEY,
+    API_ORDER_COLUMNS_RIS_KEY,
+    API_SHOW_COLUMNS_RIS_KEY,
+    API_SHOW_TITLE_RIS_KEY,
+)
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.security.decorators import permission_name, protect
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import answers
 from app.domain import access
@@ -23,7 +35,6 @@ from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.security import perimeter
 from app.security.perimeter import PERIMETER, PerimeterFilter
-from app.services import structures
 from app.services.validation import fab_message_fr
 
 API_METHOD_PERMISSIONS = {"get_list": "read", "get": "read", "info": "read", "post": "create", "put": "edit",
@@ -31,7 +42,6 @@ API_METHOD_PERMISSIONS = {"get_list": "read", "get": "read", "info": "read", "po
 NOT_JSON = "Le corps de la requête doit être un objet JSON."
 BAD_QUERY = "Paramètre de recherche « q » invalide."
 OUT_OF_PERIMETER = "Cet élément n'existe pas ou n'est pas dans votre périmètre."
-EN_USAGE = "Cet enregistrement est utilisé ailleurs : il ne peut pas être supprimé. Désactivez-le plutôt."
 log = logging.getLogger(__name__)
 
 
@@ -158,24 +168,8 @@ def event_actions(machine, binding_events=None):
     return decorate
 
 
-def _before_after(item, current_id) -> tuple[dict | None, dict]:
-    """The record's values before this request's changes (None for a new record) and after them."""
-    state = sa_inspect(item)
-    after = {attr.key: getattr(item, attr.key) for attr in state.mapper.column_attrs}
-    after.update({rel.key: getattr(item, rel.key) for rel in state.mapper.relationships})
-    if current_id is None:
-        return None, after
-    before = dict(after)
-    for key in after:
-        history = state.attrs[key].history
-        if history.has_changes():
-            before[key] = history.deleted[0] if history.deleted else None
-    return before, after
-
-
 class CleaModelRestApi(FrenchResponses, ModelRestApi):
     tab: str = None
-    rule_model = None
     base_filters = PERIMETER
     allow_browser_login = True
     page_size = 20
@@ -214,7 +208,7 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
     def reject_unknown(data: dict, allowed) -> None:
         unknown = set(data) - set(allowed)
         if unknown:
-            raise ValidationFailed({k: "Champ inconnu." for k in sorted(unknown)})
+            raise ValidationFailed(dict.fromkeys(sorted(unknown), "Champ inconnu."))
 
     def action_response(self, run, required: bool = False):
         """A POST action: `run(body)` calls the service and returns the changed record, answered as the
@@ -248,22 +242,7 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
         if errors:
             raise ValidationFailed(errors)
 
-    def _rules(self, item, current_id=None):
-        """Certif Pro-only fields, then the rules of the model. No autoflush meanwhile: the rules' queries must
-        neither write a half-checked record nor wipe the change history we read."""
-        if self.rule_model is None:
-            return
-        with db.session.no_autoflush:
-            structures.check_certif_pro_fields(self.rule_model, g.user, *_before_after(item, current_id))
-            values = {c.key: getattr(item, c.key) for c in item.__table__.columns}
-            for rel in item.__mapper__.relationships:
-                values[rel.key] = getattr(item, rel.key)
-            values = structures.normalise(self.rule_model, values)
-            for key, value in values.items():
-                if key in item.__table__.columns and getattr(item, key) != value:
-                    setattr(item, key, value)
-            structures.check(self.rule_model, values, current_id)
-
+    # --- Writes: FAB's generic ones, handed to the record's service by its data interface ----------------
     def post_headless(self):
         data = self._json_body()
         self._check_relations(data)
@@ -271,10 +250,8 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
             item = self.add_model_schema.load(data)
         except ValidationError as err:
             raise ValidationFailed(err.messages) from None
-        self._rules(item)
         self.pre_add(item)
-        db.session.add(item)
-        db.session.commit()
+        self.datamodel.add(item)
         self.post_add(item)
         return self.response(201, id=item.id, result=self.dump(item))
 
@@ -288,22 +265,17 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
         try:
             item = self.edit_model_schema.load(self._merge_update_item(item, data), instance=item)
         except ValidationError as err:
+            db.session.rollback()
             raise ValidationFailed(err.messages) from None
-        self._rules(item, item.id)
         self.pre_update(item)
-        db.session.commit()
+        self.datamodel.edit(item)
         self.post_update(item)
         return self.response(200, result=self.dump(item))
 
     def delete_headless(self, pk):
         item = perimeter.get_visible(self.datamodel.obj, pk)
         self.pre_delete(item)
-        db.session.delete(item)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            raise DomainError(EN_USAGE) from None
+        self.datamodel.delete(item)
         return self.response(200, message="Supprimé.")
 
     # --- Reads: any pk that is not a record of the perimeter answers 404 (never 405 or 500) -----------
@@ -370,6 +342,7 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
         """A document sent in the multipart field `file`, attached to `candidature_of()` → (candidature id,
         object id); refusals in French (FAB's @safe would turn a too large body into a 500)."""
         from werkzeug.exceptions import RequestEntityTooLarge
+
         from app.services import documents
         try:
             upload = request.files.get("file")

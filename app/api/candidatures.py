@@ -2,15 +2,15 @@
 « Proposer une candidature ». Status changes come through the status machine's actions."""
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
+from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi, FrenchResponses, event_actions
 from app.domain import access
 from app.domain.statuts import CANDIDATURE
 from app.models import Candidature
-from app.services import candidatures as service, documents, exports, juries, transitions
 from app.security import perimeter
+from app.services import candidatures as service, documents, exports, juries, transitions
 from app.views.documents import send_bytes, send_document
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 FIELDS = ["certification", "statut_inscription", "branche", "socle_contextualise", "siren_employeur", "type_public",
           "niveau_formation", "financeur_principal", "civilite", "nom_naissance", "nom_usage", "prenom",
@@ -28,7 +28,7 @@ EVENTS = [e for e in CANDIDATURE.events if e not in ("finaliser_evaluation", "ro
 @event_actions(CANDIDATURE, EVENTS)
 class CandidatureApi(CleaModelRestApi):
     resource_name = "candidature"
-    datamodel = SQLAInterface(Candidature)
+    datamodel = ServiceInterface(Candidature)
     tab = access.EVALUATIONS
     list_columns = ["id", "numero_dossier", "etablissement.id", "nom_naissance", "nom_usage", "prenom",
                     "date_naissance", "statut", "actif", "updated_at"]
@@ -67,6 +67,7 @@ class CandidatureApi(CleaModelRestApi):
             422: {description: Filtre impossible (colonne ou opération inconnue)}
         """
         import prison
+
         from app.api.base import BAD_QUERY
         try:
             args = prison.loads(request.args.get("q") or "()")

@@ -2,7 +2,7 @@
 `finaliser` and `rouvrir` through the status machine, results per sub-domain code."""
 from flask import g
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
@@ -18,7 +18,7 @@ COLUMNS = ["id", "candidature.id", "evaluateur_nom", "evaluateur_prenom", "evalu
 
 class EvaluationApi(CleaModelRestApi):
     resource_name = "evaluation"
-    datamodel = SQLAInterface(Evaluation)
+    datamodel = ServiceInterface(Evaluation)
     tab = access.EVALUATIONS
     list_columns = show_columns = COLUMNS
     add_columns = edit_columns = []

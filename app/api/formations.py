@@ -1,7 +1,7 @@
 """REST resource `formation` (api.md): trainings read inside the perimeter, created through the service."""
 from flask import g
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
@@ -15,7 +15,7 @@ FIELDS = ["date_debut", "date_fin", "duree_heures", "formateur_nom", "formateur_
 
 class FormationApi(CleaModelRestApi):
     resource_name = "formation"
-    datamodel = SQLAInterface(Formation)
+    datamodel = ServiceInterface(Formation)
     tab = access.FORMATIONS
     list_columns = show_columns = ["id", "candidature.id", "date_debut", "date_fin", "duree_heures",
                                    "formateur_nom", "formateur_prenom", "formateur_email", "domaines.id"]

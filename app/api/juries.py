@@ -1,6 +1,6 @@
 """REST resource `sessionjury` (api.md): the juries' calendar; a certifier plans its own sessions."""
 from flask import g
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
@@ -10,7 +10,7 @@ from app.services import juries
 
 class SessionJuryApi(CleaModelRestApi):
     resource_name = "sessionjury"
-    datamodel = SQLAInterface(SessionJury)
+    datamodel = ServiceInterface(SessionJury)
     tab = access.CERTIFICATION
     list_columns = show_columns = ["id", "certificateur.id", "date", "libelle"]
     add_columns = edit_columns = []

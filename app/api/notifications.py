@@ -2,7 +2,7 @@
 through the same service as the NOTIFICATIONS page."""
 from flask import g
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
@@ -14,7 +14,7 @@ from app.services import notifications as service
 class NotificationApi(CleaModelRestApi):
     resource_name = "notification"
     list_title, show_title = "Notifications", "Notification"
-    datamodel = SQLAInterface(Notification)
+    datamodel = ServiceInterface(Notification)
     tab = access.NOTIFICATIONS
     list_columns = show_columns = ["id", "rubrique", "titre", "contenu", "lien", "lue", "created_at"]
     add_columns = edit_columns = []

@@ -2,7 +2,7 @@
 existing file (the one write allowed outside the perimeter), decided by Certif Pro with `accepter` / `refuser`."""
 from flask import g
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
@@ -18,7 +18,7 @@ class RattachementApi(CleaModelRestApi):
     resource_name = "rattachement"
     list_title = "Demandes de rattachement"
     show_title = add_title = edit_title = "Demande de rattachement"
-    datamodel = SQLAInterface(DemandeRattachement)
+    datamodel = ServiceInterface(DemandeRattachement)
     tab = access.RATTACHEMENTS
     list_columns = show_columns = COLUMNS
     # What POST takes (`_info`); the body is read by post_headless, decisions go through the actions.

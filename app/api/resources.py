@@ -2,23 +2,22 @@
 
 from flask import g
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.domain.dates import DATE_ISO_INVALIDE, parse_date
 from app.domain.errors import ValidationFailed
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
-from app.services import habilitations, structures, users as user_service
+from app.services import habilitations, users as user_service
 
 
 class ReseauApi(CleaModelRestApi):
     resource_name = "reseau"
     list_title, show_title = "Réseaux", "Réseau"
     add_title, edit_title = "Ajouter un réseau", "Modifier le réseau"
-    datamodel = SQLAInterface(Reseau)
+    datamodel = ServiceInterface(Reseau)
     tab = access.RESEAUX
-    rule_model = Reseau
     list_columns = show_columns = ["id", "nom", "responsable_nom", "responsable_prenom", "responsable_email",
                                    "notifier_creation_candidature"]
     add_columns = edit_columns = ["nom", "responsable_nom", "responsable_prenom", "responsable_email",
@@ -37,19 +36,14 @@ class OrganismeApi(CleaModelRestApi):
     resource_name = "organisme"
     list_title, show_title = "Organismes", "Organisme"
     add_title, edit_title = "Ajouter un organisme", "Modifier l'organisme"
-    datamodel = SQLAInterface(Organisme)
+    datamodel = ServiceInterface(Organisme)
     tab = access.ORGANISMES
-    rule_model = Organisme
     list_columns = ["id", "nom", "siren", "ville", "actif", "reseau.id"]
     show_columns = ["id"] + [f if f != "reseau" else "reseau.id" for f in ORGANISME_FIELDS]
     add_columns = edit_columns = ORGANISME_FIELDS
     search_columns = ["nom", "siren", "ville", "actif", "reseau"]
     order_columns = ["nom", "siren", "ville"]
 
-    def pre_add(self, item):
-        # A network user's new organisations belong to their network.
-        if access.PERIMETER_LEVEL[g.user.profil] == access.RESEAU:
-            item.reseau = structures.reseau_de(g.user)
 
 
 ETABLISSEMENT_FIELDS = ["organisme", "nom", "siret", "referent_nom", "referent_prenom", "referent_email",
@@ -61,9 +55,8 @@ class EtablissementApi(CleaModelRestApi):
     resource_name = "etablissement"
     list_title, show_title = "Etablissements", "Etablissement"
     add_title, edit_title = "Ajouter un établissement", "Modifier l'établissement"
-    datamodel = SQLAInterface(Etablissement)
+    datamodel = ServiceInterface(Etablissement)
     tab = access.ETABLISSEMENTS
-    rule_model = Etablissement
     list_columns = ["id", "nom", "siret", "ville", "region", "actif", "organisme.id"]
     show_columns = ["id"] + [f if f != "organisme" else "organisme.id" for f in ETABLISSEMENT_FIELDS]
     add_columns = ETABLISSEMENT_FIELDS
@@ -76,9 +69,8 @@ class CertificateurApi(CleaModelRestApi):
     resource_name = "certificateur"
     list_title, show_title = "Certificateurs", "Certificateur"
     add_title, edit_title = "Ajouter un certificateur", "Modifier le certificateur"
-    datamodel = SQLAInterface(Certificateur)
+    datamodel = ServiceInterface(Certificateur)
     tab = access.CERTIFICATION
-    rule_model = Certificateur
     base_filters = []
     extra_permissions = {"post": "gerer_certificateurs", "put": "gerer_certificateurs"}
     list_columns = show_columns = ["id", "nom", "type", "region", "modalite_envoi", "actif"]
@@ -103,7 +95,7 @@ class HabilitationApi(CleaModelRestApi):
     resource_name = "habilitation"
     list_title, show_title = "Demandes d'habilitation", "Demande d'habilitation"
     add_title, edit_title = "Demande d'habilitation", "Demande d'habilitation"
-    datamodel = SQLAInterface(DemandeHabilitation)
+    datamodel = ServiceInterface(DemandeHabilitation)
     tab = access.HABILITATIONS
     columns = ["id", "organisme.id", "certification", "type", "renouvelle.id", "date_demande", "etat",
                "motif_rejet", "date_debut", "date_fin", "decide_le"]
@@ -186,7 +178,7 @@ class UtilisateurApi(CleaModelRestApi):
     """Users: created with an invitation mail; deactivated (PUT {"active": false}), never deleted.
     The rules (roles, perimeter, types) are app.services.users'."""
     resource_name = "utilisateur"
-    datamodel = SQLAInterface(Utilisateur)
+    datamodel = ServiceInterface(Utilisateur)
     tab = access.UTILISATEURS
     list_columns = show_columns = ["id", "username", "first_name", "last_name", "email", "active", "roles.name",
                                    "reseau.id", "organisme.id", "etablissement.id", "certificateur.id",
@@ -200,7 +192,7 @@ class UtilisateurApi(CleaModelRestApi):
     def _values(data, allowed):
         unknown = set(data) - set(allowed)
         if unknown:
-            raise ValidationFailed({k: "Champ inconnu ou non modifiable." for k in sorted(unknown)})
+            raise ValidationFailed(dict.fromkeys(sorted(unknown), "Champ inconnu ou non modifiable."))
         return {k: v for k, v in data.items() if k in USER_FIELDS}
 
     def post_headless(self):

@@ -7,8 +7,7 @@ valid SIREN); La Poste's exception is a rule of ours (`la_poste_siret_valid`).
 import re
 
 from stdnum import luhn
-from stdnum.fr import siren as stdnum_siren
-from stdnum.fr import siret as stdnum_siret
+from stdnum.fr import siren as stdnum_siren, siret as stdnum_siret
 
 LA_POSTE_SIREN = "356000000"
 # La Poste's head office is the one establishment of La Poste whose SIRET follows Luhn (INSEE).
@@ -58,7 +57,7 @@ def siret_error(value) -> str | None:
 
 def siret_matches_siren_error(siret, siren) -> str | None:
     if clean_digits(siret)[:9] != clean_digits(siren):
-        return "Le SIRET doit commencer par le SIREN de l'organisme (%s)." % clean_digits(siren)
+        return f"Le SIRET doit commencer par le SIREN de l'organisme ({clean_digits(siren)})."
     return None
 
 

@@ -70,7 +70,7 @@ def matrice_xlsx(candidature) -> bytes:
     for label in ("Date de l'évaluation :", "Nom et signature de l'évaluateur :", "Signature du bénéficiaire :"):
         sheet.cell(row=row, column=1, value=label).font = Font(bold=True)
         row += 3
-    for column, width in zip("ABCDE", (18, 70, 10, 12, 45)):
+    for column, width in zip("ABCDE", (18, 70, 10, 12, 45), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.print_options.gridLines = False
     sheet.page_setup.orientation = "portrait"

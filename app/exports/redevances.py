@@ -28,8 +28,8 @@ def feuilles(releve, lignes) -> list[xlsx.Sheet]:
     rows = [_compte_row(c) for c in releve.organismes] + [_compte_row(releve.total, "Total")]
     return [_sheet("Relevé", RELEVE_COLONNES, rows, bold_last=True),
             _sheet("Détail", DETAIL_COLONNES,
-                   ([l.organisme, l.siren, l.type_label, l.date, l.reference, l.certification_label, l.montant]
-                    for l in lignes))]
+                   ([x.organisme, x.siren, x.type_label, x.date, x.reference, x.certification_label, x.montant]
+                    for x in lignes))]
 
 
 def telechargement(filename: str, releve, lignes) -> Response:

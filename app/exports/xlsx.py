@@ -3,8 +3,8 @@ export never holds the whole list in memory; the workbook goes to a temporary fi
 import datetime
 import decimal
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from flask import Response, stream_with_context
 from openpyxl import Workbook
@@ -33,7 +33,7 @@ def _converter(sheet):
                 cell.data_type = "s"
                 return cell
             return value
-        if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
             return value
         if isinstance(value, bool):
             return "Oui" if value else "Non"
@@ -84,7 +84,7 @@ def write(output, sheets: list[Sheet]) -> None:
 
 
 def build_sheets(sheets: list[Sheet]) -> tempfile.SpooledTemporaryFile:
-    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - returned open, to be streamed
     write(output, sheets)
     output.seek(0)
     return output

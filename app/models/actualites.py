@@ -1,6 +1,5 @@
 """Actualités (domain.md §7): news written by Certif Pro, shown on every dashboard."""
 import datetime
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, true
@@ -16,9 +15,9 @@ class Actualite(TimestampMixin, Model):
     contenu: Mapped[str] = mapped_column(Text, nullable=False)
     # Shown from this day on, until `date_fin` (included) when there is one.
     date_publication: Mapped[datetime.date] = mapped_column(Date, nullable=False)
-    date_fin: Mapped[Optional[datetime.date]] = mapped_column(Date)
+    date_fin: Mapped[datetime.date | None] = mapped_column(Date)
     publiee: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
-    auteur_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    auteur_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
 
     auteur = relationship("Utilisateur")
     __table_args__ = (Index("ix_actualite_publication", "publiee", "date_publication"),)

@@ -1,6 +1,5 @@
 """Audit trail: who did what, when, with old → new values (quality.md, issue "Audit trail")."""
 import datetime
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, Index, Integer, String
@@ -16,18 +15,18 @@ class AuditLog(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    user_id: Mapped[Optional[int]] = mapped_column(Integer)  # no FK: the trail outlives deleted users
-    user_name: Mapped[Optional[str]] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column(Integer)  # no FK: the trail outlives deleted users
+    user_name: Mapped[str | None] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(20), nullable=False)
-    libelle: Mapped[Optional[str]] = mapped_column(String(250))
+    libelle: Mapped[str | None] = mapped_column(String(250))
     entity_type: Mapped[str] = mapped_column(String(60), nullable=False)
-    entity_id: Mapped[Optional[int]] = mapped_column(Integer)
-    entity_label: Mapped[Optional[str]] = mapped_column(String(250))
-    changes: Mapped[Optional[dict]] = mapped_column(JSON)
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    entity_label: Mapped[str | None] = mapped_column(String(250))
+    changes: Mapped[dict | None] = mapped_column(JSON)
     # Where the line is shown: establishment, organisation and user pages.
-    etablissement_id: Mapped[Optional[int]] = mapped_column(Integer)
-    organisme_id: Mapped[Optional[int]] = mapped_column(Integer)
-    utilisateur_id: Mapped[Optional[int]] = mapped_column(Integer)
+    etablissement_id: Mapped[int | None] = mapped_column(Integer)
+    organisme_id: Mapped[int | None] = mapped_column(Integer)
+    utilisateur_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_audit_entity", "entity_type", "entity_id"),

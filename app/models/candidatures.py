@@ -1,6 +1,5 @@
 """Candidature (dossier de candidature), guide §14, domain.md §4."""
 import datetime
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, false, true
@@ -23,48 +22,48 @@ class Candidature(TimestampMixin, Model):
     certification: Mapped[str] = mapped_column(String(20), nullable=False, default="clea")
 
     statut_inscription: Mapped[str] = mapped_column(String(200), nullable=False)
-    branche: Mapped[Optional[str]] = mapped_column(String(200))
+    branche: Mapped[str | None] = mapped_column(String(200))
     socle_contextualise: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                                       server_default=false())
-    siren_employeur: Mapped[Optional[str]] = mapped_column(String(9))
-    type_public: Mapped[Optional[str]] = mapped_column(String(200))
+    siren_employeur: Mapped[str | None] = mapped_column(String(9))
+    type_public: Mapped[str | None] = mapped_column(String(200))
     niveau_formation: Mapped[str] = mapped_column(String(200), nullable=False)
     financeur_principal: Mapped[str] = mapped_column(String(200), nullable=False)
 
     civilite: Mapped[str] = mapped_column(String(20), nullable=False)
     nom_naissance: Mapped[str] = mapped_column(String(100), nullable=False)
-    nom_usage: Mapped[Optional[str]] = mapped_column(String(100))
+    nom_usage: Mapped[str | None] = mapped_column(String(100))
     prenom: Mapped[str] = mapped_column(String(100), nullable=False)
     date_naissance: Mapped[datetime.date] = mapped_column(Date, nullable=False)
     ne_etranger: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
-    pays_naissance: Mapped[Optional[str]] = mapped_column(String(100))
+    pays_naissance: Mapped[str | None] = mapped_column(String(100))
     ne_outre_mer: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     ville_naissance: Mapped[str] = mapped_column(String(100), nullable=False)
-    code_postal_naissance: Mapped[Optional[str]] = mapped_column(String(5))
+    code_postal_naissance: Mapped[str | None] = mapped_column(String(5))
 
-    origine_demarche: Mapped[Optional[str]] = mapped_column(String(200))
-    objectifs_professionnels: Mapped[Optional[str]] = mapped_column(Text)
-    objectifs_extra_professionnels: Mapped[Optional[str]] = mapped_column(Text)
+    origine_demarche: Mapped[str | None] = mapped_column(String(200))
+    objectifs_professionnels: Mapped[str | None] = mapped_column(Text)
+    objectifs_extra_professionnels: Mapped[str | None] = mapped_column(Text)
 
-    email: Mapped[Optional[str]] = mapped_column(String(254))
-    telephone: Mapped[Optional[str]] = mapped_column(String(20))
-    adresse: Mapped[Optional[str]] = mapped_column(String(250))
-    code_postal: Mapped[Optional[str]] = mapped_column(String(5))
-    ville: Mapped[Optional[str]] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    telephone: Mapped[str | None] = mapped_column(String(20))
+    adresse: Mapped[str | None] = mapped_column(String(250))
+    code_postal: Mapped[str | None] = mapped_column(String(5))
+    ville: Mapped[str | None] = mapped_column(String(100))
     certificat_papier: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                                     server_default=false())
 
     statut: Mapped[str] = mapped_column(String(40), nullable=False, default=statuts.ATTENTE_EVALUATION_PREALABLE)
     actif: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
-    date_envoi_certification: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    date_evaluation_prealable: Mapped[Optional[datetime.date]] = mapped_column(Date)
-    certificateur_id: Mapped[Optional[int]] = mapped_column(ForeignKey("certificateur.id"))
+    date_envoi_certification: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    date_evaluation_prealable: Mapped[datetime.date | None] = mapped_column(Date)
+    certificateur_id: Mapped[int | None] = mapped_column(ForeignKey("certificateur.id"))
     # The jury session the file is assigned to (the last one once decided): the « Jury » column of the lists.
-    session_jury_id: Mapped[Optional[int]] = mapped_column(ForeignKey("session_jury.id"))
-    date_decision: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    motif_abandon: Mapped[Optional[str]] = mapped_column(String(250))
-    statut_avant_abandon: Mapped[Optional[str]] = mapped_column(String(40))
-    date_abandon: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    session_jury_id: Mapped[int | None] = mapped_column(ForeignKey("session_jury.id"))
+    date_decision: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    motif_abandon: Mapped[str | None] = mapped_column(String(250))
+    statut_avant_abandon: Mapped[str | None] = mapped_column(String(40))
+    date_abandon: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     # Same person = same birth name (no accents, no case) + first name + birth date (guide §14).
     cle_personne: Mapped[str] = mapped_column(String(250), nullable=False)
     # Accent- and case-free "NOM PRENOM NOM_USAGE" for the name search.
@@ -106,6 +105,7 @@ class Candidature(TimestampMixin, Model):
             return ""
         from sqlalchemy import select
         from sqlalchemy.orm import object_session
+
         from app.models.juries import EnvoiCertificat
         last = object_session(self).execute(
             select(EnvoiCertificat.statut_lettre).where(EnvoiCertificat.candidature_id == self.id)

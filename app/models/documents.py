@@ -1,7 +1,6 @@
 """Documents attached to a candidate file (domain.md §4.4). Stored in the database: every application server
 serves them, and they follow the database's backups and access rules."""
 import datetime
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
@@ -22,13 +21,13 @@ class Document(Model):
                                                 index=True)
     # What the document belongs to inside the file: the file itself, an evaluation, a training, an exchange.
     objet: Mapped[str] = mapped_column(String(20), nullable=False, default="candidature")
-    objet_id: Mapped[Optional[int]] = mapped_column(Integer)
+    objet_id: Mapped[int | None] = mapped_column(Integer)
     nom: Mapped[str] = mapped_column(String(200), nullable=False)
     type_mime: Mapped[str] = mapped_column(String(100), nullable=False)
     taille: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     contenu: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
-    depose_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    depose_par_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     candidature = relationship("Candidature")

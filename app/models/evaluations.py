@@ -1,7 +1,6 @@
 """Evaluations of a candidate file (guide §17–18, domain.md §4.2): one result per sub-domain of the file's
 référentiel. The first finalised evaluation is the évaluation préalable, later ones are finales."""
 import datetime
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
@@ -25,15 +24,15 @@ class Evaluation(TimestampMixin, Model):
     evaluateur_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
     evaluateur_email: Mapped[str] = mapped_column(String(254), nullable=False)
     date_evaluation: Mapped[datetime.date] = mapped_column(Date, nullable=False)
-    conclusion: Mapped[Optional[str]] = mapped_column(String(200))
-    commentaire: Mapped[Optional[str]] = mapped_column(Text)
+    conclusion: Mapped[str | None] = mapped_column(String(200))
+    commentaire: Mapped[str | None] = mapped_column(Text)
     etat: Mapped[str] = mapped_column(String(20), nullable=False, default=EN_COURS)
-    resultat: Mapped[Optional[str]] = mapped_column(String(20))
+    resultat: Mapped[str | None] = mapped_column(String(20))
     # « 20 acquis, 3 non acquis, 5 à renseigner »: kept up to date by the service, shown in lists and the trail.
-    synthese: Mapped[Optional[str]] = mapped_column(String(100))
+    synthese: Mapped[str | None] = mapped_column(String(100))
     finale: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
-    date_finalisation: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    cree_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    date_finalisation: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    cree_par_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     candidature = relationship("Candidature")
@@ -65,8 +64,8 @@ class ResultatEvaluation(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), nullable=False)
     sous_domaine_id: Mapped[int] = mapped_column(ForeignKey("sous_domaine.id"), nullable=False)
-    acquis: Mapped[Optional[bool]] = mapped_column(Boolean)
-    commentaire: Mapped[Optional[str]] = mapped_column(Text)
+    acquis: Mapped[bool | None] = mapped_column(Boolean)
+    commentaire: Mapped[str | None] = mapped_column(Text)
     # Acquired in an earlier finalised evaluation: shown as acquired, not evaluated again.
     acquis_anterieurement: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                                         server_default=false())

@@ -1,7 +1,6 @@
 """Exports prepared in the background (quality.md: long exports run in the background and are offered for
 download when ready). The file is kept in the database so that any server can hand it out."""
 import datetime
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
@@ -19,16 +18,16 @@ class FichierExport(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
     type: Mapped[str] = mapped_column(String(40), nullable=False)
     # The request's filters (JSON), replayed by the worker with the requester's perimeter.
-    parametres: Mapped[Optional[str]] = mapped_column(Text)
+    parametres: Mapped[str | None] = mapped_column(Text)
     statut: Mapped[str] = mapped_column(String(20), nullable=False, default=EN_ATTENTE)
-    lignes_total: Mapped[Optional[int]] = mapped_column(Integer)
+    lignes_total: Mapped[int | None] = mapped_column(Integer)
     lignes_faites: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    nom_fichier: Mapped[Optional[str]] = mapped_column(String(200))
-    taille: Mapped[Optional[int]] = mapped_column(Integer)
-    contenu: Mapped[Optional[bytes]] = deferred(mapped_column(LargeBinary))
-    erreur: Mapped[Optional[str]] = mapped_column(Text)
+    nom_fichier: Mapped[str | None] = mapped_column(String(200))
+    taille: Mapped[int | None] = mapped_column(Integer)
+    contenu: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    erreur: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    termine_le: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    termine_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_fichier_export_user", "user_id", "created_at"),)
 

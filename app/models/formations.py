@@ -1,6 +1,5 @@
 """Trainings of a candidate file (guide §7 "Onglet FORMATIONS", domain.md §4.3)."""
 import datetime
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table
@@ -28,7 +27,7 @@ class Formation(Model):
     formateur_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
     formateur_email: Mapped[str] = mapped_column(String(254), nullable=False)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    cree_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    cree_par_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
 
     candidature = relationship("Candidature")
     domaines = relationship("Domaine", secondary=formation_domaine, order_by="Domaine.ordre")

@@ -1,6 +1,5 @@
 """Demandes d'habilitation (domain.md §2, guide §12–13)."""
 import datetime
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
@@ -36,15 +35,15 @@ class DemandeHabilitation(TimestampMixin, Model):
     certification: Mapped[str] = mapped_column(String(20), nullable=False, default="clea")
     type: Mapped[str] = mapped_column(String(20), nullable=False, default=INITIALE)
     # The renewed habilitation, for a renewal (a renewal is allowed once: 3 + 3 years).
-    renouvelle_id: Mapped[Optional[int]] = mapped_column(ForeignKey("demande_habilitation.id"))
+    renouvelle_id: Mapped[int | None] = mapped_column(ForeignKey("demande_habilitation.id"))
     date_demande: Mapped[datetime.date] = mapped_column(Date, nullable=False)
     etat: Mapped[str] = mapped_column(String(20), nullable=False, default=EN_ATTENTE, index=True)
-    motif_rejet: Mapped[Optional[str]] = mapped_column(Text)
-    date_debut: Mapped[Optional[datetime.date]] = mapped_column(Date)
-    date_fin: Mapped[Optional[datetime.date]] = mapped_column(Date, index=True)
-    decide_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
-    decide_le: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    demandeur_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    motif_rejet: Mapped[str | None] = mapped_column(Text)
+    date_debut: Mapped[datetime.date | None] = mapped_column(Date)
+    date_fin: Mapped[datetime.date | None] = mapped_column(Date, index=True)
+    decide_par_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    decide_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    demandeur_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
 
     organisme = relationship("Organisme")
     etablissements = relationship("Etablissement", secondary=demande_etablissement, order_by="Etablissement.nom")

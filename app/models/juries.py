@@ -1,7 +1,6 @@
 """Juries and certificates (guide §7 « Onglet CERTIFICATION », §20; domain.md §6): sessions of a certifier,
 the decisions taken on files, the exchanges between certifier and OF, certificates and their mailing."""
 import datetime
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
@@ -18,7 +17,7 @@ class SessionJury(Model):
     date: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False)
     libelle: Mapped[str] = mapped_column(String(200), nullable=False)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    cree_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    cree_par_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
 
     certificateur = relationship("Certificateur")
     __table_args__ = (Index("ix_session_jury_certificateur_date", "certificateur_id", "date"),)
@@ -55,8 +54,8 @@ class DecisionJury(Model):
                                                 index=True)
     session_jury_id: Mapped[int] = mapped_column(ForeignKey("session_jury.id"), nullable=False, index=True)
     decision: Mapped[str] = mapped_column(String(20), nullable=False)
-    commentaire: Mapped[Optional[str]] = mapped_column(Text)
-    decide_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    commentaire: Mapped[str | None] = mapped_column(Text)
+    decide_par_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     candidature = relationship("Candidature")
@@ -80,7 +79,7 @@ class Echange(Model):
                                                 index=True)
     cote: Mapped[str] = mapped_column(String(20), nullable=False)
     message: Mapped[str] = mapped_column(Text, nullable=False)
-    auteur_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    auteur_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     candidature = relationship("Candidature")
@@ -102,7 +101,7 @@ class Certificat(Model):
                                                 unique=True)
     numero: Mapped[str] = mapped_column(String(30), nullable=False, unique=True)
     session_jury_id: Mapped[int] = mapped_column(ForeignKey("session_jury.id"), nullable=False)
-    document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     candidature = relationship("Candidature")
@@ -123,9 +122,9 @@ class EnvoiCertificat(Model):
                                                 index=True)
     statut_lettre: Mapped[str] = mapped_column(String(40), nullable=False)
     date_traitement: Mapped[datetime.date] = mapped_column(Date, nullable=False)
-    canal: Mapped[Optional[str]] = mapped_column(String(100))
-    commentaire: Mapped[Optional[str]] = mapped_column(String(250))
-    cree_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    canal: Mapped[str | None] = mapped_column(String(100))
+    commentaire: Mapped[str | None] = mapped_column(String(250))
+    cree_par_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     candidature = relationship("Candidature")
@@ -146,13 +145,13 @@ class DemandeRattachement(Model):
     etablissement_destination_id: Mapped[int] = mapped_column(ForeignKey("etablissement.id"), nullable=False,
                                                               index=True)
     motif: Mapped[str] = mapped_column(String(100), nullable=False)
-    precision: Mapped[Optional[str]] = mapped_column(String(500))
+    precision: Mapped[str | None] = mapped_column(String(500))
     etat: Mapped[str] = mapped_column(String(20), nullable=False, default=EN_ATTENTE)
-    demandeur_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    demandeur_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    decide_par_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
-    decide_le: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    commentaire_decision: Mapped[Optional[str]] = mapped_column(String(500))
+    decide_par_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    decide_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    commentaire_decision: Mapped[str | None] = mapped_column(String(500))
 
     candidature = relationship("Candidature")
     etablissement_origine = relationship("Etablissement", foreign_keys=[etablissement_origine_id])

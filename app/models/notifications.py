@@ -1,7 +1,6 @@
 """Notifications (domain.md §9) and the outgoing mail outbox (quality.md: mail is committed with the event
 and sent afterwards with retries)."""
 import datetime
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
@@ -22,7 +21,7 @@ class Notification(Model):
     rubrique: Mapped[str] = mapped_column(String(60), nullable=False)
     titre: Mapped[str] = mapped_column(String(250), nullable=False)
     contenu: Mapped[str] = mapped_column(Text, nullable=False)
-    lien: Mapped[Optional[str]] = mapped_column(String(250))
+    lien: Mapped[str | None] = mapped_column(String(250))
     lue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
@@ -38,7 +37,7 @@ class MailSortant(Model):
     corps: Mapped[str] = mapped_column(Text, nullable=False)
     statut: Mapped[str] = mapped_column(String(20), nullable=False, default=A_ENVOYER, index=True)
     tentatives: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    derniere_erreur: Mapped[Optional[str]] = mapped_column(Text)
+    derniere_erreur: Mapped[str | None] = mapped_column(Text)
     prochain_essai: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    sent_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)

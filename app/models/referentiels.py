@@ -1,11 +1,9 @@
 """Référentiels (domains and sub-domains of each certification) and lists of values, as data editable by
 Certif Pro (domain.md §3, referentiels.md). Seeded by a migration."""
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
 
 # The two certifications of the platform (code → name shown to people); each has its référentiel below.
 CERTIFICATIONS = {"clea": "CléA", "clea_numerique": "CléA numérique"}
@@ -30,7 +28,7 @@ class Domaine(Model):
     referentiel_id: Mapped[int] = mapped_column(ForeignKey("referentiel.id"), nullable=False)
     code: Mapped[str] = mapped_column(String(5), nullable=False)
     libelle: Mapped[str] = mapped_column(String(250), nullable=False)
-    libelle_court: Mapped[Optional[str]] = mapped_column(String(60))
+    libelle_court: Mapped[str | None] = mapped_column(String(60))
     ordre: Mapped[int] = mapped_column(Integer, nullable=False)
     referentiel = relationship("Referentiel", back_populates="domaines")
     sous_domaines = relationship("SousDomaine", back_populates="domaine", order_by="SousDomaine.ordre")

@@ -1,5 +1,4 @@
 """Réseau, Organisme, Etablissement, Certificateur (domain.md §1)."""
-from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, text, true
@@ -32,11 +31,11 @@ class Reseau(TimestampMixin, Model):
 class Organisme(TimestampMixin, Model):
     __tablename__ = "organisme"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reseau_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reseau.id"), index=True)
+    reseau_id: Mapped[int | None] = mapped_column(ForeignKey("reseau.id"), index=True)
     siren: Mapped[str] = mapped_column(String(9), unique=True, nullable=False)
     nom: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     adresse: Mapped[str] = mapped_column(String(250), nullable=False)
-    complement_adresse: Mapped[Optional[str]] = mapped_column(String(250))
+    complement_adresse: Mapped[str | None] = mapped_column(String(250))
     ville: Mapped[str] = mapped_column(String(100), nullable=False)
     code_postal: Mapped[str] = mapped_column(String(5), nullable=False)
     contact_nom: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -45,12 +44,12 @@ class Organisme(TimestampMixin, Model):
     email_facturation: Mapped[str] = mapped_column(String(254), nullable=False)
     facturation_differente: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
                                                          nullable=False)
-    facturation_adresse: Mapped[Optional[str]] = mapped_column(String(250))
-    facturation_complement_adresse: Mapped[Optional[str]] = mapped_column(String(250))
-    facturation_ville: Mapped[Optional[str]] = mapped_column(String(100))
-    facturation_code_postal: Mapped[Optional[str]] = mapped_column(String(5))
-    code_naf: Mapped[Optional[str]] = mapped_column(String(6))
-    numero_declaration_activite: Mapped[Optional[str]] = mapped_column(String(11))
+    facturation_adresse: Mapped[str | None] = mapped_column(String(250))
+    facturation_complement_adresse: Mapped[str | None] = mapped_column(String(250))
+    facturation_ville: Mapped[str | None] = mapped_column(String(100))
+    facturation_code_postal: Mapped[str | None] = mapped_column(String(5))
+    code_naf: Mapped[str | None] = mapped_column(String(6))
+    numero_declaration_activite: Mapped[str | None] = mapped_column(String(11))
     qualiopi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
     actif: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
@@ -83,11 +82,11 @@ class Etablissement(TimestampMixin, Model):
     public_email: Mapped[str] = mapped_column(String(254), nullable=False)
     public_telephone: Mapped[str] = mapped_column(String(20), nullable=False)
     adresse: Mapped[str] = mapped_column(String(250), nullable=False)
-    complement_adresse: Mapped[Optional[str]] = mapped_column(String(250))
+    complement_adresse: Mapped[str | None] = mapped_column(String(250))
     ville: Mapped[str] = mapped_column(String(100), nullable=False)
     code_postal: Mapped[str] = mapped_column(String(5), nullable=False)
     region: Mapped[str] = mapped_column(String(60), nullable=False, index=True)
-    site_web: Mapped[Optional[str]] = mapped_column(String(250))
+    site_web: Mapped[str | None] = mapped_column(String(250))
     actif: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
@@ -113,7 +112,7 @@ class Certificateur(TimestampMixin, Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     nom: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     type: Mapped[str] = mapped_column(String(20), nullable=False)
-    region: Mapped[Optional[str]] = mapped_column(String(60))
+    region: Mapped[str | None] = mapped_column(String(60))
     modalite_envoi: Mapped[str] = mapped_column(String(40), nullable=False, default="N/C", server_default="N/C")
     actif: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), nullable=False)
 
@@ -130,6 +129,7 @@ class Certificateur(TimestampMixin, Model):
     def _sessions(self, future: bool):
         from sqlalchemy import select
         from sqlalchemy.orm import object_session
+
         from app.models.juries import SessionJury
         today = SessionJury.debut_du_jour()
         query = select(SessionJury.date).where(SessionJury.certificateur_id == self.id)

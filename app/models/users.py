@@ -1,22 +1,21 @@
 """Platform users: FAB's user extended with its perimeter (domain.md §8, roles.md)."""
 import datetime
-from typing import Optional
 
+from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from flask_appbuilder import Model
 
 
 class Utilisateur(User):
     """One profile (FAB role) per user; the perimeter columns say where it applies."""
     __tablename__ = "ab_user"
 
-    reseau_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reseau.id"), index=True)
-    organisme_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisme.id"), index=True)
-    etablissement_id: Mapped[Optional[int]] = mapped_column(ForeignKey("etablissement.id"), index=True)
-    certificateur_id: Mapped[Optional[int]] = mapped_column(ForeignKey("certificateur.id"), index=True)
-    password_changed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    reseau_id: Mapped[int | None] = mapped_column(ForeignKey("reseau.id"), index=True)
+    organisme_id: Mapped[int | None] = mapped_column(ForeignKey("organisme.id"), index=True)
+    etablissement_id: Mapped[int | None] = mapped_column(ForeignKey("etablissement.id"), index=True)
+    certificateur_id: Mapped[int | None] = mapped_column(ForeignKey("certificateur.id"), index=True)
+    password_changed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
 
     reseau = relationship("Reseau", foreign_keys=[reseau_id])
     organisme = relationship("Organisme", foreign_keys=[organisme_id])
@@ -24,7 +23,7 @@ class Utilisateur(User):
     certificateur = relationship("Certificateur", foreign_keys=[certificateur_id])
 
     @property
-    def profil(self) -> Optional[str]:
+    def profil(self) -> str | None:
         return self.roles[0].name if self.roles else None
 
     @property
@@ -54,6 +53,6 @@ class JetonUtilisateur(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False)
     expires_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False)
-    used_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    used_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
 
     user = relationship("Utilisateur", foreign_keys=[user_id])

@@ -1,7 +1,7 @@
 """FAB security manager of the platform: our user model, and roles generated from the access matrix."""
 from flask import current_app, g
-from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 
 from app.domain import access

@@ -3,26 +3,34 @@
 One function per model gives the WHERE clause for a user; every list, page, action, dropdown, API call
 and export goes through `restrict()` or `get_visible()`. A record outside it is treated as missing (404).
 """
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import false, or_, select, true
 
-from app.domain import access
+from app.domain import access, statuts
 from app.domain.errors import NotFound
 from app.extensions import db
-from app.domain import statuts
-from app.models import (AuditLog, Candidature, Certificateur, DemandeHabilitation, Document, Etablissement,
-                        Notification, Organisme, Reseau, Utilisateur)
+from app.models import (
+    AuditLog,
+    Candidature,
+    Certificateur,
+    DemandeHabilitation,
+    Document,
+    Etablissement,
+    Notification,
+    Organisme,
+    Reseau,
+    Utilisateur,
+)
 from app.models.evaluations import Evaluation
-from app.models.juries import (Certificat, DecisionJury, DemandeRattachement, Echange, EnvoiCertificat,
-                               SessionJury)
 from app.models.formations import Formation
 from app.models.habilitations import demande_certificateur, demande_etablissement
+from app.models.juries import Certificat, DecisionJury, DemandeRattachement, Echange, EnvoiCertificat, SessionJury
 
 
-def current_user() -> Optional[Utilisateur]:
+def current_user() -> Utilisateur | None:
     if not has_request_context():
         return getattr(g, "clea_user", None) if g else None
     user = getattr(g, "user", None)
@@ -31,7 +39,7 @@ def current_user() -> Optional[Utilisateur]:
     return user
 
 
-def level_of(user) -> Optional[str]:
+def level_of(user) -> str | None:
     if user is None or not user.roles:
         return None
     return access.PERIMETER_LEVEL.get(user.profil)
@@ -201,7 +209,7 @@ def restrict(query, model, user=None):
     return query.filter(where) if hasattr(query, "filter") else query.where(where)
 
 
-def parse_pk(pk) -> Optional[int]:
+def parse_pk(pk) -> int | None:
     """A primary key as the database can take it (32-bit integer), or None: "abc", "1.5", 10**30, True…
     name no record, and must answer 404 rather than reach the database (SQLite overflows, PostgreSQL
     refuses text for an integer)."""

@@ -11,15 +11,15 @@ from app.domain import access
 from app.domain.errors import ValidationFailed
 from app.extensions import db
 from app.models.actualites import Actualite
+from app.services import ecritures
 
-DROIT = "can_gerer_actualites"
 TITRE_MAX = 200
 DATE_FIN_AVANT = "La fin d'affichage ne peut pas précéder la date de publication."
 OBLIGATOIRE = "Ce champ est obligatoire."
 
 
 def peut_gerer(user) -> bool:
-    return user is not None and access.profile_allows(user.profil, DROIT, access.ACTUALITES)
+    return access.may(user, "gerer_actualites")
 
 
 def en_vigueur(jour: datetime.date | None = None):
@@ -61,3 +61,11 @@ def verifier(actualite: Actualite) -> None:
         raise ValidationFailed(problems)
     actualite.titre = actualite.titre.strip()
     actualite.contenu = actualite.contenu.strip()
+
+
+@ecritures.regle(Actualite)
+def _regles_d_actualite(user, actualite: Actualite, before: dict | None) -> None:
+    """Every write of a news item (page or API): its author, then `verifier`."""
+    if before is None:
+        actualite.auteur_id = user.id
+    verifier(actualite)

@@ -147,7 +147,7 @@ def _recherche(texte: str) -> list:
             expr = func.replace(expr, lig, plain)
         return [func.lower(expr).like(all_(postgresql.array(patterns)))]
     # SQLite has neither normalize() nor lower() beyond ASCII: it is given _normalise itself.
-    connection.connection.driver_connection.create_function(
+    connection.connection.driver_connection.create_function(  # type: ignore[union-attr]  # pysqlite's
         "clea_sans_accents", 1, lambda value: None if value is None else _normalise(value), deterministic=True)
     return [func.clea_sans_accents(cherche).like(pattern, escape="\\") for pattern in patterns]
 
@@ -184,7 +184,7 @@ def annuaire_query(region: str = "", texte: str = ""):
 def compter(region: str = "", texte: str = "") -> int:
     return db.session.scalar(select(func.count(Etablissement.id))
                              .join(Organisme, Organisme.id == Etablissement.organisme_id)
-                             .where(*_where(region, texte)))
+                             .where(*_where(region, texte))) or 0
 
 
 def _completer(rows) -> list[Ligne]:
@@ -207,8 +207,8 @@ def _completer(rows) -> list[Ligne]:
             ligne.fin = fin
     ordre = list(DemandeHabilitation.CERTIFICATIONS)
     for etab_id, found in codes.items():
-        found = sorted(found, key=lambda c: ordre.index(c) if c in ordre else len(ordre))
-        par_id[etab_id].certifications = [DemandeHabilitation.CERTIFICATIONS.get(c, c) for c in found]
+        rangees = sorted(found, key=lambda c: ordre.index(c) if c in ordre else len(ordre))
+        par_id[etab_id].certifications = [DemandeHabilitation.CERTIFICATIONS.get(c, c) for c in rangees]
     return lignes
 
 

@@ -14,9 +14,25 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.formatting import date_fr, datetime_fr
-from app.models import (Actualite, AuditLog, BaremeRedevance, Candidature, Certificateur, DemandeHabilitation,
-                        DemandeRattachement, Document, Echange, EnvoiCertificat, Etablissement, Evaluation, Formation,
-                        Organisme, Reseau, SessionJury, Utilisateur)
+from app.models import (
+    Actualite,
+    AuditLog,
+    BaremeRedevance,
+    Candidature,
+    Certificateur,
+    DemandeHabilitation,
+    DemandeRattachement,
+    Document,
+    Echange,
+    EnvoiCertificat,
+    Etablissement,
+    Evaluation,
+    Formation,
+    Organisme,
+    Reseau,
+    SessionJury,
+    Utilisateur,
+)
 
 # Records that belong to a candidate file are written in the file's own trail ("Parcours"), as one line
 # naming what was added or removed (a document's content is never copied).
@@ -143,7 +159,7 @@ def _on_after_flush(session: Session, flush_context):
             action = "update"
             scope = _scope(candidature)
         rows.append(dict(
-            created_at=datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None),
+            created_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
             user_id=user_id, user_name=user_name, action=action,
             libelle=(label or {}).get("text"), entity_type=entity_type,
             entity_id=entity_id, entity_label=entity_label, changes=changes, **scope))

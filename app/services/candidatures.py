@@ -3,6 +3,7 @@ import datetime
 import secrets
 import unicodedata
 
+from marshmallow import fields
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,11 +13,9 @@ from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.domain.identifiers import clean_digits, code_postal_error, siren_error
 from app.extensions import db
 from app.models import Candidature, Etablissement, Utilisateur, ValeurListe
-from app.models.referentiels import CERTIFICATIONS  # noqa: F401  (the forms' choices)
-from app.security import perimeter
-from marshmallow import fields
-
+from app.models.referentiels import CERTIFICATIONS
 from app.schemas import Input, shape_errors, text_fields
+from app.security import perimeter
 from app.services import audit, documents, habilitations, notifications
 from app.services.structures import check_active
 from app.services.validation import Errors, blank, email_error, phone_error
@@ -51,9 +50,9 @@ def nom_recherche(nom_naissance, prenom, nom_usage=None) -> str:
 
 
 def valeurs(liste: str) -> list[str]:
-    return db.session.execute(select(ValeurListe.libelle).where(ValeurListe.liste == liste,
-                                                               ValeurListe.actif.is_(True))
-                              .order_by(ValeurListe.ordre)).scalars().all()
+    return list(db.session.execute(select(ValeurListe.libelle).where(ValeurListe.liste == liste,
+                                                                    ValeurListe.actif.is_(True))
+                                   .order_by(ValeurListe.ordre)).scalars())
 
 
 def _date(value, field, errors):
@@ -155,6 +154,7 @@ def clean(values: dict, user) -> tuple[dict, Etablissement]:
         raise ValidationFailed(errors)
     stored = {k: (None if isinstance(data.get(k), str) and not data[k] else data.get(k))
               for k in REQUIRED + TEXT_FIELDS + BOOLEAN_FIELDS + ("niveau_formation",) if k != "etablissement"}
+    assert etab is not None  # a missing or unknown establishment is an error above
     return stored, etab
 
 
@@ -195,7 +195,7 @@ def creer(user, values: dict) -> Candidature:
         db.session.flush()
     except IntegrityError:  # the same person registered at the same moment elsewhere
         db.session.rollback()
-        raise DomainError(DOUBLON.format(numero="déjà attribué"))
+        raise DomainError(DOUBLON.format(numero="déjà attribué")) from None
     reseau = etab.organisme.reseau
     if reseau is not None and reseau.notifier_creation_candidature:
         admins = notifications.utilisateurs_avec_droit("recevoir_avis_reseau", Utilisateur.reseau_id == reseau.id)
@@ -234,7 +234,7 @@ def modifier(user, candidature_id, values: dict) -> Candidature:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise DomainError(DOUBLON.format(numero="déjà attribué"))
+        raise DomainError(DOUBLON.format(numero="déjà attribué")) from None
     return candidature
 
 

@@ -53,7 +53,7 @@ def verifier(filename: str, contenu: bytes) -> tuple[str, str]:
         raise ValidationFailed({"file": TROP_GROS})
     nom = nom_sain(filename)
     famille, mime = EXTENSIONS.get(os.path.splitext(nom)[1], (None, None))
-    if famille is None:
+    if famille is None or mime is None:
         raise ValidationFailed({"file": f"Type de fichier non accepté. Fichiers acceptés : {ACCEPTES}."})
     if not any(contenu.startswith(sig) for sig in SIGNATURES[famille]):
         raise ValidationFailed({"file": "Le contenu du fichier ne correspond pas à son extension : fichier refusé."})
@@ -112,7 +112,7 @@ def deposer(user, candidature_id, filename: str, contenu: bytes, objet="candidat
         db.session.commit()
     except IntegrityError:  # the same file sent twice at once
         db.session.rollback()
-        raise DomainError(DEJA_DEPOSE)
+        raise DomainError(DEJA_DEPOSE) from None
     return document
 
 

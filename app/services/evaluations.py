@@ -12,19 +12,18 @@ from sqlalchemy.orm import selectinload
 
 from app.domain import access
 from app.domain.errors import DomainError, Forbidden, ValidationFailed
+from app.domain.statuts import CANDIDATURE
 from app.extensions import db
 from app.formatting import date_fr
 from app.models import Candidature, Document, Domaine, Referentiel, SousDomaine
 from app.models.evaluations import EN_COURS, FINALISEE, NON_VALIDE, VALIDE, Evaluation, ResultatEvaluation
 from app.models.formations import Formation
+from app.schemas import DayText, Input, Text, shape_errors, text_fields
 from app.security import perimeter
-from app.services import audit, documents, habilitations
+from app.services import audit, documents, habilitations, workflow
 from app.services.candidatures import _date, peut_modifier, valeurs
-from app.domain.statuts import CANDIDATURE
-from app.services import workflow
 from app.services.transitions import check, locked, transition
 from app.services.validation import Errors, blank, email_error
-from app.schemas import DayText, Input, Text, shape_errors, text_fields
 
 FIELDS = ("evaluateur_nom", "evaluateur_prenom", "evaluateur_email", "date_evaluation", "conclusion",
           "commentaire")
@@ -40,9 +39,9 @@ COMMENTAIRE_MAX = 2000
 
 def referentiel(candidature) -> list[Domaine]:
     """Domains of the file's référentiel, each with its sub-domains loaded, in the référentiel's order."""
-    return db.session.execute(
+    return list(db.session.execute(
         select(Domaine).join(Referentiel).where(Referentiel.certification == candidature.certification)
-        .options(selectinload(Domaine.sous_domaines)).order_by(Domaine.ordre)).scalars().all()
+        .options(selectinload(Domaine.sous_domaines)).order_by(Domaine.ordre)).scalars())
 
 
 def sous_domaines(candidature) -> list[SousDomaine]:
@@ -50,8 +49,8 @@ def sous_domaines(candidature) -> list[SousDomaine]:
 
 
 def evaluations_de(candidature_id) -> list[Evaluation]:
-    return db.session.execute(select(Evaluation).where(Evaluation.candidature_id == candidature_id)
-                              .order_by(Evaluation.id)).scalars().all()
+    return list(db.session.execute(select(Evaluation).where(Evaluation.candidature_id == candidature_id)
+                              .order_by(Evaluation.id)).scalars())
 
 
 def finalisees(candidature_id, sauf=None) -> list[Evaluation]:
@@ -60,7 +59,7 @@ def finalisees(candidature_id, sauf=None) -> list[Evaluation]:
 
 def acquis_anterieurs(candidature_id, sauf=None) -> dict[int, datetime.date]:
     """sub-domain id → date of the finalised evaluation (other than `sauf`) that acquired it."""
-    acquired = {}
+    acquired: dict[int, datetime.date] = {}
     for evaluation in finalisees(candidature_id, sauf):
         for resultat in evaluation.resultats:
             if resultat.acquis and not resultat.acquis_anterieurement:

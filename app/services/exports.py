@@ -11,8 +11,8 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
@@ -199,7 +199,7 @@ def _candidatures_where(params):
         filters.rest_add_filters(rest)
         ids = datamodel.apply_filters(db.session.query(Candidature.id), filters)
     except (FABException, IndexError, KeyError, TypeError, ValueError) as exc:
-        raise ValidationFailed({"filtres": _french_filter_error(exc)})
+        raise ValidationFailed({"filtres": _french_filter_error(exc)}) from None
     return [Candidature.id.in_(ids.subquery().select())] if filters.filters else []
 
 
@@ -246,7 +246,7 @@ def telecharger(user, type_: str, params: dict):
     """The API's export: built in the request into a temporary file, then streamed."""
     import tempfile
     _check_params(type_, user, params)
-    output = tempfile.TemporaryFile()
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, streamed then closed by the response
     construire(user, type_, params, output)
     output.seek(0)
     return xlsx.send_file(output, filename(type_))
@@ -261,7 +261,7 @@ def _check_params(type_, user, params) -> int:
         return kind.count(user, params)
     except SQLAlchemyError:
         db.session.rollback()
-        raise ValidationFailed({"filtres": BAD_FILTER})
+        raise ValidationFailed({"filtres": BAD_FILTER}) from None
 
 
 # --- Background preparation -------------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def demander(user, type_: str, params: dict) -> FichierExport:
     db.session.add(job)
     db.session.commit()
     if current_app.config.get("EXPORTS_IN_BACKGROUND", True):
-        _start_thread(current_app._get_current_object(), job.id)
+        _start_thread(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]  # the proxied app
     else:
         preparer(job.id)
     return job
@@ -313,6 +313,8 @@ def preparer(job_id) -> None:
         return
     import tempfile
     job = db.session.get(FichierExport, job_id)
+    if job is None:  # purged meanwhile
+        return
     try:
         user = db.session.get(Utilisateur, job.user_id)
         params = json.loads(job.parametres or "{}")
@@ -367,7 +369,7 @@ def purger(jours: int = KEEP_DAYS) -> int:
     result = db.session.execute(delete(FichierExport).where(
         FichierExport.created_at < utcnow() - datetime.timedelta(days=jours)))
     db.session.commit()
-    return result.rowcount
+    return result.rowcount  # type: ignore[attr-defined]  # a CursorResult for an UPDATE/DELETE
 
 
 def visible(user, job_id) -> FichierExport:
@@ -380,16 +382,16 @@ def visible(user, job_id) -> FichierExport:
 
 
 def mes_exports(user, limite: int = 10) -> list[FichierExport]:
-    return db.session.execute(select(FichierExport).where(FichierExport.user_id == user.id)
-                              .order_by(FichierExport.created_at.desc(), FichierExport.id.desc())
-                              .limit(limite)).scalars().all()
+    return list(db.session.execute(select(FichierExport).where(FichierExport.user_id == user.id)
+                                   .order_by(FichierExport.created_at.desc(), FichierExport.id.desc())
+                                   .limit(limite)).scalars())
 
 
 def contenu(user, job_id) -> tuple[bytes, str]:
     job = visible(user, job_id)
-    if job.statut != FichierExport.PRET:
+    if job.statut != FichierExport.PRET or job.contenu is None:
         raise NotFound("Ce fichier n'est pas encore prêt.")
-    return job.contenu, job.nom_fichier
+    return job.contenu, job.nom_fichier or "export.xlsx"
 
 
 def kind_label(type_: str) -> str:

@@ -8,11 +8,11 @@ from app.domain.errors import Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import Candidature, Domaine, Referentiel
 from app.models.formations import Formation
-from app.security import perimeter
 from app.schemas import Input, shape_errors, text_fields
+from app.security import perimeter
 from app.services import audit, documents, habilitations
-from app.services.evaluations import emails_evaluateurs
 from app.services.candidatures import _date, peut_modifier
+from app.services.evaluations import emails_evaluateurs
 from app.services.validation import Errors, email_error
 
 REQUIRED = ("date_debut", "date_fin", "duree_heures", "formateur_nom", "formateur_prenom", "formateur_email",
@@ -43,10 +43,10 @@ def creer(user, candidature_id, values: dict) -> Formation:
             errors.add(field, message)
     errors.add("formateur_email", email_error(data.get("formateur_email")) if isinstance(
         data.get("formateur_email"), str) else None)
-    if isinstance(data.get("formateur_email"), str) and not errors.get("formateur_email"):
-        if data["formateur_email"].lower() in emails_evaluateurs(candidature.id):
-            errors.add("formateur_email", "Le formateur d'un candidat ne peut pas être l'un de ses évaluateurs : "
-                                          "cette adresse email est celle d'un évaluateur de ce candidat.")
+    if (isinstance(data.get("formateur_email"), str) and not errors.get("formateur_email")
+            and data["formateur_email"].lower() in emails_evaluateurs(candidature.id)):
+        errors.add("formateur_email", "Le formateur d'un candidat ne peut pas être l'un de ses évaluateurs : "
+                                      "cette adresse email est celle d'un évaluateur de ce candidat.")
     debut = _date(data.get("date_debut"), "date_debut", errors)
     fin = _date(data.get("date_fin"), "date_fin", errors)
     if debut and fin and fin < debut:

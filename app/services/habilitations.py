@@ -74,7 +74,7 @@ def demander(user, etablissement_ids, aupres: str = "certif_pro", certificateur_
     """"Faire une demande": one or several establishments of one organisation, to Certif Pro or to
     one or several branch certifiers (CPNE)."""
     _require(user, access.CREATE)
-    errors = {}
+    errors: dict[str, list[str]] = {}
     ids = _int_list(etablissement_ids, "etablissements", errors)
     cert_ids = _int_list(certificateur_ids, "certificateurs", errors)
     if errors:
@@ -87,7 +87,7 @@ def demander(user, etablissement_ids, aupres: str = "certif_pro", certificateur_
             etablissements.append(perimeter.get_visible(Etablissement, pk, user))
         except NotFound:
             raise ValidationFailed({"etablissements": "Cet établissement n'existe pas ou n'est pas dans votre "
-                                                      "périmètre."})
+                                                      "périmètre."}) from None
     organismes = {e.organisme_id for e in etablissements}
     if len(organismes) > 1:
         raise ValidationFailed({"etablissements": "Les établissements d'une demande doivent appartenir au même "
@@ -272,8 +272,8 @@ def requesters(demande) -> list:
          & (Utilisateur.organisme_id == demande.organisme_id))
         | ((Role.name.in_(access.holders("recevoir_avis_reseau")))
            & (Utilisateur.reseau_id == demande.organisme.reseau_id)
-           & (Utilisateur.reseau_id.isnot(None))))).scalars().all()
-    return users + admins
+           & (Utilisateur.reseau_id.isnot(None))))).scalars()
+    return users + list(admins)
 
 
 def _int_list(values, field, errors) -> list[int]:

@@ -5,22 +5,22 @@ audit line and notifications.
 """
 import datetime
 
+from marshmallow import fields
 from sqlalchemy import select
 
 from app.domain import access, statuts
 from app.domain.dates import parse_datetime
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from app.domain.statuts import CANDIDATURE
 from app.extensions import db
 from app.formatting import date_fr
 from app.models import Candidature, Certificateur, Utilisateur
 from app.models.juries import Certificat, DecisionJury, Echange, EnvoiCertificat, SessionJury
+from app.schemas import Input, Text, shape_errors, text_fields
 from app.security import perimeter
-from app.domain.statuts import CANDIDATURE
 from app.services import documents, notifications, transitions, workflow
 from app.services.candidatures import _date, valeurs
 from app.services.validation import Errors, blank
-from app.schemas import Input, Text, shape_errors, text_fields
-from marshmallow import fields
 
 MESSAGE_MAX = 5000
 MESSAGE_TROP_LONG = f"Le message ne doit pas dépasser {MESSAGE_MAX} caractères."
@@ -73,32 +73,28 @@ def creer_session(user, values: dict) -> SessionJury:
         errors.add("date", "Date trop lointaine.")
     certificateur_id = user.certificateur_id
     if access.may(user, "planifier_jury_tout_certificateur"):
-        certificateur_id = values.get("certificateur")
-        try:
-            certificateur_id = int(certificateur_id)
-            if isinstance(values.get("certificateur"), bool) or db.session.get(Certificateur, certificateur_id) is None:
-                raise ValueError
-        except (TypeError, ValueError):
+        certificateur_id = perimeter.parse_pk(values.get("certificateur"))
+        if certificateur_id is None or db.session.get(Certificateur, certificateur_id) is None:
             errors.add("certificateur", "Choisissez le certificateur du jury.")
     if errors:
         raise ValidationFailed(errors)
-    session = SessionJury(certificateur_id=certificateur_id, date=date, libelle=libelle.strip(), cree_par_id=user.id)
+    session = SessionJury(certificateur_id=certificateur_id, date=date, libelle=str(libelle).strip(), cree_par_id=user.id)
     db.session.add(session)
     db.session.commit()
     return session
 
 
 def sessions_a_venir(certificateur_id) -> list[SessionJury]:
-    return db.session.execute(select(SessionJury).where(SessionJury.certificateur_id == certificateur_id,
+    return list(db.session.execute(select(SessionJury).where(SessionJury.certificateur_id == certificateur_id,
                                                         SessionJury.date >= SessionJury.debut_du_jour())
-                              .order_by(SessionJury.date)).scalars().all()
+                              .order_by(SessionJury.date)).scalars())
 
 
 def _session_for(user, candidature, session_id) -> SessionJury:
     try:
         session = perimeter.get_visible(SessionJury, session_id, user)
     except NotFound:
-        raise ValidationFailed({"session_jury_id": "Cette session de jury n'existe pas ou n'est pas la vôtre."})
+        raise ValidationFailed({"session_jury_id": "Cette session de jury n'existe pas ou n'est pas la vôtre."}) from None
     if session.certificateur_id != candidature.certificateur_id:
         raise ValidationFailed({"session_jury_id": "Cette session n'est pas une session du certificateur de ce "
                                                    "dossier."})
@@ -276,13 +272,13 @@ def echanger(user, candidature_id, message) -> Echange:
 
 
 def echanges_de(candidature_id) -> list[Echange]:
-    return db.session.execute(select(Echange).where(Echange.candidature_id == candidature_id)
-                              .order_by(Echange.created_at, Echange.id)).scalars().all()
+    return list(db.session.execute(select(Echange).where(Echange.candidature_id == candidature_id)
+                              .order_by(Echange.created_at, Echange.id)).scalars())
 
 
 def decisions_de(candidature_id) -> list[DecisionJury]:
-    return db.session.execute(select(DecisionJury).where(DecisionJury.candidature_id == candidature_id)
-                              .order_by(DecisionJury.created_at.desc(), DecisionJury.id.desc())).scalars().all()
+    return list(db.session.execute(select(DecisionJury).where(DecisionJury.candidature_id == candidature_id)
+                              .order_by(DecisionJury.created_at.desc(), DecisionJury.id.desc())).scalars())
 
 
 def certificat_de(candidature_id):
@@ -326,9 +322,9 @@ def enregistrer_envoi(user, candidature_id, values: dict) -> EnvoiCertificat:
 
 
 def envois_de(candidature_id) -> list[EnvoiCertificat]:
-    return db.session.execute(select(EnvoiCertificat).where(EnvoiCertificat.candidature_id == candidature_id)
+    return list(db.session.execute(select(EnvoiCertificat).where(EnvoiCertificat.candidature_id == candidature_id)
                               .order_by(EnvoiCertificat.date_traitement.desc(), EnvoiCertificat.id.desc())
-                              ).scalars().all()
+                              ).scalars())
 
 
 # --- Change of certifier ----------------------------------------------------------------------------------------

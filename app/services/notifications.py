@@ -13,8 +13,8 @@ from flask import current_app
 from flask_mail import Message
 from sqlalchemy import false, func, or_, select, union_all, update
 
-from app.domain.errors import NotFound, ValidationFailed
 from app.domain import access
+from app.domain.errors import NotFound, ValidationFailed
 from app.extensions import db, mail
 from app.models import MailSortant, Notification, Utilisateur
 from app.models.base import utcnow
@@ -28,21 +28,21 @@ MAX_TENTATIVES = 8
 def utilisateurs_avec_droit(right: str, *conditions) -> list:
     """Active users whose profile holds `right` in the access matrix (and match `conditions`)."""
     from flask_appbuilder.security.sqla.models import Role
-    return db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
-        Role.name.in_(access.holders(right)), Utilisateur.active.is_(True), *conditions)).scalars().all()
+    return list(db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
+        Role.name.in_(access.holders(right)), Utilisateur.active.is_(True), *conditions)).scalars())
 
 
 def utilisateurs_du_certificateur(certificateur_id) -> list:
-    return db.session.execute(select(Utilisateur).where(Utilisateur.certificateur_id == certificateur_id,
-                                                        Utilisateur.active.is_(True))).scalars().all()
+    return list(db.session.execute(select(Utilisateur).where(Utilisateur.certificateur_id == certificateur_id,
+                                                             Utilisateur.active.is_(True))).scalars())
 
 
 def utilisateurs_des_etablissements(*etablissements) -> list:
     """The OF side: users attached to these establishments or to their organisations."""
-    return db.session.execute(select(Utilisateur).where(
+    return list(db.session.execute(select(Utilisateur).where(
         Utilisateur.active.is_(True),
         or_(Utilisateur.etablissement_id.in_({e.id for e in etablissements}),
-            Utilisateur.organisme_id.in_({e.organisme_id for e in etablissements})))).scalars().all()
+            Utilisateur.organisme_id.in_({e.organisme_id for e in etablissements})))).scalars())
 
 
 def notify(users, rubrique: str, titre: str, contenu: str, lien: str | None = None, email: bool = True):
@@ -83,7 +83,7 @@ def send_pending(limit: int = 100) -> dict:
     for row in rows:
         try:
             _deliver(row)
-        except Exception as exc:  # the server is down or refuses: retry later, with a growing delay
+        except Exception as exc:  # noqa: BLE001 - the server is down or refuses: retry later, with a growing delay
             row.tentatives += 1
             row.derniere_erreur = str(exc)[:1000]
             row.prochain_essai = now + datetime.timedelta(minutes=2 ** min(row.tentatives, 10))
@@ -133,7 +133,7 @@ LUE_CHOICES = (("", "Toutes"), ("non", "Non"), ("oui", "Oui"))
 
 def unread_count(user) -> int:
     return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.lue == false()))
+        Notification.user_id == user.id, Notification.lue == false())) or 0
 
 
 def latest(user, limit: int = LATEST) -> list[Notification]:
@@ -173,7 +173,7 @@ def search(user, rubrique: str = "", titre: str = "", contenu: str = "", lue: st
         where.append(_contains(Notification.titre, titre))
     if contenu:
         where.append(_contains(Notification.contenu, contenu))
-    total = db.session.scalar(select(func.count(Notification.id)).where(*where))
+    total = db.session.scalar(select(func.count(Notification.id)).where(*where)) or 0
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
     rows = db.session.execute(
@@ -224,7 +224,7 @@ def mark_many(user, ids, strict: bool = False) -> int:
         Notification.user_id == user.id, Notification.id.in_(ids), Notification.lue == false())
         .values(lue=True).execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount
+    return result.rowcount  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
 
 
 def mark_all(user) -> int:
@@ -232,7 +232,7 @@ def mark_all(user) -> int:
         Notification.user_id == user.id, Notification.lue == false())
         .values(lue=True).execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount
+    return result.rowcount  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
 
 
 def safe_link(lien) -> str | None:

@@ -28,6 +28,8 @@ def rappels_habilitation(jour: datetime.date | None = None) -> int:
     sent = 0
     for demande_id in _a_traiter(jour):
         demande = db.session.get(DemandeHabilitation, demande_id)
+        if demande is None:
+            continue
         delai = _delai_du(demande, jour)
         if delai is None:
             continue

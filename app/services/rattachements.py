@@ -84,7 +84,7 @@ def dossier(candidature_id) -> Candidature:
     try:
         return _candidature(candidature_id)
     except ValidationFailed:
-        raise NotFound("Ce dossier de candidature n'existe pas.")
+        raise NotFound("Ce dossier de candidature n'existe pas.") from None
 
 
 def obstacle(candidature: Candidature) -> str | None:
@@ -96,7 +96,7 @@ def _texte(value, field, errors, maximum, required=False, message=REQUIRED):
     if value is not None and not isinstance(value, str):
         errors.add(field, "Ce champ doit être un texte.")
         return None
-    if blank(value):
+    if not isinstance(value, str) or not value.strip():
         if required:
             errors.add(field, message)
         return None
@@ -157,6 +157,7 @@ def demander(user, candidature_id, etablissement_destination_id, motif, precisio
         raise DomainError(refus)
     if _en_attente(candidature.id):
         raise DomainError(DEJA_EN_ATTENTE)
+    assert destination is not None  # an unknown destination is an error above
     demande = DemandeRattachement(
         candidature_id=candidature.id, etablissement_origine_id=candidature.etablissement_id,
         etablissement_destination_id=destination.id, motif=motif, precision=precision,

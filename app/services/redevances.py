@@ -10,16 +10,17 @@ Built for national volume: certificates are counted with one GROUP BY, detail li
 queried per organisation or per row. Only Certif Pro sees fees (the views and the API check the right).
 """
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import groupby
-from typing import Iterator, Optional
 
 from sqlalchemy import extract, func, or_, select
 
 from app.domain.calendrier import meme_jour
 from app.domain.errors import ValidationFailed
 from app.extensions import db
+from app.services import ecritures
 from app.models import BaremeRedevance, Candidature, Certificat, DemandeHabilitation, Etablissement, Organisme
 from app.models.habilitations import demande_etablissement
 from app.models.referentiels import CERTIFICATIONS
@@ -41,7 +42,7 @@ def annee_max() -> int:
     return datetime.date.today().year + 1
 
 
-def _entier(value, minimum: int, maximum: int) -> Optional[int]:
+def _entier(value, minimum: int, maximum: int) -> int | None:
     """An integer in [minimum, maximum] from an int or its digits, else None (no float, no bool, no sign)."""
     if isinstance(value, bool):
         return None
@@ -64,12 +65,12 @@ def verifier_periode(annee, trimestre_) -> tuple[int, int]:
         errors.add("annee", f"L'année doit être un nombre entier entre {ANNEE_MIN} et {annee_max()}.")
     if trimestre_ok is None:
         errors.add("trimestre", "Le trimestre doit être un nombre entier entre 1 et 4.")
-    if errors:
+    if errors or annee_ok is None or trimestre_ok is None:
         raise ValidationFailed(errors)
     return annee_ok, trimestre_ok
 
 
-def trimestre_courant(jour: Optional[datetime.date] = None) -> tuple[int, int]:
+def trimestre_courant(jour: datetime.date | None = None) -> tuple[int, int]:
     jour = jour or datetime.date.today()
     return jour.year, (jour.month - 1) // 3 + 1
 
@@ -110,7 +111,7 @@ class Baremes:
                 b.certification, b.annee, Decimal(b.frais_instruction).quantize(CENTIMES),
                 Decimal(b.frais_gestion_site).quantize(CENTIMES), Decimal(b.redevance_certificat).quantize(CENTIMES)))
 
-    def en_vigueur(self, certification: str, jour: datetime.date) -> Optional[Tarif]:
+    def en_vigueur(self, certification: str, jour: datetime.date) -> Tarif | None:
         for tarif in self.par_certification.get(certification, ()):
             if tarif.annee <= jour.year:
                 return tarif
@@ -122,12 +123,12 @@ class Baremes:
         return tarif.montant(type_) if tarif else ZERO
 
 
-def bareme(certification: str, jour: datetime.date) -> Optional[Tarif]:
+def bareme(certification: str, jour: datetime.date) -> Tarif | None:
     """The barème in force on `jour` for a certification, or None."""
     return Baremes().en_vigueur(certification, jour)
 
 
-def verifier_bareme(values: dict, current_id: Optional[int] = None) -> tuple[dict, Errors]:
+def verifier_bareme(values: dict, current_id: int | None = None) -> tuple[dict, Errors]:
     """A barème as typed in the form (strings): clean values and French errors per field."""
     errors = Errors()
     clean = {}
@@ -160,7 +161,7 @@ def verifier_bareme(values: dict, current_id: Optional[int] = None) -> tuple[dic
     return clean, errors
 
 
-def _montant(value) -> tuple[Optional[Decimal], Optional[str]]:
+def _montant(value) -> tuple[Decimal | None, str | None]:
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         text = str(value)
     elif isinstance(value, str):
@@ -206,12 +207,12 @@ class Ligne:
         return CERTIFICATIONS.get(self.certification, self.certification)
 
 
-def _organismes(organisme_id: Optional[int]) -> list[tuple[int, str, str]]:
+def _organismes(organisme_id: int | None) -> list[tuple[int, str, str]]:
     """(id, nom, siren) in the statement's order; ~1,500 short rows nationally, read in one query."""
     query = select(Organisme.id, Organisme.nom, Organisme.siren).order_by(Organisme.nom, Organisme.id)
     if organisme_id is not None:
         query = query.where(Organisme.id == organisme_id)
-    return [tuple(row) for row in db.session.execute(query)]
+    return [(row[0], row[1], row[2]) for row in db.session.execute(query)]
 
 
 def _demandes(debut, fin, organisme_id):
@@ -244,6 +245,8 @@ def _sites(debut, fin, organisme_id):
         query = query.where(DemandeHabilitation.organisme_id == organisme_id)
     seen, sites = set(), []
     for org_id, certification, date_debut, date_fin, etab_id, nom, siret in db.session.execute(query):
+        if date_debut is None:  # a validated habilitation always has its dates
+            continue
         jour = meme_jour(date_debut, debut.year)
         if not (debut <= jour <= fin and jour >= date_debut and (date_fin is None or jour < date_fin)):
             continue
@@ -287,7 +290,7 @@ def _certificats(debut, fin, organisme_id):
     return db.session.execute(query)
 
 
-def lignes(annee, trimestre_, organisme_id: Optional[int] = None) -> Iterator[Ligne]:
+def lignes(annee, trimestre_, organisme_id: int | None = None) -> Iterator[Ligne]:
     """The detail lines of the quarter, organisation by organisation (by name), then by kind and date.
     Input is checked at the call; the lines come as they are read (certificates are streamed)."""
     debut, fin = trimestre(annee, trimestre_)
@@ -297,7 +300,8 @@ def lignes(annee, trimestre_, organisme_id: Optional[int] = None) -> Iterator[Li
 def _lignes(debut, fin, organisme_id):
     baremes = Baremes()
     organismes = _organismes(organisme_id)
-    demandes, sites = {}, {}
+    demandes: dict[int, list] = {}
+    sites: dict[int, list] = {}
     for org_id, demande_id, jour, certification in _demandes(debut, fin, organisme_id):
         demandes.setdefault(org_id, []).append((jour, f"Demande n°{demande_id}", certification))
     for org_id, jour, certification, nom, siret in _sites(debut, fin, organisme_id):
@@ -322,7 +326,7 @@ def _lignes(debut, fin, organisme_id):
 @dataclass
 class Compte:
     """One organisation's quarter (or the grand total when organisme_id is None)."""
-    organisme_id: Optional[int]
+    organisme_id: int | None
     nom: str
     siren: str = ""
     demandes: int = 0
@@ -362,7 +366,7 @@ class Releve:
         return libelle_trimestre(self.annee, self.trimestre)
 
 
-def releve(annee, trimestre_, organisme_id: Optional[int] = None) -> Releve:
+def releve(annee, trimestre_, organisme_id: int | None = None) -> Releve:
     """Per organisation with something due in the quarter: counts and amounts of each kind, total HT; and
     the grand total. Four queries whatever the number of organisations."""
     annee, trimestre_ = verifier_periode(annee, trimestre_)
@@ -396,7 +400,7 @@ def releve(annee, trimestre_, organisme_id: Optional[int] = None) -> Releve:
     return result
 
 
-def organisme(organisme_id) -> Optional[Organisme]:
+def organisme(organisme_id) -> Organisme | None:
     """The organisation of a detail page, or None (unknown id, or an id the database cannot hold)."""
     from app.security.perimeter import parse_pk
     pk = parse_pk(organisme_id)
@@ -418,3 +422,13 @@ def releve_json(r: Releve) -> dict:
                        for c in r.organismes],
         "total": montant_json(r.total.total),
     }
+
+
+@ecritures.regle(BaremeRedevance)
+def _regles_de_bareme(user, bareme: BaremeRedevance, before: dict | None) -> None:
+    """Every write of a barème goes through `verifier_bareme`, whoever writes it."""
+    _, errors = verifier_bareme({name: getattr(bareme, name) for name in (
+        "certification", "annee", "frais_instruction", "frais_gestion_site", "redevance_certificat")},
+        bareme.id if before is not None else None)
+    if errors:
+        raise ValidationFailed(errors)

@@ -4,7 +4,6 @@ so the page, the API, the .xlsx and the tests read the same numbers.
 """
 import datetime
 from dataclasses import dataclass
-from typing import Optional
 
 from sqlalchemy import case, func, select
 
@@ -38,8 +37,8 @@ def categorie(statut: str) -> str:
 @dataclass(frozen=True)
 class Periode:
     """Files registered (created) between `du` and `au`, both included; None: no bound."""
-    du: Optional[datetime.date] = None
-    au: Optional[datetime.date] = None
+    du: datetime.date | None = None
+    au: datetime.date | None = None
 
     def clauses(self):
         where = []
@@ -64,7 +63,7 @@ class Periode:
         return "depuis le début"
 
 
-def _parse_date(value, field: str, errors: dict) -> Optional[datetime.date]:
+def _parse_date(value, field: str, errors: dict) -> datetime.date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
@@ -81,7 +80,7 @@ def _parse_date(value, field: str, errors: dict) -> Optional[datetime.date]:
 
 def periode(du=None, au=None) -> Periode:
     """The period of a stats request, checked: French messages per field, never an exception of Python's."""
-    errors = {}
+    errors: dict[str, str] = {}
     start, end = _parse_date(du, "du", errors), _parse_date(au, "au", errors)
     if start and end and start > end:
         errors["au"] = "La date de fin doit être postérieure ou égale à la date de début."
@@ -91,7 +90,7 @@ def periode(du=None, au=None) -> Periode:
 
 
 def peut_consulter(user) -> bool:
-    return user is not None and access.profile_allows(user.profil, access.READ, access.STATS)
+    return access.may(user, "stats.lire")
 
 
 def _require(user):
@@ -147,7 +146,7 @@ def _months(debut: datetime.date, fin: datetime.date) -> list[tuple[int, int]]:
     return months
 
 
-def par_mois(user, periode_: Periode = Periode(), today: Optional[datetime.date] = None) -> list[dict]:
+def par_mois(user, periode_: Periode = Periode(), today: datetime.date | None = None) -> list[dict]:
     """Registrations (files created) and certifications (decision « Certifiée ») per month: the period asked,
     or the last 12 months; at most 36 months are drawn (the most recent ones)."""
     _require(user)
@@ -170,7 +169,7 @@ def par_mois(user, periode_: Periode = Periode(), today: Optional[datetime.date]
              "certifications": certifications.get((y, m), 0)} for y, m in months]
 
 
-def par_etablissement(user, periode_: Periode = Periode(), limite: Optional[int] = 10) -> list[dict]:
+def par_etablissement(user, periode_: Periode = Periode(), limite: int | None = 10) -> list[dict]:
     """Per establishment of the perimeter: its files and how they split, the busiest first."""
     _require(user)
     counts = _counts_by_category(Candidature.statut)
@@ -184,7 +183,7 @@ def par_etablissement(user, periode_: Periode = Periode(), limite: Optional[int]
     rows = []
     for nom, organisme, region, total, *terminal in db.session.execute(query):
         row = {"etablissement": nom, "organisme": organisme, "region": region, "dossiers": int(total)}
-        row.update({key: int(value or 0) for key, value in zip(TERMINAL.values(), terminal)})
+        row.update({key: int(value or 0) for key, value in zip(TERMINAL.values(), terminal, strict=True)})
         row["en_cours"] = row["dossiers"] - sum(int(v or 0) for v in terminal)
         rows.append(row)
     return rows

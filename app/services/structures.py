@@ -7,13 +7,22 @@ from sqlalchemy import func, select
 
 from app.domain import access
 from app.domain.errors import DomainError, Forbidden, ValidationFailed
-from app.domain.identifiers import (clean_digits, code_postal_error, declaration_activite_error, naf_error,
-                                    normalise_naf, siren_error, siret_error, siret_format_valid,
-                                    siret_matches_siren_error)
+from app.domain.identifiers import (
+    clean_digits,
+    code_postal_error,
+    declaration_activite_error,
+    naf_error,
+    normalise_naf,
+    siren_error,
+    siret_error,
+    siret_format_valid,
+    siret_matches_siren_error,
+)
 from app.domain.regions import MODALITES_ENVOI, REGIONS
 from app.extensions import db
 from app.models import Certificateur, Etablissement, Organisme, Reseau
 from app.security import perimeter
+from app.services import ecritures
 from app.services.validation import Errors, blank, email_error, phone_error, url_error
 
 # Only Certif Pro switches an organisation or establishment off, or moves an organisation between networks
@@ -157,10 +166,8 @@ def certif_pro_changes(model, user, before: dict | None, after: dict) -> list[st
     for field in CERTIF_PRO_ONLY_FIELDS.get(model, ()):
         if field not in after:
             continue
-        if before is None:
-            changed = field == "actif" and after[field] is False
-        else:
-            changed = after[field] != before.get(field)
+        # A new record: only "inactive" needs Certif Pro.
+        changed = (field == "actif" and after[field] is False) if before is None else after[field] != before.get(field)
         if changed:
             refused.append(field)
     return refused
@@ -194,3 +201,21 @@ def etablissements_de(user, organisme: Organisme) -> list[Etablissement]:
 def reseau_de(user) -> Reseau | None:
     """A network user's own network (their new organisations belong to it)."""
     return db.session.get(Reseau, user.reseau_id) if user.reseau_id else None
+
+
+@ecritures.regle(Reseau, Organisme, Etablissement, Certificateur)
+def _regles_de_structure(user, item, before: dict | None) -> None:
+    """Every write of a structure (page or API): a network user's new organisation belongs to their network,
+    Certif Pro-only fields, identifiers normalised, then the model's rules."""
+    model = type(item)
+    if model is Organisme and before is None and access.PERIMETER_LEVEL.get(user.profil) == access.RESEAU:
+        item.reseau = reseau_de(user)
+    if model is Certificateur:
+        item.region = item.region or None
+    _, after = ecritures.valeurs(item)
+    check_certif_pro_fields(model, user, before, after)
+    values = normalise(model, after)
+    for key, value in values.items():
+        if key in item.__table__.columns and getattr(item, key) != value:
+            setattr(item, key, value)
+    check(model, values, item.id if before is not None else None)

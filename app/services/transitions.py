@@ -13,8 +13,8 @@ from app.domain.errors import DomainError, Forbidden, ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.extensions import db
 from app.models import Candidature
-from app.services import audit, notifications, workflow
 from app.schemas import Input, Text
+from app.services import audit, notifications, workflow
 from app.services.candidatures import valeurs
 
 MOTIF_AUTOMATIQUE = "Évaluation préalable de plus de 5 ans"

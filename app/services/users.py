@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import re
 import secrets
+from typing import Any
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import Role
@@ -126,7 +127,8 @@ def _check_values(actor, values, current=None) -> tuple[str, dict]:
         attachment = _attachment(actor, profile, values, errors)
     if errors:
         raise ValidationFailed(errors)
-    fields = {"reseau_id": None, "organisme_id": None, "etablissement_id": None, "certificateur_id": None}
+    fields: dict[str, Any] = {"reseau_id": None, "organisme_id": None, "etablissement_id": None,
+                              "certificateur_id": None}
     fields.update(attachment)
     fields.update(first_name=values["first_name"].strip(), last_name=values["last_name"].strip(),
                   email=email, username=username)
@@ -284,7 +286,7 @@ def definir_mot_de_passe(token: str, password: str, confirmation: str) -> Utilis
     claimed = db.session.execute(
         JetonUtilisateur.__table__.update()
         .where(JetonUtilisateur.id == row.id, JetonUtilisateur.used_at.is_(None))
-        .values(used_at=utcnow())).rowcount
+        .values(used_at=utcnow())).rowcount  # type: ignore[attr-defined]  # a CursorResult
     if claimed != 1:
         db.session.rollback()
         raise DomainError(LINK_INVALID)

@@ -23,13 +23,12 @@ from marshmallow import Schema
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.answers import CONFLIT
 from app.domain.errors import DomainError, Forbidden
 from app.domain.machine import Machine
 from app.extensions import db
 from app.security import perimeter
 from app.services import audit, notifications
-
-from app.answers import CONFLIT
 
 Context = dict[str, Any]
 
@@ -92,7 +91,7 @@ def parameters(machine: Machine, event: str) -> tuple[str, ...]:
     return tuple(inspect.signature(steps.prepare).parameters)
 
 
-def locked(model: type, user, pk):
+def locked(model: Any, user, pk):
     """The record inside the user's perimeter (404 otherwise), locked for the transaction on PostgreSQL."""
     record = perimeter.get_visible(model, pk, user)
     if db.engine.dialect.name == "postgresql":

@@ -2,8 +2,16 @@
 
 
 def register_views(appbuilder):
-    from app.views import (administration, aide, candidatures, evaluations, habilitations, referentiels, structures,
-                           users)
+    from app.views import (
+        administration,
+        aide,
+        candidatures,
+        evaluations,
+        habilitations,
+        referentiels,
+        structures,
+        users,
+    )
     structures.register(appbuilder)
     habilitations.register(appbuilder)
     candidatures.register(appbuilder)

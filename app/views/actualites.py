@@ -2,9 +2,8 @@
 « Publier les actualités »)."""
 import datetime
 
-from flask import g
 from flask_appbuilder.fieldwidgets import DatePickerWidget
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 from wtforms import DateField
 from wtforms.validators import DataRequired
 
@@ -17,12 +16,12 @@ from app.views.base import METHOD_PERMISSIONS, CleaModelView
 
 class ActualiteView(CleaModelView):
     route_base = "/actualites"
-    datamodel = SQLAInterface(Actualite)
+    datamodel = ServiceInterface(Actualite)
     tab = access.ACTUALITES
     base_filters = []  # national: news are in no perimeter
     # Everyone reads the news in force on their dashboard; this page (all news, published or not) and its
     # changes are Certif Pro's right.
-    extra_permissions = {method: "gerer_actualites" for method in METHOD_PERMISSIONS}
+    extra_permissions = dict.fromkeys(METHOD_PERMISSIONS, "gerer_actualites")
     list_title = "Actualités"
     add_title = "Publier une actualité"
     edit_title = "Modifier l'actualité"
@@ -51,14 +50,6 @@ class ActualiteView(CleaModelView):
         self.add_form = _with_rules(self.add_form)
         self.edit_form = _with_rules(self.edit_form)
 
-    def pre_add(self, item):
-        super().pre_add(item)
-        item.auteur_id = g.user.id
-        actualites.verifier(item)
-
-    def pre_update(self, item):
-        super().pre_update(item)
-        actualites.verifier(item)
 
 
 def _with_rules(form_class):

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired
 
 from app import answers
 from app.domain import access
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.errors import ValidationFailed
 from app.security.perimeter import PERIMETER, PerimeterFilter
 from app.services import structures
 
@@ -99,6 +99,7 @@ class CleaModelView(ModelView):
     add_row_message = ADD_OK
     edit_row_message = EDIT_OK
     delete_row_message = DELETE_OK
+    database_error_message = "L'enregistrement n'a pas pu être fait : vérifiez les champs et réessayez."
     extra_add_buttons: list = []
     extra_permissions: dict = {}  # custom endpoint → permission (without "can_")
 
@@ -107,7 +108,7 @@ class CleaModelView(ModelView):
         # A route removed with `exclude_route_methods` has no permission anybody holds, so that FAB's list
         # and show pages, which ask for the permission, never draw a button to a route that does not exist.
         self.method_permission_name = {**METHOD_PERMISSIONS, **self.extra_permissions,
-                                       **{route: ROUTE_REMOVED for route in self.exclude_route_methods}}
+                                       **dict.fromkeys(self.exclude_route_methods, ROUTE_REMOVED)}
         super().__init__(**kwargs)
 
     # --- Related dropdowns are limited to the perimeter of the related model ---------------------
@@ -187,20 +188,8 @@ class CleaModelView(ModelView):
     def complete_values(self, values: dict, item) -> None:
         """Values the form does not show (e.g. the organisation taken from the URL)."""
 
-    # --- Hooks: normalised identifiers, Certif Pro-only fields ------------------------------------
-    # FAB's public hooks: identifiers normalised before writing (the form already checked the rules).
-    def pre_add(self, item):
-        self._normalise(item)
-
-    def pre_update(self, item):
-        self._normalise(item)
-
-    def _normalise(self, item):
-        if self.rule_model is not None:
-            values = {c.key: getattr(item, c.key) for c in item.__table__.columns}
-            for key, value in structures.normalise(self.rule_model, values).items():
-                if getattr(item, key) != value:
-                    setattr(item, key, value)
+    # Writes: the data interface (app/services/ecritures.py) hands them to the record's service, which
+    # applies the same rules as the form above, normalises identifiers and commits.
 
     # --- Permissions helpers for templates -------------------------------------------------------
     def can(self, permission: str, tab: str | None = None) -> bool:
@@ -248,20 +237,13 @@ class CleaModelView(ModelView):
         return parsed
 
     def _delete(self, pk):
-        """FAB's delete, with the perimeter and French messages (a record still in use is not deleted)."""
-        from flask_appbuilder.exceptions import DatabaseException
+        """FAB's documented override point for deleting: the perimeter, French messages (a record still in
+        use is refused by the service's write path)."""
         item = self.datamodel.get(self._pk_or_404(pk), self._base_filters)
         if not item:
             abort(404)
-        try:
-            self.pre_delete(item)
-            self.datamodel.delete(item)
-        except DatabaseException:
-            flash("Cet enregistrement est utilisé ailleurs (historique, habilitations, utilisateurs…) : il ne "
-                  "peut pas être supprimé. Désactivez-le plutôt.", "danger")
-        except DomainError as exc:
-            flash(exc.message, "danger")
-        else:
+        outcome = submitted(lambda: (self.pre_delete(item), self.datamodel.delete(item)))
+        if outcome.ok:
             self.post_delete(item)
             flash(self.delete_row_message, "success")
         self.update_redirect()

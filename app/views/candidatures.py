@@ -1,20 +1,30 @@
 """EVALUATIONS tab (guide §7, §14, §17): the CANDIDATURE list, « Proposer une candidature », the candidate page."""
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField
 
 from app.domain import access, statuts
-from app.domain.statuts import CANDIDATURE
 from app.domain.errors import ValidationFailed
+from app.domain.statuts import CANDIDATURE
 from app.formatting import date_fr, oui_non
 from app.models import Candidature
 from app.security import perimeter
-from app.services import (audit, candidatures as service, documents, evaluations, exports, formations, habilitations,
-                          juries, transitions, workflow)
-from app.views.documents import send_bytes, send_document
+from app.services import (
+    audit,
+    candidatures as service,
+    documents,
+    evaluations,
+    exports,
+    formations,
+    habilitations,
+    juries,
+    transitions,
+    workflow,
+)
 from app.views.base import CleaModelView, submitted
+from app.views.documents import send_bytes, send_document
 
 FORM_FIELDS = ("etablissement", "certification", "statut_inscription", "branche", "socle_contextualise",
                "siren_employeur", "type_public", "niveau_formation", "financeur_principal", "civilite",
@@ -26,7 +36,7 @@ FORM_FIELDS = ("etablissement", "certification", "statut_inscription", "branche"
 
 class CandidatureView(CleaModelView):
     route_base = "/candidatures"
-    datamodel = SQLAInterface(Candidature)
+    datamodel = ServiceInterface(Candidature)
     tab = access.EVALUATIONS
     list_title = "Candidature"
     list_template = "clea/candidatures_list.html"
@@ -61,6 +71,7 @@ class CandidatureView(CleaModelView):
         """« Exporter la liste (.xlsx) »: the files of the list with its current filters, prepared in the
         background."""
         from urllib.parse import parse_qs
+
         from app.views.stats import demander_export
         args = parse_qs(request.form.get("filtres", "")[:10000], keep_blank_values=True)
         filtres = [[key, values] for key, values in args.items() if key.startswith("_flt_")]
@@ -257,7 +268,7 @@ class CandidatureView(CleaModelView):
 class FormationsView(CleaModelView):
     """FORMATIONS tab (guide §7): find the file, open it on « Formations CléA »."""
     route_base = "/formations"
-    datamodel = SQLAInterface(Candidature)
+    datamodel = ServiceInterface(Candidature)
     tab = access.FORMATIONS
     list_title = "Formations"
     list_columns = ["numero_dossier", "candidat", "etablissement", "email", "statut_label"]
@@ -282,7 +293,7 @@ class FormationsView(CleaModelView):
 class CandidatureAbandonneeView(CleaModelView):
     """CANDIDATURES ABANDONNEES (guide §7): the abandoned files of the perimeter, with their motif."""
     route_base = "/candidatures-abandonnees"
-    datamodel = SQLAInterface(Candidature)
+    datamodel = ServiceInterface(Candidature)
     tab = access.EVALUATIONS
     list_title = "Candidatures abandonnées"
     list_columns = ["numero_dossier", "candidat", "etablissement", "motif_abandon", "date_abandon"]
@@ -298,8 +309,9 @@ class CandidatureAbandonneeView(CleaModelView):
     exclude_route_methods = {"add", "edit", "delete"}
 
     def __init__(self, **kwargs):
-        from app.security.perimeter import PerimeterFilter
         from flask_appbuilder.models.sqla.filters import FilterEqual
+
+        from app.security.perimeter import PerimeterFilter
         self.base_filters = [["id", PerimeterFilter, None], ["statut", FilterEqual, statuts.ABANDONNEE]]
         super().__init__(**kwargs)
 
@@ -313,6 +325,7 @@ class CandidatureAbandonneeView(CleaModelView):
     def export(self):
         """« Export des dossiers abandonnés sur 30 jours »."""
         import datetime as dt
+
         from app.exports import xlsx
         rows = service.abandons_recents(g.user, jours=30)
         return xlsx.download(

@@ -1,11 +1,10 @@
 """« Evaluations » tab of the candidate page (guide §17–18): add, save and resume, finalise, reopen, matrix."""
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
-
 from app.exports.matrice import matrice_xlsx
 from app.formatting import date_fr
 from app.models import Candidature
@@ -33,7 +32,7 @@ def _posted_results(candidature) -> list[dict]:
 
 class EvaluationView(CleaModelView):
     route_base = "/candidatures/evaluations"
-    datamodel = SQLAInterface(Evaluation)
+    datamodel = ServiceInterface(Evaluation)
     tab = access.EVALUATIONS
     extra_permissions = {"nouvelle": "edit", "fiche": "read", "rouvrir": "edit", "matrice": "read", "show": "read"}
     exclude_route_methods = {"add", "edit", "delete", "list"}
@@ -97,8 +96,9 @@ class EvaluationView(CleaModelView):
             if not upload or not upload.filename:
                 continue
             content = upload.read(documents.TAILLE_MAX + 1)
-            outcome = submitted(lambda: documents.deposer(g.user, evaluation.candidature_id, upload.filename,
-                                                          content, objet="evaluation", objet_id=evaluation.id),
+            outcome = submitted(lambda upload=upload, content=content: documents.deposer(
+                g.user, evaluation.candidature_id, upload.filename, content, objet="evaluation",
+                objet_id=evaluation.id),
                                 flash_refusal=False)
             if not outcome.ok:
                 problems += [f"{upload.filename} : {m}" for msgs in outcome.errors.values() for m in msgs] or [

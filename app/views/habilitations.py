@@ -3,7 +3,7 @@ import datetime
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
@@ -12,8 +12,7 @@ from app.domain.errors import ValidationFailed
 from app.formatting import date_fr
 from app.models import DemandeHabilitation, Etablissement
 from app.security import perimeter
-from app.services import habilitations
-from app.services import audit
+from app.services import audit, habilitations
 from app.views.base import CleaModelView, submitted
 
 
@@ -28,7 +27,7 @@ def _parse_date(value):
 
 class DemandeHabilitationView(CleaModelView):
     route_base = "/habilitations"
-    datamodel = SQLAInterface(DemandeHabilitation)
+    datamodel = ServiceInterface(DemandeHabilitation)
     tab = access.HABILITATIONS
     list_title = "Demandes d'habilitation"
     list_columns = ["organisme", "etablissements_label", "instance_label", "certification_label", "type_label",

@@ -4,7 +4,7 @@ record certificate mailings, change a file's certifier. Views are thin: every ru
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
@@ -18,7 +18,7 @@ from app.views.base import CleaModelView, submitted
 
 class SessionJuryView(CleaModelView):
     route_base = "/certificateurs/jurys"
-    datamodel = SQLAInterface(SessionJury)
+    datamodel = ServiceInterface(SessionJury)
     tab = access.CERTIFICATION
     list_title = "Sessions de jury"
     list_template = "clea/jurys_list.html"

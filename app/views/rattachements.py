@@ -6,7 +6,7 @@ import re
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 from markupsafe import Markup
 from sqlalchemy import select
@@ -14,7 +14,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import SelectField, StringField
 
 from app.domain import access
-
 from app.extensions import db
 from app.formatting import date_fr
 from app.models import Candidature, Etablissement
@@ -38,7 +37,7 @@ class FiltreNumeroDossier(BaseFilter):
             select(Candidature.id).where(Candidature.numero_dossier == numero[:10])))
 
 
-class RattachementInterface(SQLAInterface):
+class RattachementInterface(ServiceInterface):
     """The list shows each request's file and two establishments: load them in two queries for the whole page
     (the rows' relationships then come from the session) instead of three per row."""
 

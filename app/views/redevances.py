@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from flask import abort, request, url_for
 from flask_appbuilder import BaseView, expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField, StringField
 
@@ -87,7 +87,7 @@ class RedevancesView(BaseView):
     @has_access
     def export_organisme(self, pk):
         org = self._organisme(pk)
-        periode, saisie, erreurs = _periode()
+        periode, _saisie, _erreurs = _periode()
         if periode is None:
             return self.organisme(pk)
         releve = service.releve(*periode, organisme_id=org.id)
@@ -125,7 +125,7 @@ BAREME_CHAMPS = ["certification", "annee", "frais_instruction", "frais_gestion_s
 
 class BaremeRedevanceView(CleaModelView):
     route_base = "/baremes"
-    datamodel = SQLAInterface(BaremeRedevance)
+    datamodel = ServiceInterface(BaremeRedevance)
     tab = access.ADMINISTRATION
     base_filters = []
     list_title = "Barème des redevances"

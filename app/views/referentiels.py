@@ -1,5 +1,5 @@
 """Référentiels and lists of values, edited by Certif Pro (domain.md §3)."""
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 from wtforms import SelectField
 
 from app.domain import access
@@ -19,7 +19,7 @@ class ReferentielDataView(CleaModelView):
 
 class ValeurListeView(ReferentielDataView):
     route_base = "/listes"
-    datamodel = SQLAInterface(ValeurListe)
+    datamodel = ServiceInterface(ValeurListe)
     list_title = "Listes de valeurs"
     add_title = "Ajouter une valeur"
     edit_title = "Modifier la valeur"
@@ -39,7 +39,7 @@ class ValeurListeView(ReferentielDataView):
 
 class SousDomaineView(ReferentielDataView):
     route_base = "/sous-domaines"
-    datamodel = SQLAInterface(SousDomaine)
+    datamodel = ServiceInterface(SousDomaine)
     list_title = "Référentiels : sous-domaines"
     edit_title = "Modifier le sous-domaine"
     show_title = "Sous-domaine"
@@ -57,7 +57,7 @@ class SousDomaineView(ReferentielDataView):
 
 class DomaineView(ReferentielDataView):
     route_base = "/domaines"
-    datamodel = SQLAInterface(Domaine)
+    datamodel = ServiceInterface(Domaine)
     list_title = "Référentiels : domaines"
     edit_title = "Modifier le domaine"
     show_title = "Domaine"

@@ -1,11 +1,12 @@
 """Mon Réseau, Mes organismes, établissements, certificateurs (guide §7 CERTIFICATION, §8, §10, §11)."""
 from flask import abort, g, redirect, request, url_for
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField
 
 from app.domain import access
+from app.domain.errors import NotFound
 from app.domain.regions import MODALITES_ENVOI, REGIONS
 from app.formatting import oui_non
 from app.models import Certificateur, Etablissement, Organisme, Reseau
@@ -45,7 +46,7 @@ LABELS_RESEAU = {
 class ReseauView(CleaModelView):
     """Certif Pro lists the networks; a network's admins and supervisors see "Mon Réseau"."""
     route_base = "/reseaux"
-    datamodel = SQLAInterface(Reseau)
+    datamodel = ServiceInterface(Reseau)
     tab = access.RESEAUX
     rule_model = Reseau
     list_title = "Réseaux"
@@ -76,7 +77,7 @@ class ReseauView(CleaModelView):
 
 class EtablissementView(CleaModelView):
     route_base = "/etablissements"
-    datamodel = SQLAInterface(Etablissement)
+    datamodel = ServiceInterface(Etablissement)
     tab = access.ETABLISSEMENTS
     rule_model = Etablissement
     list_title = "Etablissements"
@@ -123,7 +124,7 @@ class EtablissementView(CleaModelView):
         if widgets and request.method == "GET" and request.args.get("organisme"):
             try:
                 organisme = perimeter.get_visible(Organisme, request.args["organisme"])
-            except Exception:
+            except NotFound:
                 abort(404)
             widgets["add"].template_args["form"].organisme.data = organisme
         return widgets
@@ -151,7 +152,7 @@ class EtablissementView(CleaModelView):
 
 class OrganismeView(CleaModelView):
     route_base = "/organismes"
-    datamodel = SQLAInterface(Organisme)
+    datamodel = ServiceInterface(Organisme)
     tab = access.ORGANISMES
     rule_model = Organisme
     list_title = "Mes organismes"
@@ -186,11 +187,6 @@ class OrganismeView(CleaModelView):
         if item is None and g.user.reseau_id and access.PERIMETER_LEVEL[g.user.profil] == access.RESEAU:
             values.setdefault("reseau", None)
 
-    def pre_add(self, item):
-        super().pre_add(item)
-        if access.PERIMETER_LEVEL[g.user.profil] == access.RESEAU:
-            item.reseau = structures.reseau_de(g.user)
-
     def post_add(self, item):
         self._created_id = item.id
 
@@ -216,7 +212,7 @@ class OrganismeView(CleaModelView):
 class CertificateurView(CleaModelView):
     """CERTIFICATION tab: the certifiers; Certif Pro creates and edits them."""
     route_base = "/certificateurs"
-    datamodel = SQLAInterface(Certificateur)
+    datamodel = ServiceInterface(Certificateur)
     tab = access.CERTIFICATION
     rule_model = Certificateur
     base_filters = []
@@ -243,11 +239,6 @@ class CertificateurView(CleaModelView):
     }
     edit_form_extra_fields = add_form_extra_fields
 
-    def pre_add(self, item):
-        item.region = item.region or None
-        super().pre_add(item)
-
-    pre_update = pre_add
 
 
 def register(appbuilder):

@@ -1,7 +1,7 @@
 """Mes utilisateurs (guide §9), Mon profil (guide §5), password links (invitation, « Mot de passe oublié ? »)."""
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
@@ -10,8 +10,7 @@ from app.extensions import db
 from app.formatting import oui_non
 from app.models import Utilisateur
 from app.security import perimeter
-from app.services import users as user_service
-from app.services import audit
+from app.services import audit, users as user_service
 from app.views.base import CleaModelView, submitted
 
 FIELDS = ("role", "username", "first_name", "last_name", "email", "reseau", "organisme", "etablissement",
@@ -25,7 +24,7 @@ def _attachment_choices(actor):
 
 class UtilisateurView(CleaModelView):
     route_base = "/utilisateurs"
-    datamodel = SQLAInterface(Utilisateur)
+    datamodel = ServiceInterface(Utilisateur)
     tab = access.UTILISATEURS
     list_title = "Mes utilisateurs"
     list_columns = ["profil", "first_name", "last_name", "email", "rattachement", "active"]

@@ -5,9 +5,8 @@ Revises: 62e6d7c2384b
 Create Date: 2026-11-22 22:00:34.510415
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '28cf0500c048'
@@ -17,7 +16,7 @@ depends_on = None
 
 
 def upgrade():
-    
+
     op.create_table('evaluation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('candidature_id', sa.Integer(), nullable=False),
@@ -55,14 +54,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('evaluation_id', 'sous_domaine_id', name='uq_resultat_sous_domaine')
     )
-    
+
 
 
 def downgrade():
-    
+
     op.drop_table('resultat_evaluation')
     with op.batch_alter_table('evaluation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_candidature_id'))
 
     op.drop_table('evaluation')
-    
+

@@ -5,9 +5,8 @@ Revises: e04c17fb715c
 Create Date: 2026-11-22 19:58:05.620195
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '2f6d02131de6'

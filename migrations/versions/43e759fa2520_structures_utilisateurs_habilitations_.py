@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-22 18:28:43.194029
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '43e759fa2520'

@@ -5,9 +5,8 @@ Revises: b443525e654b
 Create Date: 2026-12-01 09:00:03.823866
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5c3fe2884662'

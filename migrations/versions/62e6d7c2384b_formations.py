@@ -5,9 +5,8 @@ Revises: 2f6d02131de6
 Create Date: 2026-11-22 20:01:39.848204
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '62e6d7c2384b'

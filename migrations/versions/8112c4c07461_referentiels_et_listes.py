@@ -5,9 +5,8 @@ Revises: 43e759fa2520
 Create Date: 2026-11-22 18:38:58.305034
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # Initial content (referentiels.md). From now on the data lives in the database and Certif Pro edits it:
 # this copy belongs to this migration only.

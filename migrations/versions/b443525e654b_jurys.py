@@ -5,9 +5,8 @@ Revises: 28cf0500c048
 Create Date: 2026-11-22 22:18:45.270434
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b443525e654b'

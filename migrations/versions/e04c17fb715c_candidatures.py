@@ -5,9 +5,8 @@ Revises: 8112c4c07461
 Create Date: 2026-11-22 18:41:09.171136
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e04c17fb715c'
