@@ -80,6 +80,24 @@ class DayText(fields.Field):
         raise self.make_error("invalid")
 
 
+class Ident(fields.Field):
+    """The id of a related record, as a number or its digits (the service finds it inside the perimeter)."""
+
+    default_error_messages = {"invalid": "Identifiant invalide."}
+
+    def __init__(self, not_id: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_none", True)
+        kwargs.setdefault("load_default", None)
+        super().__init__(**kwargs)
+        if not_id:
+            self.error_messages = {**self.error_messages, "invalid": not_id}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise self.make_error("invalid")
+        return value
+
+
 class Flag(fields.Field):
     """A checkbox: « 1 », « oui », « on », « true » or a JSON boolean."""
 

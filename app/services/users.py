@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Certificateur, Etablissement, JetonUtilisateur, Organisme, Reseau, Utilisateur
 from app.models.base import utcnow
 from app.security import perimeter
+from app.schemas import Ident, Input, Text, shape_errors
 from app.services import notifications
 from app.services.validation import Errors, blank, email_error
 
@@ -53,18 +54,23 @@ NOT_ID = "Valeur invalide : l'identifiant (nombre entier) est attendu."
 NOT_BOOLEAN = "Une valeur booléenne (true/false) est attendue."
 
 
+# The input's shape: the API sends any JSON; names are text of a bounded length, attachments an id.
+UtilisateurInput = Input.from_dict({
+    "role": Text(not_text=NOT_TEXT), "username": Text(max_length=128, not_text=NOT_TEXT),
+    "first_name": Text(max_length=64, not_text=NOT_TEXT), "last_name": Text(max_length=64, not_text=NOT_TEXT),
+    "email": Text(max_length=254, not_text=NOT_TEXT),
+    **{field: Ident(not_id=NOT_ID) for field in ("reseau", "organisme", "etablissement", "certificateur")},
+}, name="UtilisateurInput")
+UTILISATEUR_INPUT = UtilisateurInput()
+PROFIL_INPUT = UtilisateurInput(only=("first_name", "last_name", "email"))
+
+
 def _check_types(values: dict) -> None:
-    """The API sends any JSON: names are text, attachments an id (number or digits), nothing else."""
-    errors = Errors()
-    for field in TEXT_FIELDS:
-        if values.get(field) is not None and not isinstance(values[field], str):
-            errors.add(field, NOT_TEXT)
-    for field in ATTACHMENT_MODEL:
-        value = values.get(field)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
-            errors.add(field, NOT_ID)
-    if errors:
-        raise ValidationFailed(errors)
+    """A value of the wrong type stops everything; the lengths are reported with the other rules."""
+    wrong = {field: messages for field, messages in shape_errors(UTILISATEUR_INPUT, values).items()
+             if NOT_TEXT in messages or NOT_ID in messages}
+    if wrong:
+        raise ValidationFailed(wrong)
 
 
 def _attachment(creator, profile, values, errors):
@@ -107,10 +113,9 @@ def _check_values(actor, values, current=None) -> tuple[str, dict]:
     allowed = grantable_profiles(actor)
     if not blank(profile) and profile not in allowed:
         errors.add("role", "Vous ne pouvez attribuer qu'un rôle égal ou inférieur au vôtre.")
-    for field, limit in (("first_name", 64), ("last_name", 64), ("username", 128), ("email", 254)):
-        value = values.get(field)
-        if isinstance(value, str) and len(value) > limit:
-            errors.add(field, f"Ce champ ne doit pas dépasser {limit} caractères.")
+    for field, messages in shape_errors(UTILISATEUR_INPUT, values).items():
+        for message in messages:
+            errors.add(field, message)
     email = (values.get("email") or "").strip()
     errors.add("email", email_error(email))
     username = (values.get("username") or "").strip() or email
@@ -313,9 +318,9 @@ def modifier_profil(user, values: dict) -> Utilisateur:
     errors.required(values, "first_name", "last_name", "email")
     email = (values.get("email") or "").strip()
     errors.add("email", email_error(email))
-    for field, limit in (("first_name", 64), ("last_name", 64), ("email", 254)):
-        if isinstance(values.get(field), str) and len(values[field]) > limit:
-            errors.add(field, f"Ce champ ne doit pas dépasser {limit} caractères.")
+    for field, messages in shape_errors(PROFIL_INPUT, values).items():
+        for message in messages:
+            errors.add(field, message)
     if email and not errors.get("email") and _exists(email, user):
         errors.add("email", "Un utilisateur avec cet email existe déjà.")
     if errors:
