@@ -34,7 +34,7 @@ from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.security import perimeter
-from app.security.perimeter import PERIMETER, PerimeterFilter
+from app.security.perimeter import PERIMETER
 from app.services.validation import fab_message_fr
 
 API_METHOD_PERMISSIONS = {"get_list": "read", "get": "read", "info": "read", "post": "create", "put": "edit",
@@ -179,17 +179,11 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
     def __init__(self):
         self.class_permission_name = self.tab
         self.method_permission_name = {**API_METHOD_PERMISSIONS, **self.extra_permissions}
+        # Related ids offered by `_info` and accepted in bodies are those of the related model's perimeter.
+        perimeter_filters = perimeter.related_filters(self.datamodel)
+        self.add_query_rel_fields = {**perimeter_filters, **(self.add_query_rel_fields or {})}
+        self.edit_query_rel_fields = {**perimeter_filters, **(self.edit_query_rel_fields or {})}
         super().__init__()
-
-    def _init_properties(self):
-        super()._init_properties()
-        self.add_query_rel_fields = dict(self.add_query_rel_fields or {})
-        self.edit_query_rel_fields = dict(self.edit_query_rel_fields or {})
-        from app.security.perimeter import RULES
-        for column in set(self.add_columns) | set(self.edit_columns):
-            if self.datamodel.is_relation(column) and self.datamodel.get_related_model(column) in RULES:
-                self.add_query_rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
-                self.edit_query_rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
 
     def response_422(self, message=None):
         return self.response(422, message=message or "Données invalides.")

@@ -253,3 +253,10 @@ class PerimeterFilter(BaseFilter):
 
 
 PERIMETER = [["id", PerimeterFilter, None]]
+
+
+def related_filters(datamodel) -> dict:
+    """FAB's `*_query_rel_fields` for every relation of a view's model whose target has a perimeter rule: the
+    related dropdowns, `_info` and the ids accepted in bodies stay inside the perimeter."""
+    return {column: [["id", PerimeterFilter, None]] for column in datamodel.get_columns_list()
+            if datamodel.is_relation(column) and datamodel.get_related_model(column) in RULES}

@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired, InputRequired
 from app import answers
 from app.domain import access
 from app.domain.errors import ValidationFailed
-from app.security.perimeter import PERIMETER, PerimeterFilter
+from app.security import perimeter
+from app.security.perimeter import PERIMETER
 from app.services import structures
 
 # FAB method → the three icons of the matrix (+ delete, which goes with ✏).
@@ -109,22 +110,12 @@ class CleaModelView(ModelView):
         # and show pages, which ask for the permission, never draw a button to a route that does not exist.
         self.method_permission_name = {**METHOD_PERMISSIONS, **self.extra_permissions,
                                        **dict.fromkeys(self.exclude_route_methods, ROUTE_REMOVED)}
+        # Related dropdowns (add, edit, search) are limited to the perimeter of the related model.
+        perimeter_filters = perimeter.related_filters(self.datamodel)
+        self.add_form_query_rel_fields = {**perimeter_filters, **(self.add_form_query_rel_fields or {})}
+        self.edit_form_query_rel_fields = {**perimeter_filters, **(self.edit_form_query_rel_fields or {})}
+        self.search_form_query_rel_fields = {**perimeter_filters, **(self.search_form_query_rel_fields or {})}
         super().__init__(**kwargs)
-
-    # --- Related dropdowns are limited to the perimeter of the related model ---------------------
-    def _init_properties(self):
-        super()._init_properties()
-        from app.security.perimeter import RULES
-        self.add_form_query_rel_fields = dict(self.add_form_query_rel_fields or {})
-        self.edit_form_query_rel_fields = dict(self.edit_form_query_rel_fields or {})
-        self.search_form_query_rel_fields = dict(self.search_form_query_rel_fields or {})
-        targets = ((self.add_columns, self.add_form_query_rel_fields),
-                   (self.edit_columns, self.edit_form_query_rel_fields),
-                   (self.search_columns, self.search_form_query_rel_fields))
-        for columns, rel_fields in targets:
-            for column in columns:
-                if self.datamodel.is_relation(column) and self.datamodel.get_related_model(column) in RULES:
-                    rel_fields.setdefault(column, [["id", PerimeterFilter, None]])
 
     # --- Domain rules inside the form: errors shown next to their field, input kept -------------
     def _init_forms(self):
