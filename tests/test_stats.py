@@ -176,6 +176,7 @@ def wait_until_ready(client, location, timeout=60):
     raise AssertionError("export not ready in time")
 
 
+@pytest.mark.committing  # the export is prepared by a thread of its own
 def test_ui_export_is_prepared_in_background_then_downloaded_by_its_owner_only(app, files_of, as_user):
     client = as_user("reseau.admin")
     response = client.post("/stats/exporter", data={"type": "dossiers"})
@@ -205,6 +206,7 @@ def test_ui_export_with_bad_type_or_dates_is_refused_in_french(app, files_of, as
     assert "Date invalide" in page_text(response)
 
 
+@pytest.mark.committing  # the export is prepared by a thread of its own
 def test_candidature_list_export_keeps_the_list_filters(app, files_of, as_user, api):
     client = as_user("reseau.admin")
     listed = client.get("/candidatures/list/?_flt_0_statut=attente_jury")
@@ -229,6 +231,7 @@ def test_candidature_list_export_keeps_the_list_filters(app, files_of, as_user, 
     assert api("org.user").get("/api/v1/candidature/export").status_code == 200
 
 
+@pytest.mark.committing  # the export is prepared by a thread of its own
 def test_candidature_export_bad_filters_answer_in_french(app, files_of, api, as_user):
     client = api("certifpro")
     response = client.get("/api/v1/candidature/export?q=(filters:!((col:email,opr:eq,value:x)))")
@@ -261,6 +264,7 @@ def test_huge_page_sizes_and_unknown_list_filters_never_500(api):
     assert response.status_code == 400 and "inconnu" in response.get_json()["message"]
 
 
+@pytest.mark.committing  # exports.preparer records its progress through connections of its own
 def test_cli_prepares_waiting_exports_fails_stuck_ones_and_daily_purges_old_ones(app):
     from app.models.base import utcnow
     with app.app_context():
@@ -284,6 +288,7 @@ def test_cli_prepares_waiting_exports_fails_stuck_ones_and_daily_purges_old_ones
         assert db.session.get(FichierExport, ids[2]) is None
 
 
+@pytest.mark.committing  # exports.preparer records its progress through connections of its own
 def test_an_export_whose_requester_lost_the_right_fails_with_a_french_message(app, as_user):
     from flask_appbuilder.security.sqla.models import Role
     with app.app_context():
