@@ -70,7 +70,7 @@ def test_sending_a_file_to_certification_notifies_the_certifier_and_rings_the_be
         candidature = demo(Candidature, numero_dossier="2026000003")  # A1-1, Île-de-France, « À envoyer … »
         pk = candidature.id
         certif, jury = demo(Utilisateur, username="certif.idf"), demo(Utilisateur, username="jury.idf")
-        same_certifier = jury.certificateur_id == certif.certificateur_id
+        assert jury.certificateur_id == certif.certificateur_id  # the demo's jury member of Transitions Pro IDF
     certifier = as_user("certif.idf")
     before, popup, _ = bell(certifier.get("/"))
     assert before == 0 and "Aucune notification non lue" in popup
@@ -85,7 +85,7 @@ def test_sending_a_file_to_certification_notifies_the_certifier_and_rings_the_be
         notification_id = rows[0].id
         jury_rows = db.session.execute(select(Notification.rubrique).where(Notification.user_id == jury.id)
                                        ).scalars().all()
-        assert jury_rows == (["Envoi en certification"] if same_certifier else [])
+        assert jury_rows == ["Envoi en certification"]
         org_admin = demo(Utilisateur, username="org.admin")
         assert db.session.execute(select(Notification).where(Notification.user_id == org_admin.id)).first() is None
 
@@ -95,8 +95,7 @@ def test_sending_a_file_to_certification_notifies_the_certifier_and_rings_the_be
     assert "Voir toutes les notifications" in popup
     assert f'href="/notifications/{notification_id}/ouvrir" class="clea-non-lue" style="font-weight: bold"' in html
     assert re.search(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}\b", popup)
-    if same_certifier:
-        assert bell(as_user("jury.idf").get("/"))[0] == 1
+    assert bell(as_user("jury.idf").get("/"))[0] == 1
 
     # The certifier follows the bell's link: the file opens, the notification is read, the bell is quiet.
     opened = certifier.get(f"/notifications/{notification_id}/ouvrir")
