@@ -154,7 +154,7 @@ def test_empty_form_errors_are_in_french(as_user):
     response = client.post("/organismes/add", data={})
     assert response.status_code == 200
     text = page_text(response)
-    assert "Ce champ est requis." in text or "Ce champ est obligatoire." in text
+    assert "Ce champ est obligatoire." in text
     assert "This field is required" not in text
     assert not english_in(response), english_in(response)
 

@@ -330,11 +330,14 @@ def test_someone_elses_notification_is_404_everywhere(app, as_user, api_as):
     listed = page_text(client.get("/notifications/"))
     assert "La mienne" in listed and "Secret de org.admin" not in listed
     api = api_as("etab.user")
-    for response in (api.get(f"/api/v1/notification/{foreign}"), api.post(f"/api/v1/notification/{foreign}/lire"),
-                     api.post("/api/v1/notification/lire", json={"ids": [own, foreign]}),
-                     api.post("/api/v1/notification/lire", json={"ids": [99999]})):
+    for response, message in ((api.get(f"/api/v1/notification/{foreign}"), "Élément introuvable."),
+                              (api.post(f"/api/v1/notification/{foreign}/lire"), "Élément introuvable."),
+                              (api.post("/api/v1/notification/lire", json={"ids": [own, foreign]}),
+                               "Notification introuvable."),
+                              (api.post("/api/v1/notification/lire", json={"ids": [99999]}),
+                               "Notification introuvable.")):
         assert response.status_code == 404
-        assert response.get_json()["message"] in ("Élément introuvable.", "Notification introuvable.")
+        assert response.get_json()["message"] == message
     assert api.get("/api/v1/notification/").get_json()["ids"] == [own]
     assert not is_read(app, foreign) and not is_read(app, own)  # all or nothing
 
@@ -444,8 +447,10 @@ def test_every_profile_reaches_its_notifications(app, as_user, api_as, login):
 
 
 def test_anonymous_sees_no_bell_and_no_page(client):
-    response = client.get("/notifications/", follow_redirects=True)
-    assert "Accès refusé" in page_text(response) or "Connexion" in page_text(response)
+    response = client.get("/notifications/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login/")
+    text = page_text(client.get("/notifications/", follow_redirects=True))
+    assert text.startswith("Connexion — Plateforme CléA") and "Accès refusé." in text
     assert "clea-bell" not in client.get("/login/").get_data(as_text=True)
 
 
