@@ -1,11 +1,24 @@
 """Test fixtures: one application per session (FAB's AppBuilder is a singleton), on SQLite by default or on
-TEST_DATABASE_URL (PostgreSQL in CI). The schema comes from the migrations; the demo data is reloaded for
-each test module so that modules never see each other's changes."""
+TEST_DATABASE_URL (PostgreSQL in CI). The schema comes from the migrations and the demo data is loaded once.
+
+Every test then runs inside one transaction that is rolled back at its end: the test's connection is opened
+and a transaction begun, Flask-SQLAlchemy's sessions are bound to that connection with
+`join_transaction_mode="create_savepoint"`, so the application's `db.session.commit()` only releases a
+SAVEPOINT (SQLAlchemy, "Joining a Session into an External Transaction"). The next test finds the demo again.
+
+A test that cannot work inside that transaction — a live server or another thread using the database,
+another connection (row locks, "another server"), an export prepared by `exports.preparer` (its progress goes
+through its own connections) — is marked `@pytest.mark.committing`: it commits for real and the demo is
+reloaded after it (`@pytest.mark.committing(reset="module")`: once, after the module's last test).
+Two guards keep this honest: a transactional test that checks out another connection fails, naming the
+marker; a real COMMIT outside a committing test (e.g. by a module-scoped fixture) is refused."""
 import os
 import re
+import threading
+import traceback
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from config import normalise_database_url
 
@@ -17,6 +30,29 @@ def _database_url(tmp_path_factory) -> str:
     if url:
         return normalise_database_url(url)
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "clea-test.db")
+
+
+class _State:
+    """What the fixtures and the engine guards below share."""
+    commits_allowed = True   # real COMMITs: while creating the schema and the demo, and in committing tests
+    connection = None        # the running test's connection (its outer transaction is rolled back)
+    thread = None            # the thread running that test: the only one that may use the connection
+    strays: list = []        # other connections checked out while a test runs in its transaction
+    dirty_module = False     # a committing(reset="module") test ran: reload the demo after the module
+
+
+def _install_guards(engine):
+    @event.listens_for(engine, "checkout")
+    def _other_connection(dbapi_connection, connection_record, connection_proxy):
+        if _State.connection is not None:
+            where = "".join(traceback.format_stack(limit=12)[:-1])
+            _State.strays.append(f"thread {threading.current_thread().name}:\n{where}")
+
+    @event.listens_for(engine, "commit")
+    def _real_commit(connection):
+        if not _State.commits_allowed:
+            raise RuntimeError("COMMIT réel hors d'un test marqué @pytest.mark.committing : les données de "
+                               "démonstration ne seraient plus les mêmes pour les tests suivants.")
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +69,8 @@ def app(tmp_path_factory):
         _drop_everything(db)
         from flask_migrate import upgrade
         upgrade()
+        _install_guards(db.engine)
+        _honour_session_bind(db)
     yield flask_app
     with flask_app.app_context():
         db.session.remove()
@@ -51,7 +89,24 @@ def _drop_everything(db):
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-# Seeded by the migrations themselves: kept between modules.
+def _honour_session_bind(db):
+    """Flask-SQLAlchemy's Session.get_bind always answers with its engine; while a test runs in its
+    transaction the sessions are created with bind=<the test's connection>, which must win. Only the
+    session class private to db.session's sessionmaker is changed (not Flask-SQLAlchemy's Session)."""
+    session_class = db.session.session_factory.class_
+    flask_sqlalchemy_get_bind = session_class.get_bind
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.bind is not None:
+            if threading.current_thread() is not _State.thread:  # one connection is not for two threads
+                _State.strays.append(f"thread {threading.current_thread().name}:\n"
+                                     + "".join(traceback.format_stack(limit=12)[:-1]))
+            return self.bind
+        return flask_sqlalchemy_get_bind(self, mapper, clause=clause, bind=bind, **kwargs)
+    session_class.get_bind = get_bind
+
+
+# Seeded by the migrations themselves: kept when the demo data is reloaded.
 MIGRATION_DATA = {"referentiel", "domaine", "sous_domaine", "valeur_liste", "bareme_redevance"}
 
 
@@ -73,13 +128,112 @@ def reset_data(db):
     db.session.remove()
 
 
-@pytest.fixture(scope="module", autouse=True)
+def _reload_demo(app):
+    from app.extensions import db
+    allowed, _State.commits_allowed = _State.commits_allowed, True
+    try:
+        with app.app_context():
+            reset_data(db)
+    finally:
+        _State.commits_allowed = allowed
+
+
+@pytest.fixture(scope="session")
 def demo_data(app):
-    """Fresh demo data for every test module."""
+    """The demo data, loaded once for the whole session (each test's changes are rolled back)."""
+    _reload_demo(app)
+    yield
+
+
+def _committing(item):
+    marker = item.get_closest_marker("committing")
+    if marker is None:
+        return None
+    reset = marker.kwargs.get("reset", "test")
+    assert reset in ("test", "module"), f"committing(reset={reset!r}): 'test' ou 'module'"
+    return reset
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "committing(reset='test'|'module'): the test commits for real (live server, threads, other "
+                   "connections); the demo data is reloaded after it, or after the module's last test")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before any fixture of the test (a module-scoped live server logs in, hence commits, in its setup).
+    _State.commits_allowed = _committing(item) is not None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _reload_after_module(app):
+    yield
+    if _State.dirty_module:
+        _reload_demo(app)
+        _State.dirty_module = False
+
+
+@pytest.fixture(autouse=True)
+def _database(request, app, demo_data):
+    """Each test in a transaction rolled back at its end; or, for a committing test, real commits then the
+    demo reloaded."""
+    reset = _committing(request.node)
+    if _State.dirty_module and reset != "module":  # the module mixes both kinds: start from the demo
+        _reload_demo(app)
+        _State.dirty_module = False
+    if reset is None:
+        yield from _in_rolled_back_transaction(app)
+        return
+    yield
+    _wait_for_background_exports()
+    if reset == "test":
+        _reload_demo(app)
+    else:
+        _State.dirty_module = True
+
+
+def _wait_for_background_exports(timeout=120):
+    """An export asked for by a committing test is prepared in a thread (app.services.exports): let it end
+    before the demo is reloaded under it."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("export-") and thread is not threading.current_thread():
+            thread.join(timeout)
+
+
+def _in_rolled_back_transaction(app):
     from app.extensions import db
     with app.app_context():
-        reset_data(db)
-    yield
+        db.session.remove()
+        engine = db.engine
+    connection = engine.connect()
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite begins transactions on its own and gets SAVEPOINT wrong: let SQLAlchemy say BEGIN.
+        connection.connection.driver_connection.isolation_level = None
+    outer = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    factory = db.session.session_factory
+    saved = dict(factory.kw)
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    _State.connection, _State.thread, _State.strays = connection, threading.current_thread(), []
+    try:
+        yield
+    finally:
+        _State.connection = _State.thread = None
+        with app.app_context():
+            db.session.remove()
+        factory.kw.clear()
+        factory.kw.update(saved)
+        outer.rollback()
+        if sqlite:
+            connection.connection.driver_connection.isolation_level = ""
+        connection.close()
+    strays = _State.strays
+    assert not strays, (f"{len(strays)} autre(s) connexion(s) à la base pendant un test exécuté dans une "
+                        "transaction annulée (serveur, fil d'exécution, db.engine.begin()…) : marquer le test "
+                        "@pytest.mark.committing.\n" + "\n".join(strays[:3]))
 
 
 @pytest.fixture
@@ -152,6 +306,15 @@ def page_text(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'").strip()
+
+
+SAVEPOINT_RE = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.I)
+
+
+def is_savepoint(statement: str) -> bool:
+    """A SAVEPOINT statement: only the tests' rolled-back transaction sends them (the application's commits
+    become SAVEPOINT releases there), so a test counting the application's queries leaves them out."""
+    return bool(SAVEPOINT_RE.match(statement))
 
 
 def demo(model, **lookup):

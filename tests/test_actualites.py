@@ -210,12 +210,11 @@ def test_certif_pro_writes_through_the_api_and_deletes_through_the_ui(app, api_a
 def test_demo_news_one_in_force_one_past(app, as_user):
     from app.demo import load_demo
     with app.app_context():
-        load_demo()  # brings back the demo news another test removed
         rows = db.session.execute(select(Actualite)).scalars().all()
         titles = {a.titre: a for a in rows}
         assert "Bienvenue sur la nouvelle Plateforme CléA" in titles and "Maintenance de la plateforme" in titles
         assert titles["Maintenance de la plateforme"].date_fin < TODAY
-        assert load_demo() == 0  # idempotent
+        assert load_demo() == 0  # idempotent: the demo data are loaded already
         assert len(db.session.execute(select(Actualite)).scalars().all()) == len(rows)
     panel = news_panel(as_user("reseau2.admin").get("/"))
     assert "Bienvenue sur la nouvelle Plateforme CléA" in panel and "Maintenance de la plateforme" not in panel

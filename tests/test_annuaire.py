@@ -19,7 +19,7 @@ from app.domain.regions import REGIONS
 from app.extensions import db
 from app.models import DemandeHabilitation, Etablissement, Organisme
 from app.services import annuaire, habilitations
-from tests.conftest import page_text
+from tests.conftest import is_savepoint, page_text
 from tests.test_french import english_in
 
 TODAY = datetime.date.today()
@@ -140,7 +140,8 @@ def counting_queries():
     statements = []
 
     def count(conn, cursor, statement, *args):
-        statements.append(statement)
+        if not is_savepoint(statement):
+            statements.append(statement)
     event.listen(db.engine, "before_cursor_execute", count)
     try:
         yield statements

@@ -64,6 +64,10 @@ ERROR_MARKERS = ("Page introuvable", "Accès refusé", "Internal Server Error", 
                  "Service indisponible", "Trop de tentatives")
 
 
+# A live server answers in threads of its own: real commits, and the demo data reloaded after the module.
+pytestmark = pytest.mark.committing(reset="module")
+
+
 # --- Fixtures -----------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

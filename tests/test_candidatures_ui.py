@@ -15,6 +15,16 @@ def form(etab_id, **overrides):
     return data
 
 
+def propose_martin(app, as_user) -> int:
+    """« Martin Noé », proposed through the form by etab.user in A1-1 (network A); returns the file's id."""
+    with app.app_context():
+        etab_id = demo(Etablissement, nom="Avenir Paris République").id
+    response = as_user("etab.user").post("/candidatures/proposer", data=form(etab_id))
+    assert response.status_code == 302, page_text(response)
+    with app.app_context():
+        return db.session.execute(select(Candidature.id).where(Candidature.nom_naissance == "Martin")).scalar_one()
+
+
 def test_create_from_the_form_then_see_it_in_the_list_and_its_page(app, as_user):
     with app.app_context():
         etab_id = demo(Etablissement, nom="Avenir Paris République").id
@@ -43,8 +53,7 @@ def test_errors_are_shown_next_to_the_fields(app, as_user):
 
 
 def test_other_network_gets_404_and_certifier_sees_nothing_before_sending(app, as_user):
-    with app.app_context():
-        pk = db.session.execute(select(Candidature.id).where(Candidature.nom_naissance == "Martin")).scalar_one()
+    pk = propose_martin(app, as_user)
     assert as_user("etab2.user").get(f"/candidatures/show/{pk}").status_code == 404
     assert as_user("reseau2.admin").get(f"/candidatures/show/{pk}").status_code == 404
     assert as_user("certif.idf").get(f"/candidatures/show/{pk}").status_code == 404
@@ -71,6 +80,7 @@ def test_evaluations_tab_only_for_profiles_with_a_habilitated_establishment(app,
 
 
 def test_dashboard_counts_the_perimeter_files_and_offers_to_propose(app, as_user):
+    propose_martin(app, as_user)
     text = page_text(as_user("reseau.admin").get("/"))
     assert "En attente d'évaluation initiale" in text and "Proposer une candidature" in text
     assert "Martin Noé" in text  # latest changes

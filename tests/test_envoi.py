@@ -1,6 +1,7 @@
 """« Envoyer en certification » and « Annuler l'envoi » (domain.md §4.1)."""
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from app.domain import statuts
@@ -52,9 +53,19 @@ def test_contextualised_socle_goes_to_the_branch_and_thin_objectives_are_flagged
         assert db.session.get(Candidature, pk).certificateur.nom == "Industrie de l'habillement"
 
 
+def sends(app, pk) -> int:
+    from app.models import AuditLog
+    with app.app_context():
+        return len(db.session.execute(select(AuditLog.id).where(
+            AuditLog.entity_type == "Candidature", AuditLog.entity_id == pk,
+            AuditLog.libelle == "Envoi en certification")).all())
+
+
+@pytest.mark.committing  # two threads, two connections: a real row lock / version check between them
 def test_two_simultaneous_sends_make_exactly_one(app, api_as):
     """A row lock on PostgreSQL, the version check on SQLite: one send, the other gets a French 409."""
     pk = a_envoyer(app, "2026000003")
+    before = sends(app, pk)
     clients = [api_as("etab.user"), api_as("org.admin")]
     results = []
 
@@ -67,9 +78,4 @@ def test_two_simultaneous_sends_make_exactly_one(app, api_as):
     for t in threads:
         t.join()
     assert sorted(results) == [200, 409], results
-    with app.app_context():
-        from app.models import AuditLog
-        sends = db.session.execute(select(AuditLog).where(
-            AuditLog.entity_type == "Candidature", AuditLog.entity_id == pk,
-            AuditLog.libelle == "Envoi en certification")).scalars().all()
-        assert len(sends) == 2  # the earlier test's send, and exactly one now
+    assert sends(app, pk) == before + 1  # exactly one send recorded

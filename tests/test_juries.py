@@ -117,7 +117,8 @@ def test_non_certification_and_decision_rules(app, api_as):
 
 def test_assignment_refuses_past_and_foreign_sessions(app, api_as):
     certif = api_as("certif.idf")
-    pk = pk_of(app, "2026000004") if statut(app, pk_of(app, "2026000004")) == "attente_jury" else None
+    target = pk_of(app, "2026000004")
+    assert statut(app, target) == "attente_jury"
     with app.app_context():
         from app.models.juries import SessionJury
         idf = demo(Certificateur, nom="Transitions Pro Île-de-France").id
@@ -128,7 +129,6 @@ def test_assignment_refuses_past_and_foreign_sessions(app, api_as):
         db.session.add_all([past, foreign])
         db.session.commit()
         past_id, foreign_id = past.id, foreign.id
-    target = pk or new_sent_file(app, api_as)
     late = certif.post(f"/api/v1/candidature/{target}/affecter", json={"session_jury_id": past_id})
     assert late.status_code == 409 and "est passé" in late.get_json()["message"]
     foreign_response = certif.post(f"/api/v1/candidature/{target}/affecter", json={"session_jury_id": foreign_id})
@@ -149,7 +149,7 @@ def test_assignment_refuses_past_and_foreign_sessions(app, api_as):
 
 
 def new_sent_file(app, api_as, numero="2026999999"):
-    """A fresh file sent to Transitions Pro Île-de-France (when the demo one was used by another test)."""
+    """A fresh file sent to Transitions Pro Île-de-France, « En attente de jury »."""
     with app.app_context():
         from app.domain import statuts
         source = demo(Candidature, numero_dossier="2026000004")

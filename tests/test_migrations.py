@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def database_url(tmp_path_factory):
-    """A fresh, empty database on the test database's engine; dropped afterwards."""
+    """A fresh, empty database on the test database's engine, for each test; dropped afterwards."""
     server_url = os.environ.get("TEST_DATABASE_URL")
     if not server_url:
         yield "sqlite:///" + str(tmp_path_factory.mktemp("migrations") / "clea-migrations.db")

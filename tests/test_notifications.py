@@ -70,7 +70,7 @@ def test_sending_a_file_to_certification_notifies_the_certifier_and_rings_the_be
         candidature = demo(Candidature, numero_dossier="2026000003")  # A1-1, Île-de-France, « À envoyer … »
         pk = candidature.id
         certif, jury = demo(Utilisateur, username="certif.idf"), demo(Utilisateur, username="jury.idf")
-        same_certifier = jury.certificateur_id == certif.certificateur_id
+        assert jury.certificateur_id == certif.certificateur_id  # the demo's jury member of Transitions Pro IDF
     certifier = as_user("certif.idf")
     before, popup, _ = bell(certifier.get("/"))
     assert before == 0 and "Aucune notification non lue" in popup
@@ -85,7 +85,7 @@ def test_sending_a_file_to_certification_notifies_the_certifier_and_rings_the_be
         notification_id = rows[0].id
         jury_rows = db.session.execute(select(Notification.rubrique).where(Notification.user_id == jury.id)
                                        ).scalars().all()
-        assert jury_rows == (["Envoi en certification"] if same_certifier else [])
+        assert jury_rows == ["Envoi en certification"]
         org_admin = demo(Utilisateur, username="org.admin")
         assert db.session.execute(select(Notification).where(Notification.user_id == org_admin.id)).first() is None
 
@@ -95,8 +95,7 @@ def test_sending_a_file_to_certification_notifies_the_certifier_and_rings_the_be
     assert "Voir toutes les notifications" in popup
     assert f'href="/notifications/{notification_id}/ouvrir" class="clea-non-lue" style="font-weight: bold"' in html
     assert re.search(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}\b", popup)
-    if same_certifier:
-        assert bell(as_user("jury.idf").get("/"))[0] == 1
+    assert bell(as_user("jury.idf").get("/"))[0] == 1
 
     # The certifier follows the bell's link: the file opens, the notification is read, the bell is quiet.
     opened = certifier.get(f"/notifications/{notification_id}/ouvrir")
@@ -331,11 +330,14 @@ def test_someone_elses_notification_is_404_everywhere(app, as_user, api_as):
     listed = page_text(client.get("/notifications/"))
     assert "La mienne" in listed and "Secret de org.admin" not in listed
     api = api_as("etab.user")
-    for response in (api.get(f"/api/v1/notification/{foreign}"), api.post(f"/api/v1/notification/{foreign}/lire"),
-                     api.post("/api/v1/notification/lire", json={"ids": [own, foreign]}),
-                     api.post("/api/v1/notification/lire", json={"ids": [99999]})):
+    for response, message in ((api.get(f"/api/v1/notification/{foreign}"), "Élément introuvable."),
+                              (api.post(f"/api/v1/notification/{foreign}/lire"), "Élément introuvable."),
+                              (api.post("/api/v1/notification/lire", json={"ids": [own, foreign]}),
+                               "Notification introuvable."),
+                              (api.post("/api/v1/notification/lire", json={"ids": [99999]}),
+                               "Notification introuvable.")):
         assert response.status_code == 404
-        assert response.get_json()["message"] in ("Élément introuvable.", "Notification introuvable.")
+        assert response.get_json()["message"] == message
     assert api.get("/api/v1/notification/").get_json()["ids"] == [own]
     assert not is_read(app, foreign) and not is_read(app, own)  # all or nothing
 
@@ -445,8 +447,10 @@ def test_every_profile_reaches_its_notifications(app, as_user, api_as, login):
 
 
 def test_anonymous_sees_no_bell_and_no_page(client):
-    response = client.get("/notifications/", follow_redirects=True)
-    assert "Accès refusé" in page_text(response) or "Connexion" in page_text(response)
+    response = client.get("/notifications/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login/")
+    text = page_text(client.get("/notifications/", follow_redirects=True))
+    assert text.startswith("Connexion — Plateforme CléA") and "Accès refusé." in text
     assert "clea-bell" not in client.get("/login/").get_data(as_text=True)
 
 

@@ -90,11 +90,11 @@ def test_profiles_without_stats_see_no_tab_and_get_403(app, files_of, as_user, a
     client = as_user(login)
     home = client.get("/").get_data(as_text=True)
     assert 'href="/stats/"' not in home
-    assert client.get("/stats/").status_code in (302, 403)
+    assert client.get("/stats/").status_code == 403
     assert api(login).get("/api/v1/stats/").status_code == 403
     assert api(login).get("/api/v1/stats/export").status_code == 403
     response = client.post("/stats/exporter", data={"type": "dossiers"})
-    assert response.status_code in (302, 403)
+    assert response.status_code == 403
     with app.app_context():
         assert db.session.scalar(select(func.count(FichierExport.id))) == 0
 
@@ -176,6 +176,7 @@ def wait_until_ready(client, location, timeout=60):
     raise AssertionError("export not ready in time")
 
 
+@pytest.mark.committing  # the export is prepared by a thread of its own
 def test_ui_export_is_prepared_in_background_then_downloaded_by_its_owner_only(app, files_of, as_user):
     client = as_user("reseau.admin")
     response = client.post("/stats/exporter", data={"type": "dossiers"})
@@ -205,6 +206,7 @@ def test_ui_export_with_bad_type_or_dates_is_refused_in_french(app, files_of, as
     assert "Date invalide" in page_text(response)
 
 
+@pytest.mark.committing  # the export is prepared by a thread of its own
 def test_candidature_list_export_keeps_the_list_filters(app, files_of, as_user, api):
     client = as_user("reseau.admin")
     listed = client.get("/candidatures/list/?_flt_0_statut=attente_jury")
@@ -229,6 +231,7 @@ def test_candidature_list_export_keeps_the_list_filters(app, files_of, as_user, 
     assert api("org.user").get("/api/v1/candidature/export").status_code == 200
 
 
+@pytest.mark.committing  # the export is prepared by a thread of its own
 def test_candidature_export_bad_filters_answer_in_french(app, files_of, api, as_user):
     client = api("certifpro")
     response = client.get("/api/v1/candidature/export?q=(filters:!((col:email,opr:eq,value:x)))")
@@ -239,11 +242,9 @@ def test_candidature_export_bad_filters_answer_in_french(app, files_of, api, as_
     for q in ("((((", "(filters:3)", "(filters:!(1,2))"):
         response = client.get(f"/api/v1/candidature/export?q={q}")
         assert response.status_code == 400 and "invalide" in response.get_json()["message"]
-    # A value the database cannot compare: refused in French on PostgreSQL, harmless on SQLite; never a 500.
+    # A value that is not a date: never a 500. Today the filter is left out, on SQLite and on PostgreSQL alike.
     response = client.get("/api/v1/candidature/export?q=(filters:!((col:date_naissance,opr:gt,value:abc)))")
-    assert response.status_code in (200, 422)
-    if response.status_code == 422:
-        assert response.get_json()["message"] == {"filtres": ["Filtre invalide : vérifiez les critères de recherche."]}
+    assert response.status_code == 200
     # Unknown list filters from the page are ignored, as the list itself ignores them.
     page = as_user("certifpro").post("/candidatures/exporter", data={"filtres": "_flt_0_inconnu=x&zzz=1"})
     assert page.status_code == 302 and "/exports/" in page.headers["Location"]
@@ -252,15 +253,13 @@ def test_candidature_export_bad_filters_answer_in_french(app, files_of, api, as_
 def test_huge_page_sizes_and_unknown_list_filters_never_500(api):
     client = api("certifpro")
     response = client.get("/api/v1/candidature/?q=(page_size:100000000)")
-    assert response.status_code in (200, 400)
-    if response.status_code == 200:
-        assert len(response.get_json()["ids"]) <= 100
-    else:
-        assert "invalide" in response.get_json()["message"].lower() or response.get_json()["message"]
+    assert response.status_code == 200
+    assert len(response.get_json()["ids"]) <= 100
     response = client.get("/api/v1/candidature/?q=(filters:!((col:inconnu,opr:eq,value:1)))")
     assert response.status_code == 400 and "inconnu" in response.get_json()["message"]
 
 
+@pytest.mark.committing  # exports.preparer records its progress through connections of its own
 def test_cli_prepares_waiting_exports_fails_stuck_ones_and_daily_purges_old_ones(app):
     from app.models.base import utcnow
     with app.app_context():
@@ -284,6 +283,7 @@ def test_cli_prepares_waiting_exports_fails_stuck_ones_and_daily_purges_old_ones
         assert db.session.get(FichierExport, ids[2]) is None
 
 
+@pytest.mark.committing  # exports.preparer records its progress through connections of its own
 def test_an_export_whose_requester_lost_the_right_fails_with_a_french_message(app, as_user):
     from flask_appbuilder.security.sqla.models import Role
     with app.app_context():
@@ -293,9 +293,11 @@ def test_an_export_whose_requester_lost_the_right_fails_with_a_french_message(ap
         user.roles = [db.session.execute(select(Role).filter_by(name="Utilisateur organisme")).scalar_one()]
         db.session.commit()
         job_id = job.id
-        with pytest.raises(Exception):
-            from app.services import exports
+        from app.domain.errors import Forbidden
+        from app.services import exports
+        with pytest.raises(Forbidden) as refused:
             exports.preparer(job_id)
+        assert refused.value.message == "Votre profil ne permet pas cet export."
         db.session.expire_all()
         assert db.session.get(FichierExport, job_id).statut == FichierExport.ECHEC
     page = as_user("org.admin").get(f"/exports/{job_id}")
