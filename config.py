@@ -3,6 +3,7 @@
 Without any variable the platform runs on an embedded SQLite file (instance/clea.db),
 writes mails to the log and uses a development secret key.
 """
+
 import os
 import secrets
 
@@ -15,9 +16,9 @@ INSTANCE_DIR = os.path.join(BASE_DIR, "instance")
 def normalise_database_url(url: str) -> str:
     """SQLAlchemy 2.1 maps a bare postgresql:// URL to psycopg 3; our driver is psycopg2."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg2://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg2://" + url[len("postgresql://") :]
     return url
 
 

@@ -1,5 +1,6 @@
 """Entry point. `python run.py` migrates the database, loads the demo data on an empty one and serves
 http://127.0.0.1:5000 (PORT overrides). `app` is what gunicorn and `flask --app run` use."""
+
 import os
 
 from app import create_app
@@ -13,6 +14,7 @@ def prepare_database(flask_app) -> None:
     from app.cli import database_is_empty
     from app.demo import load_demo
     from app.security.roles import sync_roles
+
     with flask_app.app_context():
         empty = database_is_empty()
         upgrade()
@@ -24,5 +26,8 @@ def prepare_database(flask_app) -> None:
 
 if __name__ == "__main__":
     prepare_database(app)
-    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")),
-            debug=os.environ.get("FLASK_DEBUG") == "1")
+    app.run(
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "5000")),
+        debug=os.environ.get("FLASK_DEBUG") == "1",
+    )

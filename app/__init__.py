@@ -1,4 +1,5 @@
 """Plateforme CléA back-office: the application factory."""
+
 import logging
 import os
 
@@ -19,8 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["FAB_CREATE_DB"] = False
     app.config["FAB_UPDATE_PERMS"] = False
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]) or ".",
-                    exist_ok=True)
+        os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]) or ".", exist_ok=True)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
@@ -29,17 +29,23 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         from app import models  # noqa: F401  (registers every table in the metadata)
         from app.services import audit
+
         audit.install(db.session)
         appbuilder.init_app(app, db.session)
         from app.views import register_views
+
         register_views(appbuilder)
         from app.api import register_apis
+
         register_apis(appbuilder)
         from app import checks
+
         checks.run(appbuilder)
 
     from app import web
+
     web.install(app)
     from app.cli import clea
+
     app.cli.add_command(clea)
     return app

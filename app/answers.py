@@ -4,6 +4,7 @@ service may raise. Views and the API do not catch domain errors themselves: Flas
 
 API bodies have one shape: `{"message": "…"}`, or `{"message": {field: [messages]}}` for a 422.
 """
+
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError

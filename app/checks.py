@@ -1,5 +1,6 @@
 """Start-up checks: the rules that must hold for the whole application, verified once when it starts, so that a
 forgotten perimeter rule or right is a clear error at start instead of a leak at run time."""
+
 from __future__ import annotations
 
 from app.domain import access
@@ -7,8 +8,16 @@ from app.domain.machine import REGISTRY
 
 # Models served by a view or an API with no perimeter of their own: national reference data every profile reads
 # and only Certif Pro's rights may write (lists of values, barème, news), or the user's own objects.
-NATIONAL_MODELS = {"Referentiel", "Domaine", "SousDomaine", "ValeurListe", "BaremeRedevance", "Actualite",
-                   "FichierExport", "MailSortant"}
+NATIONAL_MODELS = {
+    "Referentiel",
+    "Domaine",
+    "SousDomaine",
+    "ValeurListe",
+    "BaremeRedevance",
+    "Actualite",
+    "FichierExport",
+    "MailSortant",
+}
 
 
 class StartupError(RuntimeError):
@@ -28,11 +37,14 @@ def served_models(appbuilder) -> dict[type, list[str]]:
 
 def problems(appbuilder) -> list[str]:
     from app.security.perimeter import RULES
+
     found = []
     for model, views in sorted(served_models(appbuilder).items(), key=lambda item: item[0].__name__):
         if model not in RULES and model.__name__ not in NATIONAL_MODELS:
-            found.append(f"{model.__name__} est servi par {', '.join(sorted(views))} sans règle de périmètre "
-                         "(app/security/perimeter.py RULES).")
+            found.append(
+                f"{model.__name__} est servi par {', '.join(sorted(views))} sans règle de périmètre "
+                "(app/security/perimeter.py RULES)."
+            )
     for machine in REGISTRY.values():
         unknown = sorted(set(machine.rights()) - set(access.RIGHTS) - {access.SYSTEM})
         if unknown:

@@ -1,4 +1,5 @@
 """`flask --app run clea …`: init (roles), demo data, daily job, mail outbox."""
+
 import click
 from flask.cli import with_appcontext
 
@@ -14,6 +15,7 @@ def clea():
 @with_appcontext
 def init_command():
     from app.security.roles import sync_roles
+
     sync_roles()
     click.echo("Rôles et permissions à jour.")
 
@@ -23,35 +25,45 @@ def init_command():
 def demo_command():
     from app.demo import load_demo
     from app.security.roles import sync_roles
+
     sync_roles()
     created = load_demo()
     click.echo(f"Données de démonstration chargées ({created} éléments créés).")
 
 
-@clea.command("daily", help="Tâches quotidiennes : abandon automatique des dossiers (évaluation préalable de "
-                            "plus de 5 ans), rappels de renouvellement des habilitations (90 et 30 jours avant "
-                            "leur fin), suppression des exports de plus de 7 jours, envoi des mails en attente.")
+@clea.command(
+    "daily",
+    help="Tâches quotidiennes : abandon automatique des dossiers (évaluation préalable de "
+    "plus de 5 ans), rappels de renouvellement des habilitations (90 et 30 jours avant "
+    "leur fin), suppression des exports de plus de 7 jours, envoi des mails en attente.",
+)
 @with_appcontext
 def daily_command():
     from app.services.notifications import send_pending
     from app.services.rappels import rappels_habilitation
     from app.services.transitions import abandons_automatiques
+
     abandoned = abandons_automatiques()
     click.echo(f"{abandoned} dossier(s) abandonné(s) automatiquement (évaluation préalable de plus de 5 ans).")
     # Before the outbox: the reminders' mails go out in this same run.
     reminders = rappels_habilitation()
     click.echo(f"{reminders} rappel(s) de renouvellement d'habilitation envoyé(s).")
     from app.services.exports import purger
+
     click.echo(f"{purger()} export(s) de plus de 7 jours supprimé(s).")
     result = send_pending(limit=1000)
     click.echo(f"{result['envoyes']} mail(s) envoyé(s), {result['en_echec']} en échec.")
 
 
-@clea.command("exports", help="Prépare les exports .xlsx restés en attente (serveur redémarré pendant leur "
-                              "préparation) ; ceux interrompus depuis plus de 2 heures passent en échec.")
+@clea.command(
+    "exports",
+    help="Prépare les exports .xlsx restés en attente (serveur redémarré pendant leur "
+    "préparation) ; ceux interrompus depuis plus de 2 heures passent en échec.",
+)
 @with_appcontext
 def exports_command():
     from app.services.exports import preparer_en_attente
+
     click.echo(f"{preparer_en_attente()} export(s) préparé(s).")
 
 
@@ -59,11 +71,15 @@ def exports_command():
 @with_appcontext
 def mails_command():
     from app.services.notifications import send_pending
+
     result = send_pending(limit=1000)
     click.echo(f"{result['envoyes']} mail(s) envoyé(s), {result['en_echec']} en échec.")
 
 
 def database_is_empty() -> bool:
     from sqlalchemy import inspect
-    return "ab_user" not in inspect(db.engine).get_table_names() or \
-        db.session.execute(db.text("SELECT COUNT(*) FROM ab_user")).scalar() == 0
+
+    return (
+        "ab_user" not in inspect(db.engine).get_table_names()
+        or db.session.execute(db.text("SELECT COUNT(*) FROM ab_user")).scalar() == 0
+    )

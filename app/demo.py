@@ -4,6 +4,7 @@ Two unrelated networks (A and B), organisations and establishments in several re
 Île-de-France), habilitations valid / expired / pending / rejected, the 18 regional Transitions Pro and a
 few branch certifiers, and the demo accounts, all with the password `Clea-demo-2026!`.
 """
+
 import datetime
 
 from flask_appbuilder.security.sqla.models import Role
@@ -18,8 +19,11 @@ from app.models import Certificateur, DemandeHabilitation, Etablissement, Organi
 from app.services.users import hash_password
 
 DEMO_PASSWORD = "Clea-demo-2026!"
-BRANCHES = ["Commerce de détail et de gros à prédominance alimentaire", "Industrie de l'habillement",
-            "Equipements thermiques et génie climatique"]
+BRANCHES = [
+    "Commerce de détail et de gros à prédominance alimentaire",
+    "Industrie de l'habillement",
+    "Equipements thermiques et génie climatique",
+]
 TP_MODALITES = {"Guyane": "Prestataire par certificateur", "Hauts-de-France": "N/C"}
 
 
@@ -54,71 +58,125 @@ class Loader:
         return obj
 
     def certificateurs(self):
-        self.certif_pro = self.get_or_create(Certificateur, {"nom": "Certif Pro"}, type=Certificateur.CERTIF_PRO,
-                                             modalite_envoi="N/C")
+        self.certif_pro = self.get_or_create(
+            Certificateur, {"nom": "Certif Pro"}, type=Certificateur.CERTIF_PRO, modalite_envoi="N/C"
+        )
         self.tp = {}
         for region in REGIONS:
             self.tp[region] = self.get_or_create(
-                Certificateur, {"nom": f"Transitions Pro {region}"}, type=Certificateur.TRANSITIONS_PRO,
-                region=region, modalite_envoi=TP_MODALITES.get(region, "Prestataire par candidat"))
-        self.branches = [self.get_or_create(Certificateur, {"nom": name}, type=Certificateur.BRANCHE,
-                                            modalite_envoi="Prestataire par certificateur") for name in BRANCHES]
+                Certificateur,
+                {"nom": f"Transitions Pro {region}"},
+                type=Certificateur.TRANSITIONS_PRO,
+                region=region,
+                modalite_envoi=TP_MODALITES.get(region, "Prestataire par candidat"),
+            )
+        self.branches = [
+            self.get_or_create(
+                Certificateur, {"nom": name}, type=Certificateur.BRANCHE, modalite_envoi="Prestataire par certificateur"
+            )
+            for name in BRANCHES
+        ]
 
     def structures(self):
         self.reseau_a = self.get_or_create(
-            Reseau, {"nom": "Réseau A — Formation Avenir"}, responsable_nom="Martin", responsable_prenom="Claire",
-            responsable_email="claire.martin@reseau-a.example", notifier_creation_candidature=True)
+            Reseau,
+            {"nom": "Réseau A — Formation Avenir"},
+            responsable_nom="Martin",
+            responsable_prenom="Claire",
+            responsable_email="claire.martin@reseau-a.example",
+            notifier_creation_candidature=True,
+        )
         self.reseau_b = self.get_or_create(
-            Reseau, {"nom": "Réseau B — Compétences Sud"}, responsable_nom="Roux", responsable_prenom="Karim",
-            responsable_email="karim.roux@reseau-b.example")
+            Reseau,
+            {"nom": "Réseau B — Compétences Sud"},
+            responsable_nom="Roux",
+            responsable_prenom="Karim",
+            responsable_email="karim.roux@reseau-b.example",
+        )
         self.orgs = {}
-        specs = [("A1", "Organisme A1 — Avenir Paris", self.reseau_a, "Paris", "75011", 1),
-                 ("A2", "Organisme A2 — Avenir Ouest", self.reseau_a, "Rennes", "35000", 2),
-                 ("B1", "Organisme B1 — Compétences Méditerranée", self.reseau_b, "Marseille", "13001", 3),
-                 ("C1", "Organisme C1 — Indépendant", None, "Lyon", "69003", 4)]
+        specs = [
+            ("A1", "Organisme A1 — Avenir Paris", self.reseau_a, "Paris", "75011", 1),
+            ("A2", "Organisme A2 — Avenir Ouest", self.reseau_a, "Rennes", "35000", 2),
+            ("B1", "Organisme B1 — Compétences Méditerranée", self.reseau_b, "Marseille", "13001", 3),
+            ("C1", "Organisme C1 — Indépendant", None, "Lyon", "69003", 4),
+        ]
         for code, nom, reseau, ville, cp, n in specs:
             self.orgs[code] = self.get_or_create(
-                Organisme, {"siren": siren(n)}, nom=nom, reseau=reseau, adresse=f"{n} rue de la Formation",
-                ville=ville, code_postal=cp, contact_nom="Durand", contact_prenom="Alice",
-                contact_email=f"contact.{code.lower()}@of.example", email_facturation=f"compta.{code.lower()}@of.example",
-                code_naf="85.59A", numero_declaration_activite=f"{11000000000 + n}", qualiopi=True)
+                Organisme,
+                {"siren": siren(n)},
+                nom=nom,
+                reseau=reseau,
+                adresse=f"{n} rue de la Formation",
+                ville=ville,
+                code_postal=cp,
+                contact_nom="Durand",
+                contact_prenom="Alice",
+                contact_email=f"contact.{code.lower()}@of.example",
+                email_facturation=f"compta.{code.lower()}@of.example",
+                code_naf="85.59A",
+                numero_declaration_activite=f"{11000000000 + n}",
+                qualiopi=True,
+            )
         self.etabs = {}
-        especs = [("A1-1", "A1", "Avenir Paris République", "Paris", "75011", "Île-de-France", 1),
-                  ("A1-2", "A1", "Avenir Paris Lille", "Lille", "59000", "Hauts-de-France", 2),
-                  ("A2-1", "A2", "Avenir Ouest Rennes", "Rennes", "35000", "Bretagne", 1),
-                  ("A2-2", "A2", "Avenir Ouest Nantes", "Nantes", "44000", "Pays de la Loire", 2),
-                  ("B1-1", "B1", "Compétences Méditerranée Marseille", "Marseille", "13001",
-                   "Provence-Alpes-Côte d'Azur", 1),
-                  ("B1-2", "B1", "Compétences Méditerranée Montpellier", "Montpellier", "34000", "Occitanie", 2),
-                  ("C1-1", "C1", "Indépendant Lyon", "Lyon", "69003", "Auvergne-Rhône-Alpes", 1)]
+        especs = [
+            ("A1-1", "A1", "Avenir Paris République", "Paris", "75011", "Île-de-France", 1),
+            ("A1-2", "A1", "Avenir Paris Lille", "Lille", "59000", "Hauts-de-France", 2),
+            ("A2-1", "A2", "Avenir Ouest Rennes", "Rennes", "35000", "Bretagne", 1),
+            ("A2-2", "A2", "Avenir Ouest Nantes", "Nantes", "44000", "Pays de la Loire", 2),
+            ("B1-1", "B1", "Compétences Méditerranée Marseille", "Marseille", "13001", "Provence-Alpes-Côte d'Azur", 1),
+            ("B1-2", "B1", "Compétences Méditerranée Montpellier", "Montpellier", "34000", "Occitanie", 2),
+            ("C1-1", "C1", "Indépendant Lyon", "Lyon", "69003", "Auvergne-Rhône-Alpes", 1),
+        ]
         for code, org_code, nom, ville, cp, region, n in especs:
             org = self.orgs[org_code]
             self.etabs[code] = self.get_or_create(
-                Etablissement, {"siret": siret(org.siren, n)}, organisme=org, nom=nom, referent_nom="Bernard",
-                referent_prenom="Luc", referent_email=f"referent.{code.lower()}@of.example", public_nom="Accueil",
-                public_prenom="CléA", public_email=f"clea.{code.lower()}@of.example",
-                public_telephone="01 23 45 67 89", adresse=f"{n} avenue des Compétences", ville=ville,
-                code_postal=cp, region=region, site_web="https://www.of.example")
+                Etablissement,
+                {"siret": siret(org.siren, n)},
+                organisme=org,
+                nom=nom,
+                referent_nom="Bernard",
+                referent_prenom="Luc",
+                referent_email=f"referent.{code.lower()}@of.example",
+                public_nom="Accueil",
+                public_prenom="CléA",
+                public_email=f"clea.{code.lower()}@of.example",
+                public_telephone="01 23 45 67 89",
+                adresse=f"{n} avenue des Compétences",
+                ville=ville,
+                code_postal=cp,
+                region=region,
+                site_web="https://www.of.example",
+            )
 
     def habilitations(self):
         today = datetime.date.today()
 
         def habilitation(etab_codes, etat, debut=None, motif=None, certificateurs=None, demande=None):
             etabs = [self.etabs[c] for c in etab_codes]
-            existing = db.session.execute(
-                select(DemandeHabilitation).where(DemandeHabilitation.organisme_id == etabs[0].organisme_id,
-                                                  DemandeHabilitation.etat == etat,
-                                                  DemandeHabilitation.etablissements.any(id=etabs[0].id))
-            ).scalars().first()
+            existing = (
+                db.session.execute(
+                    select(DemandeHabilitation).where(
+                        DemandeHabilitation.organisme_id == etabs[0].organisme_id,
+                        DemandeHabilitation.etat == etat,
+                        DemandeHabilitation.etablissements.any(id=etabs[0].id),
+                    )
+                )
+                .scalars()
+                .first()
+            )
             if existing is not None:
                 return existing
-            d = DemandeHabilitation(organisme_id=etabs[0].organisme_id, certification="clea", type="initiale",
-                                    date_demande=demande or (debut or today) - datetime.timedelta(days=20),
-                                    etat=etat, motif_rejet=motif)
+            d = DemandeHabilitation(
+                organisme_id=etabs[0].organisme_id,
+                certification="clea",
+                type="initiale",
+                date_demande=demande or (debut or today) - datetime.timedelta(days=20),
+                etat=etat,
+                motif_rejet=motif,
+            )
             if debut:
                 d.date_debut, d.date_fin = debut, date_fin(debut)
-                d.decide_le = datetime.datetime.combine(d.date_demande + datetime.timedelta(days=10),
-                                                        datetime.time(10))
+                d.decide_le = datetime.datetime.combine(d.date_demande + datetime.timedelta(days=10), datetime.time(10))
             d.etablissements = etabs
             d.certificateurs = certificateurs or [self.certif_pro]
             db.session.add(d)
@@ -129,8 +187,12 @@ class Loader:
         habilitation(["A1-1"], v, debut=today - datetime.timedelta(days=400))
         habilitation(["A1-2"], v, debut=today - datetime.timedelta(days=365 * 3 + 60))  # expired
         habilitation(["A2-1"], p, demande=today - datetime.timedelta(days=5))
-        habilitation(["A2-2"], r, motif="Dossier incomplet : CV des évaluateurs manquants.",
-                     demande=today - datetime.timedelta(days=60))
+        habilitation(
+            ["A2-2"],
+            r,
+            motif="Dossier incomplet : CV des évaluateurs manquants.",
+            demande=today - datetime.timedelta(days=60),
+        )
         habilitation(["B1-1"], v, debut=today - datetime.timedelta(days=30))
         habilitation(["B1-2"], p, certificateurs=[self.branches[0]], demande=today - datetime.timedelta(days=3))
         habilitation(["C1-1"], v, debut=today - datetime.timedelta(days=365 * 3 - 40))  # ends within 90 days
@@ -156,24 +218,42 @@ class Loader:
         for login, profile, first, last, attachment in specs:
             if db.session.execute(select(Utilisateur).where(Utilisateur.username == login)).first():
                 continue
-            user = Utilisateur(username=login, first_name=first, last_name=last, email=f"{login}@demo.clea.example",
-                               active=True, password=password, **attachment)
+            user = Utilisateur(
+                username=login,
+                first_name=first,
+                last_name=last,
+                email=f"{login}@demo.clea.example",
+                active=True,
+                password=password,
+                **attachment,
+            )
             user.roles = [roles[profile]]
             db.session.add(user)
             self.created += 1
-
 
     def candidatures(self):
         """Files in every status, in both networks (api.md)."""
         from app.domain import statuts
         from app.models import Candidature
         from app.services.candidatures import cle_personne, nom_recherche, sans_accents
+
         today = datetime.date.today()
-        people = [("Moreau", "Camille"), ("Lambert", "Yanis"), ("Fontaine", "Inès"), ("Chevalier", "Lucas"),
-                  ("Robin", "Manon"), ("Gauthier", "Nathan"), ("Perrin", "Chloé"), ("Morel", "Hugo"),
-                  ("Mercier", "Jade"), ("Blanchard", "Théo")]
-        sites = [(self.etabs["A1-1"], self.tp["Île-de-France"]),
-                 (self.etabs["B1-1"], self.tp["Provence-Alpes-Côte d'Azur"])]
+        people = [
+            ("Moreau", "Camille"),
+            ("Lambert", "Yanis"),
+            ("Fontaine", "Inès"),
+            ("Chevalier", "Lucas"),
+            ("Robin", "Manon"),
+            ("Gauthier", "Nathan"),
+            ("Perrin", "Chloé"),
+            ("Morel", "Hugo"),
+            ("Mercier", "Jade"),
+            ("Blanchard", "Théo"),
+        ]
+        sites = [
+            (self.etabs["A1-1"], self.tp["Île-de-France"]),
+            (self.etabs["B1-1"], self.tp["Provence-Alpes-Côte d'Azur"]),
+        ]
         n = 0
         for s_index, (etab, certificateur) in enumerate(sites):
             for p_index, statut in enumerate(statuts.STATUTS):
@@ -183,27 +263,43 @@ class Loader:
                 naissance = datetime.date(1970 + p_index * 3, 1 + s_index * 5, 10 + p_index)
                 sent = statut in statuts.CHEZ_CERTIFICATEUR
                 self.get_or_create(
-                    Candidature, {"numero_dossier": f"{2026000000 + n}"}, etablissement_id=etab.id,
-                    organisme_id=etab.organisme_id, certification="clea",
-                    statut_inscription="Demandeur d'emploi", niveau_formation="Niveau 3 – CAP, BEP (ancien niveau V)",
-                    financeur_principal="CPF", civilite="Madame" if p_index % 2 else "Monsieur",
-                    nom_naissance=nom, prenom=prenom, date_naissance=naissance, ville_naissance=etab.ville,
-                    code_postal_naissance=etab.code_postal, email=f"{sans_accents(prenom).lower()}.{sans_accents(nom).lower()}@exemple.fr".replace(" ", "-"),
+                    Candidature,
+                    {"numero_dossier": f"{2026000000 + n}"},
+                    etablissement_id=etab.id,
+                    organisme_id=etab.organisme_id,
+                    certification="clea",
+                    statut_inscription="Demandeur d'emploi",
+                    niveau_formation="Niveau 3 – CAP, BEP (ancien niveau V)",
+                    financeur_principal="CPF",
+                    civilite="Madame" if p_index % 2 else "Monsieur",
+                    nom_naissance=nom,
+                    prenom=prenom,
+                    date_naissance=naissance,
+                    ville_naissance=etab.ville,
+                    code_postal_naissance=etab.code_postal,
+                    email=f"{sans_accents(prenom).lower()}.{sans_accents(nom).lower()}@exemple.fr".replace(" ", "-"),
                     objectifs_professionnels="Valider mes compétences de base pour accéder à un poste "
-                                             "qualifié dans la logistique.",
-                    statut=statut, cle_personne=cle_personne(nom, prenom, naissance),
+                    "qualifié dans la logistique.",
+                    statut=statut,
+                    cle_personne=cle_personne(nom, prenom, naissance),
                     nom_recherche=nom_recherche(nom, prenom),
-                    date_evaluation_prealable=(None if statut == statuts.ATTENTE_EVALUATION_PREALABLE
-                                               else today - datetime.timedelta(days=90)),
+                    date_evaluation_prealable=(
+                        None if statut == statuts.ATTENTE_EVALUATION_PREALABLE else today - datetime.timedelta(days=90)
+                    ),
                     certificateur_id=certificateur.id if sent else None,
-                    date_envoi_certification=(datetime.datetime.combine(today - datetime.timedelta(days=20),
-                                                                        datetime.time(9)) if sent else None),
-                    statut_avant_abandon=(statuts.ATTENTE_EVALUATION_FINALE
-                                          if statut == statuts.ABANDONNEE else None),
+                    date_envoi_certification=(
+                        datetime.datetime.combine(today - datetime.timedelta(days=20), datetime.time(9))
+                        if sent
+                        else None
+                    ),
+                    statut_avant_abandon=(statuts.ATTENTE_EVALUATION_FINALE if statut == statuts.ABANDONNEE else None),
                     motif_abandon="Abandon du candidat" if statut == statuts.ABANDONNEE else None,
-                    date_abandon=(datetime.datetime.combine(today - datetime.timedelta(days=5), datetime.time(9))
-                                  if statut == statuts.ABANDONNEE else None))
-
+                    date_abandon=(
+                        datetime.datetime.combine(today - datetime.timedelta(days=5), datetime.time(9))
+                        if statut == statuts.ABANDONNEE
+                        else None
+                    ),
+                )
 
     def evaluations(self):
         """Every file past the évaluation préalable has it, finalised, with its completed matrix: not validated
@@ -214,32 +310,53 @@ class Loader:
         from app.models.evaluations import FINALISEE, NON_VALIDE, VALIDE, Evaluation, ResultatEvaluation
         from app.services import documents
         from app.services.evaluations import sous_domaines, synthese
+
         missing = {"2.4", "2.5", "7.4"}
-        files = db.session.execute(select(Candidature).where(Candidature.numero_dossier.like("2026%"),
-                                                             Candidature.date_evaluation_prealable.isnot(None))
-                                   .order_by(Candidature.id)).scalars().all()
+        files = (
+            db.session.execute(
+                select(Candidature)
+                .where(Candidature.numero_dossier.like("2026%"), Candidature.date_evaluation_prealable.isnot(None))
+                .order_by(Candidature.id)
+            )
+            .scalars()
+            .all()
+        )
         for candidature in files:
             if db.session.execute(select(Evaluation.id).where(Evaluation.candidature_id == candidature.id)).first():
                 continue
             waiting = statuts.ATTENTE_EVALUATION_FINALE in (candidature.statut, candidature.statut_avant_abandon)
             evaluation = Evaluation(
-                candidature_id=candidature.id, evaluateur_nom="Martin", evaluateur_prenom="Bernard",
+                candidature_id=candidature.id,
+                evaluateur_nom="Martin",
+                evaluateur_prenom="Bernard",
                 evaluateur_email="bernard.martin@evaluateur.exemple.fr",
-                date_evaluation=candidature.date_evaluation_prealable, etat=FINALISEE,
-                conclusion=("Préconisation de formation" if waiting
-                            else "Présentation du dossier devant le jury de certification"),
-                resultat=NON_VALIDE if waiting else VALIDE, finale=False,
-                date_finalisation=datetime.datetime.combine(candidature.date_evaluation_prealable, datetime.time(17)))
-            evaluation.resultats = [ResultatEvaluation(sous_domaine_id=sd.id, acquis=not (waiting and sd.code in missing))
-                                    for sd in sous_domaines(candidature)]
+                date_evaluation=candidature.date_evaluation_prealable,
+                etat=FINALISEE,
+                conclusion=(
+                    "Préconisation de formation"
+                    if waiting
+                    else "Présentation du dossier devant le jury de certification"
+                ),
+                resultat=NON_VALIDE if waiting else VALIDE,
+                finale=False,
+                date_finalisation=datetime.datetime.combine(candidature.date_evaluation_prealable, datetime.time(17)),
+            )
+            evaluation.resultats = [
+                ResultatEvaluation(sous_domaine_id=sd.id, acquis=not (waiting and sd.code in missing))
+                for sd in sous_domaines(candidature)
+            ]
             evaluation.synthese = synthese(evaluation)
             db.session.add(evaluation)
             db.session.flush()
-            documents.joindre(candidature.id, f"matrice-evaluation-{candidature.numero_dossier}.xlsx",
-                              documents.EXTENSIONS[".xlsx"][1], matrice_xlsx(candidature), "evaluation",
-                              evaluation.id)
+            documents.joindre(
+                candidature.id,
+                f"matrice-evaluation-{candidature.numero_dossier}.xlsx",
+                documents.EXTENSIONS[".xlsx"][1],
+                matrice_xlsx(candidature),
+                "evaluation",
+                evaluation.id,
+            )
             self.created += 1
-
 
     def jurys(self):
         """Each regional certifier of the demo files has a past and a coming session; files at the jury stage
@@ -248,52 +365,83 @@ class Loader:
         from app.models import Candidature
         from app.models.juries import DecisionJury, SessionJury
         from app.services.juries import delivrer_certificat
+
         today = datetime.date.today()
-        decided = {statuts.CERTIFIEE: DecisionJury.CERTIFIEE, statuts.NON_CERTIFIEE: DecisionJury.NON_CERTIFIEE,
-                   statuts.ATTENTE_COMPLEMENT: DecisionJury.COMPLEMENT}
+        decided = {
+            statuts.CERTIFIEE: DecisionJury.CERTIFIEE,
+            statuts.NON_CERTIFIEE: DecisionJury.NON_CERTIFIEE,
+            statuts.ATTENTE_COMPLEMENT: DecisionJury.COMPLEMENT,
+        }
         for region in ("Île-de-France", "Provence-Alpes-Côte d'Azur"):
             certificateur = self.tp[region]
             past = self.get_or_create(
-                SessionJury, {"certificateur_id": certificateur.id, "libelle": "Jury - session passée - Certifications CLEA"},
-                date=datetime.datetime.combine(today - datetime.timedelta(days=30), datetime.time(9)))
+                SessionJury,
+                {"certificateur_id": certificateur.id, "libelle": "Jury - session passée - Certifications CLEA"},
+                date=datetime.datetime.combine(today - datetime.timedelta(days=30), datetime.time(9)),
+            )
             self.get_or_create(
-                SessionJury, {"certificateur_id": certificateur.id, "libelle": "Jury - prochaine session - Certifications CLEA"},
-                date=datetime.datetime.combine(today + datetime.timedelta(days=30), datetime.time(9)))
-            files = db.session.execute(select(Candidature).where(
-                Candidature.certificateur_id == certificateur.id, Candidature.numero_dossier.like("2026%"),
-                Candidature.statut.in_(tuple(decided) + (statuts.ATTENTE_CERTIFICATION,)),
-                Candidature.session_jury_id.is_(None))).scalars().all()
+                SessionJury,
+                {"certificateur_id": certificateur.id, "libelle": "Jury - prochaine session - Certifications CLEA"},
+                date=datetime.datetime.combine(today + datetime.timedelta(days=30), datetime.time(9)),
+            )
+            files = (
+                db.session.execute(
+                    select(Candidature).where(
+                        Candidature.certificateur_id == certificateur.id,
+                        Candidature.numero_dossier.like("2026%"),
+                        Candidature.statut.in_(tuple(decided) + (statuts.ATTENTE_CERTIFICATION,)),
+                        Candidature.session_jury_id.is_(None),
+                    )
+                )
+                .scalars()
+                .all()
+            )
             for candidature in files:
                 candidature.session_jury_id = past.id
                 if candidature.statut not in decided:
                     continue
                 candidature.date_decision = past.date
-                db.session.add(DecisionJury(candidature_id=candidature.id, session_jury_id=past.id,
-                                            decision=decided[candidature.statut],
-                                            commentaire=("Joindre l'attestation de la formation suivie."
-                                                         if candidature.statut == statuts.ATTENTE_COMPLEMENT else None)))
+                db.session.add(
+                    DecisionJury(
+                        candidature_id=candidature.id,
+                        session_jury_id=past.id,
+                        decision=decided[candidature.statut],
+                        commentaire=(
+                            "Joindre l'attestation de la formation suivie."
+                            if candidature.statut == statuts.ATTENTE_COMPLEMENT
+                            else None
+                        ),
+                    )
+                )
                 if candidature.statut == statuts.CERTIFIEE:
                     delivrer_certificat(candidature, past)
                 self.created += 1
 
-
     def actualites(self):
         """One news item in force and one whose display has ended, written by Certif Pro."""
         from app.models.actualites import Actualite
+
         today = datetime.date.today()
         auteur = db.session.execute(select(Utilisateur).where(Utilisateur.username == "certifpro")).scalars().first()
         self.get_or_create(
-            Actualite, {"titre": "Bienvenue sur la nouvelle Plateforme CléA"},
+            Actualite,
+            {"titre": "Bienvenue sur la nouvelle Plateforme CléA"},
             contenu="La plateforme réunit désormais les demandes d'habilitation, les dossiers de candidature et "
-                    "les décisions des jurys.\nPensez à vérifier les coordonnées de vos établissements et de "
-                    "vos référents.",
-            date_publication=today - datetime.timedelta(days=7), publiee=True,
-            auteur_id=auteur.id if auteur else None)
+            "les décisions des jurys.\nPensez à vérifier les coordonnées de vos établissements et de "
+            "vos référents.",
+            date_publication=today - datetime.timedelta(days=7),
+            publiee=True,
+            auteur_id=auteur.id if auteur else None,
+        )
         self.get_or_create(
-            Actualite, {"titre": "Maintenance de la plateforme"},
+            Actualite,
+            {"titre": "Maintenance de la plateforme"},
             contenu="La plateforme a été indisponible pendant une heure pour une opération de maintenance.",
-            date_publication=today - datetime.timedelta(days=60), date_fin=today - datetime.timedelta(days=50),
-            publiee=True, auteur_id=auteur.id if auteur else None)
+            date_publication=today - datetime.timedelta(days=60),
+            date_fin=today - datetime.timedelta(days=50),
+            publiee=True,
+            auteur_id=auteur.id if auteur else None,
+        )
 
 
 def load_demo() -> int:

@@ -1,4 +1,5 @@
 """The shared extension objects, created once and bound to the app by create_app()."""
+
 import sqlite3
 
 from flask_appbuilder import AppBuilder

@@ -11,6 +11,7 @@ same Babel functions are called with the fr_FR locale, so the text is the same e
 Stored date-times are naive and shown as they are stored (never shifted to BABEL_DEFAULT_TIMEZONE).
 `install(app)` registers every function below as a Jinja filter of the same name.
 """
+
 import datetime
 from decimal import Decimal
 
@@ -130,8 +131,10 @@ def oui_non(value) -> str:
     return "Oui" if value else "Non"
 
 
-FILTERS = {function.__name__: function for function in (date_fr, datetime_fr, heure_fr, nombre_fr, montant_fr,
-                                                          taille_fr, heures_fr, oui_non)}
+FILTERS = {
+    function.__name__: function
+    for function in (date_fr, datetime_fr, heure_fr, nombre_fr, montant_fr, taille_fr, heures_fr, oui_non)
+}
 
 
 def install(app) -> None:

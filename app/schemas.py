@@ -7,6 +7,7 @@ the business rules; a refused input is a `ValidationFailed` whose messages are F
 
     MessageInput().load({"message": 12})  →  ValidationFailed({"message": ["Une chaîne de caractères est attendue."]})
 """
+
 from __future__ import annotations
 
 import datetime
@@ -27,11 +28,16 @@ TRUE_WORDS = {"1", "true", "oui", "y", "on"}
 class Text(fields.String):
     """A text, stripped; None and missing stay None. `max_length` is the column's length."""
 
-    default_error_messages = {"invalid": NOT_TEXT, "required": REQUIRED, "null": REQUIRED,
-                              "invalid_utf8": NOT_TEXT}
+    default_error_messages = {"invalid": NOT_TEXT, "required": REQUIRED, "null": REQUIRED, "invalid_utf8": NOT_TEXT}
 
-    def __init__(self, max_length: int | None = None, too_long: str = TOO_LONG, not_text: str = NOT_TEXT,
-                 numbers: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        max_length: int | None = None,
+        too_long: str = TOO_LONG,
+        not_text: str = NOT_TEXT,
+        numbers: bool = False,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("allow_none", True)
         kwargs.setdefault("load_default", None)
         validators = [validate.Length(max=max_length, error=too_long)] if max_length else []

@@ -1,5 +1,6 @@
 """Cross-cutting web behaviour: security headers, CSRF, French error pages, template filters and the
 navigation of the guide (built from the access matrix)."""
+
 import logging
 
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
@@ -13,8 +14,10 @@ from app.domain import access
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-       "script-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+)
 
 
 def is_api_request() -> bool:
@@ -51,41 +54,57 @@ def install(app) -> None:
     def not_found(error):
         if is_api_request():
             return json_error(404, "Élément introuvable.")
-        return render_template("clea/error.html", code=404, title="Page introuvable",
-                               message="La page demandée n'existe pas ou ne fait pas partie de votre "
-                                       "périmètre.", appbuilder=app.appbuilder), 404
+        return render_template(
+            "clea/error.html",
+            code=404,
+            title="Page introuvable",
+            message="La page demandée n'existe pas ou ne fait pas partie de votre périmètre.",
+            appbuilder=app.appbuilder,
+        ), 404
 
     @app.errorhandler(405)
     def not_allowed(error):
         if is_api_request():
             return json_error(405, "Méthode non autorisée.")
-        return render_template("clea/error.html", code=405, title="Action impossible",
-                               message="Cette action n'est pas possible ici.", appbuilder=app.appbuilder), 405
+        return render_template(
+            "clea/error.html",
+            code=405,
+            title="Action impossible",
+            message="Cette action n'est pas possible ici.",
+            appbuilder=app.appbuilder,
+        ), 405
 
     @app.errorhandler(403)
     def forbidden(error):
         if is_api_request():
             return json_error(403, "Vous n'avez pas les droits nécessaires pour cette action.")
-        return render_template("clea/error.html", code=403, title="Accès refusé",
-                               message="Vous n'avez pas les droits nécessaires pour cette page.",
-                               appbuilder=app.appbuilder), 403
+        return render_template(
+            "clea/error.html",
+            code=403,
+            title="Accès refusé",
+            message="Vous n'avez pas les droits nécessaires pour cette page.",
+            appbuilder=app.appbuilder,
+        ), 403
 
     @app.errorhandler(413)
     def too_large(error):
         from app.services.documents import TROP_GROS
+
         message = TROP_GROS
         if is_api_request():
             return json_error(413, message)
-        return render_template("clea/error.html", code=413, title="Fichier trop volumineux", message=message,
-                               appbuilder=app.appbuilder), 413
+        return render_template(
+            "clea/error.html", code=413, title="Fichier trop volumineux", message=message, appbuilder=app.appbuilder
+        ), 413
 
     @app.errorhandler(429)
     def too_many_requests(error):
         message = "Trop de tentatives : veuillez patienter quelques secondes avant de réessayer."
         if is_api_request():
             return json_error(429, message)
-        return render_template("clea/error.html", code=429, title="Trop de tentatives", message=message,
-                               appbuilder=app.appbuilder), 429
+        return render_template(
+            "clea/error.html", code=429, title="Trop de tentatives", message=message, appbuilder=app.appbuilder
+        ), 429
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -96,6 +115,7 @@ def install(app) -> None:
         """Every refusal of a service, in one place: JSON for the API, a flash and the previous page for
         the UI, the 404 page outside the perimeter."""
         from app.extensions import db
+
         db.session.rollback()
         refusal = answers.as_domain_error(error)
         if is_api_request():
@@ -116,28 +136,40 @@ def install(app) -> None:
     def database_down(error):
         log.exception("Base de données indisponible")
         from app.extensions import db
+
         db.session.rollback()
         if is_api_request():
             return json_error(503, "Le service est momentanément indisponible. Veuillez réessayer.")
-        return render_template("clea/error.html", code=503, title="Service indisponible",
-                               message="La base de données est momentanément indisponible. Aucune "
-                                       "modification n'a été enregistrée ; veuillez réessayer.",
-                               appbuilder=app.appbuilder), 503
+        return render_template(
+            "clea/error.html",
+            code=503,
+            title="Service indisponible",
+            message="La base de données est momentanément indisponible. Aucune "
+            "modification n'a été enregistrée ; veuillez réessayer.",
+            appbuilder=app.appbuilder,
+        ), 503
 
     @app.errorhandler(500)
     def server_error(error):
         from app.extensions import db
+
         db.session.rollback()
         if is_api_request():
             return json_error(500, "Une erreur interne est survenue.")
-        return render_template("clea/error.html", code=500, title="Erreur",
-                               message="Une erreur est survenue. L'équipe technique a été prévenue.",
-                               appbuilder=app.appbuilder), 500
+        return render_template(
+            "clea/error.html",
+            code=500,
+            title="Erreur",
+            message="Une erreur est survenue. L'équipe technique a été prévenue.",
+            appbuilder=app.appbuilder,
+        ), 500
 
     formatting.install(app)
     from app.services.documents import TAILLE_MAX
+
     app.jinja_env.globals["clea_taille_max"] = formatting.taille_fr(TAILLE_MAX)  # « 4,0 Mo »
     from app.services.audit import readable_changes
+
     app.jinja_env.filters["changements"] = readable_changes
     app.context_processor(lambda: {"clea_nav": navigation, "clea_can": can, "event_url": event_url})
     app.context_processor(lambda: {"clea_notifications": notifications_menu})
@@ -145,8 +177,10 @@ def install(app) -> None:
 
 def _french_jwt_errors(jwt):
     """Flask-JWT-Extended answers before FAB for a missing, invalid or expired token, or a deactivated user."""
+
     def unauthorized(message):
         return lambda *args: json_error(401, message)
+
     jwt.unauthorized_loader(unauthorized("Authentification requise."))
     jwt.invalid_token_loader(unauthorized("Jeton d'authentification invalide."))
     jwt.expired_token_loader(unauthorized("Jeton d'authentification expiré : reconnectez-vous."))
@@ -162,6 +196,7 @@ def _french_form_messages():
     import flask_babel
     from flask_appbuilder.fields import QuerySelectField
     from flask_wtf import i18n
+
     if getattr(i18n.Translations, "clea_french", False):
         return
     wtforms_gettext = i18n.Translations.gettext
@@ -187,14 +222,18 @@ def _french_default_titles(appbuilder):
     """A ModelView without its own titles gets FAB's "List X", "Show X", "Add X", "Edit X" (English, not
     translatable): French ones instead. Views should still set their own titles."""
     from flask_appbuilder.baseviews import BaseCRUDView
+
     for view in appbuilder.baseviews:
         if not isinstance(view, BaseCRUDView):
             continue
         name = view._prettify_name(view.datamodel.model_name)
         french = name[:1] + name[1:].lower()
-        for attr, english, title in (("list_title", "List ", "{} — liste"), ("show_title", "Show ", "{} — détail"),
-                                     ("add_title", "Add ", "{} — création"),
-                                     ("edit_title", "Edit ", "{} — modification")):
+        for attr, english, title in (
+            ("list_title", "List ", "{} — liste"),
+            ("show_title", "Show ", "{} — détail"),
+            ("add_title", "Add ", "{} — création"),
+            ("edit_title", "Edit ", "{} — modification"),
+        ):
             if getattr(view, attr) == english + name:
                 setattr(view, attr, title.format(french))
 
@@ -202,6 +241,7 @@ def _french_default_titles(appbuilder):
 def event_url(candidature_id: int, event: str) -> str:
     """Where a button of the candidature machine posts (one endpoint runs every event)."""
     from app.domain.statuts import CANDIDATURE
+
     definition = CANDIDATURE.event(event)
     return url_for("CandidatureView.evenement", pk=candidature_id, action=definition.path or event)
 
@@ -224,6 +264,7 @@ def navigation():
     if profile is None:
         return {"tabs": [], "reseau": []}
     from app.views.navigation import reseau_menu, top_tabs
+
     return {"tabs": top_tabs(profile), "reseau": reseau_menu(profile)}
 
 
@@ -235,5 +276,6 @@ def notifications_menu():
         return None
     if not hasattr(g, "clea_notifications"):
         from app.services import notifications
+
         g.clea_notifications = {"count": notifications.unread_count(user), "latest": notifications.latest(user)}
     return g.clea_notifications

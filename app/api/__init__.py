@@ -3,18 +3,23 @@
 
 def register_apis(appbuilder):
     from app.api import candidatures, evaluations, formations, french, resources
+
     french.install()
     resources.register(appbuilder)
     candidatures.register(appbuilder)
     formations.register(appbuilder)
     evaluations.register(appbuilder)
     from app.api import notifications
+
     notifications.register(appbuilder)
     from app.api import juries
+
     juries.register(appbuilder)
     from app.api import rattachements
+
     rattachements.register(appbuilder)
     from app.api import actualites, redevances, stats
+
     stats.register(appbuilder)
     redevances.register(appbuilder)
     actualites.register(appbuilder)

@@ -1,19 +1,21 @@
 """REST resource `actualite` (domain.md §7): every logged-in profile reads the news in force; only the right
 « Publier les actualités » (Certif Pro) writes them, and sees them all (unpublished or out of date too)."""
+
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
-from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.models.actualites import Actualite
 from app.services import actualites as service
+from app.services.ecritures import ServiceInterface
 
 COLUMNS = ["id", "titre", "contenu", "date_publication", "date_fin", "publiee"]
 
 
 class ActualitesVisibles(BaseFilter):
     """Others than the writers see what the dashboards show: the news in force today."""
+
     name = "Actualités visibles"
     arg_name = "visibles"
 
@@ -33,11 +35,15 @@ class ActualiteApi(CleaModelRestApi):
     search_columns = ["titre", "date_publication", "publiee"]
     order_columns = ["date_publication", "titre"]
     base_order = ("date_publication", "desc")
-    label_columns = {"titre": "Titre", "contenu": "Contenu", "date_publication": "Date de publication",
-                     "date_fin": "Fin d'affichage", "publiee": "Publiée"}
+    label_columns = {
+        "titre": "Titre",
+        "contenu": "Contenu",
+        "date_publication": "Date de publication",
+        "date_fin": "Fin d'affichage",
+        "publiee": "Publiée",
+    }
     # Every profile reads; writing is the special right « Publier les actualités » on the same resource.
     extra_permissions = {"post": "gerer_actualites", "put": "gerer_actualites", "delete": "gerer_actualites"}
-
 
 
 def register(appbuilder):

@@ -1,5 +1,6 @@
 """What every REST resource shares: the tab's permissions (access matrix), the perimeter on every path,
 French messages, and writes that go through the same rules and services as the UI (api.md)."""
+
 import functools
 import logging
 import sys
@@ -37,8 +38,14 @@ from app.security import perimeter
 from app.security.perimeter import PERIMETER
 from app.services.validation import fab_message_fr
 
-API_METHOD_PERMISSIONS = {"get_list": "read", "get": "read", "info": "read", "post": "create", "put": "edit",
-                          "delete": "delete"}
+API_METHOD_PERMISSIONS = {
+    "get_list": "read",
+    "get": "read",
+    "info": "read",
+    "post": "create",
+    "put": "edit",
+    "delete": "delete",
+}
 NOT_JSON = "Le corps de la requête doit être un objet JSON."
 BAD_QUERY = "Paramètre de recherche « q » invalide."
 OUT_OF_PERIMETER = "Cet élément n'existe pas ou n'est pas dans votre périmètre."
@@ -54,6 +61,7 @@ def french_400(message) -> str:
 
 def checked_q(f):
     """FAB's rison parser can crash (e.g. RecursionError on "(((("): a bad `q` answers 400, never 500."""
+
     @functools.wraps(f)
     def wraps(self, *args, **kwargs):
         value = request.args.get("q")
@@ -65,6 +73,7 @@ def checked_q(f):
             except Exception:  # noqa: BLE001 - prison's own bugs (recursion, …)
                 return self.response_400(message=BAD_QUERY)
         return f(self, *args, **kwargs)
+
     return wraps
 
 
@@ -151,8 +160,15 @@ def event_actions(machine, binding_events=None):
 
         endpoint.__name__ = action
         names = workflow.parameters(machine, event)
-        body = ("  requestBody:\n    content:\n      application/json:\n        schema: {type: object, properties: {"
-                + ", ".join(f"{n}: {{}}" for n in names) + "}}\n") if names else ""
+        body = (
+            (
+                "  requestBody:\n    content:\n      application/json:\n        schema: {type: object, properties: {"
+                + ", ".join(f"{n}: {{}}" for n in names)
+                + "}}\n"
+            )
+            if names
+            else ""
+        )
         endpoint.__doc__ = EVENT_DOC.format(label=definition.label, body=body)
         return action, expose(f"/<int:pk>/{action}", methods=["POST"])(protect()(safe(endpoint)))
 
@@ -165,6 +181,7 @@ def event_actions(machine, binding_events=None):
             # FAB lets any reader of the tab in; the event's own right is checked in the endpoint.
             cls.extra_permissions = {**cls.extra_permissions, action: "read"}
         return cls
+
     return decorate
 
 
@@ -255,7 +272,7 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
         self._check_relations(data)
         unknown = set(data) - set(self.edit_columns)
         if unknown:
-            raise ValidationFailed({k: "Champ inconnu ou non modifiable." for k in sorted(unknown)})
+            raise ValidationFailed(dict.fromkeys(sorted(unknown), "Champ inconnu ou non modifiable."))
         try:
             item = self.edit_model_schema.load(self._merge_update_item(item, data), instance=item)
         except ValidationError as err:
@@ -338,6 +355,7 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
         from werkzeug.exceptions import RequestEntityTooLarge
 
         from app.services import documents
+
         try:
             upload = request.files.get("file")
         except RequestEntityTooLarge:
@@ -345,12 +363,27 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
         candidature_id, objet_id = candidature_of()
         if upload is None or not upload.filename:
             raise ValidationFailed({"file": "Envoyez le fichier dans le champ multipart « file »."})
-        document = documents.deposer(g.user, candidature_id, upload.filename,
-                                     upload.read(documents.TAILLE_MAX + 1), objet=objet, objet_id=objet_id)
-        return self.response(201, id=document.id, result={
-            "id": document.id, "candidature": document.candidature_id, objet: document.objet_id or
-            document.candidature_id, "nom": document.nom, "type_mime": document.type_mime,
-            "taille": document.taille, "sha256": document.sha256})
+        document = documents.deposer(
+            g.user,
+            candidature_id,
+            upload.filename,
+            upload.read(documents.TAILLE_MAX + 1),
+            objet=objet,
+            objet_id=objet_id,
+        )
+        return self.response(
+            201,
+            id=document.id,
+            result={
+                "id": document.id,
+                "candidature": document.candidature_id,
+                objet: document.objet_id or document.candidature_id,
+                "nom": document.nom,
+                "type_mime": document.type_mime,
+                "taille": document.taille,
+                "sha256": document.sha256,
+            },
+        )
 
     def dump(self, item):
         return flatten_relations(self.show_model_schema.dump(item))

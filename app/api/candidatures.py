@@ -1,8 +1,8 @@
 """REST resource `candidature` (api.md): list and read inside the perimeter, create through the same service as
 « Proposer une candidature ». Status changes come through the status machine's actions."""
+
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
-from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi, FrenchResponses, event_actions
 from app.domain import access
@@ -10,19 +10,47 @@ from app.domain.statuts import CANDIDATURE
 from app.models import Candidature
 from app.security import perimeter
 from app.services import candidatures as service, documents, exports, juries, transitions
+from app.services.ecritures import ServiceInterface
 from app.views.documents import send_bytes, send_document
 
-FIELDS = ["certification", "statut_inscription", "branche", "socle_contextualise", "siren_employeur", "type_public",
-          "niveau_formation", "financeur_principal", "civilite", "nom_naissance", "nom_usage", "prenom",
-          "date_naissance", "ne_etranger", "pays_naissance", "ne_outre_mer", "ville_naissance",
-          "code_postal_naissance", "origine_demarche", "objectifs_professionnels", "objectifs_extra_professionnels",
-          "email", "telephone", "adresse", "code_postal", "ville", "certificat_papier"]
+FIELDS = [
+    "certification",
+    "statut_inscription",
+    "branche",
+    "socle_contextualise",
+    "siren_employeur",
+    "type_public",
+    "niveau_formation",
+    "financeur_principal",
+    "civilite",
+    "nom_naissance",
+    "nom_usage",
+    "prenom",
+    "date_naissance",
+    "ne_etranger",
+    "pays_naissance",
+    "ne_outre_mer",
+    "ville_naissance",
+    "code_postal_naissance",
+    "origine_demarche",
+    "objectifs_professionnels",
+    "objectifs_extra_professionnels",
+    "email",
+    "telephone",
+    "adresse",
+    "code_postal",
+    "ville",
+    "certificat_papier",
+]
 
 
 # The status changes of a file: one action per event of the machine (app/domain/statuts.py). Evaluations are
 # finalised and reopened through the evaluation resource.
-EVENTS = [e for e in CANDIDATURE.events if e not in ("finaliser_evaluation", "rouvrir_evaluation",
-                                                      "rouvrir_evaluation_apres_envoi", "abandon_automatique")]
+EVENTS = [
+    e
+    for e in CANDIDATURE.events
+    if e not in ("finaliser_evaluation", "rouvrir_evaluation", "rouvrir_evaluation_apres_envoi", "abandon_automatique")
+]
 
 
 @event_actions(CANDIDATURE, EVENTS)
@@ -30,19 +58,54 @@ class CandidatureApi(CleaModelRestApi):
     resource_name = "candidature"
     datamodel = ServiceInterface(Candidature)
     tab = access.EVALUATIONS
-    list_columns = ["id", "numero_dossier", "etablissement.id", "nom_naissance", "nom_usage", "prenom",
-                    "date_naissance", "statut", "actif", "updated_at"]
-    show_columns = (["id", "numero_dossier", "etablissement.id", "organisme.id", "certificateur.id", "statut",
-                     "actif", "created_at", "date_envoi_certification", "motif_abandon", "session_jury.id",
-                     "date_decision"] + FIELDS)
+    list_columns = [
+        "id",
+        "numero_dossier",
+        "etablissement.id",
+        "nom_naissance",
+        "nom_usage",
+        "prenom",
+        "date_naissance",
+        "statut",
+        "actif",
+        "updated_at",
+    ]
+    show_columns = [
+        "id",
+        "numero_dossier",
+        "etablissement.id",
+        "organisme.id",
+        "certificateur.id",
+        "statut",
+        "actif",
+        "created_at",
+        "date_envoi_certification",
+        "motif_abandon",
+        "session_jury.id",
+        "date_decision",
+    ] + FIELDS
     add_columns = edit_columns = []
     search_columns = exports.RECHERCHE_CANDIDATURES
     order_columns = ["numero_dossier", "updated_at", "statut"]
-    include_route_methods = {"get_list", "get", "info", "post", "deposer", "fiche", "echanger", "envoi_certificat",
-                             "export"}
+    include_route_methods = {
+        "get_list",
+        "get",
+        "info",
+        "post",
+        "deposer",
+        "fiche",
+        "echanger",
+        "envoi_certificat",
+        "export",
+    }
     # The certifier side writes exchanges and mailings on files it reads; the services check the named right.
-    extra_permissions = {"deposer": "edit", "fiche": "read", "echanger": "read", "envoi_certificat": "read",
-                         "export": "read"}
+    extra_permissions = {
+        "deposer": "edit",
+        "fiche": "read",
+        "echanger": "read",
+        "envoi_certificat": "read",
+        "export": "read",
+    }
 
     def event_extras(self, event, item):
         if event == "envoyer_certification":
@@ -69,6 +132,7 @@ class CandidatureApi(CleaModelRestApi):
         import prison
 
         from app.api.base import BAD_QUERY
+
         try:
             args = prison.loads(request.args.get("q") or "()")
         except Exception:  # noqa: BLE001 - prison raises several kinds of error on bad input
@@ -83,7 +147,6 @@ class CandidatureApi(CleaModelRestApi):
         self.reject_unknown(data, FIELDS + ["etablissement"])
         candidature = service.creer(g.user, data)
         return self.response(201, id=candidature.id, result=self.dump(candidature))
-
 
     @expose("/<int:pk>/documents", methods=["POST"])
     @protect()
@@ -106,7 +169,6 @@ class CandidatureApi(CleaModelRestApi):
         """
         return self.upload(lambda: (pk, None))
 
-
     @expose("/<int:pk>/fiche", methods=["GET"])
     @protect()
     @safe
@@ -121,10 +183,9 @@ class CandidatureApi(CleaModelRestApi):
             404: {description: Hors périmètre}
         """
         from app.exports.fiche_candidat import fiche_pdf
-        candidature = perimeter.get_visible(Candidature, pk)
-        return send_bytes(fiche_pdf(candidature), f"fiche-candidat-{candidature.numero_dossier}.pdf",
-                          "application/pdf")
 
+        candidature = perimeter.get_visible(Candidature, pk)
+        return send_bytes(fiche_pdf(candidature), f"fiche-candidat-{candidature.numero_dossier}.pdf", "application/pdf")
 
     @expose("/<int:pk>/echanges", methods=["POST"])
     @protect()
@@ -142,9 +203,17 @@ class CandidatureApi(CleaModelRestApi):
             422: {description: Message manquant}
         """
         echange = juries.echanger(g.user, pk, self._json_body().get("message"))
-        return self.response(201, id=echange.id, result={"id": echange.id, "candidature": pk, "cote": echange.cote,
-                                                          "message": echange.message,
-                                                          "created_at": echange.created_at.isoformat()})
+        return self.response(
+            201,
+            id=echange.id,
+            result={
+                "id": echange.id,
+                "candidature": pk,
+                "cote": echange.cote,
+                "message": echange.message,
+                "created_at": echange.created_at.isoformat(),
+            },
+        )
 
     @expose("/<int:pk>/envoi_certificat", methods=["POST"])
     @protect()
@@ -163,13 +232,23 @@ class CandidatureApi(CleaModelRestApi):
             422: {description: Données invalides}
         """
         envoi = juries.enregistrer_envoi(g.user, pk, self._json_body())
-        return self.response(201, id=envoi.id, result={
-            "id": envoi.id, "candidature": pk, "statut_lettre": envoi.statut_lettre,
-            "date_traitement": envoi.date_traitement.isoformat(), "canal": envoi.canal,
-            "commentaire": envoi.commentaire})
+        return self.response(
+            201,
+            id=envoi.id,
+            result={
+                "id": envoi.id,
+                "candidature": pk,
+                "statut_lettre": envoi.statut_lettre,
+                "date_traitement": envoi.date_traitement.isoformat(),
+                "canal": envoi.canal,
+                "commentaire": envoi.commentaire,
+            },
+        )
+
 
 class DocumentApi(FrenchResponses, BaseApi):
     """GET /api/v1/document/<pk>/download — only inside the perimeter."""
+
     resource_name = "document"
     class_permission_name = access.EVALUATIONS
     method_permission_name = {"download": "read"}
@@ -189,7 +268,6 @@ class DocumentApi(FrenchResponses, BaseApi):
             404: {description: Hors périmètre}
         """
         return send_document(documents.visible(g.user, pk))
-
 
 
 def register(appbuilder):

@@ -1,8 +1,8 @@
 """REST resource `evaluation` (api.md): drafts created and saved through the same service as the form,
 `finaliser` and `rouvrir` through the status machine, results per sub-domain code."""
+
 from flask import g
 from flask_appbuilder.api import expose, protect, safe
-from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
@@ -11,9 +11,23 @@ from app.extensions import db
 from app.models.evaluations import Evaluation
 from app.security import perimeter
 from app.services import evaluations as service
+from app.services.ecritures import ServiceInterface
 
-COLUMNS = ["id", "candidature.id", "evaluateur_nom", "evaluateur_prenom", "evaluateur_email", "date_evaluation",
-           "conclusion", "commentaire", "etat", "resultat", "finale", "synthese", "date_finalisation"]
+COLUMNS = [
+    "id",
+    "candidature.id",
+    "evaluateur_nom",
+    "evaluateur_prenom",
+    "evaluateur_email",
+    "date_evaluation",
+    "conclusion",
+    "commentaire",
+    "etat",
+    "resultat",
+    "finale",
+    "synthese",
+    "date_finalisation",
+]
 
 
 class EvaluationApi(CleaModelRestApi):
@@ -102,9 +116,11 @@ class EvaluationApi(CleaModelRestApi):
             409: {description: Document déjà déposé ou évaluation finalisée}
             422: {description: Fichier refusé}
         """
+
         def target():
             evaluation = perimeter.get_visible(Evaluation, pk)
             return evaluation.candidature_id, evaluation.id
+
         return self.upload(target, objet="evaluation")
 
 

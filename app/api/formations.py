@@ -1,24 +1,33 @@
 """REST resource `formation` (api.md): trainings read inside the perimeter, created through the service."""
+
 from flask import g
 from flask_appbuilder.api import expose, protect, safe
-from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.domain.errors import ValidationFailed
 from app.models.formations import Formation
 from app.services import formations
+from app.services.ecritures import ServiceInterface
 
-FIELDS = ["date_debut", "date_fin", "duree_heures", "formateur_nom", "formateur_prenom", "formateur_email",
-          "domaines"]
+FIELDS = ["date_debut", "date_fin", "duree_heures", "formateur_nom", "formateur_prenom", "formateur_email", "domaines"]
 
 
 class FormationApi(CleaModelRestApi):
     resource_name = "formation"
     datamodel = ServiceInterface(Formation)
     tab = access.FORMATIONS
-    list_columns = show_columns = ["id", "candidature.id", "date_debut", "date_fin", "duree_heures",
-                                   "formateur_nom", "formateur_prenom", "formateur_email", "domaines.id"]
+    list_columns = show_columns = [
+        "id",
+        "candidature.id",
+        "date_debut",
+        "date_fin",
+        "duree_heures",
+        "formateur_nom",
+        "formateur_prenom",
+        "formateur_email",
+        "domaines.id",
+    ]
     add_columns = edit_columns = []
     search_columns = ["candidature", "date_debut", "date_fin"]
     order_columns = ["date_debut", "date_fin"]
@@ -49,14 +58,17 @@ class FormationApi(CleaModelRestApi):
             409: {description: Document déjà déposé}
             422: {description: Fichier refusé}
         """
+
         def target():
             formation = self._visible(pk)
             return formation.candidature_id, formation.id
+
         return self.upload(target, objet="formation")
 
     @staticmethod
     def _visible(pk):
         from app.security import perimeter
+
         return perimeter.get_visible(Formation, pk)
 
 

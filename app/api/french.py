@@ -1,27 +1,39 @@
 """marshmallow's validation messages in French (the API answers 422 with French messages per field)."""
+
 from marshmallow import fields, validate
 from marshmallow.schema import Schema
 
 MESSAGES = {
-    fields.Field: {"required": "Ce champ est obligatoire.", "null": "Ce champ ne peut pas être vide.",
-                   "validator_failed": "Valeur invalide."},
-    fields.String: {"invalid": "Une chaîne de caractères est attendue.",
-                    "invalid_utf8": "Texte invalide (UTF-8 attendu)."},
+    fields.Field: {
+        "required": "Ce champ est obligatoire.",
+        "null": "Ce champ ne peut pas être vide.",
+        "validator_failed": "Valeur invalide.",
+    },
+    fields.String: {
+        "invalid": "Une chaîne de caractères est attendue.",
+        "invalid_utf8": "Texte invalide (UTF-8 attendu).",
+    },
     fields.Integer: {"invalid": "Un nombre entier est attendu.", "too_large": "Nombre trop grand."},
     fields.Number: {"invalid": "Un nombre est attendu.", "too_large": "Nombre trop grand."},
     fields.Boolean: {"invalid": "Une valeur booléenne (true/false) est attendue."},
-    fields.Date: {"invalid": "Date invalide (format AAAA-MM-JJ attendu).",
-                  "format": "Date invalide (format AAAA-MM-JJ attendu)."},
-    fields.DateTime: {"invalid": "Date et heure invalides (format ISO attendu).",
-                      "format": "Date et heure invalides (format ISO attendu)."},
+    fields.Date: {
+        "invalid": "Date invalide (format AAAA-MM-JJ attendu).",
+        "format": "Date invalide (format AAAA-MM-JJ attendu).",
+    },
+    fields.DateTime: {
+        "invalid": "Date et heure invalides (format ISO attendu).",
+        "format": "Date et heure invalides (format ISO attendu).",
+    },
     fields.List: {"invalid": "Une liste est attendue."},
     fields.Nested: {"type": "Un objet est attendu."},
     fields.Email: {"invalid": "Adresse email invalide."},
 }
 
 
-ENGLISH_TO_FRENCH: dict[str, str] = {"Unknown field.": "Champ inconnu.",
-                                     "Invalid input type.": "Un objet JSON est attendu."}
+ENGLISH_TO_FRENCH: dict[str, str] = {
+    "Unknown field.": "Champ inconnu.",
+    "Invalid input type.": "Un objet JSON est attendu.",
+}
 
 
 def install():

@@ -1,11 +1,12 @@
 """REST resource `sessionjury` (api.md): the juries' calendar; a certifier plans its own sessions."""
+
 from flask import g
-from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.models.juries import SessionJury
 from app.services import juries
+from app.services.ecritures import ServiceInterface
 
 
 class SessionJuryApi(CleaModelRestApi):

@@ -1,14 +1,15 @@
 """REST resource `notification` (api.md, domain.md §9): one's own notifications, read-only but for « lue »,
 through the same service as the NOTIFICATIONS page."""
+
 from flask import g
 from flask_appbuilder.api import expose, protect, safe
-from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
 from app.domain.errors import ValidationFailed
 from app.models import Notification
 from app.services import notifications as service
+from app.services.ecritures import ServiceInterface
 
 
 class NotificationApi(CleaModelRestApi):
@@ -21,8 +22,14 @@ class NotificationApi(CleaModelRestApi):
     search_columns = ["rubrique", "lue"]
     order_columns = ["created_at"]
     base_order = ("created_at", "desc")
-    label_columns = {"rubrique": "Rubrique", "titre": "Titre", "contenu": "Contenu", "lien": "Lien",
-                     "lue": "Déjà lue", "created_at": "Reçue le"}
+    label_columns = {
+        "rubrique": "Rubrique",
+        "titre": "Titre",
+        "contenu": "Contenu",
+        "lien": "Lien",
+        "lue": "Déjà lue",
+        "created_at": "Reçue le",
+    }
     # Notifications are raised by the platform's events: no POST, PUT or DELETE.
     include_route_methods = {"get_list", "get", "info", "lire", "lire_plusieurs", "non_lues"}
     extra_permissions = {"lire": "edit", "lire_plusieurs": "edit", "non_lues": "read"}

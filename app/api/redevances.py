@@ -1,5 +1,6 @@
 """REST resource `redevances` (domain.md §10): the quarterly fee statement, Certif Pro only, through the same
 service as the « Redevances » page."""
+
 from flask import request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 

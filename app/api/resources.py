@@ -2,7 +2,6 @@
 
 from flask import g
 from flask_appbuilder.api import expose, protect, safe
-from app.services.ecritures import ServiceInterface
 
 from app.api.base import CleaModelRestApi
 from app.domain import access
@@ -10,6 +9,7 @@ from app.domain.dates import DATE_ISO_INVALIDE, parse_date
 from app.domain.errors import ValidationFailed
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
 from app.services import habilitations, users as user_service
+from app.services.ecritures import ServiceInterface
 
 
 class ReseauApi(CleaModelRestApi):
@@ -18,18 +18,47 @@ class ReseauApi(CleaModelRestApi):
     add_title, edit_title = "Ajouter un réseau", "Modifier le réseau"
     datamodel = ServiceInterface(Reseau)
     tab = access.RESEAUX
-    list_columns = show_columns = ["id", "nom", "responsable_nom", "responsable_prenom", "responsable_email",
-                                   "notifier_creation_candidature"]
-    add_columns = edit_columns = ["nom", "responsable_nom", "responsable_prenom", "responsable_email",
-                                  "notifier_creation_candidature"]
+    list_columns = show_columns = [
+        "id",
+        "nom",
+        "responsable_nom",
+        "responsable_prenom",
+        "responsable_email",
+        "notifier_creation_candidature",
+    ]
+    add_columns = edit_columns = [
+        "nom",
+        "responsable_nom",
+        "responsable_prenom",
+        "responsable_email",
+        "notifier_creation_candidature",
+    ]
     search_columns = ["nom"]
     order_columns = ["nom"]
 
 
-ORGANISME_FIELDS = ["reseau", "siren", "nom", "adresse", "complement_adresse", "ville", "code_postal", "contact_nom",
-                    "contact_prenom", "contact_email", "email_facturation", "facturation_differente",
-                    "facturation_adresse", "facturation_complement_adresse", "facturation_ville",
-                    "facturation_code_postal", "code_naf", "numero_declaration_activite", "qualiopi", "actif"]
+ORGANISME_FIELDS = [
+    "reseau",
+    "siren",
+    "nom",
+    "adresse",
+    "complement_adresse",
+    "ville",
+    "code_postal",
+    "contact_nom",
+    "contact_prenom",
+    "contact_email",
+    "email_facturation",
+    "facturation_differente",
+    "facturation_adresse",
+    "facturation_complement_adresse",
+    "facturation_ville",
+    "facturation_code_postal",
+    "code_naf",
+    "numero_declaration_activite",
+    "qualiopi",
+    "actif",
+]
 
 
 class OrganismeApi(CleaModelRestApi):
@@ -45,10 +74,25 @@ class OrganismeApi(CleaModelRestApi):
     order_columns = ["nom", "siren", "ville"]
 
 
-
-ETABLISSEMENT_FIELDS = ["organisme", "nom", "siret", "referent_nom", "referent_prenom", "referent_email",
-                        "public_nom", "public_prenom", "public_email", "public_telephone", "adresse",
-                        "complement_adresse", "ville", "code_postal", "region", "site_web", "actif"]
+ETABLISSEMENT_FIELDS = [
+    "organisme",
+    "nom",
+    "siret",
+    "referent_nom",
+    "referent_prenom",
+    "referent_email",
+    "public_nom",
+    "public_prenom",
+    "public_email",
+    "public_telephone",
+    "adresse",
+    "complement_adresse",
+    "ville",
+    "code_postal",
+    "region",
+    "site_web",
+    "actif",
+]
 
 
 class EtablissementApi(CleaModelRestApi):
@@ -92,26 +136,41 @@ def _date(value, field):
 
 class HabilitationApi(CleaModelRestApi):
     """Requests are created by « Faire une demande » and decided with the actions, never edited raw."""
+
     resource_name = "habilitation"
     list_title, show_title = "Demandes d'habilitation", "Demande d'habilitation"
     add_title, edit_title = "Demande d'habilitation", "Demande d'habilitation"
     datamodel = ServiceInterface(DemandeHabilitation)
     tab = access.HABILITATIONS
-    columns = ["id", "organisme.id", "certification", "type", "renouvelle.id", "date_demande", "etat",
-               "motif_rejet", "date_debut", "date_fin", "decide_le"]
+    columns = [
+        "id",
+        "organisme.id",
+        "certification",
+        "type",
+        "renouvelle.id",
+        "date_demande",
+        "etat",
+        "motif_rejet",
+        "date_debut",
+        "date_fin",
+        "decide_le",
+    ]
     list_columns = show_columns = columns + ["etablissements.id", "certificateurs.id"]
     add_columns = edit_columns = []
     search_columns = ["etat", "certification", "type", "organisme", "date_demande", "date_fin"]
     order_columns = ["date_demande", "date_debut", "date_fin"]
     include_route_methods = {"get_list", "get", "info", "post", "valider", "rejeter", "renouveler"}
-    extra_permissions = {"valider": "decider_habilitation", "rejeter": "decider_habilitation",
-                         "renouveler": "create"}
+    extra_permissions = {"valider": "decider_habilitation", "rejeter": "decider_habilitation", "renouveler": "create"}
 
     def post_headless(self):
         data = self._json_body()
         demande = habilitations.demander(
-            g.user, data.get("etablissements"), data.get("aupres", "certif_pro"),
-            data.get("certificateurs") or [], data.get("certification", "clea"))
+            g.user,
+            data.get("etablissements"),
+            data.get("aupres", "certif_pro"),
+            data.get("certificateurs") or [],
+            data.get("certification", "clea"),
+        )
         return self.response(201, id=demande.id, result=self.dump(demande))
 
     @expose("/<int:pk>/valider", methods=["POST"])
@@ -130,8 +189,9 @@ class HabilitationApi(CleaModelRestApi):
             404: {description: Hors périmètre}
             409: {description: Déjà traitée}
         """
-        return self.action_response(lambda body: habilitations.valider(g.user, pk, _date(body.get("date_debut"),
-                                                                                      "date_debut")))
+        return self.action_response(
+            lambda body: habilitations.valider(g.user, pk, _date(body.get("date_debut"), "date_debut"))
+        )
 
     @expose("/<int:pk>/rejeter", methods=["POST"])
     @protect()
@@ -170,19 +230,40 @@ class HabilitationApi(CleaModelRestApi):
         return self.action_response(lambda body: habilitations.renouveler(g.user, pk))
 
 
-USER_FIELDS = ["role", "username", "first_name", "last_name", "email", "reseau", "organisme", "etablissement",
-               "certificateur"]
+USER_FIELDS = [
+    "role",
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "reseau",
+    "organisme",
+    "etablissement",
+    "certificateur",
+]
 
 
 class UtilisateurApi(CleaModelRestApi):
     """Users: created with an invitation mail; deactivated (PUT {"active": false}), never deleted.
     The rules (roles, perimeter, types) are app.services.users'."""
+
     resource_name = "utilisateur"
     datamodel = ServiceInterface(Utilisateur)
     tab = access.UTILISATEURS
-    list_columns = show_columns = ["id", "username", "first_name", "last_name", "email", "active", "roles.name",
-                                   "reseau.id", "organisme.id", "etablissement.id", "certificateur.id",
-                                   "last_login"]
+    list_columns = show_columns = [
+        "id",
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "active",
+        "roles.name",
+        "reseau.id",
+        "organisme.id",
+        "etablissement.id",
+        "certificateur.id",
+        "last_login",
+    ]
     add_columns = edit_columns = []
     search_columns = ["username", "first_name", "last_name", "email", "active"]
     order_columns = ["last_name", "first_name", "email"]

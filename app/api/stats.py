@@ -1,5 +1,6 @@
 """REST resource `stats` (api.md « Statistics »): the STATS tab's counters and its .xlsx exports, for the
 caller's perimeter, through the same services as the page."""
+
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
@@ -35,11 +36,22 @@ class StatsApi(FrenchResponses, BaseApi):
         params = self._periode_params()
         periode = stats.periode(params["du"], params["au"])
         tableau = stats.tableau(g.user, periode)
-        return self.response(200, **tableau["compteurs"], generated_at=tableau["generated_at"].isoformat(
-            timespec="seconds"), du=params["du"] or None, au=params["au"] or None,
+        return self.response(
+            200,
+            **tableau["compteurs"],
+            generated_at=tableau["generated_at"].isoformat(timespec="seconds"),
+            du=params["du"] or None,
+            au=params["au"] or None,
             par_statut={code: n for code, _, n in tableau["par_statut"]},
-            par_mois=[{"mois": f"{m['annee']}-{m['mois']:02d}", "inscriptions": m["inscriptions"],
-                       "certifications": m["certifications"]} for m in tableau["par_mois"]])
+            par_mois=[
+                {
+                    "mois": f"{m['annee']}-{m['mois']:02d}",
+                    "inscriptions": m["inscriptions"],
+                    "certifications": m["certifications"],
+                }
+                for m in tableau["par_mois"]
+            ],
+        )
 
     @expose("/export", methods=["GET"])
     @protect()
@@ -75,7 +87,6 @@ class StatsApi(FrenchResponses, BaseApi):
 
     def _xlsx(self, type_, params):
         return exports.telecharger(g.user, type_, params)
-
 
 
 def register(appbuilder):

@@ -9,6 +9,7 @@ Icons, as in the guide:
   ✏  consult, search, edit   → can_read, can_edit, can_delete and the tab's actions
   ➕  create                  → can_create
 """
+
 import functools
 from dataclasses import dataclass
 
@@ -47,21 +48,41 @@ ADMINISTRATION = "Administration"  # certifiers, lists of values, news, matrix p
 # below); Certif Pro writes them (special right gerer_actualites), through the page and the API alike.
 ACTUALITES = "Actualites"
 
-TABS = (EVALUATIONS, FORMATIONS, CERTIFICATION, STATS, ORGANISMES, ETABLISSEMENTS, HABILITATIONS,
-        UTILISATEURS, RATTACHEMENTS, RESEAUX, ADMINISTRATION)
+TABS = (
+    EVALUATIONS,
+    FORMATIONS,
+    CERTIFICATION,
+    STATS,
+    ORGANISMES,
+    ETABLISSEMENTS,
+    HABILITATIONS,
+    UTILISATEURS,
+    RATTACHEMENTS,
+    RESEAUX,
+    ADMINISTRATION,
+)
 
 TAB_LABELS = {
-    EVALUATIONS: "EVALUATIONS", FORMATIONS: "FORMATIONS", CERTIFICATION: "CERTIFICATION", STATS: "STATS",
-    ORGANISMES: "FICHE ORGANISME", ETABLISSEMENTS: "FICHE ETABLISSEMENT",
-    HABILITATIONS: "HABILITATION ETABLISSEMENT", UTILISATEURS: "Mes utilisateurs",
-    RATTACHEMENTS: "Mes demandes de rattachement", RESEAUX: "Mon Réseau", ADMINISTRATION: "Administration",
+    EVALUATIONS: "EVALUATIONS",
+    FORMATIONS: "FORMATIONS",
+    CERTIFICATION: "CERTIFICATION",
+    STATS: "STATS",
+    ORGANISMES: "FICHE ORGANISME",
+    ETABLISSEMENTS: "FICHE ETABLISSEMENT",
+    HABILITATIONS: "HABILITATION ETABLISSEMENT",
+    UTILISATEURS: "Mes utilisateurs",
+    RATTACHEMENTS: "Mes demandes de rattachement",
+    RESEAUX: "Mon Réseau",
+    ADMINISTRATION: "Administration",
     ACTUALITES: "Actualités",
 }
+
 
 # --- The matrix (roles.md, read together with guide §4, §7–11, §17–18) --------------------------
 @dataclass(frozen=True)
 class Row:
     """One profile's line of the matrix: the icons of each tab."""
+
     evaluations: str = ""
     formations: str = ""
     certification: str = ""
@@ -76,46 +97,126 @@ class Row:
 
 
 # Tab → its field in a Row (and the prefix of the tab's named rights: "evaluations.modifier").
-TAB_KEYS = {EVALUATIONS: "evaluations", FORMATIONS: "formations", CERTIFICATION: "certification", STATS: "stats",
-            ORGANISMES: "organismes", ETABLISSEMENTS: "etablissements", HABILITATIONS: "habilitations",
-            UTILISATEURS: "utilisateurs", RATTACHEMENTS: "rattachements", RESEAUX: "reseaux",
-            ADMINISTRATION: "administration"}
+TAB_KEYS = {
+    EVALUATIONS: "evaluations",
+    FORMATIONS: "formations",
+    CERTIFICATION: "certification",
+    STATS: "stats",
+    ORGANISMES: "organismes",
+    ETABLISSEMENTS: "etablissements",
+    HABILITATIONS: "habilitations",
+    UTILISATEURS: "utilisateurs",
+    RATTACHEMENTS: "rattachements",
+    RESEAUX: "reseaux",
+    ADMINISTRATION: "administration",
+}
 
 MATRIX = {
-    CERTIF_PRO: Row(evaluations="✏➕", formations="✏➕", certification="✏➕", stats="👁", organismes="✏➕",
-                    etablissements="✏➕", habilitations="✏➕", utilisateurs="✏➕", rattachements="✏➕",
-                    reseaux="✏➕", administration="✏➕"),
+    CERTIF_PRO: Row(
+        evaluations="✏➕",
+        formations="✏➕",
+        certification="✏➕",
+        stats="👁",
+        organismes="✏➕",
+        etablissements="✏➕",
+        habilitations="✏➕",
+        utilisateurs="✏➕",
+        rattachements="✏➕",
+        reseaux="✏➕",
+        administration="✏➕",
+    ),
     CERTIFICATEUR: Row(evaluations="👁", certification="✏➕", stats="👁", habilitations="✏"),
     MEMBRE_JURY: Row(evaluations="👁", certification="✏"),
-    ADMIN_RESEAU: Row(evaluations="✏➕", formations="✏➕", certification="👁", stats="👁", organismes="✏➕",
-                      etablissements="✏➕", habilitations="✏➕", utilisateurs="✏➕", rattachements="✏➕",
-                      reseaux="✏"),
-    SUPERVISEUR_RESEAU: Row(certification="👁", organismes="✏➕", etablissements="✏➕", habilitations="✏➕",
-                            utilisateurs="👁", rattachements="👁", reseaux="✏"),
-    ADMIN_ORGANISME: Row(evaluations="✏➕", formations="✏➕", certification="👁", stats="👁", organismes="✏",
-                         etablissements="✏➕", habilitations="✏➕", utilisateurs="✏➕", rattachements="✏➕"),
-    UTILISATEUR_ORGANISME: Row(evaluations="✏➕", formations="✏➕", certification="👁", organismes="👁",
-                               etablissements="👁", habilitations="👁", rattachements="✏➕"),
-    ADMIN_ETABLISSEMENT: Row(evaluations="✏➕", formations="✏➕", certification="👁", etablissements="✏",
-                             habilitations="👁", utilisateurs="✏➕", rattachements="✏➕"),
-    UTILISATEUR_ETABLISSEMENT: Row(evaluations="✏➕", formations="✏➕", certification="👁", etablissements="👁",
-                                   habilitations="👁", rattachements="✏➕"),
+    ADMIN_RESEAU: Row(
+        evaluations="✏➕",
+        formations="✏➕",
+        certification="👁",
+        stats="👁",
+        organismes="✏➕",
+        etablissements="✏➕",
+        habilitations="✏➕",
+        utilisateurs="✏➕",
+        rattachements="✏➕",
+        reseaux="✏",
+    ),
+    SUPERVISEUR_RESEAU: Row(
+        certification="👁",
+        organismes="✏➕",
+        etablissements="✏➕",
+        habilitations="✏➕",
+        utilisateurs="👁",
+        rattachements="👁",
+        reseaux="✏",
+    ),
+    ADMIN_ORGANISME: Row(
+        evaluations="✏➕",
+        formations="✏➕",
+        certification="👁",
+        stats="👁",
+        organismes="✏",
+        etablissements="✏➕",
+        habilitations="✏➕",
+        utilisateurs="✏➕",
+        rattachements="✏➕",
+    ),
+    UTILISATEUR_ORGANISME: Row(
+        evaluations="✏➕",
+        formations="✏➕",
+        certification="👁",
+        organismes="👁",
+        etablissements="👁",
+        habilitations="👁",
+        rattachements="✏➕",
+    ),
+    ADMIN_ETABLISSEMENT: Row(
+        evaluations="✏➕",
+        formations="✏➕",
+        certification="👁",
+        etablissements="✏",
+        habilitations="👁",
+        utilisateurs="✏➕",
+        rattachements="✏➕",
+    ),
+    UTILISATEUR_ETABLISSEMENT: Row(
+        evaluations="✏➕",
+        formations="✏➕",
+        certification="👁",
+        etablissements="👁",
+        habilitations="👁",
+        rattachements="✏➕",
+    ),
 }
 
 # Perimeter of each profile and, for the OF profiles, their rank (0 = highest) for role granting.
 PERIMETER_LEVEL = {
-    CERTIF_PRO: NATIONAL, CERTIFICATEUR: CERTIFICATEUR_LEVEL, MEMBRE_JURY: CERTIFICATEUR_LEVEL,
-    ADMIN_RESEAU: RESEAU, SUPERVISEUR_RESEAU: RESEAU, ADMIN_ORGANISME: ORGANISME,
-    UTILISATEUR_ORGANISME: ORGANISME, ADMIN_ETABLISSEMENT: ETABLISSEMENT,
+    CERTIF_PRO: NATIONAL,
+    CERTIFICATEUR: CERTIFICATEUR_LEVEL,
+    MEMBRE_JURY: CERTIFICATEUR_LEVEL,
+    ADMIN_RESEAU: RESEAU,
+    SUPERVISEUR_RESEAU: RESEAU,
+    ADMIN_ORGANISME: ORGANISME,
+    UTILISATEUR_ORGANISME: ORGANISME,
+    ADMIN_ETABLISSEMENT: ETABLISSEMENT,
     UTILISATEUR_ETABLISSEMENT: ETABLISSEMENT,
 }
-OF_PROFILES = (ADMIN_RESEAU, SUPERVISEUR_RESEAU, ADMIN_ORGANISME, UTILISATEUR_ORGANISME,
-               ADMIN_ETABLISSEMENT, UTILISATEUR_ETABLISSEMENT)
+OF_PROFILES = (
+    ADMIN_RESEAU,
+    SUPERVISEUR_RESEAU,
+    ADMIN_ORGANISME,
+    UTILISATEUR_ORGANISME,
+    ADMIN_ETABLISSEMENT,
+    UTILISATEUR_ETABLISSEMENT,
+)
 BACK_OFFICE_PROFILES = (CERTIF_PRO, CERTIFICATEUR, MEMBRE_JURY)
 PROFILES = BACK_OFFICE_PROFILES + OF_PROFILES
 
-OF_WITH_FILES = (ADMIN_RESEAU, ADMIN_ORGANISME, UTILISATEUR_ORGANISME, ADMIN_ETABLISSEMENT,
-                 UTILISATEUR_ETABLISSEMENT)  # the OF profiles that work on candidate files (✏ on EVALUATIONS)
+OF_WITH_FILES = (
+    ADMIN_RESEAU,
+    ADMIN_ORGANISME,
+    UTILISATEUR_ORGANISME,
+    ADMIN_ETABLISSEMENT,
+    UTILISATEUR_ETABLISSEMENT,
+)  # the OF profiles that work on candidate files (✏ on EVALUATIONS)
 
 # Special rights inside a tab (roles.md "Special rights"): name → (tab, profiles). Each is also the FAB
 # permission "can_<name>" on the tab's resource.
@@ -185,8 +286,7 @@ READ, EDIT, CREATE, DELETE = "can_read", "can_edit", "can_create", "can_delete"
 
 # ✏ is "consult, search, edit". Deleting a structure, a request, a user or a certifier is Certif Pro's
 # alone: the others ask for a deactivation (guide §8: « La désactivation peut être demandée … »).
-DELETE_RESERVED_TABS = {ORGANISMES, ETABLISSEMENTS, RESEAUX, HABILITATIONS, UTILISATEURS, CERTIFICATION,
-                        ADMINISTRATION}
+DELETE_RESERVED_TABS = {ORGANISMES, ETABLISSEMENTS, RESEAUX, HABILITATIONS, UTILISATEURS, CERTIFICATION, ADMINISTRATION}
 
 
 def icons_to_permissions(icons: str) -> set[str]:
@@ -206,8 +306,12 @@ def cell(profile: str, tab: str) -> str:
 
 def permissions_of(profile: str) -> set[tuple[str, str]]:
     """(permission, resource) pairs granted to a profile, as FAB stores them."""
-    pairs = {(permission, tab) for tab in TABS for permission in icons_to_permissions(cell(profile, tab))
-             if not (permission == DELETE and tab in DELETE_RESERVED_TABS and profile != CERTIF_PRO)}
+    pairs = {
+        (permission, tab)
+        for tab in TABS
+        for permission in icons_to_permissions(cell(profile, tab))
+        if not (permission == DELETE and tab in DELETE_RESERVED_TABS and profile != CERTIF_PRO)
+    }
     for action, (tab, profiles) in SPECIAL_RIGHTS.items():
         if profile in profiles:
             pairs.add(("can_" + action, tab))
@@ -220,14 +324,21 @@ NOTIFICATIONS = "Notifications"
 
 # Technical pages every logged-in profile reaches (the API's OpenAPI document and its viewer), and one's
 # own notifications.
-COMMON_PERMISSIONS = {("can_get", "OpenApi"), ("can_show", "SwaggerView"),
-                      (READ, NOTIFICATIONS), (EDIT, NOTIFICATIONS), (READ, ACTUALITES)}
+COMMON_PERMISSIONS = {
+    ("can_get", "OpenApi"),
+    ("can_show", "SwaggerView"),
+    (READ, NOTIFICATIONS),
+    (EDIT, NOTIFICATIONS),
+    (READ, ACTUALITES),
+}
 
 
 def fab_roles() -> dict[str, list[tuple[str, str]]]:
     """FAB_ROLES: role name → [(resource, permission)] (matched exactly by our security manager)."""
-    return {profile: sorted((tab, perm) for perm, tab in permissions_of(profile) | COMMON_PERMISSIONS)
-            for profile in PROFILES}
+    return {
+        profile: sorted((tab, perm) for perm, tab in permissions_of(profile) | COMMON_PERMISSIONS)
+        for profile in PROFILES
+    }
 
 
 @functools.cache
@@ -248,16 +359,22 @@ class Right:
     label: str
 
 
-VERBS = {READ: ("lire", "Consulter"), EDIT: ("modifier", "Modifier"), CREATE: ("creer", "Créer"),
-         DELETE: ("supprimer", "Supprimer")}
+VERBS = {
+    READ: ("lire", "Consulter"),
+    EDIT: ("modifier", "Modifier"),
+    CREATE: ("creer", "Créer"),
+    DELETE: ("supprimer", "Supprimer"),
+}
 RIGHTS: dict[str, Right] = {
     f"{key}.{verb}": Right(tab, permission, f"{label} — {TAB_LABELS[tab]}")
-    for tab, key in TAB_KEYS.items() for permission, (verb, label) in VERBS.items()
+    for tab, key in TAB_KEYS.items()
+    for permission, (verb, label) in VERBS.items()
 }
 RIGHTS["actualites.lire"] = Right(ACTUALITES, READ, "Lire les actualités")
 RIGHTS["notifications.lire"] = Right(NOTIFICATIONS, READ, "Lire ses notifications")
-RIGHTS.update({name: Right(tab, "can_" + name, SPECIAL_RIGHT_LABELS[name])
-               for name, (tab, _profiles) in SPECIAL_RIGHTS.items()})
+RIGHTS.update(
+    {name: Right(tab, "can_" + name, SPECIAL_RIGHT_LABELS[name]) for name, (tab, _profiles) in SPECIAL_RIGHTS.items()}
+)
 # Nobody holds it: what only the platform's own jobs do (automatic abandon).
 SYSTEM = "systeme"
 
@@ -320,6 +437,9 @@ def matrix_rows() -> list[MatrixRow]:
 
 
 PERIMETER_LABELS = {
-    NATIONAL: "national", CERTIFICATEUR_LEVEL: "certificateur", RESEAU: "réseau",
-    ORGANISME: "organisme", ETABLISSEMENT: "établissement",
+    NATIONAL: "national",
+    CERTIFICATEUR_LEVEL: "certificateur",
+    RESEAU: "réseau",
+    ORGANISME: "organisme",
+    ETABLISSEMENT: "établissement",
 }

@@ -1,4 +1,5 @@
 """Dates counted in whole years (habilitations of 3 years, abandon after 5 years, yearly fees)."""
+
 import datetime
 
 

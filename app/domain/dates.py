@@ -4,6 +4,7 @@ the API and the browsers' date fields), and « jj/mm/aaaa HH:MM » / « aaaa-mm-
 `parse_date` and `parse_datetime` return a date / datetime or raise ValueError with the French message to show;
 callers that have a message of their own for the field catch it and use theirs.
 """
+
 import datetime
 import re
 
@@ -54,8 +55,9 @@ def parse_datetime(value, default_time: datetime.time = datetime.time(0)) -> dat
             if hour is None:
                 raise ValueError(DATE_INVALIDE)
             try:
-                return datetime.datetime.combine(parse_date(day), datetime.time(
-                    int(hour["H"]), int(hour["M"]), int(hour["S"] or 0)))
+                return datetime.datetime.combine(
+                    parse_date(day), datetime.time(int(hour["H"]), int(hour["M"]), int(hour["S"] or 0))
+                )
             except ValueError:
                 raise ValueError(DATE_INVALIDE) from None
     return datetime.datetime.combine(parse_date(value), default_time)

@@ -17,8 +17,9 @@ class ValidationFailed(DomainError):
     status = 422
 
     def __init__(self, errors: dict):
-        self.errors = {field: list(msgs) if isinstance(msgs, (list, tuple)) else [msgs]
-                       for field, msgs in errors.items()}
+        self.errors = {
+            field: list(msgs) if isinstance(msgs, (list, tuple)) else [msgs] for field, msgs in errors.items()
+        }
         first = next(iter(self.errors.values()))[0] if self.errors else "Données invalides."
         super().__init__(first)
 

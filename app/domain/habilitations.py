@@ -1,4 +1,5 @@
 """Habilitation rules (domain.md §2, règlement seed 001 §III): 3 years, renewable once."""
+
 import datetime
 
 from app.domain.calendrier import meme_jour

@@ -4,6 +4,7 @@ Each check returns None when the value is valid, or the French message to show. 
 checked by python-stdnum (`stdnum.fr.siren`, `stdnum.fr.siret`: Luhn, and a SIRET's first 9 digits must be a
 valid SIREN); La Poste's exception is a rule of ours (`la_poste_siret_valid`).
 """
+
 import re
 
 from stdnum import luhn

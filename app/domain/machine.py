@@ -6,6 +6,7 @@ statuses it may happen, where it leads (a fixed `target`, or a `rule` that decid
 event's parameters), the named right it needs in the access matrix, its button / audit wording and the
 notices it sends. Nothing here touches the database: the service loads, locks, applies and commits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
@@ -20,6 +21,7 @@ class Notice:
     """A notification (and its mail) sent when the event happens. `recipients` names an audience the
     service knows how to find (e.g. "certificateur", "organisme"); `title` and `text` are formatted with the
     event's context (the record's fields and the event's parameters)."""
+
     recipients: str
     rubrique: str
     title: str
@@ -29,16 +31,16 @@ class Notice:
 @dataclass(frozen=True)
 class Event:
     sources: frozenset[str]
-    right: str                                   # a name of access.RIGHTS (or access.SYSTEM)
-    label: str                                   # button, refusal and default audit wording
-    target: str | None = None                    # fixed target status
+    right: str  # a name of access.RIGHTS (or access.SYSTEM)
+    label: str  # button, refusal and default audit wording
+    target: str | None = None  # fixed target status
     rule: Callable[[Any, Mapping[str, Any]], str | None] | None = None  # or: the target decided from the record
-    audit: str | None = None                     # audit wording, formatted with the context (default: label)
+    audit: str | None = None  # audit wording, formatted with the context (default: label)
     notices: tuple[Notice, ...] = ()
-    success: str = ""                            # the French message shown after the event in the UI
-    path: str = ""                               # URL segment of the UI and API action (default: the name)
-    api: str = ""                                # name of the API action, when it differs from `path`
-    decision: bool = False                       # the audit line is a decision (shown as such in the trail)
+    success: str = ""  # the French message shown after the event in the UI
+    path: str = ""  # URL segment of the UI and API action (default: the name)
+    api: str = ""  # name of the API action, when it differs from `path`
+    decision: bool = False  # the audit line is a decision (shown as such in the trail)
 
     def target_for(self, record: Any, context: Mapping[str, Any]) -> str | None:
         """The status the record goes to; None keeps its status."""
@@ -50,7 +52,7 @@ class Event:
 @dataclass(frozen=True)
 class Refusal:
     message: str
-    by_right: bool   # True: the profile may not (403); False: the record's status does not allow it (409)
+    by_right: bool  # True: the profile may not (403); False: the record's status does not allow it (409)
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,8 @@ class Machine:
     initial: str
     events: Mapping[str, Event]
     groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    attribute: str = "statut"                    # the record's column holding the status
-    noun: str = "un dossier"                     # in refusals: « … n'est pas possible pour un dossier … »
+    attribute: str = "statut"  # the record's column holding the status
+    noun: str = "un dossier"  # in refusals: « … n'est pas possible pour un dossier … »
 
     def __post_init__(self) -> None:
         known = set(self.labels)
@@ -108,8 +110,11 @@ class Machine:
         if not self.may(event, who):
             return Refusal(f"Votre profil ne permet pas l'action « {definition.label} ».", by_right=True)
         if not self.can_happen(event, status):
-            return Refusal(f"L'action « {definition.label} » n'est pas possible pour {self.noun} au statut "
-                           f"« {self.label(status)} ».", by_right=False)
+            return Refusal(
+                f"L'action « {definition.label} » n'est pas possible pour {self.noun} au statut "
+                f"« {self.label(status)} ».",
+                by_right=False,
+            )
         return None
 
     def by_path(self, path: str) -> str | None:

@@ -1,4 +1,5 @@
 """The certificate of a certified candidate (guide §20): a one-page French PDF with its unique number."""
+
 import io
 
 from reportlab.lib import colors
@@ -8,9 +9,13 @@ from reportlab.pdfgen import canvas
 
 from app.formatting import date_fr
 
-TITRES = {"clea": ("Certificat CléA", "Socle de connaissances et de compétences professionnelles (RS2203)"),
-          "clea_numerique": ("Certificat CléA numérique",
-                             "Socle de connaissances et de compétences professionnelles numériques (RS3936)")}
+TITRES = {
+    "clea": ("Certificat CléA", "Socle de connaissances et de compétences professionnelles (RS2203)"),
+    "clea_numerique": (
+        "Certificat CléA numérique",
+        "Socle de connaissances et de compétences professionnelles numériques (RS3936)",
+    ),
+}
 
 
 def certificat_pdf(candidature, numero: str, session) -> bytes:
@@ -36,10 +41,14 @@ def certificat_pdf(candidature, numero: str, session) -> bytes:
     pdf.drawCentredString(width / 2, height - 95 * mm, nom)
     pdf.setFont("Helvetica", 13)
     usage = f", nom d'usage {candidature.nom_usage.upper()}" if candidature.nom_usage else ""
-    pdf.drawCentredString(width / 2, height - 105 * mm,
-                          f"né(e) le {date_fr(candidature.date_naissance)} à {candidature.ville_naissance}{usage}")
-    pdf.drawCentredString(width / 2, height - 125 * mm,
-                          f"par décision du jury du {date_fr(session.date)} — {session.certificateur.nom}")
+    pdf.drawCentredString(
+        width / 2,
+        height - 105 * mm,
+        f"né(e) le {date_fr(candidature.date_naissance)} à {candidature.ville_naissance}{usage}",
+    )
+    pdf.drawCentredString(
+        width / 2, height - 125 * mm, f"par décision du jury du {date_fr(session.date)} — {session.certificateur.nom}"
+    )
     pdf.drawCentredString(width / 2, height - 133 * mm, session.libelle)
     pdf.setFont("Helvetica", 10)
     pdf.drawString(22 * mm, 22 * mm, f"Certificat n° {numero}")

@@ -1,6 +1,7 @@
 """« Télécharger la matrice » (guide §17): the evaluation matrix of one candidate, as .xlsx — every domain and
 sub-domain of the file's référentiel, with room for the results, the date and both signatures. Sub-domains
 acquired in an earlier evaluation are already marked."""
+
 import datetime
 import io
 

@@ -1,5 +1,6 @@
 """French PDF documents (candidate file today, certificates later) built with ReportLab's platypus: a title,
 sections of label/value rows or tables, and a footer with the edition date and page number."""
+
 import datetime
 import io
 from dataclasses import dataclass, field
@@ -17,12 +18,12 @@ from app.formatting import date_fr, heure_fr
 STYLES = getSampleStyleSheet()
 TITLE = ParagraphStyle("clea-title", parent=STYLES["Title"], fontSize=16, spaceAfter=2 * mm)
 SUBTITLE = ParagraphStyle("clea-subtitle", parent=STYLES["Normal"], alignment=TA_CENTER, textColor=colors.grey)
-HEADING = ParagraphStyle("clea-heading", parent=STYLES["Heading2"], fontSize=12, spaceBefore=5 * mm,
-                         textColor=colors.HexColor("#1F4E79"))
+HEADING = ParagraphStyle(
+    "clea-heading", parent=STYLES["Heading2"], fontSize=12, spaceBefore=5 * mm, textColor=colors.HexColor("#1F4E79")
+)
 CELL = ParagraphStyle("clea-cell", parent=STYLES["Normal"], fontSize=9, leading=11)
 LABEL = ParagraphStyle("clea-label", parent=CELL, fontName="Helvetica-Bold")
-GRID = TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#BBBBBB")),
-                   ("VALIGN", (0, 0), (-1, -1), "TOP")])
+GRID = TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#BBBBBB")), ("VALIGN", (0, 0), (-1, -1), "TOP")])
 HEADER_ROW = TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DCE6F1"))])
 
 
@@ -33,8 +34,8 @@ def text(value) -> Paragraph:
 @dataclass
 class Section:
     heading: str
-    rows: list = field(default_factory=list)          # (label, value) pairs
-    table: list | None = None                         # [headers, *rows] when the section is a table
+    rows: list = field(default_factory=list)  # (label, value) pairs
+    table: list | None = None  # [headers, *rows] when the section is a table
     widths: list | None = None
     empty: str = "Aucun élément."
 
@@ -52,8 +53,17 @@ def render(title: str, subtitle: str, sections: list[Section], footer: str) -> b
         canvas.drawRightString(195 * mm, 10 * mm, f"Page {document.page}")
         canvas.restoreState()
 
-    document = SimpleDocTemplate(output, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                                 bottomMargin=18 * mm, title=title, author="Plateforme CléA", lang="fr-FR")
+    document = SimpleDocTemplate(
+        output,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author="Plateforme CléA",
+        lang="fr-FR",
+    )
     story = [Paragraph(escape(title), TITLE), Paragraph(escape(subtitle), SUBTITLE), Spacer(1, 4 * mm)]
     for section in sections:
         heading = Paragraph(escape(section.heading), HEADING)

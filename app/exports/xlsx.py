@@ -1,5 +1,6 @@
 """Streamed .xlsx: rows are written as they come from the database (openpyxl write-only mode, lxml), so a large
 export never holds the whole list in memory; the workbook goes to a temporary file that is then sent in chunks."""
+
 import datetime
 import decimal
 import tempfile
@@ -26,6 +27,7 @@ class Sheet:
 
 def _converter(sheet):
     """Plain values go to the sheet as they are (fast); dates and booleans need a cell of their own."""
+
     def convert(value):
         if isinstance(value, str):
             if value.startswith("="):  # text, never a formula (a name typed « =HYPERLINK(…) » stays text)
@@ -50,6 +52,7 @@ def _converter(sheet):
             cell.number_format = EURO_FORMAT
             return cell
         return str(value)
+
     return convert
 
 
@@ -75,8 +78,7 @@ def write(output, sheets: list[Sheet]) -> None:
         if previous is not None:
             cells = [convert(value) for value in previous]
             if spec.bold_last:
-                cells = [value if isinstance(value, Cell) else WriteOnlyCell(sheet, value=value)
-                         for value in cells]
+                cells = [value if isinstance(value, Cell) else WriteOnlyCell(sheet, value=value) for value in cells]
                 for cell in cells:
                     cell.font = bold
             sheet.append(cells)
@@ -96,6 +98,7 @@ def build(sheet_title: str, headers: list[str], rows, date_columns=()) -> tempfi
 
 def send_file(output, filename: str) -> Response:
     """Send an open file in 64 KiB chunks, as an attachment."""
+
     def chunks():
         with output:
             while True:

@@ -1,4 +1,5 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
+
 from app.models.actualites import Actualite  # noqa: F401
 from app.models.audit import AuditLog  # noqa: F401
 from app.models.candidatures import Candidature  # noqa: F401
@@ -7,8 +8,8 @@ from app.models.evaluations import Evaluation, ResultatEvaluation  # noqa: F401
 from app.models.exports import FichierExport  # noqa: F401
 from app.models.formations import Formation  # noqa: F401
 from app.models.habilitations import (
-                                 DemandeHabilitation,  # noqa: F401
-                                 RappelHabilitation,  # noqa: F401
+    DemandeHabilitation,  # noqa: F401
+    RappelHabilitation,  # noqa: F401
 )
 from app.models.juries import Certificat, DecisionJury, DemandeRattachement, Echange, EnvoiCertificat, SessionJury  # noqa: F401
 from app.models.notifications import MailSortant, Notification  # noqa: F401

@@ -1,4 +1,5 @@
 """Actualités (domain.md §7): news written by Certif Pro, shown on every dashboard."""
+
 import datetime
 
 from flask_appbuilder import Model

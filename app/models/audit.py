@@ -1,4 +1,5 @@
 """Audit trail: who did what, when, with old → new values (quality.md, issue "Audit trail")."""
+
 import datetime
 
 from flask_appbuilder import Model
@@ -10,8 +11,13 @@ from app.models.base import utcnow
 
 class AuditLog(Model):
     __tablename__ = "audit_log"
-    ACTIONS = {"create": "Création", "update": "Modification", "delete": "Suppression", "decision": "Décision",
-               "login": "Connexion"}
+    ACTIONS = {
+        "create": "Création",
+        "update": "Modification",
+        "delete": "Suppression",
+        "decision": "Décision",
+        "login": "Connexion",
+    }
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

@@ -1,4 +1,5 @@
 """Small shared column helpers."""
+
 import datetime
 
 from sqlalchemy import DateTime, func
@@ -10,7 +11,9 @@ def utcnow() -> datetime.datetime:
 
 
 class TimestampMixin:
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now(),
-                                                          nullable=False)
-    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow,
-                                                          server_default=func.now(), nullable=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, default=utcnow, server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, server_default=func.now(), nullable=False
+    )

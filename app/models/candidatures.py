@@ -1,4 +1,5 @@
 """Candidature (dossier de candidature), guide §14, domain.md §4."""
+
 import datetime
 
 from flask_appbuilder import Model
@@ -23,8 +24,7 @@ class Candidature(TimestampMixin, Model):
 
     statut_inscription: Mapped[str] = mapped_column(String(200), nullable=False)
     branche: Mapped[str | None] = mapped_column(String(200))
-    socle_contextualise: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
-                                                      server_default=false())
+    socle_contextualise: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     siren_employeur: Mapped[str | None] = mapped_column(String(9))
     type_public: Mapped[str | None] = mapped_column(String(200))
     niveau_formation: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -50,8 +50,7 @@ class Candidature(TimestampMixin, Model):
     adresse: Mapped[str | None] = mapped_column(String(250))
     code_postal: Mapped[str | None] = mapped_column(String(5))
     ville: Mapped[str | None] = mapped_column(String(100))
-    certificat_papier: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
-                                                    server_default=false())
+    certificat_papier: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
     statut: Mapped[str] = mapped_column(String(40), nullable=False, default=statuts.ATTENTE_EVALUATION_PREALABLE)
     actif: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
@@ -107,9 +106,17 @@ class Candidature(TimestampMixin, Model):
         from sqlalchemy.orm import object_session
 
         from app.models.juries import EnvoiCertificat
-        last = object_session(self).execute(
-            select(EnvoiCertificat.statut_lettre).where(EnvoiCertificat.candidature_id == self.id)
-            .order_by(EnvoiCertificat.date_traitement.desc(), EnvoiCertificat.id.desc()).limit(1)).scalar()
+
+        last = (
+            object_session(self)
+            .execute(
+                select(EnvoiCertificat.statut_lettre)
+                .where(EnvoiCertificat.candidature_id == self.id)
+                .order_by(EnvoiCertificat.date_traitement.desc(), EnvoiCertificat.id.desc())
+                .limit(1)
+            )
+            .scalar()
+        )
         return last or ""
 
     @property

@@ -1,5 +1,6 @@
 """Documents attached to a candidate file (domain.md §4.4). Stored in the database: every application server
 serves them, and they follow the database's backups and access rules."""
+
 import datetime
 
 from flask_appbuilder import Model
@@ -17,8 +18,9 @@ class Document(Model):
         UniqueConstraint("candidature_id", "sha256", name="uq_document_candidature_sha256"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
-                                                index=True)
+    candidature_id: Mapped[int] = mapped_column(
+        ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     # What the document belongs to inside the file: the file itself, an evaluation, a training, an exchange.
     objet: Mapped[str] = mapped_column(String(20), nullable=False, default="candidature")
     objet_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,5 +1,6 @@
 """Evaluations of a candidate file (guide §17–18, domain.md §4.2): one result per sub-domain of the file's
 référentiel. The first finalised evaluation is the évaluation préalable, later ones are finales."""
+
 import datetime
 
 from flask_appbuilder import Model
@@ -18,8 +19,9 @@ RESULTATS = {VALIDE: "Validé", NON_VALIDE: "Non validé"}
 class Evaluation(TimestampMixin, Model):
     __tablename__ = "evaluation"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
-                                                index=True)
+    candidature_id: Mapped[int] = mapped_column(
+        ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     evaluateur_nom: Mapped[str] = mapped_column(String(100), nullable=False)
     evaluateur_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
     evaluateur_email: Mapped[str] = mapped_column(String(254), nullable=False)
@@ -36,8 +38,12 @@ class Evaluation(TimestampMixin, Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     candidature = relationship("Candidature")
-    resultats = relationship("ResultatEvaluation", back_populates="evaluation", cascade="all, delete-orphan",
-                             order_by="ResultatEvaluation.sous_domaine_id")
+    resultats = relationship(
+        "ResultatEvaluation",
+        back_populates="evaluation",
+        cascade="all, delete-orphan",
+        order_by="ResultatEvaluation.sous_domaine_id",
+    )
     __mapper_args__ = {"version_id_col": version}
 
     @property
@@ -67,8 +73,7 @@ class ResultatEvaluation(Model):
     acquis: Mapped[bool | None] = mapped_column(Boolean)
     commentaire: Mapped[str | None] = mapped_column(Text)
     # Acquired in an earlier finalised evaluation: shown as acquired, not evaluated again.
-    acquis_anterieurement: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
-                                                        server_default=false())
+    acquis_anterieurement: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
     evaluation = relationship("Evaluation", back_populates="resultats")
     sous_domaine = relationship("SousDomaine")

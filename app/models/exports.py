@@ -1,5 +1,6 @@
 """Exports prepared in the background (quality.md: long exports run in the background and are offered for
 download when ready). The file is kept in the database so that any server can hand it out."""
+
 import datetime
 
 from flask_appbuilder import Model

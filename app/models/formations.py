@@ -1,4 +1,5 @@
 """Trainings of a candidate file (guide §7 "Onglet FORMATIONS", domain.md §4.3)."""
+
 import datetime
 
 from flask_appbuilder import Model
@@ -9,7 +10,8 @@ from app.formatting import date_fr
 from app.models.base import utcnow
 
 formation_domaine = Table(
-    "formation_domaine", Model.metadata,
+    "formation_domaine",
+    Model.metadata,
     Column("formation_id", ForeignKey("formation.id", ondelete="CASCADE"), primary_key=True),
     Column("domaine_id", ForeignKey("domaine.id"), primary_key=True),
 )
@@ -18,8 +20,9 @@ formation_domaine = Table(
 class Formation(Model):
     __tablename__ = "formation"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
-                                                index=True)
+    candidature_id: Mapped[int] = mapped_column(
+        ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     date_debut: Mapped[datetime.date] = mapped_column(Date, nullable=False)
     date_fin: Mapped[datetime.date] = mapped_column(Date, nullable=False)
     duree_heures: Mapped[float] = mapped_column(Numeric(6, 1), nullable=False)

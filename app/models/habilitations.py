@@ -1,4 +1,5 @@
 """Demandes d'habilitation (domain.md §2, guide §12–13)."""
+
 import datetime
 
 from flask_appbuilder import Model
@@ -9,16 +10,16 @@ from app.models.base import TimestampMixin
 from app.models.referentiels import CERTIFICATIONS
 
 demande_etablissement = Table(
-    "demande_habilitation_etablissement", Model.metadata,
+    "demande_habilitation_etablissement",
+    Model.metadata,
     Column("demande_id", ForeignKey("demande_habilitation.id", ondelete="CASCADE"), primary_key=True),
-    Column("etablissement_id", ForeignKey("etablissement.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
+    Column("etablissement_id", ForeignKey("etablissement.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 demande_certificateur = Table(
-    "demande_habilitation_certificateur", Model.metadata,
+    "demande_habilitation_certificateur",
+    Model.metadata,
     Column("demande_id", ForeignKey("demande_habilitation.id", ondelete="CASCADE"), primary_key=True),
-    Column("certificateur_id", ForeignKey("certificateur.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
+    Column("certificateur_id", ForeignKey("certificateur.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -81,10 +82,10 @@ class DemandeHabilitation(TimestampMixin, Model):
 class RappelHabilitation(Model):
     """An expiry reminder sent for a validated habilitation (« Renouvellement d'habilitation », 90 and 30 days
     before its end). The unique key makes each reminder go out once, even from several servers at a time."""
+
     __tablename__ = "rappel_habilitation"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    demande_id: Mapped[int] = mapped_column(ForeignKey("demande_habilitation.id", ondelete="CASCADE"),
-                                            nullable=False)
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demande_habilitation.id", ondelete="CASCADE"), nullable=False)
     delai_jours: Mapped[int] = mapped_column(Integer, nullable=False)
     envoye_le: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False)
 

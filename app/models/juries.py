@@ -1,5 +1,6 @@
 """Juries and certificates (guide §7 « Onglet CERTIFICATION », §20; domain.md §6): sessions of a certifier,
 the decisions taken on files, the exchanges between certifier and OF, certificates and their mailing."""
+
 import datetime
 
 from flask_appbuilder import Model
@@ -46,12 +47,14 @@ class SessionJury(Model):
 
 class DecisionJury(Model):
     """One decision of a session on a file: certifiée, non certifiée, or complément demandé (with its message)."""
+
     __tablename__ = "decision_jury"
     CERTIFIEE, NON_CERTIFIEE, COMPLEMENT = "certifiee", "non_certifiee", "complement"
     LABELS = {CERTIFIEE: "Certifiée", NON_CERTIFIEE: "Non certifiée", COMPLEMENT: "Complément demandé"}
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
-                                                index=True)
+    candidature_id: Mapped[int] = mapped_column(
+        ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     session_jury_id: Mapped[int] = mapped_column(ForeignKey("session_jury.id"), nullable=False, index=True)
     decision: Mapped[str] = mapped_column(String(20), nullable=False)
     commentaire: Mapped[str | None] = mapped_column(Text)
@@ -72,11 +75,13 @@ class DecisionJury(Model):
 
 class Echange(Model):
     """A message on a file between the certifier and the OF (complement request, answer), with documents."""
+
     __tablename__ = "echange"
     CERTIFICATEUR, ORGANISME = "certificateur", "organisme"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
-                                                index=True)
+    candidature_id: Mapped[int] = mapped_column(
+        ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     cote: Mapped[str] = mapped_column(String(20), nullable=False)
     message: Mapped[str] = mapped_column(Text, nullable=False)
     auteur_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
@@ -95,10 +100,12 @@ class Echange(Model):
 
 class Certificat(Model):
     """The certificate of a certified file: a unique number and its PDF (a document of the file)."""
+
     __tablename__ = "certificat"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
-                                                unique=True)
+    candidature_id: Mapped[int] = mapped_column(
+        ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
     numero: Mapped[str] = mapped_column(String(30), nullable=False, unique=True)
     session_jury_id: Mapped[int] = mapped_column(ForeignKey("session_jury.id"), nullable=False)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"))
@@ -116,10 +123,12 @@ class Certificat(Model):
 
 class EnvoiCertificat(Model):
     """« Historique des envois »: the mailing of a paper certificate (statut de la lettre, date, canal, suivi)."""
+
     __tablename__ = "envoi_certificat"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
-                                                index=True)
+    candidature_id: Mapped[int] = mapped_column(
+        ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     statut_lettre: Mapped[str] = mapped_column(String(40), nullable=False)
     date_traitement: Mapped[datetime.date] = mapped_column(Date, nullable=False)
     canal: Mapped[str | None] = mapped_column(String(100))
@@ -135,15 +144,18 @@ class EnvoiCertificat(Model):
 
 class DemandeRattachement(Model):
     """« Demande de rattachement » (guide §16): move a file to another establishment; Certif Pro decides."""
+
     __tablename__ = "demande_rattachement"
     EN_ATTENTE, ACCEPTEE, REFUSEE = "en_attente", "acceptee", "refusee"
     ETATS = {EN_ATTENTE: "En attente", ACCEPTEE: "Acceptée", REFUSEE: "Refusée"}
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    candidature_id: Mapped[int] = mapped_column(ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False,
-                                                index=True)
+    candidature_id: Mapped[int] = mapped_column(
+        ForeignKey("candidature.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     etablissement_origine_id: Mapped[int] = mapped_column(ForeignKey("etablissement.id"), nullable=False)
-    etablissement_destination_id: Mapped[int] = mapped_column(ForeignKey("etablissement.id"), nullable=False,
-                                                              index=True)
+    etablissement_destination_id: Mapped[int] = mapped_column(
+        ForeignKey("etablissement.id"), nullable=False, index=True
+    )
     motif: Mapped[str] = mapped_column(String(100), nullable=False)
     precision: Mapped[str | None] = mapped_column(String(500))
     etat: Mapped[str] = mapped_column(String(20), nullable=False, default=EN_ATTENTE)

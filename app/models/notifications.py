@@ -1,5 +1,6 @@
 """Notifications (domain.md §9) and the outgoing mail outbox (quality.md: mail is committed with the event
 and sent afterwards with retries)."""
+
 import datetime
 
 from flask_appbuilder import Model
@@ -12,9 +13,15 @@ from app.models.base import utcnow
 class Notification(Model):
     __tablename__ = "notification"
     RUBRIQUES = (
-        "Changement de certificateur", "Demande d'habilitation", "Demande de rattachement",
-        "Dossier d'habilitation", "Dossier de candidature", "Décision du jury", "Envoi en certification",
-        "Plis non distribués", "Renouvellement d'habilitation",
+        "Changement de certificateur",
+        "Demande d'habilitation",
+        "Demande de rattachement",
+        "Dossier d'habilitation",
+        "Dossier de candidature",
+        "Décision du jury",
+        "Envoi en certification",
+        "Plis non distribués",
+        "Renouvellement d'habilitation",
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)

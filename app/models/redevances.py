@@ -1,5 +1,6 @@
 """Barème des redevances (seed 001 annex 3): the amounts Certif Pro invoices, per certification, from a year on.
 They change each year by decision of Certif Pro's board, so they are data edited by Certif Pro, not code."""
+
 import decimal
 
 from flask_appbuilder import Model

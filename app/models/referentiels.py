@@ -55,14 +55,20 @@ class ValeurListe(Model):
     """One value of a list (statut à l'inscription, type de public, niveau, financeur, origine, branches,
     motifs, conclusion…). Values are referred to by their label (api.md); deactivating hides a value from
     new forms without touching the files that hold it."""
+
     __tablename__ = "valeur_liste"
     __table_args__ = (UniqueConstraint("liste", "libelle"),)
     LISTES = {
-        "statut_inscription": "Statut à l'inscription", "type_public": "Type de public",
-        "niveau_formation": "Niveau de formation", "financeur": "Financeur principal",
-        "origine_demarche": "Origine de la démarche", "branche": "Branche délégataire",
-        "motif_abandon": "Motif d'abandon", "motif_rattachement": "Motif de rattachement",
-        "conclusion_evaluation": "Conclusion d'évaluation", "statut_lettre": "Statut de la lettre",
+        "statut_inscription": "Statut à l'inscription",
+        "type_public": "Type de public",
+        "niveau_formation": "Niveau de formation",
+        "financeur": "Financeur principal",
+        "origine_demarche": "Origine de la démarche",
+        "branche": "Branche délégataire",
+        "motif_abandon": "Motif d'abandon",
+        "motif_rattachement": "Motif de rattachement",
+        "conclusion_evaluation": "Conclusion d'évaluation",
+        "statut_lettre": "Statut de la lettre",
         "civilite": "Civilité",
     }
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

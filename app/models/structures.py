@@ -15,8 +15,9 @@ class Reseau(TimestampMixin, Model):
     responsable_nom: Mapped[str] = mapped_column(String(100), nullable=False)
     responsable_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
     responsable_email: Mapped[str] = mapped_column(String(254), nullable=False)
-    notifier_creation_candidature: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
-                                                                nullable=False)
+    notifier_creation_candidature: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     organismes = relationship("Organisme", back_populates="reseau", order_by="Organisme.nom")
@@ -42,8 +43,7 @@ class Organisme(TimestampMixin, Model):
     contact_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
     contact_email: Mapped[str] = mapped_column(String(254), nullable=False)
     email_facturation: Mapped[str] = mapped_column(String(254), nullable=False)
-    facturation_differente: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
-                                                         nullable=False)
+    facturation_differente: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
     facturation_adresse: Mapped[str | None] = mapped_column(String(250))
     facturation_complement_adresse: Mapped[str | None] = mapped_column(String(250))
     facturation_ville: Mapped[str | None] = mapped_column(String(100))
@@ -105,6 +105,7 @@ class Etablissement(TimestampMixin, Model):
 
 class Certificateur(TimestampMixin, Model):
     """Who holds juries: a regional Transitions Pro, a branch (CPNE/CPNAA), or Certif Pro itself."""
+
     __tablename__ = "certificateur"
     TRANSITIONS_PRO, BRANCHE, CERTIF_PRO = "transitions_pro", "branche", "certif_pro"
     TYPES = {TRANSITIONS_PRO: "Transitions Pro", BRANCHE: "Branche professionnelle", CERTIF_PRO: "Certif Pro"}
@@ -118,8 +119,13 @@ class Certificateur(TimestampMixin, Model):
 
     __table_args__ = (
         # One Transitions Pro per region.
-        Index("uq_certificateur_region_tp", "region", unique=True,
-              sqlite_where=text("type = 'transitions_pro'"), postgresql_where=text("type = 'transitions_pro'")),
+        Index(
+            "uq_certificateur_region_tp",
+            "region",
+            unique=True,
+            sqlite_where=text("type = 'transitions_pro'"),
+            postgresql_where=text("type = 'transitions_pro'"),
+        ),
     )
 
     @property
@@ -131,10 +137,14 @@ class Certificateur(TimestampMixin, Model):
         from sqlalchemy.orm import object_session
 
         from app.models.juries import SessionJury
+
         today = SessionJury.debut_du_jour()
         query = select(SessionJury.date).where(SessionJury.certificateur_id == self.id)
-        query = (query.where(SessionJury.date >= today).order_by(SessionJury.date).limit(3) if future
-                 else query.where(SessionJury.date < today).order_by(SessionJury.date.desc()).limit(1))
+        query = (
+            query.where(SessionJury.date >= today).order_by(SessionJury.date).limit(3)
+            if future
+            else query.where(SessionJury.date < today).order_by(SessionJury.date.desc()).limit(1)
+        )
         return object_session(self).execute(query).scalars().all()
 
     @property

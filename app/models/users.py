@@ -1,4 +1,5 @@
 """Platform users: FAB's user extended with its perimeter (domain.md §8, roles.md)."""
+
 import datetime
 
 from flask_appbuilder import Model
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 class Utilisateur(User):
     """One profile (FAB role) per user; the perimeter columns say where it applies."""
+
     __tablename__ = "ab_user"
 
     reseau_id: Mapped[int | None] = mapped_column(ForeignKey("reseau.id"), index=True)
@@ -44,6 +46,7 @@ class JetonUtilisateur(Model):
 
     Only a hash of the token is stored: a database leak gives no usable link.
     """
+
     __tablename__ = "jeton_utilisateur"
     INVITATION, REINITIALISATION = "invitation", "reinitialisation"
 

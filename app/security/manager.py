@@ -1,4 +1,5 @@
 """FAB security manager of the platform: our user model, and roles generated from the access matrix."""
+
 from flask import current_app, g
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
@@ -10,6 +11,7 @@ from app.models import Utilisateur
 
 class CleaAuthDBView(AuthDBView):
     """FAB's login, with the guide's page (« Connexion », « Mot de passe oublié ? »)."""
+
     login_template = "clea/login.html"
     invalid_login_message = "Identifiant ou mot de passe incorrect, ou compte désactivé."
 
@@ -19,6 +21,7 @@ class CleaSecurityApi(SecurityApi):
 
     def response_400(self, message=None):
         from app.api.french import translate
+
         if message == "Request payload is not JSON" or not message:
             message = "Le corps de la requête doit être un objet JSON."
         return self.response(400, message=translate(message))
@@ -64,4 +67,3 @@ class CleaSecurityManager(SecurityManager):
 
     def on_user_login(self, user) -> None:
         g.clea_user = user
-

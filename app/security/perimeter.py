@@ -3,6 +3,7 @@
 One function per model gives the WHERE clause for a user; every list, page, action, dropdown, API call
 and export goes through `restrict()` or `get_visible()`. A record outside it is treated as missing (404).
 """
+
 from collections.abc import Callable
 
 from flask import g, has_request_context
@@ -85,15 +86,21 @@ def _etablissement_clause(user, level):
 
 def _habilitation_clause(user, level):
     if level == access.CERTIFICATEUR_LEVEL:
-        return DemandeHabilitation.id.in_(select(demande_certificateur.c.demande_id).where(
-            demande_certificateur.c.certificateur_id == user.certificateur_id))
+        return DemandeHabilitation.id.in_(
+            select(demande_certificateur.c.demande_id).where(
+                demande_certificateur.c.certificateur_id == user.certificateur_id
+            )
+        )
     if level == access.RESEAU:
         return DemandeHabilitation.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
     if level == access.ORGANISME:
         return DemandeHabilitation.organisme_id == user.organisme_id
     if level == access.ETABLISSEMENT:
-        return DemandeHabilitation.id.in_(select(demande_etablissement.c.demande_id).where(
-            demande_etablissement.c.etablissement_id == user.etablissement_id))
+        return DemandeHabilitation.id.in_(
+            select(demande_etablissement.c.demande_id).where(
+                demande_etablissement.c.etablissement_id == user.etablissement_id
+            )
+        )
     return false()
 
 
@@ -101,13 +108,18 @@ def _utilisateur_clause(user, level):
     if level == access.CERTIFICATEUR_LEVEL:
         return Utilisateur.certificateur_id == user.certificateur_id
     if level == access.RESEAU:
-        return or_(Utilisateur.reseau_id == user.reseau_id,
-                   Utilisateur.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id)),
-                   Utilisateur.etablissement_id.in_(_etablissement_ids_of_reseau(user.reseau_id)))
+        return or_(
+            Utilisateur.reseau_id == user.reseau_id,
+            Utilisateur.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id)),
+            Utilisateur.etablissement_id.in_(_etablissement_ids_of_reseau(user.reseau_id)),
+        )
     if level == access.ORGANISME:
-        return or_(Utilisateur.organisme_id == user.organisme_id,
-                   Utilisateur.etablissement_id.in_(
-                       select(Etablissement.id).where(Etablissement.organisme_id == user.organisme_id)))
+        return or_(
+            Utilisateur.organisme_id == user.organisme_id,
+            Utilisateur.etablissement_id.in_(
+                select(Etablissement.id).where(Etablissement.organisme_id == user.organisme_id)
+            ),
+        )
     if level == access.ETABLISSEMENT:
         return Utilisateur.etablissement_id == user.etablissement_id
     return false()
@@ -117,7 +129,8 @@ def _candidature_clause(user, level):
     if level == access.CERTIFICATEUR_LEVEL:
         # A certifier sees the files sent to it, from "En attente de jury" on.
         return (Candidature.certificateur_id == user.certificateur_id) & Candidature.statut.in_(
-            statuts.CHEZ_CERTIFICATEUR)
+            statuts.CHEZ_CERTIFICATEUR
+        )
     if level == access.RESEAU:
         return Candidature.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
     if level == access.ORGANISME:
@@ -129,8 +142,10 @@ def _candidature_clause(user, level):
 
 def _part_of_file(model):
     """Documents, trainings, evaluations: visible exactly when their candidate file is."""
+
     def rule(user, level):
         return model.candidature_id.in_(select(Candidature.id).where(_candidature_clause(user, level)))
+
     return rule
 
 
@@ -145,9 +160,12 @@ def _rattachement_clause(user, level):
     """A transfer request is seen by both sides: the file's perimeter and the destination's."""
     if level == access.CERTIFICATEUR_LEVEL:
         return false()
-    return or_(DemandeRattachement.candidature_id.in_(select(Candidature.id).where(_candidature_clause(user, level))),
-               DemandeRattachement.etablissement_destination_id.in_(
-                   select(Etablissement.id).where(_etablissement_clause(user, level))))
+    return or_(
+        DemandeRattachement.candidature_id.in_(select(Candidature.id).where(_candidature_clause(user, level))),
+        DemandeRattachement.etablissement_destination_id.in_(
+            select(Etablissement.id).where(_etablissement_clause(user, level))
+        ),
+    )
 
 
 def _audit_clause(user, level):
@@ -222,7 +240,7 @@ def parse_pk(pk) -> int | None:
     elif not isinstance(pk, int):
         return None
     pk = int(pk)
-    return pk if -2**31 < pk < 2**31 else None
+    return pk if -(2**31) < pk < 2**31 else None
 
 
 def get_visible(model, pk, user=None):
@@ -238,13 +256,13 @@ def get_visible(model, pk, user=None):
 
 def is_visible(obj, user=None) -> bool:
     model = type(obj)
-    return db.session.execute(
-        select(model.id).where(model.id == obj.id).where(clause(model, user))).first() is not None
+    return db.session.execute(select(model.id).where(model.id == obj.id).where(clause(model, user))).first() is not None
 
 
 class PerimeterFilter(BaseFilter):
     """FAB base filter: `base_filters = [["id", PerimeterFilter, None]]` puts the perimeter on a view or API's
     lists, show, edit, delete and actions (FAB passes base filters to `datamodel.get`)."""
+
     name = "Périmètre"
     arg_name = "perimetre"
 
@@ -258,5 +276,8 @@ PERIMETER = [["id", PerimeterFilter, None]]
 def related_filters(datamodel) -> dict:
     """FAB's `*_query_rel_fields` for every relation of a view's model whose target has a perimeter rule: the
     related dropdowns, `_info` and the ids accepted in bodies stay inside the perimeter."""
-    return {column: [["id", PerimeterFilter, None]] for column in datamodel.get_columns_list()
-            if datamodel.is_relation(column) and datamodel.get_related_model(column) in RULES}
+    return {
+        column: [["id", PerimeterFilter, None]]
+        for column in datamodel.get_columns_list()
+        if datamodel.is_relation(column) and datamodel.get_related_model(column) in RULES
+    }

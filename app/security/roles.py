@@ -1,5 +1,6 @@
 """Writes the matrix's roles into FAB's tables (ab_role, ab_permission_view…), so that every user row
 points at a real role and FAB's own screens show the same matrix. Access checks read the matrix in memory."""
+
 from app.domain import access
 from app.extensions import appbuilder, db
 

@@ -3,6 +3,7 @@
 A news item is « en vigueur » on a day when it is published, its publication date has come and its end
 date (included) has not passed. News are national: no perimeter, only the right to write them.
 """
+
 import datetime
 
 from sqlalchemy import and_, or_, select
@@ -25,14 +26,16 @@ def peut_gerer(user) -> bool:
 def en_vigueur(jour: datetime.date | None = None):
     """SQL condition on Actualite: shown on `jour` (today by default)."""
     jour = jour or datetime.date.today()
-    return and_(Actualite.publiee.is_(True), Actualite.date_publication <= jour,
-                or_(Actualite.date_fin.is_(None), Actualite.date_fin >= jour))
+    return and_(
+        Actualite.publiee.is_(True),
+        Actualite.date_publication <= jour,
+        or_(Actualite.date_fin.is_(None), Actualite.date_fin >= jour),
+    )
 
 
 def actualites_du_jour(jour: datetime.date | None = None, limite: int | None = 5) -> list[Actualite]:
     """The news in force on `jour`, latest first (at most `limite`; None: all of them)."""
-    query = (select(Actualite).where(en_vigueur(jour))
-             .order_by(Actualite.date_publication.desc(), Actualite.id.desc()))
+    query = select(Actualite).where(en_vigueur(jour)).order_by(Actualite.date_publication.desc(), Actualite.id.desc())
     if limite is not None:
         query = query.limit(limite)
     return list(db.session.execute(query).scalars())

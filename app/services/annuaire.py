@@ -4,6 +4,7 @@ Only public fields ever leave this module: the columns are chosen one by one bel
 contact, the SIRET, users or candidate files). Which establishment is habilitated today is decided by the one
 rule, `habilitations.habilitee_clause()`.
 """
+
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -29,14 +30,37 @@ _CONTROLE = re.compile(r"[\x00-\x1f\x7f]")
 REGION_INCONNUE = "Cette région n'existe pas : choisissez une région de la liste."
 
 # The public columns, and nothing else.
-COLONNES = (Etablissement.id, Etablissement.nom, Organisme.nom.label("organisme"), Etablissement.public_prenom,
-            Etablissement.public_nom, Etablissement.public_email, Etablissement.public_telephone,
-            Etablissement.adresse, Etablissement.complement_adresse, Etablissement.code_postal,
-            Etablissement.ville, Etablissement.region, Etablissement.site_web)
+COLONNES = (
+    Etablissement.id,
+    Etablissement.nom,
+    Organisme.nom.label("organisme"),
+    Etablissement.public_prenom,
+    Etablissement.public_nom,
+    Etablissement.public_email,
+    Etablissement.public_telephone,
+    Etablissement.adresse,
+    Etablissement.complement_adresse,
+    Etablissement.code_postal,
+    Etablissement.ville,
+    Etablissement.region,
+    Etablissement.site_web,
+)
 
-ENTETES = ["Etablissement", "Organisme", "Contact public", "E-mail", "Téléphone", "Adresse",
-           "Complément d'adresse", "Code postal", "Ville", "Région", "Site web", "Certification(s) habilitée(s)",
-           "Fin d'habilitation"]
+ENTETES = [
+    "Etablissement",
+    "Organisme",
+    "Contact public",
+    "E-mail",
+    "Téléphone",
+    "Adresse",
+    "Complément d'adresse",
+    "Code postal",
+    "Ville",
+    "Région",
+    "Site web",
+    "Certification(s) habilitée(s)",
+    "Fin d'habilitation",
+]
 
 
 @dataclass
@@ -77,9 +101,21 @@ class Ligne:
 
     def valeurs(self) -> list:
         """One row of the exports, in the order of ENTETES."""
-        return [self.nom, self.organisme, self.contact, self.public_email, self.public_telephone, self.adresse,
-                self.complement_adresse or "", self.code_postal, self.ville, self.region, self.site_web or "",
-                self.certifications_label, self.fin]
+        return [
+            self.nom,
+            self.organisme,
+            self.contact,
+            self.public_email,
+            self.public_telephone,
+            self.adresse,
+            self.complement_adresse or "",
+            self.code_postal,
+            self.ville,
+            self.region,
+            self.site_web or "",
+            self.certifications_label,
+            self.fin,
+        ]
 
 
 @dataclass
@@ -116,7 +152,7 @@ def lire_page(value) -> int:
     last page later)."""
     value = (value or "").strip()
     if value.isascii() and value.isdigit():
-        return max(1, int(value)) if len(value) <= 9 else 10 ** 9
+        return max(1, int(value)) if len(value) <= 9 else 10**9
     return 1
 
 
@@ -148,7 +184,8 @@ def _recherche(texte: str) -> list:
         return [func.lower(expr).like(all_(postgresql.array(patterns)))]
     # SQLite has neither normalize() nor lower() beyond ASCII: it is given _normalise itself.
     connection.connection.driver_connection.create_function(  # type: ignore[union-attr]  # pysqlite's
-        "clea_sans_accents", 1, lambda value: None if value is None else _normalise(value), deterministic=True)
+        "clea_sans_accents", 1, lambda value: None if value is None else _normalise(value), deterministic=True
+    )
     return [func.clea_sans_accents(cherche).like(pattern, escape="\\") for pattern in patterns]
 
 
@@ -176,15 +213,23 @@ def _rang_region(region: str) -> int:
 
 def annuaire_query(region: str = "", texte: str = ""):
     """The directory's rows (public columns only), active and habilitated today, ordered by région then name."""
-    return (select(*COLONNES).join(Organisme, Organisme.id == Etablissement.organisme_id)
-            .where(*_where(region, texte))
-            .order_by(_ORDRE_REGION, Etablissement.nom, Etablissement.id))
+    return (
+        select(*COLONNES)
+        .join(Organisme, Organisme.id == Etablissement.organisme_id)
+        .where(*_where(region, texte))
+        .order_by(_ORDRE_REGION, Etablissement.nom, Etablissement.id)
+    )
 
 
 def compter(region: str = "", texte: str = "") -> int:
-    return db.session.scalar(select(func.count(Etablissement.id))
-                             .join(Organisme, Organisme.id == Etablissement.organisme_id)
-                             .where(*_where(region, texte))) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Etablissement.id))
+            .join(Organisme, Organisme.id == Etablissement.organisme_id)
+            .where(*_where(region, texte))
+        )
+        or 0
+    )
 
 
 def _completer(rows) -> list[Ligne]:
@@ -195,10 +240,12 @@ def _completer(rows) -> list[Ligne]:
         return lignes
     par_id = {ligne.id: ligne for ligne in lignes}
     couvrantes = db.session.execute(
-        select(demande_etablissement.c.etablissement_id, DemandeHabilitation.certification,
-               DemandeHabilitation.date_fin)
+        select(
+            demande_etablissement.c.etablissement_id, DemandeHabilitation.certification, DemandeHabilitation.date_fin
+        )
         .join(DemandeHabilitation, DemandeHabilitation.id == demande_etablissement.c.demande_id)
-        .where(demande_etablissement.c.etablissement_id.in_(par_id), habilitations.couvre_clause()))
+        .where(demande_etablissement.c.etablissement_id.in_(par_id), habilitations.couvre_clause())
+    )
     codes: dict[int, set] = {}
     for etab_id, certification, fin in couvrantes:
         ligne = par_id[etab_id]

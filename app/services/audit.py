@@ -3,6 +3,7 @@
 A service may name the action (« Validation de l'habilitation ») with `audit.label(...)`; otherwise the
 line says Création / Modification / Suppression with the old → new values.
 """
+
 import datetime
 import decimal
 from collections.abc import Callable
@@ -36,22 +37,63 @@ from app.models import (
 
 # Records that belong to a candidate file are written in the file's own trail ("Parcours"), as one line
 # naming what was added or removed (a document's content is never copied).
-PARTS_OF_FILE: dict[type, tuple[str, Callable[[Any], str]]] = {Document: ("document", lambda d: d.nom), Formation: ("formation", str),
-                 Evaluation: ("evaluation", str), Echange: ("echange", str),
-                 EnvoiCertificat: ("envoi_certificat", str), DemandeRattachement: ("rattachement", str)}
+PARTS_OF_FILE: dict[type, tuple[str, Callable[[Any], str]]] = {
+    Document: ("document", lambda d: d.nom),
+    Formation: ("formation", str),
+    Evaluation: ("evaluation", str),
+    Echange: ("echange", str),
+    EnvoiCertificat: ("envoi_certificat", str),
+    DemandeRattachement: ("rattachement", str),
+}
 # Certif Pro's national settings are traced too: a barème prices past statements, news reach every user.
-AUDITED = (Reseau, Organisme, Etablissement, Certificateur, DemandeHabilitation, Utilisateur,
-           Candidature, SessionJury, BaremeRedevance, Actualite) + tuple(PARTS_OF_FILE)
-ENTITY_NAMES = {Reseau: "Réseau", Organisme: "Organisme", Etablissement: "Etablissement",
-                Certificateur: "Certificateur", DemandeHabilitation: "Demande d'habilitation",
-                Utilisateur: "Utilisateur", Candidature: "Candidature", Document: "Document",
-                Formation: "Formation", Evaluation: "Evaluation", Echange: "Echange",
-                EnvoiCertificat: "Envoi du certificat", DemandeRattachement: "Demande de rattachement",
-                SessionJury: "Session de jury", BaremeRedevance: "Barème des redevances", Actualite: "Actualité"}
+AUDITED = (
+    Reseau,
+    Organisme,
+    Etablissement,
+    Certificateur,
+    DemandeHabilitation,
+    Utilisateur,
+    Candidature,
+    SessionJury,
+    BaremeRedevance,
+    Actualite,
+) + tuple(PARTS_OF_FILE)
+ENTITY_NAMES = {
+    Reseau: "Réseau",
+    Organisme: "Organisme",
+    Etablissement: "Etablissement",
+    Certificateur: "Certificateur",
+    DemandeHabilitation: "Demande d'habilitation",
+    Utilisateur: "Utilisateur",
+    Candidature: "Candidature",
+    Document: "Document",
+    Formation: "Formation",
+    Evaluation: "Evaluation",
+    Echange: "Echange",
+    EnvoiCertificat: "Envoi du certificat",
+    DemandeRattachement: "Demande de rattachement",
+    SessionJury: "Session de jury",
+    BaremeRedevance: "Barème des redevances",
+    Actualite: "Actualité",
+}
 # Never written into the trail.
-SECRET_FIELDS = {"password", "version", "contenu", "cle_personne", "nom_recherche", "updated_at", "created_at", "changed_on",
-                 "created_on", "last_login",
-                 "login_count", "fail_login_count", "changed_by_fk", "created_by_fk", "password_changed_at"}
+SECRET_FIELDS = {
+    "password",
+    "version",
+    "contenu",
+    "cle_personne",
+    "nom_recherche",
+    "updated_at",
+    "created_at",
+    "changed_on",
+    "created_on",
+    "last_login",
+    "login_count",
+    "fail_login_count",
+    "changed_by_fk",
+    "created_by_fk",
+    "password_changed_at",
+}
 
 
 def _plain(value):
@@ -133,7 +175,8 @@ def _on_before_flush(session: Session, flush_context, instances) -> None:
         if isinstance(obj, AUDITED):
             pending.append(("delete", obj, None))
     session.info.setdefault("audit_pending", []).extend(
-        (action, obj, changes, user_id, user_name, label) for action, obj, changes in pending)
+        (action, obj, changes, user_id, user_name, label) for action, obj, changes in pending
+    )
 
 
 def _on_after_flush(session: Session, flush_context):
@@ -158,11 +201,20 @@ def _on_after_flush(session: Session, flush_context):
                 changes = {field: [summary(obj), None]}
             action = "update"
             scope = _scope(candidature)
-        rows.append(dict(
-            created_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
-            user_id=user_id, user_name=user_name, action=action,
-            libelle=(label or {}).get("text"), entity_type=entity_type,
-            entity_id=entity_id, entity_label=entity_label, changes=changes, **scope))
+        rows.append(
+            dict(
+                created_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
+                user_id=user_id,
+                user_name=user_name,
+                action=action,
+                libelle=(label or {}).get("text"),
+                entity_type=entity_type,
+                entity_id=entity_id,
+                entity_label=entity_label,
+                changes=changes,
+                **scope,
+            )
+        )
         if isinstance(obj, DemandeHabilitation):
             # A request is shown on each establishment it covers (the organisation page has the main line).
             for etab in obj.etablissements:
@@ -194,55 +246,124 @@ def install(session) -> None:
 
 # French names of the fields, for the "Actions effectuées" tables.
 FIELD_LABELS = {
-    "nom": "Nom", "siren": "SIREN", "siret": "SIRET", "adresse": "Adresse", "complement_adresse": "Complément d'adresse",
-    "ville": "Ville", "code_postal": "Code postal", "region": "Région", "site_web": "Site web", "actif": "Actif",
-    "reseau_id": "Réseau", "organisme_id": "Organisme", "etablissement_id": "Etablissement",
-    "certificateur_id": "Certificateur", "contact_nom": "Nom du contact", "contact_prenom": "Prénom du contact",
-    "contact_email": "Email du contact", "email_facturation": "Email de facturation",
-    "facturation_differente": "Adresse de facturation différente", "facturation_adresse": "Adresse de facturation",
-    "facturation_complement_adresse": "Complément d'adresse de facturation", "facturation_ville": "Ville de facturation",
-    "facturation_code_postal": "Code postal de facturation", "code_naf": "Code NAF",
-    "numero_declaration_activite": "Numéro de déclaration d'activité", "qualiopi": "Qualiopi",
-    "referent_nom": "Nom du contact référent", "referent_prenom": "Prénom du contact référent",
-    "referent_email": "Email du contact référent", "public_nom": "Nom du contact public",
-    "public_prenom": "Prénom du contact public", "public_email": "Email du contact public",
-    "public_telephone": "Téléphone du contact public", "responsable_nom": "Nom du responsable",
-    "responsable_prenom": "Prénom du responsable", "responsable_email": "Email du responsable",
-    "notifier_creation_candidature": "Notifier lors de la création d'une candidature", "type": "Type",
-    "modalite_envoi": "Modalité d'envoi", "certification": "Certification", "renouvelle_id": "Habilitation renouvelée",
-    "date_demande": "Date de la demande", "etat": "Etat", "motif_rejet": "Motif du rejet",
-    "date_debut": "Date de début", "date_fin": "Date de fin", "decide_par_id": "Décidé par", "decide_le": "Décidé le",
-    "demandeur_id": "Demandeur", "etablissements": "Etablissements", "certificateurs": "Certificateurs",
-    "first_name": "Prénom", "last_name": "Nom", "username": "Login de connexion", "email": "Email",
-    "active": "Actif", "roles": "Rôle", "numero_dossier": "Numéro de dossier", "statut": "Statut",
-    "statut_inscription": "Statut à l'inscription", "branche": "Branche délégataire",
-    "socle_contextualise": "Socle contextualisé", "siren_employeur": "Siren de l'employeur",
-    "type_public": "Type de public", "niveau_formation": "Niveau de formation",
-    "financeur_principal": "Financeur principal", "civilite": "Civilité", "nom_naissance": "Nom de naissance",
-    "nom_usage": "Nom d'usage", "prenom": "Prénom", "date_naissance": "Date de naissance",
-    "ne_etranger": "Né à l'étranger", "pays_naissance": "Pays de naissance", "ne_outre_mer": "Né en outre-mer",
-    "ville_naissance": "Ville de naissance", "code_postal_naissance": "Code postal de naissance",
-    "origine_demarche": "Origine de la démarche", "objectifs_professionnels": "Objectifs professionnels",
-    "objectifs_extra_professionnels": "Objectifs extra-professionnels", "telephone": "Téléphone",
-    "certificat_papier": "Certificat papier", "motif_abandon": "Motif d'abandon",
-    "statut_avant_abandon": "Statut avant abandon", "date_abandon": "Date d'abandon",
+    "nom": "Nom",
+    "siren": "SIREN",
+    "siret": "SIRET",
+    "adresse": "Adresse",
+    "complement_adresse": "Complément d'adresse",
+    "ville": "Ville",
+    "code_postal": "Code postal",
+    "region": "Région",
+    "site_web": "Site web",
+    "actif": "Actif",
+    "reseau_id": "Réseau",
+    "organisme_id": "Organisme",
+    "etablissement_id": "Etablissement",
+    "certificateur_id": "Certificateur",
+    "contact_nom": "Nom du contact",
+    "contact_prenom": "Prénom du contact",
+    "contact_email": "Email du contact",
+    "email_facturation": "Email de facturation",
+    "facturation_differente": "Adresse de facturation différente",
+    "facturation_adresse": "Adresse de facturation",
+    "facturation_complement_adresse": "Complément d'adresse de facturation",
+    "facturation_ville": "Ville de facturation",
+    "facturation_code_postal": "Code postal de facturation",
+    "code_naf": "Code NAF",
+    "numero_declaration_activite": "Numéro de déclaration d'activité",
+    "qualiopi": "Qualiopi",
+    "referent_nom": "Nom du contact référent",
+    "referent_prenom": "Prénom du contact référent",
+    "referent_email": "Email du contact référent",
+    "public_nom": "Nom du contact public",
+    "public_prenom": "Prénom du contact public",
+    "public_email": "Email du contact public",
+    "public_telephone": "Téléphone du contact public",
+    "responsable_nom": "Nom du responsable",
+    "responsable_prenom": "Prénom du responsable",
+    "responsable_email": "Email du responsable",
+    "notifier_creation_candidature": "Notifier lors de la création d'une candidature",
+    "type": "Type",
+    "modalite_envoi": "Modalité d'envoi",
+    "certification": "Certification",
+    "renouvelle_id": "Habilitation renouvelée",
+    "date_demande": "Date de la demande",
+    "etat": "Etat",
+    "motif_rejet": "Motif du rejet",
+    "date_debut": "Date de début",
+    "date_fin": "Date de fin",
+    "decide_par_id": "Décidé par",
+    "decide_le": "Décidé le",
+    "demandeur_id": "Demandeur",
+    "etablissements": "Etablissements",
+    "certificateurs": "Certificateurs",
+    "first_name": "Prénom",
+    "last_name": "Nom",
+    "username": "Login de connexion",
+    "email": "Email",
+    "active": "Actif",
+    "roles": "Rôle",
+    "numero_dossier": "Numéro de dossier",
+    "statut": "Statut",
+    "statut_inscription": "Statut à l'inscription",
+    "branche": "Branche délégataire",
+    "socle_contextualise": "Socle contextualisé",
+    "siren_employeur": "Siren de l'employeur",
+    "type_public": "Type de public",
+    "niveau_formation": "Niveau de formation",
+    "financeur_principal": "Financeur principal",
+    "civilite": "Civilité",
+    "nom_naissance": "Nom de naissance",
+    "nom_usage": "Nom d'usage",
+    "prenom": "Prénom",
+    "date_naissance": "Date de naissance",
+    "ne_etranger": "Né à l'étranger",
+    "pays_naissance": "Pays de naissance",
+    "ne_outre_mer": "Né en outre-mer",
+    "ville_naissance": "Ville de naissance",
+    "code_postal_naissance": "Code postal de naissance",
+    "origine_demarche": "Origine de la démarche",
+    "objectifs_professionnels": "Objectifs professionnels",
+    "objectifs_extra_professionnels": "Objectifs extra-professionnels",
+    "telephone": "Téléphone",
+    "certificat_papier": "Certificat papier",
+    "motif_abandon": "Motif d'abandon",
+    "statut_avant_abandon": "Statut avant abandon",
+    "date_abandon": "Date d'abandon",
     "date_envoi_certification": "Date d'envoi en certification",
-    "date_evaluation_prealable": "Date de l'évaluation préalable", "document": "Document",
-    "formation": "Formation", "evaluation": "Evaluation", "evaluateur_nom": "Nom de l'évaluateur",
-    "evaluateur_prenom": "Prénom de l'évaluateur", "evaluateur_email": "Email de l'évaluateur",
-    "date_evaluation": "Date d'évaluation", "conclusion": "Conclusion", "commentaire": "Commentaire",
-    "resultat": "Résultat", "synthese": "Synthèse", "date_finalisation": "Date de finalisation",
-    "finale": "Evaluation finale", "echange": "Message", "envoi_certificat": "Envoi du certificat",
-    "rattachement": "Demande de rattachement", "etablissement_destination_id": "Etablissement de destination",
-    "etablissement_origine_id": "Etablissement d'origine", "commentaire_decision": "Commentaire de la décision",
-    "motif": "Motif", "precision": "Précision", "session_jury_id": "Session de jury",
-    "date_decision": "Date de la décision", "libelle": "Libellé", "date": "Date",
+    "date_evaluation_prealable": "Date de l'évaluation préalable",
+    "document": "Document",
+    "formation": "Formation",
+    "evaluation": "Evaluation",
+    "evaluateur_nom": "Nom de l'évaluateur",
+    "evaluateur_prenom": "Prénom de l'évaluateur",
+    "evaluateur_email": "Email de l'évaluateur",
+    "date_evaluation": "Date d'évaluation",
+    "conclusion": "Conclusion",
+    "commentaire": "Commentaire",
+    "resultat": "Résultat",
+    "synthese": "Synthèse",
+    "date_finalisation": "Date de finalisation",
+    "finale": "Evaluation finale",
+    "echange": "Message",
+    "envoi_certificat": "Envoi du certificat",
+    "rattachement": "Demande de rattachement",
+    "etablissement_destination_id": "Etablissement de destination",
+    "etablissement_origine_id": "Etablissement d'origine",
+    "commentaire_decision": "Commentaire de la décision",
+    "motif": "Motif",
+    "precision": "Précision",
+    "session_jury_id": "Session de jury",
+    "date_decision": "Date de la décision",
+    "libelle": "Libellé",
+    "date": "Date",
 }
 
 
 def readable_value(value) -> str:
     """None → ∅, booleans → Oui/Non, ISO dates → jj/mm/aaaa, status codes → labels."""
     from app.domain import statuts
+
     if value is None or value == "":
         return "∅"
     if value is True:
@@ -253,6 +374,7 @@ def readable_value(value) -> str:
         return ", ".join(readable_value(v) for v in value) or "∅"
     text = str(value)
     from app.models.evaluations import ETATS, RESULTATS
+
     for labels in (statuts.LABELS, DemandeHabilitation.ETATS, DemandeRattachement.ETATS, ETATS, RESULTATS):
         if text in labels:
             return labels[text]
@@ -266,21 +388,31 @@ def readable_value(value) -> str:
 def readable_changes(changes) -> list[tuple[str, str, str]]:
     if not changes:
         return []
-    return [(FIELD_LABELS.get(key, key), readable_value(old), readable_value(new))
-            for key, (old, new) in changes.items()]
+    return [
+        (FIELD_LABELS.get(key, key), readable_value(old), readable_value(new)) for key, (old, new) in changes.items()
+    ]
 
 
 def historique(entity_type: str, entity_id: int) -> list[AuditLog]:
     """A record's trail, newest first (« Parcours » of a candidate file)."""
-    return list(db.session.execute(
-        select(AuditLog).where(AuditLog.entity_type == entity_type, AuditLog.entity_id == entity_id)
-        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())).scalars())
+    return list(
+        db.session.execute(
+            select(AuditLog)
+            .where(AuditLog.entity_type == entity_type, AuditLog.entity_id == entity_id)
+            .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+        ).scalars()
+    )
 
 
 def lignes(limit: int = 200, **scope) -> list[AuditLog]:
     """The trail shown on an establishment, organisation or user page (`etablissement_id=…`, …); a candidate
     file's own lines are on its « Parcours » tab."""
     column, value = next(iter(scope.items()))
-    return list(db.session.execute(
-        select(AuditLog).where(getattr(AuditLog, column) == value, AuditLog.entity_type != "Candidature")
-        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).limit(limit)).scalars())
+    return list(
+        db.session.execute(
+            select(AuditLog)
+            .where(getattr(AuditLog, column) == value, AuditLog.entity_type != "Candidature")
+            .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+            .limit(limit)
+        ).scalars()
+    )

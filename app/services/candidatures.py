@@ -1,4 +1,5 @@
 """Candidate files: « Proposer une candidature » with the guide's rules (guide §14, domain.md §4)."""
+
 import datetime
 import secrets
 import unicodedata
@@ -20,15 +21,44 @@ from app.services import audit, documents, habilitations, notifications
 from app.services.structures import check_active
 from app.services.validation import Errors, blank, email_error, phone_error
 
-REQUIRED = ("etablissement", "certification", "statut_inscription", "niveau_formation", "financeur_principal",
-            "civilite", "nom_naissance", "prenom", "date_naissance", "ville_naissance")
-LIST_FIELDS = {"statut_inscription": "statut_inscription", "type_public": "type_public",
-               "niveau_formation": "niveau_formation", "financeur_principal": "financeur", "civilite": "civilite",
-               "branche": "branche", "origine_demarche": "origine_demarche"}
+REQUIRED = (
+    "etablissement",
+    "certification",
+    "statut_inscription",
+    "niveau_formation",
+    "financeur_principal",
+    "civilite",
+    "nom_naissance",
+    "prenom",
+    "date_naissance",
+    "ville_naissance",
+)
+LIST_FIELDS = {
+    "statut_inscription": "statut_inscription",
+    "type_public": "type_public",
+    "niveau_formation": "niveau_formation",
+    "financeur_principal": "financeur",
+    "civilite": "civilite",
+    "branche": "branche",
+    "origine_demarche": "origine_demarche",
+}
 BOOLEAN_FIELDS = ("socle_contextualise", "ne_etranger", "ne_outre_mer", "certificat_papier")
-TEXT_FIELDS = ("branche", "siren_employeur", "type_public", "nom_usage", "pays_naissance", "code_postal_naissance",
-               "origine_demarche", "objectifs_professionnels", "objectifs_extra_professionnels", "email",
-               "telephone", "adresse", "code_postal", "ville")
+TEXT_FIELDS = (
+    "branche",
+    "siren_employeur",
+    "type_public",
+    "nom_usage",
+    "pays_naissance",
+    "code_postal_naissance",
+    "origine_demarche",
+    "objectifs_professionnels",
+    "objectifs_extra_professionnels",
+    "email",
+    "telephone",
+    "adresse",
+    "code_postal",
+    "ville",
+)
 SALARIE = "Salarié"
 AUCUNE_BRANCHE = "Aucune"
 AGE_MIN, AGE_MAX = 16, 100
@@ -50,9 +80,13 @@ def nom_recherche(nom_naissance, prenom, nom_usage=None) -> str:
 
 
 def valeurs(liste: str) -> list[str]:
-    return list(db.session.execute(select(ValeurListe.libelle).where(ValeurListe.liste == liste,
-                                                                    ValeurListe.actif.is_(True))
-                                   .order_by(ValeurListe.ordre)).scalars())
+    return list(
+        db.session.execute(
+            select(ValeurListe.libelle)
+            .where(ValeurListe.liste == liste, ValeurListe.actif.is_(True))
+            .order_by(ValeurListe.ordre)
+        ).scalars()
+    )
 
 
 def _date(value, field, errors):
@@ -74,10 +108,18 @@ def _bool(value) -> bool:
 
 # The input's shape: every text field of the form with its column's length (the rules are in `clean`).
 CandidatureInput = Input.from_dict(
-    {**text_fields(Candidature, [f for f in REQUIRED + TEXT_FIELDS if f not in ("etablissement", "date_naissance")],
-                   not_text="Valeur invalide.", numbers=True),
-     "etablissement": fields.Raw(load_default=None), "date_naissance": fields.Raw(load_default=None)},
-    name="CandidatureInput")
+    {
+        **text_fields(
+            Candidature,
+            [f for f in REQUIRED + TEXT_FIELDS if f not in ("etablissement", "date_naissance")],
+            not_text="Valeur invalide.",
+            numbers=True,
+        ),
+        "etablissement": fields.Raw(load_default=None),
+        "date_naissance": fields.Raw(load_default=None),
+    },
+    name="CandidatureInput",
+)
 CANDIDATURE_INPUT = CandidatureInput()
 
 
@@ -104,8 +146,9 @@ def clean(values: dict, user) -> tuple[dict, Etablissement]:
             errors.add("etablissement", "Cet établissement n'existe pas ou n'est pas dans votre périmètre.")
         else:
             if not etab.actif or not etab.organisme.actif:
-                errors.add("etablissement", "Cet établissement est inactif : il ne peut plus enregistrer de "
-                                            "candidature.")
+                errors.add(
+                    "etablissement", "Cet établissement est inactif : il ne peut plus enregistrer de candidature."
+                )
             elif not habilitations.est_habilitee(etab):
                 errors.add("etablissement", "Cet établissement n'a pas d'habilitation valide aujourd'hui.")
     if not blank(data.get("certification")) and data["certification"] not in CERTIFICATIONS:
@@ -135,8 +178,9 @@ def clean(values: dict, user) -> tuple[dict, Etablissement]:
         if naissance > today:
             errors.add("date_naissance", "La date de naissance ne peut pas être dans le futur.")
         elif not AGE_MIN <= age <= AGE_MAX:
-            errors.add("date_naissance", f"Date de naissance peu plausible (âge entre {AGE_MIN} et {AGE_MAX} ans "
-                                         "attendu).")
+            errors.add(
+                "date_naissance", f"Date de naissance peu plausible (âge entre {AGE_MIN} et {AGE_MAX} ans attendu)."
+            )
         data["date_naissance"] = naissance
     if data["ne_etranger"]:
         errors.required(data, "pays_naissance")
@@ -152,21 +196,34 @@ def clean(values: dict, user) -> tuple[dict, Etablissement]:
     errors.add("telephone", phone_error(data.get("telephone")))
     if errors:
         raise ValidationFailed(errors)
-    stored = {k: (None if isinstance(data.get(k), str) and not data[k] else data.get(k))
-              for k in REQUIRED + TEXT_FIELDS + BOOLEAN_FIELDS + ("niveau_formation",) if k != "etablissement"}
+    stored = {
+        k: (None if isinstance(data.get(k), str) and not data[k] else data.get(k))
+        for k in REQUIRED + TEXT_FIELDS + BOOLEAN_FIELDS + ("niveau_formation",)
+        if k != "etablissement"
+    }
     assert etab is not None  # a missing or unknown establishment is an error above
     return stored, etab
 
 
 def doublon(values: dict, certification: str):
-    return db.session.execute(select(Candidature).where(
-        Candidature.cle_personne == cle_personne(values["nom_naissance"], values["prenom"], values["date_naissance"]),
-        Candidature.certification == certification)).scalars().first()
+    return (
+        db.session.execute(
+            select(Candidature).where(
+                Candidature.cle_personne
+                == cle_personne(values["nom_naissance"], values["prenom"], values["date_naissance"]),
+                Candidature.certification == certification,
+            )
+        )
+        .scalars()
+        .first()
+    )
 
 
-DOUBLON = ("Ce candidat est déjà inscrit sur la plateforme (dossier n°{numero}) : un candidat ne peut avoir qu'un "
-           "dossier par certification. Si vous devez poursuivre son parcours, faites une demande de "
-           "rattachement du dossier auprès de Certif Pro.")
+DOUBLON = (
+    "Ce candidat est déjà inscrit sur la plateforme (dossier n°{numero}) : un candidat ne peut avoir qu'un "
+    "dossier par certification. Si vous devez poursuivre son parcours, faites une demande de "
+    "rattachement du dossier auprès de Certif Pro."
+)
 
 
 def _nouveau_numero() -> str:
@@ -186,10 +243,14 @@ def creer(user, values: dict) -> Candidature:
         raise DomainError(DOUBLON.format(numero=existing.numero_dossier))
     audit.label("Création de la candidature")
     candidature = Candidature(
-        **data, etablissement_id=etab.id, organisme_id=etab.organisme_id,
-        statut=statuts.ATTENTE_EVALUATION_PREALABLE, numero_dossier=_nouveau_numero(),
+        **data,
+        etablissement_id=etab.id,
+        organisme_id=etab.organisme_id,
+        statut=statuts.ATTENTE_EVALUATION_PREALABLE,
+        numero_dossier=_nouveau_numero(),
         cle_personne=cle_personne(data["nom_naissance"], data["prenom"], data["date_naissance"]),
-        nom_recherche=nom_recherche(data["nom_naissance"], data["prenom"], data.get("nom_usage")))
+        nom_recherche=nom_recherche(data["nom_naissance"], data["prenom"], data.get("nom_usage")),
+    )
     db.session.add(candidature)
     try:
         db.session.flush()
@@ -199,9 +260,13 @@ def creer(user, values: dict) -> Candidature:
     reseau = etab.organisme.reseau
     if reseau is not None and reseau.notifier_creation_candidature:
         admins = notifications.utilisateurs_avec_droit("recevoir_avis_reseau", Utilisateur.reseau_id == reseau.id)
-        notifications.notify(admins, "Dossier de candidature", "Nouvelle candidature",
-                             f"Une candidature ({candidature.numero_dossier} — {candidature.candidat}) a été créée "
-                             f"par {etab.nom}.", f"/candidatures/show/{candidature.id}")
+        notifications.notify(
+            admins,
+            "Dossier de candidature",
+            "Nouvelle candidature",
+            f"Une candidature ({candidature.numero_dossier} — {candidature.candidat}) a été créée par {etab.nom}.",
+            f"/candidatures/show/{candidature.id}",
+        )
     db.session.commit()
     notifications.flush_outbox_quietly()
     return candidature
@@ -218,8 +283,9 @@ def modifier(user, candidature_id, values: dict) -> Candidature:
     """Edit the file's fields (the establishment changes only through a transfer request)."""
     candidature = perimeter.get_visible(Candidature, candidature_id, user)
     if not peut_modifier(user, candidature):
-        raise Forbidden("Cette candidature est en lecture seule pour votre profil (elle a été envoyée en "
-                        "certification).")
+        raise Forbidden(
+            "Cette candidature est en lecture seule pour votre profil (elle a été envoyée en certification)."
+        )
     values = dict(values, etablissement=candidature.etablissement_id)
     data, _ = clean(values, user)
     other = doublon(data, data["certification"])
@@ -258,22 +324,35 @@ def _documents_du_dossier(user, candidature, objet_id, ajout: bool) -> None:
 
 # --- Reading (for the pages and the API) -----------------------------------------------------------------------
 
+
 def etablissements_proposables(user, limit: int = 500) -> list[Etablissement]:
     """The establishments of the perimeter where « Proposer une candidature » may register a file."""
     query = perimeter.restrict(select(Etablissement), Etablissement, user).where(
-        Etablissement.actif.is_(True), habilitations.habilitee_clause())
+        Etablissement.actif.is_(True), habilitations.habilitee_clause()
+    )
     return list(db.session.execute(query.order_by(Etablissement.nom).limit(limit)).scalars())
 
 
 def abandons_recents(user, jours: int = 30):
     """« Export des dossiers abandonnés sur 30 jours »: rows streamed by batches of 1,000."""
     since = datetime.datetime.now() - datetime.timedelta(days=jours)
-    query = (perimeter.restrict(select(Candidature.numero_dossier, Candidature.nom_naissance, Candidature.nom_usage,
-                                       Candidature.prenom, Candidature.date_naissance, Etablissement.nom,
-                                       Candidature.motif_abandon, Candidature.date_abandon)
-                                .join(Etablissement, Etablissement.id == Candidature.etablissement_id),
-                                Candidature, user)
-             .where(Candidature.statut.in_(statuts.CANDIDATURE.group("abandonnee")), Candidature.date_abandon >= since)
-             .order_by(Candidature.date_abandon.desc())
-             .execution_options(yield_per=1000))
+    query = (
+        perimeter.restrict(
+            select(
+                Candidature.numero_dossier,
+                Candidature.nom_naissance,
+                Candidature.nom_usage,
+                Candidature.prenom,
+                Candidature.date_naissance,
+                Etablissement.nom,
+                Candidature.motif_abandon,
+                Candidature.date_abandon,
+            ).join(Etablissement, Etablissement.id == Candidature.etablissement_id),
+            Candidature,
+            user,
+        )
+        .where(Candidature.statut.in_(statuts.CANDIDATURE.group("abandonnee")), Candidature.date_abandon >= since)
+        .order_by(Candidature.date_abandon.desc())
+        .execution_options(yield_per=1000)
+    )
     return db.session.execute(query)

@@ -1,5 +1,6 @@
 """Uploads and downloads (domain.md §4.4, quality.md): 4 Mo at most, the type checked on the content, the same
 content refused twice on one file, names sanitised, served only inside the perimeter."""
+
 import hashlib
 import os
 import re
@@ -24,15 +25,21 @@ DEJA_DEPOSE = "Attention à bien téléverser une seule fois chaque document : c
 EXTENSIONS = {
     ".pdf": ("pdf", "application/pdf"),
     ".png": ("png", "image/png"),
-    ".jpg": ("jpeg", "image/jpeg"), ".jpeg": ("jpeg", "image/jpeg"),
+    ".jpg": ("jpeg", "image/jpeg"),
+    ".jpeg": ("jpeg", "image/jpeg"),
     ".zip": ("zip", "application/zip"),
     ".docx": ("zip", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ".xlsx": ("zip", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ".doc": ("ole", "application/msword"),
     ".xls": ("ole", "application/vnd.ms-excel"),
 }
-SIGNATURES = {"pdf": [b"%PDF-"], "png": [b"\x89PNG\r\n\x1a\n"], "jpeg": [b"\xff\xd8\xff"],
-              "zip": [b"PK\x03\x04", b"PK\x05\x06"], "ole": [b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"]}
+SIGNATURES = {
+    "pdf": [b"%PDF-"],
+    "png": [b"\x89PNG\r\n\x1a\n"],
+    "jpeg": [b"\xff\xd8\xff"],
+    "zip": [b"PK\x03\x04", b"PK\x05\x06"],
+    "ole": [b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"],
+}
 ACCEPTES = "PDF, Word, Excel, ZIP, JPEG, PNG"
 
 
@@ -69,15 +76,20 @@ POLICIES: dict[str, Policy] = {}
 
 def upload_policy(objet: str):
     """Register `policy(user, candidature, objet_id, ajout)`, which raises the French refusal."""
+
     def register(policy: Policy) -> Policy:
         POLICIES[objet] = policy
         return policy
+
     return register
 
 
 def refus(ajout: bool) -> str:
-    return ("Vous ne pouvez pas ajouter de document à cette candidature." if ajout
-            else "Vous ne pouvez pas supprimer ce document.")
+    return (
+        "Vous ne pouvez pas ajouter de document à cette candidature."
+        if ajout
+        else "Vous ne pouvez pas supprimer ce document."
+    )
 
 
 def _verifier_objet(user, candidature, objet, objet_id, ajout: bool) -> None:
@@ -88,12 +100,21 @@ def _verifier_objet(user, candidature, objet, objet_id, ajout: bool) -> None:
     policy(user, candidature, objet_id, ajout)
 
 
-def joindre(candidature_id, nom, mime, contenu: bytes, objet="candidature", objet_id=None,
-            depose_par_id=None) -> Document:
+def joindre(
+    candidature_id, nom, mime, contenu: bytes, objet="candidature", objet_id=None, depose_par_id=None
+) -> Document:
     """Add a document row (no rights checked: for the platform's own files, e.g. certificates)."""
-    document = Document(candidature_id=candidature_id, objet=objet, objet_id=objet_id, nom=nom, type_mime=mime,
-                        taille=len(contenu), sha256=hashlib.sha256(contenu).hexdigest(), contenu=contenu,
-                        depose_par_id=depose_par_id)
+    document = Document(
+        candidature_id=candidature_id,
+        objet=objet,
+        objet_id=objet_id,
+        nom=nom,
+        type_mime=mime,
+        taille=len(contenu),
+        sha256=hashlib.sha256(contenu).hexdigest(),
+        contenu=contenu,
+        depose_par_id=depose_par_id,
+    )
     db.session.add(document)
     return document
 
@@ -103,8 +124,9 @@ def deposer(user, candidature_id, filename: str, contenu: bytes, objet="candidat
     _verifier_objet(user, candidature, objet, objet_id, ajout=True)
     nom, mime = verifier(filename, contenu)
     sha = hashlib.sha256(contenu).hexdigest()
-    if db.session.execute(select(Document.id).where(Document.candidature_id == candidature.id,
-                                                    Document.sha256 == sha)).first():
+    if db.session.execute(
+        select(Document.id).where(Document.candidature_id == candidature.id, Document.sha256 == sha)
+    ).first():
         raise DomainError(DEJA_DEPOSE)
     audit.label(f"Ajout du document {nom}")
     document = joindre(candidature.id, nom, mime, contenu, objet, objet_id, user.id)

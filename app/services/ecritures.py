@@ -6,6 +6,7 @@ A service registers its rule with `@regle(Model, …)`: `rule(user, item, before
 form or the API body left it and its values before the request (None for a new record), may complete it and
 raises a domain error to refuse. Views and resources declare `datamodel = ServiceInterface(Model)`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -20,8 +21,10 @@ from app.extensions import db
 from app.security import perimeter
 
 INTEGRITE = "Cet enregistrement existe déjà ou entre en conflit avec un autre."
-EN_USAGE = ("Cet enregistrement est utilisé ailleurs (historique, habilitations, utilisateurs…) : il ne peut pas "
-            "être supprimé. Désactivez-le plutôt.")
+EN_USAGE = (
+    "Cet enregistrement est utilisé ailleurs (historique, habilitations, utilisateurs…) : il ne peut pas "
+    "être supprimé. Désactivez-le plutôt."
+)
 
 Rule = Callable[[Any, Any, dict | None], None]
 RULES: dict[type, Rule] = {}
@@ -29,10 +32,12 @@ RULES: dict[type, Rule] = {}
 
 def regle(*models: type):
     """Register the rule that every write of these models goes through."""
+
     def register(rule: Rule) -> Rule:
         for model in models:
             RULES[model] = rule
         return rule
+
     return register
 
 

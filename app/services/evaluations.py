@@ -5,6 +5,7 @@ answered and the completed matrix is attached. Sub-domains acquired in an earlie
 acquired: a final evaluation covers only what was missing. Finalising and reopening move the file through the
 status machine (app/domain/statuts.py), in one transaction with their audit line.
 """
+
 import datetime
 
 from sqlalchemy import select
@@ -25,23 +26,33 @@ from app.services.candidatures import _date, peut_modifier, valeurs
 from app.services.transitions import check, locked, transition
 from app.services.validation import Errors, blank, email_error
 
-FIELDS = ("evaluateur_nom", "evaluateur_prenom", "evaluateur_email", "date_evaluation", "conclusion",
-          "commentaire")
+FIELDS = ("evaluateur_nom", "evaluateur_prenom", "evaluateur_email", "date_evaluation", "conclusion", "commentaire")
 REQUIRED = ("evaluateur_nom", "evaluateur_prenom", "evaluateur_email", "date_evaluation")
-FORMATION_ENTRE_EVALUATIONS = ("Vous devez fournir une formation ainsi qu'une attestation de formation dans "
-                               "l'onglet \"Formations CléA\" entre chaque évaluation")
-EVALUATEUR_FORMATEUR = ("L'évaluateur d'un candidat ne peut pas être l'un de ses formateurs : "
-                        "cette adresse email est celle d'un formateur de ce candidat.")
+FORMATION_ENTRE_EVALUATIONS = (
+    "Vous devez fournir une formation ainsi qu'une attestation de formation dans "
+    'l\'onglet "Formations CléA" entre chaque évaluation'
+)
+EVALUATEUR_FORMATEUR = (
+    "L'évaluateur d'un candidat ne peut pas être l'un de ses formateurs : "
+    "cette adresse email est celle d'un formateur de ce candidat."
+)
 COMMENTAIRE_MAX = 2000
 
 
 # --- Reading ---------------------------------------------------------------------------------------------------
 
+
 def referentiel(candidature) -> list[Domaine]:
     """Domains of the file's référentiel, each with its sub-domains loaded, in the référentiel's order."""
-    return list(db.session.execute(
-        select(Domaine).join(Referentiel).where(Referentiel.certification == candidature.certification)
-        .options(selectinload(Domaine.sous_domaines)).order_by(Domaine.ordre)).scalars())
+    return list(
+        db.session.execute(
+            select(Domaine)
+            .join(Referentiel)
+            .where(Referentiel.certification == candidature.certification)
+            .options(selectinload(Domaine.sous_domaines))
+            .order_by(Domaine.ordre)
+        ).scalars()
+    )
 
 
 def sous_domaines(candidature) -> list[SousDomaine]:
@@ -49,8 +60,11 @@ def sous_domaines(candidature) -> list[SousDomaine]:
 
 
 def evaluations_de(candidature_id) -> list[Evaluation]:
-    return list(db.session.execute(select(Evaluation).where(Evaluation.candidature_id == candidature_id)
-                              .order_by(Evaluation.id)).scalars())
+    return list(
+        db.session.execute(
+            select(Evaluation).where(Evaluation.candidature_id == candidature_id).order_by(Evaluation.id)
+        ).scalars()
+    )
 
 
 def finalisees(candidature_id, sauf=None) -> list[Evaluation]:
@@ -74,10 +88,15 @@ def en_cours(candidature_id):
 def resultats_par_code(evaluation) -> list[dict]:
     """The API's view: one entry per sub-domain of the référentiel, in its order."""
     by_id = {r.sous_domaine_id: r for r in evaluation.resultats}
-    return [{"sous_domaine": sd.code, "acquis": by_id[sd.id].acquis if sd.id in by_id else None,
-             "commentaire": (by_id[sd.id].commentaire or "") if sd.id in by_id else "",
-             "acquis_anterieurement": bool(by_id.get(sd.id) and by_id[sd.id].acquis_anterieurement)}
-            for sd in sous_domaines(evaluation.candidature)]
+    return [
+        {
+            "sous_domaine": sd.code,
+            "acquis": by_id[sd.id].acquis if sd.id in by_id else None,
+            "commentaire": (by_id[sd.id].commentaire or "") if sd.id in by_id else "",
+            "acquis_anterieurement": bool(by_id.get(sd.id) and by_id[sd.id].acquis_anterieurement),
+        }
+        for sd in sous_domaines(evaluation.candidature)
+    ]
 
 
 def documents_de(evaluation) -> list[Document]:
@@ -85,6 +104,7 @@ def documents_de(evaluation) -> list[Document]:
 
 
 # --- Rights ----------------------------------------------------------------------------------------------------
+
 
 def peut_saisir(user, candidature) -> bool:
     """Write an evaluation of this file: whoever may edit the file and, once it is at the certifier, the
@@ -99,8 +119,10 @@ def refus_ajout(user, candidature) -> str | None:
     if not peut_saisir(user, candidature):
         return "Votre profil ne permet pas d'évaluer ce candidat."
     if not CANDIDATURE.in_group("evaluation_en_cours", candidature.statut):
-        return (f"Une évaluation ne peut être ajoutée qu'à un dossier en attente d'évaluation ; ce dossier est au "
-                f"statut « {candidature.statut_label} ».")
+        return (
+            f"Une évaluation ne peut être ajoutée qu'à un dossier en attente d'évaluation ; ce dossier est au "
+            f"statut « {candidature.statut_label} »."
+        )
     if not candidature.actif:
         return "Cette candidature est désactivée : réactivez-la pour évaluer le candidat."
     if not candidature.etablissement.actif or not habilitations.est_habilitee(candidature.etablissement):
@@ -115,21 +137,34 @@ def refus_ajout(user, candidature) -> str | None:
 
 def formation_attestee_depuis(candidature_id, depuis: datetime.date) -> bool:
     """A training that ended on or after `depuis` and has at least one attestation."""
-    return db.session.execute(
-        select(Formation.id).where(Formation.candidature_id == candidature_id, Formation.date_fin >= depuis,
-                                   select(Document.id).where(Document.objet == "formation",
-                                                             Document.objet_id == Formation.id).exists())
-    ).first() is not None
+    return (
+        db.session.execute(
+            select(Formation.id).where(
+                Formation.candidature_id == candidature_id,
+                Formation.date_fin >= depuis,
+                select(Document.id).where(Document.objet == "formation", Document.objet_id == Formation.id).exists(),
+            )
+        ).first()
+        is not None
+    )
 
 
 def emails_formateurs(candidature_id) -> set[str]:
-    return {e.lower() for e in db.session.execute(
-        select(Formation.formateur_email).where(Formation.candidature_id == candidature_id)).scalars()}
+    return {
+        e.lower()
+        for e in db.session.execute(
+            select(Formation.formateur_email).where(Formation.candidature_id == candidature_id)
+        ).scalars()
+    }
 
 
 def emails_evaluateurs(candidature_id) -> set[str]:
-    return {e.lower() for e in db.session.execute(
-        select(Evaluation.evaluateur_email).where(Evaluation.candidature_id == candidature_id)).scalars()}
+    return {
+        e.lower()
+        for e in db.session.execute(
+            select(Evaluation.evaluateur_email).where(Evaluation.candidature_id == candidature_id)
+        ).scalars()
+    }
 
 
 def refus_reouverture(user, evaluation) -> str | None:
@@ -139,18 +174,22 @@ def refus_reouverture(user, evaluation) -> str | None:
     later = [e for e in evaluations_de(candidature.id) if e.id > evaluation.id]
     if later:
         return "Seule la dernière évaluation du dossier peut être modifiée."
-    event = ("rouvrir_evaluation_apres_envoi" if CANDIDATURE.in_group("chez_certificateur", candidature.statut)
-             else "rouvrir_evaluation")
+    event = (
+        "rouvrir_evaluation_apres_envoi"
+        if CANDIDATURE.in_group("chez_certificateur", candidature.statut)
+        else "rouvrir_evaluation"
+    )
     if CANDIDATURE.in_group("termines", candidature.statut):
         return "Le jury a rendu sa décision sur ce dossier : ses évaluations ne peuvent plus être modifiées."
     if CANDIDATURE.in_group("abandonnee", candidature.statut):
         return "Cette candidature est abandonnée : réintégrez-la avant de modifier une évaluation."
     if not CANDIDATURE.may(event, user):
         if event == "rouvrir_evaluation_apres_envoi":
-            return ("Ce dossier a été envoyé en certification : seuls l'administrateur réseau et Certif Pro peuvent "
-                    "modifier ses évaluations.")
-        return ("La modification d'une évaluation finalisée est réservée aux profils Administrateur organisme et "
-                "plus.")
+            return (
+                "Ce dossier a été envoyé en certification : seuls l'administrateur réseau et Certif Pro peuvent "
+                "modifier ses évaluations."
+            )
+        return "La modification d'une évaluation finalisée est réservée aux profils Administrateur organisme et plus."
     refusal = CANDIDATURE.refusal(event, candidature.statut, user)
     return refusal.message if refusal else None
 
@@ -159,9 +198,13 @@ def refus_reouverture(user, evaluation) -> str | None:
 
 # The input's shape: the evaluator's fields with their columns' lengths; the date is checked by `_clean`.
 EvaluationInput = Input.from_dict(
-    {**text_fields(Evaluation, ("evaluateur_nom", "evaluateur_prenom", "evaluateur_email", "conclusion")),
-     "commentaire": Text(max_length=COMMENTAIRE_MAX),
-     "date_evaluation": DayText()}, name="EvaluationInput")
+    {
+        **text_fields(Evaluation, ("evaluateur_nom", "evaluateur_prenom", "evaluateur_email", "conclusion")),
+        "commentaire": Text(max_length=COMMENTAIRE_MAX),
+        "date_evaluation": DayText(),
+    },
+    name="EvaluationInput",
+)
 EVALUATION_INPUT = EvaluationInput()
 
 
@@ -171,8 +214,11 @@ def _clean(values: dict, candidature, errors: Errors, evaluation=None) -> dict:
     for field, messages in refused.items():
         for message in messages:
             errors.add(field, message)
-    data = {field: value.strip() if isinstance(value, str) else value
-            for field, value in given.items() if field not in refused}
+    data = {
+        field: value.strip() if isinstance(value, str) else value
+        for field, value in given.items()
+        if field not in refused
+    }
     if "evaluateur_email" in data and not errors.get("evaluateur_email"):
         errors.add("evaluateur_email", email_error(data["evaluateur_email"]))
         if not blank(data["evaluateur_email"]):
@@ -188,8 +234,11 @@ def _clean(values: dict, candidature, errors: Errors, evaluation=None) -> dict:
             previous = finalisees(candidature.id, sauf=evaluation.id if evaluation else None)
             previous = [e for e in previous if evaluation is None or e.id < evaluation.id]
             if previous and date < previous[-1].date_evaluation:
-                errors.add("date_evaluation", "La date d'évaluation doit être postérieure à celle de l'évaluation "
-                           f"précédente ({date_fr(previous[-1].date_evaluation)}).")
+                errors.add(
+                    "date_evaluation",
+                    "La date d'évaluation doit être postérieure à celle de l'évaluation "
+                    f"précédente ({date_fr(previous[-1].date_evaluation)}).",
+                )
             if date < candidature.date_naissance:
                 errors.add("date_evaluation", "La date d'évaluation est antérieure à la naissance du candidat.")
     conclusion = data.get("conclusion")
@@ -226,8 +275,9 @@ def _apply_resultats(evaluation, resultats, errors: Errors) -> None:
             errors.add("resultats", f"Sous-domaine {code} : le commentaire doit être un texte.")
             continue
         if commentaire and len(commentaire) > COMMENTAIRE_MAX:
-            errors.add("resultats", f"Sous-domaine {code} : le commentaire ne doit pas dépasser "
-                                    f"{COMMENTAIRE_MAX} caractères.")
+            errors.add(
+                "resultats", f"Sous-domaine {code} : le commentaire ne doit pas dépasser {COMMENTAIRE_MAX} caractères."
+            )
             continue
         row = rows.get(sd.id)
         if row is None:
@@ -236,8 +286,10 @@ def _apply_resultats(evaluation, resultats, errors: Errors) -> None:
             rows[sd.id] = row
         if row.acquis_anterieurement:
             if acquis is False:
-                errors.add("resultats", f"Le sous-domaine {code} est déjà acquis lors d'une évaluation "
-                                        "précédente : il reste acquis.")
+                errors.add(
+                    "resultats",
+                    f"Le sous-domaine {code} est déjà acquis lors d'une évaluation précédente : il reste acquis.",
+                )
         elif "acquis" in item:
             row.acquis = acquis
         if commentaire is not None:
@@ -265,13 +317,20 @@ def creer(user, candidature_id, values: dict, resultats=None) -> Evaluation:
         raise ValidationFailed(errors)
     audit.label(f"Ajout d'une évaluation (évaluateur {data['evaluateur_prenom']} {data['evaluateur_nom']})")
     earlier = acquis_anterieurs(candidature.id)
-    evaluation = Evaluation(candidature_id=candidature.id, cree_par_id=user.id, etat=EN_COURS,
-                            finale=bool(finalisees(candidature.id)),
-                            **{k: (v if not blank(v) else None) for k, v in data.items()})
+    evaluation = Evaluation(
+        candidature_id=candidature.id,
+        cree_par_id=user.id,
+        etat=EN_COURS,
+        finale=bool(finalisees(candidature.id)),
+        **{k: (v if not blank(v) else None) for k, v in data.items()},
+    )
     evaluation.candidature = candidature
-    evaluation.resultats = [ResultatEvaluation(sous_domaine_id=sd.id, acquis=True if sd.id in earlier else None,
-                                               acquis_anterieurement=sd.id in earlier)
-                            for sd in sous_domaines(candidature)]
+    evaluation.resultats = [
+        ResultatEvaluation(
+            sous_domaine_id=sd.id, acquis=True if sd.id in earlier else None, acquis_anterieurement=sd.id in earlier
+        )
+        for sd in sous_domaines(candidature)
+    ]
     _apply_resultats(evaluation, resultats, errors)
     if errors:
         db.session.rollback()
@@ -319,17 +378,23 @@ def _finalisable(evaluation, candidature, apres_envoi: bool) -> bool:
     missing = [r.sous_domaine.code for r in evaluation.resultats if r.acquis is None]
     expected = {sd.id for sd in sous_domaines(candidature)}
     if missing or {r.sous_domaine_id for r in evaluation.resultats} != expected:
-        errors.add("resultats", f"Renseignez acquis ou non acquis pour chaque sous-domaine ({len(missing)} restant"
-                                f"{'s' if len(missing) > 1 else ''} : {', '.join(missing[:10])}"
-                                f"{'…' if len(missing) > 10 else ''}).")
+        errors.add(
+            "resultats",
+            f"Renseignez acquis ou non acquis pour chaque sous-domaine ({len(missing)} restant"
+            f"{'s' if len(missing) > 1 else ''} : {', '.join(missing[:10])}"
+            f"{'…' if len(missing) > 10 else ''}).",
+        )
     if blank(evaluation.conclusion):
         errors.add("conclusion", "La conclusion est obligatoire pour finaliser l'évaluation.")
     if not documents_de(evaluation):
         errors.add("file", "Déposez au moins un document (la matrice d'évaluation complétée) avant de finaliser.")
     all_acquired = all(r.acquis for r in evaluation.resultats)
     if apres_envoi and not errors and not all_acquired:
-        errors.add("resultats", "Ce dossier est en certification : tous les sous-domaines doivent rester acquis. "
-                                "Annulez l'envoi pour revenir en évaluation.")
+        errors.add(
+            "resultats",
+            "Ce dossier est en certification : tous les sous-domaines doivent rester acquis. "
+            "Annulez l'envoi pour revenir en évaluation.",
+        )
     if errors:
         raise ValidationFailed(errors)
     return all_acquired
@@ -399,8 +464,11 @@ def rouvrir(user, evaluation_id) -> Evaluation:
     reason = refus_reouverture(user, evaluation)
     if reason:
         raise DomainError(reason)
-    event = ("rouvrir_evaluation_apres_envoi" if CANDIDATURE.in_group("chez_certificateur", candidature.statut)
-             else "rouvrir_evaluation")
+    event = (
+        "rouvrir_evaluation_apres_envoi"
+        if CANDIDATURE.in_group("chez_certificateur", candidature.statut)
+        else "rouvrir_evaluation"
+    )
     workflow.apply(CANDIDATURE, event, candidature, user, {"evaluation": evaluation})
     db.session.commit()
     return evaluation

@@ -6,6 +6,7 @@ the progress can be recorded between two batches. The UI asks for an export with
 in the background (`preparer()`, in a thread or by `flask clea exports`) and offered for download when ready;
 the API builds the same file in the request and streams it.
 """
+
 import datetime
 import json
 import logging
@@ -37,6 +38,7 @@ STALE_AFTER = datetime.timedelta(hours=2)
 
 
 # --- Rows of candidate files, by batches ----------------------------------------------------------------------
+
 
 def _batches(query, on_batch: Callable[[int], None] = lambda n: None, size: int = BATCH):
     """Yield the rows of `query` (whose first column is Candidature.id, left out of the rows) by keyset batches."""
@@ -84,9 +86,14 @@ DOSSIER_COLUMNS = [  # « Télécharger les statistiques des dossiers »: the pa
 def _courrier_column():
     """« Courrier envoyé »: the letter status of the file's last mailing (certified files only)."""
     last = aliased(EnvoiCertificat)
-    return (select(last.statut_lettre).where(last.candidature_id == Candidature.id)
-            .order_by(last.date_traitement.desc(), last.id.desc()).limit(1).correlate(Candidature)
-            .scalar_subquery())
+    return (
+        select(last.statut_lettre)
+        .where(last.candidature_id == Candidature.id)
+        .order_by(last.date_traitement.desc(), last.id.desc())
+        .limit(1)
+        .correlate(Candidature)
+        .scalar_subquery()
+    )
 
 
 def _candidature_columns():
@@ -109,12 +116,14 @@ def _candidature_columns():
 
 def _file_rows(user, columns, where, on_batch):
     """The perimeter's files matching `where`, as rows of `columns` (label, SQL column, formatter)."""
-    query = (perimeter.restrict(select(Candidature.id, *[c for _, c, _ in columns]), Candidature, user)
-             .join(Etablissement, Etablissement.id == Candidature.etablissement_id)
-             .join(Organisme, Organisme.id == Etablissement.organisme_id)
-             .outerjoin(Certificateur, Certificateur.id == Candidature.certificateur_id)
-             .outerjoin(SessionJury, SessionJury.id == Candidature.session_jury_id)
-             .where(*where))
+    query = (
+        perimeter.restrict(select(Candidature.id, *[c for _, c, _ in columns]), Candidature, user)
+        .join(Etablissement, Etablissement.id == Candidature.etablissement_id)
+        .join(Organisme, Organisme.id == Etablissement.organisme_id)
+        .outerjoin(Certificateur, Certificateur.id == Candidature.certificateur_id)
+        .outerjoin(SessionJury, SessionJury.id == Candidature.session_jury_id)
+        .where(*where)
+    )
     formatters = [(i, f) for i, (_, _, f) in enumerate(columns) if f is not None]
     for row in _batches(query, on_batch):
         if formatters:
@@ -130,13 +139,14 @@ def _count(user, where) -> int:
 
 # --- The kinds of export ----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Kind:
     label: str
     filename: str
     tab: str
-    count: Callable      # (user, params) → rows to write
-    sheets: Callable     # (user, params, on_batch) → [xlsx.Sheet]
+    count: Callable  # (user, params) → rows to write
+    sheets: Callable  # (user, params, on_batch) → [xlsx.Sheet]
 
 
 def _periode(params) -> stats.Periode:
@@ -155,14 +165,26 @@ def _statistiques_sheets(user, params, on_batch):
     on_batch(len(synthese))
     return [
         xlsx.Sheet("Synthèse", ["Indicateur", "Valeur"], synthese, widths={"A": 40, "B": 20}),
-        xlsx.Sheet("Par mois", ["Mois", "Dossiers créés", "Certifications"],
-                   ((m["libelle"], m["inscriptions"], m["certifications"]) for m in stats.par_mois(user, periode))),
-        xlsx.Sheet("Par statut", ["Statut de la candidature", "Dossiers"],
-                   ((label, n) for _, label, n in stats.par_statut(user, periode)), widths={"A": 40}),
-        xlsx.Sheet("Par établissement", ["Etablissement", "Organisme", "Région"] +
-                   [label for _, label in stats.COMPTEURS],
-                   ((r["etablissement"], r["organisme"], r["region"]) + tuple(r[k] for k, _ in stats.COMPTEURS)
-                    for r in stats.par_etablissement(user, periode, limite=None)), widths={"A": 40, "B": 40}),
+        xlsx.Sheet(
+            "Par mois",
+            ["Mois", "Dossiers créés", "Certifications"],
+            ((m["libelle"], m["inscriptions"], m["certifications"]) for m in stats.par_mois(user, periode)),
+        ),
+        xlsx.Sheet(
+            "Par statut",
+            ["Statut de la candidature", "Dossiers"],
+            ((label, n) for _, label, n in stats.par_statut(user, periode)),
+            widths={"A": 40},
+        ),
+        xlsx.Sheet(
+            "Par établissement",
+            ["Etablissement", "Organisme", "Région"] + [label for _, label in stats.COMPTEURS],
+            (
+                (r["etablissement"], r["organisme"], r["region"]) + tuple(r[k] for k, _ in stats.COMPTEURS)
+                for r in stats.par_etablissement(user, periode, limite=None)
+            ),
+            widths={"A": 40, "B": 40},
+        ),
     ]
 
 
@@ -172,8 +194,16 @@ def _dossiers_sheets(user, params, on_batch):
 
 
 # The CANDIDATURE list's search columns: the list's filters and the API's `q` filters are FAB's, on these columns.
-RECHERCHE_CANDIDATURES = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "statut", "etablissement",
-                          "certification", "actif"]
+RECHERCHE_CANDIDATURES = [
+    "numero_dossier",
+    "nom_naissance",
+    "prenom",
+    "date_naissance",
+    "statut",
+    "etablissement",
+    "certification",
+    "actif",
+]
 LIST_FILTER_ARG = re.compile(r"^_flt_(\d+)_(\w+)$")
 BAD_FILTER = "Filtre invalide : vérifiez les critères de recherche."
 
@@ -183,6 +213,7 @@ def _candidatures_where(params):
     ([[« _flt_0_statut », [values]], …]), or `filtres_api`, the API's rison filters ([{col, opr, value}, …])."""
     from flask_appbuilder.exceptions import FABException, InvalidOperationFilterFABException
     from flask_appbuilder.models.sqla.interface import SQLAInterface
+
     datamodel = SQLAInterface(Candidature, db.session)
     filters = datamodel.get_filters(RECHERCHE_CANDIDATURES)
     try:
@@ -195,7 +226,8 @@ def _candidatures_where(params):
             operations = {f.arg_name for f in filters.get_search_filters().get(item.get("col"), [])}
             if operations and item.get("opr") not in operations:
                 raise InvalidOperationFilterFABException(
-                    f"Filter operation: {item.get('opr')} not allowed on column: {item.get('col')}")
+                    f"Filter operation: {item.get('opr')} not allowed on column: {item.get('col')}"
+                )
         filters.rest_add_filters(rest)
         ids = datamodel.apply_filters(db.session.query(Candidature.id), filters)
     except (FABException, IndexError, KeyError, TypeError, ValueError) as exc:
@@ -214,12 +246,27 @@ def _candidatures_sheets(user, params, on_batch):
 
 
 KINDS = {
-    "statistiques": Kind("Ensemble des statistiques", "statistiques-{date}.xlsx", access.STATS,
-                         lambda user, params: SYNTHESE_LIGNES, _statistiques_sheets),
-    "dossiers": Kind("Statistiques des dossiers", "statistiques-dossiers-{date}.xlsx", access.STATS,
-                     lambda user, params: _count(user, _periode(params).clauses()), _dossiers_sheets),
-    "candidatures": Kind("Liste des candidatures", "candidatures-{date}.xlsx", access.EVALUATIONS,
-                         lambda user, params: _count(user, _candidatures_where(params)), _candidatures_sheets),
+    "statistiques": Kind(
+        "Ensemble des statistiques",
+        "statistiques-{date}.xlsx",
+        access.STATS,
+        lambda user, params: SYNTHESE_LIGNES,
+        _statistiques_sheets,
+    ),
+    "dossiers": Kind(
+        "Statistiques des dossiers",
+        "statistiques-dossiers-{date}.xlsx",
+        access.STATS,
+        lambda user, params: _count(user, _periode(params).clauses()),
+        _dossiers_sheets,
+    ),
+    "candidatures": Kind(
+        "Liste des candidatures",
+        "candidatures-{date}.xlsx",
+        access.EVALUATIONS,
+        lambda user, params: _count(user, _candidatures_where(params)),
+        _candidatures_sheets,
+    ),
 }
 
 
@@ -245,6 +292,7 @@ def construire(user, type_: str, params: dict, output, on_batch: Callable[[int],
 def telecharger(user, type_: str, params: dict):
     """The API's export: built in the request into a temporary file, then streamed."""
     import tempfile
+
     _check_params(type_, user, params)
     output = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, streamed then closed by the response
     construire(user, type_, params, output)
@@ -256,6 +304,7 @@ def _check_params(type_, user, params) -> int:
     """Bad filters are refused when the export is asked for, not later in the background: counting the rows
     runs every filter once (a value the database cannot take fails here). Returns that count."""
     from sqlalchemy.exc import SQLAlchemyError
+
     kind = _kind(type_, user)
     try:
         return kind.count(user, params)
@@ -266,11 +315,13 @@ def _check_params(type_, user, params) -> int:
 
 # --- Background preparation -------------------------------------------------------------------------------------
 
+
 def demander(user, type_: str, params: dict) -> FichierExport:
     """Record the request and start preparing it; the user follows it on its page."""
     total = _check_params(type_, user, params)
-    job = FichierExport(user_id=user.id, type=type_, parametres=json.dumps(params), nom_fichier=filename(type_),
-                        lignes_total=total)
+    job = FichierExport(
+        user_id=user.id, type=type_, parametres=json.dumps(params), nom_fichier=filename(type_), lignes_total=total
+    )
     db.session.add(job)
     db.session.commit()
     if current_app.config.get("EXPORTS_IN_BACKGROUND", True):
@@ -289,15 +340,18 @@ def _start_thread(app, job_id):
                 log.exception("Export %s en échec", job_id)
             finally:
                 db.session.remove()
+
     threading.Thread(target=run, name=f"export-{job_id}", daemon=True).start()
 
 
 def _claim(job_id) -> bool:
     """Move the job from « En attente » to « En préparation »; False when somebody else already did."""
     with db.engine.begin() as conn:
-        claimed = conn.execute(update(FichierExport).where(FichierExport.id == job_id,
-                                                           FichierExport.statut == FichierExport.EN_ATTENTE)
-                               .values(statut=FichierExport.EN_COURS)).rowcount
+        claimed = conn.execute(
+            update(FichierExport)
+            .where(FichierExport.id == job_id, FichierExport.statut == FichierExport.EN_ATTENTE)
+            .values(statut=FichierExport.EN_COURS)
+        ).rowcount
     return claimed == 1
 
 
@@ -312,6 +366,7 @@ def preparer(job_id) -> None:
     if not _claim(job_id):
         return
     import tempfile
+
     job = db.session.get(FichierExport, job_id)
     if job is None:  # purged meanwhile
         return
@@ -321,8 +376,11 @@ def preparer(job_id) -> None:
         kind = _kind(job.type, user)  # the right is checked again: it may have been withdrawn meanwhile
         if job.lignes_total is None:  # asked for without its count (a job written by hand, an older server)
             with db.engine.begin() as conn:
-                conn.execute(update(FichierExport).where(FichierExport.id == job_id)
-                             .values(lignes_total=kind.count(user, params)))
+                conn.execute(
+                    update(FichierExport)
+                    .where(FichierExport.id == job_id)
+                    .values(lignes_total=kind.count(user, params))
+                )
         done = [0]
 
         def on_batch(n):
@@ -341,21 +399,37 @@ def preparer(job_id) -> None:
         db.session.rollback()
         message = getattr(exc, "message", None) or "L'export n'a pas pu être préparé. Veuillez réessayer."
         with db.engine.begin() as conn:
-            conn.execute(update(FichierExport).where(FichierExport.id == job_id).values(
-                statut=FichierExport.ECHEC, erreur=message[:1000], termine_le=utcnow()))
+            conn.execute(
+                update(FichierExport)
+                .where(FichierExport.id == job_id)
+                .values(statut=FichierExport.ECHEC, erreur=message[:1000], termine_le=utcnow())
+            )
         raise
 
 
 def preparer_en_attente(limit: int = 20) -> int:
     """`flask clea exports`: prepare what is waiting (a server restarted meanwhile), fail what is stuck."""
     stale = utcnow() - STALE_AFTER
-    db.session.execute(update(FichierExport).where(FichierExport.statut == FichierExport.EN_COURS,
-                                                   FichierExport.created_at < stale)
-                       .values(statut=FichierExport.ECHEC, erreur="La préparation a été interrompue. "
-                                                                  "Veuillez relancer l'export.", termine_le=utcnow()))
+    db.session.execute(
+        update(FichierExport)
+        .where(FichierExport.statut == FichierExport.EN_COURS, FichierExport.created_at < stale)
+        .values(
+            statut=FichierExport.ECHEC,
+            erreur="La préparation a été interrompue. Veuillez relancer l'export.",
+            termine_le=utcnow(),
+        )
+    )
     db.session.commit()
-    ids = db.session.execute(select(FichierExport.id).where(FichierExport.statut == FichierExport.EN_ATTENTE)
-                             .order_by(FichierExport.id).limit(limit)).scalars().all()
+    ids = (
+        db.session.execute(
+            select(FichierExport.id)
+            .where(FichierExport.statut == FichierExport.EN_ATTENTE)
+            .order_by(FichierExport.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     for job_id in ids:
         try:
             preparer(job_id)
@@ -366,8 +440,9 @@ def preparer_en_attente(limit: int = 20) -> int:
 
 def purger(jours: int = KEEP_DAYS) -> int:
     """Prepared files are kept a week."""
-    result = db.session.execute(delete(FichierExport).where(
-        FichierExport.created_at < utcnow() - datetime.timedelta(days=jours)))
+    result = db.session.execute(
+        delete(FichierExport).where(FichierExport.created_at < utcnow() - datetime.timedelta(days=jours))
+    )
     db.session.commit()
     return result.rowcount  # type: ignore[attr-defined]  # a CursorResult for an UPDATE/DELETE
 
@@ -382,9 +457,14 @@ def visible(user, job_id) -> FichierExport:
 
 
 def mes_exports(user, limite: int = 10) -> list[FichierExport]:
-    return list(db.session.execute(select(FichierExport).where(FichierExport.user_id == user.id)
-                                   .order_by(FichierExport.created_at.desc(), FichierExport.id.desc())
-                                   .limit(limite)).scalars())
+    return list(
+        db.session.execute(
+            select(FichierExport)
+            .where(FichierExport.user_id == user.id)
+            .order_by(FichierExport.created_at.desc(), FichierExport.id.desc())
+            .limit(limite)
+        ).scalars()
+    )
 
 
 def contenu(user, job_id) -> tuple[bytes, str]:

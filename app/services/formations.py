@@ -1,4 +1,5 @@
 """Trainings of a candidate file (domain.md §4.3): any number per file, each with its attestations."""
+
 import datetime
 import decimal
 
@@ -15,18 +16,34 @@ from app.services.candidatures import _date, peut_modifier
 from app.services.evaluations import emails_evaluateurs
 from app.services.validation import Errors, email_error
 
-REQUIRED = ("date_debut", "date_fin", "duree_heures", "formateur_nom", "formateur_prenom", "formateur_email",
-            "domaines")
+REQUIRED = (
+    "date_debut",
+    "date_fin",
+    "duree_heures",
+    "formateur_nom",
+    "formateur_prenom",
+    "formateur_email",
+    "domaines",
+)
 
 
 def domaines_du_referentiel(candidature):
-    return db.session.execute(select(Domaine).join(Referentiel).where(
-        Referentiel.certification == candidature.certification).order_by(Domaine.ordre)).scalars().all()
+    return (
+        db.session.execute(
+            select(Domaine)
+            .join(Referentiel)
+            .where(Referentiel.certification == candidature.certification)
+            .order_by(Domaine.ordre)
+        )
+        .scalars()
+        .all()
+    )
 
 
 # The input's shape: the trainer's fields with their columns' lengths (the rules are in `creer`).
-FORMATION_INPUT = Input.from_dict(text_fields(Formation, ["formateur_nom", "formateur_prenom", "formateur_email"]),
-                                  name="FormationInput")()
+FORMATION_INPUT = Input.from_dict(
+    text_fields(Formation, ["formateur_nom", "formateur_prenom", "formateur_email"]), name="FormationInput"
+)()
 
 
 def creer(user, candidature_id, values: dict) -> Formation:
@@ -41,12 +58,20 @@ def creer(user, candidature_id, values: dict) -> Formation:
     for field, messages in shape_errors(FORMATION_INPUT, data).items():
         for message in messages:
             errors.add(field, message)
-    errors.add("formateur_email", email_error(data.get("formateur_email")) if isinstance(
-        data.get("formateur_email"), str) else None)
-    if (isinstance(data.get("formateur_email"), str) and not errors.get("formateur_email")
-            and data["formateur_email"].lower() in emails_evaluateurs(candidature.id)):
-        errors.add("formateur_email", "Le formateur d'un candidat ne peut pas être l'un de ses évaluateurs : "
-                                      "cette adresse email est celle d'un évaluateur de ce candidat.")
+    errors.add(
+        "formateur_email",
+        email_error(data.get("formateur_email")) if isinstance(data.get("formateur_email"), str) else None,
+    )
+    if (
+        isinstance(data.get("formateur_email"), str)
+        and not errors.get("formateur_email")
+        and data["formateur_email"].lower() in emails_evaluateurs(candidature.id)
+    ):
+        errors.add(
+            "formateur_email",
+            "Le formateur d'un candidat ne peut pas être l'un de ses évaluateurs : "
+            "cette adresse email est celle d'un évaluateur de ce candidat.",
+        )
     debut = _date(data.get("date_debut"), "date_debut", errors)
     fin = _date(data.get("date_fin"), "date_fin", errors)
     if debut and fin and fin < debut:
@@ -75,9 +100,16 @@ def creer(user, candidature_id, values: dict) -> Formation:
     if errors:
         raise ValidationFailed(errors)
     audit.label("Ajout d'une formation")
-    formation = Formation(candidature_id=candidature.id, date_debut=debut, date_fin=fin, duree_heures=duree,
-                          formateur_nom=data["formateur_nom"], formateur_prenom=data["formateur_prenom"],
-                          formateur_email=data["formateur_email"].lower(), cree_par_id=user.id)
+    formation = Formation(
+        candidature_id=candidature.id,
+        date_debut=debut,
+        date_fin=fin,
+        duree_heures=duree,
+        formateur_nom=data["formateur_nom"],
+        formateur_prenom=data["formateur_prenom"],
+        formateur_email=data["formateur_email"].lower(),
+        cree_par_id=user.id,
+    )
     formation.domaines = domaines
     db.session.add(formation)
     db.session.commit()
@@ -85,8 +117,13 @@ def creer(user, candidature_id, values: dict) -> Formation:
 
 
 def formations_de(candidature_id):
-    return db.session.execute(select(Formation).where(Formation.candidature_id == candidature_id)
-                              .order_by(Formation.date_debut.desc())).scalars().all()
+    return (
+        db.session.execute(
+            select(Formation).where(Formation.candidature_id == candidature_id).order_by(Formation.date_debut.desc())
+        )
+        .scalars()
+        .all()
+    )
 
 
 @documents.upload_policy("formation")

@@ -3,6 +3,7 @@ files, decisions (certifiée / non certifiée / complément demandé), the OF's 
 mailings, change of certifier. Each state change goes through the status machine in one transaction, with its
 audit line and notifications.
 """
+
 import datetime
 
 from marshmallow import fields
@@ -28,6 +29,7 @@ MESSAGE_TROP_LONG = f"Le message ne doit pas dépasser {MESSAGE_MAX} caractères
 
 # --- Who hears about what ---------------------------------------------------------------------------------------
 
+
 def utilisateurs_of(candidature) -> list[Utilisateur]:
     return notifications.utilisateurs_des_etablissements(candidature.etablissement)
 
@@ -37,6 +39,7 @@ def _lien(candidature) -> str:
 
 
 # --- Sessions ---------------------------------------------------------------------------------------------------
+
 
 def _parse_datetime(value, errors: Errors):
     """The jury's date and time (9:00 when only the day is given); the French message on `date` otherwise."""
@@ -78,30 +81,40 @@ def creer_session(user, values: dict) -> SessionJury:
             errors.add("certificateur", "Choisissez le certificateur du jury.")
     if errors:
         raise ValidationFailed(errors)
-    session = SessionJury(certificateur_id=certificateur_id, date=date, libelle=str(libelle).strip(), cree_par_id=user.id)
+    session = SessionJury(
+        certificateur_id=certificateur_id, date=date, libelle=str(libelle).strip(), cree_par_id=user.id
+    )
     db.session.add(session)
     db.session.commit()
     return session
 
 
 def sessions_a_venir(certificateur_id) -> list[SessionJury]:
-    return list(db.session.execute(select(SessionJury).where(SessionJury.certificateur_id == certificateur_id,
-                                                        SessionJury.date >= SessionJury.debut_du_jour())
-                              .order_by(SessionJury.date)).scalars())
+    return list(
+        db.session.execute(
+            select(SessionJury)
+            .where(SessionJury.certificateur_id == certificateur_id, SessionJury.date >= SessionJury.debut_du_jour())
+            .order_by(SessionJury.date)
+        ).scalars()
+    )
 
 
 def _session_for(user, candidature, session_id) -> SessionJury:
     try:
         session = perimeter.get_visible(SessionJury, session_id, user)
     except NotFound:
-        raise ValidationFailed({"session_jury_id": "Cette session de jury n'existe pas ou n'est pas la vôtre."}) from None
+        raise ValidationFailed(
+            {"session_jury_id": "Cette session de jury n'existe pas ou n'est pas la vôtre."}
+        ) from None
     if session.certificateur_id != candidature.certificateur_id:
-        raise ValidationFailed({"session_jury_id": "Cette session n'est pas une session du certificateur de ce "
-                                                   "dossier."})
+        raise ValidationFailed(
+            {"session_jury_id": "Cette session n'est pas une session du certificateur de ce dossier."}
+        )
     return session
 
 
 # --- Assignment and decisions ----------------------------------------------------------------------------------
+
 
 class AffectationInput(Input):
     session_jury_id = fields.Raw(load_default=None)
@@ -151,12 +164,21 @@ def numero_certificat(candidature, session) -> str:
 def delivrer_certificat(candidature, session, auteur_id=None) -> Certificat:
     """The certificate of a certified file: its number and its PDF, attached to the file."""
     from app.exports.certificat import certificat_pdf
+
     numero = numero_certificat(candidature, session)
-    document = documents.joindre(candidature.id, f"certificat-{numero}.pdf", "application/pdf",
-                                 certificat_pdf(candidature, numero, session), "certificat", None, auteur_id)
+    document = documents.joindre(
+        candidature.id,
+        f"certificat-{numero}.pdf",
+        "application/pdf",
+        certificat_pdf(candidature, numero, session),
+        "certificat",
+        None,
+        auteur_id,
+    )
     db.session.flush()
-    certificat = Certificat(candidature_id=candidature.id, numero=numero, session_jury_id=session.id,
-                            document_id=document.id)
+    certificat = Certificat(
+        candidature_id=candidature.id, numero=numero, session_jury_id=session.id, document_id=document.id
+    )
     db.session.add(certificat)
     return certificat
 
@@ -182,21 +204,30 @@ def _decider(candidature, user, decision, commentaire) -> dict:
     if session is None:
         raise DomainError("Ce dossier n'est affecté à aucun jury.")
     if not session.tenue:
-        raise DomainError(f"Le jury du {date_fr(session.date)} n'a pas encore eu lieu : la décision sera "
-                          "enregistrée après sa tenue.")
-    db.session.add(DecisionJury(candidature_id=candidature.id, session_jury_id=session.id, decision=decision,
-                                commentaire=commentaire or None, decide_par_id=user.id))
+        raise DomainError(
+            f"Le jury du {date_fr(session.date)} n'a pas encore eu lieu : la décision sera enregistrée après sa tenue."
+        )
+    db.session.add(
+        DecisionJury(
+            candidature_id=candidature.id,
+            session_jury_id=session.id,
+            decision=decision,
+            commentaire=commentaire or None,
+            decide_par_id=user.id,
+        )
+    )
     candidature.date_decision = datetime.datetime.now()
     if decision == DecisionJury.COMPLEMENT:
-        db.session.add(Echange(candidature_id=candidature.id, cote=Echange.CERTIFICATEUR, message=commentaire,
-                               auteur_id=user.id))
+        db.session.add(
+            Echange(candidature_id=candidature.id, cote=Echange.CERTIFICATEUR, message=commentaire, auteur_id=user.id)
+        )
     texts = {
         DecisionJury.CERTIFIEE: f"Le dossier {candidature.numero_dossier} ({candidature.candidat}) est certifié "
-                                f"par le jury du {date_fr(session.date)}. Le certificat est disponible.",
+        f"par le jury du {date_fr(session.date)}. Le certificat est disponible.",
         DecisionJury.NON_CERTIFIEE: f"Le dossier {candidature.numero_dossier} ({candidature.candidat}) n'est pas "
-                                    f"certifié par le jury du {date_fr(session.date)}.",
+        f"certifié par le jury du {date_fr(session.date)}.",
         DecisionJury.COMPLEMENT: f"Le jury du {date_fr(session.date)} demande des compléments pour le dossier "
-                                 f"{candidature.numero_dossier} ({candidature.candidat}) : {commentaire}",
+        f"{candidature.numero_dossier} ({candidature.candidat}) : {commentaire}",
     }
     return {"decision_label": DecisionJury.LABELS[decision], "texte_decision": texts[decision]}
 
@@ -223,12 +254,12 @@ class MessageInput(Input):
     message = Text(max_length=MESSAGE_MAX, too_long=MESSAGE_TROP_LONG)
 
 
-@workflow.effect(CANDIDATURE, "completer", schema=MessageInput(),
-                 prepare=lambda message=None: {"message": _message(message)})
+@workflow.effect(
+    CANDIDATURE, "completer", schema=MessageInput(), prepare=lambda message=None: {"message": _message(message)}
+)
 def _completer(candidature, user, message) -> None:
     """The OF answers the complement request and confirms the re-sending (« Candidature complétée »)."""
-    db.session.add(Echange(candidature_id=candidature.id, cote=Echange.ORGANISME, message=message,
-                           auteur_id=user.id))
+    db.session.add(Echange(candidature_id=candidature.id, cote=Echange.ORGANISME, message=message, auteur_id=user.id))
 
 
 def completer(user, candidature_id, message) -> Candidature:
@@ -236,6 +267,7 @@ def completer(user, candidature_id, message) -> Candidature:
 
 
 # --- Exchanges --------------------------------------------------------------------------------------------------
+
 
 def cote_de(user) -> str | None:
     if access.may(user, "echanger_cote_certificateur"):
@@ -254,8 +286,9 @@ def echanger(user, candidature_id, message) -> Echange:
     message = _message(message)
     candidature = perimeter.get_visible(Candidature, candidature_id, user)
     if not peut_echanger(user, candidature):
-        raise DomainError("Les échanges avec le certificateur sont ouverts une fois le dossier envoyé en "
-                          "certification.")
+        raise DomainError(
+            "Les échanges avec le certificateur sont ouverts une fois le dossier envoyé en certification."
+        )
     cote = cote_de(user)
     echange = Echange(candidature_id=candidature.id, cote=cote, message=message, auteur_id=user.id)
     db.session.add(echange)
@@ -263,30 +296,48 @@ def echanger(user, candidature_id, message) -> Echange:
     if cote == Echange.CERTIFICATEUR:
         destinataires, titre = utilisateurs_of(candidature), "Nouveau message du certificateur"
     else:
-        destinataires, titre = notifications.utilisateurs_du_certificateur(candidature.certificateur_id), "Nouveau message de l'organisme"
-    notifications.notify(destinataires, "Dossier de candidature", titre,
-                         f"Message sur le dossier {candidature.numero_dossier} : {message[:300]}", _lien(candidature))
+        destinataires, titre = (
+            notifications.utilisateurs_du_certificateur(candidature.certificateur_id),
+            "Nouveau message de l'organisme",
+        )
+    notifications.notify(
+        destinataires,
+        "Dossier de candidature",
+        titre,
+        f"Message sur le dossier {candidature.numero_dossier} : {message[:300]}",
+        _lien(candidature),
+    )
     db.session.commit()
     notifications.flush_outbox_quietly()
     return echange
 
 
 def echanges_de(candidature_id) -> list[Echange]:
-    return list(db.session.execute(select(Echange).where(Echange.candidature_id == candidature_id)
-                              .order_by(Echange.created_at, Echange.id)).scalars())
+    return list(
+        db.session.execute(
+            select(Echange).where(Echange.candidature_id == candidature_id).order_by(Echange.created_at, Echange.id)
+        ).scalars()
+    )
 
 
 def decisions_de(candidature_id) -> list[DecisionJury]:
-    return list(db.session.execute(select(DecisionJury).where(DecisionJury.candidature_id == candidature_id)
-                              .order_by(DecisionJury.created_at.desc(), DecisionJury.id.desc())).scalars())
+    return list(
+        db.session.execute(
+            select(DecisionJury)
+            .where(DecisionJury.candidature_id == candidature_id)
+            .order_by(DecisionJury.created_at.desc(), DecisionJury.id.desc())
+        ).scalars()
+    )
 
 
 def certificat_de(candidature_id):
-    return db.session.execute(select(Certificat).where(Certificat.candidature_id == candidature_id)
-                              ).scalar_one_or_none()
+    return db.session.execute(
+        select(Certificat).where(Certificat.candidature_id == candidature_id)
+    ).scalar_one_or_none()
 
 
 # --- Mailing of certificates ------------------------------------------------------------------------------------
+
 
 def enregistrer_envoi(user, candidature_id, values: dict) -> EnvoiCertificat:
     """A line of « Historique des envois »; an undelivered letter warns the OF (« Plis non distribués »)."""
@@ -300,34 +351,52 @@ def enregistrer_envoi(user, candidature_id, values: dict) -> EnvoiCertificat:
     statut_lettre = values.get("statut_lettre")
     if not blank(statut_lettre) and statut_lettre not in valeurs("statut_lettre"):
         errors.add("statut_lettre", "Statut de la lettre inconnu.")
-    date = _date(values.get("date_traitement"), "date_traitement", errors) if not blank(
-        values.get("date_traitement")) else None
+    date = (
+        _date(values.get("date_traitement"), "date_traitement", errors)
+        if not blank(values.get("date_traitement"))
+        else None
+    )
     if date and date > datetime.date.today():
         errors.add("date_traitement", "La date de traitement ne peut pas être dans le futur.")
     _add_shape_errors(errors, ENVOI_INPUT, values)
     if errors:
         raise ValidationFailed(errors)
-    envoi = EnvoiCertificat(candidature_id=candidature.id, statut_lettre=statut_lettre, date_traitement=date,
-                            canal=(values.get("canal") or "").strip() or None,
-                            commentaire=(values.get("commentaire") or "").strip() or None, cree_par_id=user.id)
+    envoi = EnvoiCertificat(
+        candidature_id=candidature.id,
+        statut_lettre=statut_lettre,
+        date_traitement=date,
+        canal=(values.get("canal") or "").strip() or None,
+        commentaire=(values.get("commentaire") or "").strip() or None,
+        cree_par_id=user.id,
+    )
     db.session.add(envoi)
     db.session.flush()
     if statut_lettre == "Pli non distribué":
-        notifications.notify(utilisateurs_of(candidature), "Plis non distribués", "Certificat non distribué",
-                             f"Le certificat du dossier {candidature.numero_dossier} ({candidature.candidat}) n'a pas "
-                             "pu être distribué : vérifiez l'adresse postale du candidat.", _lien(candidature))
+        notifications.notify(
+            utilisateurs_of(candidature),
+            "Plis non distribués",
+            "Certificat non distribué",
+            f"Le certificat du dossier {candidature.numero_dossier} ({candidature.candidat}) n'a pas "
+            "pu être distribué : vérifiez l'adresse postale du candidat.",
+            _lien(candidature),
+        )
     db.session.commit()
     notifications.flush_outbox_quietly()
     return envoi
 
 
 def envois_de(candidature_id) -> list[EnvoiCertificat]:
-    return list(db.session.execute(select(EnvoiCertificat).where(EnvoiCertificat.candidature_id == candidature_id)
-                              .order_by(EnvoiCertificat.date_traitement.desc(), EnvoiCertificat.id.desc())
-                              ).scalars())
+    return list(
+        db.session.execute(
+            select(EnvoiCertificat)
+            .where(EnvoiCertificat.candidature_id == candidature_id)
+            .order_by(EnvoiCertificat.date_traitement.desc(), EnvoiCertificat.id.desc())
+        ).scalars()
+    )
 
 
 # --- Change of certifier ----------------------------------------------------------------------------------------
+
 
 class ReaffectationInput(Input):
     certificateur = fields.Raw(load_default=None)
@@ -351,8 +420,12 @@ def _changer_certificateur(candidature, user, certificateur_id, commentaire) -> 
     if nouveau.id == candidature.certificateur_id:
         raise ValidationFailed({"certificateur": "Ce dossier est déjà chez ce certificateur."})
     ancien = candidature.certificateur
-    context = {"ancien": ancien.nom if ancien else "∅", "nouveau": nouveau.nom,
-               "ancien_certificateur_id": ancien.id if ancien else None, "commentaire_court": commentaire[:150]}
+    context = {
+        "ancien": ancien.nom if ancien else "∅",
+        "nouveau": nouveau.nom,
+        "ancien_certificateur_id": ancien.id if ancien else None,
+        "commentaire_court": commentaire[:150],
+    }
     candidature.certificateur_id = nouveau.id
     if CANDIDATURE.in_group("attente_certification", candidature.statut):
         candidature.session_jury_id = None
@@ -360,8 +433,9 @@ def _changer_certificateur(candidature, user, certificateur_id, commentaire) -> 
 
 
 def changer_certificateur(user, candidature_id, certificateur_id, commentaire) -> Candidature:
-    return transitions.run("changer_certificateur", user, candidature_id, certificateur=certificateur_id,
-                           commentaire=commentaire)
+    return transitions.run(
+        "changer_certificateur", user, candidature_id, certificateur=certificateur_id, commentaire=commentaire
+    )
 
 
 @documents.upload_policy("echange")
@@ -381,23 +455,39 @@ def _documents_du_certificat(user, candidature, objet_id, ajout: bool) -> None:
 
 def certificateurs_de_dossiers() -> list[Certificateur]:
     """The certifiers a file may be sent or re-assigned to (Certif Pro's own record is not one)."""
-    return list(db.session.execute(select(Certificateur).where(
-        Certificateur.actif.is_(True), Certificateur.type != Certificateur.CERTIF_PRO)
-        .order_by(Certificateur.nom)).scalars())
+    return list(
+        db.session.execute(
+            select(Certificateur)
+            .where(Certificateur.actif.is_(True), Certificateur.type != Certificateur.CERTIF_PRO)
+            .order_by(Certificateur.nom)
+        ).scalars()
+    )
 
 
 def contenu_de_session(user, session: SessionJury, avec_attente: bool, limit: int = 500):
     """A session's page: its files, the files of its certifier waiting for a jury (for the bulk assignment),
     and the decisions already taken (file id → decision)."""
     files = perimeter.restrict(select(Candidature), Candidature, user)
-    assigned = list(db.session.execute(files.where(Candidature.session_jury_id == session.id)
-                                       .order_by(Candidature.numero_dossier)).scalars())
+    assigned = list(
+        db.session.execute(
+            files.where(Candidature.session_jury_id == session.id).order_by(Candidature.numero_dossier)
+        ).scalars()
+    )
     waiting = []
     if avec_attente:
-        waiting = list(db.session.execute(
-            files.where(Candidature.certificateur_id == session.certificateur_id,
-                        Candidature.statut.in_(CANDIDATURE.group("a_affecter")))
-            .order_by(Candidature.date_envoi_certification).limit(limit)).scalars())
-    decisions = dict(db.session.execute(select(DecisionJury.candidature_id, DecisionJury.decision).where(
-        DecisionJury.session_jury_id == session.id)).all())
+        waiting = list(
+            db.session.execute(
+                files.where(
+                    Candidature.certificateur_id == session.certificateur_id,
+                    Candidature.statut.in_(CANDIDATURE.group("a_affecter")),
+                )
+                .order_by(Candidature.date_envoi_certification)
+                .limit(limit)
+            ).scalars()
+        )
+    decisions = dict(
+        db.session.execute(
+            select(DecisionJury.candidature_id, DecisionJury.decision).where(DecisionJury.session_jury_id == session.id)
+        ).all()
+    )
     return assigned, waiting, decisions

@@ -3,6 +3,7 @@
 Mail goes through the `mail_sortant` outbox: queued with the event, sent after the commit; a mail server
 that is down never loses or blocks the change, and `flask clea mails` retries.
 """
+
 import datetime
 import logging
 import socket
@@ -25,24 +26,41 @@ MAX_TENTATIVES = 8
 
 # --- Who hears about what: active users, by profile or by attachment ---------------------------------------------
 
+
 def utilisateurs_avec_droit(right: str, *conditions) -> list:
     """Active users whose profile holds `right` in the access matrix (and match `conditions`)."""
     from flask_appbuilder.security.sqla.models import Role
-    return list(db.session.execute(select(Utilisateur).join(Utilisateur.roles).where(
-        Role.name.in_(access.holders(right)), Utilisateur.active.is_(True), *conditions)).scalars())
+
+    return list(
+        db.session.execute(
+            select(Utilisateur)
+            .join(Utilisateur.roles)
+            .where(Role.name.in_(access.holders(right)), Utilisateur.active.is_(True), *conditions)
+        ).scalars()
+    )
 
 
 def utilisateurs_du_certificateur(certificateur_id) -> list:
-    return list(db.session.execute(select(Utilisateur).where(Utilisateur.certificateur_id == certificateur_id,
-                                                             Utilisateur.active.is_(True))).scalars())
+    return list(
+        db.session.execute(
+            select(Utilisateur).where(Utilisateur.certificateur_id == certificateur_id, Utilisateur.active.is_(True))
+        ).scalars()
+    )
 
 
 def utilisateurs_des_etablissements(*etablissements) -> list:
     """The OF side: users attached to these establishments or to their organisations."""
-    return list(db.session.execute(select(Utilisateur).where(
-        Utilisateur.active.is_(True),
-        or_(Utilisateur.etablissement_id.in_({e.id for e in etablissements}),
-            Utilisateur.organisme_id.in_({e.organisme_id for e in etablissements})))).scalars())
+    return list(
+        db.session.execute(
+            select(Utilisateur).where(
+                Utilisateur.active.is_(True),
+                or_(
+                    Utilisateur.etablissement_id.in_({e.id for e in etablissements}),
+                    Utilisateur.organisme_id.in_({e.organisme_id for e in etablissements}),
+                ),
+            )
+        ).scalars()
+    )
 
 
 def notify(users, rubrique: str, titre: str, contenu: str, lien: str | None = None, email: bool = True):
@@ -74,9 +92,12 @@ def send_pending(limit: int = 100) -> dict:
     each row is claimed with a row lock (skip locked) on PostgreSQL."""
     sent = failed = 0
     now = utcnow()
-    query = (select(MailSortant).where(MailSortant.statut == MailSortant.A_ENVOYER,
-                                       MailSortant.prochain_essai <= now)
-             .order_by(MailSortant.id).limit(limit))
+    query = (
+        select(MailSortant)
+        .where(MailSortant.statut == MailSortant.A_ENVOYER, MailSortant.prochain_essai <= now)
+        .order_by(MailSortant.id)
+        .limit(limit)
+    )
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = db.session.execute(query).scalars().all()
@@ -107,8 +128,14 @@ def _deliver(row: MailSortant) -> None:
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(current_app.config.get("MAIL_TIMEOUT", 10))
     try:
-        mail.send(Message(subject=row.sujet, recipients=[row.destinataire], body=row.corps,
-                          sender=current_app.config["MAIL_DEFAULT_SENDER"]))
+        mail.send(
+            Message(
+                subject=row.sujet,
+                recipients=[row.destinataire],
+                body=row.corps,
+                sender=current_app.config["MAIL_DEFAULT_SENDER"],
+            )
+        )
     finally:
         socket.setdefaulttimeout(previous)
 
@@ -132,19 +159,33 @@ LUE_CHOICES = (("", "Toutes"), ("non", "Non"), ("oui", "Oui"))
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.lue == false())) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.lue == false())
+        )
+        or 0
+    )
 
 
 def latest(user, limit: int = LATEST) -> list[Notification]:
     """The `limit` newest notifications, read or not. Each branch of the union walks the index backwards
     (user_id, lue = x, created_at desc) and stops after `limit` rows; no sort of the user's whole history."""
+
     def newest(lue):
-        return (select(Notification.id).where(Notification.user_id == user.id, Notification.lue == lue)
-                .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+        return (
+            select(Notification.id)
+            .where(Notification.user_id == user.id, Notification.lue == lue)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+
     ids = union_all(select(newest(False).subquery().c.id), select(newest(True).subquery().c.id))
-    query = (select(Notification).where(Notification.user_id == user.id, Notification.id.in_(ids))
-             .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user.id, Notification.id.in_(ids))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
     return list(db.session.execute(query).scalars())
 
 
@@ -161,8 +202,15 @@ class Page:
     pages: int
 
 
-def search(user, rubrique: str = "", titre: str = "", contenu: str = "", lue: str = "", page: int = 1,
-           page_size: int = PAGE_SIZE) -> Page:
+def search(
+    user,
+    rubrique: str = "",
+    titre: str = "",
+    contenu: str = "",
+    lue: str = "",
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> Page:
     """The NOTIFICATIONS page: filters (case-insensitive « contient »), newest first, one page."""
     where = [Notification.user_id == user.id]
     if lue in ("oui", "non"):
@@ -176,15 +224,24 @@ def search(user, rubrique: str = "", titre: str = "", contenu: str = "", lue: st
     total = db.session.scalar(select(func.count(Notification.id)).where(*where)) or 0
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
-    rows = db.session.execute(
-        select(Notification).where(*where).order_by(Notification.created_at.desc(), Notification.id.desc())
-        .offset((page - 1) * page_size).limit(page_size)).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Notification)
+            .where(*where)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+        .scalars()
+        .all()
+    )
     return Page(list(rows), total, page, pages)
 
 
 def mark_read(user, pk) -> Notification:
     """Someone else's notification, or an unknown one, is NotFound (404)."""
     from app.security import perimeter
+
     notification = perimeter.get_visible(Notification, pk, user)
     if not notification.lue:
         notification.lue = True
@@ -196,6 +253,7 @@ def check_ids(ids, strict: bool = False) -> list[int]:
     """A list of notification ids as sent by a form (texts) or, `strict`, by the API (JSON integers only);
     refusals in French (422)."""
     from app.security import perimeter
+
     if not isinstance(ids, list):
         raise ValidationFailed({"ids": "Une liste d'identifiants de notifications est attendue."})
     if not ids:
@@ -216,21 +274,28 @@ def mark_many(user, ids, strict: bool = False) -> int:
     """Marks the user's notifications `ids` as read; all or nothing: one that is not theirs is NotFound.
     Returns how many were still unread."""
     ids = check_ids(ids, strict)
-    mine = db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.id.in_(ids)))
+    mine = db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.id.in_(ids))
+    )
     if mine != len(ids):
         raise NotFound("Notification introuvable.")
-    result = db.session.execute(update(Notification).where(
-        Notification.user_id == user.id, Notification.id.in_(ids), Notification.lue == false())
-        .values(lue=True).execution_options(synchronize_session=False))
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.id.in_(ids), Notification.lue == false())
+        .values(lue=True)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return result.rowcount  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
 
 
 def mark_all(user) -> int:
-    result = db.session.execute(update(Notification).where(
-        Notification.user_id == user.id, Notification.lue == false())
-        .values(lue=True).execution_options(synchronize_session=False))
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.lue == false())
+        .values(lue=True)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return result.rowcount  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
 

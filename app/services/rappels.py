@@ -5,6 +5,7 @@ Each reminder is one transaction: its `rappel_habilitation` row(s), the notifica
 unique key (demande_id, delai_jours) makes it go out once, even when the job runs twice or on two servers
 at the same time: the second insert fails, that transaction is rolled back and the reminder skipped.
 """
+
 import datetime
 
 from sqlalchemy import exists, or_, select
@@ -35,8 +36,11 @@ def rappels_habilitation(jour: datetime.date | None = None) -> int:
             continue
         # Seen late (already within 30 days): only the 30-day reminder, and the 90-day one is marked done so
         # that it never goes out afterwards.
-        faits = set(db.session.execute(select(RappelHabilitation.delai_jours).where(
-            RappelHabilitation.demande_id == demande.id)).scalars())
+        faits = set(
+            db.session.execute(
+                select(RappelHabilitation.delai_jours).where(RappelHabilitation.demande_id == demande.id)
+            ).scalars()
+        )
         a_marquer = [d for d in DELAIS if d >= delai and d not in faits]
         if delai in faits:
             continue
@@ -58,20 +62,30 @@ def _a_traiter(jour: datetime.date) -> list[int]:
     """Validated habilitations ending within 90 days whose due reminder is not recorded yet, without a renewal
     request (pending or validated)."""
     renouvellement = aliased(DemandeHabilitation)
+
     def rappel(delai):
-        return exists().where(RappelHabilitation.demande_id == DemandeHabilitation.id,
-                              RappelHabilitation.delai_jours == delai)
+        return exists().where(
+            RappelHabilitation.demande_id == DemandeHabilitation.id, RappelHabilitation.delai_jours == delai
+        )
+
     court = jour + datetime.timedelta(days=min(DELAIS))
-    return list(db.session.execute(
-        select(DemandeHabilitation.id).where(
-            DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
-            DemandeHabilitation.date_fin >= jour,
-            DemandeHabilitation.date_fin <= jour + datetime.timedelta(days=max(DELAIS)),
-            ~rappel(min(DELAIS)),
-            or_(DemandeHabilitation.date_fin <= court, ~rappel(max(DELAIS))),
-            ~exists().where(renouvellement.renouvelle_id == DemandeHabilitation.id,
-                            renouvellement.etat.in_((DemandeHabilitation.EN_ATTENTE, DemandeHabilitation.VALIDEE))))
-        .order_by(DemandeHabilitation.date_fin, DemandeHabilitation.id)).scalars())
+    return list(
+        db.session.execute(
+            select(DemandeHabilitation.id)
+            .where(
+                DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
+                DemandeHabilitation.date_fin >= jour,
+                DemandeHabilitation.date_fin <= jour + datetime.timedelta(days=max(DELAIS)),
+                ~rappel(min(DELAIS)),
+                or_(DemandeHabilitation.date_fin <= court, ~rappel(max(DELAIS))),
+                ~exists().where(
+                    renouvellement.renouvelle_id == DemandeHabilitation.id,
+                    renouvellement.etat.in_((DemandeHabilitation.EN_ATTENTE, DemandeHabilitation.VALIDEE)),
+                ),
+            )
+            .order_by(DemandeHabilitation.date_fin, DemandeHabilitation.id)
+        ).scalars()
+    )
 
 
 def _delai_du(demande, jour) -> int | None:
@@ -86,8 +100,15 @@ def destinataires(demande) -> list:
     network."""
     users = list(notifications.utilisateurs_des_etablissements(*demande.etablissements))
     if not demande.etablissements:
-        users += db.session.execute(select(Utilisateur).where(
-            Utilisateur.active.is_(True), Utilisateur.organisme_id == demande.organisme_id)).scalars().all()
+        users += (
+            db.session.execute(
+                select(Utilisateur).where(
+                    Utilisateur.active.is_(True), Utilisateur.organisme_id == demande.organisme_id
+                )
+            )
+            .scalars()
+            .all()
+        )
     reseau_id = demande.organisme.reseau_id
     if reseau_id is not None:
         users += notifications.utilisateurs_avec_droit("recevoir_avis_reseau", Utilisateur.reseau_id == reseau_id)
@@ -104,15 +125,21 @@ def _notifier(demande, jour) -> None:
     titre = _court(f"Habilitation {demande.certification_label} à renouveler : {etablissements}", 200)
     if demande.type == DemandeHabilitation.INITIALE:
         # The label of the button on the habilitation's page.
-        suite = ("Pour demander son renouvellement, ouvrez la page de l'habilitation et cliquez sur "
-                 "« Demander le renouvellement ».")
+        suite = (
+            "Pour demander son renouvellement, ouvrez la page de l'habilitation et cliquez sur "
+            "« Demander le renouvellement »."
+        )
     else:  # a renewal is allowed once (3 + 3 years)
-        suite = ("Elle a déjà été renouvelée une fois : une nouvelle demande d'habilitation (« Faire une "
-                 "demande ») est nécessaire pour continuer après cette date.")
-    contenu = (f"L'habilitation {demande.certification_label} de {etablissements} ({demande.organisme.nom}) "
-               f"prend fin {quand}. {suite}")
+        suite = (
+            "Elle a déjà été renouvelée une fois : une nouvelle demande d'habilitation (« Faire une "
+            "demande ») est nécessaire pour continuer après cette date."
+        )
+    contenu = (
+        f"L'habilitation {demande.certification_label} de {etablissements} ({demande.organisme.nom}) "
+        f"prend fin {quand}. {suite}"
+    )
     notifications.notify(destinataires(demande), RUBRIQUE, titre, contenu, f"/habilitations/show/{demande.id}")
 
 
 def _court(text: str, longueur: int) -> str:
-    return text if len(text) <= longueur else text[:longueur - 1].rstrip() + "…"
+    return text if len(text) <= longueur else text[: longueur - 1].rstrip() + "…"

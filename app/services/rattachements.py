@@ -6,6 +6,7 @@ destination must be one of the requester's own establishments. Certif Pro accept
 audit line in the file's « Parcours ») or refuses (with a comment). One transaction each, notifications
 included.
 """
+
 import datetime
 
 from sqlalchemy import select
@@ -38,8 +39,10 @@ def motifs() -> list[str]:
 def refus_statut(candidature: Candidature) -> str | None:
     """None when the file may be moved; otherwise the French reason."""
     if candidature.statut in STATUTS_NON_RATTACHABLES:
-        return (f"Ce dossier est au statut « {statuts.label(candidature.statut)} » : un dossier en attente de jury, "
-                "en cours de certification ou certifié ne peut pas être rattaché à un autre établissement.")
+        return (
+            f"Ce dossier est au statut « {statuts.label(candidature.statut)} » : un dossier en attente de jury, "
+            "en cours de certification ou certifié ne peut pas être rattaché à un autre établissement."
+        )
     return None
 
 
@@ -48,15 +51,16 @@ def peut_demander(user) -> bool:
 
 
 def peut_decider(user) -> bool:
-    return user is not None and access.profile_allows(user.profil, "can_decider_rattachement",
-                                                      access.RATTACHEMENTS)
+    return user is not None and access.profile_allows(user.profil, "can_decider_rattachement", access.RATTACHEMENTS)
 
 
 def destinations(user, candidature: Candidature | None = None) -> list[Etablissement]:
     """The establishments a user may ask a file to be moved to: their perimeter, active and habilitated today."""
-    query = (perimeter.restrict(select(Etablissement), Etablissement, user)
-             .join(Organisme, Organisme.id == Etablissement.organisme_id)
-             .where(Etablissement.actif.is_(True), Organisme.actif.is_(True), habilitations.habilitee_clause()))
+    query = (
+        perimeter.restrict(select(Etablissement), Etablissement, user)
+        .join(Organisme, Organisme.id == Etablissement.organisme_id)
+        .where(Etablissement.actif.is_(True), Organisme.actif.is_(True), habilitations.habilitee_clause())
+    )
     if candidature is not None:
         query = query.where(Etablissement.id != candidature.etablissement_id)
     return list(db.session.execute(query.order_by(Etablissement.nom).limit(500)).scalars())
@@ -107,9 +111,17 @@ def _texte(value, field, errors, maximum, required=False, message=REQUIRED):
 
 
 def _en_attente(candidature_id) -> bool:
-    return db.session.execute(select(DemandeRattachement.id).where(
-        DemandeRattachement.candidature_id == candidature_id,
-        DemandeRattachement.etat == DemandeRattachement.EN_ATTENTE).limit(1)).first() is not None
+    return (
+        db.session.execute(
+            select(DemandeRattachement.id)
+            .where(
+                DemandeRattachement.candidature_id == candidature_id,
+                DemandeRattachement.etat == DemandeRattachement.EN_ATTENTE,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _lien(demande) -> str:
@@ -117,9 +129,11 @@ def _lien(demande) -> str:
 
 
 def _resume(demande, candidature) -> str:
-    return (f"Candidat : {candidature.candidat} ({candidature.numero_dossier}). "
-            f"Ancien établissement : {demande.etablissement_origine.nom}. "
-            f"Nouvel établissement : {demande.etablissement_destination.nom}.")
+    return (
+        f"Candidat : {candidature.candidat} ({candidature.numero_dossier}). "
+        f"Ancien établissement : {demande.etablissement_origine.nom}. "
+        f"Nouvel établissement : {demande.etablissement_destination.nom}."
+    )
 
 
 def demander(user, candidature_id, etablissement_destination_id, motif, precision=None) -> DemandeRattachement:
@@ -135,12 +149,12 @@ def demander(user, candidature_id, etablissement_destination_id, motif, precisio
         try:
             destination = perimeter.get_visible(Etablissement, etablissement_destination_id, user)
         except NotFound:
-            errors.add("etablissement_destination", "Cet établissement n'existe pas ou n'est pas dans votre "
-                                                    "périmètre.")
+            errors.add("etablissement_destination", "Cet établissement n'existe pas ou n'est pas dans votre périmètre.")
     if destination is not None:
         if not destination.actif or not destination.organisme.actif:
-            errors.add("etablissement_destination", "Cet établissement est inactif : il ne peut pas recevoir de "
-                                                    "dossier.")
+            errors.add(
+                "etablissement_destination", "Cet établissement est inactif : il ne peut pas recevoir de dossier."
+            )
         elif not habilitations.est_habilitee(destination):
             errors.add("etablissement_destination", "Cet établissement n'a pas d'habilitation valide aujourd'hui.")
         elif destination.id == candidature.etablissement_id:
@@ -148,8 +162,9 @@ def demander(user, candidature_id, etablissement_destination_id, motif, precisio
     motif = _texte(motif, "motif", errors, 100, required=True, message="Le motif de la demande est obligatoire.")
     if motif is not None and motif not in motifs():
         errors.add("motif", "Motif inconnu.")
-    precision = _texte(precision, "precision", errors, PRECISION_MAX, required=(motif == AUTRE),
-                       message="Précisez le motif « Autre ».")
+    precision = _texte(
+        precision, "precision", errors, PRECISION_MAX, required=(motif == AUTRE), message="Précisez le motif « Autre »."
+    )
     if errors:
         raise ValidationFailed(errors)
     refus = refus_statut(candidature)
@@ -159,16 +174,26 @@ def demander(user, candidature_id, etablissement_destination_id, motif, precisio
         raise DomainError(DEJA_EN_ATTENTE)
     assert destination is not None  # an unknown destination is an error above
     demande = DemandeRattachement(
-        candidature_id=candidature.id, etablissement_origine_id=candidature.etablissement_id,
-        etablissement_destination_id=destination.id, motif=motif, precision=precision,
-        etat=DemandeRattachement.EN_ATTENTE, demandeur_id=user.id)
+        candidature_id=candidature.id,
+        etablissement_origine_id=candidature.etablissement_id,
+        etablissement_destination_id=destination.id,
+        motif=motif,
+        precision=precision,
+        etat=DemandeRattachement.EN_ATTENTE,
+        demandeur_id=user.id,
+    )
     db.session.add(demande)
     db.session.flush()
     notifications.notify(
-        notifications.utilisateurs_avec_droit("decider_rattachement") + notifications.utilisateurs_des_etablissements(candidature.etablissement),
-        RUBRIQUE, "Une demande de rattachement vient d'être créée",
+        notifications.utilisateurs_avec_droit("decider_rattachement")
+        + notifications.utilisateurs_des_etablissements(candidature.etablissement),
+        RUBRIQUE,
+        "Une demande de rattachement vient d'être créée",
         f"Une demande de rattachement vient d'être créée. {_resume(demande, candidature)} Motif : {motif}"
-        + (f" ({precision})" if precision else "") + ".", _lien(demande))
+        + (f" ({precision})" if precision else "")
+        + ".",
+        _lien(demande),
+    )
     db.session.commit()
     notifications.flush_outbox_quietly()
     return demande
@@ -179,8 +204,7 @@ def _a_decider(user, pk) -> DemandeRattachement:
         raise Forbidden("Seul Certif Pro peut accepter ou refuser une demande de rattachement.")
     demande = perimeter.get_visible(DemandeRattachement, pk, user)
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(DemandeRattachement.id).where(DemandeRattachement.id == demande.id)
-                           .with_for_update())
+        db.session.execute(select(DemandeRattachement.id).where(DemandeRattachement.id == demande.id).with_for_update())
         db.session.refresh(demande)
     if demande.etat != DemandeRattachement.EN_ATTENTE:
         raise DomainError(DEJA_TRAITEE)
@@ -197,10 +221,16 @@ def _decision(demande, user, etat, commentaire):
 def _prevenir(demande, titre, contenu, origine_voit: bool):
     """Both sides: the requester and the users of the two establishments (and of their organisations). Once the
     file has left the origin, the request is outside the origin's perimeter: their notification has no link."""
-    cote_destination = [u for u in [demande.demandeur] + notifications.utilisateurs_des_etablissements(demande.etablissement_destination) if u]
+    cote_destination = [
+        u
+        for u in [demande.demandeur] + notifications.utilisateurs_des_etablissements(demande.etablissement_destination)
+        if u
+    ]
     notifications.notify(cote_destination, RUBRIQUE, titre, contenu, _lien(demande))
     deja = {u.id for u in cote_destination}
-    cote_origine = [u for u in notifications.utilisateurs_des_etablissements(demande.etablissement_origine) if u.id not in deja]
+    cote_origine = [
+        u for u in notifications.utilisateurs_des_etablissements(demande.etablissement_origine) if u.id not in deja
+    ]
     notifications.notify(cote_origine, RUBRIQUE, titre, contenu, _lien(demande) if origine_voit else None)
 
 
@@ -224,10 +254,14 @@ def accepter(user, pk, commentaire=None) -> DemandeRattachement:
     candidature.organisme_id = destination.organisme_id
     _decision(demande, user, DemandeRattachement.ACCEPTEE, commentaire)
     db.session.flush()
-    _prevenir(demande, "Demande de rattachement acceptée",
-              f"La demande de rattachement est acceptée : le dossier est désormais géré par "
-              f"{destination.nom}. {_resume(demande, candidature)}"
-              + (f" Commentaire : {commentaire}" if commentaire else ""), origine_voit=False)
+    _prevenir(
+        demande,
+        "Demande de rattachement acceptée",
+        f"La demande de rattachement est acceptée : le dossier est désormais géré par "
+        f"{destination.nom}. {_resume(demande, candidature)}"
+        + (f" Commentaire : {commentaire}" if commentaire else ""),
+        origine_voit=False,
+    )
     db.session.commit()
     notifications.flush_outbox_quietly()
     return demande
@@ -236,17 +270,21 @@ def accepter(user, pk, commentaire=None) -> DemandeRattachement:
 @transition
 def refuser(user, pk, commentaire) -> DemandeRattachement:
     errors = Errors()
-    commentaire = _texte(commentaire, "commentaire", errors, COMMENTAIRE_MAX, required=True,
-                         message="Le motif du refus est obligatoire.")
+    commentaire = _texte(
+        commentaire, "commentaire", errors, COMMENTAIRE_MAX, required=True, message="Le motif du refus est obligatoire."
+    )
     demande = _a_decider(user, pk)
     if errors:
         raise ValidationFailed(errors)
     candidature = demande.candidature
     _decision(demande, user, DemandeRattachement.REFUSEE, commentaire)
     db.session.flush()
-    _prevenir(demande, "Demande de rattachement refusée",
-              f"La demande de rattachement est refusée. {_resume(demande, candidature)} Motif du refus : "
-              f"{commentaire}", origine_voit=True)
+    _prevenir(
+        demande,
+        "Demande de rattachement refusée",
+        f"La demande de rattachement est refusée. {_resume(demande, candidature)} Motif du refus : {commentaire}",
+        origine_voit=True,
+    )
     db.session.commit()
     notifications.flush_outbox_quietly()
     return demande

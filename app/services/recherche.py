@@ -4,6 +4,7 @@ It searches every file of the platform, but a file outside the user's perimeter 
 only (numéro, candidat, établissement, statut) and never opened (roles.md: the one exception to the
 perimeter). One query, on indexed columns where the criteria allow it, at most MAX_RESULTATS + 1 rows.
 """
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, select
@@ -20,8 +21,9 @@ from app.services.validation import Errors
 MAX_RESULTATS = 50
 CHAMPS = ("numero_dossier", "nom", "date_naissance", "pays_naissance", "code_postal_naissance", "ville_naissance")
 LONGUEUR_MAX = 100
-AUCUN_CRITERE = ("Saisissez au moins un critère de recherche (numéro de dossier, nom / prénom, date ou lieu de "
-                 "naissance).")
+AUCUN_CRITERE = (
+    "Saisissez au moins un critère de recherche (numéro de dossier, nom / prénom, date ou lieu de naissance)."
+)
 TROP_LARGE = "La recherche est trop large, veuillez préciser vos critères."
 AUCUN_RESULTAT = "Aucun résultat correspondant à votre recherche"
 
@@ -30,6 +32,7 @@ AUCUN_RESULTAT = "Aucun résultat correspondant à votre recherche"
 class Ligne:
     """One row of « RÉSULTAT DE RECHERCHE ». `id` is only used for the links the user is allowed to follow:
     opening the file (inside the perimeter) or asking for its transfer (outside)."""
+
     id: int
     numero_dossier: str
     candidat: str
@@ -37,7 +40,7 @@ class Ligne:
     statut: str
     statut_label: str
     visible: bool
-    rattachable: bool = False            # the key icon opens the request form
+    rattachable: bool = False  # the key icon opens the request form
     rattachement_impossible: bool = False  # the key, greyed out: the file's status forbids a transfer
 
 
@@ -112,8 +115,11 @@ def _conditions(data: dict) -> list:
     where = []
     if data["numero_dossier"]:
         numero = data["numero_dossier"]
-        where.append(Candidature.numero_dossier == numero if len(numero) == 10
-                     else _commence_par(Candidature.numero_dossier, numero))
+        where.append(
+            Candidature.numero_dossier == numero
+            if len(numero) == 10
+            else _commence_par(Candidature.numero_dossier, numero)
+        )
     if data["nom"]:
         # nom_recherche is "NOM PRENOM NOM_USAGE" without accents or case: the first word typed is the start of
         # it (the index), every other word the start of one of its words (« fontaine ines », « fontaine marie »).
@@ -146,12 +152,22 @@ def rechercher(user, values) -> Resultat:
         resultat.message = AUCUN_CRITERE
         return resultat
     visible = case((perimeter.clause(Candidature, user), True), else_=False).label("visible")
-    query = (select(Candidature.id, Candidature.numero_dossier, Candidature.nom_naissance, Candidature.nom_usage,
-                    Candidature.prenom, Candidature.statut, Etablissement.nom.label("etablissement"), visible)
-             .join(Etablissement, Etablissement.id == Candidature.etablissement_id)
-             .where(*_conditions(data))
-             .order_by(Candidature.nom_recherche, Candidature.id)
-             .limit(MAX_RESULTATS + 1))
+    query = (
+        select(
+            Candidature.id,
+            Candidature.numero_dossier,
+            Candidature.nom_naissance,
+            Candidature.nom_usage,
+            Candidature.prenom,
+            Candidature.statut,
+            Etablissement.nom.label("etablissement"),
+            visible,
+        )
+        .join(Etablissement, Etablissement.id == Candidature.etablissement_id)
+        .where(*_conditions(data))
+        .order_by(Candidature.nom_recherche, Candidature.id)
+        .limit(MAX_RESULTATS + 1)
+    )
     rows = db.session.execute(query).all()
     if len(rows) > MAX_RESULTATS:
         resultat.trop_large = True
@@ -164,10 +180,17 @@ def rechercher(user, values) -> Resultat:
     for row in rows:
         dehors = demandeur and not row.visible
         bloque = row.statut in rattachements.STATUTS_NON_RATTACHABLES
-        resultat.lignes.append(Ligne(
-            id=row.id, numero_dossier=row.numero_dossier,
-            candidat=f"{row.nom_usage or row.nom_naissance} {row.prenom}".strip(),
-            etablissement=row.etablissement, statut=row.statut, statut_label=statuts.label(row.statut),
-            visible=bool(row.visible),
-            rattachable=dehors and not bloque, rattachement_impossible=dehors and bloque))
+        resultat.lignes.append(
+            Ligne(
+                id=row.id,
+                numero_dossier=row.numero_dossier,
+                candidat=f"{row.nom_usage or row.nom_naissance} {row.prenom}".strip(),
+                etablissement=row.etablissement,
+                statut=row.statut,
+                statut_label=statuts.label(row.statut),
+                visible=bool(row.visible),
+                rattachable=dehors and not bloque,
+                rattachement_impossible=dehors and bloque,
+            )
+        )
     return resultat

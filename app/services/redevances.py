@@ -9,6 +9,7 @@ Three kinds of line, each priced with the barème in force on the event's date f
 Built for national volume: certificates are counted with one GROUP BY, detail lines are streamed; nothing is
 queried per organisation or per row. Only Certif Pro sees fees (the views and the API check the right).
 """
+
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,10 +21,10 @@ from sqlalchemy import extract, func, or_, select
 from app.domain.calendrier import meme_jour
 from app.domain.errors import ValidationFailed
 from app.extensions import db
-from app.services import ecritures
 from app.models import BaremeRedevance, Candidature, Certificat, DemandeHabilitation, Etablissement, Organisme
 from app.models.habilitations import demande_etablissement
 from app.models.referentiels import CERTIFICATIONS
+from app.services import ecritures
 from app.services.validation import Errors, blank
 
 ANNEE_MIN = 2020  # the fees are due from 25 February 2020 (annex 3)
@@ -31,10 +32,17 @@ CENTIMES = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 INSTRUCTION, GESTION, CERTIFICAT = "instruction", "gestion", "certificat"
-TYPES = {INSTRUCTION: "Frais d'instruction", GESTION: "Frais de gestion",
-         CERTIFICAT: "Redevance par certificat délivré"}
-TRIMESTRES = {1: "1er trimestre (janvier – mars)", 2: "2e trimestre (avril – juin)",
-              3: "3e trimestre (juillet – septembre)", 4: "4e trimestre (octobre – décembre)"}
+TYPES = {
+    INSTRUCTION: "Frais d'instruction",
+    GESTION: "Frais de gestion",
+    CERTIFICAT: "Redevance par certificat délivré",
+}
+TRIMESTRES = {
+    1: "1er trimestre (janvier – mars)",
+    2: "2e trimestre (avril – juin)",
+    3: "3e trimestre (juillet – septembre)",
+    4: "4e trimestre (octobre – décembre)",
+}
 
 
 # --- Input ----------------------------------------------------------------------------------------------
@@ -107,9 +115,15 @@ class Baremes:
         rows = db.session.execute(select(BaremeRedevance).order_by(BaremeRedevance.annee.desc())).scalars()
         self.par_certification: dict[str, list[Tarif]] = {}
         for b in rows:
-            self.par_certification.setdefault(b.certification, []).append(Tarif(
-                b.certification, b.annee, Decimal(b.frais_instruction).quantize(CENTIMES),
-                Decimal(b.frais_gestion_site).quantize(CENTIMES), Decimal(b.redevance_certificat).quantize(CENTIMES)))
+            self.par_certification.setdefault(b.certification, []).append(
+                Tarif(
+                    b.certification,
+                    b.annee,
+                    Decimal(b.frais_instruction).quantize(CENTIMES),
+                    Decimal(b.frais_gestion_site).quantize(CENTIMES),
+                    Decimal(b.redevance_certificat).quantize(CENTIMES),
+                )
+            )
 
     def en_vigueur(self, certification: str, jour: datetime.date) -> Tarif | None:
         for tarif in self.par_certification.get(certification, ()):
@@ -151,13 +165,17 @@ def verifier_bareme(values: dict, current_id: int | None = None) -> tuple[dict, 
         if message is None:
             clean[name] = montant
     if "certification" in clean and "annee" in clean:
-        query = select(BaremeRedevance.id).where(BaremeRedevance.certification == clean["certification"],
-                                                 BaremeRedevance.annee == clean["annee"])
+        query = select(BaremeRedevance.id).where(
+            BaremeRedevance.certification == clean["certification"], BaremeRedevance.annee == clean["annee"]
+        )
         if current_id is not None:
             query = query.where(BaremeRedevance.id != current_id)
         if db.session.execute(query).first():
-            errors.add("annee", f"Un barème {CERTIFICATIONS[clean['certification']]} existe déjà pour "
-                                f"{clean['annee']} : modifiez-le plutôt.")
+            errors.add(
+                "annee",
+                f"Un barème {CERTIFICATIONS[clean['certification']]} existe déjà pour "
+                f"{clean['annee']} : modifiez-le plutôt.",
+            )
     return clean, errors
 
 
@@ -217,10 +235,16 @@ def _organismes(organisme_id: int | None) -> list[tuple[int, str, str]]:
 
 def _demandes(debut, fin, organisme_id):
     """(organisme_id, demande id, date_demande, certification) of the requests made in the quarter."""
-    query = (select(DemandeHabilitation.organisme_id, DemandeHabilitation.id, DemandeHabilitation.date_demande,
-                    DemandeHabilitation.certification)
-             .where(DemandeHabilitation.date_demande >= debut, DemandeHabilitation.date_demande <= fin)
-             .order_by(DemandeHabilitation.date_demande, DemandeHabilitation.id))
+    query = (
+        select(
+            DemandeHabilitation.organisme_id,
+            DemandeHabilitation.id,
+            DemandeHabilitation.date_demande,
+            DemandeHabilitation.certification,
+        )
+        .where(DemandeHabilitation.date_demande >= debut, DemandeHabilitation.date_demande <= fin)
+        .order_by(DemandeHabilitation.date_demande, DemandeHabilitation.id)
+    )
     if organisme_id is not None:
         query = query.where(DemandeHabilitation.organisme_id == organisme_id)
     return db.session.execute(query).all()
@@ -230,17 +254,28 @@ def _sites(debut, fin, organisme_id):
     """(organisme_id, anniversary, certification, etablissement nom, siret) of the active establishments of
     validated habilitations whose anniversary falls in the quarter; one per establishment, certification and
     day (two habilitations covering the same site on the same day are one fee)."""
-    query = (select(DemandeHabilitation.organisme_id, DemandeHabilitation.certification,
-                    DemandeHabilitation.date_debut, DemandeHabilitation.date_fin,
-                    Etablissement.id, Etablissement.nom, Etablissement.siret)
-             .join(demande_etablissement, demande_etablissement.c.demande_id == DemandeHabilitation.id)
-             .join(Etablissement, Etablissement.id == demande_etablissement.c.etablissement_id)
-             .where(DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
-                    DemandeHabilitation.date_debut.isnot(None), DemandeHabilitation.date_debut <= fin,
-                    or_(DemandeHabilitation.date_fin.is_(None), DemandeHabilitation.date_fin > debut),
-                    Etablissement.actif.is_(True),
-                    # The anniversary keeps the month of date_debut: only habilitations started in these months.
-                    extract("month", DemandeHabilitation.date_debut).between(debut.month, fin.month)))
+    query = (
+        select(
+            DemandeHabilitation.organisme_id,
+            DemandeHabilitation.certification,
+            DemandeHabilitation.date_debut,
+            DemandeHabilitation.date_fin,
+            Etablissement.id,
+            Etablissement.nom,
+            Etablissement.siret,
+        )
+        .join(demande_etablissement, demande_etablissement.c.demande_id == DemandeHabilitation.id)
+        .join(Etablissement, Etablissement.id == demande_etablissement.c.etablissement_id)
+        .where(
+            DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
+            DemandeHabilitation.date_debut.isnot(None),
+            DemandeHabilitation.date_debut <= fin,
+            or_(DemandeHabilitation.date_fin.is_(None), DemandeHabilitation.date_fin > debut),
+            Etablissement.actif.is_(True),
+            # The anniversary keeps the month of date_debut: only habilitations started in these months.
+            extract("month", DemandeHabilitation.date_debut).between(debut.month, fin.month),
+        )
+    )
     if organisme_id is not None:
         query = query.where(DemandeHabilitation.organisme_id == organisme_id)
     seen, sites = set(), []
@@ -260,17 +295,21 @@ def _sites(debut, fin, organisme_id):
 
 def _bornes(debut, fin):
     """Certificates carry a timestamp: the quarter is [debut 00:00, day after fin 00:00)."""
-    return (datetime.datetime.combine(debut, datetime.time()),
-            datetime.datetime.combine(fin + datetime.timedelta(days=1), datetime.time()))
+    return (
+        datetime.datetime.combine(debut, datetime.time()),
+        datetime.datetime.combine(fin + datetime.timedelta(days=1), datetime.time()),
+    )
 
 
 def _certificats_comptes(debut, fin, organisme_id):
     """(organisme_id, certification, count): one GROUP BY for the whole country."""
     start, end = _bornes(debut, fin)
-    query = (select(Candidature.organisme_id, Candidature.certification, func.count(Certificat.id))
-             .join(Candidature, Candidature.id == Certificat.candidature_id)
-             .where(Certificat.created_at >= start, Certificat.created_at < end)
-             .group_by(Candidature.organisme_id, Candidature.certification))
+    query = (
+        select(Candidature.organisme_id, Candidature.certification, func.count(Certificat.id))
+        .join(Candidature, Candidature.id == Certificat.candidature_id)
+        .where(Certificat.created_at >= start, Certificat.created_at < end)
+        .group_by(Candidature.organisme_id, Candidature.certification)
+    )
     if organisme_id is not None:
         query = query.where(Candidature.organisme_id == organisme_id)
     return db.session.execute(query).all()
@@ -279,12 +318,14 @@ def _certificats_comptes(debut, fin, organisme_id):
 def _certificats(debut, fin, organisme_id):
     """Every certificate of the quarter, streamed in the statement's order (organisation name, then date)."""
     start, end = _bornes(debut, fin)
-    query = (select(Candidature.organisme_id, Certificat.created_at, Certificat.numero, Candidature.certification)
-             .join(Candidature, Candidature.id == Certificat.candidature_id)
-             .join(Organisme, Organisme.id == Candidature.organisme_id)
-             .where(Certificat.created_at >= start, Certificat.created_at < end)
-             .order_by(Organisme.nom, Organisme.id, Certificat.created_at, Certificat.numero)
-             .execution_options(yield_per=2000))
+    query = (
+        select(Candidature.organisme_id, Certificat.created_at, Certificat.numero, Candidature.certification)
+        .join(Candidature, Candidature.id == Certificat.candidature_id)
+        .join(Organisme, Organisme.id == Candidature.organisme_id)
+        .where(Certificat.created_at >= start, Certificat.created_at < end)
+        .order_by(Organisme.nom, Organisme.id, Certificat.created_at, Certificat.numero)
+        .execution_options(yield_per=2000)
+    )
     if organisme_id is not None:
         query = query.where(Candidature.organisme_id == organisme_id)
     return db.session.execute(query)
@@ -312,13 +353,29 @@ def _lignes(debut, fin, organisme_id):
     for org_id, nom, siren in organismes:
         for type_, items in ((INSTRUCTION, demandes.get(org_id, ())), (GESTION, sites.get(org_id, ()))):
             for jour, reference, certification in items:
-                yield Ligne(org_id, nom, siren, type_, jour, reference, certification,
-                            baremes.montant(certification, jour, type_))
+                yield Ligne(
+                    org_id,
+                    nom,
+                    siren,
+                    type_,
+                    jour,
+                    reference,
+                    certification,
+                    baremes.montant(certification, jour, type_),
+                )
         if en_cours is not None and en_cours[0] == org_id:
             for _, created_at, numero, certification in en_cours[1]:
                 jour = created_at.date()
-                yield Ligne(org_id, nom, siren, CERTIFICAT, jour, numero, certification,
-                            baremes.montant(certification, jour, CERTIFICAT))
+                yield Ligne(
+                    org_id,
+                    nom,
+                    siren,
+                    CERTIFICAT,
+                    jour,
+                    numero,
+                    certification,
+                    baremes.montant(certification, jour, CERTIFICAT),
+                )
             en_cours = next(certificats, None)
 
 
@@ -326,6 +383,7 @@ def _lignes(debut, fin, organisme_id):
 @dataclass
 class Compte:
     """One organisation's quarter (or the grand total when organisme_id is None)."""
+
     organisme_id: int | None
     nom: str
     siren: str = ""
@@ -393,9 +451,11 @@ def releve(annee, trimestre_, organisme_id: int | None = None) -> Releve:
         c = comptes[org_id]
         c.nom, c.siren = nom, siren
         result.organismes.append(c)
-        for type_, nombre, montant in ((INSTRUCTION, c.demandes, c.montant_demandes),
-                                       (GESTION, c.sites, c.montant_sites),
-                                       (CERTIFICAT, c.certificats, c.montant_certificats)):
+        for type_, nombre, montant in (
+            (INSTRUCTION, c.demandes, c.montant_demandes),
+            (GESTION, c.sites, c.montant_sites),
+            (CERTIFICAT, c.certificats, c.montant_certificats),
+        ):
             result.total.ajouter(type_, nombre, montant)
     return result
 
@@ -403,6 +463,7 @@ def releve(annee, trimestre_, organisme_id: int | None = None) -> Releve:
 def organisme(organisme_id) -> Organisme | None:
     """The organisation of a detail page, or None (unknown id, or an id the database cannot hold)."""
     from app.security.perimeter import parse_pk
+
     pk = parse_pk(organisme_id)
     return db.session.get(Organisme, pk) if pk is not None else None
 
@@ -414,12 +475,25 @@ def montant_json(value: Decimal) -> str:
 
 def releve_json(r: Releve) -> dict:
     return {
-        "annee": r.annee, "trimestre": r.trimestre, "debut": r.debut.isoformat(), "fin": r.fin.isoformat(),
-        "organismes": [{"organisme": c.organisme_id, "nom": c.nom, "siren": c.siren, "demandes": c.demandes,
-                        "montant_demandes": montant_json(c.montant_demandes), "sites": c.sites,
-                        "montant_sites": montant_json(c.montant_sites), "certificats": c.certificats,
-                        "montant_certificats": montant_json(c.montant_certificats), "total": montant_json(c.total)}
-                       for c in r.organismes],
+        "annee": r.annee,
+        "trimestre": r.trimestre,
+        "debut": r.debut.isoformat(),
+        "fin": r.fin.isoformat(),
+        "organismes": [
+            {
+                "organisme": c.organisme_id,
+                "nom": c.nom,
+                "siren": c.siren,
+                "demandes": c.demandes,
+                "montant_demandes": montant_json(c.montant_demandes),
+                "sites": c.sites,
+                "montant_sites": montant_json(c.montant_sites),
+                "certificats": c.certificats,
+                "montant_certificats": montant_json(c.montant_certificats),
+                "total": montant_json(c.total),
+            }
+            for c in r.organismes
+        ],
         "total": montant_json(r.total.total),
     }
 
@@ -427,8 +501,12 @@ def releve_json(r: Releve) -> dict:
 @ecritures.regle(BaremeRedevance)
 def _regles_de_bareme(user, bareme: BaremeRedevance, before: dict | None) -> None:
     """Every write of a barème goes through `verifier_bareme`, whoever writes it."""
-    _, errors = verifier_bareme({name: getattr(bareme, name) for name in (
-        "certification", "annee", "frais_instruction", "frais_gestion_site", "redevance_certificat")},
-        bareme.id if before is not None else None)
+    _, errors = verifier_bareme(
+        {
+            name: getattr(bareme, name)
+            for name in ("certification", "annee", "frais_instruction", "frais_gestion_site", "redevance_certificat")
+        },
+        bareme.id if before is not None else None,
+    )
     if errors:
         raise ValidationFailed(errors)

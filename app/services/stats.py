@@ -2,6 +2,7 @@
 caller's perimeter. Every figure is one aggregate query over the perimeter's files (app/security/perimeter.py),
 so the page, the API, the .xlsx and the tests read the same numbers.
 """
+
 import datetime
 from dataclasses import dataclass
 
@@ -23,8 +24,7 @@ COMPTEURS = (
     ("non_certifies", "Dossiers non certifiés"),
     ("abandonnes", "Dossiers abandonnés"),
 )
-TERMINAL = {statuts.CERTIFIEE: "certificats", statuts.NON_CERTIFIEE: "non_certifies",
-            statuts.ABANDONNEE: "abandonnes"}
+TERMINAL = {statuts.CERTIFIEE: "certificats", statuts.NON_CERTIFIEE: "non_certifies", statuts.ABANDONNEE: "abandonnes"}
 PREMIERE_ANNEE = 2000
 MOIS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
@@ -37,6 +37,7 @@ def categorie(statut: str) -> str:
 @dataclass(frozen=True)
 class Periode:
     """Files registered (created) between `du` and `au`, both included; None: no bound."""
+
     du: datetime.date | None = None
     au: datetime.date | None = None
 
@@ -45,8 +46,10 @@ class Periode:
         if self.du:
             where.append(Candidature.created_at >= datetime.datetime.combine(self.du, datetime.time.min))
         if self.au:
-            where.append(Candidature.created_at < datetime.datetime.combine(
-                self.au + datetime.timedelta(days=1), datetime.time.min))
+            where.append(
+                Candidature.created_at
+                < datetime.datetime.combine(self.au + datetime.timedelta(days=1), datetime.time.min)
+            )
         return where
 
     def as_params(self) -> dict:
@@ -72,8 +75,9 @@ def _parse_date(value, field: str, errors: dict) -> datetime.date | None:
         errors[field] = "Date invalide : attendu jj/mm/aaaa (ou AAAA-MM-JJ dans l'API)."
         return None
     if not PREMIERE_ANNEE <= parsed.year <= datetime.date.today().year + 1:
-        errors[field] = (f"Date hors limites : choisissez une date entre {PREMIERE_ANNEE} et "
-                         f"{datetime.date.today().year + 1}.")
+        errors[field] = (
+            f"Date hors limites : choisissez une date entre {PREMIERE_ANNEE} et {datetime.date.today().year + 1}."
+        )
         return None
     return parsed
 
@@ -104,8 +108,9 @@ def _files(user, periode_: Periode, *columns):
 
 
 def _counts_by_category(statut_column):
-    return [func.count()] + [func.coalesce(func.sum(case((statut_column == statut, 1), else_=0)), 0)
-                             for statut in TERMINAL]
+    return [func.count()] + [
+        func.coalesce(func.sum(case((statut_column == statut, 1), else_=0)), 0) for statut in TERMINAL
+    ]
 
 
 def _counts_by_status(user, periode_: Periode) -> dict:
@@ -159,25 +164,36 @@ def par_mois(user, periode_: Periode = Periode(), today: datetime.date | None = 
 
     def monthly(date_column, *where):
         year, month = func.extract("year", date_column), func.extract("month", date_column)
-        query = (_files(user, periode_, year, month, func.count()).where(date_column >= since, *where)
-                 .group_by(year, month))
+        query = (
+            _files(user, periode_, year, month, func.count()).where(date_column >= since, *where).group_by(year, month)
+        )
         return {(int(y), int(m)): int(n) for y, m, n in db.session.execute(query)}
 
     inscriptions = monthly(Candidature.created_at)
     certifications = monthly(Candidature.date_decision, Candidature.statut == statuts.CERTIFIEE)
-    return [{"annee": y, "mois": m, "libelle": f"{MOIS[m - 1]} {y}", "inscriptions": inscriptions.get((y, m), 0),
-             "certifications": certifications.get((y, m), 0)} for y, m in months]
+    return [
+        {
+            "annee": y,
+            "mois": m,
+            "libelle": f"{MOIS[m - 1]} {y}",
+            "inscriptions": inscriptions.get((y, m), 0),
+            "certifications": certifications.get((y, m), 0),
+        }
+        for y, m in months
+    ]
 
 
 def par_etablissement(user, periode_: Periode = Periode(), limite: int | None = 10) -> list[dict]:
     """Per establishment of the perimeter: its files and how they split, the busiest first."""
     _require(user)
     counts = _counts_by_category(Candidature.statut)
-    query = (_files(user, periode_, Etablissement.nom, Organisme.nom, Etablissement.region, *counts)
-             .join(Etablissement, Etablissement.id == Candidature.etablissement_id)
-             .join(Organisme, Organisme.id == Etablissement.organisme_id)
-             .group_by(Etablissement.id, Etablissement.nom, Organisme.nom, Etablissement.region)
-             .order_by(func.count().desc(), Etablissement.nom))
+    query = (
+        _files(user, periode_, Etablissement.nom, Organisme.nom, Etablissement.region, *counts)
+        .join(Etablissement, Etablissement.id == Candidature.etablissement_id)
+        .join(Organisme, Organisme.id == Etablissement.organisme_id)
+        .group_by(Etablissement.id, Etablissement.nom, Organisme.nom, Etablissement.region)
+        .order_by(func.count().desc(), Etablissement.nom)
+    )
     if limite:
         query = query.limit(limite)
     rows = []
@@ -193,6 +209,11 @@ def tableau(user, periode_: Periode = Periode()) -> dict:
     """Everything the STATS page shows (the counters and the per-status chart share one query)."""
     _require(user)
     counts = _counts_by_status(user, periode_)
-    return {"generated_at": datetime.datetime.now(), "compteurs": _fold(counts),
-            "par_statut": _by_status_rows(counts), "par_mois": par_mois(user, periode_),
-            "par_etablissement": par_etablissement(user, periode_), "periode": periode_}
+    return {
+        "generated_at": datetime.datetime.now(),
+        "compteurs": _fold(counts),
+        "par_statut": _by_status_rows(counts),
+        "par_mois": par_mois(user, periode_),
+        "par_etablissement": par_etablissement(user, periode_),
+        "periode": periode_,
+    }

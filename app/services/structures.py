@@ -3,6 +3,7 @@
 The rule functions take the record's future values (relations as objects) and the id of the record being
 edited (None for a new one). Forms and API call the same functions.
 """
+
 from sqlalchemy import func, select
 
 from app.domain import access
@@ -49,8 +50,18 @@ def reseau_errors(values: dict, current_id=None) -> Errors:
 
 def organisme_errors(values: dict, current_id=None) -> Errors:
     errors = Errors()
-    errors.required(values, "siren", "nom", "adresse", "ville", "code_postal", "contact_nom", "contact_prenom",
-                    "contact_email", "email_facturation")
+    errors.required(
+        values,
+        "siren",
+        "nom",
+        "adresse",
+        "ville",
+        "code_postal",
+        "contact_nom",
+        "contact_prenom",
+        "contact_email",
+        "email_facturation",
+    )
     errors.max_lengths(values, Organisme)
     siren = values.get("siren")
     if not blank(siren):
@@ -73,9 +84,23 @@ def organisme_errors(values: dict, current_id=None) -> Errors:
 
 def etablissement_errors(values: dict, current_id=None) -> Errors:
     errors = Errors()
-    errors.required(values, "organisme", "nom", "siret", "referent_nom", "referent_prenom", "referent_email",
-                    "public_nom", "public_prenom", "public_email", "public_telephone", "adresse", "ville",
-                    "code_postal", "region")
+    errors.required(
+        values,
+        "organisme",
+        "nom",
+        "siret",
+        "referent_nom",
+        "referent_prenom",
+        "referent_email",
+        "public_nom",
+        "public_prenom",
+        "public_email",
+        "public_telephone",
+        "adresse",
+        "ville",
+        "code_postal",
+        "region",
+    )
     errors.max_lengths(values, Etablissement)
     siret = values.get("siret")
     organisme = values.get("organisme")
@@ -120,8 +145,9 @@ def certificateur_errors(values: dict, current_id=None) -> Errors:
         elif region not in REGIONS:
             errors.add("region", "Région inconnue.")
         else:
-            query = select(Certificateur.id).where(Certificateur.type == Certificateur.TRANSITIONS_PRO,
-                                                   Certificateur.region == region)
+            query = select(Certificateur.id).where(
+                Certificateur.type == Certificateur.TRANSITIONS_PRO, Certificateur.region == region
+            )
             if current_id:
                 query = query.where(Certificateur.id != current_id)
             if db.session.execute(query).first():
@@ -129,8 +155,12 @@ def certificateur_errors(values: dict, current_id=None) -> Errors:
     return errors
 
 
-RULES = {Reseau: reseau_errors, Organisme: organisme_errors, Etablissement: etablissement_errors,
-         Certificateur: certificateur_errors}
+RULES = {
+    Reseau: reseau_errors,
+    Organisme: organisme_errors,
+    Etablissement: etablissement_errors,
+    Certificateur: certificateur_errors,
+}
 
 
 def normalise(model, values: dict) -> dict:
@@ -187,15 +217,20 @@ def check_active(etablissement: Etablissement) -> None:
     if not etablissement.actif:
         raise DomainError(f"L'établissement « {etablissement.nom} » est inactif : aucune activité n'est possible.")
     if not etablissement.organisme.actif:
-        raise DomainError(f"L'organisme « {etablissement.organisme.nom} » est inactif : aucune activité "
-                          "n'est possible.")
+        raise DomainError(
+            f"L'organisme « {etablissement.organisme.nom} » est inactif : aucune activité n'est possible."
+        )
 
 
 def etablissements_de(user, organisme: Organisme) -> list[Etablissement]:
     """An organisation's establishments inside the user's perimeter, by name."""
-    return list(db.session.execute(perimeter.restrict(
-        select(Etablissement).where(Etablissement.organisme_id == organisme.id), Etablissement, user)
-        .order_by(Etablissement.nom)).scalars())
+    return list(
+        db.session.execute(
+            perimeter.restrict(
+                select(Etablissement).where(Etablissement.organisme_id == organisme.id), Etablissement, user
+            ).order_by(Etablissement.nom)
+        ).scalars()
+    )
 
 
 def reseau_de(user) -> Reseau | None:

@@ -1,4 +1,5 @@
 """TABLEAU DE BORD (guide §5–6): what the dashboard shows, read inside the user's perimeter."""
+
 import datetime
 
 from sqlalchemy import func, select
@@ -19,8 +20,9 @@ def compteurs_habilitations(user, today: datetime.date | None = None) -> list[tu
     habilitees = etabs.where(habilitations.habilitee_clause(today))
     demandes = perimeter.restrict(select(func.count(DemandeHabilitation.id)), DemandeHabilitation, user)
     pending = demandes.where(DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE)
-    expiring = demandes.where(DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
-                              DemandeHabilitation.date_fin.between(today, soon))
+    expiring = demandes.where(
+        DemandeHabilitation.etat == DemandeHabilitation.VALIDEE, DemandeHabilitation.date_fin.between(today, soon)
+    )
     return [
         ("Etablissements", db.session.scalar(etabs) or 0),
         ("Etablissements habilités", db.session.scalar(habilitees) or 0),
@@ -31,6 +33,7 @@ def compteurs_habilitations(user, today: datetime.date | None = None) -> list[tu
 
 def candidatures(user) -> dict:
     """The guide's three counters of the perimeter and the latest changes (guide §6)."""
+
     def count(statut: str) -> int:
         query = perimeter.restrict(select(func.count(Candidature.id)), Candidature, user)
         return db.session.scalar(query.where(Candidature.statut == statut, Candidature.actif.is_(True))) or 0

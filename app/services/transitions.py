@@ -3,6 +3,7 @@ engine (app/services/workflow.py): the file inside the perimeter (404) → row l
 (403 / 409 with the French reason) → the effect below with its audit line and notices → commit. A repeated
 request finds the new status and is refused: no double transition.
 """
+
 import datetime
 
 from sqlalchemy import select
@@ -23,8 +24,11 @@ transition = workflow.guarded
 
 
 def _describe(candidature: Candidature) -> dict:
-    return {"numero_dossier": candidature.numero_dossier, "candidat": candidature.candidat,
-            "etablissement": candidature.etablissement.nom if candidature.etablissement else ""}
+    return {
+        "numero_dossier": candidature.numero_dossier,
+        "candidat": candidature.candidat,
+        "etablissement": candidature.etablissement.nom if candidature.etablissement else "",
+    }
 
 
 def _lien(candidature: Candidature) -> str:
@@ -50,10 +54,20 @@ def _reaffectation(candidature, context) -> list:
     return users + _organisme(candidature, context)
 
 
-workflow.bind(CANDIDATURE, workflow.Binding(
-    model=Candidature, describe=_describe, link=_lien,
-    audiences={"organisme": _organisme, "certificateur": _certificateur,
-               "ancien_certificateur": _ancien_certificateur, "reaffectation": _reaffectation}))
+workflow.bind(
+    CANDIDATURE,
+    workflow.Binding(
+        model=Candidature,
+        describe=_describe,
+        link=_lien,
+        audiences={
+            "organisme": _organisme,
+            "certificateur": _certificateur,
+            "ancien_certificateur": _ancien_certificateur,
+            "reaffectation": _reaffectation,
+        },
+    ),
+)
 
 
 def locked(user, candidature_id) -> Candidature:
@@ -70,6 +84,7 @@ def run(event: str, user, candidature_id, **params) -> Candidature:
 
 
 # --- Abandon and reinstatement ------------------------------------------------------------------------------
+
 
 def _motif(motif=None, precision=None) -> dict:
     """« Abandonner »: motif required (a person asked for confirmation in the UI)."""
@@ -127,10 +142,15 @@ def reintegrer(user, candidature_id) -> Candidature:
 def supprimable(candidature: Candidature) -> bool:
     """« Supprimer » only while nothing was evaluated (guide §17: when the application has no follow-up)."""
     from app.models.evaluations import Evaluation
-    return (candidature.statut == statuts.ATTENTE_EVALUATION_PREALABLE
-            and candidature.date_evaluation_prealable is None
-            and db.session.execute(select(Evaluation.id).where(Evaluation.candidature_id == candidature.id)
-                                   .limit(1)).first() is None)
+
+    return (
+        candidature.statut == statuts.ATTENTE_EVALUATION_PREALABLE
+        and candidature.date_evaluation_prealable is None
+        and db.session.execute(
+            select(Evaluation.id).where(Evaluation.candidature_id == candidature.id).limit(1)
+        ).first()
+        is None
+    )
 
 
 def supprimer(user, candidature_id) -> None:
@@ -139,8 +159,9 @@ def supprimer(user, candidature_id) -> None:
     if not access.may(user, "evaluations.supprimer"):
         raise Forbidden("Votre profil ne permet pas de supprimer une candidature.")
     if not supprimable(candidature):
-        raise DomainError("Cette candidature a déjà été évaluée : elle ne peut plus être supprimée "
-                          "(vous pouvez l'abandonner).")
+        raise DomainError(
+            "Cette candidature a déjà été évaluée : elle ne peut plus être supprimée (vous pouvez l'abandonner)."
+        )
     audit.label("Suppression de la candidature")
     db.session.delete(candidature)
     db.session.commit()
@@ -158,9 +179,14 @@ def abandons_automatiques(today: datetime.date | None = None, batch: int = 500) 
     limit = limite_abandon_automatique(today)
     done = 0
     while True:
-        query = (select(Candidature.id).where(Candidature.statut.in_(CANDIDATURE.group("avant_jury")),
-                                              Candidature.date_evaluation_prealable < limit)
-                 .order_by(Candidature.id).limit(batch))
+        query = (
+            select(Candidature.id)
+            .where(
+                Candidature.statut.in_(CANDIDATURE.group("avant_jury")), Candidature.date_evaluation_prealable < limit
+            )
+            .order_by(Candidature.id)
+            .limit(batch)
+        )
         if db.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         ids = db.session.execute(query).scalars().all()
@@ -179,31 +205,53 @@ def certificateur_pour(candidature: Candidature):
     """Where a file is sent: the branch's certifier for a contextualised socle, else the Transitions Pro of
     the establishment's region (domain.md §4.1)."""
     from app.models import Certificateur
+
     if candidature.socle_contextualise and candidature.branche:
-        found = db.session.execute(select(Certificateur).where(
-            Certificateur.type == Certificateur.BRANCHE, Certificateur.nom == candidature.branche,
-            Certificateur.actif.is_(True))).scalars().first()
+        found = (
+            db.session.execute(
+                select(Certificateur).where(
+                    Certificateur.type == Certificateur.BRANCHE,
+                    Certificateur.nom == candidature.branche,
+                    Certificateur.actif.is_(True),
+                )
+            )
+            .scalars()
+            .first()
+        )
         if found is None:
-            raise DomainError(f"Aucun certificateur n'est configuré pour la branche « {candidature.branche} » : "
-                              "contactez Certif Pro.")
+            raise DomainError(
+                f"Aucun certificateur n'est configuré pour la branche « {candidature.branche} » : contactez Certif Pro."
+            )
         return found
     region = candidature.etablissement.region
-    found = db.session.execute(select(Certificateur).where(
-        Certificateur.type == Certificateur.TRANSITIONS_PRO, Certificateur.region == region,
-        Certificateur.actif.is_(True))).scalars().first()
+    found = (
+        db.session.execute(
+            select(Certificateur).where(
+                Certificateur.type == Certificateur.TRANSITIONS_PRO,
+                Certificateur.region == region,
+                Certificateur.actif.is_(True),
+            )
+        )
+        .scalars()
+        .first()
+    )
     if found is None:
-        raise DomainError(f"Aucune association Transitions Pro n'est configurée pour la région {region} : "
-                          "contactez Certif Pro.")
+        raise DomainError(
+            f"Aucune association Transitions Pro n'est configurée pour la région {region} : contactez Certif Pro."
+        )
     return found
 
 
 def avertissements_envoi(candidature: Candidature) -> list[str]:
     """What the jury may find too thin (guide §14)."""
     from app.services.candidatures import OBJECTIFS_MIN
+
     text = (candidature.objectifs_professionnels or "") + (candidature.objectifs_extra_professionnels or "")
     if len(text.strip()) < OBJECTIFS_MIN:
-        return ["Les objectifs de projet du candidat sont peu renseignés : le jury pourra demander des compléments "
-                "ou refuser la certification."]
+        return [
+            "Les objectifs de projet du candidat sont peu renseignés : le jury pourra demander des compléments "
+            "ou refuser la certification."
+        ]
     return []
 
 
@@ -211,6 +259,7 @@ def avertissements_envoi(candidature: Candidature) -> list[str]:
 def _envoyer(candidature, user) -> None:
     """« Envoyer en certification »: à envoyer → en attente de jury; the file then is read-only for the OF."""
     from app.services.structures import check_active
+
     check_active(candidature.etablissement)
     candidature.certificateur_id = certificateur_pour(candidature).id
     candidature.date_envoi_certification = datetime.datetime.now()

@@ -1,5 +1,6 @@
 """Users: create and edit inside one's perimeter with an equal or lower role, invitation and reset links,
 password policy, profile (domain.md §8, roles.md)."""
+
 import datetime
 import hashlib
 import re
@@ -16,20 +17,34 @@ from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Certificateur, Etablissement, JetonUtilisateur, Organisme, Reseau, Utilisateur
 from app.models.base import utcnow
-from app.security import perimeter
 from app.schemas import Ident, Input, Text, shape_errors
+from app.security import perimeter
 from app.services import notifications
 from app.services.validation import Errors, blank, email_error
 
-PASSWORD_RULE = ("Le mot de passe doit comporter au moins 12 caractères et au moins 3 types de caractères "
-                 "parmi : minuscules, majuscules, chiffres, caractères spéciaux.")
+PASSWORD_RULE = (
+    "Le mot de passe doit comporter au moins 12 caractères et au moins 3 types de caractères "
+    "parmi : minuscules, majuscules, chiffres, caractères spéciaux."
+)
 LINK_INVALID = "Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez un nouveau lien."
-ATTACHMENT_FIELD = {access.RESEAU: "reseau", access.ORGANISME: "organisme", access.ETABLISSEMENT: "etablissement",
-                    access.CERTIFICATEUR_LEVEL: "certificateur"}
-ATTACHMENT_MODEL = {"reseau": Reseau, "organisme": Organisme, "etablissement": Etablissement,
-                    "certificateur": Certificateur}
-ATTACHMENT_LABEL = {"reseau": "Le réseau", "organisme": "L'organisme", "etablissement": "L'établissement",
-                    "certificateur": "Le certificateur"}
+ATTACHMENT_FIELD = {
+    access.RESEAU: "reseau",
+    access.ORGANISME: "organisme",
+    access.ETABLISSEMENT: "etablissement",
+    access.CERTIFICATEUR_LEVEL: "certificateur",
+}
+ATTACHMENT_MODEL = {
+    "reseau": Reseau,
+    "organisme": Organisme,
+    "etablissement": Etablissement,
+    "certificateur": Certificateur,
+}
+ATTACHMENT_LABEL = {
+    "reseau": "Le réseau",
+    "organisme": "L'organisme",
+    "etablissement": "L'établissement",
+    "certificateur": "Le certificateur",
+}
 
 
 def password_error(password) -> str | None:
@@ -55,20 +70,28 @@ NOT_BOOLEAN = "Une valeur booléenne (true/false) est attendue."
 
 
 # The input's shape: the API sends any JSON; names are text of a bounded length, attachments an id.
-UtilisateurInput = Input.from_dict({
-    "role": Text(not_text=NOT_TEXT), "username": Text(max_length=128, not_text=NOT_TEXT),
-    "first_name": Text(max_length=64, not_text=NOT_TEXT), "last_name": Text(max_length=64, not_text=NOT_TEXT),
-    "email": Text(max_length=254, not_text=NOT_TEXT),
-    **{field: Ident(not_id=NOT_ID) for field in ("reseau", "organisme", "etablissement", "certificateur")},
-}, name="UtilisateurInput")
+UtilisateurInput = Input.from_dict(
+    {
+        "role": Text(not_text=NOT_TEXT),
+        "username": Text(max_length=128, not_text=NOT_TEXT),
+        "first_name": Text(max_length=64, not_text=NOT_TEXT),
+        "last_name": Text(max_length=64, not_text=NOT_TEXT),
+        "email": Text(max_length=254, not_text=NOT_TEXT),
+        **{field: Ident(not_id=NOT_ID) for field in ("reseau", "organisme", "etablissement", "certificateur")},
+    },
+    name="UtilisateurInput",
+)
 UTILISATEUR_INPUT = UtilisateurInput()
 PROFIL_INPUT = UtilisateurInput(only=("first_name", "last_name", "email"))
 
 
 def _check_types(values: dict) -> None:
     """A value of the wrong type stops everything; the lengths are reported with the other rules."""
-    wrong = {field: messages for field, messages in shape_errors(UTILISATEUR_INPUT, values).items()
-             if NOT_TEXT in messages or NOT_ID in messages}
+    wrong = {
+        field: messages
+        for field, messages in shape_errors(UTILISATEUR_INPUT, values).items()
+        if NOT_TEXT in messages or NOT_ID in messages
+    }
     if wrong:
         raise ValidationFailed(wrong)
 
@@ -93,8 +116,11 @@ def _attachment(creator, profile, values, errors):
         if model is Certificateur:
             # Every profile reads the certifiers: attaching a user to one is Certif Pro's alone.
             pk = perimeter.parse_pk(raw)
-            target = (db.session.get(Certificateur, pk)
-                      if pk is not None and access.may(creator, "gerer_tous_utilisateurs") else None)
+            target = (
+                db.session.get(Certificateur, pk)
+                if pk is not None and access.may(creator, "gerer_tous_utilisateurs")
+                else None
+            )
             if target is None:
                 raise NotFound()
         else:
@@ -121,8 +147,9 @@ def _check_values(actor, values, current=None) -> tuple[str, dict]:
     username = (values.get("username") or "").strip() or email
     if username and not errors.get("username"):
         if not re.fullmatch(r"[\w.@+\-]{3,128}", username):
-            errors.add("username", "Le login ne peut contenir que des lettres, chiffres et . @ + - _ "
-                                   "(3 caractères au moins).")
+            errors.add(
+                "username", "Le login ne peut contenir que des lettres, chiffres et . @ + - _ (3 caractères au moins)."
+            )
         elif _exists(username, current):
             errors.add("username", "Ce login est déjà utilisé.")
     if email and not errors.get("email") and _exists(email, current):
@@ -132,11 +159,16 @@ def _check_values(actor, values, current=None) -> tuple[str, dict]:
         attachment = _attachment(actor, profile, values, errors)
     if errors:
         raise ValidationFailed(errors)
-    fields: dict[str, Any] = {"reseau_id": None, "organisme_id": None, "etablissement_id": None,
-                              "certificateur_id": None}
+    fields: dict[str, Any] = {
+        "reseau_id": None,
+        "organisme_id": None,
+        "etablissement_id": None,
+        "certificateur_id": None,
+    }
     fields.update(attachment)
-    fields.update(first_name=values["first_name"].strip(), last_name=values["last_name"].strip(),
-                  email=email, username=username)
+    fields.update(
+        first_name=values["first_name"].strip(), last_name=values["last_name"].strip(), email=email, username=username
+    )
     return profile, fields
 
 
@@ -144,8 +176,9 @@ def _exists(value, current) -> bool:
     """A login or an email already used by another user — as a login or as an email, since both are
     accepted to log in and to ask for a new password."""
     value = value.lower()
-    query = select(Utilisateur.id).where((func.lower(Utilisateur.username) == value)
-                                         | (func.lower(Utilisateur.email) == value))
+    query = select(Utilisateur.id).where(
+        (func.lower(Utilisateur.username) == value) | (func.lower(Utilisateur.email) == value)
+    )
     if current is not None:
         query = query.where(Utilisateur.id != current.id)
     return db.session.execute(query).first() is not None
@@ -190,10 +223,17 @@ def modifier(actor, user_id, values: dict, active=UNCHANGED) -> Utilisateur:
         raise ValidationFailed({"active": NOT_BOOLEAN})
     target = get_managed(actor, user_id)
     if values:
-        merged = {"role": target.profil, "first_name": target.first_name, "last_name": target.last_name,
-                  "email": target.email, "username": target.username,
-                  "reseau": target.reseau_id, "organisme": target.organisme_id,
-                  "etablissement": target.etablissement_id, "certificateur": target.certificateur_id}
+        merged = {
+            "role": target.profil,
+            "first_name": target.first_name,
+            "last_name": target.last_name,
+            "email": target.email,
+            "username": target.username,
+            "reseau": target.reseau_id,
+            "organisme": target.organisme_id,
+            "etablissement": target.etablissement_id,
+            "certificateur": target.certificateur_id,
+        }
         merged.update({k: v for k, v in values.items() if k in merged})
         profile, fields = _check_values(actor, merged, current=target)
     if active is not UNCHANGED:
@@ -226,8 +266,15 @@ def _hash(token: str) -> str:
 def _issue_token(user, objet, hours) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(JetonUtilisateur(user_id=user.id, objet=objet, token_hash=_hash(token), created_at=now,
-                                    expires_at=now + datetime.timedelta(hours=hours)))
+    db.session.add(
+        JetonUtilisateur(
+            user_id=user.id,
+            objet=objet,
+            token_hash=_hash(token),
+            created_at=now,
+            expires_at=now + datetime.timedelta(hours=hours),
+        )
+    )
     return token
 
 
@@ -239,20 +286,24 @@ def _queue_link_mail(user, token, invitation: bool):
     hours = current_app.config["INVITATION_LINK_HOURS" if invitation else "RESET_LINK_HOURS"]
     if invitation:
         subject = "[Plateforme CléA] Bienvenue : activez votre compte"
-        body = (f"Bonjour {user.first_name} {user.last_name},\n\n"
-                f"Un compte « {user.profil} » vient d'être créé pour vous sur la Plateforme CléA.\n"
-                f"Votre identifiant de connexion : {user.username}\n\n"
-                f"Pour choisir votre mot de passe et activer votre accès, ouvrez ce lien "
-                f"(valable {hours} heures, une seule fois) :\n{link_for(token)}\n\n"
-                "Si vous n'attendiez pas ce message, ignorez-le.\n\nLe support CléA — Certif Pro")
+        body = (
+            f"Bonjour {user.first_name} {user.last_name},\n\n"
+            f"Un compte « {user.profil} » vient d'être créé pour vous sur la Plateforme CléA.\n"
+            f"Votre identifiant de connexion : {user.username}\n\n"
+            f"Pour choisir votre mot de passe et activer votre accès, ouvrez ce lien "
+            f"(valable {hours} heures, une seule fois) :\n{link_for(token)}\n\n"
+            "Si vous n'attendiez pas ce message, ignorez-le.\n\nLe support CléA — Certif Pro"
+        )
     else:
         subject = "[Plateforme CléA] Réinitialisation de votre mot de passe"
-        body = (f"Bonjour {user.first_name} {user.last_name},\n\n"
-                f"Une demande de réinitialisation du mot de passe a été faite pour l'identifiant {user.username}.\n"
-                f"Pour choisir un nouveau mot de passe, ouvrez ce lien (valable {hours} heures, une seule fois) :\n"
-                f"{link_for(token)}\n\n"
-                "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe "
-                "reste inchangé.\n\nLe support CléA — Certif Pro")
+        body = (
+            f"Bonjour {user.first_name} {user.last_name},\n\n"
+            f"Une demande de réinitialisation du mot de passe a été faite pour l'identifiant {user.username}.\n"
+            f"Pour choisir un nouveau mot de passe, ouvrez ce lien (valable {hours} heures, une seule fois) :\n"
+            f"{link_for(token)}\n\n"
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe "
+            "reste inchangé.\n\nLe support CléA — Certif Pro"
+        )
     notifications.queue_mail(user.email, subject, body)
 
 
@@ -261,9 +312,15 @@ def demander_reinitialisation(login: str) -> None:
     login = (login or "").strip()[:254]
     if not login:
         raise ValidationFailed({"login": "Saisissez votre identifiant de connexion."})
-    user = db.session.execute(select(Utilisateur).where(
-        (func.lower(Utilisateur.username) == login.lower()) | (func.lower(Utilisateur.email) == login.lower())
-    )).scalars().first()
+    user = (
+        db.session.execute(
+            select(Utilisateur).where(
+                (func.lower(Utilisateur.username) == login.lower()) | (func.lower(Utilisateur.email) == login.lower())
+            )
+        )
+        .scalars()
+        .first()
+    )
     if user is not None and user.active:
         token = _issue_token(user, JetonUtilisateur.REINITIALISATION, current_app.config["RESET_LINK_HOURS"])
         _queue_link_mail(user, token, invitation=False)
@@ -274,8 +331,9 @@ def demander_reinitialisation(login: str) -> None:
 def jeton_valide(token: str) -> JetonUtilisateur | None:
     if not token or len(token) > 200:
         return None
-    row = db.session.execute(select(JetonUtilisateur).where(JetonUtilisateur.token_hash == _hash(token))
-                             ).scalar_one_or_none()
+    row = db.session.execute(
+        select(JetonUtilisateur).where(JetonUtilisateur.token_hash == _hash(token))
+    ).scalar_one_or_none()
     if row is None or row.used_at is not None or row.expires_at < utcnow() or not row.user.active:
         return None
     return row
@@ -291,7 +349,8 @@ def definir_mot_de_passe(token: str, password: str, confirmation: str) -> Utilis
     claimed = db.session.execute(
         JetonUtilisateur.__table__.update()
         .where(JetonUtilisateur.id == row.id, JetonUtilisateur.used_at.is_(None))
-        .values(used_at=utcnow())).rowcount  # type: ignore[attr-defined]  # a CursorResult
+        .values(used_at=utcnow())
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult
     if claimed != 1:
         db.session.rollback()
         raise DomainError(LINK_INVALID)
@@ -334,6 +393,7 @@ def modifier_profil(user, values: dict) -> Utilisateur:
 
 def changer_mot_de_passe(user, actuel: str, nouveau: str, confirmation: str) -> None:
     from werkzeug.security import check_password_hash
+
     if not user.password or not check_password_hash(user.password, actuel or ""):
         raise ValidationFailed({"actuel": "Le mot de passe actuel est incorrect."})
     _check_new_password(nouveau, confirmation)
@@ -345,18 +405,30 @@ def changer_mot_de_passe(user, actuel: str, nouveau: str, confirmation: str) -> 
 
 def _spend_links(user):
     """A new password makes every pending link of the user useless."""
-    db.session.execute(JetonUtilisateur.__table__.update()
-                       .where(JetonUtilisateur.user_id == user.id, JetonUtilisateur.used_at.is_(None))
-                       .values(used_at=utcnow()))
+    db.session.execute(
+        JetonUtilisateur.__table__.update()
+        .where(JetonUtilisateur.user_id == user.id, JetonUtilisateur.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
 
 
 def choix_de_rattachement(actor, limit: int = 500) -> dict:
     """The selects of the user form: what a new user may be attached to, inside the creator's perimeter
     (the certifiers are Certif Pro's to attach)."""
+
     def visible(model, order):
-        return list(db.session.execute(perimeter.restrict(select(model), model, actor).order_by(order)
-                                       .limit(limit)).scalars())
-    certs = (list(db.session.execute(select(Certificateur).order_by(Certificateur.nom)).scalars())
-             if access.may(actor, "gerer_tous_utilisateurs") else [])
-    return {"reseau": visible(Reseau, Reseau.nom), "organisme": visible(Organisme, Organisme.nom),
-            "etablissement": visible(Etablissement, Etablissement.nom), "certificateur": certs}
+        return list(
+            db.session.execute(perimeter.restrict(select(model), model, actor).order_by(order).limit(limit)).scalars()
+        )
+
+    certs = (
+        list(db.session.execute(select(Certificateur).order_by(Certificateur.nom)).scalars())
+        if access.may(actor, "gerer_tous_utilisateurs")
+        else []
+    )
+    return {
+        "reseau": visible(Reseau, Reseau.nom),
+        "organisme": visible(Organisme, Organisme.nom),
+        "etablissement": visible(Etablissement, Etablissement.nom),
+        "certificateur": certs,
+    }

@@ -1,4 +1,5 @@
 """Field checks shared by the forms and the API: each returns a French message or None."""
+
 import re
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -8,8 +9,10 @@ REQUIRED = "Ce champ est obligatoire."
 # FAB's own messages about a list's filters, order and columns (REST `q`, exports of a list), in French.
 FAB_MESSAGES = [
     (re.compile(r"^Filter column: (.*) not allowed to filter"), r"Filtre impossible sur la colonne « \1 »."),
-    (re.compile(r"^Filter operation: (.*) not allowed on column: (.*)"),
-     r"Opération de filtre « \1 » impossible sur la colonne « \2 »."),
+    (
+        re.compile(r"^Filter operation: (.*) not allowed on column: (.*)"),
+        r"Opération de filtre « \1 » impossible sur la colonne « \2 ».",
+    ),
     (re.compile(r"^Invalid order by column: (.*)"), r"Tri impossible sur la colonne « \1 »."),
     (re.compile(r"^Invalid select column: (.*)"), r"Colonne inconnue : « \1 »."),
 ]

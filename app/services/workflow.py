@@ -10,6 +10,7 @@ parameters before anything is loaded (`prepare`), change the record without flus
 the words the audit line and notices need) and may finish after the flush (`after`, e.g. a certificate that
 needs the ids).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -36,17 +37,17 @@ Context = dict[str, Any]
 @dataclass(frozen=True)
 class Binding:
     model: type
-    describe: Callable[[Any], Context]                 # the record's words for audit lines and notices
-    link: Callable[[Any], str | None]                  # where a notification leads
+    describe: Callable[[Any], Context]  # the record's words for audit lines and notices
+    link: Callable[[Any], str | None]  # where a notification leads
     audiences: Mapping[str, Callable[[Any, Context], list]]  # Notice.recipients → users
 
 
 @dataclass
 class Effect:
-    schema: Schema | None = None                       # the input's shape (app/schemas.py): names, types, lengths
-    prepare: Callable[..., dict] | None = None         # the input's rules → cleaned parameters (before any load)
+    schema: Schema | None = None  # the input's shape (app/schemas.py): names, types, lengths
+    prepare: Callable[..., dict] | None = None  # the input's rules → cleaned parameters (before any load)
     apply: Callable[..., Context | None] | None = None  # (record, user, **params) → context; no flush
-    after: Callable[..., None] | None = None           # (record, user, context) after the flush
+    after: Callable[..., None] | None = None  # (record, user, context) after the flush
 
 
 BINDINGS: dict[str, Binding] = {}
@@ -57,8 +58,7 @@ def bind(machine: Machine, binding: Binding) -> None:
     BINDINGS[machine.name] = binding
 
 
-def effect(machine: Machine, event: str, schema: Schema | None = None,
-           prepare: Callable[..., dict] | None = None):
+def effect(machine: Machine, event: str, schema: Schema | None = None, prepare: Callable[..., dict] | None = None):
     """Register the `apply` step of an event (the decorated function); its input is loaded through `schema`,
     then `prepare` applies the input's rules, before anything is loaded."""
     if event not in machine.events:
@@ -66,18 +66,20 @@ def effect(machine: Machine, event: str, schema: Schema | None = None,
 
     def register(function):
         current = EFFECTS.get((machine.name, event), Effect())
-        EFFECTS[(machine.name, event)] = dataclasses.replace(current, schema=schema, prepare=prepare,
-                                                             apply=function)
+        EFFECTS[(machine.name, event)] = dataclasses.replace(current, schema=schema, prepare=prepare, apply=function)
         return function
+
     return register
 
 
 def after(machine: Machine, event: str):
     """Register the `after` step of an event."""
+
     def register(function):
         current = EFFECTS.get((machine.name, event), Effect())
         EFFECTS[(machine.name, event)] = dataclasses.replace(current, after=function)
         return function
+
     return register
 
 
@@ -109,6 +111,7 @@ def check(machine: Machine, event: str, record, user) -> None:
 def guarded(function):
     """A concurrent change of the same record (the version check, where no row lock exists) becomes a French
     refusal, whether it shows at a flush or at the commit."""
+
     @functools.wraps(function)
     def call(*args, **kwargs):
         try:
@@ -116,6 +119,7 @@ def guarded(function):
         except StaleDataError:
             db.session.rollback()
             raise DomainError(CONFLIT) from None
+
     return call
 
 
@@ -163,6 +167,7 @@ def apply(machine: Machine, event: str, record, user, params: Mapping[str, Any])
         db.session.flush()
     for notice in definition.notices:
         users = binding.audiences[notice.recipients](record, context)
-        notifications.notify(users, notice.rubrique, notice.title.format(**context), notice.text.format(**context),
-                             binding.link(record))
+        notifications.notify(
+            users, notice.rubrique, notice.title.format(**context), notice.text.format(**context), binding.link(record)
+        )
     return context

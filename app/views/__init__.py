@@ -12,6 +12,7 @@ def register_views(appbuilder):
         structures,
         users,
     )
+
     structures.register(appbuilder)
     habilitations.register(appbuilder)
     candidatures.register(appbuilder)
@@ -21,13 +22,17 @@ def register_views(appbuilder):
     referentiels.register(appbuilder)
     aide.register(appbuilder)
     from app.views import notifications
+
     notifications.register(appbuilder)
     from app.views import juries
+
     juries.register(appbuilder)
     from app.views import rattachements, recherche
+
     rattachements.register(appbuilder)
     recherche.register(appbuilder)
     from app.views import actualites, annuaire, redevances, stats
+
     stats.register(appbuilder)
     annuaire.register(appbuilder)
     redevances.register(appbuilder)

@@ -1,9 +1,9 @@
 """Actualités (domain.md §7): Certif Pro writes the news shown on every dashboard (ADMINISTRATION tab, right
 « Publier les actualités »)."""
+
 import datetime
 
 from flask_appbuilder.fieldwidgets import DatePickerWidget
-from app.services.ecritures import ServiceInterface
 from wtforms import DateField
 from wtforms.validators import DataRequired
 
@@ -11,6 +11,7 @@ from app.domain import access
 from app.formatting import date_fr, oui_non
 from app.models.actualites import Actualite
 from app.services import actualites
+from app.services.ecritures import ServiceInterface
 from app.views.base import METHOD_PERMISSIONS, CleaModelView
 
 
@@ -32,17 +33,23 @@ class ActualiteView(CleaModelView):
     search_columns = ["titre", "contenu", "date_publication", "publiee"]
     order_columns = ["titre", "date_publication", "date_fin"]
     base_order = ("date_publication", "desc")
-    label_columns = {"titre": "Titre", "contenu": "Contenu", "date_publication": "Date de publication",
-                     "date_fin": "Fin d'affichage", "publiee": "Publiée", "auteur": "Auteur"}
+    label_columns = {
+        "titre": "Titre",
+        "contenu": "Contenu",
+        "date_publication": "Date de publication",
+        "date_fin": "Fin d'affichage",
+        "publiee": "Publiée",
+        "auteur": "Auteur",
+    }
     description_columns = {
         "date_fin": "Dernier jour d'affichage sur les tableaux de bord (facultatif).",
         "publiee": "Décochée, l'actualité n'est montrée à personne.",
     }
-    formatters_columns = {"date_publication": date_fr, "date_fin": date_fr,
-                          "publiee": oui_non}
+    formatters_columns = {"date_publication": date_fr, "date_fin": date_fr, "publiee": oui_non}
     add_form_extra_fields = {
-        "date_publication": DateField("Date de publication", default=datetime.date.today,
-                                      validators=[DataRequired()], widget=DatePickerWidget()),
+        "date_publication": DateField(
+            "Date de publication", default=datetime.date.today, validators=[DataRequired()], widget=DatePickerWidget()
+        ),
     }
 
     def _init_forms(self):
@@ -51,14 +58,15 @@ class ActualiteView(CleaModelView):
         self.edit_form = _with_rules(self.edit_form)
 
 
-
 def _with_rules(form_class):
     """The service's rules inside the form: each message next to its field, the input kept."""
+
     class ActualiteForm(form_class):
         def validate(self, extra_validators=None):
             valid = super().validate(extra_validators=extra_validators)
-            problems = actualites.erreurs(self.titre.data, self.contenu.data, self.date_publication.data,
-                                          self.date_fin.data)
+            problems = actualites.erreurs(
+                self.titre.data, self.contenu.data, self.date_publication.data, self.date_fin.data
+            )
             for field, message in problems.items():
                 if not self[field].errors:  # a date that could not be read keeps its own message
                     self[field].errors = [message]

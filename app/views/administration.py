@@ -1,4 +1,5 @@
 """Certif Pro's administration: the access matrix page (roles.md: shown to Certif Pro admins)."""
+
 from flask import url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
@@ -21,11 +22,16 @@ class AdministrationView(BaseView):
     @has_access
     def matrice(self):
         return self.render_template(
-            "clea/matrice.html", title="Matrice des droits", rows=access.matrix_rows(),
-            tabs=[access.TAB_LABELS[t] for t in access.TABS], special=access.SPECIAL_RIGHTS,
+            "clea/matrice.html",
+            title="Matrice des droits",
+            rows=access.matrix_rows(),
+            tabs=[access.TAB_LABELS[t] for t in access.TABS],
+            special=access.SPECIAL_RIGHTS,
             special_labels=access.SPECIAL_RIGHT_LABELS,
-            tab_labels=access.TAB_LABELS, perimeter_labels=access.PERIMETER_LABELS,
-            breadcrumb=[("Administration", url_for("AdministrationView.index")), ("Matrice des droits", None)])
+            tab_labels=access.TAB_LABELS,
+            perimeter_labels=access.PERIMETER_LABELS,
+            breadcrumb=[("Administration", url_for("AdministrationView.index")), ("Matrice des droits", None)],
+        )
 
 
 def register(appbuilder):

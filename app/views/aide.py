@@ -1,4 +1,5 @@
 """« Besoin d'aide ? » and Support: the guide's contacts and the page's own help."""
+
 from flask_appbuilder import BaseView, expose
 
 
@@ -10,6 +11,7 @@ class AideView(BaseView):
     def index(self):
         # Any logged-in user; FAB's has_access is not used because help has no permission of its own.
         from flask import g, redirect
+
         if not (g.user and g.user.is_authenticated):
             return redirect(self.appbuilder.get_url_for_login)
         return self.render_template("clea/aide.html", title="Besoin d'aide ?")

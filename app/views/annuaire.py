@@ -1,5 +1,6 @@
 """« Annuaire des organismes habilités » (domain.md §10, api.md "Public directory"): public, read-only, no login
 (hence no @has_access). Thin: what is listed and which fields are public is in app/services/annuaire.py."""
+
 import csv
 import io
 
@@ -29,10 +30,17 @@ class AnnuaireView(BaseView):
         filtres, erreurs = service.lire_filtres(request.args)
         resultat = service.page(filtres["region"], filtres["q"], service.lire_page(request.args.get("page")))
         return self.render_template(
-            "clea/annuaire.html", title=TITRE, breadcrumb=[(TITRE, None)], resultat=resultat, filtres=filtres,
-            erreurs=erreurs, regions=REGIONS,
+            "clea/annuaire.html",
+            title=TITRE,
+            breadcrumb=[(TITRE, None)],
+            resultat=resultat,
+            filtres=filtres,
+            erreurs=erreurs,
+            regions=REGIONS,
             page_url=lambda n: _url("AnnuaireView.index", filtres, page=n),
-            export_xlsx=_url("AnnuaireView.export", filtres), export_csv=_url("AnnuaireView.export_csv", filtres))
+            export_xlsx=_url("AnnuaireView.export", filtres),
+            export_csv=_url("AnnuaireView.export_csv", filtres),
+        )
 
     @expose("/export")
     def export(self):
@@ -40,8 +48,9 @@ class AnnuaireView(BaseView):
             filtres = service.verifier_filtres(request.args)
         except ValidationFailed as exc:
             return self._refus(exc)
-        return xlsx.download(f"{FICHIER}.xlsx", "Annuaire", service.ENTETES,
-                             service.lignes_xlsx(filtres["region"], filtres["q"]))
+        return xlsx.download(
+            f"{FICHIER}.xlsx", "Annuaire", service.ENTETES, service.lignes_xlsx(filtres["region"], filtres["q"])
+        )
 
     @expose("/export.csv")
     def export_csv(self):
@@ -71,8 +80,13 @@ class AnnuaireView(BaseView):
         return response
 
     def _refus(self, exc: ValidationFailed):
-        return self.render_template("clea/annuaire_erreur.html", title=TITRE, breadcrumb=[(TITRE, None)],
-                                    message=exc.message, retour=url_for("AnnuaireView.index")), 400
+        return self.render_template(
+            "clea/annuaire_erreur.html",
+            title=TITRE,
+            breadcrumb=[(TITRE, None)],
+            message=exc.message,
+            retour=url_for("AnnuaireView.index"),
+        ), 400
 
 
 def register(appbuilder):

@@ -1,5 +1,6 @@
 """What every ModelView of the platform shares: the tab's permissions (access matrix), the perimeter on
 every read and write path, the domain rules checked inside the form, the audit-friendly hooks."""
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +20,19 @@ from app.services import structures
 
 # FAB method → the three icons of the matrix (+ delete, which goes with ✏).
 METHOD_PERMISSIONS = {
-    "list": "read", "show": "read", "download": "read", "api_read": "read", "api_get": "read",
-    "add": "create", "edit": "edit", "delete": "delete", "action": "edit", "action_post": "edit",
-    "api_column_add": "create", "api_column_edit": "edit", "api_readvalues": "read",
+    "list": "read",
+    "show": "read",
+    "download": "read",
+    "api_read": "read",
+    "api_get": "read",
+    "add": "create",
+    "edit": "edit",
+    "delete": "delete",
+    "action": "edit",
+    "action_post": "edit",
+    "api_column_add": "create",
+    "api_column_edit": "edit",
+    "api_readvalues": "read",
 }
 ROUTE_REMOVED = "route_absente"
 # FAB's generic messages, in French (FAB's own catalogue does not cover them all).
@@ -34,6 +45,7 @@ DELETE_OK = "Enregistrement supprimé."
 class Outcome:
     """What a form's service call gave: its result, or the field errors to show next to the fields, or a
     refusal already flashed."""
+
     ok: bool
     value: Any = None
     errors: dict = field(default_factory=dict)
@@ -51,6 +63,7 @@ def submitted(action, flash_refusal: bool = True, wording=None) -> Outcome:
         if refusal.status == 404:
             raise
         from app.extensions import db
+
         db.session.rollback()
         if isinstance(refusal, ValidationFailed):
             return Outcome(False, errors=refusal.errors, message=answers.ui_message(refusal))
@@ -83,14 +96,14 @@ def _booleans_not_required(form_class):
     for name in dir(form_class):
         unbound = getattr(form_class, name, None)
         if isinstance(unbound, UnboundField) and issubclass(unbound.field_class, BooleanField):
-            kept = [v for v in unbound.kwargs.get("validators", [])
-                    if not isinstance(v, (DataRequired, InputRequired))]
+            kept = [v for v in unbound.kwargs.get("validators", []) if not isinstance(v, (DataRequired, InputRequired))]
             unbound.kwargs["validators"] = kept
 
 
 class CleaModelView(ModelView):
     """Base of the platform's ModelViews. Subclasses set `tab` and, when the model has rules,
     `rule_model` (a model of app.services.structures.RULES)."""
+
     tab: str = None
     rule_model = None
     base_filters = PERIMETER
@@ -108,8 +121,11 @@ class CleaModelView(ModelView):
         self.class_permission_name = self.tab
         # A route removed with `exclude_route_methods` has no permission anybody holds, so that FAB's list
         # and show pages, which ask for the permission, never draw a button to a route that does not exist.
-        self.method_permission_name = {**METHOD_PERMISSIONS, **self.extra_permissions,
-                                       **dict.fromkeys(self.exclude_route_methods, ROUTE_REMOVED)}
+        self.method_permission_name = {
+            **METHOD_PERMISSIONS,
+            **self.extra_permissions,
+            **dict.fromkeys(self.exclude_route_methods, ROUTE_REMOVED),
+        }
         # Related dropdowns (add, edit, search) are limited to the perimeter of the related model.
         perimeter_filters = perimeter.related_filters(self.datamodel)
         self.add_form_query_rel_fields = {**perimeter_filters, **(self.add_form_query_rel_fields or {})}
@@ -168,8 +184,10 @@ class CleaModelView(ModelView):
         if item is None or loaded is None or not loaded.data:
             return None
         if str(loaded.data) != str(item.version):
-            return ("Cette fiche a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte : "
-                    "rechargez la page pour voir ses nouvelles valeurs, puis refaites votre modification.")
+            return (
+                "Cette fiche a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte : "
+                "rechargez la page pour voir ses nouvelles valeurs, puis refaites votre modification."
+            )
         return None
 
     def prefill_form(self, form, pk):
@@ -222,6 +240,7 @@ class CleaModelView(ModelView):
     @staticmethod
     def _pk_or_404(pk):
         from app.security.perimeter import parse_pk
+
         parsed = parse_pk(pk)
         if parsed is None:
             abort(404)

@@ -1,7 +1,7 @@
 """EVALUATIONS tab (guide §7, §14, §17): the CANDIDATURE list, « Proposer une candidature », the candidate page."""
+
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
-from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField
 
@@ -23,15 +23,40 @@ from app.services import (
     transitions,
     workflow,
 )
+from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 from app.views.documents import send_bytes, send_document
 
-FORM_FIELDS = ("etablissement", "certification", "statut_inscription", "branche", "socle_contextualise",
-               "siren_employeur", "type_public", "niveau_formation", "financeur_principal", "civilite",
-               "nom_naissance", "nom_usage", "prenom", "date_naissance", "ne_etranger", "pays_naissance",
-               "ne_outre_mer", "ville_naissance", "code_postal_naissance", "origine_demarche",
-               "objectifs_professionnels", "objectifs_extra_professionnels", "email", "telephone", "adresse",
-               "code_postal", "ville", "certificat_papier")
+FORM_FIELDS = (
+    "etablissement",
+    "certification",
+    "statut_inscription",
+    "branche",
+    "socle_contextualise",
+    "siren_employeur",
+    "type_public",
+    "niveau_formation",
+    "financeur_principal",
+    "civilite",
+    "nom_naissance",
+    "nom_usage",
+    "prenom",
+    "date_naissance",
+    "ne_etranger",
+    "pays_naissance",
+    "ne_outre_mer",
+    "ville_naissance",
+    "code_postal_naissance",
+    "origine_demarche",
+    "objectifs_professionnels",
+    "objectifs_extra_professionnels",
+    "email",
+    "telephone",
+    "adresse",
+    "code_postal",
+    "ville",
+    "certificat_papier",
+)
 
 
 class CandidatureView(CleaModelView):
@@ -40,8 +65,15 @@ class CandidatureView(CleaModelView):
     tab = access.EVALUATIONS
     list_title = "Candidature"
     list_template = "clea/candidatures_list.html"
-    list_columns = ["numero_dossier", "candidat", "etablissement", "statut_label", "jury_label", "courrier_label",
-                    "actif"]
+    list_columns = [
+        "numero_dossier",
+        "candidat",
+        "etablissement",
+        "statut_label",
+        "jury_label",
+        "courrier_label",
+        "actif",
+    ]
     search_columns = exports.RECHERCHE_CANDIDATURES
     # Statuses and certifications are chosen from their French labels (the filter still compares the codes).
     search_form_extra_fields = {
@@ -50,19 +82,37 @@ class CandidatureView(CleaModelView):
     }
     order_columns = ["numero_dossier", "statut", "updated_at"]
     base_order = ("updated_at", "desc")
-    label_columns = {"numero_dossier": "Numéro de dossier", "candidat": "Candidat",
-                     "etablissement": "Etablissement d'évaluation", "statut_label": "Statut de la candidature",
-                     "statut": "Statut de la candidature", "actif": "Actif", "nom_naissance": "Nom de naissance",
-                     "prenom": "Prénom", "date_naissance": "Date de naissance", "certification": "Certification",
-                     "jury_label": "Jury", "courrier_label": "Courrier envoyé"}
+    label_columns = {
+        "numero_dossier": "Numéro de dossier",
+        "candidat": "Candidat",
+        "etablissement": "Etablissement d'évaluation",
+        "statut_label": "Statut de la candidature",
+        "statut": "Statut de la candidature",
+        "actif": "Actif",
+        "nom_naissance": "Nom de naissance",
+        "prenom": "Prénom",
+        "date_naissance": "Date de naissance",
+        "certification": "Certification",
+        "jury_label": "Jury",
+        "courrier_label": "Courrier envoyé",
+    }
     formatters_columns = {"actif": oui_non}
     # Files are created with « Proposer une candidature » and changed through the status machine.
-    extra_permissions = {"proposer": "create", "add": "create",
-                         # the events' own rights are checked by the engine (app/services/workflow.py)
-                         "evenement": "read", "supprimer": "delete", "editer": "edit",
-                         "activer": "edit", "deposer": "edit", "telecharger": "read",
-                         "supprimer_document": "edit", "ajouter_formation": "edit", "fiche": "read",
-                         "exporter": "read"}
+    extra_permissions = {
+        "proposer": "create",
+        "add": "create",
+        # the events' own rights are checked by the engine (app/services/workflow.py)
+        "evenement": "read",
+        "supprimer": "delete",
+        "editer": "edit",
+        "activer": "edit",
+        "deposer": "edit",
+        "telecharger": "read",
+        "supprimer_document": "edit",
+        "ajouter_formation": "edit",
+        "fiche": "read",
+        "exporter": "read",
+    }
     exclude_route_methods = {"edit", "delete"}
 
     @expose("/exporter", methods=["POST"])
@@ -73,6 +123,7 @@ class CandidatureView(CleaModelView):
         from urllib.parse import parse_qs
 
         from app.views.stats import demander_export
+
         args = parse_qs(request.form.get("filtres", "")[:10000], keep_blank_values=True)
         filtres = [[key, values] for key, values in args.items() if key.startswith("_flt_")]
         return demander_export("candidatures", {"filtres": filtres}, url_for("CandidatureView.list"))
@@ -89,8 +140,10 @@ class CandidatureView(CleaModelView):
         if request.method == "POST":
             values = {field: request.form.get(field, "") for field in FORM_FIELDS}
             from app.views.rattachements import message_doublon  # a duplicate: link to a transfer request
-            outcome = submitted(lambda: service.creer(g.user, values),
-                                wording=lambda message: message_doublon(message, g.user))
+
+            outcome = submitted(
+                lambda: service.creer(g.user, values), wording=lambda message: message_doublon(message, g.user)
+            )
             if outcome.ok:
                 flash(f"La candidature n°{outcome.value.numero_dossier} est créée.", "success")
                 return redirect(url_for("CandidatureView.show", pk=outcome.value.id))
@@ -106,9 +159,11 @@ class CandidatureView(CleaModelView):
             flash("Cette candidature est en lecture seule pour votre profil.", "danger")
             return redirect(url_for("CandidatureView.show", pk=pk))
         values = {field: getattr(candidature, field, "") for field in FORM_FIELDS if field != "etablissement"}
-        values.update(etablissement=candidature.etablissement_id,
-                      date_naissance=date_fr(candidature.date_naissance),
-                      **{f: "1" if getattr(candidature, f) else "" for f in service.BOOLEAN_FIELDS})
+        values.update(
+            etablissement=candidature.etablissement_id,
+            date_naissance=date_fr(candidature.date_naissance),
+            **{f: "1" if getattr(candidature, f) else "" for f in service.BOOLEAN_FIELDS},
+        )
         errors = {}
         if request.method == "POST":
             values = {field: request.form.get(field, "") for field in FORM_FIELDS}
@@ -127,35 +182,55 @@ class CandidatureView(CleaModelView):
         else:
             etablissements = [candidature.etablissement]
             title = f"Editer la fiche - {candidature.candidat}"
-            crumbs = [("Candidature", url_for("CandidatureView.list")),
-                      (f"Candidat - {candidature.candidat}", url_for("CandidatureView.show", pk=candidature.id)),
-                      ("Editer la fiche", None)]
+            crumbs = [
+                ("Candidature", url_for("CandidatureView.list")),
+                (f"Candidat - {candidature.candidat}", url_for("CandidatureView.show", pk=candidature.id)),
+                ("Editer la fiche", None),
+            ]
         lists = {field: service.valeurs(liste) for field, liste in service.LIST_FIELDS.items()}
         return self.render_template(
-            "clea/candidature_form.html", title=title, values=values, errors=errors, candidature=candidature,
-            etablissements=etablissements, lists=lists, certifications=service.CERTIFICATIONS, breadcrumb=crumbs)
+            "clea/candidature_form.html",
+            title=title,
+            values=values,
+            errors=errors,
+            candidature=candidature,
+            etablissements=etablissements,
+            lists=lists,
+            certifications=service.CERTIFICATIONS,
+            breadcrumb=crumbs,
+        )
 
     @expose("/<int:pk>/documents", methods=["POST"])
     @has_access
     def deposer(self, pk):
         upload = request.files.get("file")
+
         def act():
             if upload is None or not upload.filename:
                 raise ValidationFailed({"file": "Choisissez un fichier."})
             formation_id = request.form.get("formation", type=int)
-            documents.deposer(g.user, pk, upload.filename, upload.read(documents.TAILLE_MAX + 1),
-                              objet="formation" if formation_id else "candidature", objet_id=formation_id)
+            documents.deposer(
+                g.user,
+                pk,
+                upload.filename,
+                upload.read(documents.TAILLE_MAX + 1),
+                objet="formation" if formation_id else "candidature",
+                objet_id=formation_id,
+            )
+
         tab = "#formations" if request.form.get("formation") else "#documents"
-        return self.run_action(act, url_for("CandidatureView.show", pk=pk) + tab,
-                               "Le document est ajouté au dossier.")
+        return self.run_action(act, url_for("CandidatureView.show", pk=pk) + tab, "Le document est ajouté au dossier.")
 
     @expose("/<int:pk>/formations", methods=["POST"])
     @has_access
     def ajouter_formation(self, pk):
         values = {k: request.form.get(k, "") for k in formations.REQUIRED if k != "domaines"}
         values["domaines"] = request.form.getlist("domaines")
-        return self.run_action(lambda: formations.creer(g.user, pk, values),
-                               url_for("CandidatureView.show", pk=pk) + "#formations", "La formation est créée.")
+        return self.run_action(
+            lambda: formations.creer(g.user, pk, values),
+            url_for("CandidatureView.show", pk=pk) + "#formations",
+            "La formation est créée.",
+        )
 
     @expose("/documents/<int:document_id>")
     @has_access
@@ -174,16 +249,19 @@ class CandidatureView(CleaModelView):
     def fiche(self, pk):
         """« Télécharger la fiche candidat »."""
         from app.exports.fiche_candidat import fiche_pdf
+
         candidature = perimeter.get_visible(Candidature, pk)
-        return send_bytes(fiche_pdf(candidature), f"fiche-candidat-{candidature.numero_dossier}.pdf",
-                          "application/pdf")
+        return send_bytes(fiche_pdf(candidature), f"fiche-candidat-{candidature.numero_dossier}.pdf", "application/pdf")
 
     @expose("/<int:pk>/activer", methods=["POST"])
     @has_access
     def activer(self, pk):
         actif = request.form.get("actif") == "1"
-        return self._act(pk, lambda: service.changer_actif(g.user, pk, actif),
-                         "La candidature est réactivée." if actif else "La candidature est désactivée.")
+        return self._act(
+            pk,
+            lambda: service.changer_actif(g.user, pk, actif),
+            "La candidature est réactivée." if actif else "La candidature est désactivée.",
+        )
 
     @expose("/show/<int:pk>")
     @has_access
@@ -191,15 +269,20 @@ class CandidatureView(CleaModelView):
         candidature = perimeter.get_visible(Candidature, pk)
         history = audit.historique("Candidature", candidature.id)
         return self.render_template(
-            "clea/candidature_show.html", title=f"Candidat - {candidature.candidat}", c=candidature,
-            history=history, events=CANDIDATURE.allowed_events(candidature.statut, g.user),
+            "clea/candidature_show.html",
+            title=f"Candidat - {candidature.candidat}",
+            c=candidature,
+            history=history,
+            events=CANDIDATURE.allowed_events(candidature.statut, g.user),
             machine=CANDIDATURE,
             motifs=[m for m in service.valeurs("motif_abandon") if m != transitions.MOTIF_AUTOMATIQUE],
             can_delete=transitions.supprimable(candidature) and self.can("can_delete"),
             can_edit=service.peut_modifier(g.user, candidature),
             documents=documents.documents_de(candidature.id),
-            formations=[(f, documents.documents_de(candidature.id, "formation", f.id))
-                        for f in formations.formations_de(candidature.id)],
+            formations=[
+                (f, documents.documents_de(candidature.id, "formation", f.id))
+                for f in formations.formations_de(candidature.id)
+            ],
             domaines=formations.domaines_du_referentiel(candidature),
             habilitee=habilitations.est_habilitee(candidature.etablissement),
             avertissements=transitions.avertissements_envoi(candidature),
@@ -207,15 +290,15 @@ class CandidatureView(CleaModelView):
             refus_ajout_evaluation=evaluations.refus_ajout(g.user, candidature),
             peut_evaluer=evaluations.peut_saisir(g.user, candidature),
             **self._certifier_side(candidature),
-            breadcrumb=[("Candidature", url_for("CandidatureView.list")),
-                        (f"Candidat - {candidature.candidat}", None)])
-
+            breadcrumb=[("Candidature", url_for("CandidatureView.list")), (f"Candidat - {candidature.candidat}", None)],
+        )
 
     @staticmethod
     def _certifier_side(candidature) -> dict:
         """What the tabs « Echanges », « Décision du jury » and « Historique des envois » show and allow."""
-        sent = (CANDIDATURE.in_group("chez_certificateur", candidature.statut)
-                or candidature.certificateur_id is not None)
+        sent = (
+            CANDIDATURE.in_group("chez_certificateur", candidature.statut) or candidature.certificateur_id is not None
+        )
         if not sent:
             return {"sent": False}
         echanges = juries.echanges_de(candidature.id)
@@ -224,13 +307,18 @@ class CandidatureView(CleaModelView):
             pieces.setdefault(document.objet_id, []).append(document)
         changer = "changer_certificateur" in CANDIDATURE.allowed_events(candidature.statut, g.user)
         return {
-            "sent": True, "echanges": echanges, "pieces": pieces, "decisions": juries.decisions_de(candidature.id),
-            "certificat": juries.certificat_de(candidature.id), "envois": juries.envois_de(candidature.id),
+            "sent": True,
+            "echanges": echanges,
+            "pieces": pieces,
+            "decisions": juries.decisions_de(candidature.id),
+            "certificat": juries.certificat_de(candidature.id),
+            "envois": juries.envois_de(candidature.id),
             "peut_echanger": juries.peut_echanger(g.user, candidature),
-            "sessions": (juries.sessions_a_venir(candidature.certificateur_id)
-                         if candidature.certificateur_id else []),
-            "peut_envoi": (access.may(g.user, "enregistrer_envoi_certificat")
-                           and CANDIDATURE.in_group("certifiee", candidature.statut)),
+            "sessions": (juries.sessions_a_venir(candidature.certificateur_id) if candidature.certificateur_id else []),
+            "peut_envoi": (
+                access.may(g.user, "enregistrer_envoi_certificat")
+                and CANDIDATURE.in_group("certifiee", candidature.statut)
+            ),
             "statuts_lettre": service.valeurs("statut_lettre"),
             "certificateurs": juries.certificateurs_de_dossiers() if changer else [],
         }
@@ -239,8 +327,12 @@ class CandidatureView(CleaModelView):
         return self.run_action(action, url_for("CandidatureView.show", pk=pk), success)
 
     # Where the page opens after an event (the tab that shows its result).
-    EVENT_TABS = {"affecter": "#decision", "decider": "#decision", "changer_certificateur": "#decision",
-                  "completer": "#echanges"}
+    EVENT_TABS = {
+        "affecter": "#decision",
+        "decider": "#decision",
+        "changer_certificateur": "#decision",
+        "completer": "#echanges",
+    }
 
     @expose("/<int:pk>/<string:action>", methods=["POST"])
     @has_access
@@ -253,8 +345,9 @@ class CandidatureView(CleaModelView):
         back = request.form.get("retour")
         if not (back and back.startswith("/") and not back.startswith("//")):
             back = url_for("CandidatureView.show", pk=pk) + self.EVENT_TABS.get(event, "")
-        return self.run_action(lambda: transitions.run(event, g.user, pk, **params), back,
-                               CANDIDATURE.event(event).success)
+        return self.run_action(
+            lambda: transitions.run(event, g.user, pk, **params), back, CANDIDATURE.event(event).success
+        )
 
     @expose("/<int:pk>/supprimer", methods=["POST"])
     @has_access
@@ -267,20 +360,39 @@ class CandidatureView(CleaModelView):
 
 class FormationsView(CleaModelView):
     """FORMATIONS tab (guide §7): find the file, open it on « Formations CléA »."""
+
     route_base = "/formations"
     datamodel = ServiceInterface(Candidature)
     tab = access.FORMATIONS
     list_title = "Formations"
     list_columns = ["numero_dossier", "candidat", "etablissement", "email", "statut_label"]
-    search_columns = ["numero_dossier", "nom_naissance", "prenom", "date_naissance", "pays_naissance",
-                      "code_postal_naissance", "ville_naissance", "organisme", "etablissement"]
+    search_columns = [
+        "numero_dossier",
+        "nom_naissance",
+        "prenom",
+        "date_naissance",
+        "pays_naissance",
+        "code_postal_naissance",
+        "ville_naissance",
+        "organisme",
+        "etablissement",
+    ]
     order_columns = ["numero_dossier", "updated_at"]
     base_order = ("updated_at", "desc")
-    label_columns = {"numero_dossier": "Numéro de dossier", "candidat": "Candidat", "email": "Contact",
-                     "etablissement": "Etablissement d'évaluation", "statut_label": "Statut",
-                     "nom_naissance": "Nom", "prenom": "Prénom", "date_naissance": "Date de naissance",
-                     "pays_naissance": "Pays de naissance", "code_postal_naissance": "Code postal de naissance",
-                     "ville_naissance": "Ville de naissance", "organisme": "Organisme"}
+    label_columns = {
+        "numero_dossier": "Numéro de dossier",
+        "candidat": "Candidat",
+        "email": "Contact",
+        "etablissement": "Etablissement d'évaluation",
+        "statut_label": "Statut",
+        "nom_naissance": "Nom",
+        "prenom": "Prénom",
+        "date_naissance": "Date de naissance",
+        "pays_naissance": "Pays de naissance",
+        "code_postal_naissance": "Code postal de naissance",
+        "ville_naissance": "Ville de naissance",
+        "organisme": "Organisme",
+    }
     extra_permissions = {}
     exclude_route_methods = {"add", "edit", "delete"}
 
@@ -292,6 +404,7 @@ class FormationsView(CleaModelView):
 
 class CandidatureAbandonneeView(CleaModelView):
     """CANDIDATURES ABANDONNEES (guide §7): the abandoned files of the perimeter, with their motif."""
+
     route_base = "/candidatures-abandonnees"
     datamodel = ServiceInterface(Candidature)
     tab = access.EVALUATIONS
@@ -300,9 +413,15 @@ class CandidatureAbandonneeView(CleaModelView):
     search_columns = ["numero_dossier", "nom_naissance", "prenom", "motif_abandon", "date_abandon"]
     order_columns = ["numero_dossier", "date_abandon"]
     base_order = ("date_abandon", "desc")
-    label_columns = {"numero_dossier": "Numéro de dossier", "candidat": "Candidat",
-                     "etablissement": "Etablissement d'évaluation", "motif_abandon": "Motif",
-                     "date_abandon": "Date d'abandon", "nom_naissance": "Nom de naissance", "prenom": "Prénom"}
+    label_columns = {
+        "numero_dossier": "Numéro de dossier",
+        "candidat": "Candidat",
+        "etablissement": "Etablissement d'évaluation",
+        "motif_abandon": "Motif",
+        "date_abandon": "Date d'abandon",
+        "nom_naissance": "Nom de naissance",
+        "prenom": "Prénom",
+    }
     formatters_columns = {"date_abandon": date_fr}
     list_template = "clea/candidatures_abandonnees.html"
     extra_permissions = {"export": "read"}
@@ -312,6 +431,7 @@ class CandidatureAbandonneeView(CleaModelView):
         from flask_appbuilder.models.sqla.filters import FilterEqual
 
         from app.security.perimeter import PerimeterFilter
+
         self.base_filters = [["id", PerimeterFilter, None], ["statut", FilterEqual, statuts.ABANDONNEE]]
         super().__init__(**kwargs)
 
@@ -327,11 +447,23 @@ class CandidatureAbandonneeView(CleaModelView):
         import datetime as dt
 
         from app.exports import xlsx
+
         rows = service.abandons_recents(g.user, jours=30)
         return xlsx.download(
-            f"dossiers-abandonnes-{dt.date.today():%Y-%m-%d}.xlsx", "Dossiers abandonnés",
-            ["Numéro de dossier", "Nom de naissance", "Nom d'usage", "Prénom", "Date de naissance",
-             "Etablissement d'évaluation", "Motif", "Date d'abandon"], rows)
+            f"dossiers-abandonnes-{dt.date.today():%Y-%m-%d}.xlsx",
+            "Dossiers abandonnés",
+            [
+                "Numéro de dossier",
+                "Nom de naissance",
+                "Nom d'usage",
+                "Prénom",
+                "Date de naissance",
+                "Etablissement d'évaluation",
+                "Motif",
+                "Date d'abandon",
+            ],
+            rows,
+        )
 
 
 def register(appbuilder):

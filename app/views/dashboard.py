@@ -1,4 +1,5 @@
 """TABLEAU DE BORD (guide §5–6). Candidate counters arrive with the candidate files."""
+
 from flask import g, redirect
 from flask_appbuilder import IndexView, expose
 
@@ -16,12 +17,12 @@ class TableauDeBord(IndexView):
         if not (g.user and g.user.is_authenticated):
             return redirect(self.appbuilder.get_url_for_login)
         # News are national: every profile reads those in force; Certif Pro writes them.
-        context = {"actualites": actualites.actualites_du_jour(),
-                   "can_manage_news": actualites.peut_gerer(g.user)}
+        context = {"actualites": actualites.actualites_du_jour(), "can_manage_news": actualites.peut_gerer(g.user)}
         if access.may(g.user, "evaluations.lire"):
             context.update(tableau_de_bord.candidatures(g.user))
         if access.may(g.user, "habilitations.lire"):
             context["counters"] = tableau_de_bord.compteurs_habilitations(g.user)
         context["can_propose"] = access.may(g.user, "evaluations.creer")
-        return self.render_template(self.index_template, appbuilder=self.appbuilder, title="Tableau de bord",
-                                    breadcrumb=[], **context)
+        return self.render_template(
+            self.index_template, appbuilder=self.appbuilder, title="Tableau de bord", breadcrumb=[], **context
+        )

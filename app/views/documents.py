@@ -1,4 +1,5 @@
 """Downloads, shared by the UI and the API: attachment, nosniff, no caching."""
+
 from urllib.parse import quote
 
 from flask import Response
@@ -7,8 +8,9 @@ from flask import Response
 def send_bytes(content: bytes, filename: str, mimetype: str) -> Response:
     response = Response(content, mimetype=mimetype)
     ascii_name = filename.encode("ascii", "ignore").decode() or "document"
-    response.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
-                                               f"filename*=UTF-8''{quote(filename)}")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

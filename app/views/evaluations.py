@@ -1,7 +1,7 @@
 """« Evaluations » tab of the candidate page (guide §17–18): add, save and resume, finalise, reopen, matrix."""
+
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
-from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
@@ -12,6 +12,7 @@ from app.models.evaluations import EN_COURS, Evaluation
 from app.security import perimeter
 from app.services import documents, evaluations as service
 from app.services.candidatures import valeurs
+from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 from app.views.documents import send_bytes
 
@@ -67,10 +68,21 @@ class EvaluationView(CleaModelView):
                 return self._page(candidature, None, values, outcome.errors, _posted_results(candidature))
             return self._after_save(outcome.value) if outcome.ok else redirect(back)
         earlier = service.acquis_anterieurs(candidature.id)
-        return self._page(candidature, None, values, {},
-                          [{"sous_domaine": sd.code, "acquis": True if sd.id in earlier else None,
-                            "acquis_anterieurement": sd.id in earlier, "commentaire": ""}
-                           for sd in service.sous_domaines(candidature)])
+        return self._page(
+            candidature,
+            None,
+            values,
+            {},
+            [
+                {
+                    "sous_domaine": sd.code,
+                    "acquis": True if sd.id in earlier else None,
+                    "acquis_anterieurement": sd.id in earlier,
+                    "commentaire": "",
+                }
+                for sd in service.sous_domaines(candidature)
+            ],
+        )
 
     @expose("/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -96,17 +108,26 @@ class EvaluationView(CleaModelView):
             if not upload or not upload.filename:
                 continue
             content = upload.read(documents.TAILLE_MAX + 1)
-            outcome = submitted(lambda upload=upload, content=content: documents.deposer(
-                g.user, evaluation.candidature_id, upload.filename, content, objet="evaluation",
-                objet_id=evaluation.id),
-                                flash_refusal=False)
+            outcome = submitted(
+                lambda upload=upload, content=content: documents.deposer(
+                    g.user,
+                    evaluation.candidature_id,
+                    upload.filename,
+                    content,
+                    objet="evaluation",
+                    objet_id=evaluation.id,
+                ),
+                flash_refusal=False,
+            )
             if not outcome.ok:
                 problems += [f"{upload.filename} : {m}" for msgs in outcome.errors.values() for m in msgs] or [
-                    f"{upload.filename} : {outcome.message}"]
+                    f"{upload.filename} : {outcome.message}"
+                ]
         if request.form.get("action") == "finaliser" and not problems:
             outcome = submitted(lambda: service.finaliser(g.user, evaluation.id), flash_refusal=False)
             problems += [m for msgs in outcome.errors.values() for m in msgs] or (
-                [] if outcome.ok else [outcome.message])
+                [] if outcome.ok else [outcome.message]
+            )
             if outcome.ok:
                 flash("L'évaluation est finalisée.", "success")
                 return redirect(url_for("CandidatureView.show", pk=evaluation.candidature_id) + "#evaluations")
@@ -121,28 +142,45 @@ class EvaluationView(CleaModelView):
     def rouvrir(self, pk):
         """« Modifier l'évaluation »."""
         perimeter.get_visible(Evaluation, pk)
-        return self.run_action(lambda: service.rouvrir(g.user, pk), url_for("EvaluationView.fiche", pk=pk),
-                               "L'évaluation est rouverte : vous pouvez la modifier puis la finaliser à nouveau.")
+        return self.run_action(
+            lambda: service.rouvrir(g.user, pk),
+            url_for("EvaluationView.fiche", pk=pk),
+            "L'évaluation est rouverte : vous pouvez la modifier puis la finaliser à nouveau.",
+        )
 
     def _page(self, candidature, evaluation, values, errors, resultats):
         by_code = {r["sous_domaine"]: r for r in resultats}
-        editable = (service.peut_saisir(g.user, candidature)
-                    and (evaluation is None or evaluation.etat == EN_COURS))
+        editable = service.peut_saisir(g.user, candidature) and (evaluation is None or evaluation.etat == EN_COURS)
         title = f"Evaluation - {candidature.candidat}"
         anterieurs = service.acquis_anterieurs(candidature.id, sauf=evaluation.id if evaluation else None)
         domaines = service.referentiel(candidature)
-        acquis_par_domaine = {d.id: sum(1 for sd in d.sous_domaines if sd.id in anterieurs
-                                        or by_code.get(sd.code, {}).get("acquis") is True) for d in domaines}
+        acquis_par_domaine = {
+            d.id: sum(
+                1 for sd in d.sous_domaines if sd.id in anterieurs or by_code.get(sd.code, {}).get("acquis") is True
+            )
+            for d in domaines
+        }
         return self.render_template(
-            "clea/evaluation_form.html", title=title, c=candidature, evaluation=evaluation, values=values,
-            errors=errors, domaines=domaines, resultats=by_code, editable=editable,
-            acquis_par_domaine=acquis_par_domaine, anterieurs=anterieurs,
+            "clea/evaluation_form.html",
+            title=title,
+            c=candidature,
+            evaluation=evaluation,
+            values=values,
+            errors=errors,
+            domaines=domaines,
+            resultats=by_code,
+            editable=editable,
+            acquis_par_domaine=acquis_par_domaine,
+            anterieurs=anterieurs,
             conclusions=valeurs("conclusion_evaluation"),
             documents=service.documents_de(evaluation) if evaluation else [],
             refus_reouverture=service.refus_reouverture(g.user, evaluation) if evaluation else None,
-            breadcrumb=[("Candidature", url_for("CandidatureView.list")),
-                        (f"Candidat - {candidature.candidat}", url_for("CandidatureView.show", pk=candidature.id)),
-                        (str(evaluation) if evaluation else "Nouvelle évaluation", None)])
+            breadcrumb=[
+                ("Candidature", url_for("CandidatureView.list")),
+                (f"Candidat - {candidature.candidat}", url_for("CandidatureView.show", pk=candidature.id)),
+                (str(evaluation) if evaluation else "Nouvelle évaluation", None),
+            ],
+        )
 
 
 def register(appbuilder):

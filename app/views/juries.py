@@ -4,7 +4,6 @@ record certificate mailings, change a file's certifier. Views are thin: every ru
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
-from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
@@ -13,6 +12,7 @@ from app.formatting import date_fr, datetime_fr
 from app.models.juries import DecisionJury, SessionJury
 from app.security import perimeter
 from app.services import documents, juries
+from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 
 
@@ -29,8 +29,13 @@ class SessionJuryView(CleaModelView):
     label_columns = {"date": "Date du jury", "libelle": "Libellé", "certificateur": "Certificateur"}
     formatters_columns = {"date": datetime_fr}
     # Writes go through the services, which check the exact profile (certifier, jury member, OF, Certif Pro).
-    extra_permissions = {"planifier": "create",
-                         "affecter_lot": "edit", "echanger": "read", "envoi": "read", "fiche": "read"}
+    extra_permissions = {
+        "planifier": "create",
+        "affecter_lot": "edit",
+        "echanger": "read",
+        "envoi": "read",
+        "fiche": "read",
+    }
     exclude_route_methods = {"add", "edit", "delete"}
 
     @expose("/planifier", methods=["GET", "POST"])
@@ -46,12 +51,17 @@ class SessionJuryView(CleaModelView):
                 flash(f"Le jury du {date_fr(outcome.value.date)} est planifié.", "success")
                 return redirect(url_for("SessionJuryView.fiche", pk=outcome.value.id))
             errors = outcome.errors
-        certificateurs = (juries.certificateurs_de_dossiers()
-                          if access.may(g.user, "planifier_jury_tout_certificateur") else [])
-        return self.render_template("clea/jury_planifier.html", title="Planifier un jury", values=values,
-                                    errors=errors, certificateurs=certificateurs,
-                                    breadcrumb=[("Sessions de jury", url_for("SessionJuryView.list")),
-                                                ("Planifier un jury", None)])
+        certificateurs = (
+            juries.certificateurs_de_dossiers() if access.may(g.user, "planifier_jury_tout_certificateur") else []
+        )
+        return self.render_template(
+            "clea/jury_planifier.html",
+            title="Planifier un jury",
+            values=values,
+            errors=errors,
+            certificateurs=certificateurs,
+            breadcrumb=[("Sessions de jury", url_for("SessionJuryView.list")), ("Planifier un jury", None)],
+        )
 
     @expose("/show/<int:pk>")
     @has_access
@@ -66,10 +76,19 @@ class SessionJuryView(CleaModelView):
         can_assign = CANDIDATURE.may("affecter", g.user) and session.a_venir
         assigned, waiting, decisions = juries.contenu_de_session(g.user, session, avec_attente=can_assign)
         return self.render_template(
-            "clea/jury_show.html", title=session.label, session=session, assigned=assigned, waiting=waiting,
-            can_assign=can_assign, can_decide=CANDIDATURE.may("decider", g.user), machine=CANDIDATURE,
-            decisions=decisions, labels=DecisionJury.LABELS, passed=session.tenue,
-            breadcrumb=[("Sessions de jury", url_for("SessionJuryView.list")), (session.label, None)])
+            "clea/jury_show.html",
+            title=session.label,
+            session=session,
+            assigned=assigned,
+            waiting=waiting,
+            can_assign=can_assign,
+            can_decide=CANDIDATURE.may("decider", g.user),
+            machine=CANDIDATURE,
+            decisions=decisions,
+            labels=DecisionJury.LABELS,
+            passed=session.tenue,
+            breadcrumb=[("Sessions de jury", url_for("SessionJuryView.list")), (session.label, None)],
+        )
 
     @expose("/<int:pk>/affecter", methods=["POST"])
     @has_access
@@ -102,16 +121,24 @@ class SessionJuryView(CleaModelView):
         def act():
             echange = juries.echanger(g.user, pk, request.form.get("message"))
             if upload is not None and upload.filename:
-                documents.deposer(g.user, pk, upload.filename, upload.read(documents.TAILLE_MAX + 1),
-                                  objet="echange", objet_id=echange.id)
+                documents.deposer(
+                    g.user,
+                    pk,
+                    upload.filename,
+                    upload.read(documents.TAILLE_MAX + 1),
+                    objet="echange",
+                    objet_id=echange.id,
+                )
+
         return self._on_file(pk, act, "Le message est envoyé.", "#echanges")
 
     @expose("/candidature/<int:pk>/envoi", methods=["POST"])
     @has_access
     def envoi(self, pk):
         values = {k: request.form.get(k, "") for k in ("statut_lettre", "date_traitement", "canal", "commentaire")}
-        return self._on_file(pk, lambda: juries.enregistrer_envoi(g.user, pk, values),
-                             "L'envoi du certificat est enregistré.", "#envois")
+        return self._on_file(
+            pk, lambda: juries.enregistrer_envoi(g.user, pk, values), "L'envoi du certificat est enregistré.", "#envois"
+        )
 
 
 def register(appbuilder):

@@ -1,4 +1,5 @@
 """The guide's navigation (quality.md): top tabs and the "Mon Réseau ▾" menu, from the access matrix."""
+
 from dataclasses import dataclass
 
 from flask import g, url_for
@@ -48,6 +49,7 @@ NEED_HABILITATION = {access.EVALUATIONS, access.FORMATIONS}
 def _has_habilitated_establishment() -> bool:
     if not hasattr(g, "clea_habilitee"):
         from app.services import habilitations
+
         g.clea_habilitee = habilitations.perimetre_habilite(g.user)
     return g.clea_habilitee
 

@@ -1,5 +1,6 @@
 """NOTIFICATIONS (guide §21, domain.md §9): one's own notifications, filtered, opened, marked as read.
 Thin: the rules (what is "mine", what a safe link is, marking) are in app/services/notifications.py."""
+
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
@@ -45,17 +46,25 @@ class NotificationView(BaseView):
     @has_access
     def list(self):
         filters = read_filters(request.args)
-        page = service.search(g.user, filters["rubrique"], filters["titre"], filters["contenu"], filters["lue"],
-                              filters["page"])
+        page = service.search(
+            g.user, filters["rubrique"], filters["titre"], filters["contenu"], filters["lue"], filters["page"]
+        )
         filters["page"] = page.page
         # The notification just opened with the eye, shown in full (someone else's: 404).
         ouverte = request.args.get("ouverte")
         ouverte = perimeter.get_visible(Notification, ouverte, g.user) if ouverte else None
         return self.render_template(
-            "clea/notifications.html", title="NOTIFICATIONS", page=page, filters=filters, ouverte=ouverte,
-            rubriques=Notification.RUBRIQUES, lue_choices=service.LUE_CHOICES, safe_link=service.safe_link,
+            "clea/notifications.html",
+            title="NOTIFICATIONS",
+            page=page,
+            filters=filters,
+            ouverte=ouverte,
+            rubriques=Notification.RUBRIQUES,
+            lue_choices=service.LUE_CHOICES,
+            safe_link=service.safe_link,
             page_url=lambda n: list_url({**filters, "page": n}),
-            breadcrumb=[("Notifications", None)])
+            breadcrumb=[("Notifications", None)],
+        )
 
     @expose("/<int:pk>/lire", methods=["POST"])
     @has_access

@@ -1,12 +1,12 @@
 """« Mes demandes de rattachements » (guide §16, domain.md §5): the list of the perimeter's transfer requests,
 the request form opened by the key icon of the search, and Certif Pro's decision. Thin: the rules are in
 app/services/rattachements.py."""
+
 import re
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
-from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 from markupsafe import Markup
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from app.models import Candidature, Etablissement
 from app.models.juries import DemandeRattachement
 from app.security import perimeter
 from app.services import rattachements as service
+from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 
 TITRE = "Mes demandes de rattachements"
@@ -28,13 +29,17 @@ TITRE = "Mes demandes de rattachements"
 class FiltreNumeroDossier(BaseFilter):
     """« Numéro de dossier » of the list: the request's file by its number (the unique index), not a dropdown
     of every file of the perimeter."""
+
     name = "Égal à"
     arg_name = "numero"
 
     def apply(self, query, value):
         numero = (value or "").strip() if isinstance(value, str) else ""
-        return query.filter(DemandeRattachement.candidature_id.in_(
-            select(Candidature.id).where(Candidature.numero_dossier == numero[:10])))
+        return query.filter(
+            DemandeRattachement.candidature_id.in_(
+                select(Candidature.id).where(Candidature.numero_dossier == numero[:10])
+            )
+        )
 
 
 class RattachementInterface(ServiceInterface):
@@ -47,16 +52,20 @@ class RattachementInterface(ServiceInterface):
             return count, rows
         if not rows:
             return count, rows
-        candidatures = {c.id: c for c in db.session.execute(select(Candidature).where(
-            Candidature.id.in_({r.candidature_id for r in rows}))).scalars()}
+        candidatures = {
+            c.id: c
+            for c in db.session.execute(
+                select(Candidature).where(Candidature.id.in_({r.candidature_id for r in rows}))
+            ).scalars()
+        }
         etab_ids = {r.etablissement_origine_id for r in rows} | {r.etablissement_destination_id for r in rows}
-        etablissements = {e.id: e for e in db.session.execute(select(Etablissement).where(
-            Etablissement.id.in_(etab_ids))).scalars()}
+        etablissements = {
+            e.id: e for e in db.session.execute(select(Etablissement).where(Etablissement.id.in_(etab_ids))).scalars()
+        }
         for row in rows:  # as if loaded with the row: no lazy load afterwards
             set_committed_value(row, "candidature", candidatures.get(row.candidature_id))
             set_committed_value(row, "etablissement_origine", etablissements.get(row.etablissement_origine_id))
-            set_committed_value(row, "etablissement_destination",
-                                etablissements.get(row.etablissement_destination_id))
+            set_committed_value(row, "etablissement_destination", etablissements.get(row.etablissement_destination_id))
         return count, rows
 
 
@@ -67,10 +76,23 @@ class DemandeRattachementView(CleaModelView):
     list_title = TITRE
     show_title = "Demande de rattachement"
     list_template = "clea/rattachements_list.html"
-    list_columns = ["candidature.numero_dossier", "candidature.candidat", "etablissement_origine",
-                    "etablissement_destination", "motif", "etat_label", "created_at"]
-    search_columns = ["candidature", "etat", "motif", "etablissement_origine", "etablissement_destination",
-                      "created_at"]
+    list_columns = [
+        "candidature.numero_dossier",
+        "candidature.candidat",
+        "etablissement_origine",
+        "etablissement_destination",
+        "motif",
+        "etat_label",
+        "created_at",
+    ]
+    search_columns = [
+        "candidature",
+        "etat",
+        "motif",
+        "etablissement_origine",
+        "etablissement_destination",
+        "created_at",
+    ]
     search_form_extra_fields = {
         "candidature": StringField("Numéro de dossier"),
         "etat": SelectField("Etat", choices=list(DemandeRattachement.ETATS.items())),
@@ -80,15 +102,20 @@ class DemandeRattachementView(CleaModelView):
     order_columns = ["created_at", "etat", "motif"]
     base_order = ("created_at", "desc")
     label_columns = {
-        "candidature.numero_dossier": "Numéro de dossier", "candidature.candidat": "Candidat",
-        "candidature": "Numéro de dossier", "etablissement_origine": "Etablissement d'origine",
-        "etablissement_destination": "Etablissement de destination", "motif": "Motif", "etat_label": "Etat",
-        "etat": "Etat", "created_at": "Date de la demande", "precision": "Précision",
+        "candidature.numero_dossier": "Numéro de dossier",
+        "candidature.candidat": "Candidat",
+        "candidature": "Numéro de dossier",
+        "etablissement_origine": "Etablissement d'origine",
+        "etablissement_destination": "Etablissement de destination",
+        "motif": "Motif",
+        "etat_label": "Etat",
+        "etat": "Etat",
+        "created_at": "Date de la demande",
+        "precision": "Précision",
     }
     formatters_columns = {"created_at": date_fr}
     # Requests are made with « Envoyer la demande » and decided with the buttons: no raw add/edit/delete.
-    extra_permissions = {"demander": "create", "accepter": "decider_rattachement",
-                         "refuser": "decider_rattachement"}
+    extra_permissions = {"demander": "create", "accepter": "decider_rattachement", "refuser": "decider_rattachement"}
     exclude_route_methods = {"add", "edit", "delete"}
 
     def _init_properties(self):
@@ -105,13 +132,19 @@ class DemandeRattachementView(CleaModelView):
         candidature = demande.candidature
         en_attente = demande.etat == DemandeRattachement.EN_ATTENTE
         return self.render_template(
-            "clea/rattachement_show.html", title=f"Demande de rattachement n°{demande.id}", demande=demande,
-            candidature=candidature, dossier_visible=perimeter.is_visible(candidature),
+            "clea/rattachement_show.html",
+            title=f"Demande de rattachement n°{demande.id}",
+            demande=demande,
+            candidature=candidature,
+            dossier_visible=perimeter.is_visible(candidature),
             decideur=service.decideur(demande),
             can_decide=en_attente and service.peut_decider(g.user),
             refus=service.refus_statut(candidature) if en_attente else None,
-            breadcrumb=[(TITRE, url_for("DemandeRattachementView.list")),
-                        (f"Demande de rattachement n°{demande.id}", None)])
+            breadcrumb=[
+                (TITRE, url_for("DemandeRattachementView.list")),
+                (f"Demande de rattachement n°{demande.id}", None),
+            ],
+        )
 
     @expose("/demander/<int:candidature_pk>", methods=["GET", "POST"])
     @has_access
@@ -122,18 +155,30 @@ class DemandeRattachementView(CleaModelView):
         if request.method == "POST":
             values = {k: request.form.get(k, "") for k in ("etablissement_destination", "motif", "precision")}
             # A refusal rolls back, which releases the file's row lock (PostgreSQL).
-            outcome = submitted(lambda: service.demander(g.user, candidature.id, values["etablissement_destination"],
-                                                         values["motif"], values["precision"]))
+            outcome = submitted(
+                lambda: service.demander(
+                    g.user, candidature.id, values["etablissement_destination"], values["motif"], values["precision"]
+                )
+            )
             if outcome.ok:
-                flash("Votre demande de rattachement a été envoyée à Certif Pro : vous serez informé de sa réponse "
-                      "par notification.", "success")
+                flash(
+                    "Votre demande de rattachement a été envoyée à Certif Pro : vous serez informé de sa réponse "
+                    "par notification.",
+                    "success",
+                )
                 return redirect(url_for("DemandeRattachementView.show", pk=outcome.value.id))
             errors = outcome.errors
         return self.render_template(
-            "clea/rattachement_demande.html", title="Demande de rattachement", candidature=candidature,
-            values=values, errors=errors, destinations=service.destinations(g.user, candidature),
-            motifs=service.motifs(), obstacle=service.obstacle(candidature),
-            breadcrumb=[("Recherche", url_for("RechercheView.index")), ("Demande de rattachement", None)])
+            "clea/rattachement_demande.html",
+            title="Demande de rattachement",
+            candidature=candidature,
+            values=values,
+            errors=errors,
+            destinations=service.destinations(g.user, candidature),
+            motifs=service.motifs(),
+            obstacle=service.obstacle(candidature),
+            breadcrumb=[("Recherche", url_for("RechercheView.index")), ("Demande de rattachement", None)],
+        )
 
     def _decide(self, pk, action, success):
         return self.run_action(action, url_for("DemandeRattachementView.show", pk=pk), success)
@@ -141,14 +186,20 @@ class DemandeRattachementView(CleaModelView):
     @expose("/<int:pk>/accepter", methods=["POST"])
     @has_access
     def accepter(self, pk):
-        return self._decide(pk, lambda: service.accepter(g.user, pk, request.form.get("commentaire")),
-                            "La demande de rattachement est acceptée : le dossier a changé d'établissement.")
+        return self._decide(
+            pk,
+            lambda: service.accepter(g.user, pk, request.form.get("commentaire")),
+            "La demande de rattachement est acceptée : le dossier a changé d'établissement.",
+        )
 
     @expose("/<int:pk>/refuser", methods=["POST"])
     @has_access
     def refuser(self, pk):
-        return self._decide(pk, lambda: service.refuser(g.user, pk, request.form.get("commentaire")),
-                            "La demande de rattachement est refusée.")
+        return self._decide(
+            pk,
+            lambda: service.refuser(g.user, pk, request.form.get("commentaire")),
+            "La demande de rattachement est refusée.",
+        )
 
 
 NUMERO_DOUBLON = re.compile(r"n°(\d{10})")
@@ -165,9 +216,11 @@ def message_doublon(message: str, user):
         return message
     if perimeter.is_visible(candidature, user):
         return Markup('{} <a class="alert-link" href="{}">Ouvrir le dossier</a>').format(
-            message, url_for("CandidatureView.show", pk=candidature.id))
-    return Markup('{} <a class="alert-link" href="{}"><i class="fa fa-key"></i> Faire une demande de rattachement</a>'
-                  ).format(message, url_for("DemandeRattachementView.demander", candidature_pk=candidature.id))
+            message, url_for("CandidatureView.show", pk=candidature.id)
+        )
+    return Markup(
+        '{} <a class="alert-link" href="{}"><i class="fa fa-key"></i> Faire une demande de rattachement</a>'
+    ).format(message, url_for("DemandeRattachementView.demander", candidature_pk=candidature.id))
 
 
 def register(appbuilder):

@@ -1,5 +1,6 @@
 """« RÉSULTAT DE RECHERCHE » (guide §15): the national search behind the magnifier. Thin: the rules (what is
 searched, what is shown of a file outside the perimeter) are in app/services/recherche.py."""
+
 from flask import g, request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
@@ -24,9 +25,14 @@ class RechercheView(BaseView):
         resultat = service.rechercher(g.user, request.args) if submitted else None
         criteres = resultat.criteres if resultat else service.criteres({})[0]
         return self.render_template(
-            "clea/recherche.html", title="RÉSULTAT DE RECHERCHE", resultat=resultat, criteres=criteres,
-            erreurs=resultat.erreurs if resultat else {}, maximum=service.MAX_RESULTATS,
-            breadcrumb=[("Recherche", None)])
+            "clea/recherche.html",
+            title="RÉSULTAT DE RECHERCHE",
+            resultat=resultat,
+            criteres=criteres,
+            erreurs=resultat.erreurs if resultat else {},
+            maximum=service.MAX_RESULTATS,
+            breadcrumb=[("Recherche", None)],
+        )
 
 
 def register(appbuilder):

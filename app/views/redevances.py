@@ -1,10 +1,10 @@
 """Redevances (domain.md §10): the quarterly statement per organisation and the barème, for Certif Pro only.
 Thin: the rules and the figures are in app/services/redevances.py."""
+
 from decimal import Decimal
 
 from flask import abort, request, url_for
 from flask_appbuilder import BaseView, expose
-from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField, StringField
 
@@ -15,14 +15,17 @@ from app.formatting import montant_fr, nombre_fr
 from app.models import BaremeRedevance
 from app.models.referentiels import CERTIFICATIONS
 from app.services import redevances as service
+from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView
 
 
 def _periode():
     """The quarter of the query string (the current one when absent), and the French errors of bad input."""
     courant = service.trimestre_courant()
-    saisie = {"annee": request.args.get("annee", str(courant[0])),
-              "trimestre": request.args.get("trimestre", str(courant[1]))}
+    saisie = {
+        "annee": request.args.get("annee", str(courant[0])),
+        "trimestre": request.args.get("trimestre", str(courant[1])),
+    }
     try:
         annee, trimestre = service.verifier_periode(saisie["annee"], saisie["trimestre"])
     except ValidationFailed as exc:
@@ -34,19 +37,32 @@ class RedevancesView(BaseView):
     route_base = "/redevances"
     default_view = "index"
     class_permission_name = access.ADMINISTRATION
-    method_permission_name = {"index": "voir_redevances", "export": "voir_redevances",
-                              "organisme": "voir_redevances", "export_organisme": "voir_redevances"}
+    method_permission_name = {
+        "index": "voir_redevances",
+        "export": "voir_redevances",
+        "organisme": "voir_redevances",
+        "export_organisme": "voir_redevances",
+    }
 
     def _breadcrumb(self, *more):
-        return [("Administration", url_for("AdministrationView.index")),
-                ("Redevances", url_for("RedevancesView.index") if more else None), *more]
+        return [
+            ("Administration", url_for("AdministrationView.index")),
+            ("Redevances", url_for("RedevancesView.index") if more else None),
+            *more,
+        ]
 
     def _page(self, periode, saisie, erreurs):
         return self.render_template(
-            "clea/redevances.html", title="Redevances — relevé trimestriel",
-            releve=service.releve(*periode) if periode else None, saisie=saisie, erreurs=erreurs,
-            trimestres=service.TRIMESTRES, annee_min=service.ANNEE_MIN, annee_max=service.annee_max(),
-            breadcrumb=self._breadcrumb())
+            "clea/redevances.html",
+            title="Redevances — relevé trimestriel",
+            releve=service.releve(*periode) if periode else None,
+            saisie=saisie,
+            erreurs=erreurs,
+            trimestres=service.TRIMESTRES,
+            annee_min=service.ANNEE_MIN,
+            annee_max=service.annee_max(),
+            breadcrumb=self._breadcrumb(),
+        )
 
     @expose("/")
     @has_access
@@ -75,13 +91,22 @@ class RedevancesView(BaseView):
         periode, saisie, erreurs = _periode()
         releve = service.releve(*periode, organisme_id=org.id) if periode else None
         return self.render_template(
-            "clea/redevances_organisme.html", title=f"Redevances — {org.nom}", org=org, releve=releve,
-            compte=(releve.organismes[0] if releve and releve.organismes
-                    else service.Compte(org.id, org.nom, org.siren)),
+            "clea/redevances_organisme.html",
+            title=f"Redevances — {org.nom}",
+            org=org,
+            releve=releve,
+            compte=(
+                releve.organismes[0] if releve and releve.organismes else service.Compte(org.id, org.nom, org.siren)
+            ),
             lignes=list(service.lignes(*periode, organisme_id=org.id)) if periode else [],
-            saisie=saisie, erreurs=erreurs, trimestres=service.TRIMESTRES, annee_min=service.ANNEE_MIN,
-            annee_max=service.annee_max(), types=service.TYPES,
-            breadcrumb=self._breadcrumb((org.nom, None)))
+            saisie=saisie,
+            erreurs=erreurs,
+            trimestres=service.TRIMESTRES,
+            annee_min=service.ANNEE_MIN,
+            annee_max=service.annee_max(),
+            types=service.TYPES,
+            breadcrumb=self._breadcrumb((org.nom, None)),
+        )
 
     @expose("/organisme/<int:pk>/export")
     @has_access
@@ -91,13 +116,15 @@ class RedevancesView(BaseView):
         if periode is None:
             return self.organisme(pk)
         releve = service.releve(*periode, organisme_id=org.id)
-        return export.telechargement(export.nom_fichier(releve, org.siren), releve,
-                                     service.lignes(*periode, organisme_id=org.id))
+        return export.telechargement(
+            export.nom_fichier(releve, org.siren), releve, service.lignes(*periode, organisme_id=org.id)
+        )
 
 
 # --- Barème ---------------------------------------------------------------------------------------------
 class Obligatoire:
     """Marks the field with the asterisk; the message itself comes from the service's check."""
+
     field_flags = {"required": True}
 
     def __call__(self, form, field):
@@ -115,8 +142,7 @@ class MontantField(StringField):
 
 AIDE = {
     "annee": "Le barème s'applique du 1er janvier de cette année jusqu'au barème d'une année suivante.",
-    "frais_instruction": "Dus pour chaque demande d'habilitation, initiale ou de renouvellement, acceptée ou "
-                         "refusée.",
+    "frais_instruction": "Dus pour chaque demande d'habilitation, initiale ou de renouvellement, acceptée ou refusée.",
     "frais_gestion_site": "Dus pour chaque site habilité actif, à chaque date anniversaire de l'habilitation.",
     "redevance_certificat": "Due pour chaque certificat délivré.",
 }
@@ -132,35 +158,51 @@ class BaremeRedevanceView(CleaModelView):
     add_title = "Ajouter un barème"
     edit_title = "Modifier le barème"
     show_title = "Barème des redevances"
-    list_columns = ["certification_label", "annee", "frais_instruction", "frais_gestion_site",
-                    "redevance_certificat"]
+    list_columns = ["certification_label", "annee", "frais_instruction", "frais_gestion_site", "redevance_certificat"]
     show_columns = list_columns
     add_columns = edit_columns = BAREME_CHAMPS
     search_columns = ["annee"]
     order_columns = ["annee"]
     base_order = ("annee", "desc")
-    label_columns = {"certification": "Certification", "certification_label": "Certification",
-                     "annee": "Année d'application", "frais_instruction": "Frais d'instruction (€ HT)",
-                     "frais_gestion_site": "Frais de gestion par site et par an (€ HT)",
-                     "redevance_certificat": "Redevance par certificat (€ HT)"}
-    formatters_columns = {"frais_instruction": montant_fr, "frais_gestion_site": montant_fr,
-                          "redevance_certificat": montant_fr}
+    label_columns = {
+        "certification": "Certification",
+        "certification_label": "Certification",
+        "annee": "Année d'application",
+        "frais_instruction": "Frais d'instruction (€ HT)",
+        "frais_gestion_site": "Frais de gestion par site et par an (€ HT)",
+        "redevance_certificat": "Redevance par certificat (€ HT)",
+    }
+    formatters_columns = {
+        "frais_instruction": montant_fr,
+        "frais_gestion_site": montant_fr,
+        "redevance_certificat": montant_fr,
+    }
     add_form_extra_fields = {
-        "certification": SelectField("Certification", choices=list(CERTIFICATIONS.items()), validate_choice=False,
-                                     validators=[Obligatoire()]),
+        "certification": SelectField(
+            "Certification", choices=list(CERTIFICATIONS.items()), validate_choice=False, validators=[Obligatoire()]
+        ),
         "annee": StringField("Année d'application", validators=[Obligatoire()], description=AIDE["annee"]),
-        "frais_instruction": MontantField("Frais d'instruction (€ HT)", validators=[Obligatoire()],
-                                          description=AIDE["frais_instruction"]),
-        "frais_gestion_site": MontantField("Frais de gestion par site et par an (€ HT)", validators=[Obligatoire()],
-                                           description=AIDE["frais_gestion_site"]),
-        "redevance_certificat": MontantField("Redevance par certificat (€ HT)", validators=[Obligatoire()],
-                                             description=AIDE["redevance_certificat"]),
+        "frais_instruction": MontantField(
+            "Frais d'instruction (€ HT)", validators=[Obligatoire()], description=AIDE["frais_instruction"]
+        ),
+        "frais_gestion_site": MontantField(
+            "Frais de gestion par site et par an (€ HT)",
+            validators=[Obligatoire()],
+            description=AIDE["frais_gestion_site"],
+        ),
+        "redevance_certificat": MontantField(
+            "Redevance par certificat (€ HT)", validators=[Obligatoire()], description=AIDE["redevance_certificat"]
+        ),
     }
     edit_form_extra_fields = add_form_extra_fields
     # Listing is seeing fees; changing the amounts is its own right; a barème is never deleted (past
     # statements were priced with it): a new year's barème replaces it.
-    extra_permissions = {"list": "voir_redevances", "show": "voir_redevances", "add": "gerer_baremes",
-                         "edit": "gerer_baremes"}
+    extra_permissions = {
+        "list": "voir_redevances",
+        "show": "voir_redevances",
+        "add": "gerer_baremes",
+        "edit": "gerer_baremes",
+    }
     exclude_route_methods = {"delete", "action", "action_post"}
 
     def _init_forms(self):

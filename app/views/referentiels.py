@@ -1,10 +1,11 @@
 """Référentiels and lists of values, edited by Certif Pro (domain.md §3)."""
-from app.services.ecritures import ServiceInterface
+
 from wtforms import SelectField
 
 from app.domain import access
 from app.formatting import oui_non
 from app.models import Domaine, SousDomaine, ValeurListe
+from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView
 
 
@@ -30,8 +31,7 @@ class ValeurListeView(ReferentielDataView):
     search_columns = ["liste", "libelle", "actif"]
     order_columns = ["libelle", "ordre"]
     base_order = ("ordre", "asc")
-    label_columns = {"liste": "Liste", "liste_label": "Liste", "libelle": "Valeur", "ordre": "Ordre",
-                     "actif": "Active"}
+    label_columns = {"liste": "Liste", "liste_label": "Liste", "libelle": "Valeur", "ordre": "Ordre", "actif": "Active"}
     formatters_columns = {"actif": oui_non}
     add_form_extra_fields = {"liste": SelectField("Liste", choices=list(ValeurListe.LISTES.items()))}
     edit_form_extra_fields = add_form_extra_fields
@@ -66,8 +66,12 @@ class DomaineView(ReferentielDataView):
     show_columns = ["referentiel", "code", "libelle", "libelle_court"]
     search_columns = ["code", "libelle"]
     base_order = ("id", "asc")
-    label_columns = {"referentiel": "Référentiel", "code": "Code", "libelle": "Libellé",
-                     "libelle_court": "Libellé court (onglet FORMATIONS)"}
+    label_columns = {
+        "referentiel": "Référentiel",
+        "code": "Code",
+        "libelle": "Libellé",
+        "libelle_court": "Libellé court (onglet FORMATIONS)",
+    }
     extra_permissions = {"edit": "gerer_referentiels"}
     exclude_route_methods = {"add", "delete"}
 

@@ -1,4 +1,5 @@
 """STATS tab (guide §7 « Onglet STATS ») and the pages of the exports prepared in the background."""
+
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
@@ -26,10 +27,16 @@ class StatsView(BaseView):
             errors, periode = exc.errors, stats.Periode()
         tableau = stats.tableau(g.user, periode)
         return self.render_template(
-            "clea/stats.html", title="Statistiques", t=tableau, errors=errors, labels=dict(stats.COMPTEURS),
+            "clea/stats.html",
+            title="Statistiques",
+            t=tableau,
+            errors=errors,
+            labels=dict(stats.COMPTEURS),
             values={"du": request.args.get("du", ""), "au": request.args.get("au", "")},
-            exports=exports.mes_exports(g.user, 5), kind_label=exports.kind_label,
-            breadcrumb=[("Statistiques", None)])
+            exports=exports.mes_exports(g.user, 5),
+            kind_label=exports.kind_label,
+            breadcrumb=[("Statistiques", None)],
+        )
 
     @expose("/exporter", methods=["POST"])
     @has_access
@@ -39,8 +46,9 @@ class StatsView(BaseView):
         if type_ not in ("statistiques", "dossiers"):
             flash("Type d'export inconnu.", "danger")
             return redirect(url_for("StatsView.index"))
-        return demander_export(type_, {"du": request.form.get("du", ""), "au": request.form.get("au", "")},
-                               url_for("StatsView.index"))
+        return demander_export(
+            type_, {"du": request.form.get("du", ""), "au": request.form.get("au", "")}, url_for("StatsView.index")
+        )
 
 
 def demander_export(type_: str, params: dict, back: str):
@@ -62,12 +70,14 @@ def logged_in(view_method):
         if not (g.user and g.user.is_authenticated):
             return redirect(self.appbuilder.get_url_for_login)
         return view_method(self, *args, **kwargs)
+
     return wrapper
 
 
 class ExportView(BaseView):
     """An export's page: progress while it is prepared, then the download. Each user sees only their own
     exports (any other id is 404); the right to the data was checked when the export was asked for."""
+
     route_base = "/exports"
     default_view = "show"
 
@@ -76,15 +86,21 @@ class ExportView(BaseView):
     def show(self, pk):
         job = exports.visible(g.user, pk)
         back = url_for("CandidatureView.list") if job.type == "candidatures" else url_for("StatsView.index")
-        return self.render_template("clea/export.html", title="Export", job=job, back=back,
-                                    kind_label=exports.kind_label(job.type),
-                                    breadcrumb=[(exports.kind_label(job.type), None)])
+        return self.render_template(
+            "clea/export.html",
+            title="Export",
+            job=job,
+            back=back,
+            kind_label=exports.kind_label(job.type),
+            breadcrumb=[(exports.kind_label(job.type), None)],
+        )
 
     @expose("/<int:pk>/fichier")
     @logged_in
     def fichier(self, pk):
         content, filename = exports.contenu(g.user, pk)
         from app.exports.xlsx import XLSX
+
         return send_bytes(content, filename, XLSX)
 
 

@@ -1,7 +1,7 @@
 """Mon Réseau, Mes organismes, établissements, certificateurs (guide §7 CERTIFICATION, §8, §10, §11)."""
+
 from flask import abort, g, redirect, request, url_for
 from flask_appbuilder import expose
-from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField
 
@@ -12,32 +12,59 @@ from app.formatting import oui_non
 from app.models import Certificateur, Etablissement, Organisme, Reseau
 from app.security import perimeter
 from app.services import audit, habilitations, structures
+from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView
 
 YES_NO = {True: "Oui", False: "Non"}
 
 LABELS_ORGANISME = {
-    "reseau": "Réseau", "siren": "SIREN", "nom": "Nom de l'organisme", "adresse": "Adresse de l'organisme",
-    "complement_adresse": "Complément d'adresse", "ville": "Ville", "code_postal": "Code postal",
-    "contact_nom": "Nom du contact", "contact_prenom": "Prénom du contact", "contact_email": "Email du contact",
+    "reseau": "Réseau",
+    "siren": "SIREN",
+    "nom": "Nom de l'organisme",
+    "adresse": "Adresse de l'organisme",
+    "complement_adresse": "Complément d'adresse",
+    "ville": "Ville",
+    "code_postal": "Code postal",
+    "contact_nom": "Nom du contact",
+    "contact_prenom": "Prénom du contact",
+    "contact_email": "Email du contact",
     "email_facturation": "Email de facturation",
     "facturation_differente": "Adresse de facturation différente de l'adresse ?",
-    "facturation_adresse": "Adresse de facturation", "facturation_complement_adresse": "Complément d'adresse de facturation",
-    "facturation_ville": "Ville de facturation", "facturation_code_postal": "Code postal de facturation",
-    "code_naf": "Code NAF", "numero_declaration_activite": "Numéro de déclaration d'activité",
-    "qualiopi": "Certifié Qualiopi", "actif": "Actif", "actif_label": "Actif", "etablissements": "Etablissements",
+    "facturation_adresse": "Adresse de facturation",
+    "facturation_complement_adresse": "Complément d'adresse de facturation",
+    "facturation_ville": "Ville de facturation",
+    "facturation_code_postal": "Code postal de facturation",
+    "code_naf": "Code NAF",
+    "numero_declaration_activite": "Numéro de déclaration d'activité",
+    "qualiopi": "Certifié Qualiopi",
+    "actif": "Actif",
+    "actif_label": "Actif",
+    "etablissements": "Etablissements",
 }
 LABELS_ETABLISSEMENT = {
-    "organisme": "Organisme", "nom": "Nom de l'établissement", "siret": "SIRET de l'établissement",
-    "referent_nom": "Nom du contact officiel", "referent_prenom": "Prénom du contact officiel",
-    "referent_email": "Email du contact officiel", "public_nom": "Nom du contact public",
-    "public_prenom": "Prénom du contact public", "public_email": "Email du contact public",
-    "public_telephone": "Téléphone du contact public", "adresse": "Adresse",
-    "complement_adresse": "Complément d'adresse", "ville": "Ville", "code_postal": "Code postal",
-    "region": "Région", "site_web": "Site web", "actif": "Actif", "actif_label": "Actif",
+    "organisme": "Organisme",
+    "nom": "Nom de l'établissement",
+    "siret": "SIRET de l'établissement",
+    "referent_nom": "Nom du contact officiel",
+    "referent_prenom": "Prénom du contact officiel",
+    "referent_email": "Email du contact officiel",
+    "public_nom": "Nom du contact public",
+    "public_prenom": "Prénom du contact public",
+    "public_email": "Email du contact public",
+    "public_telephone": "Téléphone du contact public",
+    "adresse": "Adresse",
+    "complement_adresse": "Complément d'adresse",
+    "ville": "Ville",
+    "code_postal": "Code postal",
+    "region": "Région",
+    "site_web": "Site web",
+    "actif": "Actif",
+    "actif_label": "Actif",
 }
 LABELS_RESEAU = {
-    "nom": "Nom du réseau", "responsable_nom": "Nom du responsable", "responsable_prenom": "Prénom du responsable",
+    "nom": "Nom du réseau",
+    "responsable_nom": "Nom du responsable",
+    "responsable_prenom": "Prénom du responsable",
     "responsable_email": "Email du responsable",
     "notifier_creation_candidature": "Notifier lors de la création d'une candidature",
 }
@@ -45,6 +72,7 @@ LABELS_RESEAU = {
 
 class ReseauView(CleaModelView):
     """Certif Pro lists the networks; a network's admins and supervisors see "Mon Réseau"."""
+
     route_base = "/reseaux"
     datamodel = ServiceInterface(Reseau)
     tab = access.RESEAUX
@@ -54,8 +82,13 @@ class ReseauView(CleaModelView):
     add_title = "Ajouter un réseau"
     edit_title = "Modifier le réseau"
     list_columns = ["nom", "responsable_nom", "responsable_prenom", "responsable_email"]
-    add_columns = edit_columns = ["nom", "responsable_nom", "responsable_prenom", "responsable_email",
-                                  "notifier_creation_candidature"]
+    add_columns = edit_columns = [
+        "nom",
+        "responsable_nom",
+        "responsable_prenom",
+        "responsable_email",
+        "notifier_creation_candidature",
+    ]
     show_columns = add_columns
     search_columns = ["nom"]
     label_columns = LABELS_RESEAU
@@ -85,9 +118,25 @@ class EtablissementView(CleaModelView):
     add_title = "Ajouter un établissement"
     edit_title = "Modifier l'établissement"
     list_columns = ["nom", "organisme", "ville", "region", "actif_label"]
-    add_columns = ["organisme", "nom", "siret", "referent_nom", "referent_prenom", "referent_email", "public_nom",
-                   "public_prenom", "public_email", "public_telephone", "adresse", "complement_adresse", "ville",
-                   "code_postal", "region", "site_web", "actif"]
+    add_columns = [
+        "organisme",
+        "nom",
+        "siret",
+        "referent_nom",
+        "referent_prenom",
+        "referent_email",
+        "public_nom",
+        "public_prenom",
+        "public_email",
+        "public_telephone",
+        "adresse",
+        "complement_adresse",
+        "ville",
+        "code_postal",
+        "region",
+        "site_web",
+        "actif",
+    ]
     edit_columns = [c for c in add_columns if c != "organisme"]
     search_columns = ["nom", "siret", "ville", "region", "actif"]
     order_columns = ["nom", "ville", "region"]
@@ -107,10 +156,12 @@ class EtablissementView(CleaModelView):
         ("Adresse", {"fields": _address}),
         ("Site web", {"fields": ["site_web", "actif"]}),
     ]
-    edit_fieldsets = [(title, {"fields": [f for f in spec["fields"] if f != "organisme"]})
-                      for title, spec in add_fieldsets]
-    add_form_extra_fields = {"region": SelectField("Région", choices=[("", "— Sélectionner —")] +
-                                                   [(r, r) for r in REGIONS])}
+    edit_fieldsets = [
+        (title, {"fields": [f for f in spec["fields"] if f != "organisme"]}) for title, spec in add_fieldsets
+    ]
+    add_form_extra_fields = {
+        "region": SelectField("Région", choices=[("", "— Sélectionner —")] + [(r, r) for r in REGIONS])
+    }
     edit_form_extra_fields = add_form_extra_fields
     extra_add_buttons = [("_ajouter_autre", "Créer et ajouter un autre établissement")]
 
@@ -141,13 +192,21 @@ class EtablissementView(CleaModelView):
         etab = perimeter.get_visible(Etablissement, pk)
         demandes = habilitations.demandes_des_etablissements([etab.id])
         return self.render_template(
-            "clea/etablissement_show.html", title="Visualiser l'établissement", etab=etab, demandes=demandes,
-            habilitee=habilitations.est_habilitee(etab), audit=audit.lignes(etablissement_id=etab.id),
-            can_edit=self.can("can_edit"), can_request=self.can("can_create", access.HABILITATIONS),
+            "clea/etablissement_show.html",
+            title="Visualiser l'établissement",
+            etab=etab,
+            demandes=demandes,
+            habilitee=habilitations.est_habilitee(etab),
+            audit=audit.lignes(etablissement_id=etab.id),
+            can_edit=self.can("can_edit"),
+            can_request=self.can("can_create", access.HABILITATIONS),
             can_decide=self.can("can_decider_habilitation", access.HABILITATIONS),
-            breadcrumb=[("Mes organismes", url_for("OrganismeView.list")),
-                        (etab.organisme.nom, url_for("OrganismeView.show", pk=etab.organisme_id)),
-                        (etab.nom, None)])
+            breadcrumb=[
+                ("Mes organismes", url_for("OrganismeView.list")),
+                (etab.organisme.nom, url_for("OrganismeView.show", pk=etab.organisme_id)),
+                (etab.nom, None),
+            ],
+        )
 
 
 class OrganismeView(CleaModelView):
@@ -162,8 +221,14 @@ class OrganismeView(CleaModelView):
     list_columns = ["nom", "siren", "actif_label"]
     _general = ["siren", "nom", "adresse", "complement_adresse", "ville", "code_postal"]
     _contact = ["contact_nom", "contact_prenom", "contact_email"]
-    _billing = ["email_facturation", "facturation_differente", "facturation_adresse",
-                "facturation_complement_adresse", "facturation_ville", "facturation_code_postal"]
+    _billing = [
+        "email_facturation",
+        "facturation_differente",
+        "facturation_adresse",
+        "facturation_complement_adresse",
+        "facturation_ville",
+        "facturation_code_postal",
+    ]
     _identity = ["code_naf", "numero_declaration_activite", "qualiopi"]
     add_columns = ["reseau"] + _general + _contact + _billing + _identity + ["actif"]
     edit_columns = add_columns
@@ -178,8 +243,11 @@ class OrganismeView(CleaModelView):
     order_columns = ["nom", "siren"]
     base_order = ("nom", "asc")
     label_columns = LABELS_ORGANISME
-    description_columns = {"siren": "9 chiffres.", "code_naf": "Ex. 85.59A",
-                           "numero_declaration_activite": "11 chiffres."}
+    description_columns = {
+        "siren": "9 chiffres.",
+        "code_naf": "Ex. 85.59A",
+        "numero_declaration_activite": "11 chiffres.",
+    }
     extra_add_buttons = [("_ajouter_etablissement", "Créer et ajouter un établissement")]
 
     def complete_values(self, values, item):
@@ -202,15 +270,22 @@ class OrganismeView(CleaModelView):
         etablissements = structures.etablissements_de(g.user, org)
         demandes = habilitations.demandes_des_etablissements([e.id for e in org.etablissements])
         return self.render_template(
-            "clea/organisme_show.html", title=org.nom, org=org, etablissements=etablissements,
-            demandes=demandes, audit=audit.lignes(organisme_id=org.id), can_edit=self.can("can_edit"),
+            "clea/organisme_show.html",
+            title=org.nom,
+            org=org,
+            etablissements=etablissements,
+            demandes=demandes,
+            audit=audit.lignes(organisme_id=org.id),
+            can_edit=self.can("can_edit"),
             can_add_etab=self.can("can_create", access.ETABLISSEMENTS),
             habilitees={e.id for e in etablissements if habilitations.est_habilitee(e)},
-            breadcrumb=[("Mes organismes", url_for("OrganismeView.list")), (org.nom, None)])
+            breadcrumb=[("Mes organismes", url_for("OrganismeView.list")), (org.nom, None)],
+        )
 
 
 class CertificateurView(CleaModelView):
     """CERTIFICATION tab: the certifiers; Certif Pro creates and edits them."""
+
     route_base = "/certificateurs"
     datamodel = ServiceInterface(Certificateur)
     tab = access.CERTIFICATION
@@ -229,16 +304,22 @@ class CertificateurView(CleaModelView):
     search_columns = ["nom", "type", "region", "modalite_envoi"]
     order_columns = ["nom", "region", "modalite_envoi"]
     base_order = ("nom", "asc")
-    label_columns = {"nom": "Certificateur", "type": "Type", "type_label": "Type", "region": "Région",
-                     "modalite_envoi": "Modalité d'envoi", "actif": "Actif", "dernier_jury": "Dernier jury",
-                     "prochains_jurys": "Prochains jurys"}
+    label_columns = {
+        "nom": "Certificateur",
+        "type": "Type",
+        "type_label": "Type",
+        "region": "Région",
+        "modalite_envoi": "Modalité d'envoi",
+        "actif": "Actif",
+        "dernier_jury": "Dernier jury",
+        "prochains_jurys": "Prochains jurys",
+    }
     add_form_extra_fields = {
         "type": SelectField("Type", choices=[(k, v) for k, v in Certificateur.TYPES.items()]),
         "region": SelectField("Région", choices=[("", "— Aucune —")] + [(r, r) for r in REGIONS]),
         "modalite_envoi": SelectField("Modalité d'envoi", choices=[(m, m) for m in MODALITES_ENVOI]),
     }
     edit_form_extra_fields = add_form_extra_fields
-
 
 
 def register(appbuilder):

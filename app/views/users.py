@@ -1,7 +1,7 @@
 """Mes utilisateurs (guide §9), Mon profil (guide §5), password links (invitation, « Mot de passe oublié ? »)."""
+
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
-from app.services.ecritures import ServiceInterface
 from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
@@ -11,10 +11,20 @@ from app.formatting import oui_non
 from app.models import Utilisateur
 from app.security import perimeter
 from app.services import audit, users as user_service
+from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 
-FIELDS = ("role", "username", "first_name", "last_name", "email", "reseau", "organisme", "etablissement",
-          "certificateur")
+FIELDS = (
+    "role",
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "reseau",
+    "organisme",
+    "etablissement",
+    "certificateur",
+)
 
 
 def _attachment_choices(actor):
@@ -31,8 +41,15 @@ class UtilisateurView(CleaModelView):
     search_columns = ["first_name", "last_name", "email", "username", "active"]
     order_columns = ["first_name", "last_name", "email"]
     base_order = ("last_name", "asc")
-    label_columns = {"profil": "Rôle", "first_name": "Prénom", "last_name": "Nom", "email": "Email",
-                     "username": "Login de connexion", "rattachement": "Rattachement", "active": "Actif"}
+    label_columns = {
+        "profil": "Rôle",
+        "first_name": "Prénom",
+        "last_name": "Nom",
+        "email": "Email",
+        "username": "Login de connexion",
+        "rattachement": "Rattachement",
+        "active": "Actif",
+    }
     formatters_columns = {"active": oui_non}
     # Users are deactivated, never deleted.
     extra_permissions = {"activer": "edit"}
@@ -52,17 +69,27 @@ class UtilisateurView(CleaModelView):
     def _form(self, target):
         errors, values = {}, {}
         if target is not None:
-            values = {"role": target.profil, "username": target.username, "first_name": target.first_name,
-                      "last_name": target.last_name, "email": target.email, "reseau": target.reseau_id,
-                      "organisme": target.organisme_id, "etablissement": target.etablissement_id,
-                      "certificateur": target.certificateur_id}
+            values = {
+                "role": target.profil,
+                "username": target.username,
+                "first_name": target.first_name,
+                "last_name": target.last_name,
+                "email": target.email,
+                "reseau": target.reseau_id,
+                "organisme": target.organisme_id,
+                "etablissement": target.etablissement_id,
+                "certificateur": target.certificateur_id,
+            }
         if request.method == "POST":
             values = {field: request.form.get(field, "").strip() for field in FIELDS}
             try:
                 if target is None:
                     created = user_service.creer(g.user, values)
-                    flash(f"L'utilisateur {created.nom_complet} est créé : il reçoit un email pour choisir son "
-                          "mot de passe.", "success")
+                    flash(
+                        f"L'utilisateur {created.nom_complet} est créé : il reçoit un email pour choisir son "
+                        "mot de passe.",
+                        "success",
+                    )
                 else:
                     user_service.modifier(g.user, target.id, values)
                     flash("Modifications enregistrées.", "success")
@@ -71,33 +98,46 @@ class UtilisateurView(CleaModelView):
                 errors = exc.errors
         title = "Créer un utilisateur" if target is None else "Modifier l'utilisateur"
         return self.render_template(
-            "clea/utilisateur_form.html", title=title, target=target, values=values, errors=errors,
-            roles=user_service.grantable_profiles(g.user), levels=access.PERIMETER_LEVEL,
+            "clea/utilisateur_form.html",
+            title=title,
+            target=target,
+            values=values,
+            errors=errors,
+            roles=user_service.grantable_profiles(g.user),
+            levels=access.PERIMETER_LEVEL,
             choices=_attachment_choices(g.user),
-            breadcrumb=[("Mes utilisateurs", url_for("UtilisateurView.list")), (title, None)])
+            breadcrumb=[("Mes utilisateurs", url_for("UtilisateurView.list")), (title, None)],
+        )
 
     @expose("/show/<int:pk>")
     @has_access
     def show(self, pk):
         target = perimeter.get_visible(Utilisateur, pk)
         return self.render_template(
-            "clea/utilisateur_show.html", title=target.nom_complet, target=target,
+            "clea/utilisateur_show.html",
+            title=target.nom_complet,
+            target=target,
             can_edit=self.can("can_edit") and target.profil in user_service.grantable_profiles(g.user),
             audit=audit.lignes(utilisateur_id=target.id),
-            breadcrumb=[("Mes utilisateurs", url_for("UtilisateurView.list")), (target.nom_complet, None)])
+            breadcrumb=[("Mes utilisateurs", url_for("UtilisateurView.list")), (target.nom_complet, None)],
+        )
 
     @expose("/<int:pk>/activer", methods=["POST"])
     @has_access
     def activer(self, pk):
         active = request.form.get("actif") == "1"
-        return self.run_action(lambda: user_service.changer_actif(g.user, pk, active),
-                               url_for("UtilisateurView.show", pk=pk),
-                               "Le compte est réactivé." if active else "Le compte est désactivé : cet utilisateur "
-                               "ne peut plus se connecter.")
+        return self.run_action(
+            lambda: user_service.changer_actif(g.user, pk, active),
+            url_for("UtilisateurView.show", pk=pk),
+            "Le compte est réactivé."
+            if active
+            else "Le compte est désactivé : cet utilisateur ne peut plus se connecter.",
+        )
 
 
 class MonProfilView(BaseView):
     """« Mon profil »: every logged-in user, whatever their profile."""
+
     route_base = "/mon-profil"
     default_view = "index"
 
@@ -105,16 +145,16 @@ class MonProfilView(BaseView):
     def index(self):
         if not (g.user and g.user.is_authenticated):
             return redirect(self.appbuilder.get_url_for_login)
-        errors, values = {}, {"first_name": g.user.first_name, "last_name": g.user.last_name,
-                              "email": g.user.email}
+        errors, values = {}, {"first_name": g.user.first_name, "last_name": g.user.last_name, "email": g.user.email}
         if request.method == "POST":
             form = request.form
             # Two forms on the page: the password one is recognised even when sent empty.
             password_form = form.get("action") == "mot_de_passe" or "nouveau" in form or "actuel" in form
             try:
                 if password_form:
-                    user_service.changer_mot_de_passe(g.user, form.get("actuel"), form.get("nouveau"),
-                                                      form.get("confirmation"))
+                    user_service.changer_mot_de_passe(
+                        g.user, form.get("actuel"), form.get("nouveau"), form.get("confirmation")
+                    )
                     flash("Votre mot de passe a été changé.", "success")
                 else:
                     values = {k: form.get(k, "") for k in ("first_name", "last_name", "email")}
@@ -124,12 +164,18 @@ class MonProfilView(BaseView):
             except ValidationFailed as exc:
                 db.session.rollback()
                 errors = exc.errors
-        return self.render_template("clea/mon_profil.html", title="Mon profil", values=values, errors=errors,
-                                    password_rule=user_service.PASSWORD_RULE)
+        return self.render_template(
+            "clea/mon_profil.html",
+            title="Mon profil",
+            values=values,
+            errors=errors,
+            password_rule=user_service.PASSWORD_RULE,
+        )
 
 
 class MotDePasseView(BaseView):
     """Public pages: « Mot de passe oublié ? » and the single-use link that sets a password."""
+
     route_base = "/compte"
     default_view = "oublie"
 
@@ -142,29 +188,40 @@ class MotDePasseView(BaseView):
             except ValidationFailed as exc:
                 errors = exc.errors
             else:
-                flash("Si cet identifiant correspond à un compte actif, un email contenant un lien pour choisir "
-                      "un nouveau mot de passe vient d'être envoyé.", "info")
+                flash(
+                    "Si cet identifiant correspond à un compte actif, un email contenant un lien pour choisir "
+                    "un nouveau mot de passe vient d'être envoyé.",
+                    "info",
+                )
                 return redirect(self.appbuilder.get_url_for_login)
-        return self.render_template("clea/mot_de_passe_oublie.html", title="Mot de passe oublié",
-                                    errors=errors)
+        return self.render_template("clea/mot_de_passe_oublie.html", title="Mot de passe oublié", errors=errors)
 
     @expose("/mot-de-passe/<token>", methods=["GET", "POST"])
     def definir(self, token):
         row = user_service.jeton_valide(token)
         if row is None:
-            return self.render_template("clea/error.html", code=410, title="Lien expiré",
-                                        message=user_service.LINK_INVALID), 410
+            return self.render_template(
+                "clea/error.html", code=410, title="Lien expiré", message=user_service.LINK_INVALID
+            ), 410
         errors = {}
         if request.method == "POST":
-            outcome = submitted(lambda: user_service.definir_mot_de_passe(
-                token, request.form.get("password"), request.form.get("confirmation")))
+            outcome = submitted(
+                lambda: user_service.definir_mot_de_passe(
+                    token, request.form.get("password"), request.form.get("confirmation")
+                )
+            )
             errors = outcome.errors
             if not errors:  # set, or refused (the refusal is flashed): back to the login page
                 if outcome.ok:
                     flash("Votre mot de passe est enregistré : vous pouvez vous connecter.", "success")
                 return redirect(self.appbuilder.get_url_for_login)
-        return self.render_template("clea/mot_de_passe_definir.html", title="Choisir votre mot de passe",
-                                    user=row.user, errors=errors, password_rule=user_service.PASSWORD_RULE)
+        return self.render_template(
+            "clea/mot_de_passe_definir.html",
+            title="Choisir votre mot de passe",
+            user=row.user,
+            errors=errors,
+            password_rule=user_service.PASSWORD_RULE,
+        )
 
 
 def register(appbuilder):
