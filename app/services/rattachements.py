@@ -16,6 +16,7 @@ from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Candidature, Etablissement, Organisme, Utilisateur
 from app.models.juries import DemandeRattachement
+from app.schemas import Input, Text, shape_errors
 from app.security import perimeter
 from app.services import audit, habilitations, notifications
 from app.services.candidatures import valeurs
@@ -96,17 +97,30 @@ def obstacle(candidature: Candidature) -> str | None:
     return refus_statut(candidature) or (DEJA_EN_ATTENTE if _en_attente(candidature.id) else None)
 
 
-def _texte(value, field, errors, maximum, required=False, message=REQUIRED):
-    if value is not None and not isinstance(value, str):
-        errors.add(field, "Ce champ doit être un texte.")
+# The input's shape: the request's and the decision's texts, with their lengths.
+NOT_TEXT = "Ce champ doit être un texte."
+RATTACHEMENT_INPUT = Input.from_dict(
+    {
+        "motif": Text(max_length=100, not_text=NOT_TEXT),
+        "precision": Text(max_length=PRECISION_MAX, not_text=NOT_TEXT),
+        "commentaire": Text(max_length=COMMENTAIRE_MAX, not_text=NOT_TEXT),
+    },
+    name="RattachementInput",
+)()
+
+
+def _texte(value, field, errors, required=False, message=REQUIRED):
+    """One text of the request, through the schema; None when absent or refused (the error is added)."""
+    refused = shape_errors(RATTACHEMENT_INPUT, {field: value})
+    if refused:
+        for text in refused[field]:
+            errors.add(field, text)
         return None
-    if not isinstance(value, str) or not value.strip():
+    value = RATTACHEMENT_INPUT.load({field: value})[field]
+    if not value:
         if required:
             errors.add(field, message)
         return None
-    value = value.strip()
-    if len(value) > maximum:
-        errors.add(field, f"Ce champ ne doit pas dépasser {maximum} caractères.")
     return value
 
 
@@ -159,11 +173,11 @@ def demander(user, candidature_id, etablissement_destination_id, motif, precisio
             errors.add("etablissement_destination", "Cet établissement n'a pas d'habilitation valide aujourd'hui.")
         elif destination.id == candidature.etablissement_id:
             errors.add("etablissement_destination", "Le dossier est déjà rattaché à cet établissement.")
-    motif = _texte(motif, "motif", errors, 100, required=True, message="Le motif de la demande est obligatoire.")
+    motif = _texte(motif, "motif", errors, required=True, message="Le motif de la demande est obligatoire.")
     if motif is not None and motif not in motifs():
         errors.add("motif", "Motif inconnu.")
     precision = _texte(
-        precision, "precision", errors, PRECISION_MAX, required=(motif == AUTRE), message="Précisez le motif « Autre »."
+        precision, "precision", errors, required=(motif == AUTRE), message="Précisez le motif « Autre »."
     )
     if errors:
         raise ValidationFailed(errors)
@@ -238,7 +252,7 @@ def _prevenir(demande, titre, contenu, origine_voit: bool):
 def accepter(user, pk, commentaire=None) -> DemandeRattachement:
     """The file moves to the destination establishment (and its organisation)."""
     errors = Errors()
-    commentaire = _texte(commentaire, "commentaire", errors, COMMENTAIRE_MAX)
+    commentaire = _texte(commentaire, "commentaire", errors)
     demande = _a_decider(user, pk)
     if errors:
         raise ValidationFailed(errors)
@@ -271,7 +285,7 @@ def accepter(user, pk, commentaire=None) -> DemandeRattachement:
 def refuser(user, pk, commentaire) -> DemandeRattachement:
     errors = Errors()
     commentaire = _texte(
-        commentaire, "commentaire", errors, COMMENTAIRE_MAX, required=True, message="Le motif du refus est obligatoire."
+        commentaire, "commentaire", errors, required=True, message="Le motif du refus est obligatoire."
     )
     demande = _a_decider(user, pk)
     if errors:
