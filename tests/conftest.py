@@ -23,6 +23,9 @@ from sqlalchemy import event, text
 from config import normalise_database_url
 
 DEMO_PASSWORD = "Clea-demo-2026!"
+# The tests log in some 700 times: scrypt as in production (config.py), with a cheaper work factor
+# (N=2^10 instead of werkzeug's 2^15: ~1 ms a check instead of ~130 ms). test_security_basics checks both.
+TEST_PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -63,7 +66,7 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "AUTH_RATE_LIMITED": False,
         "MAIL_SERVER": None, "SECRET_KEY": "tests-only-secret-key-long-enough-for-jwt-hmac", "PUBLIC_URL": "http://clea.test",
-        "LOAD_DEMO_ON_EMPTY_DB": False,
+        "LOAD_DEMO_ON_EMPTY_DB": False, "FAB_PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
     })
     with flask_app.app_context():
         _drop_everything(db)
