@@ -157,12 +157,6 @@ def _committing(item):
     return reset
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "committing(reset='test'|'module'): the test commits for real (live server, threads, other "
-                   "connections); the demo data is reloaded after it, or after the module's last test")
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     # Before any fixture of the test (a module-scoped live server logs in, hence commits, in its setup).
