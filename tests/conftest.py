@@ -206,7 +206,8 @@ def _in_rolled_back_transaction(app):
     connection = engine.connect()
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:
-        # pysqlite begins transactions on its own and gets SAVEPOINT wrong: let SQLAlchemy say BEGIN.
+        # pysqlite would begin (and end) transactions on its own, which breaks SAVEPOINTs: autocommit mode for
+        # the driver, and the BEGIN said here (SQLAlchemy's documented recipe, "Serializable isolation").
         connection.connection.driver_connection.isolation_level = None
     outer = connection.begin()
     if sqlite:
