@@ -23,6 +23,9 @@ from sqlalchemy import event, text
 from config import normalise_database_url
 
 DEMO_PASSWORD = "Clea-demo-2026!"
+# The tests log in some 700 times: scrypt as in production (config.py), with a cheaper work factor
+# (N=2^10 instead of werkzeug's 2^15: ~1 ms a check instead of ~130 ms). test_security_basics checks both.
+TEST_PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -63,7 +66,7 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "AUTH_RATE_LIMITED": False,
         "MAIL_SERVER": None, "SECRET_KEY": "tests-only-secret-key-long-enough-for-jwt-hmac", "PUBLIC_URL": "http://clea.test",
-        "LOAD_DEMO_ON_EMPTY_DB": False,
+        "LOAD_DEMO_ON_EMPTY_DB": False, "FAB_PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
     })
     with flask_app.app_context():
         _drop_everything(db)
@@ -154,12 +157,6 @@ def _committing(item):
     return reset
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "committing(reset='test'|'module'): the test commits for real (live server, threads, other "
-                   "connections); the demo data is reloaded after it, or after the module's last test")
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     # Before any fixture of the test (a module-scoped live server logs in, hence commits, in its setup).
@@ -209,7 +206,8 @@ def _in_rolled_back_transaction(app):
     connection = engine.connect()
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:
-        # pysqlite begins transactions on its own and gets SAVEPOINT wrong: let SQLAlchemy say BEGIN.
+        # pysqlite would begin (and end) transactions on its own, which breaks SAVEPOINTs: autocommit mode for
+        # the driver, and the BEGIN said here (SQLAlchemy's documented recipe, "Serializable isolation").
         connection.connection.driver_connection.isolation_level = None
     outer = connection.begin()
     if sqlite:
