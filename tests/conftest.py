@@ -12,6 +12,7 @@ through its own connections) — is marked `@pytest.mark.committing`: it commits
 reloaded after it (`@pytest.mark.committing(reset="module")`: once, after the module's last test).
 Two guards keep this honest: a transactional test that checks out another connection fails, naming the
 marker; a real COMMIT outside a committing test (e.g. by a module-scoped fixture) is refused."""
+
 import os
 import re
 import threading
@@ -37,11 +38,12 @@ def _database_url(tmp_path_factory) -> str:
 
 class _State:
     """What the fixtures and the engine guards below share."""
-    commits_allowed = True   # real COMMITs: while creating the schema and the demo, and in committing tests
-    connection = None        # the running test's connection (its outer transaction is rolled back)
-    thread = None            # the thread running that test: the only one that may use the connection
-    strays: list = []        # other connections checked out while a test runs in its transaction
-    dirty_module = False     # a committing(reset="module") test ran: reload the demo after the module
+
+    commits_allowed = True  # real COMMITs: while creating the schema and the demo, and in committing tests
+    connection = None  # the running test's connection (its outer transaction is rolled back)
+    thread = None  # the thread running that test: the only one that may use the connection
+    strays: list = []  # other connections checked out while a test runs in its transaction
+    dirty_module = False  # a committing(reset="module") test ran: reload the demo after the module
 
 
 def _install_guards(engine):
@@ -54,23 +56,35 @@ def _install_guards(engine):
     @event.listens_for(engine, "commit")
     def _real_commit(connection):
         if not _State.commits_allowed:
-            raise RuntimeError("COMMIT réel hors d'un test marqué @pytest.mark.committing : les données de "
-                               "démonstration ne seraient plus les mêmes pour les tests suivants.")
+            raise RuntimeError(
+                "COMMIT réel hors d'un test marqué @pytest.mark.committing : les données de "
+                "démonstration ne seraient plus les mêmes pour les tests suivants."
+            )
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     from app import create_app
     from app.extensions import db
-    flask_app = create_app({
-        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
-        "TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "AUTH_RATE_LIMITED": False,
-        "MAIL_SERVER": None, "SECRET_KEY": "tests-only-secret-key-long-enough-for-jwt-hmac", "PUBLIC_URL": "http://clea.test",
-        "LOAD_DEMO_ON_EMPTY_DB": False, "FAB_PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
-    })
+
+    flask_app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "AUTH_RATE_LIMITED": False,
+            "MAIL_SERVER": None,
+            "SECRET_KEY": "tests-only-secret-key-long-enough-for-jwt-hmac",
+            "PUBLIC_URL": "http://clea.test",
+            "LOAD_DEMO_ON_EMPTY_DB": False,
+            "FAB_PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
+        }
+    )
     with flask_app.app_context():
         _drop_everything(db)
         from flask_migrate import upgrade
+
         upgrade()
         _install_guards(db.engine)
         _honour_session_bind(db)
@@ -102,10 +116,12 @@ def _honour_session_bind(db):
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         if bind is None and self.bind is not None:
             if threading.current_thread() is not _State.thread:  # one connection is not for two threads
-                _State.strays.append(f"thread {threading.current_thread().name}:\n"
-                                     + "".join(traceback.format_stack(limit=12)[:-1]))
+                _State.strays.append(
+                    f"thread {threading.current_thread().name}:\n" + "".join(traceback.format_stack(limit=12)[:-1])
+                )
             return self.bind
         return flask_sqlalchemy_get_bind(self, mapper, clause=clause, bind=bind, **kwargs)
+
     session_class.get_bind = get_bind
 
 
@@ -117,11 +133,12 @@ def reset_data(db):
     """Empty every table (but Alembic's and the migrations' own data) and load the demo data again."""
     from app.demo import load_demo
     from app.security.roles import sync_roles
+
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in MIGRATION_DATA]
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
-            names = ", ".join('"%s"' % t.name for t in tables)
+            names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
@@ -133,6 +150,7 @@ def reset_data(db):
 
 def _reload_demo(app):
     from app.extensions import db
+
     allowed, _State.commits_allowed = _State.commits_allowed, True
     try:
         with app.app_context():
@@ -200,6 +218,7 @@ def _wait_for_background_exports(timeout=120):
 
 def _in_rolled_back_transaction(app):
     from app.extensions import db
+
     with app.app_context():
         db.session.remove()
         engine = db.engine
@@ -229,9 +248,11 @@ def _in_rolled_back_transaction(app):
             connection.connection.driver_connection.isolation_level = ""
         connection.close()
     strays = _State.strays
-    assert not strays, (f"{len(strays)} autre(s) connexion(s) à la base pendant un test exécuté dans une "
-                        "transaction annulée (serveur, fil d'exécution, db.engine.begin()…) : marquer le test "
-                        "@pytest.mark.committing.\n" + "\n".join(strays[:3]))
+    assert not strays, (
+        f"{len(strays)} autre(s) connexion(s) à la base pendant un test exécuté dans une "
+        "transaction annulée (serveur, fil d'exécution, db.engine.begin()…) : marquer le test "
+        "@pytest.mark.committing.\n" + "\n".join(strays[:3])
+    )
 
 
 @pytest.fixture
@@ -254,14 +275,17 @@ def login(client, username, password=DEMO_PASSWORD):
 @pytest.fixture
 def as_user(app):
     """as_user("org.admin") → a test client logged in with that demo account."""
+
     def make(username):
         return login(app.test_client(), username)
+
     return make
 
 
 def api_token(client, username, password=DEMO_PASSWORD):
-    response = client.post("/api/v1/security/login",
-                           json={"username": username, "password": password, "provider": "db", "refresh": True})
+    response = client.post(
+        "/api/v1/security/login", json={"username": username, "password": password, "provider": "db", "refresh": True}
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()["access_token"]
 
@@ -274,15 +298,18 @@ class ApiClient:
         def call(url, **kwargs):
             headers = {**self.headers, **kwargs.pop("headers", {})}
             return getattr(self.client, method)(url, headers=headers, **kwargs)
+
         return call
 
 
 @pytest.fixture
 def api_as(app):
     """api_as("certifpro").get("/api/v1/organisme/") with a bearer token."""
+
     def make(username):
         client = app.test_client()
         return ApiClient(client, api_token(client, username))
+
     return make
 
 
@@ -296,6 +323,7 @@ def api(app):
             client = app.test_client()
             clients[username] = ApiClient(client, api_token(client, username))
         return clients[username]
+
     return make
 
 
@@ -317,6 +345,8 @@ def is_savepoint(statement: str) -> bool:
 
 def demo(model, **lookup):
     """A demo record by natural key (inside an app context)."""
-    from app.extensions import db
     from sqlalchemy import select
+
+    from app.extensions import db
+
     return db.session.execute(select(model).filter_by(**lookup)).scalars().one()

@@ -1,4 +1,5 @@
 """The access matrix becomes FAB roles and permissions; FAB checks answer as the matrix says."""
+
 import dataclasses
 
 import pytest
@@ -21,7 +22,11 @@ def test_every_profile_has_a_row_and_a_perimeter():
     # Rows are named: one field per tab, in the order of TABS (the « Matrice des droits » page's columns).
     assert [f.name for f in dataclasses.fields(access.Row)] == [access.TAB_KEYS[t] for t in access.TABS]
     assert all(isinstance(row, access.Row) for row in access.MATRIX.values())
-    assert access.cell(access.ADMIN_ORGANISME, access.ORGANISMES) == access.MATRIX[access.ADMIN_ORGANISME].organismes == "✏"
+    assert (
+        access.cell(access.ADMIN_ORGANISME, access.ORGANISMES)
+        == access.MATRIX[access.ADMIN_ORGANISME].organismes
+        == "✏"
+    )
 
 
 def test_no_resource_name_is_a_prefix_of_another():
@@ -46,8 +51,11 @@ EXPECTED = {  # a few cells of roles.md, read independently of the code
 @pytest.mark.parametrize("profile_tab, expected", EXPECTED.items())
 def test_cells_of_roles_md(profile_tab, expected):
     profile, tab = profile_tab
-    granted = {perm for perm, t in access.permissions_of(profile) if t == tab and perm in
-               {"can_read", "can_edit", "can_delete", "can_create"}}
+    granted = {
+        perm
+        for perm, t in access.permissions_of(profile)
+        if t == tab and perm in {"can_read", "can_edit", "can_delete", "can_create"}
+    }
     assert granted == expected
 
 
@@ -58,18 +66,29 @@ def test_special_rights():
     assert not access.profile_allows(access.ADMIN_ORGANISME, "can_annuler_envoi", access.EVALUATIONS)
     for profile in access.PROFILES:
         assert access.profile_allows(profile, "can_changer_actif", access.ETABLISSEMENTS) == (
-            profile == access.CERTIF_PRO)
+            profile == access.CERTIF_PRO
+        )
 
 
-@pytest.mark.parametrize("granter, expected", [
-    (access.ADMIN_RESEAU, list(access.OF_PROFILES)),
-    (access.ADMIN_ORGANISME, [access.ADMIN_ORGANISME, access.UTILISATEUR_ORGANISME, access.ADMIN_ETABLISSEMENT,
-                              access.UTILISATEUR_ETABLISSEMENT]),
-    (access.ADMIN_ETABLISSEMENT, [access.ADMIN_ETABLISSEMENT, access.UTILISATEUR_ETABLISSEMENT]),
-    (access.SUPERVISEUR_RESEAU, []),
-    (access.UTILISATEUR_ORGANISME, []),
-    (access.CERTIFICATEUR, []),
-])
+@pytest.mark.parametrize(
+    "granter, expected",
+    [
+        (access.ADMIN_RESEAU, list(access.OF_PROFILES)),
+        (
+            access.ADMIN_ORGANISME,
+            [
+                access.ADMIN_ORGANISME,
+                access.UTILISATEUR_ORGANISME,
+                access.ADMIN_ETABLISSEMENT,
+                access.UTILISATEUR_ETABLISSEMENT,
+            ],
+        ),
+        (access.ADMIN_ETABLISSEMENT, [access.ADMIN_ETABLISSEMENT, access.UTILISATEUR_ETABLISSEMENT]),
+        (access.SUPERVISEUR_RESEAU, []),
+        (access.UTILISATEUR_ORGANISME, []),
+        (access.CERTIFICATEUR, []),
+    ],
+)
 def test_role_granting_is_equal_or_lower(granter, expected):
     assert access.grantable_profiles(granter) == expected
 
@@ -92,11 +111,13 @@ def test_fab_answers_as_the_matrix(ctx, profile):
     for tab in access.TABS:
         for permission in ("can_read", "can_edit", "can_create", "can_delete"):
             assert sm._has_access_builtin_roles(role, permission, tab) == access.profile_allows(
-                profile, permission, tab), (profile, tab, permission)
+                profile, permission, tab
+            ), (profile, tab, permission)
 
 
 def test_matrix_page_is_shown_to_certif_pro_only(as_user):
     from tests.conftest import page_text
+
     text = page_text(as_user("certifpro").get("/administration/matrice"))
     assert "Matrice des droits" in text and "Superviseur réseau" in text and "✏➕" in text
     assert as_user("reseau.admin").get("/administration/matrice").status_code == 403

@@ -1,5 +1,6 @@
 """Actualités (domain.md §7): Certif Pro writes the news; every profile reads those in force on its dashboard and
 through the API `actualite`."""
+
 import datetime
 import html as html_lib
 import re
@@ -47,9 +48,13 @@ def news_panel(response) -> str:
 
 
 def form(**values):
-    data = {"titre": "Nouvelle session de formation des évaluateurs",
-            "contenu": "Les inscriptions sont ouvertes.\nRendez-vous sur le site de Certif Pro.",
-            "date_publication": TODAY.isoformat(), "date_fin": "", "publiee": "y"}
+    data = {
+        "titre": "Nouvelle session de formation des évaluateurs",
+        "contenu": "Les inscriptions sont ouvertes.\nRendez-vous sur le site de Certif Pro.",
+        "date_publication": TODAY.isoformat(),
+        "date_fin": "",
+        "publiee": "y",
+    }
     data.update(values)
     return data
 
@@ -87,9 +92,11 @@ def test_line_breaks_are_kept_and_content_is_escaped(app, as_user):
 
 def test_only_the_news_in_force_are_shown_latest_first_five_at_most(app, as_user, api_as, no_news):
     with app.app_context():
-        shown = [add("Fin aujourd'hui", publication=TODAY - 3 * DAY, fin=TODAY),
-                 add("Sans fin", publication=TODAY - 2 * DAY),
-                 add("Publiée aujourd'hui", publication=TODAY)]
+        shown = [
+            add("Fin aujourd'hui", publication=TODAY - 3 * DAY, fin=TODAY),
+            add("Sans fin", publication=TODAY - 2 * DAY),
+            add("Publiée aujourd'hui", publication=TODAY),
+        ]
         add("Non publiée", publiee=False)
         add("Future", publication=TODAY + DAY)
         add("Expirée", publication=TODAY - 10 * DAY, fin=TODAY - DAY)
@@ -149,10 +156,11 @@ def test_other_profiles_cannot_write(app, as_user, api_as, username):
     assert client.post("/actualites/add", data=form(titre="Pirate")).status_code == 403
     assert client.post(f"/actualites/delete/{pk}").status_code == 403
     api = api_as(username)
-    for response in (api.post("/api/v1/actualite/", json={"titre": "Pirate", "contenu": "x",
-                                                          "date_publication": TODAY.isoformat()}),
-                     api.put(f"/api/v1/actualite/{pk}", json={"titre": "Pirate"}),
-                     api.delete(f"/api/v1/actualite/{pk}")):
+    for response in (
+        api.post("/api/v1/actualite/", json={"titre": "Pirate", "contenu": "x", "date_publication": TODAY.isoformat()}),
+        api.put(f"/api/v1/actualite/{pk}", json={"titre": "Pirate"}),
+        api.delete(f"/api/v1/actualite/{pk}"),
+    ):
         assert response.status_code == 403
         assert response.get_json()["message"] == "Vous n'avez pas les droits nécessaires pour cette action."
     with app.app_context():
@@ -161,21 +169,30 @@ def test_other_profiles_cannot_write(app, as_user, api_as, username):
 
 
 def test_end_before_publication_is_refused_in_french(app, as_user, api_as):
-    refused = as_user("certifpro").post("/actualites/add", data=form(
-        titre="Dates inversées", date_publication=TODAY.isoformat(), date_fin=(TODAY - DAY).isoformat()))
+    refused = as_user("certifpro").post(
+        "/actualites/add",
+        data=form(titre="Dates inversées", date_publication=TODAY.isoformat(), date_fin=(TODAY - DAY).isoformat()),
+    )
     assert refused.status_code == 200
     html = refused.get_data(as_text=True)
     # The message next to the field, the input kept.
-    field = html[html.index('name="date_fin"'):]
+    field = html[html.index('name="date_fin"') :]
     assert "La fin d'affichage ne peut pas précéder la date de publication." in html_lib.unescape(field[:800])
     assert 'value="Dates inversées"' in html
     api = api_as("certifpro")
-    response = api.post("/api/v1/actualite/", json={"titre": "Dates inversées", "contenu": "x",
-                                                     "date_publication": TODAY.isoformat(),
-                                                     "date_fin": (TODAY - DAY).isoformat()})
+    response = api.post(
+        "/api/v1/actualite/",
+        json={
+            "titre": "Dates inversées",
+            "contenu": "x",
+            "date_publication": TODAY.isoformat(),
+            "date_fin": (TODAY - DAY).isoformat(),
+        },
+    )
     assert response.status_code == 422
     assert response.get_json()["message"] == {
-        "date_fin": ["La fin d'affichage ne peut pas précéder la date de publication."]}
+        "date_fin": ["La fin d'affichage ne peut pas précéder la date de publication."]
+    }
     blank = api.post("/api/v1/actualite/", json={"titre": "   ", "contenu": "x", "date_publication": "demain"})
     assert blank.status_code == 422
     assert blank.get_json()["message"]["date_publication"] == ["Date invalide (format AAAA-MM-JJ attendu)."]
@@ -187,8 +204,9 @@ def test_end_before_publication_is_refused_in_french(app, as_user, api_as):
 
 def test_certif_pro_writes_through_the_api_and_deletes_through_the_ui(app, api_as, as_user):
     api = api_as("certifpro")
-    created = api.post("/api/v1/actualite/", json={"titre": "  Par l'API ", "contenu": "Texte",
-                                                    "date_publication": TODAY.isoformat()})
+    created = api.post(
+        "/api/v1/actualite/", json={"titre": "  Par l'API ", "contenu": "Texte", "date_publication": TODAY.isoformat()}
+    )
     assert created.status_code == 201, created.get_json()
     pk = created.get_json()["id"]
     assert created.get_json()["result"]["titre"] == "Par l'API"
@@ -209,6 +227,7 @@ def test_certif_pro_writes_through_the_api_and_deletes_through_the_ui(app, api_a
 
 def test_demo_news_one_in_force_one_past(app, as_user):
     from app.demo import load_demo
+
     with app.app_context():
         rows = db.session.execute(select(Actualite)).scalars().all()
         titles = {a.titre: a for a in rows}

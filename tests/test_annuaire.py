@@ -2,6 +2,7 @@
 
 Every test adds its own establishments (new names, regions no other test filters on) instead of changing the
 demo's, and computes what it expects from the database: the tests do not depend on each other's order."""
+
 import csv
 import datetime
 import html
@@ -24,40 +25,90 @@ from tests.test_french import english_in
 
 TODAY = datetime.date.today()
 DAY = datetime.timedelta(days=1)
-HEADERS = ["Etablissement", "Organisme", "Contact public", "E-mail", "Téléphone", "Adresse", "Complément d'adresse",
-           "Code postal", "Ville", "Région", "Site web", "Certification(s) habilitée(s)", "Fin d'habilitation"]
+HEADERS = [
+    "Etablissement",
+    "Organisme",
+    "Contact public",
+    "E-mail",
+    "Téléphone",
+    "Adresse",
+    "Complément d'adresse",
+    "Code postal",
+    "Ville",
+    "Région",
+    "Site web",
+    "Certification(s) habilitée(s)",
+    "Fin d'habilitation",
+]
 DEMO_HABILITATED = {"Avenir Paris République", "Compétences Méditerranée Marseille", "Indépendant Lyon"}
-DEMO_NOT_HABILITATED = {"Avenir Paris Lille",  # expired
-                        "Avenir Ouest Rennes", "Compétences Méditerranée Montpellier",  # pending
-                        "Avenir Ouest Nantes"}  # rejected
+DEMO_NOT_HABILITATED = {
+    "Avenir Paris Lille",  # expired
+    "Avenir Ouest Rennes",
+    "Compétences Méditerranée Montpellier",  # pending
+    "Avenir Ouest Nantes",
+}  # rejected
 _numbers = itertools.count(1)
 
 
 # --- Data ---------------------------------------------------------------------------------------
-def add_establishment(nom, region="Corse", habilitations_=(("validee", TODAY - 10 * DAY, TODAY + 100 * DAY),),
-                      actif=True, organisme_actif=True, certification="clea", ville="Ajaccio", site_web=None,
-                      organisme=None):
+def add_establishment(
+    nom,
+    region="Corse",
+    habilitations_=(("validee", TODAY - 10 * DAY, TODAY + 100 * DAY),),
+    actif=True,
+    organisme_actif=True,
+    certification="clea",
+    ville="Ajaccio",
+    site_web=None,
+    organisme=None,
+):
     """A new organisation (unless given) and establishment, with private fields easy to look for, and its
     habilitation requests: (etat, date_debut, date_fin[, certification])."""
     n = next(_numbers)
     if organisme is None:
-        organisme = Organisme(siren=luhn_complete(f"{70000000 + n:08d}"), nom=f"Organisme {nom}",
-                              adresse="1 place Privée", ville=ville, code_postal="20000", contact_nom="Secretorg",
-                              contact_prenom="Odile", contact_email=f"contact.prive{n}@organisme.example",
-                              email_facturation=f"facturation.prive{n}@organisme.example", actif=organisme_actif)
+        organisme = Organisme(
+            siren=luhn_complete(f"{70000000 + n:08d}"),
+            nom=f"Organisme {nom}",
+            adresse="1 place Privée",
+            ville=ville,
+            code_postal="20000",
+            contact_nom="Secretorg",
+            contact_prenom="Odile",
+            contact_email=f"contact.prive{n}@organisme.example",
+            email_facturation=f"facturation.prive{n}@organisme.example",
+            actif=organisme_actif,
+        )
         db.session.add(organisme)
-    etab = Etablissement(organisme=organisme, nom=nom, siret=luhn_complete(organisme.siren + f"{n:04d}"),
-                         referent_nom=f"Referentnom{n}", referent_prenom="Rose",
-                         referent_email=f"referent.prive{n}@etab.example", public_nom="Accueil",
-                         public_prenom="Public", public_email=f"public{n}@etab.example",
-                         public_telephone="04 95 00 00 00", adresse=f"{n} cours Napoléon",
-                         complement_adresse="Bâtiment B", ville=ville, code_postal="20000", region=region,
-                         site_web=site_web, actif=actif)
+    etab = Etablissement(
+        organisme=organisme,
+        nom=nom,
+        siret=luhn_complete(organisme.siren + f"{n:04d}"),
+        referent_nom=f"Referentnom{n}",
+        referent_prenom="Rose",
+        referent_email=f"referent.prive{n}@etab.example",
+        public_nom="Accueil",
+        public_prenom="Public",
+        public_email=f"public{n}@etab.example",
+        public_telephone="04 95 00 00 00",
+        adresse=f"{n} cours Napoléon",
+        complement_adresse="Bâtiment B",
+        ville=ville,
+        code_postal="20000",
+        region=region,
+        site_web=site_web,
+        actif=actif,
+    )
     db.session.add(etab)
     for etat, debut, fin, *cert in habilitations_:
-        demande = DemandeHabilitation(organisme=organisme, certification=cert[0] if cert else certification,
-                                      type="initiale", date_demande=(debut or TODAY) - 20 * DAY, etat=etat,
-                                      date_debut=debut, date_fin=fin)
+        demande = DemandeHabilitation(
+            organisme=organisme,
+            certification=cert[0] if cert else certification,
+            type="initiale",
+            date_demande=(debut or TODAY) - 20 * DAY,
+            etat=etat,
+            date_debut=debut,
+            date_fin=fin,
+        )
         demande.etablissements = [etab]
         db.session.add(demande)
     db.session.commit()
@@ -66,8 +117,11 @@ def add_establishment(nom, region="Corse", habilitations_=(("validee", TODAY - 1
 
 def expected_names(region=None) -> set[str]:
     """What the directory must list: active, organisation active, habilitated today (the one rule)."""
-    query = (select(Etablissement.nom).join(Organisme)
-             .where(Etablissement.actif.is_(True), Organisme.actif.is_(True), habilitations.habilitee_clause()))
+    query = (
+        select(Etablissement.nom)
+        .join(Organisme)
+        .where(Etablissement.actif.is_(True), Organisme.actif.is_(True), habilitations.habilitee_clause())
+    )
     if region:
         query = query.where(Etablissement.region == region)
     return set(db.session.execute(query).scalars())
@@ -96,8 +150,9 @@ def names_on(response) -> list[str]:
 
 
 def link(response, label) -> str:
-    found = re.search(r'<a [^>]*href="([^"]*)"[^>]*>(?:<i [^>]*></i> |« )?' + re.escape(label),
-                      response.get_data(as_text=True))
+    found = re.search(
+        r'<a [^>]*href="([^"]*)"[^>]*>(?:<i [^>]*></i> |« )?' + re.escape(label), response.get_data(as_text=True)
+    )
     assert found, f"lien « {label} » absent"
     return html.unescape(found.group(1))
 
@@ -142,6 +197,7 @@ def counting_queries():
     def count(conn, cursor, statement, *args):
         if not is_savepoint(statement):
             statements.append(statement)
+
     event.listen(db.engine, "before_cursor_execute", count)
     try:
         yield statements
@@ -177,34 +233,58 @@ def test_anonymous_sees_the_habilitated_establishments_and_only_them(client, ctx
 
 
 def test_each_row_shows_the_public_contact_certifications_and_end_of_habilitation(client, ctx):
-    etab = add_establishment("Annuaire Deux certifications Ghisonaccia", region="Guyane", ville="Cayenne",
-                             site_web="https://www.organisme-guyane.example/clea",
-                             habilitations_=(("validee", TODAY - 50 * DAY, TODAY + 30 * DAY, "clea"),
-                                             ("validee", TODAY - 5 * DAY, TODAY + 400 * DAY, "clea_numerique"),
-                                             # An old period does not count, nor a pending one.
-                                             ("validee", TODAY - 2000 * DAY, TODAY - 1000 * DAY, "clea"),
-                                             ("en_attente", None, None, "clea")))
+    etab = add_establishment(
+        "Annuaire Deux certifications Ghisonaccia",
+        region="Guyane",
+        ville="Cayenne",
+        site_web="https://www.organisme-guyane.example/clea",
+        habilitations_=(
+            ("validee", TODAY - 50 * DAY, TODAY + 30 * DAY, "clea"),
+            ("validee", TODAY - 5 * DAY, TODAY + 400 * DAY, "clea_numerique"),
+            # An old period does not count, nor a pending one.
+            ("validee", TODAY - 2000 * DAY, TODAY - 1000 * DAY, "clea"),
+            ("en_attente", None, None, "clea"),
+        ),
+    )
     response = client.get("/annuaire/?region=Guyane")
     rows = ROW_RE.findall(response.get_data(as_text=True))
     assert len(rows) == 1
     row = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", rows[0])))
-    for value in (etab.nom, etab.organisme.nom, "Public Accueil", etab.public_email, "04 95 00 00 00",
-                  etab.adresse, "Bâtiment B", "20000 Cayenne", "Guyane", "CléA, CléA numérique",
-                  (TODAY + 400 * DAY).strftime("%d/%m/%Y")):
+    for value in (
+        etab.nom,
+        etab.organisme.nom,
+        "Public Accueil",
+        etab.public_email,
+        "04 95 00 00 00",
+        etab.adresse,
+        "Bâtiment B",
+        "20000 Cayenne",
+        "Guyane",
+        "CléA, CléA numérique",
+        (TODAY + 400 * DAY).strftime("%d/%m/%Y"),
+    ):
         assert value in row, value
     assert (TODAY + 30 * DAY).strftime("%d/%m/%Y") not in row
     assert '<a href="https://www.organisme-guyane.example/clea" rel="noopener nofollow"' in rows[0]
 
-    demo_row = [r for r in ROW_RE.findall(client.get("/annuaire/?q=Paris+République").get_data(as_text=True))]
-    fin = max(d.date_fin for d in db.session.execute(select(DemandeHabilitation).where(
-        DemandeHabilitation.etablissements.any(nom="Avenir Paris République"),
-        DemandeHabilitation.etat == "validee")).scalars())
+    demo_row = list(ROW_RE.findall(client.get("/annuaire/?q=Paris+République").get_data(as_text=True)))
+    fin = max(
+        d.date_fin
+        for d in db.session.execute(
+            select(DemandeHabilitation).where(
+                DemandeHabilitation.etablissements.any(nom="Avenir Paris République"),
+                DemandeHabilitation.etat == "validee",
+            )
+        ).scalars()
+    )
     assert len(demo_row) == 1 and fin.strftime("%d/%m/%Y") in demo_row[0] and "CléA" in demo_row[0]
 
 
 def test_only_http_addresses_become_links(client, ctx):
     add_establishment("Annuaire Lien douteux Mamoudzou", region="Martinique", site_web="javascript:alert(1)")
-    add_establishment("Annuaire Lien simple Fort-de-France", region="Martinique", site_web="http://of-martinique.example")
+    add_establishment(
+        "Annuaire Lien simple Fort-de-France", region="Martinique", site_web="http://of-martinique.example"
+    )
     page = client.get("/annuaire/?region=Martinique").get_data(as_text=True)
     assert 'href="javascript:' not in page and "javascript:alert(1)" in page
     assert '<a href="http://of-martinique.example" rel="noopener nofollow"' in page
@@ -258,12 +338,16 @@ def test_region_filter_narrows_the_page_and_both_exports(client, ctx, monkeypatc
 
 def test_text_search_ignores_case_and_accents(client, ctx):
     add_establishment("Annuaire Saint-Étienne Œuvre", region="Auvergne-Rhône-Alpes", ville="Saint-Étienne")
-    cases = {"competences MEDITERRANEE": {"Compétences Méditerranée Marseille"},
-             "LYON": {"Indépendant Lyon"},  # also the city
-             "saint etienne oeuvre": {"Annuaire Saint-Étienne Œuvre"},
-             "ŒUVRE": {"Annuaire Saint-Étienne Œuvre"},
-             "avenir paris": {"Avenir Paris République"},  # the organisation's name: Lille is not habilitated
-             "%": set(), "_": set(), "zzz introuvable": set()}
+    cases = {
+        "competences MEDITERRANEE": {"Compétences Méditerranée Marseille"},
+        "LYON": {"Indépendant Lyon"},  # also the city
+        "saint etienne oeuvre": {"Annuaire Saint-Étienne Œuvre"},
+        "ŒUVRE": {"Annuaire Saint-Étienne Œuvre"},
+        "avenir paris": {"Avenir Paris République"},  # the organisation's name: Lille is not habilitated
+        "%": set(),
+        "_": set(),
+        "zzz introuvable": set(),
+    }
     for texte, names in cases.items():
         response = client.get("/annuaire/", query_string={"q": texte})
         assert set(names_on(response)) == names, texte
@@ -278,11 +362,24 @@ def test_text_search_ignores_case_and_accents(client, ctx):
     assert [r[0] for r in rows[1:]] == ["Annuaire Saint-Étienne Œuvre"]
 
 
-@pytest.mark.parametrize("query", [
-    {"region": "Atlantide"}, {"region": "x" * 5000}, {"region": "Île-de-France\x00"},
-    {"page": "abc"}, {"page": "-3"}, {"page": "0"}, {"page": "1.5"}, {"page": "999999"}, {"page": "9" * 40},
-    {"q": "é" * 5000}, {"q": "a " * 2500}, {"q": "\x00'; DROP TABLE etablissement; --"}, {"q": "😀 ﷽ \u202e"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"region": "Atlantide"},
+        {"region": "x" * 5000},
+        {"region": "Île-de-France\x00"},
+        {"page": "abc"},
+        {"page": "-3"},
+        {"page": "0"},
+        {"page": "1.5"},
+        {"page": "999999"},
+        {"page": "9" * 40},
+        {"q": "é" * 5000},
+        {"q": "a " * 2500},
+        {"q": "\x00'; DROP TABLE etablissement; --"},
+        {"q": "😀 ﷽ \u202e"},
+    ],
+)
 def test_bad_input_never_gives_a_500(client, ctx, query):
     response = client.get("/annuaire/", query_string=query)
     assert response.status_code == 200

@@ -1,6 +1,7 @@
 """REST API contract (api.md): login, OpenAPI, list shape, relations as ids, ISO dates; permissions from the
 matrix (403), authentication (401); French validation messages per field, never a 500; the Certif Pro-only
 `actif`; habilitation requests and decisions."""
+
 import datetime
 import re
 
@@ -24,9 +25,12 @@ def ids(app, demo_data):
         etabs = {e.nom: e for e in db.session.execute(select(Etablissement)).scalars()}
         a1 = demo(Organisme, nom="Organisme A1 — Avenir Paris")
         return {
-            "A1": a1.id, "A1_siren": a1.siren,
-            "A1-1": etabs["Avenir Paris République"].id, "A1-2": etabs["Avenir Paris Lille"].id,
-            "A2-1": etabs["Avenir Ouest Rennes"].id, "B1-2": etabs["Compétences Méditerranée Montpellier"].id,
+            "A1": a1.id,
+            "A1_siren": a1.siren,
+            "A1-1": etabs["Avenir Paris République"].id,
+            "A1-2": etabs["Avenir Paris Lille"].id,
+            "A2-1": etabs["Avenir Ouest Rennes"].id,
+            "B1-2": etabs["Compétences Méditerranée Montpellier"].id,
             "certif_pro": demo(Certificateur, type=Certificateur.CERTIF_PRO).id,
         }
 
@@ -39,19 +43,38 @@ def new_siren() -> str:
 
 
 def organisme_body(**overrides):
-    body = {"siren": new_siren(), "nom": "Organisme API", "adresse": "12 rue de l'API", "ville": "Paris",
-            "code_postal": "75010", "contact_nom": "Dupont", "contact_prenom": "Jeanne",
-            "contact_email": "jeanne@api.example", "email_facturation": "compta@api.example"}
+    body = {
+        "siren": new_siren(),
+        "nom": "Organisme API",
+        "adresse": "12 rue de l'API",
+        "ville": "Paris",
+        "code_postal": "75010",
+        "contact_nom": "Dupont",
+        "contact_prenom": "Jeanne",
+        "contact_email": "jeanne@api.example",
+        "email_facturation": "compta@api.example",
+    }
     body.update(overrides)
     return body
 
 
 def etablissement_body(organisme_id, siren, **overrides):
-    body = {"organisme": organisme_id, "nom": "Etablissement API", "siret": luhn_complete(siren + f"{next(_counter):04d}"),
-            "referent_nom": "Dupont", "referent_prenom": "Jeanne", "referent_email": "jeanne@api.example",
-            "public_nom": "Accueil", "public_prenom": "CléA", "public_email": "clea@api.example",
-            "public_telephone": "01 23 45 67 89", "adresse": "3 rue du Test", "ville": "Paris",
-            "code_postal": "75010", "region": "Île-de-France"}
+    body = {
+        "organisme": organisme_id,
+        "nom": "Etablissement API",
+        "siret": luhn_complete(siren + f"{next(_counter):04d}"),
+        "referent_nom": "Dupont",
+        "referent_prenom": "Jeanne",
+        "referent_email": "jeanne@api.example",
+        "public_nom": "Accueil",
+        "public_prenom": "CléA",
+        "public_email": "clea@api.example",
+        "public_telephone": "01 23 45 67 89",
+        "adresse": "3 rue du Test",
+        "ville": "Paris",
+        "code_postal": "75010",
+        "region": "Île-de-France",
+    }
     body.update(overrides)
     return body
 
@@ -63,8 +86,10 @@ def count(app, model):
 
 # --- Contract ------------------------------------------------------------------------------------
 def test_login_gives_tokens_that_open_the_api(client):
-    response = client.post("/api/v1/security/login", json={"username": "org.admin", "password": DEMO_PASSWORD,
-                                                            "provider": "db", "refresh": True})
+    response = client.post(
+        "/api/v1/security/login",
+        json={"username": "org.admin", "password": DEMO_PASSWORD, "provider": "db", "refresh": True},
+    )
     assert response.status_code == 200
     tokens = response.get_json()
     assert tokens["access_token"] and tokens["refresh_token"]
@@ -109,11 +134,19 @@ def test_titles_and_descriptions_are_french(api):
 
 
 # --- Authentication and permissions (matrix) --------------------------------------------------------
-@pytest.mark.parametrize("method,url", [
-    ("get", "/api/v1/organisme/"), ("get", "/api/v1/organisme/1"), ("post", "/api/v1/organisme/"),
-    ("put", "/api/v1/organisme/1"), ("delete", "/api/v1/organisme/1"), ("get", "/api/v1/habilitation/"),
-    ("post", "/api/v1/habilitation/1/valider"), ("post", "/api/v1/habilitation/1/renouveler"),
-])
+@pytest.mark.parametrize(
+    "method,url",
+    [
+        ("get", "/api/v1/organisme/"),
+        ("get", "/api/v1/organisme/1"),
+        ("post", "/api/v1/organisme/"),
+        ("put", "/api/v1/organisme/1"),
+        ("delete", "/api/v1/organisme/1"),
+        ("get", "/api/v1/habilitation/"),
+        ("post", "/api/v1/habilitation/1/valider"),
+        ("post", "/api/v1/habilitation/1/renouveler"),
+    ],
+)
 def test_api_without_login_is_401(client, method, url):
     kwargs = {"json": {}} if method in ("post", "put") else {}
     response = getattr(client, method)(url, **kwargs)
@@ -126,8 +159,16 @@ def test_api_with_a_forged_token_is_401(client):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("url", ["/organismes/list/", "/organismes/show/1", "/etablissements/edit/1",
-                                 "/habilitations/show/1", "/utilisateurs/list/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/organismes/list/",
+        "/organismes/show/1",
+        "/etablissements/edit/1",
+        "/habilitations/show/1",
+        "/utilisateurs/list/",
+    ],
+)
 def test_ui_without_login_redirects_to_login(client, url):
     response = client.get(url)
     assert response.status_code == 302
@@ -136,15 +177,15 @@ def test_ui_without_login_redirects_to_login(client, url):
 
 # (login, method, url template, body): the profile's cell has no ➕ (POST) / no ✏ (PUT) / no delete.
 FORBIDDEN_CASES = [
-    ("org.user", "post", "/api/v1/organisme/", "organisme"),            # 👁
-    ("org.admin", "post", "/api/v1/organisme/", "organisme"),           # ✏ without ➕
-    ("etab.admin", "post", "/api/v1/organisme/", "organisme"),          # —
+    ("org.user", "post", "/api/v1/organisme/", "organisme"),  # 👁
+    ("org.admin", "post", "/api/v1/organisme/", "organisme"),  # ✏ without ➕
+    ("etab.admin", "post", "/api/v1/organisme/", "organisme"),  # —
     ("etab.admin", "post", "/api/v1/etablissement/", "etablissement"),  # ✏ without ➕
-    ("org.user", "post", "/api/v1/etablissement/", "etablissement"),    # 👁
+    ("org.user", "post", "/api/v1/etablissement/", "etablissement"),  # 👁
     ("org.user", "put", "/api/v1/organisme/{A1}", {"nom": "Changé"}),
     ("etab.user", "put", "/api/v1/etablissement/{A1-1}", {"nom": "Changé"}),
     ("org.user", "put", "/api/v1/etablissement/{A1-1}", {"nom": "Changé"}),
-    ("reseau.admin", "delete", "/api/v1/organisme/{A1}", None),          # deleting is Certif Pro's
+    ("reseau.admin", "delete", "/api/v1/organisme/{A1}", None),  # deleting is Certif Pro's
     ("org.admin", "delete", "/api/v1/etablissement/{A1-2}", None),
     ("org.user", "post", "/api/v1/habilitation/", {"etablissements": ["{A1-2}"], "aupres": "certif_pro"}),
     ("etab.user", "post", "/api/v1/habilitation/{hab}/renouveler", None),
@@ -154,13 +195,17 @@ FORBIDDEN_CASES = [
 ]
 
 
-@pytest.mark.parametrize("username,method,url,body", FORBIDDEN_CASES,
-                         ids=[f"{u} {m.upper()} {p}" for u, m, p, _ in FORBIDDEN_CASES])
+@pytest.mark.parametrize(
+    "username,method,url,body", FORBIDDEN_CASES, ids=[f"{u} {m.upper()} {p}" for u, m, p, _ in FORBIDDEN_CASES]
+)
 def test_no_permission_in_the_matrix_is_403(app, api, ids, username, method, url, body):
     with app.app_context():
-        hab = db.session.execute(select(DemandeHabilitation.id).where(
-            DemandeHabilitation.etablissements.any(id=ids["A1-1"]),
-            DemandeHabilitation.etat == DemandeHabilitation.VALIDEE)).scalar()
+        hab = db.session.execute(
+            select(DemandeHabilitation.id).where(
+                DemandeHabilitation.etablissements.any(id=ids["A1-1"]),
+                DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
+            )
+        ).scalar()
     values = {**ids, "hab": hab}
     url = url.format(**values)
     if body == "organisme":
@@ -180,8 +225,12 @@ def test_no_permission_in_the_matrix_is_403(app, api, ids, username, method, url
 def test_same_actions_with_the_right_cell_succeed(api, ids):
     """Control for the 403s: ✏ allows PUT, ➕ allows POST."""
     assert api("org.admin").put(f"/api/v1/organisme/{ids['A1']}", json={"contact_nom": "Durand"}).status_code == 200
-    assert api("etab.admin").put(f"/api/v1/etablissement/{ids['A1-1']}",
-                                 json={"public_telephone": "01 99 99 99 99"}).status_code == 200
+    assert (
+        api("etab.admin")
+        .put(f"/api/v1/etablissement/{ids['A1-1']}", json={"public_telephone": "01 99 99 99 99"})
+        .status_code
+        == 200
+    )
     created = api("org.admin").post("/api/v1/etablissement/", json=etablissement_body(ids["A1"], ids["A1_siren"]))
     assert created.status_code == 201, created.get_json()
 
@@ -213,8 +262,10 @@ def test_network_admin_creates_organisations_in_its_network(app, api):
 def test_la_poste_siret_exception(api):
     org = api("certifpro").post("/api/v1/organisme/", json=organisme_body(siren="356000000", nom="La Poste"))
     assert org.status_code == 201, org.get_json()
-    etab = api("certifpro").post("/api/v1/etablissement/", json=etablissement_body(
-        org.get_json()["id"], "356000000", siret="35600000049837", nom="La Poste Paris"))
+    etab = api("certifpro").post(
+        "/api/v1/etablissement/",
+        json=etablissement_body(org.get_json()["id"], "356000000", siret="35600000049837", nom="La Poste Paris"),
+    )
     assert etab.status_code == 201, etab.get_json()
     assert etab.get_json()["result"]["siret"] == "35600000049837"
 
@@ -239,8 +290,9 @@ ORGANISME_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("field,change,message", ORGANISME_ERRORS,
-                         ids=[f"{f}-{str(c)[:30]}" for f, c, _ in ORGANISME_ERRORS])
+@pytest.mark.parametrize(
+    "field,change,message", ORGANISME_ERRORS, ids=[f"{f}-{str(c)[:30]}" for f, c, _ in ORGANISME_ERRORS]
+)
 def test_invalid_organisme_is_refused_in_french(app, api, field, change, message):
     before = count(app, Organisme)
     response = api("certifpro").post("/api/v1/organisme/", json=organisme_body(**change))
@@ -264,8 +316,9 @@ def test_duplicate_siren_and_siret(app, api, ids):
     with app.app_context():
         siret = demo(Etablissement, id=ids["A1-1"]).siret
     before = count(app, Etablissement)
-    again = api("org.admin").post("/api/v1/etablissement/", json=etablissement_body(ids["A1"], ids["A1_siren"],
-                                                                                   siret=siret))
+    again = api("org.admin").post(
+        "/api/v1/etablissement/", json=etablissement_body(ids["A1"], ids["A1_siren"], siret=siret)
+    )
     assert again.status_code == 422
     assert again.get_json()["message"]["siret"] == ["Un établissement avec ce SIRET existe déjà."]
     assert count(app, Etablissement) == before
@@ -282,43 +335,61 @@ ETABLISSEMENT_ERRORS = [
     ("organisme", {"organisme": None}, "Ce champ ne peut pas être vide."),
     ("organisme", {"organisme": {"id": 1}}, "Identifiant invalide."),
     ("organisme", {"organisme": True}, "Identifiant invalide."),
-    ("organisme", {"organisme": 10 ** 30}, "n'existe pas ou n'est pas dans votre périmètre"),
+    ("organisme", {"organisme": 10**30}, "n'existe pas ou n'est pas dans votre périmètre"),
 ]
 
 
-@pytest.mark.parametrize("field,change,message", ETABLISSEMENT_ERRORS,
-                         ids=[f"{f}-{str(c)[:30]}" for f, c, _ in ETABLISSEMENT_ERRORS])
+@pytest.mark.parametrize(
+    "field,change,message", ETABLISSEMENT_ERRORS, ids=[f"{f}-{str(c)[:30]}" for f, c, _ in ETABLISSEMENT_ERRORS]
+)
 def test_invalid_etablissement_is_refused_in_french(app, api, ids, field, change, message):
     before = count(app, Etablissement)
-    response = api("org.admin").post("/api/v1/etablissement/",
-                                     json=etablissement_body(ids["A1"], ids["A1_siren"], **change))
+    response = api("org.admin").post(
+        "/api/v1/etablissement/", json=etablissement_body(ids["A1"], ids["A1_siren"], **change)
+    )
     assert response.status_code == 422, response.get_json()
     assert any(message in m for m in response.get_json()["message"][field])
     assert count(app, Etablissement) == before
 
 
-@pytest.mark.parametrize("method,url", [("post", "/api/v1/organisme/"), ("put", "/api/v1/organisme/{A1}"),
-                                        ("post", "/api/v1/etablissement/"), ("put", "/api/v1/etablissement/{A1-1}"),
-                                        ("post", "/api/v1/habilitation/"),
-                                        ("post", "/api/v1/habilitation/{A1-1}/valider")])
-@pytest.mark.parametrize("payload", [{"json": [1, 2]}, {"json": "texte"},
-                                     {"data": "null", "content_type": "application/json"},
-                                     {"data": "{pas du json", "content_type": "application/json"},
-                                     {"data": "nom=x", "content_type": "application/x-www-form-urlencoded"}],
-                         ids=["list", "string", "null", "broken-json", "form"])
+@pytest.mark.parametrize(
+    "method,url",
+    [
+        ("post", "/api/v1/organisme/"),
+        ("put", "/api/v1/organisme/{A1}"),
+        ("post", "/api/v1/etablissement/"),
+        ("put", "/api/v1/etablissement/{A1-1}"),
+        ("post", "/api/v1/habilitation/"),
+        ("post", "/api/v1/habilitation/{A1-1}/valider"),
+    ],
+)
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"json": [1, 2]},
+        {"json": "texte"},
+        {"data": "null", "content_type": "application/json"},
+        {"data": "{pas du json", "content_type": "application/json"},
+        {"data": "nom=x", "content_type": "application/x-www-form-urlencoded"},
+    ],
+    ids=["list", "string", "null", "broken-json", "form"],
+)
 def test_body_that_is_not_a_json_object(api, ids, method, url, payload):
     response = getattr(api("certifpro"), method)(url.format(**ids), **payload)
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["message"] == {"_schema": [NOT_JSON]}
 
 
-@pytest.mark.parametrize("change,field,message", [
-    ({"siren": 123}, "siren", "Une chaîne de caractères est attendue."),
-    ({"nom": "x" * 10_000}, "nom", "Au plus 200 caractères."),
-    ({"siren": "123456789"}, "siren", "Ce numéro SIREN n'est pas valide (clé de contrôle incorrecte)."),
-    ({"id": 5}, "id", "Champ inconnu ou non modifiable."),
-    ({"version": 99}, "version", "Champ inconnu ou non modifiable."),
-])
+@pytest.mark.parametrize(
+    "change,field,message",
+    [
+        ({"siren": 123}, "siren", "Une chaîne de caractères est attendue."),
+        ({"nom": "x" * 10_000}, "nom", "Au plus 200 caractères."),
+        ({"siren": "123456789"}, "siren", "Ce numéro SIREN n'est pas valide (clé de contrôle incorrecte)."),
+        ({"id": 5}, "id", "Champ inconnu ou non modifiable."),
+        ({"version": 99}, "version", "Champ inconnu ou non modifiable."),
+    ],
+)
 def test_invalid_put_is_refused_and_nothing_changes(app, api, ids, change, field, message):
     response = api("org.admin").put(f"/api/v1/organisme/{ids['A1']}", json=change)
     assert response.status_code == 422
@@ -327,12 +398,15 @@ def test_invalid_put_is_refused_and_nothing_changes(app, api, ids, change, field
     assert shown["nom"] == "Organisme A1 — Avenir Paris" and shown["siren"] == ids["A1_siren"]
 
 
-@pytest.mark.parametrize("q, message", [
-    ("((((", "Paramètre de recherche « q » invalide."),
-    ("(page:abc)", "Paramètre de recherche « q » invalide. Format rison ou JSON attendu."),
-    ("(filters:!((col:zz,opr:eq,value:1)))", "Filtre impossible sur la colonne « zz »."),
-    ("(order_column:motdepasse,order_direction:asc)", "Tri impossible sur la colonne « motdepasse »."),
-])
+@pytest.mark.parametrize(
+    "q, message",
+    [
+        ("((((", "Paramètre de recherche « q » invalide."),
+        ("(page:abc)", "Paramètre de recherche « q » invalide. Format rison ou JSON attendu."),
+        ("(filters:!((col:zz,opr:eq,value:1)))", "Filtre impossible sur la colonne « zz »."),
+        ("(order_column:motdepasse,order_direction:asc)", "Tri impossible sur la colonne « motdepasse »."),
+    ],
+)
 def test_bad_list_query_is_400_in_french(api, q, message):
     response = api("certifpro").get(f"/api/v1/organisme/?q={q}")
     assert response.status_code == 400
@@ -347,8 +421,7 @@ ODD_FILTER_VALUES = {"99999999999999999999": (400, 200), "abc": (200, 400), "-1"
 @pytest.mark.parametrize("value", list(ODD_FILTER_VALUES))
 def test_odd_filter_values_never_give_a_500(app, api, ids, value):
     """A 400 in French or a list without network A, as the database can compare; never a 500."""
-    response = api("org2.admin").get(f"/api/v1/etablissement/?q=(filters:!((col:organisme,opr:rel_o_m,"
-                                     f"value:{value})))")
+    response = api("org2.admin").get(f"/api/v1/etablissement/?q=(filters:!((col:organisme,opr:rel_o_m,value:{value})))")
     on_sqlite, on_postgresql = ODD_FILTER_VALUES[value]
     with app.app_context():
         expected = on_postgresql if db.engine.dialect.name == "postgresql" else on_sqlite
@@ -440,9 +513,12 @@ def test_habilitation_request_decision_and_renewal(app, api, ids):
 
 def test_branch_certifier_decides_the_request_addressed_to_it(app, api, ids):
     with app.app_context():
-        pk = db.session.execute(select(DemandeHabilitation.id).where(
-            DemandeHabilitation.etablissements.any(id=ids["B1-2"]),
-            DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE)).scalar()
+        pk = db.session.execute(
+            select(DemandeHabilitation.id).where(
+                DemandeHabilitation.etablissements.any(id=ids["B1-2"]),
+                DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE,
+            )
+        ).scalar()
     assert api("certif.idf").post(f"/api/v1/habilitation/{pk}/valider", json={}).status_code == 404
     response = api("branche.commerce").post(f"/api/v1/habilitation/{pk}/valider", json={})
     assert response.status_code == 200, response.get_json()
@@ -452,35 +528,63 @@ def test_branch_certifier_decides_the_request_addressed_to_it(app, api, ids):
 
 def test_pending_request_of_network_a_is_rejected_with_its_motif(app, api, ids):
     with app.app_context():
-        pk = db.session.execute(select(DemandeHabilitation.id).where(
-            DemandeHabilitation.etablissements.any(id=ids["A2-1"]),
-            DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE)).scalar()
+        pk = db.session.execute(
+            select(DemandeHabilitation.id).where(
+                DemandeHabilitation.etablissements.any(id=ids["A2-1"]),
+                DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE,
+            )
+        ).scalar()
     response = api("certifpro").post(f"/api/v1/habilitation/{pk}/rejeter", json={"motif": "  Dossier incomplet  "})
     assert response.status_code == 200
     assert response.get_json()["result"]["etat"] == "rejetee"
     assert response.get_json()["result"]["motif_rejet"] == "Dossier incomplet"
 
 
-@pytest.mark.parametrize("body,field,message", [
-    ({"etablissements": []}, "etablissements", "Choisissez au moins un établissement."),
-    ({"etablissements": "abc"}, "etablissements", "Identifiant invalide."),
-    ({"etablissements": [1.5]}, "etablissements", "Identifiant invalide."),
-    ({"etablissements": [True]}, "etablissements", "Identifiant invalide."),
-    ({"etablissements": {"id": 1}}, "etablissements", "Une liste d'identifiants est attendue."),
-    ({"etablissements": ["{A1-1}"], "aupres": "ailleurs"}, "aupres",
-     "Choisissez Certif Pro ou une ou plusieurs branches (CPNE)."),
-    ({"etablissements": ["{A1-1}"], "aupres": "branche"}, "certificateurs", "Choisissez au moins une branche (CPNE)."),
-    ({"etablissements": ["{A1-1}"], "aupres": "branche", "certificateurs": [10 ** 12]}, "certificateurs",
-     "Identifiant invalide."),
-    ({"etablissements": ["{A1-1}"], "aupres": "branche", "certificateurs": ["{certif_pro}"]}, "certificateurs",
-     "Cette branche n'existe pas."),
-    ({"etablissements": ["{A1-1}"], "certification": []}, "certification", "Certification inconnue."),
-    ({"etablissements": ["{A1-1}", "{A2-1}"]}, "etablissements",
-     "Cet établissement n'existe pas ou n'est pas dans votre périmètre."),
-])
+@pytest.mark.parametrize(
+    "body,field,message",
+    [
+        ({"etablissements": []}, "etablissements", "Choisissez au moins un établissement."),
+        ({"etablissements": "abc"}, "etablissements", "Identifiant invalide."),
+        ({"etablissements": [1.5]}, "etablissements", "Identifiant invalide."),
+        ({"etablissements": [True]}, "etablissements", "Identifiant invalide."),
+        ({"etablissements": {"id": 1}}, "etablissements", "Une liste d'identifiants est attendue."),
+        (
+            {"etablissements": ["{A1-1}"], "aupres": "ailleurs"},
+            "aupres",
+            "Choisissez Certif Pro ou une ou plusieurs branches (CPNE).",
+        ),
+        (
+            {"etablissements": ["{A1-1}"], "aupres": "branche"},
+            "certificateurs",
+            "Choisissez au moins une branche (CPNE).",
+        ),
+        (
+            {"etablissements": ["{A1-1}"], "aupres": "branche", "certificateurs": [10**12]},
+            "certificateurs",
+            "Identifiant invalide.",
+        ),
+        (
+            {"etablissements": ["{A1-1}"], "aupres": "branche", "certificateurs": ["{certif_pro}"]},
+            "certificateurs",
+            "Cette branche n'existe pas.",
+        ),
+        ({"etablissements": ["{A1-1}"], "certification": []}, "certification", "Certification inconnue."),
+        (
+            {"etablissements": ["{A1-1}", "{A2-1}"]},
+            "etablissements",
+            "Cet établissement n'existe pas ou n'est pas dans votre périmètre.",
+        ),
+    ],
+)
 def test_invalid_habilitation_request_is_refused_in_french(app, api, ids, body, field, message):
-    body = {k: ([ids[v[1:-1]] if isinstance(v, str) and v.startswith("{") else v for v in value]
-                if isinstance(value, list) else value) for k, value in body.items()}
+    body = {
+        k: (
+            [ids[v[1:-1]] if isinstance(v, str) and v.startswith("{") else v for v in value]
+            if isinstance(value, list)
+            else value
+        )
+        for k, value in body.items()
+    }
     before = count(app, DemandeHabilitation)
     response = api("org.admin").post("/api/v1/habilitation/", json=body)
     assert response.status_code == 422, response.get_json()

@@ -1,13 +1,24 @@
 """API `candidature`: create through the same rules, read only inside the perimeter."""
+
 from app.models import Etablissement
 from tests.conftest import demo
 
 
 def body(etab_id, **overrides):
-    data = {"etablissement": etab_id, "certification": "clea", "statut_inscription": "Demandeur d'emploi",
-            "niveau_formation": "Niveau 1 – maîtrise des savoirs de base", "financeur_principal": "OPCO",
-            "civilite": "Madame", "nom_naissance": "Api", "prenom": "Ada", "date_naissance": "1970-01-31",
-            "ne_etranger": True, "pays_naissance": "Sénégal", "ville_naissance": "Dakar"}
+    data = {
+        "etablissement": etab_id,
+        "certification": "clea",
+        "statut_inscription": "Demandeur d'emploi",
+        "niveau_formation": "Niveau 1 – maîtrise des savoirs de base",
+        "financeur_principal": "OPCO",
+        "civilite": "Madame",
+        "nom_naissance": "Api",
+        "prenom": "Ada",
+        "date_naissance": "1970-01-31",
+        "ne_etranger": True,
+        "pays_naissance": "Sénégal",
+        "ville_naissance": "Dakar",
+    }
     data.update(overrides)
     return data
 
@@ -33,13 +44,18 @@ def test_bad_input_answers_422_in_french(app, api_as):
     with app.app_context():
         etab_id = demo(Etablissement, nom="Avenir Paris République").id
     api = api_as("etab.user")
-    response = api.post("/api/v1/candidature/", json=body(etab_id, nom_naissance="Autre", ne_etranger=True,
-                                                          pays_naissance="", date_naissance="2999-01-01",
-                                                          inconnu=1))
+    response = api.post(
+        "/api/v1/candidature/",
+        json=body(
+            etab_id, nom_naissance="Autre", ne_etranger=True, pays_naissance="", date_naissance="2999-01-01", inconnu=1
+        ),
+    )
     assert response.status_code == 422
     assert response.get_json()["message"] == {"inconnu": ["Champ inconnu."]}
-    response = api.post("/api/v1/candidature/", json=body(etab_id, nom_naissance="Autre", pays_naissance="",
-                                                          date_naissance="2999-01-01"))
+    response = api.post(
+        "/api/v1/candidature/",
+        json=body(etab_id, nom_naissance="Autre", pays_naissance="", date_naissance="2999-01-01"),
+    )
     errors = response.get_json()["message"]
     assert errors["pays_naissance"] == ["Ce champ est obligatoire."]
     assert errors["date_naissance"] == ["La date de naissance ne peut pas être dans le futur."]

@@ -1,13 +1,25 @@
 """The shape of the code the issue asked for, checked on the source itself: no import cycle between our
 modules, no decision by a profile's name outside the access matrix, no raw status string in templates."""
+
 import ast
 import pathlib
 import re
 
 APP = pathlib.Path(__file__).resolve().parent.parent / "app"
-PROFILE_NAMES = {"CERTIF_PRO", "CERTIFICATEUR", "MEMBRE_JURY", "ADMIN_RESEAU", "SUPERVISEUR_RESEAU",
-                 "ADMIN_ORGANISME", "UTILISATEUR_ORGANISME", "ADMIN_ETABLISSEMENT", "UTILISATEUR_ETABLISSEMENT",
-                 "OF_PROFILES", "BACK_OFFICE_PROFILES", "OF_WITH_FILES"}
+PROFILE_NAMES = {
+    "CERTIF_PRO",
+    "CERTIFICATEUR",
+    "MEMBRE_JURY",
+    "ADMIN_RESEAU",
+    "SUPERVISEUR_RESEAU",
+    "ADMIN_ORGANISME",
+    "UTILISATEUR_ORGANISME",
+    "ADMIN_ETABLISSEMENT",
+    "UTILISATEUR_ETABLISSEMENT",
+    "OF_PROFILES",
+    "BACK_OFFICE_PROFILES",
+    "OF_WITH_FILES",
+}
 
 
 def _modules() -> dict[str, pathlib.Path]:
@@ -65,8 +77,7 @@ def _cycles(graph) -> list[list[str]]:
 
 def test_no_import_cycle_between_our_modules():
     modules = _modules()
-    graph = {name: {m for m in _imports(path, modules) if m in modules and m != name}
-             for name, path in modules.items()}
+    graph = {name: {m for m in _imports(path, modules) if m in modules and m != name} for name, path in modules.items()}
     assert _cycles(graph) == []
 
 
@@ -80,21 +91,33 @@ def test_no_decision_by_a_profile_name_outside_the_matrix():
         if name in ("app.domain.access", "app.demo"):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Attribute) and node.attr in PROFILE_NAMES
-                    and isinstance(node.value, ast.Name) and node.value.id == "access"):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in PROFILE_NAMES
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "access"
+            ):
                 offenders.append(f"{name}:{node.lineno} access.{node.attr}")
-            if isinstance(node, ast.Compare) and any(
-                    isinstance(side, ast.Attribute) and side.attr == "profil"
-                    for side in [node.left, *node.comparators]) and any(
-                    isinstance(side, ast.Constant) and isinstance(side.value, str) for side in node.comparators):
+            if (
+                isinstance(node, ast.Compare)
+                and any(
+                    isinstance(side, ast.Attribute) and side.attr == "profil" for side in [node.left, *node.comparators]
+                )
+                and any(isinstance(side, ast.Constant) and isinstance(side.value, str) for side in node.comparators)
+            ):
                 offenders.append(f"{name}:{node.lineno} compares .profil with a literal")
     assert offenders == []
 
 
 def test_templates_ask_the_machine_instead_of_comparing_statuses():
     from app.domain import statuts
+
     codes = "|".join(statuts.STATUTS)
     pattern = re.compile(rf"statut\s*(==|!=|in)\s*[\(\[]?\s*'({codes})'")
-    offenders = [f"{path.name}:{n}" for path in (APP / "templates").rglob("*.html")
-                 for n, line in enumerate(path.read_text().splitlines(), 1) if pattern.search(line)]
+    offenders = [
+        f"{path.name}:{n}"
+        for path in (APP / "templates").rglob("*.html")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
     assert offenders == []

@@ -9,6 +9,7 @@ establishment page down to « Faire une demande ».
 Chromium comes from Debian (`apt-get install chromium chromium-driver`), never from `playwright install`.
 Without it the tests are skipped on a developer machine, and fail in CI (CI=true).
 """
+
 import os
 import re
 import threading
@@ -21,8 +22,15 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from tests.conftest import DEMO_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 
 TOP_TABS = "nav.clea-navbar ul.nav.navbar-nav:first-of-type > li > a"
@@ -35,33 +43,83 @@ USER_MENU = "nav.clea-navbar .navbar-right > li.dropdown:has(a:has-text('Déconn
 EVERY_TAB = {"EVALUATIONS", "FORMATIONS", "CERTIFICATION", "STATS", "HABILITATIONS", "ADMINISTRATION"}
 PROFILES = {
     #  login: (tabs it must see, tabs it must not see, "Mon Réseau" items it must see, items it must not see)
-    "certifpro": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS", "ADMINISTRATION"}, set(),
-                  {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
-    "certif.idf": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"}, {"FORMATIONS", "ADMINISTRATION"},
-                   set(), {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs", "Mon Réseau"}),
-    "reseau.admin": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"}, {"ADMINISTRATION"},
-                     {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
-    "reseau.superviseur": ({"CERTIFICATION", "HABILITATIONS"},
-                           {"EVALUATIONS", "FORMATIONS", "STATS", "ADMINISTRATION"},
-                           {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
-    "org.admin": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"}, {"ADMINISTRATION"},
-                  {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, {"Mon Réseau"}),
-    "org.user": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"STATS", "ADMINISTRATION"},
-                 {"Mes Organismes", "Mes Etablissements"}, {"Mon Réseau", "Mes Utilisateurs"}),
-    "etab.admin": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"STATS", "ADMINISTRATION"},
-                   {"Mes Etablissements", "Mes Utilisateurs"}, {"Mon Réseau", "Mes Organismes"}),
-    "etab.user": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"STATS", "ADMINISTRATION"},
-                  {"Mes Etablissements"}, {"Mon Réseau", "Mes Organismes", "Mes Utilisateurs"}),
-    "reseau2.admin": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"}, {"ADMINISTRATION"},
-                      {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, set()),
-    "org2.admin": ({"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"}, {"ADMINISTRATION"},
-                   {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"}, {"Mon Réseau"}),
-    "etab2.user": ({"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"}, {"STATS", "ADMINISTRATION"},
-                   {"Mes Etablissements"}, {"Mon Réseau", "Mes Organismes", "Mes Utilisateurs"}),
+    "certifpro": (
+        {"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS", "ADMINISTRATION"},
+        set(),
+        {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"},
+        set(),
+    ),
+    "certif.idf": (
+        {"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"},
+        {"FORMATIONS", "ADMINISTRATION"},
+        set(),
+        {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs", "Mon Réseau"},
+    ),
+    "reseau.admin": (
+        {"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"},
+        {"ADMINISTRATION"},
+        {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"},
+        set(),
+    ),
+    "reseau.superviseur": (
+        {"CERTIFICATION", "HABILITATIONS"},
+        {"EVALUATIONS", "FORMATIONS", "STATS", "ADMINISTRATION"},
+        {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"},
+        set(),
+    ),
+    "org.admin": (
+        {"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"},
+        {"ADMINISTRATION"},
+        {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"},
+        {"Mon Réseau"},
+    ),
+    "org.user": (
+        {"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"},
+        {"STATS", "ADMINISTRATION"},
+        {"Mes Organismes", "Mes Etablissements"},
+        {"Mon Réseau", "Mes Utilisateurs"},
+    ),
+    "etab.admin": (
+        {"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"},
+        {"STATS", "ADMINISTRATION"},
+        {"Mes Etablissements", "Mes Utilisateurs"},
+        {"Mon Réseau", "Mes Organismes"},
+    ),
+    "etab.user": (
+        {"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"},
+        {"STATS", "ADMINISTRATION"},
+        {"Mes Etablissements"},
+        {"Mon Réseau", "Mes Organismes", "Mes Utilisateurs"},
+    ),
+    "reseau2.admin": (
+        {"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"},
+        {"ADMINISTRATION"},
+        {"Mon Réseau", "Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"},
+        set(),
+    ),
+    "org2.admin": (
+        {"EVALUATIONS", "CERTIFICATION", "STATS", "HABILITATIONS"},
+        {"ADMINISTRATION"},
+        {"Mes Organismes", "Mes Etablissements", "Mes Utilisateurs"},
+        {"Mon Réseau"},
+    ),
+    "etab2.user": (
+        {"EVALUATIONS", "CERTIFICATION", "HABILITATIONS"},
+        {"STATS", "ADMINISTRATION"},
+        {"Mes Etablissements"},
+        {"Mon Réseau", "Mes Organismes", "Mes Utilisateurs"},
+    ),
 }
 # What an error page or a leaked English/technical page would show.
-ERROR_MARKERS = ("Page introuvable", "Accès refusé", "Internal Server Error", "Traceback", "Not Found",
-                 "Service indisponible", "Trop de tentatives")
+ERROR_MARKERS = (
+    "Page introuvable",
+    "Accès refusé",
+    "Internal Server Error",
+    "Traceback",
+    "Not Found",
+    "Service indisponible",
+    "Trop de tentatives",
+)
 
 
 # A live server answers in threads of its own: real commits, and the demo data reloaded after the module.
@@ -70,11 +128,14 @@ pytestmark = pytest.mark.committing(reset="module")
 
 # --- Fixtures -----------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def chromium_path():
     if not os.path.exists(CHROMIUM):
-        message = (f"{CHROMIUM} est absent : installez Chromium de Debian "
-                   "(apt-get install -y chromium chromium-driver), jamais `playwright install`.")
+        message = (
+            f"{CHROMIUM} est absent : installez Chromium de Debian "
+            "(apt-get install -y chromium chromium-driver), jamais `playwright install`."
+        )
         if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
             pytest.fail(message)
         pytest.skip(message)
@@ -105,10 +166,10 @@ def live_server(app):
 def browser_context(chromium_path, live_server):
     """One browser context for the module (its cache is shared); every test starts with no cookie."""
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = chromium.new_context(base_url=live_server, viewport={"width": 1366, "height": 900},
-                                       locale="fr-FR")
+        context = chromium.new_context(base_url=live_server, viewport={"width": 1366, "height": 900}, locale="fr-FR")
         context.set_default_timeout(10_000)
         yield context
         context.close()
@@ -126,6 +187,7 @@ def page(browser_context):
 
 
 # --- Helpers ------------------------------------------------------------------------------------------------
+
 
 def slug(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
@@ -178,14 +240,19 @@ class Visit:
         crumbs = page.locator("ol.clea-breadcrumb li")
         if self.expect(crumbs.count() >= 1, f"{where}: pas de fil d'Ariane"):
             first = crumbs.first
-            self.expect(first.inner_text().strip() == "Tableau de bord",
-                        f"{where}: le fil d'Ariane ne commence pas par « Tableau de bord »")
+            self.expect(
+                first.inner_text().strip() == "Tableau de bord",
+                f"{where}: le fil d'Ariane ne commence pas par « Tableau de bord »",
+            )
             self.expect(readable(first), f"{where}: « Tableau de bord » illisible (même couleur que son fond)")
         user_menu = page.locator(USER_MENU)
-        self.expect(user_menu.count() == 1 and user_menu.locator("a", has_text="Mon profil").count() == 1,
-                    f"{where}: pas de menu utilisateur (Mon profil, Déconnexion)")
-        self.expect(page.locator("a.clea-help", has_text="Besoin d'aide ?").count() == 1,
-                    f"{where}: pas de « Besoin d'aide ? »")
+        self.expect(
+            user_menu.count() == 1 and user_menu.locator("a", has_text="Mon profil").count() == 1,
+            f"{where}: pas de menu utilisateur (Mon profil, Déconnexion)",
+        )
+        self.expect(
+            page.locator("a.clea-help", has_text="Besoin d'aide ?").count() == 1, f"{where}: pas de « Besoin d'aide ? »"
+        )
         active = [t.strip() for t in page.locator(TOP_TABS_ACTIVE).all_inner_texts()]
         expected = [active_tab] if active_tab else []
         self.expect(active == expected, f"{where}: onglets en surbrillance {active}, attendu {expected}")
@@ -194,7 +261,8 @@ class Visit:
 
     def finish(self):
         assert not self.problems, f"{self.name}: {len(self.problems)} problème(s) :\n" + "\n".join(
-            f"  - {problem}" for problem in self.problems)
+            f"  - {problem}" for problem in self.problems
+        )
 
 
 TOP_TABS_ACTIVE = "nav.clea-navbar ul.nav.navbar-nav:first-of-type > li.active > a"
@@ -223,6 +291,7 @@ def readable(locator) -> bool:
             value /= 255
             channels.append(value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4)
         return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
     light, dark = sorted((luminance(text), luminance(background)), reverse=True)
     return (light + 0.05) / (dark + 0.05) >= 3  # WCAG contrast for large/bold text, a low bar
 
@@ -238,14 +307,17 @@ def log_in(page, login):
 
 # --- Tests --------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("login", list(PROFILES))
 def test_every_tab_of_every_profile(page, login):
     must_tabs, no_tabs, must_items, no_items = PROFILES[login]
     visit = Visit(page, login)
     log_in(page, login)
     visit.check_page(200, "accueil")
-    visit.expect(page.locator("ol.clea-breadcrumb").inner_text().strip() == "Tableau de bord",
-                 "accueil: fil d'Ariane autre que « Tableau de bord »")
+    visit.expect(
+        page.locator("ol.clea-breadcrumb").inner_text().strip() == "Tableau de bord",
+        "accueil: fil d'Ariane autre que « Tableau de bord »",
+    )
     visit.shot("tableau-de-bord")
 
     # The user menu opens (Bootstrap's JavaScript works under the CSP) and shows the guide's entries.
@@ -308,14 +380,18 @@ def test_org_admin_asks_for_a_habilitation_from_the_establishment_page(page):
     visit.shot("etablissement")
     informations = page.locator("#informations")
     request_button = page.get_by_role("link", name="Faire une demande")
-    visit.expect(informations.is_visible() and not request_button.is_visible(),
-                 "page établissement : les trois onglets sont affichés l'un sous l'autre au lieu du seul "
-                 "onglet « Informations Etablissement » (.tab-pane pas enfant direct de .tab-content)")
+    visit.expect(
+        informations.is_visible() and not request_button.is_visible(),
+        "page établissement : les trois onglets sont affichés l'un sous l'autre au lieu du seul "
+        "onglet « Informations Etablissement » (.tab-pane pas enfant direct de .tab-content)",
+    )
     page.get_by_role("tab", name="Habilitation(s) en cours").click()
     assert request_button.is_visible(), "« Faire une demande » absent de l'onglet Habilitation(s) en cours"
-    visit.expect(not informations.is_visible(),
-                 "page établissement : l'onglet « Informations Etablissement » reste affiché après le clic "
-                 "sur « Habilitation(s) en cours »")
+    visit.expect(
+        not informations.is_visible(),
+        "page établissement : l'onglet « Informations Etablissement » reste affiché après le clic "
+        "sur « Habilitation(s) en cours »",
+    )
     visit.shot("etablissement-habilitations")
 
     visit.check_page(visit.click(request_button), "Faire une demande", active_tab="HABILITATIONS")
@@ -328,12 +404,14 @@ def test_etab_user_evaluates_a_candidate_from_the_candidate_page(page):
     """The candidate page's tabs and the evaluation form (guide §17), clicked as a person would."""
     visit = Visit(page, "scenario-evaluation")
     log_in(page, "etab.user")
-    visit.check_page(visit.click(page.locator(TOP_TABS, has_text="EVALUATIONS")), "EVALUATIONS",
-                     active_tab="EVALUATIONS")
+    visit.check_page(
+        visit.click(page.locator(TOP_TABS, has_text="EVALUATIONS")), "EVALUATIONS", active_tab="EVALUATIONS"
+    )
     row = page.locator("table tr", has_text="2026000001")
     assert row.count() == 1, "le dossier 2026000001 n'est pas dans la liste CANDIDATURE"
-    visit.check_page(visit.click(row.locator("a[href*='/candidatures/show/']").first), "page candidat",
-                     active_tab="EVALUATIONS")
+    visit.check_page(
+        visit.click(row.locator("a[href*='/candidatures/show/']").first), "page candidat", active_tab="EVALUATIONS"
+    )
     assert page.locator("h1.clea-title").text_content().strip().startswith("Candidat - ")
     for tab in ("Fiche individu", "Parcours", "Formations CléA", "Documents", "Evaluations"):
         link = page.locator("ul.nav-tabs a", has_text=tab)
@@ -341,8 +419,11 @@ def test_etab_user_evaluates_a_candidate_from_the_candidate_page(page):
         link.click()
         visit.expect(page.locator(link.get_attribute("href")).is_visible(), f"onglet « {tab} » ne s'affiche pas")
         visit.shot(f"candidat-{tab}")
-    visit.check_page(visit.click(page.get_by_role("link", name="Ajouter une évaluation")), "nouvelle évaluation",
-                     active_tab="EVALUATIONS")
+    visit.check_page(
+        visit.click(page.get_by_role("link", name="Ajouter une évaluation")),
+        "nouvelle évaluation",
+        active_tab="EVALUATIONS",
+    )
     page.fill("#evaluateur_nom", "Durand")
     page.fill("#evaluateur_prenom", "Alice")
     page.fill("#evaluateur_email", "alice.durand@of.example")
@@ -352,14 +433,22 @@ def test_etab_user_evaluates_a_candidate_from_the_candidate_page(page):
     first_row.get_by_label("acquis", exact=True).check()
     page.locator("details.clea-domaine").first.locator("tr").nth(1).get_by_label("non acquis").check()
     visit.shot("formulaire-evaluation")
-    visit.check_page(visit.click(page.get_by_role("button", name="Enregistrer et reprendre plus tard")),
-                     "évaluation enregistrée", active_tab="EVALUATIONS")
+    visit.check_page(
+        visit.click(page.get_by_role("button", name="Enregistrer et reprendre plus tard")),
+        "évaluation enregistrée",
+        active_tab="EVALUATIONS",
+    )
     assert "L'évaluation est enregistrée" in page.inner_text("body")
     visit.shot("evaluation-enregistree")
-    visit.check_page(visit.click(page.get_by_role("link", name="Retourner à la liste des évaluations")),
-                     "liste des évaluations", active_tab="EVALUATIONS")
-    visit.expect(page.get_by_role("link", name="Continuer l'évaluation en cours").is_visible(),
-                 "« Continuer l'évaluation en cours » absent après l'enregistrement")
+    visit.check_page(
+        visit.click(page.get_by_role("link", name="Retourner à la liste des évaluations")),
+        "liste des évaluations",
+        active_tab="EVALUATIONS",
+    )
+    visit.expect(
+        page.get_by_role("link", name="Continuer l'évaluation en cours").is_visible(),
+        "« Continuer l'évaluation en cours » absent après l'enregistrement",
+    )
     visit.shot("evaluations-brouillon")
     visit.finish()
 
@@ -368,15 +457,19 @@ def test_certifier_plans_a_jury_and_assigns_waiting_files(page):
     """The CERTIFICATION tab of a certifier (guide §7, §20): calendar, a new session, bulk assignment."""
     visit = Visit(page, "scenario-certificateur")
     log_in(page, "certif.idf")
-    visit.check_page(visit.click(page.locator(TOP_TABS, has_text="CERTIFICATION")), "CERTIFICATION",
-                     active_tab="CERTIFICATION")
+    visit.check_page(
+        visit.click(page.locator(TOP_TABS, has_text="CERTIFICATION")), "CERTIFICATION", active_tab="CERTIFICATION"
+    )
     visit.expect("Prochains jurys" in page.inner_text("body"), "colonne « Prochains jurys » absente")
     visit.shot("dates-des-jurys")
-    visit.check_page(visit.click(page.get_by_role("link", name="SESSIONS DE JURY")), "sessions de jury",
-                     active_tab="CERTIFICATION")
-    visit.check_page(visit.click(page.get_by_role("link", name="Planifier un jury")), "planifier",
-                     active_tab="CERTIFICATION")
+    visit.check_page(
+        visit.click(page.get_by_role("link", name="SESSIONS DE JURY")), "sessions de jury", active_tab="CERTIFICATION"
+    )
+    visit.check_page(
+        visit.click(page.get_by_role("link", name="Planifier un jury")), "planifier", active_tab="CERTIFICATION"
+    )
     import datetime
+
     page.fill("#date", (datetime.date.today() + datetime.timedelta(days=14)).strftime("%d/%m/%Y"))
     page.fill("#libelle", "Jury - navigateur - Certifications CLEA")
     visit.shot("planifier-un-jury")
@@ -386,8 +479,11 @@ def test_certifier_plans_a_jury_and_assigns_waiting_files(page):
     if waiting.count():
         waiting.first.check()
         visit.shot("session-a-affecter")
-        visit.check_page(visit.click(page.get_by_role("button", name="Affecter à ce jury")), "affectation",
-                         active_tab="CERTIFICATION")
+        visit.check_page(
+            visit.click(page.get_by_role("button", name="Affecter à ce jury")),
+            "affectation",
+            active_tab="CERTIFICATION",
+        )
         visit.expect("affecté" in page.inner_text("body"), "pas de confirmation d'affectation")
     visit.shot("session-affectee")
     visit.finish()
@@ -440,13 +536,15 @@ def test_certif_pro_publishes_news_and_reads_the_quarterly_fees(page):
     visit.expect(page.locator(".clea-actualites").count() == 1, "pas d'Actualités au tableau de bord")
     visit.check_page(visit.click(page.get_by_role("link", name="Gérer les actualités")), "actualités")
     visit.shot("actualites")
-    visit.check_page(visit.click(page.locator(TOP_TABS, has_text="ADMINISTRATION")), "administration",
-                     active_tab="ADMINISTRATION")
+    visit.check_page(
+        visit.click(page.locator(TOP_TABS, has_text="ADMINISTRATION")), "administration", active_tab="ADMINISTRATION"
+    )
     visit.check_page(visit.click(page.locator("a.list-group-item[href='/redevances/']")), "redevances")
     visit.expect("Total" in page.inner_text("body"), "relevé sans total")
     visit.shot("redevances")
-    visit.check_page(visit.click(page.locator(TOP_TABS, has_text="ADMINISTRATION")), "administration",
-                     active_tab="ADMINISTRATION")
+    visit.check_page(
+        visit.click(page.locator(TOP_TABS, has_text="ADMINISTRATION")), "administration", active_tab="ADMINISTRATION"
+    )
     visit.check_page(visit.click(page.locator("a.list-group-item", has_text="Barème des redevances")), "barème")
     visit.shot("bareme")
     visit.finish()

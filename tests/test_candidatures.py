@@ -1,4 +1,5 @@
 """« Proposer une candidature »: rules of guide §14 (service level; the UI comes with the candidate pages)."""
+
 import datetime
 
 import pytest
@@ -13,11 +14,21 @@ from tests.conftest import demo
 
 
 def valeurs(etab_id, **overrides):
-    data = {"etablissement": etab_id, "certification": "clea", "statut_inscription": "Demandeur d'emploi",
-            "niveau_formation": "Niveau 3 – CAP, BEP (ancien niveau V)", "financeur_principal": "CPF",
-            "civilite": "Madame", "nom_naissance": "Lefèbvre", "prenom": "Éloïse", "date_naissance": "1990-05-17",
-            "ne_etranger": False, "ville_naissance": "Amiens", "code_postal_naissance": "80000",
-            "email": "eloise@example.org"}
+    data = {
+        "etablissement": etab_id,
+        "certification": "clea",
+        "statut_inscription": "Demandeur d'emploi",
+        "niveau_formation": "Niveau 3 – CAP, BEP (ancien niveau V)",
+        "financeur_principal": "CPF",
+        "civilite": "Madame",
+        "nom_naissance": "Lefèbvre",
+        "prenom": "Éloïse",
+        "date_naissance": "1990-05-17",
+        "ne_etranger": False,
+        "ville_naissance": "Amiens",
+        "code_postal_naissance": "80000",
+        "email": "eloise@example.org",
+    }
     data.update(overrides)
     return data
 
@@ -28,6 +39,7 @@ def acting(ctx):
         user = demo(Utilisateur, username=login)
         g.user = user
         return user
+
     return as_user
 
 
@@ -41,50 +53,87 @@ def test_create_gives_a_10_digit_number_the_first_status_and_an_audit_line(actin
     assert len(c.numero_dossier) == 10 and c.numero_dossier.isdigit()
     assert c.statut_label == "En attente d'évaluation préalable"
     assert c.organisme.nom == "Organisme A1 — Avenir Paris"
-    line = db.session.execute(select(AuditLog).where(AuditLog.entity_type == "Candidature",
-                                                     AuditLog.entity_id == c.id)).scalar_one()
+    line = db.session.execute(
+        select(AuditLog).where(AuditLog.entity_type == "Candidature", AuditLog.entity_id == c.id)
+    ).scalar_one()
     assert line.libelle == "Création de la candidature" and line.user_name == "Hugo Dubois"
     # Network A opted in: its administrator hears of it.
     admin = demo(Utilisateur, username="reseau.admin")
-    assert db.session.execute(select(Notification.titre).where(Notification.user_id == admin.id)
-                              ).scalars().all() == ["Nouvelle candidature"]
+    assert db.session.execute(select(Notification.titre).where(Notification.user_id == admin.id)).scalars().all() == [
+        "Nouvelle candidature"
+    ]
 
 
 def test_the_same_person_is_refused_nationally_whatever_the_accents(acting):
     acting("etab.user")
-    first = candidatures.creer(g.user, valeurs(etab("Avenir Paris République").id, nom_naissance="Dupré",
-                                               prenom="Jérôme", date_naissance="1985-02-03"))
+    first = candidatures.creer(
+        g.user,
+        valeurs(
+            etab("Avenir Paris République").id, nom_naissance="Dupré", prenom="Jérôme", date_naissance="1985-02-03"
+        ),
+    )
     other = acting("etab2.user")
     with pytest.raises(DomainError) as refused:
-        candidatures.creer(other, valeurs(etab("Compétences Méditerranée Marseille").id, nom_naissance="DUPRE",
-                                          prenom="jerome", date_naissance="03/02/1985"))
+        candidatures.creer(
+            other,
+            valeurs(
+                etab("Compétences Méditerranée Marseille").id,
+                nom_naissance="DUPRE",
+                prenom="jerome",
+                date_naissance="03/02/1985",
+            ),
+        )
     assert f"dossier n°{first.numero_dossier}" in refused.value.message
     assert "demande de rattachement" in refused.value.message
     # CléA numérique is another certification: allowed.
-    numerique = candidatures.creer(other, valeurs(etab("Compétences Méditerranée Marseille").id,
-                                                  certification="clea_numerique", nom_naissance="DUPRE",
-                                                  prenom="jerome", date_naissance="03/02/1985"))
+    numerique = candidatures.creer(
+        other,
+        valeurs(
+            etab("Compétences Méditerranée Marseille").id,
+            certification="clea_numerique",
+            nom_naissance="DUPRE",
+            prenom="jerome",
+            date_naissance="03/02/1985",
+        ),
+    )
     assert numerique.id != first.id
 
 
-@pytest.mark.parametrize("overrides, field, message", [
-    ({"statut_inscription": "Salarié"}, "branche", "Ce champ est obligatoire."),
-    ({"statut_inscription": "Salarié", "branche": "Chaussures", "siren_employeur": "123456789"},
-     "siren_employeur", "clé de contrôle"),
-    ({"ne_etranger": True, "code_postal_naissance": ""}, "pays_naissance", "Ce champ est obligatoire."),
-    ({"code_postal_naissance": ""}, "code_postal_naissance", "Ce champ est obligatoire."),
-    ({"code_postal_naissance": "8000"}, "code_postal_naissance", "5 chiffres"),
-    ({"date_naissance": (datetime.date.today() + datetime.timedelta(days=3)).isoformat()}, "date_naissance",
-     "futur"),
-    ({"date_naissance": "1890-01-01"}, "date_naissance", "peu plausible"),
-    ({"date_naissance": "31/02/2001"}, "date_naissance", "Date invalide"),
-    ({"financeur_principal": "Mécène"}, "financeur_principal", "Valeur inconnue"),
-    ({"nom_naissance": "x" * 10_000}, "nom_naissance", "ne doit pas dépasser 100 caractères"),
-    ({"prenom": ["liste"]}, "prenom", "Valeur invalide."),
-    ({"socle_contextualise": True, "statut_inscription": "Salarié", "branche": "Aucune",
-      "siren_employeur": "732829320"}, "socle_contextualise", "branche délégataire"),
-    ({"email": "pas-un-email"}, "email", "Adresse email invalide."),
-])
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        ({"statut_inscription": "Salarié"}, "branche", "Ce champ est obligatoire."),
+        (
+            {"statut_inscription": "Salarié", "branche": "Chaussures", "siren_employeur": "123456789"},
+            "siren_employeur",
+            "clé de contrôle",
+        ),
+        ({"ne_etranger": True, "code_postal_naissance": ""}, "pays_naissance", "Ce champ est obligatoire."),
+        ({"code_postal_naissance": ""}, "code_postal_naissance", "Ce champ est obligatoire."),
+        ({"code_postal_naissance": "8000"}, "code_postal_naissance", "5 chiffres"),
+        (
+            {"date_naissance": (datetime.date.today() + datetime.timedelta(days=3)).isoformat()},
+            "date_naissance",
+            "futur",
+        ),
+        ({"date_naissance": "1890-01-01"}, "date_naissance", "peu plausible"),
+        ({"date_naissance": "31/02/2001"}, "date_naissance", "Date invalide"),
+        ({"financeur_principal": "Mécène"}, "financeur_principal", "Valeur inconnue"),
+        ({"nom_naissance": "x" * 10_000}, "nom_naissance", "ne doit pas dépasser 100 caractères"),
+        ({"prenom": ["liste"]}, "prenom", "Valeur invalide."),
+        (
+            {
+                "socle_contextualise": True,
+                "statut_inscription": "Salarié",
+                "branche": "Aucune",
+                "siren_employeur": "732829320",
+            },
+            "socle_contextualise",
+            "branche délégataire",
+        ),
+        ({"email": "pas-un-email"}, "email", "Adresse email invalide."),
+    ],
+)
 def test_conditional_rules_answer_per_field_in_french(acting, overrides, field, message):
     user = acting("org.admin")
     with pytest.raises(ValidationFailed) as refused:
@@ -94,16 +143,27 @@ def test_conditional_rules_answer_per_field_in_french(acting, overrides, field, 
 
 def test_employee_with_a_branch_keeps_its_employer_siren(acting):
     user = acting("org.admin")
-    c = candidatures.creer(user, valeurs(etab("Avenir Paris République").id, nom_naissance="Salarie",
-                                         statut_inscription="Salarié", branche="Chaussures",
-                                         siren_employeur="732 829 320", socle_contextualise=True))
+    c = candidatures.creer(
+        user,
+        valeurs(
+            etab("Avenir Paris République").id,
+            nom_naissance="Salarie",
+            statut_inscription="Salarié",
+            branche="Chaussures",
+            siren_employeur="732 829 320",
+            socle_contextualise=True,
+        ),
+    )
     assert (c.branche, c.siren_employeur, c.socle_contextualise) == ("Chaussures", "732829320", True)
 
 
-@pytest.mark.parametrize("login, nom, message", [
-    ("org.admin", "Avenir Paris Lille", "n'a pas d'habilitation valide"),
-    ("etab.user", "Compétences Méditerranée Marseille", "n'est pas dans votre périmètre"),
-])
+@pytest.mark.parametrize(
+    "login, nom, message",
+    [
+        ("org.admin", "Avenir Paris Lille", "n'a pas d'habilitation valide"),
+        ("etab.user", "Compétences Méditerranée Marseille", "n'est pas dans votre périmètre"),
+    ],
+)
 def test_the_establishment_must_be_in_the_perimeter_and_habilitated(acting, login, nom, message):
     user = acting(login)
     with pytest.raises(ValidationFailed) as refused:

@@ -1,4 +1,5 @@
 """EVALUATIONS tab: list, « Créer une candidature » form, candidate page, perimeter."""
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -7,10 +8,20 @@ from tests.conftest import demo, page_text
 
 
 def form(etab_id, **overrides):
-    data = {"etablissement": etab_id, "certification": "clea", "statut_inscription": "Demandeur d'emploi",
-            "niveau_formation": "Niveau 2 – ancien niveau V bis", "financeur_principal": "Initiative individuelle",
-            "civilite": "Monsieur", "nom_naissance": "Martin", "prenom": "Noé", "date_naissance": "12/03/1978",
-            "ne_etranger": "", "ville_naissance": "Lille", "code_postal_naissance": "59000"}
+    data = {
+        "etablissement": etab_id,
+        "certification": "clea",
+        "statut_inscription": "Demandeur d'emploi",
+        "niveau_formation": "Niveau 2 – ancien niveau V bis",
+        "financeur_principal": "Initiative individuelle",
+        "civilite": "Monsieur",
+        "nom_naissance": "Martin",
+        "prenom": "Noé",
+        "date_naissance": "12/03/1978",
+        "ne_etranger": "",
+        "ville_naissance": "Lille",
+        "code_postal_naissance": "59000",
+    }
     data.update(overrides)
     return data
 
@@ -30,8 +41,14 @@ def test_create_from_the_form_then_see_it_in_the_list_and_its_page(app, as_user)
         etab_id = demo(Etablissement, nom="Avenir Paris République").id
     client = as_user("etab.user")
     page = page_text(client.get("/candidatures/proposer"))
-    for label in ("Etablissement d'évaluation", "Statut à l'inscription", "Branche délégataire", "Né à l'étranger",
-                  "Code postal de naissance", "Objectifs de projet professionnel"):
+    for label in (
+        "Etablissement d'évaluation",
+        "Statut à l'inscription",
+        "Branche délégataire",
+        "Né à l'étranger",
+        "Code postal de naissance",
+        "Objectifs de projet professionnel",
+    ):
         assert label in page
     response = client.post("/candidatures/proposer", data=form(etab_id), follow_redirects=True)
     text = page_text(response)
@@ -44,8 +61,10 @@ def test_create_from_the_form_then_see_it_in_the_list_and_its_page(app, as_user)
 def test_errors_are_shown_next_to_the_fields(app, as_user):
     with app.app_context():
         etab_id = demo(Etablissement, nom="Avenir Paris République").id
-    response = as_user("etab.user").post("/candidatures/proposer", data=form(
-        etab_id, nom_naissance="Erreur", ne_etranger="1", date_naissance="2090-01-01"))
+    response = as_user("etab.user").post(
+        "/candidatures/proposer",
+        data=form(etab_id, nom_naissance="Erreur", ne_etranger="1", date_naissance="2090-01-01"),
+    )
     text = page_text(response)
     assert "La date de naissance ne peut pas être dans le futur." in text
     assert "Ce champ est obligatoire." in text  # pays de naissance
@@ -65,9 +84,15 @@ def test_evaluations_tab_only_for_profiles_with_a_habilitated_establishment(app,
     assert "EVALUATIONS" in page_text(as_user("etab.user").get("/"))
     assert "EVALUATIONS" not in page_text(as_user("reseau.superviseur").get("/"))
     from app.models import DemandeHabilitation
+
     with app.app_context():  # A1-1 loses its habilitation: its users lose the tab
-        demandes = db.session.execute(select(DemandeHabilitation).where(
-            DemandeHabilitation.etablissements.any(nom="Avenir Paris République"))).scalars().all()
+        demandes = (
+            db.session.execute(
+                select(DemandeHabilitation).where(DemandeHabilitation.etablissements.any(nom="Avenir Paris République"))
+            )
+            .scalars()
+            .all()
+        )
         before = {d.id: d.etat for d in demandes}
         for d in demandes:
             d.etat = DemandeHabilitation.REJETEE
@@ -96,8 +121,15 @@ def test_edit_the_file_then_read_only_after_sending(app, as_user):
     client = as_user("etab.user")
     page = client.get(f"/candidatures/{pk}/editer")
     assert 'value="11/01/1973"' in page.get_data(as_text=True)  # the birth date, jj/mm/aaaa
-    data = form(None, nom_naissance="Lambert", prenom="Yanis", date_naissance="11/01/1973", ville_naissance="Paris",
-                code_postal_naissance="75011", nom_usage="Lambert-Roux")
+    data = form(
+        None,
+        nom_naissance="Lambert",
+        prenom="Yanis",
+        date_naissance="11/01/1973",
+        ville_naissance="Paris",
+        code_postal_naissance="75011",
+        nom_usage="Lambert-Roux",
+    )
     data.pop("etablissement")
     done = client.post(f"/candidatures/{pk}/editer", data=data, follow_redirects=True)
     assert "La fiche est mise à jour." in page_text(done) and "Lambert-Roux Yanis" in page_text(done)
@@ -130,4 +162,6 @@ def test_candidature_list_filters_by_status_label_and_counts_like_the_guide(app,
     text = page_text(client.get("/candidatures/list/?_flt_0_statut=attente_jury"))
     assert "Nombre total d'élément : 1" in text
     assert "2026000004" in text and "2026000003" not in text
-    assert "Nombre total d'élément : 0" in page_text(client.get("/candidatures/list/?_flt_0_certification=clea_numerique"))
+    assert "Nombre total d'élément : 0" in page_text(
+        client.get("/candidatures/list/?_flt_0_certification=clea_numerique")
+    )

@@ -1,4 +1,5 @@
 """Documents of a candidate file (domain.md §4.4): size, type on content, once per file, perimeter."""
+
 import io
 
 import pytest
@@ -17,8 +18,12 @@ def file_pk(app, numero="2026000001"):
 
 
 def upload(client, pk, name, content):
-    return client.post(f"/candidatures/{pk}/documents", data={"file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data", follow_redirects=True)
+    return client.post(
+        f"/candidatures/{pk}/documents",
+        data={"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
 
 
 def test_upload_then_download_as_attachment_inside_the_perimeter_only(app, as_user, api_as):
@@ -43,13 +48,16 @@ def test_upload_then_download_as_attachment_inside_the_perimeter_only(app, as_us
     assert "Candidature — 2026000001 — Moreau Camille" in history and "Candidature — None" not in history
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("gros.pdf", b"%PDF-" + b"0" * (4 * 1024 * 1024 - 4), "dépasse la taille maximum de 4,0 Mo"),
-    ("facture.pdf", EXE, "ne correspond pas à son extension"),
-    ("programme.exe", EXE, "Type de fichier non accepté"),
-    ("image.pdf", PNG, "ne correspond pas à son extension"),
-    ("vide.pdf", b"", "Le fichier est vide."),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("gros.pdf", b"%PDF-" + b"0" * (4 * 1024 * 1024 - 4), "dépasse la taille maximum de 4,0 Mo"),
+        ("facture.pdf", EXE, "ne correspond pas à son extension"),
+        ("programme.exe", EXE, "Type de fichier non accepté"),
+        ("image.pdf", PNG, "ne correspond pas à son extension"),
+        ("vide.pdf", b"", "Le fichier est vide."),
+    ],
+)
 def test_refused_files(app, as_user, name, content, message):
     response = upload(as_user("etab.user"), file_pk(app), name, content)
     assert message in page_text(response)
@@ -59,24 +67,39 @@ def test_exactly_4_mo_is_accepted_and_the_same_file_twice_is_refused(app, api_as
     pk = file_pk(app, "2026000002")
     api = api_as("etab.user")
     big = b"%PDF-" + b"1" * (4 * 1024 * 1024 - 5)
-    first = api.post(f"/api/v1/candidature/{pk}/documents", data={"file": (io.BytesIO(big), "quatre.pdf")},
-                     content_type="multipart/form-data")
+    first = api.post(
+        f"/api/v1/candidature/{pk}/documents",
+        data={"file": (io.BytesIO(big), "quatre.pdf")},
+        content_type="multipart/form-data",
+    )
     assert first.status_code == 201 and first.get_json()["result"]["taille"] == 4 * 1024 * 1024
-    again = api.post(f"/api/v1/candidature/{pk}/documents", data={"file": (io.BytesIO(big), "copie.pdf")},
-                     content_type="multipart/form-data")
+    again = api.post(
+        f"/api/v1/candidature/{pk}/documents",
+        data={"file": (io.BytesIO(big), "copie.pdf")},
+        content_type="multipart/form-data",
+    )
     assert again.status_code == 409
     assert "Attention à bien téléverser une seule fois chaque document" in again.get_json()["message"]
     missing = api.post(f"/api/v1/candidature/{pk}/documents", data={}, content_type="multipart/form-data")
     assert missing.status_code == 422
-    assert api_as("etab2.user").post(f"/api/v1/candidature/{pk}/documents",
-                                     data={"file": (io.BytesIO(PDF), "x.pdf")},
-                                     content_type="multipart/form-data").status_code == 404
+    assert (
+        api_as("etab2.user")
+        .post(
+            f"/api/v1/candidature/{pk}/documents",
+            data={"file": (io.BytesIO(PDF), "x.pdf")},
+            content_type="multipart/form-data",
+        )
+        .status_code
+        == 404
+    )
 
 
 def test_far_too_large_body_is_cut_off_in_french(app, api_as):
-    response = api_as("etab.user").post(f"/api/v1/candidature/{file_pk(app)}/documents",
-                                        data={"file": (io.BytesIO(b"%PDF-" + b"0" * 6_000_000), "x.pdf")},
-                                        content_type="multipart/form-data")
+    response = api_as("etab.user").post(
+        f"/api/v1/candidature/{file_pk(app)}/documents",
+        data={"file": (io.BytesIO(b"%PDF-" + b"0" * 6_000_000), "x.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     assert response.get_json()["message"] == "Le fichier dépasse la taille maximum de 4,0 Mo."
 

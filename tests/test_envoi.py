@@ -1,4 +1,5 @@
 """« Envoyer en certification » and « Annuler l'envoi » (domain.md §4.1)."""
+
 import threading
 
 import pytest
@@ -27,8 +28,9 @@ def test_send_routes_to_the_regional_transitions_pro_then_cancel(app, as_user, a
         c = db.session.get(Candidature, pk)
         assert c.certificateur.nom == "Transitions Pro Île-de-France" and c.statut == statuts.ATTENTE_JURY
         certifier = demo(Utilisateur, username="certif.idf")
-        assert db.session.execute(select(Notification.rubrique).where(Notification.user_id == certifier.id)
-                                  ).scalars().all() == ["Envoi en certification"]
+        assert db.session.execute(
+            select(Notification.rubrique).where(Notification.user_id == certifier.id)
+        ).scalars().all() == ["Envoi en certification"]
     # The certifier now sees the file; the OF cannot send it twice, nor cancel.
     assert as_user("certif.idf").get(f"/candidatures/show/{pk}").status_code == 200
     again = api_as("etab.user").post(f"/api/v1/candidature/{pk}/envoyer_certification")
@@ -55,10 +57,17 @@ def test_contextualised_socle_goes_to_the_branch_and_thin_objectives_are_flagged
 
 def sends(app, pk) -> int:
     from app.models import AuditLog
+
     with app.app_context():
-        return len(db.session.execute(select(AuditLog.id).where(
-            AuditLog.entity_type == "Candidature", AuditLog.entity_id == pk,
-            AuditLog.libelle == "Envoi en certification")).all())
+        return len(
+            db.session.execute(
+                select(AuditLog.id).where(
+                    AuditLog.entity_type == "Candidature",
+                    AuditLog.entity_id == pk,
+                    AuditLog.libelle == "Envoi en certification",
+                )
+            ).all()
+        )
 
 
 @pytest.mark.committing  # two threads, two connections: a real row lock / version check between them

@@ -1,5 +1,6 @@
 """Evaluations (guide §17–18, domain.md §4.2): draft, finalisation, cumulated acquis, training between
 evaluations, evaluator ≠ trainer, reopening rights, matrix .xlsx — UI and API, inside the perimeter."""
+
 import io
 
 import openpyxl
@@ -26,23 +27,41 @@ def statut(app, pk):
 
 def sous_domaine_ids(app):
     with app.app_context():
-        return dict(db.session.execute(select(SousDomaine.code, SousDomaine.id).join(Domaine).join(Referentiel)
-                                       .where(Referentiel.certification == "clea")).all())
+        return dict(
+            db.session.execute(
+                select(SousDomaine.code, SousDomaine.id)
+                .join(Domaine)
+                .join(Referentiel)
+                .where(Referentiel.certification == "clea")
+            ).all()
+        )
 
 
 def results(acquired=CODES, missing=()):
-    return ([{"sous_domaine": code, "acquis": True} for code in acquired]
-            + [{"sous_domaine": code, "acquis": False, "commentaire": "À retravailler"} for code in missing])
+    return [{"sous_domaine": code, "acquis": True} for code in acquired] + [
+        {"sous_domaine": code, "acquis": False, "commentaire": "À retravailler"} for code in missing
+    ]
 
 
 def new_file(api_client, etablissement, nom, certification="clea"):
     """A fresh file in « En attente d'évaluation préalable »."""
-    response = api_client.post("/api/v1/candidature/", json={
-        "etablissement": etablissement, "certification": certification, "statut_inscription": "Demandeur d'emploi",
-        "niveau_formation": "Niveau 3 – CAP, BEP (ancien niveau V)", "financeur_principal": "CPF",
-        "civilite": "Madame", "nom_naissance": nom, "prenom": "Sofia", "date_naissance": "1990-04-12",
-        "ville_naissance": "Paris", "code_postal_naissance": "75012",
-        "objectifs_professionnels": "Obtenir un poste d'agent logistique qualifié dans un entrepôt régional."})
+    response = api_client.post(
+        "/api/v1/candidature/",
+        json={
+            "etablissement": etablissement,
+            "certification": certification,
+            "statut_inscription": "Demandeur d'emploi",
+            "niveau_formation": "Niveau 3 – CAP, BEP (ancien niveau V)",
+            "financeur_principal": "CPF",
+            "civilite": "Madame",
+            "nom_naissance": nom,
+            "prenom": "Sofia",
+            "date_naissance": "1990-04-12",
+            "ville_naissance": "Paris",
+            "code_postal_naissance": "75012",
+            "objectifs_professionnels": "Obtenir un poste d'agent logistique qualifié dans un entrepôt régional.",
+        },
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()["id"]
 
@@ -54,12 +73,15 @@ def etab_a11(app):
 
 # --- The whole path of the guide, through the API ---------------------------------------------------------------
 
+
 def test_whole_path_of_the_guide(app, api_as):
     org = api_as("org.admin")
     pk = new_file(org, etab_a11(app), "Parcours")
     # Partial évaluation préalable: a draft, then the rest, then finalisation with the matrix.
-    draft = org.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR, "date_evaluation": "2025-11-11",
-                                                  "resultats": results(CODES[:10])})
+    draft = org.post(
+        "/api/v1/evaluation/",
+        json={"candidature": pk, **EVALUATEUR, "date_evaluation": "2025-11-11", "resultats": results(CODES[:10])},
+    )
     assert draft.status_code == 201, draft.get_json()
     eid = draft.get_json()["id"]
     body = draft.get_json()["result"]
@@ -70,11 +92,16 @@ def test_whole_path_of_the_guide(app, api_as):
     messages = str(incomplete.get_json()["message"])
     assert "18 restants" in messages and "La conclusion est obligatoire" in messages
     assert "Déposez au moins un document" in messages
-    saved = org.put(f"/api/v1/evaluation/{eid}", json={
-        "conclusion": "Préconisation de formation", "resultats": results(CODES[10:24], missing=CODES[24:])})
+    saved = org.put(
+        f"/api/v1/evaluation/{eid}",
+        json={"conclusion": "Préconisation de formation", "resultats": results(CODES[10:24], missing=CODES[24:])},
+    )
     assert saved.status_code == 200, saved.get_json()
-    matrix = org.post(f"/api/v1/evaluation/{eid}/documents", data={"file": (io.BytesIO(PDF + b"m1"), "matrice.pdf")},
-                      content_type="multipart/form-data")
+    matrix = org.post(
+        f"/api/v1/evaluation/{eid}/documents",
+        data={"file": (io.BytesIO(PDF + b"m1"), "matrice.pdf")},
+        content_type="multipart/form-data",
+    )
     assert matrix.status_code == 201, matrix.get_json()
     done = org.post(f"/api/v1/evaluation/{eid}/finaliser")
     assert done.status_code == 200, done.get_json()
@@ -88,29 +115,57 @@ def test_whole_path_of_the_guide(app, api_as):
     assert refused.status_code == 409
     assert "formation ainsi qu'une attestation de formation" in refused.get_json()["message"]
     with app.app_context():
-        domaine7 = db.session.execute(select(Domaine.id).join(Referentiel).where(
-            Referentiel.certification == "clea", Domaine.code == "7")).scalar_one()
-    training = org.post("/api/v1/formation/", json={
-        "candidature": pk, "date_debut": "2025-12-01", "date_fin": "2025-12-19", "duree_heures": 21,
-        "formateur_nom": "Fabre", "formateur_prenom": "Lina", "formateur_email": "lina.fabre@of.example",
-        "domaines": [domaine7]})
+        domaine7 = db.session.execute(
+            select(Domaine.id).join(Referentiel).where(Referentiel.certification == "clea", Domaine.code == "7")
+        ).scalar_one()
+    training = org.post(
+        "/api/v1/formation/",
+        json={
+            "candidature": pk,
+            "date_debut": "2025-12-01",
+            "date_fin": "2025-12-19",
+            "duree_heures": 21,
+            "formateur_nom": "Fabre",
+            "formateur_prenom": "Lina",
+            "formateur_email": "lina.fabre@of.example",
+            "domaines": [domaine7],
+        },
+    )
     assert training.status_code == 201
-    assert org.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR,
-                                                 "date_evaluation": "2026-01-20"}).status_code == 409
-    attestation = org.post(f"/api/v1/formation/{training.get_json()['id']}/documents",
-                           data={"file": (io.BytesIO(PDF + b"att"), "attestation.pdf")},
-                           content_type="multipart/form-data")
+    assert (
+        org.post(
+            "/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR, "date_evaluation": "2026-01-20"}
+        ).status_code
+        == 409
+    )
+    attestation = org.post(
+        f"/api/v1/formation/{training.get_json()['id']}/documents",
+        data={"file": (io.BytesIO(PDF + b"att"), "attestation.pdf")},
+        content_type="multipart/form-data",
+    )
     assert attestation.status_code == 201
     # The evaluator is never one of the candidate's trainers.
-    trainer = org.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR,
-                                                    "evaluateur_email": "Lina.Fabre@OF.example",
-                                                    "date_evaluation": "2026-01-20"})
+    trainer = org.post(
+        "/api/v1/evaluation/",
+        json={
+            "candidature": pk,
+            **EVALUATEUR,
+            "evaluateur_email": "Lina.Fabre@OF.example",
+            "date_evaluation": "2026-01-20",
+        },
+    )
     assert trainer.status_code == 422
     assert "ne peut pas être l'un de ses formateurs" in str(trainer.get_json()["message"])
     # Évaluation finale: what was acquired stays acquired, only the rest is evaluated.
-    final = org.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR, "date_evaluation": "2026-01-20",
-                                                  "conclusion": "Présentation du dossier devant le jury de "
-                                                                "certification"})
+    final = org.post(
+        "/api/v1/evaluation/",
+        json={
+            "candidature": pk,
+            **EVALUATEUR,
+            "date_evaluation": "2026-01-20",
+            "conclusion": "Présentation du dossier devant le jury de certification",
+        },
+    )
     assert final.status_code == 201, final.get_json()
     fid = final.get_json()["id"]
     kept = {r["sous_domaine"]: r for r in final.get_json()["result"]["resultats"]}
@@ -119,8 +174,11 @@ def test_whole_path_of_the_guide(app, api_as):
     downgrade = org.put(f"/api/v1/evaluation/{fid}", json={"resultats": [{"sous_domaine": "1.1", "acquis": False}]})
     assert downgrade.status_code == 422 and "déjà acquis" in str(downgrade.get_json()["message"])
     assert org.put(f"/api/v1/evaluation/{fid}", json={"resultats": results(CODES[24:])}).status_code == 200
-    org.post(f"/api/v1/evaluation/{fid}/documents", data={"file": (io.BytesIO(PDF + b"m2"), "matrice2.pdf")},
-             content_type="multipart/form-data")
+    org.post(
+        f"/api/v1/evaluation/{fid}/documents",
+        data={"file": (io.BytesIO(PDF + b"m2"), "matrice2.pdf")},
+        content_type="multipart/form-data",
+    )
     validated = org.post(f"/api/v1/evaluation/{fid}/finaliser")
     assert validated.status_code == 200 and validated.get_json()["result"]["resultat"] == "valide"
     assert statut(app, pk) == "a_envoyer_certification"
@@ -140,11 +198,21 @@ def test_whole_path_of_the_guide(app, api_as):
 def test_reopening_rights_before_and_after_sending(app, api_as):
     org = api_as("org.admin")
     pk = new_file(org, etab_a11(app), "Reouverture")
-    eid = org.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR, "date_evaluation": "2025-10-01",
-                                                "conclusion": "Préconisation de formation",
-                                                "resultats": results()}).get_json()["id"]
-    org.post(f"/api/v1/evaluation/{eid}/documents", data={"file": (io.BytesIO(PDF + b"r"), "m.pdf")},
-             content_type="multipart/form-data")
+    eid = org.post(
+        "/api/v1/evaluation/",
+        json={
+            "candidature": pk,
+            **EVALUATEUR,
+            "date_evaluation": "2025-10-01",
+            "conclusion": "Préconisation de formation",
+            "resultats": results(),
+        },
+    ).get_json()["id"]
+    org.post(
+        f"/api/v1/evaluation/{eid}/documents",
+        data={"file": (io.BytesIO(PDF + b"r"), "m.pdf")},
+        content_type="multipart/form-data",
+    )
     assert org.post(f"/api/v1/evaluation/{eid}/finaliser").status_code == 200
     assert statut(app, pk) == "a_envoyer_certification"
     # Below Administrateur organisme: refused, with the guide's reason.
@@ -174,17 +242,28 @@ def test_reopening_rights_before_and_after_sending(app, api_as):
 def test_evaluations_are_404_outside_the_perimeter(app, api_as, as_user):
     org = api_as("org.admin")
     pk = new_file(org, etab_a11(app), "Perimetre")
-    eid = org.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR,
-                                                "date_evaluation": "2025-10-01"}).get_json()["id"]
+    eid = org.post(
+        "/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR, "date_evaluation": "2025-10-01"}
+    ).get_json()["id"]
     other = api_as("org2.admin")
     assert other.get(f"/api/v1/evaluation/{eid}").status_code == 404
     assert other.put(f"/api/v1/evaluation/{eid}", json={"commentaire": "x"}).status_code == 404
     assert other.post(f"/api/v1/evaluation/{eid}/finaliser").status_code == 404
     assert other.post(f"/api/v1/evaluation/{eid}/rouvrir").status_code == 404
-    assert other.post(f"/api/v1/evaluation/{eid}/documents", data={"file": (io.BytesIO(PDF), "m.pdf")},
-                      content_type="multipart/form-data").status_code == 404
-    assert other.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR,
-                                                   "date_evaluation": "2025-10-01"}).status_code == 404
+    assert (
+        other.post(
+            f"/api/v1/evaluation/{eid}/documents",
+            data={"file": (io.BytesIO(PDF), "m.pdf")},
+            content_type="multipart/form-data",
+        ).status_code
+        == 404
+    )
+    assert (
+        other.post(
+            "/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR, "date_evaluation": "2025-10-01"}
+        ).status_code
+        == 404
+    )
     assert eid not in other.get("/api/v1/evaluation/").get_json()["ids"]
     assert eid in org.get("/api/v1/evaluation/").get_json()["ids"]
     browser = as_user("org2.admin")
@@ -197,9 +276,17 @@ def test_evaluations_are_404_outside_the_perimeter(app, api_as, as_user):
 def test_bad_evaluation_input_answers_in_french(app, api_as):
     org = api_as("org.admin")
     pk = new_file(org, etab_a11(app), "Saisie")
-    bad = org.post("/api/v1/evaluation/", json={"candidature": pk, "evaluateur_nom": "", "evaluateur_prenom": 12,
-                                                "evaluateur_email": "pas-un-email", "date_evaluation": "2999-01-01",
-                                                "conclusion": "Au hasard"})
+    bad = org.post(
+        "/api/v1/evaluation/",
+        json={
+            "candidature": pk,
+            "evaluateur_nom": "",
+            "evaluateur_prenom": 12,
+            "evaluateur_email": "pas-un-email",
+            "date_evaluation": "2999-01-01",
+            "conclusion": "Au hasard",
+        },
+    )
     assert bad.status_code == 422
     errors = bad.get_json()["message"]
     assert errors["evaluateur_nom"] == ["Ce champ est obligatoire."]
@@ -207,14 +294,15 @@ def test_bad_evaluation_input_answers_in_french(app, api_as):
     assert errors["evaluateur_email"] == ["Adresse email invalide."]
     assert errors["date_evaluation"] == ["La date d'évaluation ne peut pas être dans le futur."]
     assert errors["conclusion"] == ["Conclusion inconnue."]
-    assert org.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR,
-                                                 "date_evaluation": "31/02/2024"}).get_json()["message"][
-        "date_evaluation"] == ["Date invalide (jj/mm/aaaa)."]
+    assert org.post(
+        "/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR, "date_evaluation": "31/02/2024"}
+    ).get_json()["message"]["date_evaluation"] == ["Date invalide (jj/mm/aaaa)."]
     assert org.post("/api/v1/evaluation/", json=[1]).status_code == 422
     assert org.post("/api/v1/evaluation/", json={"candidature": "x"}).status_code == 422
     assert org.post("/api/v1/evaluation/", json={"candidature": pk, "inconnu": 1}).status_code == 422
-    eid = org.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR,
-                                                "date_evaluation": "2025-10-01"}).get_json()["id"]
+    eid = org.post(
+        "/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR, "date_evaluation": "2025-10-01"}
+    ).get_json()["id"]
     unknown = org.put(f"/api/v1/evaluation/{eid}", json={"resultats": [{"sous_domaine": "9.9", "acquis": True}]})
     assert unknown.status_code == 422
     assert "« 9.9 » n'existe pas dans le référentiel de ce dossier" in str(unknown.get_json()["message"])
@@ -226,11 +314,13 @@ def test_bad_evaluation_input_answers_in_french(app, api_as):
     assert second.status_code == 409 and "déjà en cours" in second.get_json()["message"]
     # Results for another référentiel: CléA numérique has no sub-domain 5.3.
     numerique = new_file(org, etab_a11(app), "Numerique", certification="clea_numerique")
-    nid = org.post("/api/v1/evaluation/", json={"candidature": numerique, **EVALUATEUR,
-                                                "date_evaluation": "2025-10-01"})
+    nid = org.post(
+        "/api/v1/evaluation/", json={"candidature": numerique, **EVALUATEUR, "date_evaluation": "2025-10-01"}
+    )
     assert nid.status_code == 201 and len(nid.get_json()["result"]["resultats"]) == 10
-    other_ref = org.put(f"/api/v1/evaluation/{nid.get_json()['id']}",
-                        json={"resultats": [{"sous_domaine": "5.3", "acquis": True}]})
+    other_ref = org.put(
+        f"/api/v1/evaluation/{nid.get_json()['id']}", json={"resultats": [{"sous_domaine": "5.3", "acquis": True}]}
+    )
     assert other_ref.status_code == 422 and "« 5.3 » n'existe pas" in str(other_ref.get_json()["message"])
 
 
@@ -241,7 +331,7 @@ def test_matrix_xlsx_lists_the_28_sub_domains(app, as_user):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "attachment" in response.headers["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-    values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
     codes = [row[0] for row in values if row[0] in CODES]
     assert codes == CODES
     flat = " ".join(str(c) for row in values for c in row if c)
@@ -260,9 +350,16 @@ def test_evaluation_form_in_the_browser_flow(app, as_user):
     assert "Domaine 1 : Communiquer en français" in form and "Sous domaine 1.2 : S'exprimer à l'oral" in form
     assert "Enregistrer et reprendre plus tard" in form and "Finaliser l'évaluation" in form
     ids = sous_domaine_ids(app)
-    data = {**EVALUATEUR, "date_evaluation": "12/11/2025", "conclusion": "", "commentaire": "",
-            "action": "enregistrer", f"acquis_{ids['1.1']}": "1", f"acquis_{ids['1.2']}": "0",
-            f"commentaire_{ids['1.2']}": "Difficultés à l'oral"}
+    data = {
+        **EVALUATEUR,
+        "date_evaluation": "12/11/2025",
+        "conclusion": "",
+        "commentaire": "",
+        "action": "enregistrer",
+        f"acquis_{ids['1.1']}": "1",
+        f"acquis_{ids['1.2']}": "0",
+        f"commentaire_{ids['1.2']}": "Difficultés à l'oral",
+    }
     missing = org.post(f"/candidatures/evaluations/candidature/{pk}/nouvelle", data={**data, "evaluateur_nom": ""})
     assert "Ce champ est obligatoire." in page_text(missing)
     saved = org.post(f"/candidatures/evaluations/candidature/{pk}/nouvelle", data=data, follow_redirects=True)
@@ -275,18 +372,34 @@ def test_evaluation_form_in_the_browser_flow(app, as_user):
     assert "En cours de création" in show and "Continuer l'évaluation en cours" in show
     # Something was evaluated: the file can no longer be deleted (it may be abandoned).
     assert "Supprimer" not in show.replace("Supprimer le fichier", "")
-    assert "déjà été évaluée" in page_text(as_user("org.admin").post(f"/candidatures/{pk}/supprimer",
-                                                                     follow_redirects=True))
+    assert "déjà été évaluée" in page_text(
+        as_user("org.admin").post(f"/candidatures/{pk}/supprimer", follow_redirects=True)
+    )
     eid = int(html.split('action="/candidatures/evaluations/')[1].split('"')[0])
     everything = {f"acquis_{ids[code]}": "1" for code in CODES}
-    refused = org.post(f"/candidatures/evaluations/{eid}", data={**data, **everything, "action": "finaliser",
-                                                    "conclusion": "Présentation du dossier devant le jury de "
-                                                                  "certification"}, follow_redirects=True)
+    refused = org.post(
+        f"/candidatures/evaluations/{eid}",
+        data={
+            **data,
+            **everything,
+            "action": "finaliser",
+            "conclusion": "Présentation du dossier devant le jury de certification",
+        },
+        follow_redirects=True,
+    )
     assert "Déposez au moins un document" in page_text(refused)
-    done = org.post(f"/candidatures/evaluations/{eid}", data={
-        **data, **everything, "action": "finaliser", "file": (io.BytesIO(PDF + b"ui"), "matrice-complete.pdf"),
-        "conclusion": "Présentation du dossier devant le jury de certification"},
-        content_type="multipart/form-data", follow_redirects=True)
+    done = org.post(
+        f"/candidatures/evaluations/{eid}",
+        data={
+            **data,
+            **everything,
+            "action": "finaliser",
+            "file": (io.BytesIO(PDF + b"ui"), "matrice-complete.pdf"),
+            "conclusion": "Présentation du dossier devant le jury de certification",
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     text = page_text(done)
     assert "L'évaluation est finalisée." in text and "Validé" in text
     assert "Nombre total d'évaluations terminées : 1" in text and "À envoyer en certification" in text
@@ -304,13 +417,24 @@ def test_evaluation_form_in_the_browser_flow(app, as_user):
 
 def test_fiche_candidat_pdf_in_french_inside_the_perimeter(app, as_user, api_as):
     from pypdf import PdfReader
+
     org = api_as("org.admin")
     pk = new_file(org, etab_a11(app), "Fiche")
-    eid = org.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR, "date_evaluation": "2025-09-15",
-                                                "conclusion": "Préconisation de formation",
-                                                "resultats": results(CODES[:27], missing=["7.4"])}).get_json()["id"]
-    org.post(f"/api/v1/evaluation/{eid}/documents", data={"file": (io.BytesIO(PDF + b"f"), "m.pdf")},
-             content_type="multipart/form-data")
+    eid = org.post(
+        "/api/v1/evaluation/",
+        json={
+            "candidature": pk,
+            **EVALUATEUR,
+            "date_evaluation": "2025-09-15",
+            "conclusion": "Préconisation de formation",
+            "resultats": results(CODES[:27], missing=["7.4"]),
+        },
+    ).get_json()["id"]
+    org.post(
+        f"/api/v1/evaluation/{eid}/documents",
+        data={"file": (io.BytesIO(PDF + b"f"), "m.pdf")},
+        content_type="multipart/form-data",
+    )
     assert org.post(f"/api/v1/evaluation/{eid}/finaliser").status_code == 200
     page = page_text(as_user("etab.user").get(f"/candidatures/show/{pk}"))
     assert "Télécharger la fiche candidat" in page
@@ -318,9 +442,19 @@ def test_fiche_candidat_pdf_in_french_inside_the_perimeter(app, as_user, api_as)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages).split())
-    for expected in ("Fiche candidat", "Fiche Sofia", "Date de naissance", "12/04/1990",
-                     "En attente d'évaluation finale", "Evaluation préalable", "15/09/2025", "Non validé",
-                     "27 acquis, 1 non acquis, 0 à renseigner", "7.4", "Aucune formation enregistrée."):
+    for expected in (
+        "Fiche candidat",
+        "Fiche Sofia",
+        "Date de naissance",
+        "12/04/1990",
+        "En attente d'évaluation finale",
+        "Evaluation préalable",
+        "15/09/2025",
+        "Non validé",
+        "27 acquis, 1 non acquis, 0 à renseigner",
+        "7.4",
+        "Aucune formation enregistrée.",
+    ):
         assert expected in text, expected
     assert api_as("org.admin").get(f"/api/v1/candidature/{pk}/fiche").data[:5] == b"%PDF-"
     assert as_user("org2.admin").get(f"/candidatures/{pk}/fiche.pdf").status_code == 404

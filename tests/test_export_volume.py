@@ -1,6 +1,7 @@
 """National volume (quality.md): « Télécharger les statistiques des dossiers » over 100,000 files is streamed —
 the worker's memory stays bounded while the file is written — and holds every row. Slow (about a minute):
 `python -m pytest -m "not slow"` leaves it out of a quick run; CI runs it."""
+
 import datetime
 import os
 import tempfile
@@ -58,20 +59,36 @@ class PeakMemory:
 def insert_files(count: int) -> None:
     """`count` files in the demo establishment A1-1 (network A), in every status, straight into the table."""
     etab_user = demo(Utilisateur, username="etab.admin")
-    sample = db.session.execute(select(Candidature).where(
-        Candidature.etablissement_id == etab_user.etablissement_id)).scalars().first()
+    sample = (
+        db.session.execute(select(Candidature).where(Candidature.etablissement_id == etab_user.etablissement_id))
+        .scalars()
+        .first()
+    )
     now = datetime.datetime(2026, 6, 1, 9, 0)
     for start in range(0, count, 10_000):
-        rows = [{
-            "numero_dossier": f"9{i:09d}", "etablissement_id": sample.etablissement_id,
-            "organisme_id": sample.organisme_id, "certification": "clea", "statut_inscription": "Salarié",
-            "niveau_formation": sample.niveau_formation, "financeur_principal": sample.financeur_principal,
-            "civilite": "Madame", "nom_naissance": f"VOLUME{i}", "prenom": "Test",
-            "date_naissance": datetime.date(1980, 1, 1) + datetime.timedelta(days=i % 7000),
-            "ville_naissance": "Paris", "statut": statuts.STATUTS[i % len(statuts.STATUTS)],
-            "cle_personne": f"volume-{i}", "nom_recherche": f"VOLUME{i} TEST", "created_at": now,
-            "updated_at": now, "date_decision": now if i % 10 == 7 else None,
-        } for i in range(start, min(start + 10_000, count))]
+        rows = [
+            {
+                "numero_dossier": f"9{i:09d}",
+                "etablissement_id": sample.etablissement_id,
+                "organisme_id": sample.organisme_id,
+                "certification": "clea",
+                "statut_inscription": "Salarié",
+                "niveau_formation": sample.niveau_formation,
+                "financeur_principal": sample.financeur_principal,
+                "civilite": "Madame",
+                "nom_naissance": f"VOLUME{i}",
+                "prenom": "Test",
+                "date_naissance": datetime.date(1980, 1, 1) + datetime.timedelta(days=i % 7000),
+                "ville_naissance": "Paris",
+                "statut": statuts.STATUTS[i % len(statuts.STATUTS)],
+                "cle_personne": f"volume-{i}",
+                "nom_recherche": f"VOLUME{i} TEST",
+                "created_at": now,
+                "updated_at": now,
+                "date_decision": now if i % 10 == 7 else None,
+            }
+            for i in range(start, min(start + 10_000, count))
+        ]
         db.session.execute(insert(Candidature), rows)
     db.session.commit()
 
@@ -102,8 +119,10 @@ def test_100000_files_export_keeps_memory_bounded_and_holds_every_row(ctx):
         elapsed = time.perf_counter() - started
     try:
         size_mb = os.path.getsize(path) / 1024 / 1024
-        print(f"\n{expected} dossiers → {size_mb:.1f} Mo en {elapsed:.1f} s, mémoire +{memory.growth:.1f} Mo "
-              f"(base {memory.baseline:.0f} Mo, pic {memory.peak:.0f} Mo)")
+        print(
+            f"\n{expected} dossiers → {size_mb:.1f} Mo en {elapsed:.1f} s, mémoire +{memory.growth:.1f} Mo "
+            f"(base {memory.baseline:.0f} Mo, pic {memory.peak:.0f} Mo)"
+        )
         assert memory.growth <= MEMORY_LIMIT_MB
         assert worksheet_rows(path) == expected + 1  # the header, then one row per file
         first = next(load_workbook(path, read_only=True)["Dossiers"].iter_rows(values_only=True))
@@ -129,6 +148,7 @@ def test_background_export_of_100000_files_reports_progress_and_completes(ctx):
     def spy(job_id, done):
         seen.append(done)
         original(job_id, done)
+
     exports._progress = spy
     try:
         exports.preparer(job.id)

@@ -1,12 +1,13 @@
 """Dates, numbers, amounts, sizes and durations read French (app/formatting.py), in a request, in an application
 context and without any (a PDF or an .xlsx built by a thread)."""
+
 import datetime
 import io
 import threading
 from decimal import Decimal
 
 from app import formatting
-from app.formatting import (date_fr, datetime_fr, heure_fr, heures_fr, montant_fr, nombre_fr, oui_non, taille_fr)
+from app.formatting import date_fr, datetime_fr, heure_fr, heures_fr, montant_fr, nombre_fr, oui_non, taille_fr
 
 NNBSP, NBSP = "\u202f", "\u00a0"  # Babel's fr: narrow no-break space between thousands, no-break space before €
 
@@ -58,12 +59,14 @@ def test_outside_any_application():
 
     def run():
         from flask import has_app_context
+
         outcome["context"] = has_app_context()
         try:
             _check_all()
             outcome["ok"] = True
         except AssertionError as exc:
             outcome["ok"] = exc
+
     thread = threading.Thread(target=run)
     thread.start()
     thread.join()
@@ -83,28 +86,37 @@ def test_every_function_is_a_jinja_filter(app):
     with app.test_request_context("/"):
         render = app.jinja_env.from_string(
             "{{ n|nombre_fr }} | {{ s|taille_fr }} | {{ h|heures_fr }} | {{ m|montant_fr }} | {{ d|date_fr }} | "
-            "{{ t|datetime_fr }} | {{ t|heure_fr }} | {{ clea_taille_max }}").render
-        text = render(n=1234.5, s=7373, h=Decimal("35.0"), m=Decimal("12.5"), d=datetime.date(2026, 3, 7),
-                      t=datetime.datetime(2026, 3, 7, 14, 5))
-    assert text == (f"1{NNBSP}234,5 | 7,2 Ko | 35 h | 12,50{NBSP}€ | 07/03/2026 | 07/03/2026 14:05 | 14:05 | "
-                    "4,0 Mo")
+            "{{ t|datetime_fr }} | {{ t|heure_fr }} | {{ clea_taille_max }}"
+        ).render
+        text = render(
+            n=1234.5,
+            s=7373,
+            h=Decimal("35.0"),
+            m=Decimal("12.5"),
+            d=datetime.date(2026, 3, 7),
+            t=datetime.datetime(2026, 3, 7, 14, 5),
+        )
+    assert text == (f"1{NNBSP}234,5 | 7,2 Ko | 35 h | 12,50{NBSP}€ | 07/03/2026 | 07/03/2026 14:05 | 14:05 | 4,0 Mo")
 
 
 def test_fab_widgets_show_decimals_the_french_way(app):
     with app.test_request_context():
         render = app.jinja_env.from_string(
-            "{% import 'appbuilder/general/widgets/valeurs.html' as fr %}{{ fr.valeur(v) }}").render
+            "{% import 'appbuilder/general/widgets/valeurs.html' as fr %}{{ fr.valeur(v) }}"
+        ).render
         assert render(v=1234.5) == f"1{NNBSP}234,5" and render(v=2026) == "2026"
 
 
 def test_document_size_label():
     from app.models.documents import Document
+
     assert Document(taille=7373).taille_label == "7,2 Ko"
     assert Document(taille=4 * 1024 * 1024).taille_label == "4,0 Mo"
 
 
 def test_the_french_locale_is_the_applications(app):
     import flask_babel
+
     assert app.config["BABEL_DEFAULT_LOCALE"] == "fr"
     with app.test_request_context("/"):
         assert str(flask_babel.get_locale()) == "fr"
@@ -114,15 +126,29 @@ def test_training_duration_and_document_size_on_the_candidate_page(app, as_user)
     from tests.conftest import page_text
     from tests.test_documents import PDF
     from tests.test_formations import ids
+
     pk, domaines = ids(app)
     client = as_user("etab.user")
-    done = client.post(f"/candidatures/{pk}/formations", data={
-        "domaines": [domaines[0]], "date_debut": "26/02/2024", "date_fin": "22/07/2024", "duree_heures": "35",
-        "formateur_nom": "Fabre", "formateur_prenom": "Lina", "formateur_email": "Lina.Fabre@of.example"},
-        follow_redirects=True)
+    done = client.post(
+        f"/candidatures/{pk}/formations",
+        data={
+            "domaines": [domaines[0]],
+            "date_debut": "26/02/2024",
+            "date_fin": "22/07/2024",
+            "duree_heures": "35",
+            "formateur_nom": "Fabre",
+            "formateur_prenom": "Lina",
+            "formateur_email": "Lina.Fabre@of.example",
+        },
+        follow_redirects=True,
+    )
     assert "Durée : 35 h" in page_text(done)  # the column is Numeric(6, 1): Decimal("35.0"), never « 35.0 h »
-    uploaded = client.post(f"/candidatures/{pk}/documents", data={"file": (io.BytesIO(PDF), "piece.pdf")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    uploaded = client.post(
+        f"/candidatures/{pk}/documents",
+        data={"file": (io.BytesIO(PDF), "piece.pdf")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     text = page_text(uploaded)
     size = taille_fr(len(PDF))
     assert "," in size and f"piece.pdf {size}" in text.replace(" — ", " ")

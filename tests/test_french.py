@@ -5,6 +5,7 @@ page (search filters, delete confirmation). Dates are jj/mm/aaaa, booleans Oui/N
 
 The French comes from app/translations (our catalogue overrides FAB's, see its header), from the template
 overrides in app/templates/appbuilder/ and from app/web.py (_french_form_messages, _french_default_titles)."""
+
 import datetime
 import html as html_lib
 import os
@@ -16,46 +17,157 @@ import pytest
 
 from tests.conftest import DEMO_PASSWORD, page_text
 
-PROFILES = ("certifpro", "certif.idf", "reseau.admin", "reseau.superviseur", "org.admin", "org.user",
-            "etab.admin", "etab.user")
-PAGES = ("/", "/organismes/list/", "/organismes/show/1", "/organismes/add", "/organismes/edit/1",
-         "/etablissements/show/1", "/etablissements/add", "/etablissements/edit/1", "/etablissements/list/",
-         "/habilitations/list/", "/habilitations/show/1", "/utilisateurs/list/", "/utilisateurs/add",
-         "/certificateurs/list/", "/certificateurs/show/1", "/reseaux/list/", "/reseaux/show/1",
-         "/administration/matrice", "/mon-profil/", "/aide/", "/candidatures/list/", "/listes/list/",
-         "/domaines/show/1",
-         # The candidate file, its evaluations, the certifier side, search, transfers, notifications.
-         "/candidatures/show/1", "/candidatures/show/4", "/candidatures/show/8", "/candidatures/evaluations/1",
-         "/candidatures/evaluations/candidature/1/nouvelle", "/formations/list/", "/candidatures-abandonnees/list/",
-         "/certificateurs/jurys/list/", "/certificateurs/jurys/1", "/certificateurs/jurys/planifier",
-         "/notifications/", "/recherche/", "/recherche/?nom=moreau", "/rattachements/list/",
-         "/rattachements/demander/11",
-         # A list with an active date filter (FAB's search widget, date picker) and a list with no result.
-         "/habilitations/list/?_flt_1_date_demande=2020-01-01", "/organismes/list/?_flt_0_nom=zzz-aucun")
+PROFILES = (
+    "certifpro",
+    "certif.idf",
+    "reseau.admin",
+    "reseau.superviseur",
+    "org.admin",
+    "org.user",
+    "etab.admin",
+    "etab.user",
+)
+PAGES = (
+    "/",
+    "/organismes/list/",
+    "/organismes/show/1",
+    "/organismes/add",
+    "/organismes/edit/1",
+    "/etablissements/show/1",
+    "/etablissements/add",
+    "/etablissements/edit/1",
+    "/etablissements/list/",
+    "/habilitations/list/",
+    "/habilitations/show/1",
+    "/utilisateurs/list/",
+    "/utilisateurs/add",
+    "/certificateurs/list/",
+    "/certificateurs/show/1",
+    "/reseaux/list/",
+    "/reseaux/show/1",
+    "/administration/matrice",
+    "/mon-profil/",
+    "/aide/",
+    "/candidatures/list/",
+    "/listes/list/",
+    "/domaines/show/1",
+    # The candidate file, its evaluations, the certifier side, search, transfers, notifications.
+    "/candidatures/show/1",
+    "/candidatures/show/4",
+    "/candidatures/show/8",
+    "/candidatures/evaluations/1",
+    "/candidatures/evaluations/candidature/1/nouvelle",
+    "/formations/list/",
+    "/candidatures-abandonnees/list/",
+    "/certificateurs/jurys/list/",
+    "/certificateurs/jurys/1",
+    "/certificateurs/jurys/planifier",
+    "/notifications/",
+    "/recherche/",
+    "/recherche/?nom=moreau",
+    "/rattachements/list/",
+    "/rattachements/demander/11",
+    # A list with an active date filter (FAB's search widget, date picker) and a list with no result.
+    "/habilitations/list/?_flt_1_date_demande=2020-01-01",
+    "/organismes/list/?_flt_0_nom=zzz-aucun",
+)
 PUBLIC_PAGES = ("/login/", "/compte/mot-de-passe-oublie")
 
 # English a person could read (case-sensitive, whole words: "List" does not match "Liste").
 ENGLISH = [
-    "Search", "Add Filter", "Record Count", "Page size", "Order by", "Cancel", "User confirmation", "Refresh",
-    "No records", "Add a new record", "Edit record", "Show record", "Delete record", "Are you sure", "Back",
-    "Save", "List", "Add", "Edit", "Show", "Delete", "Detail", "True", "False", "None", "Sign In", "Sign in",
-    "Username", "User Name", "Password", "Starts with", "Start with", "Ends with", "Equal to", "Not Equal",
-    "Contains", "Greater than", "Smaller than", "Not In", "Select Value", "Select a State", "Select",
-    "This field is required", "Not a valid", "Already exists", "Invalid", "Please", "Added Row", "Changed Row",
-    "Deleted Row", "Access is Denied", "Welcome", "Logout", "OK", "record", "filter", "__None",
+    "Search",
+    "Add Filter",
+    "Record Count",
+    "Page size",
+    "Order by",
+    "Cancel",
+    "User confirmation",
+    "Refresh",
+    "No records",
+    "Add a new record",
+    "Edit record",
+    "Show record",
+    "Delete record",
+    "Are you sure",
+    "Back",
+    "Save",
+    "List",
+    "Add",
+    "Edit",
+    "Show",
+    "Delete",
+    "Detail",
+    "True",
+    "False",
+    "None",
+    "Sign In",
+    "Sign in",
+    "Username",
+    "User Name",
+    "Password",
+    "Starts with",
+    "Start with",
+    "Ends with",
+    "Equal to",
+    "Not Equal",
+    "Contains",
+    "Greater than",
+    "Smaller than",
+    "Not In",
+    "Select Value",
+    "Select a State",
+    "Select",
+    "This field is required",
+    "Not a valid",
+    "Already exists",
+    "Invalid",
+    "Please",
+    "Added Row",
+    "Changed Row",
+    "Deleted Row",
+    "Access is Denied",
+    "Welcome",
+    "Logout",
+    "OK",
+    "record",
+    "filter",
+    "__None",
     # FAB's own French catalogue, when it wins over ours: wrong or half-English.
-    "Afficer", "Editer le registre", "nouvel article", "S'enregistrer", "Nombre de record",
+    "Afficer",
+    "Editer le registre",
+    "nouvel article",
+    "S'enregistrer",
+    "Nombre de record",
 ]
 ENGLISH_RE = re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in ENGLISH) + r")(?![\w-])")
 # Inside FAB's inline scripts (filter names, confirmation of a delete), only FAB's phrases are looked for:
 # the code itself is English by nature.
-SCRIPT_ENGLISH = ["Add Filter", "Starts with", "Start with", "Ends with", "Equal to", "Not Equal", "Contains",
-                  "Greater than", "Smaller than", "Not In", "Relation", "Select Value", "Select a State",
-                  "Are you sure", "No row selected", "User confirmation", "Record Count", "No records"]
+SCRIPT_ENGLISH = [
+    "Add Filter",
+    "Starts with",
+    "Start with",
+    "Ends with",
+    "Equal to",
+    "Not Equal",
+    "Contains",
+    "Greater than",
+    "Smaller than",
+    "Not In",
+    "Relation",
+    "Select Value",
+    "Select a State",
+    "Are you sure",
+    "No row selected",
+    "User confirmation",
+    "Record Count",
+    "No records",
+]
 SCRIPT_ENGLISH_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in SCRIPT_ENGLISH) + r")\b")
 # Texts people see in attributes, and the label of <input type=submit|button|reset>.
-ATTRIBUTES_RE = re.compile(r'\b(?:placeholder|data-placeholder|title|aria-label|alt|data-original-title|'
-                           r'data-text)="([^"]*)"')
+ATTRIBUTES_RE = re.compile(
+    r"\b(?:placeholder|data-placeholder|title|aria-label|alt|data-original-title|"
+    r'data-text)="([^"]*)"'
+)
 BUTTON_VALUE_RE = re.compile(r'<input\b[^>]*\btype="(?:submit|button|reset)"[^>]*>', re.I)
 SCRIPT_RE = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
 
@@ -74,28 +186,46 @@ def english_in(response) -> list[str]:
         # JSON in the script: "\u003cselect data-placeholder=\"Select Value\"\u003e…"
         decoded = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script).replace('\\"', '"')
         found += [f"script : {m}" for m in SCRIPT_ENGLISH_RE.findall(html_lib.unescape(decoded))]
-        found += [f"script (attribut) : {m}" for value in ATTRIBUTES_RE.findall(decoded)
-                  for m in ENGLISH_RE.findall(html_lib.unescape(value))]
+        found += [
+            f"script (attribut) : {m}"
+            for value in ATTRIBUTES_RE.findall(decoded)
+            for m in ENGLISH_RE.findall(html_lib.unescape(value))
+        ]
     return found
 
 
 def test_the_checker_sees_what_fab_says_in_english(app):
     """The crawl below proves something only if the checker finds FAB's English where it hides."""
-    sample = ('<html><title>Show Domaine</title><body><button>Cancel</button> Nombre de record: 4'
-              '<a title="Edit record"><span class="sr-only">Modifier</span></a>'
-              '<select data-placeholder="Select Value"><option value="__None">__None</option></select>'
-              '<input type="submit" value="Save"> <td>True</td>'
-              '<script>var f = new AdminFilters("#f", {"nom": "Nom"}, {"date": "\\u003cinput placeholder='
-              '\\"Search\\"\\u003e"}, {"nom": [["Starts with", "fsw"]]}); '
-              "x.execute_single_delete('/a/delete/1', 'Are you sure you want to delete this item?');</script>"
-              '</body></html>')
+    sample = (
+        "<html><title>Show Domaine</title><body><button>Cancel</button> Nombre de record: 4"
+        '<a title="Edit record"><span class="sr-only">Modifier</span></a>'
+        '<select data-placeholder="Select Value"><option value="__None">__None</option></select>'
+        '<input type="submit" value="Save"> <td>True</td>'
+        '<script>var f = new AdminFilters("#f", {"nom": "Nom"}, {"date": "\\u003cinput placeholder='
+        '\\"Search\\"\\u003e"}, {"nom": [["Starts with", "fsw"]]}); '
+        "x.execute_single_delete('/a/delete/1', 'Are you sure you want to delete this item?');</script>"
+        "</body></html>"
+    )
     found = " | ".join(english_in(app.response_class(sample)))
-    for english in ("Show", "Cancel", "Nombre de record", "Edit record", "Select Value", "__None", "Save", "True",
-                    "Starts with", "Are you sure", "script (attribut) : Search"):
+    for english in (
+        "Show",
+        "Cancel",
+        "Nombre de record",
+        "Edit record",
+        "Select Value",
+        "__None",
+        "Save",
+        "True",
+        "Starts with",
+        "Are you sure",
+        "script (attribut) : Search",
+    ):
         assert english in found, f"{english!r} n'est pas détecté : {found}"
-    french = ('<html lang="fr"><title>Liste des organismes</title><body>Ajouter un filtre, Rechercher, Contient,'
-              ' Égal à, Oui, Non, Modifier, Supprimer, Voir le détail, Retour, Login de connexion, Liste, '
-              'Listes de valeurs, Nombre de résultats : 4, back-office, 19/11/2026</body></html>')
+    french = (
+        '<html lang="fr"><title>Liste des organismes</title><body>Ajouter un filtre, Rechercher, Contient,'
+        " Égal à, Oui, Non, Modifier, Supprimer, Voir le détail, Retour, Login de connexion, Liste, "
+        "Listes de valeurs, Nombre de résultats : 4, back-office, 19/11/2026</body></html>"
+    )
     assert english_in(app.response_class(french)) == []
 
 
@@ -110,7 +240,7 @@ def visit(client, who):
         seen += 1
         html = response.get_data(as_text=True)
         if '<html lang="fr">' not in html:
-            problems.append(f"{path}: <html> sans lang=\"fr\"")
+            problems.append(f'{path}: <html> sans lang="fr"')
         if 'href="/lang/' in html:
             problems.append(f"{path}: sélecteur de langue")
         problems += [f"{path}: {english}" for english in english_in(response)]
@@ -192,7 +322,8 @@ def test_fab_widgets_show_values_the_french_way(app):
     """FAB's list and show widgets, for a column without formatter: Oui/Non, nothing for None, jj/mm/aaaa."""
     with app.test_request_context():
         render = app.jinja_env.from_string(
-            "{% import 'appbuilder/general/widgets/valeurs.html' as fr %}{{ fr.valeur(v) }}").render
+            "{% import 'appbuilder/general/widgets/valeurs.html' as fr %}{{ fr.valeur(v) }}"
+        ).render
         assert render(v=True) == "Oui" and render(v=False) == "Non" and render(v=None) == ""
         assert render(v=datetime.date(2026, 3, 9)) == "09/03/2026"
         assert render(v=datetime.datetime(2026, 3, 9, 8, 5)) == "09/03/2026 08:05"
@@ -204,6 +335,7 @@ def test_our_catalogue_overrides_fab_french(app):
     after FAB's catalogue), e.g. « Ajouter un filtre » and not FAB's « Ajouter un filter »."""
     from babel.messages.pofile import read_po
     from flask_babel import gettext
+
     po = Path(app.root_path) / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
     with po.open("rb") as handle:
         catalogue = read_po(handle)
@@ -218,6 +350,7 @@ def test_our_catalogue_overrides_fab_french(app):
 
 def test_default_titles_of_fab_are_french(app):
     from flask_appbuilder.baseviews import BaseCRUDView
+
     for view in app.appbuilder.baseviews:
         if isinstance(view, BaseCRUDView):
             for title in (view.list_title, view.show_title, view.add_title, view.edit_title):
@@ -247,8 +380,9 @@ def browser_page(app):
     thread.start()
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM,
-                                                  args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+            )
             page = chromium.new_page(base_url=f"http://127.0.0.1:{server.server_port}", locale="en-US")
             page.set_default_timeout(10_000)
             page.js_errors = []

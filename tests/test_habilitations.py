@@ -1,4 +1,5 @@
 """Habilitations through the UI (guide §12–13): ask, validate, reject, renew once; "habilitée today"."""
+
 import datetime
 
 from sqlalchemy import select
@@ -17,9 +18,16 @@ def etab_id(app, nom):
 
 def pending_request(app, nom):
     with app.app_context():
-        return db.session.execute(select(DemandeHabilitation).where(
-            DemandeHabilitation.etablissements.any(nom=nom),
-            DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE)).scalars().first()
+        return (
+            db.session.execute(
+                select(DemandeHabilitation).where(
+                    DemandeHabilitation.etablissements.any(nom=nom),
+                    DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE,
+                )
+            )
+            .scalars()
+            .first()
+        )
 
 
 def test_three_years_and_leap_day():
@@ -36,8 +44,13 @@ def test_habilitee_today_is_computed_from_validated_periods(ctx):
 
 def test_establishment_page_shows_its_three_tabs_and_state(app, as_user):
     text = page_text(as_user("org.admin").get(f"/etablissements/show/{etab_id(app, 'Avenir Paris Lille')}"))
-    for label in ("Informations Etablissement", "Habilitation(s) en cours",
-                  "Actions effectuées sur cet établissement", "Faire une demande", "Non habilité aujourd'hui"):
+    for label in (
+        "Informations Etablissement",
+        "Habilitation(s) en cours",
+        "Actions effectuées sur cet établissement",
+        "Faire une demande",
+        "Non habilité aujourd'hui",
+    ):
         assert label in text
     assert "Validée" in text and "Certif Pro" in text
 
@@ -47,16 +60,21 @@ def test_ask_validate_with_audit_and_notifications(app, as_user):
     org_admin = as_user("org.admin")
     form = org_admin.get(f"/habilitations/demander?etablissement={lille}")
     assert "Du CERTIF PRO" in page_text(form) and "D'une ou plusieurs CPNE" in page_text(form)
-    response = org_admin.post("/habilitations/demander", data={
-        "etablissement": lille, "etablissements": [lille], "aupres": "certif_pro", "certification": "clea"},
-        follow_redirects=True)
+    response = org_admin.post(
+        "/habilitations/demander",
+        data={"etablissement": lille, "etablissements": [lille], "aupres": "certif_pro", "certification": "clea"},
+        follow_redirects=True,
+    )
     assert "Votre demande d'habilitation a été envoyée." in page_text(response)
     demande = pending_request(app, "Avenir Paris Lille")
     assert demande is not None and demande.etat_label == "En attente"
 
     # A second request for the same establishment while one is pending is refused.
-    again = org_admin.post("/habilitations/demander", data={
-        "etablissement": lille, "etablissements": [lille], "aupres": "certif_pro"}, follow_redirects=True)
+    again = org_admin.post(
+        "/habilitations/demander",
+        data={"etablissement": lille, "etablissements": [lille], "aupres": "certif_pro"},
+        follow_redirects=True,
+    )
     assert "Une demande est déjà en attente" in page_text(again)
 
     # The organisation admin cannot decide.
@@ -65,8 +83,9 @@ def test_ask_validate_with_audit_and_notifications(app, as_user):
     certifpro = as_user("certifpro")
     page = page_text(certifpro.get(f"/habilitations/show/{demande.id}"))
     assert "Valider la demande" in page and "Rejeter la demande" in page
-    response = certifpro.post(f"/habilitations/{demande.id}/valider", data={"date_debut": "15/01/2026"},
-                              follow_redirects=True)
+    response = certifpro.post(
+        f"/habilitations/{demande.id}/valider", data={"date_debut": "15/01/2026"}, follow_redirects=True
+    )
     text = page_text(response)
     assert "L'habilitation est validée." in text
     assert "15/01/2026" in text and "15/01/2029" in text
@@ -76,14 +95,24 @@ def test_ask_validate_with_audit_and_notifications(app, as_user):
 
     with app.app_context():
         assert habilitations.est_habilitee(demo(Etablissement, nom="Avenir Paris Lille"))
-        line = db.session.execute(select(AuditLog).where(
-            AuditLog.entity_type == "Demande d'habilitation", AuditLog.entity_id == demande.id,
-            AuditLog.action == "decision", AuditLog.etablissement_id == lille)).scalars().one()
+        line = (
+            db.session.execute(
+                select(AuditLog).where(
+                    AuditLog.entity_type == "Demande d'habilitation",
+                    AuditLog.entity_id == demande.id,
+                    AuditLog.action == "decision",
+                    AuditLog.etablissement_id == lille,
+                )
+            )
+            .scalars()
+            .one()
+        )
         assert line.libelle == "Validation de l'habilitation" and line.user_name == "Anne Lefèvre"
         assert line.changes["etat"] == ["en_attente", "validee"]
         org_admin_user = demo(Utilisateur, username="org.admin")
-        notes = db.session.execute(select(Notification).where(Notification.user_id == org_admin_user.id)
-                                   ).scalars().all()
+        notes = (
+            db.session.execute(select(Notification).where(Notification.user_id == org_admin_user.id)).scalars().all()
+        )
         assert [n.rubrique for n in notes] == ["Dossier d'habilitation"]
     # The decision is in the establishment's trail.
     trail = page_text(org_admin.get(f"/etablissements/show/{lille}"))
@@ -95,8 +124,9 @@ def test_reject_requires_a_motif_then_shows_it(app, as_user):
     certifpro = as_user("certifpro")
     empty = certifpro.post(f"/habilitations/{demande.id}/rejeter", data={"motif": "  "}, follow_redirects=True)
     assert "Le motif du rejet est obligatoire." in page_text(empty)
-    done = certifpro.post(f"/habilitations/{demande.id}/rejeter", data={"motif": "Évaluateurs non qualifiés."},
-                          follow_redirects=True)
+    done = certifpro.post(
+        f"/habilitations/{demande.id}/rejeter", data={"motif": "Évaluateurs non qualifiés."}, follow_redirects=True
+    )
     assert "La demande d'habilitation est rejetée." in page_text(done)
     shown = page_text(as_user("reseau.admin").get(f"/etablissements/show/{etab_id(app, 'Avenir Ouest Rennes')}"))
     assert "Rejetée" in shown and "Évaluateurs non qualifiés." in shown
@@ -113,8 +143,9 @@ def test_renewal_is_allowed_once(app, as_user):
     again = org_admin.post(f"/habilitations/{current_id}/renouveler", follow_redirects=True)
     assert "Un renouvellement de cette habilitation a déjà été demandé." in page_text(again)
     with app.app_context():
-        renewal = db.session.execute(select(DemandeHabilitation).where(
-            DemandeHabilitation.renouvelle_id == current_id)).scalar_one()
+        renewal = db.session.execute(
+            select(DemandeHabilitation).where(DemandeHabilitation.renouvelle_id == current_id)
+        ).scalar_one()
         renewal_id = renewal.id
     # Validated without a date, the renewal follows the current period without a gap.
     as_user("certifpro").post(f"/habilitations/{renewal_id}/valider", data={})
@@ -142,6 +173,9 @@ def test_inactive_establishment_cannot_ask(app, as_user):
         etab.actif = False
         db.session.commit()
         etab_pk = etab.id
-    response = as_user("reseau.admin").post("/habilitations/demander", data={
-        "etablissement": etab_pk, "etablissements": [etab_pk], "aupres": "certif_pro"}, follow_redirects=True)
+    response = as_user("reseau.admin").post(
+        "/habilitations/demander",
+        data={"etablissement": etab_pk, "etablissements": [etab_pk], "aupres": "certif_pro"},
+        follow_redirects=True,
+    )
     assert "est inactif : aucune activité n'est possible" in page_text(response)

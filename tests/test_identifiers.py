@@ -1,8 +1,15 @@
 """SIREN / SIRET / NAF checks (domain.md §1)."""
+
 import pytest
 
-from app.domain.identifiers import (declaration_activite_error, naf_error, normalise_naf, siren_error, siret_error,
-                                    siret_matches_siren_error)
+from app.domain.identifiers import (
+    declaration_activite_error,
+    naf_error,
+    normalise_naf,
+    siren_error,
+    siret_error,
+    siret_matches_siren_error,
+)
 
 
 @pytest.mark.parametrize("siren", ["732829320", "552100554", "356000000", "732 829 320"])
@@ -10,14 +17,17 @@ def test_valid_sirens(siren):
     assert siren_error(siren) is None
 
 
-@pytest.mark.parametrize("siren, message", [
-    ("732829321", "clé de contrôle"),
-    ("12345678", "9 chiffres"),
-    ("1234567890", "9 chiffres"),
-    ("73282932A", "9 chiffres"),
-    ("", "9 chiffres"),
-    (None, "9 chiffres"),
-])
+@pytest.mark.parametrize(
+    "siren, message",
+    [
+        ("732829321", "clé de contrôle"),
+        ("12345678", "9 chiffres"),
+        ("1234567890", "9 chiffres"),
+        ("73282932A", "9 chiffres"),
+        ("", "9 chiffres"),
+        (None, "9 chiffres"),
+    ],
+)
 def test_invalid_sirens(siren, message):
     assert message in siren_error(siren)
 

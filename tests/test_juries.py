@@ -1,5 +1,6 @@
 """The certifier side (guide §7 « Onglet CERTIFICATION », §20): sessions, assignment, decisions, complement and
 answer, certificate, mailing, change of certifier — API and UI, inside the certifier's perimeter."""
+
 import datetime
 import io
 
@@ -52,8 +53,10 @@ def test_jury_path_assign_complement_complete_assign_certify(app, api_as):
     assert no_message.status_code == 422
     assert no_message.get_json()["message"]["commentaire"] == ["Précisez les compléments demandés à l'organisme."]
     jury = api_as("jury.idf")
-    complement = jury.post(f"/api/v1/candidature/{pk}/decision",
-                           json={"decision": "complement", "commentaire": "Joindre l'attestation de formation."})
+    complement = jury.post(
+        f"/api/v1/candidature/{pk}/decision",
+        json={"decision": "complement", "commentaire": "Joindre l'attestation de formation."},
+    )
     assert complement.status_code == 200 and statut(app, pk) == "attente_complement"
     assert unread(app, "etab.user", "Décision du jury") == before + 1
     # The OF answers and confirms the re-sending.
@@ -68,13 +71,19 @@ def test_jury_path_assign_complement_complete_assign_certify(app, api_as):
     assert certified.status_code == 200 and statut(app, pk) == "certifiee"
     with app.app_context():
         from app.models.juries import Certificat
+
         certificat = db.session.execute(select(Certificat).where(Certificat.candidature_id == pk)).scalar_one()
         numero, document_id = certificat.numero, certificat.document_id
     assert numero == f"CLEA-{TODAY:%Y}-2026000004"
     pdf = org.get(f"/api/v1/document/{document_id}/download")
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
-    for expected in ("CERTIFICAT CLÉA", "Lucas CHEVALIER", f"jury du {TODAY:%d/%m/%Y}", numero,
-                     "Transitions Pro Île-de-France"):
+    for expected in (
+        "CERTIFICAT CLÉA",
+        "Lucas CHEVALIER",
+        f"jury du {TODAY:%d/%m/%Y}",
+        numero,
+        "Transitions Pro Île-de-France",
+    ):
         assert expected in text, expected
     assert certif.post(f"/api/v1/candidature/{pk}/decision", json={"decision": "certifiee"}).status_code == 409
 
@@ -84,6 +93,7 @@ def test_list_shows_jury_and_mailing_columns(app, api_as, as_user):
     pk = pk_of(app, "2026000005")  # « En attente de certification »
     with app.app_context():
         from app.models.juries import SessionJury
+
         idf = demo(Certificateur, nom="Transitions Pro Île-de-France").id
         jury = SessionJury(certificateur_id=idf, date=datetime.datetime(2026, 2, 24), libelle="Jury - 2026 FEVRIER")
         db.session.add(jury)
@@ -91,8 +101,13 @@ def test_list_shows_jury_and_mailing_columns(app, api_as, as_user):
         db.session.get(Candidature, pk).session_jury_id = jury.id
         db.session.commit()
     certified = pk_of(app, "2026000008")
-    assert certif.post(f"/api/v1/candidature/{certified}/envoi_certificat", json={
-        "statut_lettre": "Envoyé", "date_traitement": TODAY.isoformat()}).status_code == 201
+    assert (
+        certif.post(
+            f"/api/v1/candidature/{certified}/envoi_certificat",
+            json={"statut_lettre": "Envoyé", "date_traitement": TODAY.isoformat()},
+        ).status_code
+        == 201
+    )
     text = page_text(as_user("org.admin").get("/candidatures/list/?_flt_0_numero_dossier=202600000"))
     assert "Jury Courrier envoyé Actif" in text
     assert "2026000005 Robin Manon Avenir Paris République En attente de certification Jury du 24/02/2026" in text
@@ -109,8 +124,10 @@ def test_non_certification_and_decision_rules(app, api_as):
     assert early.status_code == 409 and "n'a pas encore eu lieu" in early.get_json()["message"]
     # Not assigned: no decision.
     other = pk_of(app, "2026000003")
-    assert api_as("certifpro").post(f"/api/v1/candidature/{other}/decision",
-                                    json={"decision": "certifiee"}).status_code == 409
+    assert (
+        api_as("certifpro").post(f"/api/v1/candidature/{other}/decision", json={"decision": "certifiee"}).status_code
+        == 409
+    )
     assert certif.post(f"/api/v1/candidature/{pk}/decision", json={"decision": "peut-être"}).status_code == 422
     assert certif.post(f"/api/v1/candidature/{pk}/decision", json=["x"]).status_code == 422
 
@@ -121,11 +138,15 @@ def test_assignment_refuses_past_and_foreign_sessions(app, api_as):
     assert statut(app, target) == "attente_jury"
     with app.app_context():
         from app.models.juries import SessionJury
+
         idf = demo(Certificateur, nom="Transitions Pro Île-de-France").id
         paca = demo(Certificateur, nom="Transitions Pro Provence-Alpes-Côte d'Azur").id
         past = SessionJury(certificateur_id=idf, date=datetime.datetime(2025, 1, 10, 9), libelle="Jury passé")
-        foreign = SessionJury(certificateur_id=paca, date=datetime.datetime.combine(
-            TODAY + datetime.timedelta(days=10), datetime.time(9)), libelle="Jury PACA")
+        foreign = SessionJury(
+            certificateur_id=paca,
+            date=datetime.datetime.combine(TODAY + datetime.timedelta(days=10), datetime.time(9)),
+            libelle="Jury PACA",
+        )
         db.session.add_all([past, foreign])
         db.session.commit()
         past_id, foreign_id = past.id, foreign.id
@@ -137,14 +158,18 @@ def test_assignment_refuses_past_and_foreign_sessions(app, api_as):
     # Sessions in the past cannot be planned; the calendar shows in the CERTIFICATION tab.
     bad = certif.post("/api/v1/sessionjury/", json={"date": "2020-01-01", "libelle": "Trop tard"})
     assert bad.status_code == 422 and bad.get_json()["message"]["date"] == [
-        "Un jury ne peut pas être planifié dans le passé."]
+        "Un jury ne peut pas être planifié dans le passé."
+    ]
     assert certif.post("/api/v1/sessionjury/", json={"libelle": ""}).status_code == 422
-    assert api_as("org.admin").post("/api/v1/sessionjury/", json={"date": "2030-01-01",
-                                                                   "libelle": "x"}).status_code == 403
+    assert (
+        api_as("org.admin").post("/api/v1/sessionjury/", json={"date": "2030-01-01", "libelle": "x"}).status_code == 403
+    )
     # A certifier sees only the files sent to it.
     b_file = pk_of(app, "2026000014")  # network B, PACA, « En attente de jury »
     assert certif.get(f"/api/v1/candidature/{b_file}").status_code == 404
-    assert certif.post(f"/api/v1/candidature/{b_file}/affecter", json={"session_jury_id": foreign_id}).status_code == 404
+    assert (
+        certif.post(f"/api/v1/candidature/{b_file}/affecter", json={"session_jury_id": foreign_id}).status_code == 404
+    )
     assert certif.get(f"/api/v1/candidature/{pk_of(app, '2026000003')}").status_code == 404
 
 
@@ -152,12 +177,27 @@ def new_sent_file(app, api_as, numero="2026999999"):
     """A fresh file sent to Transitions Pro Île-de-France, « En attente de jury »."""
     with app.app_context():
         from app.domain import statuts
+
         source = demo(Candidature, numero_dossier="2026000004")
         idf = demo(Certificateur, nom="Transitions Pro Île-de-France").id
-        clone = Candidature(**{c.key: getattr(source, c.key) for c in Candidature.__table__.columns
-                               if c.key not in ("id", "numero_dossier", "cle_personne", "version", "session_jury_id",
-                                                "created_at", "updated_at")},
-                            numero_dossier=numero, cle_personne=f"CLONE|JURY|{numero}")
+        clone = Candidature(
+            **{
+                c.key: getattr(source, c.key)
+                for c in Candidature.__table__.columns
+                if c.key
+                not in (
+                    "id",
+                    "numero_dossier",
+                    "cle_personne",
+                    "version",
+                    "session_jury_id",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+            numero_dossier=numero,
+            cle_personne=f"CLONE|JURY|{numero}",
+        )
         clone.statut, clone.certificateur_id = statuts.ATTENTE_JURY, idf
         db.session.add(clone)
         db.session.commit()
@@ -168,30 +208,52 @@ def test_mailing_and_undelivered_letter_notification(app, api_as):
     certif = api_as("certif.idf")
     pk = pk_of(app, "2026000008")  # « Certifiée »
     before = unread(app, "etab.user", "Plis non distribués")
-    sent = certif.post(f"/api/v1/candidature/{pk}/envoi_certificat", json={
-        "statut_lettre": "Pli non distribué", "date_traitement": TODAY.isoformat(), "canal": "La Poste",
-        "commentaire": "N° suivi 1A2B3C"})
+    sent = certif.post(
+        f"/api/v1/candidature/{pk}/envoi_certificat",
+        json={
+            "statut_lettre": "Pli non distribué",
+            "date_traitement": TODAY.isoformat(),
+            "canal": "La Poste",
+            "commentaire": "N° suivi 1A2B3C",
+        },
+    )
     assert sent.status_code == 201, sent.get_json()
     assert unread(app, "etab.user", "Plis non distribués") == before + 1
-    bad = certif.post(f"/api/v1/candidature/{pk}/envoi_certificat", json={"statut_lettre": "Perdu",
-                                                                          "date_traitement": "2999-01-01"})
+    bad = certif.post(
+        f"/api/v1/candidature/{pk}/envoi_certificat", json={"statut_lettre": "Perdu", "date_traitement": "2999-01-01"}
+    )
     assert bad.status_code == 422
     assert bad.get_json()["message"]["statut_lettre"] == ["Statut de la lettre inconnu."]
-    assert api_as("etab.user").post(f"/api/v1/candidature/{pk}/envoi_certificat",
-                                    json={"statut_lettre": "Envoyé"}).status_code == 403
+    assert (
+        api_as("etab.user")
+        .post(f"/api/v1/candidature/{pk}/envoi_certificat", json={"statut_lettre": "Envoyé"})
+        .status_code
+        == 403
+    )
 
 
 def test_change_of_certifier_by_certif_pro_only(app, api_as):
     pk = pk_of(app, "2026000006")  # « En attente de complément »
     with app.app_context():
-        branche = db.session.execute(select(Utilisateur.certificateur_id).where(
-            Utilisateur.username == "branche.commerce")).scalar_one()
-    assert api_as("certif.idf").post(f"/api/v1/candidature/{pk}/changer_certificateur", json={
-        "certificateur": branche, "commentaire": "x"}).status_code == 403
-    assert api_as("certifpro").post(f"/api/v1/candidature/{pk}/changer_certificateur", json={
-        "certificateur": branche}).status_code == 422
-    done = api_as("certifpro").post(f"/api/v1/candidature/{pk}/changer_certificateur", json={
-        "certificateur": branche, "commentaire": "Socle contextualisé commerce"})
+        branche = db.session.execute(
+            select(Utilisateur.certificateur_id).where(Utilisateur.username == "branche.commerce")
+        ).scalar_one()
+    assert (
+        api_as("certif.idf")
+        .post(f"/api/v1/candidature/{pk}/changer_certificateur", json={"certificateur": branche, "commentaire": "x"})
+        .status_code
+        == 403
+    )
+    assert (
+        api_as("certifpro")
+        .post(f"/api/v1/candidature/{pk}/changer_certificateur", json={"certificateur": branche})
+        .status_code
+        == 422
+    )
+    done = api_as("certifpro").post(
+        f"/api/v1/candidature/{pk}/changer_certificateur",
+        json={"certificateur": branche, "commentaire": "Socle contextualisé commerce"},
+    )
     assert done.status_code == 200 and done.get_json()["result"]["certificateur"] == branche
     assert unread(app, "branche.commerce", "Changement de certificateur") == 1
     assert api_as("branche.commerce").get(f"/api/v1/candidature/{pk}").status_code == 200
@@ -203,13 +265,20 @@ def test_certification_ui(app, as_user):
     certif = as_user("certif.idf")
     listing = page_text(certif.get("/certificateurs/list/"))
     assert "Dernier jury" in listing and "Prochains jurys" in listing and "Aucun jury" in listing
-    planned = certif.post("/certificateurs/jurys/planifier", data={
-        "date": (TODAY + datetime.timedelta(days=7)).strftime("%d/%m/%Y"), "heure": "14:00",
-        "libelle": "Jury - UI - Certifications CLEA"}, follow_redirects=True)
+    planned = certif.post(
+        "/certificateurs/jurys/planifier",
+        data={
+            "date": (TODAY + datetime.timedelta(days=7)).strftime("%d/%m/%Y"),
+            "heure": "14:00",
+            "libelle": "Jury - UI - Certifications CLEA",
+        },
+        follow_redirects=True,
+    )
     text = page_text(planned)
     assert "est planifié" in text and "Dossiers en attente d'affectation à un jury" in text
     assert (TODAY + datetime.timedelta(days=7)).strftime("%d/%m/%Y") in page_text(
-        certif.get("/certificateurs/list/?_flt_0_nom=Transitions Pro Île"))
+        certif.get("/certificateurs/list/?_flt_0_nom=Transitions Pro Île")
+    )
     past = certif.post("/certificateurs/jurys/planifier", data={"date": "01/01/2020", "libelle": "x"})
     assert "Un jury ne peut pas être planifié dans le passé." in page_text(past)
     # The candidate page of a file at the certifier shows the three tabs of the guide.
@@ -217,8 +286,11 @@ def test_certification_ui(app, as_user):
     page = page_text(certif.get(f"/candidatures/show/{pk}"))
     for tab in ("Echanges", "Décision du jury", "Historique des envois"):
         assert tab in page
-    message = certif.post(f"/certificateurs/jurys/candidature/{pk}/echanges",
-                          data={"message": "Le jury reste à votre disposition."}, follow_redirects=True)
+    message = certif.post(
+        f"/certificateurs/jurys/candidature/{pk}/echanges",
+        data={"message": "Le jury reste à votre disposition."},
+        follow_redirects=True,
+    )
     assert "Le message est envoyé." in page_text(message)
     file_page = page_text(as_user("etab.user").get(f"/candidatures/show/{pk}"))
     assert "Le jury reste à votre disposition." in file_page
@@ -226,14 +298,26 @@ def test_certification_ui(app, as_user):
     assert f"Message : ∅ → Message du {TODAY:%d/%m/%Y}" in file_page
     with app.app_context():
         from app.models import AuditLog
-        assert db.session.query(AuditLog).filter_by(entity_type="Session de jury", action="create",
-                                                    entity_label=f"Jury - UI - Certifications CLEA - du "
-                                                    f"{TODAY + datetime.timedelta(days=7):%d/%m/%Y} 14:00").count() == 1
-    empty = certif.post(f"/certificateurs/jurys/candidature/{pk}/echanges", data={"message": ""},
-                        follow_redirects=True)
+
+        assert (
+            db.session.query(AuditLog)
+            .filter_by(
+                entity_type="Session de jury",
+                action="create",
+                entity_label=f"Jury - UI - Certifications CLEA - du "
+                f"{TODAY + datetime.timedelta(days=7):%d/%m/%Y} 14:00",
+            )
+            .count()
+            == 1
+        )
+    empty = certif.post(f"/certificateurs/jurys/candidature/{pk}/echanges", data={"message": ""}, follow_redirects=True)
     assert "Le message est obligatoire." in page_text(empty)
-    assert as_user("org2.admin").post(f"/certificateurs/jurys/candidature/{pk}/echanges",
-                                      data={"message": "x"}).status_code == 404
+    assert (
+        as_user("org2.admin")
+        .post(f"/certificateurs/jurys/candidature/{pk}/echanges", data={"message": "x"})
+        .status_code
+        == 404
+    )
 
 
 def test_a_jury_decision_reaches_the_of_by_mail(app, api_as, smtp):  # noqa: F811
@@ -241,8 +325,13 @@ def test_a_jury_decision_reaches_the_of_by_mail(app, api_as, smtp):  # noqa: F81
     certif = api_as("certif.idf")
     sid = session(certif, libelle="Jury - mail")
     assert certif.post(f"/api/v1/candidature/{pk}/affecter", json={"session_jury_id": sid}).status_code == 200
-    assert certif.post(f"/api/v1/candidature/{pk}/decision", json={
-        "decision": "complement", "commentaire": "Merci de joindre la matrice signée."}).status_code == 200
+    assert (
+        certif.post(
+            f"/api/v1/candidature/{pk}/decision",
+            json={"decision": "complement", "commentaire": "Merci de joindre la matrice signée."},
+        ).status_code
+        == 200
+    )
     with app.app_context():
         address = db.session.execute(select(Utilisateur.email).where(Utilisateur.username == "etab.user")).scalar_one()
     received = smtp.to(address, "Décision du jury")

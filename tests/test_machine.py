@@ -3,6 +3,7 @@
 The recipe of ARCHITECTURE.md « Add a status » is followed here: a throw-away status and its event are added by
 data only (no new service code), and the one engine runs it with its perimeter, lock, refusal, audit line and
 notices."""
+
 import dataclasses
 
 import pytest
@@ -23,14 +24,29 @@ EN_PAUSE = "en_pause"
 def pause_machine():
     """The candidature machine plus one status and one event, as data."""
     machine = dataclasses.replace(
-        statuts.CANDIDATURE, name="candidature_pause",
+        statuts.CANDIDATURE,
+        name="candidature_pause",
         labels={**statuts.LABELS, EN_PAUSE: "En pause"},
         groups={**statuts.CANDIDATURE.groups, "en_pause": frozenset({EN_PAUSE})},
-        events={**statuts.CANDIDATURE.events,
-                "mettre_en_pause": Event(frozenset({statuts.A_ENVOYER_CERTIFICATION}), "evaluations.modifier",
-                                         "Mettre en pause", target=EN_PAUSE, audit="Mise en pause du dossier",
-                                         notices=(Notice("organisme", "Dossier de candidature", "Dossier en pause",
-                                                         "Le dossier {numero_dossier} est en pause."),))})
+        events={
+            **statuts.CANDIDATURE.events,
+            "mettre_en_pause": Event(
+                frozenset({statuts.A_ENVOYER_CERTIFICATION}),
+                "evaluations.modifier",
+                "Mettre en pause",
+                target=EN_PAUSE,
+                audit="Mise en pause du dossier",
+                notices=(
+                    Notice(
+                        "organisme",
+                        "Dossier de candidature",
+                        "Dossier en pause",
+                        "Le dossier {numero_dossier} est en pause.",
+                    ),
+                ),
+            ),
+        },
+    )
     workflow.bind(machine, workflow.BINDINGS["candidature"])
     yield machine
     workflow.BINDINGS.pop("candidature_pause")
@@ -39,9 +55,13 @@ def pause_machine():
 def _file(statut, username="etab.user"):
     """A demo file of etab.user's establishment (A1-1) at this status."""
     etablissement_id = demo(Utilisateur, username=username).etablissement_id
-    return db.session.execute(select(Candidature).where(Candidature.statut == statut,
-                                                        Candidature.etablissement_id == etablissement_id)
-                              ).scalars().first()
+    return (
+        db.session.execute(
+            select(Candidature).where(Candidature.statut == statut, Candidature.etablissement_id == etablissement_id)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def test_a_status_added_by_data_only_runs_through_the_engine(ctx, pause_machine):
@@ -52,9 +72,15 @@ def test_a_status_added_by_data_only_runs_through_the_engine(ctx, pause_machine)
 
     done = workflow.run(pause_machine, "mettre_en_pause", user, candidature.id)
     assert done.statut == EN_PAUSE and pause_machine.label(done.statut) == "En pause"
-    line = db.session.execute(select(AuditLog).where(AuditLog.entity_type == "Candidature",
-                                                     AuditLog.entity_id == candidature.id)
-                              .order_by(AuditLog.id.desc())).scalars().first()
+    line = (
+        db.session.execute(
+            select(AuditLog)
+            .where(AuditLog.entity_type == "Candidature", AuditLog.entity_id == candidature.id)
+            .order_by(AuditLog.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     assert line.libelle == "Mise en pause du dossier"
     notice = db.session.execute(select(Notification).where(Notification.titre == "Dossier en pause")).scalars().all()
     assert notice and all(n.contenu == f"Le dossier {candidature.numero_dossier} est en pause." for n in notice)
@@ -63,8 +89,9 @@ def test_a_status_added_by_data_only_runs_through_the_engine(ctx, pause_machine)
     with pytest.raises(DomainError) as refused:
         workflow.run(pause_machine, "mettre_en_pause", user, candidature.id)
     assert refused.value.status == 409
-    assert refused.value.message == ("L'action « Mettre en pause » n'est pas possible pour une candidature au "
-                                     "statut « En pause ».")
+    assert refused.value.message == (
+        "L'action « Mettre en pause » n'est pas possible pour une candidature au statut « En pause »."
+    )
 
 
 def test_the_engine_refuses_by_right_then_by_perimeter(ctx, pause_machine):
@@ -79,12 +106,17 @@ def test_the_engine_refuses_by_right_then_by_perimeter(ctx, pause_machine):
 
 def test_a_machine_refuses_unknown_statuses_at_definition():
     with pytest.raises(ValueError, match="statuts inconnus"):
-        Machine(name="x", labels={"a": "A"}, initial="a",
-                events={"e": Event(frozenset({"a"}), "evaluations.modifier", "E", target="b")})
+        Machine(
+            name="x",
+            labels={"a": "A"},
+            initial="a",
+            events={"e": Event(frozenset({"a"}), "evaluations.modifier", "E", target="b")},
+        )
 
 
 def test_every_right_of_every_machine_is_in_the_matrix():
     from app.domain.machine import REGISTRY
+
     assert "candidature" in REGISTRY
     for machine in REGISTRY.values():
         assert set(machine.rights()) <= set(access.RIGHTS) | {access.SYSTEM}
@@ -116,11 +148,17 @@ def test_startup_checks_name_what_is_missing(app):
 def test_a_machine_asking_for_an_unknown_right_stops_the_start(app):
     from app import checks
     from app.domain.machine import REGISTRY
-    REGISTRY["essai"] = Machine(name="essai", labels={"a": "A", "b": "B"}, initial="a",
-                                events={"e": Event(frozenset({"a"}), "droit_inexistant", "E", target="b")})
+
+    REGISTRY["essai"] = Machine(
+        name="essai",
+        labels={"a": "A", "b": "B"},
+        initial="a",
+        events={"e": Event(frozenset({"a"}), "droit_inexistant", "E", target="b")},
+    )
     try:
         assert checks.problems(app.appbuilder) == [
-            "La machine essai demande des droits absents de la matrice : droit_inexistant."]
+            "La machine essai demande des droits absents de la matrice : droit_inexistant."
+        ]
     finally:
         REGISTRY.pop("essai")
 
@@ -137,13 +175,16 @@ def test_may_is_the_one_question_and_rights_are_named():
     assert access.MATRIX[access.MEMBRE_JURY].certification == "✏"
 
 
-@pytest.mark.parametrize("username, action, body", [
-    ("org.admin", "affecter", {"session_jury_id": 1}),
-    ("org.admin", "decision", {"decision": "certifiee"}),
-    ("certif.idf", "changer_certificateur", {"certificateur": 1, "commentaire": "x"}),
-    ("jury.idf", "envoyer_certification", None),
-    ("org.admin", "annuler_envoi", None),
-])
+@pytest.mark.parametrize(
+    "username, action, body",
+    [
+        ("org.admin", "affecter", {"session_jury_id": 1}),
+        ("org.admin", "decision", {"decision": "certifiee"}),
+        ("certif.idf", "changer_certificateur", {"certificateur": 1, "commentaire": "x"}),
+        ("jury.idf", "envoyer_certification", None),
+        ("org.admin", "annuler_envoi", None),
+    ],
+)
 def test_each_api_action_is_gated_by_its_events_right(app, api, username, action, body):
     with app.app_context():
         pk = _file(statuts.ATTENTE_JURY).id
@@ -156,10 +197,12 @@ def test_each_api_action_is_gated_by_its_events_right(app, api, username, action
 
 def test_the_pages_buttons_post_to_the_one_event_endpoint(app, as_user):
     from tests.conftest import page_text
+
     with app.app_context():
         pk = _file(statuts.ATTENTE_JURY).id
-    refused = as_user("etab.user").post(f"/candidatures/{pk}/decision", data={"decision": "certifiee"},
-                                         follow_redirects=True)
+    refused = as_user("etab.user").post(
+        f"/candidatures/{pk}/decision", data={"decision": "certifiee"}, follow_redirects=True
+    )
     assert "Votre profil ne permet pas l'action « Enregistrer la décision du jury »." in page_text(refused)
     assert as_user("etab.user").post(f"/candidatures/{pk}/inconnue").status_code == 404
     assert as_user("etab.user").post(f"/candidatures/{pk}/abandon_automatique").status_code == 404
@@ -173,6 +216,7 @@ def test_structures_and_news_have_one_write_path(app):
     """FAB's pages and REST resources hand every write to the record's service (app/services/ecritures.py)."""
     from app.models import Actualite, Certificateur, Etablissement, Organisme, Reseau
     from app.services import ecritures
+
     assert {Reseau, Organisme, Etablissement, Certificateur, Actualite} <= set(ecritures.RULES)
     served = [view for view in app.appbuilder.baseviews if getattr(view, "datamodel", None) is not None]
     assert served and all(isinstance(view.datamodel, ecritures.ServiceInterface) for view in served)
@@ -188,6 +232,7 @@ def test_structures_and_news_have_one_write_path(app):
         organisme.actif = False
         with pytest.raises(Forbidden) as forbidden:
             ecritures.ecrire(organisme, org_admin)
-        assert forbidden.value.message == ("Seul Certif Pro peut modifier le statut Actif d'un organisme ou d'un "
-                                           "établissement.")
+        assert forbidden.value.message == (
+            "Seul Certif Pro peut modifier le statut Actif d'un organisme ou d'un établissement."
+        )
         assert db.session.get(Organisme, org_admin.organisme_id).actif is True

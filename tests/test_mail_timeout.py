@@ -1,4 +1,5 @@
 """A mail server that accepts the connection and never answers does not hang the platform."""
+
 import socket
 import time
 

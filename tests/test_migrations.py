@@ -6,6 +6,7 @@ The Alembic commands run in a subprocess (`python -m flask --app run db …` wit
 temporary database) because the application, and FAB's AppBuilder with it, can be created only once per
 process.
 """
+
 import os
 import subprocess
 import sys
@@ -31,11 +32,17 @@ def database_url(tmp_path_factory):
         yield "sqlite:///" + str(tmp_path_factory.mktemp("migrations") / "clea-migrations.db")
         return
     import psycopg2
+
     server = make_url(normalise_database_url(server_url))
     assert server.get_backend_name() == "postgresql", f"TEST_DATABASE_URL non géré : {server_url}"
     name = f"clea_mig_{uuid.uuid4().hex[:12]}"
-    admin = dict(host=server.host, port=server.port, user=server.username, password=server.password,
-                 dbname=server.database or "postgres")
+    admin = {
+        "host": server.host,
+        "port": server.port,
+        "user": server.username,
+        "password": server.password,
+        "dbname": server.database or "postgres",
+    }
     admin = {key: value for key, value in admin.items() if value is not None}
 
     def execute(sql):
@@ -56,17 +63,30 @@ def database_url(tmp_path_factory):
 
 def flask_db(database_url, *args):
     """`python -m flask --app run db <args>` on the temporary database; returns the completed process."""
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "migrations-test-secret",
-           "LOAD_DEMO_ON_EMPTY_DB": "0", "RATELIMIT_STORAGE_URI": "memory://", "FLASK_DEBUG": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "migrations-test-secret",
+        "LOAD_DEMO_ON_EMPTY_DB": "0",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "FLASK_DEBUG": "0",
+    }
     env.pop("FLASK_APP", None)
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "run", "db", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "run", "db", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def run_ok(database_url, *args):
     result = flask_db(database_url, *args)
-    assert result.returncode == 0, (f"flask db {' '.join(args)} a échoué ({result.returncode}) :\n"
-                                    f"{result.stdout}\n{result.stderr}")
+    assert result.returncode == 0, (
+        f"flask db {' '.join(args)} a échoué ({result.returncode}) :\n{result.stdout}\n{result.stderr}"
+    )
     return result
 
 
@@ -97,6 +117,7 @@ def script_heads():
 def model_tables(app):
     """Every table the models declare (FAB's security tables and ours)."""
     from app.extensions import db
+
     names = set(db.metadata.tables)
     assert {"ab_user", "ab_role", "organisme", "etablissement", "candidature"} <= names
     return names
@@ -122,8 +143,9 @@ def test_upgrade_downgrade_upgrade(database_url, model_tables):
     assert seeded > 0
 
     run_ok(database_url, "downgrade", "base")
-    assert tables(database_url) <= {"alembic_version"}, \
+    assert tables(database_url) <= {"alembic_version"}, (
         f"tables restantes après downgrade base : {tables(database_url) - {'alembic_version'}}"
+    )
     if "alembic_version" in tables(database_url):
         assert scalar(database_url, "SELECT COUNT(*) FROM alembic_version") == 0
 
@@ -137,6 +159,7 @@ def test_models_and_migrations_agree(database_url):
     """`flask db check` (Alembic autogenerate) finds nothing to migrate once the database is at head."""
     run_ok(database_url, "upgrade")
     result = flask_db(database_url, "check")
-    assert result.returncode == 0, ("les modèles diffèrent des migrations (il manque une migration) :\n"
-                                    f"{result.stdout}\n{result.stderr}")
+    assert result.returncode == 0, (
+        f"les modèles diffèrent des migrations (il manque une migration) :\n{result.stdout}\n{result.stderr}"
+    )
     assert "No new upgrade operations detected" in result.stdout + result.stderr

@@ -1,5 +1,6 @@
 """Notifications (domain.md §9, guide §21): the bell of every page, the NOTIFICATIONS page (filters, eye, arrow,
 « Tout sélectionner » + « Marquer comme lu ») and the API resource `notification`; each user sees only theirs."""
+
 import datetime
 import html as html_lib
 import re
@@ -28,13 +29,28 @@ def no_notifications(app):
     yield
 
 
-def add(app, username, titre="Une demande vient d'être créée", rubrique="Dossier de candidature",
-        contenu="Le dossier a changé.", lien=None, lue=False, minutes=0) -> int:
+def add(
+    app,
+    username,
+    titre="Une demande vient d'être créée",
+    rubrique="Dossier de candidature",
+    contenu="Le dossier a changé.",
+    lien=None,
+    lue=False,
+    minutes=0,
+) -> int:
     """A notification of `username`, received `minutes` after BASE."""
     with app.app_context():
         user = demo(Utilisateur, username=username)
-        row = Notification(user_id=user.id, rubrique=rubrique, titre=titre, contenu=contenu, lien=lien, lue=lue,
-                           created_at=BASE + datetime.timedelta(minutes=minutes))
+        row = Notification(
+            user_id=user.id,
+            rubrique=rubrique,
+            titre=titre,
+            contenu=contenu,
+            lien=lien,
+            lue=lue,
+            created_at=BASE + datetime.timedelta(minutes=minutes),
+        )
         db.session.add(row)
         db.session.commit()
         return row.id
@@ -65,6 +81,7 @@ def rows_of(response) -> list[str]:
 
 # --- The event raises the notification; the bell rings ---------------------------------------------------------
 
+
 def test_sending_a_file_to_certification_notifies_the_certifier_and_rings_the_bell(app, as_user, api_as):
     with app.app_context():
         candidature = demo(Candidature, numero_dossier="2026000003")  # A1-1, Île-de-France, « À envoyer … »
@@ -81,10 +98,12 @@ def test_sending_a_file_to_certification_notifies_the_certifier_and_rings_the_be
     with app.app_context():
         rows = db.session.execute(select(Notification).where(Notification.user_id == certif.id)).scalars().all()
         assert [(n.rubrique, n.lue, n.lien) for n in rows] == [
-            ("Envoi en certification", False, f"/candidatures/show/{pk}")]
+            ("Envoi en certification", False, f"/candidatures/show/{pk}")
+        ]
         notification_id = rows[0].id
-        jury_rows = db.session.execute(select(Notification.rubrique).where(Notification.user_id == jury.id)
-                                       ).scalars().all()
+        jury_rows = (
+            db.session.execute(select(Notification.rubrique).where(Notification.user_id == jury.id)).scalars().all()
+        )
         assert jury_rows == ["Envoi en certification"]
         org_admin = demo(Utilisateur, username="org.admin")
         assert db.session.execute(select(Notification).where(Notification.user_id == org_admin.id)).first() is None
@@ -131,13 +150,16 @@ def test_no_badge_when_everything_is_read(app, as_user):
 def test_the_bell_costs_one_count_and_one_limited_query_per_request(app):
     """≈10 million notifications: the bell reads an index, once per request, however many templates ask."""
     from flask import g
+
     from app.web import notifications_menu
+
     for minute in range(8):
         add(app, "org.user", minutes=minute, lue=minute % 2 == 0)
     statements = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
+
     with app.test_request_context():
         g.user = demo(Utilisateur, username="org.user")
         event.listen(db.engine, "before_cursor_execute", record)
@@ -155,23 +177,47 @@ def test_the_bell_costs_one_count_and_one_limited_query_per_request(app):
 
 # --- The NOTIFICATIONS page ------------------------------------------------------------------------------------
 
+
 def test_page_lists_my_notifications_newest_first_in_french(app, as_user):
     add(app, "org.user", titre="Demande d'habilitation acceptée", rubrique="Dossier d'habilitation", minutes=1)
-    add(app, "org.user", titre="Une réaffectation vient d'être créée", rubrique="Changement de certificateur",
-        minutes=3, lue=True)
-    add(app, "org.user", titre="Une demande de rattachement vient d'être créée", rubrique="Demande de rattachement",
-        minutes=2)
+    add(
+        app,
+        "org.user",
+        titre="Une réaffectation vient d'être créée",
+        rubrique="Changement de certificateur",
+        minutes=3,
+        lue=True,
+    )
+    add(
+        app,
+        "org.user",
+        titre="Une demande de rattachement vient d'être créée",
+        rubrique="Demande de rattachement",
+        minutes=2,
+    )
     add(app, "org.admin", titre="Pas pour org.user")
     response = as_user("org.user").get("/notifications/")
     assert response.status_code == 200
     text = page_text(response)
     assert "NOTIFICATIONS" in text and "Tableau de bord Notifications" in text
     assert "Nombre total d'élément : 3" in text
-    assert rows_of(response) == ["Une réaffectation vient d'être créée",
-                                 "Une demande de rattachement vient d'être créée", "Demande d'habilitation acceptée"]
+    assert rows_of(response) == [
+        "Une réaffectation vient d'être créée",
+        "Une demande de rattachement vient d'être créée",
+        "Demande d'habilitation acceptée",
+    ]
     assert "Pas pour org.user" not in text and "09/03/2026 08:08" in text
-    for label in ("Rubrique", "Toutes les rubriques", "Titre", "Contenu", "Déjà lue", "Filtrer",
-                  "Réinitialiser les filtres", "Tout sélectionner", "Marquer comme lu"):
+    for label in (
+        "Rubrique",
+        "Toutes les rubriques",
+        "Titre",
+        "Contenu",
+        "Déjà lue",
+        "Filtrer",
+        "Réinitialiser les filtres",
+        "Tout sélectionner",
+        "Marquer comme lu",
+    ):
         assert label in text, label
     html = response.get_data(as_text=True)
     for rubrique in Notification.RUBRIQUES:
@@ -181,12 +227,31 @@ def test_page_lists_my_notifications_newest_first_in_french(app, as_user):
 
 
 def test_page_filters_rubrique_titre_contenu_and_deja_lue(app, as_user):
-    add(app, "etab.admin", titre="Demande d'habilitation acceptée", rubrique="Dossier d'habilitation",
-        contenu="Sa validité : 2026-11-10", minutes=1)
-    add(app, "etab.admin", titre="Une réaffectation vient d'être créée", rubrique="Changement de certificateur",
-        contenu="Le dossier est réaffecté de Nouvelle-Aquitaine vers Île-de-France", minutes=2, lue=True)
-    add(app, "etab.admin", titre="Demande de rattachement refusée", rubrique="Demande de rattachement",
-        contenu="Motif : 100% hors secteur_a", minutes=3)
+    add(
+        app,
+        "etab.admin",
+        titre="Demande d'habilitation acceptée",
+        rubrique="Dossier d'habilitation",
+        contenu="Sa validité : 2026-11-10",
+        minutes=1,
+    )
+    add(
+        app,
+        "etab.admin",
+        titre="Une réaffectation vient d'être créée",
+        rubrique="Changement de certificateur",
+        contenu="Le dossier est réaffecté de Nouvelle-Aquitaine vers Île-de-France",
+        minutes=2,
+        lue=True,
+    )
+    add(
+        app,
+        "etab.admin",
+        titre="Demande de rattachement refusée",
+        rubrique="Demande de rattachement",
+        contenu="Motif : 100% hors secteur_a",
+        minutes=3,
+    )
     client = as_user("etab.admin")
 
     def titles(**query):
@@ -200,8 +265,7 @@ def test_page_filters_rubrique_titre_contenu_and_deja_lue(app, as_user):
     assert titles(lue="oui") == ["Une réaffectation vient d'être créée"]
     assert titles(lue="non") == ["Demande de rattachement refusée", "Demande d'habilitation acceptée"]
     assert len(titles(lue="")) == 3
-    assert titles(titre="demande", lue="non", rubrique="Dossier d'habilitation") == [
-        "Demande d'habilitation acceptée"]
+    assert titles(titre="demande", lue="non", rubrique="Dossier d'habilitation") == ["Demande d'habilitation acceptée"]
     # LIKE's wildcards are plain characters; an unknown rubrique or « lue » value is ignored.
     assert titles(contenu="100%") == ["Demande de rattachement refusée"]
     assert titles(contenu="%") == ["Demande de rattachement refusée"]
@@ -231,13 +295,20 @@ def test_page_is_paginated_by_twenty_in_french(app, as_user):
 
 def test_eye_marks_read_and_shows_the_full_content_on_the_same_list(app, as_user):
     long_text = "Le dossier de candidature de Mme Durand est réaffecté. " * 6 + "Fin du message."
-    pk = add(app, "org.user", titre="Une réaffectation vient d'être créée", contenu=long_text,
-             rubrique="Changement de certificateur", lien="/candidatures/show/1")
+    pk = add(
+        app,
+        "org.user",
+        titre="Une réaffectation vient d'être créée",
+        contenu=long_text,
+        rubrique="Changement de certificateur",
+        lien="/candidatures/show/1",
+    )
     client = as_user("org.user")
     listed = page_text(client.get("/notifications/"))
     assert "Fin du message." not in listed  # the list shows the beginning only
-    response = client.post(f"/notifications/{pk}/lire",
-                           data={"rubrique": "Changement de certificateur", "lue": "non", "page": "1"})
+    response = client.post(
+        f"/notifications/{pk}/lire", data={"rubrique": "Changement de certificateur", "lue": "non", "page": "1"}
+    )
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location.startswith("/notifications/?") and f"ouverte={pk}" in location and "lue=non" in location
@@ -245,7 +316,7 @@ def test_eye_marks_read_and_shows_the_full_content_on_the_same_list(app, as_user
     shown = client.get(location)
     text = page_text(shown)
     assert "Fin du message." in text and "Accéder à la page concernée" in text
-    assert 'selected>Non</option>' in shown.get_data(as_text=True)  # the filters are kept
+    assert "selected>Non</option>" in shown.get_data(as_text=True)  # the filters are kept
     assert bell(shown)[0] == 0
 
 
@@ -264,9 +335,18 @@ def test_arrow_goes_to_the_link_and_marks_read(app, as_user):
     assert is_read(app, without)
 
 
-EXTERNAL = ["//evil.example", "https://evil.example", "http://evil.example/candidatures/show/1",
-            "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "javascript:alert(1)", "evil.example",
-            "///evil.example", " //evil.example"]
+EXTERNAL = [
+    "//evil.example",
+    "https://evil.example",
+    "http://evil.example/candidatures/show/1",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+    "///evil.example",
+    " //evil.example",
+]
 
 
 @pytest.mark.parametrize("lien", EXTERNAL)
@@ -295,8 +375,9 @@ def test_select_all_and_mark_as_read(app, as_user):
     already = add(app, "org.admin", titre="Déjà lue", lue=True, minutes=5)
     client = as_user("org.admin")
     assert bell(client.get("/notifications/"))[0] == 3
-    response = client.post("/notifications/marquer-lues", data={"ids": mine + [already], "lue": "non"},
-                           follow_redirects=True)
+    response = client.post(
+        "/notifications/marquer-lues", data={"ids": mine + [already], "lue": "non"}, follow_redirects=True
+    )
     text = page_text(response)
     assert "3 notifications marquées comme lues." in text
     assert response.request.path == "/notifications/" and "Nombre total d'élément : 0" in text  # lue=non kept
@@ -311,8 +392,7 @@ def test_select_all_and_mark_as_read(app, as_user):
 
 def test_one_unread_marked_says_so(app, as_user):
     pk = add(app, "etab.admin")
-    response = as_user("etab.admin").post("/notifications/marquer-lues", data={"ids": [str(pk)]},
-                                          follow_redirects=True)
+    response = as_user("etab.admin").post("/notifications/marquer-lues", data={"ids": [str(pk)]}, follow_redirects=True)
     assert "1 notification marquée comme lue." in page_text(response) and is_read(app, pk)
 
 
@@ -320,22 +400,26 @@ def test_someone_elses_notification_is_404_everywhere(app, as_user, api_as):
     foreign = add(app, "org.admin", titre="Secret de org.admin", lien="/candidatures/show/1")
     own = add(app, "etab.user", titre="La mienne")
     client = as_user("etab.user")
-    for response in (client.post(f"/notifications/{foreign}/lire"), client.get(f"/notifications/{foreign}/ouvrir"),
-                     client.post(f"/notifications/{foreign}/ouvrir"),
-                     client.get(f"/notifications/?ouverte={foreign}"),
-                     client.post("/notifications/marquer-lues", data={"ids": [own, foreign]}),
-                     client.post("/notifications/abc/lire"), client.get("/notifications/99999999999/ouvrir")):
+    for response in (
+        client.post(f"/notifications/{foreign}/lire"),
+        client.get(f"/notifications/{foreign}/ouvrir"),
+        client.post(f"/notifications/{foreign}/ouvrir"),
+        client.get(f"/notifications/?ouverte={foreign}"),
+        client.post("/notifications/marquer-lues", data={"ids": [own, foreign]}),
+        client.post("/notifications/abc/lire"),
+        client.get("/notifications/99999999999/ouvrir"),
+    ):
         assert response.status_code == 404
         assert "Page introuvable" in page_text(response)
     listed = page_text(client.get("/notifications/"))
     assert "La mienne" in listed and "Secret de org.admin" not in listed
     api = api_as("etab.user")
-    for response, message in ((api.get(f"/api/v1/notification/{foreign}"), "Élément introuvable."),
-                              (api.post(f"/api/v1/notification/{foreign}/lire"), "Élément introuvable."),
-                              (api.post("/api/v1/notification/lire", json={"ids": [own, foreign]}),
-                               "Notification introuvable."),
-                              (api.post("/api/v1/notification/lire", json={"ids": [99999]}),
-                               "Notification introuvable.")):
+    for response, message in (
+        (api.get(f"/api/v1/notification/{foreign}"), "Élément introuvable."),
+        (api.post(f"/api/v1/notification/{foreign}/lire"), "Élément introuvable."),
+        (api.post("/api/v1/notification/lire", json={"ids": [own, foreign]}), "Notification introuvable."),
+        (api.post("/api/v1/notification/lire", json={"ids": [99999]}), "Notification introuvable."),
+    ):
         assert response.status_code == 404
         assert response.get_json()["message"] == message
     assert api.get("/api/v1/notification/").get_json()["ids"] == [own]
@@ -344,9 +428,11 @@ def test_someone_elses_notification_is_404_everywhere(app, as_user, api_as):
 
 # --- API ----------------------------------------------------------------------------------------------------
 
+
 def test_api_list_filters_count_and_mark_read(app, api_as):
-    first = add(app, "org.user", titre="Ancienne", rubrique="Dossier d'habilitation", lien="/habilitations/show/1",
-                minutes=1)
+    first = add(
+        app, "org.user", titre="Ancienne", rubrique="Dossier d'habilitation", lien="/habilitations/show/1", minutes=1
+    )
     second = add(app, "org.user", titre="Récente", rubrique="Décision du jury", minutes=2)
     read = add(app, "org.user", titre="Lue", rubrique="Décision du jury", minutes=3, lue=True)
     add(app, "org.admin", titre="Pas la mienne")
@@ -387,13 +473,29 @@ def test_api_has_no_create_update_or_delete(app, api_as):
     assert not is_read(app, pk)
 
 
-@pytest.mark.parametrize("body, field", [
-    ("pas du json", "_schema"), ([1, 2], "_schema"), (None, "_schema"), ({}, "ids"),
-    ({"ids": "1"}, "ids"), ({"ids": ["1"]}, "ids"), ({"ids": [True]}, "ids"), ({"ids": [1.5]}, "ids"),
-    ({"ids": [None]}, "ids"), ({"ids": [{"id": 1}]}, "ids"), ({"ids": []}, "ids"), ({"ids": [10 ** 30]}, "ids"),
-    ({"ids": list(range(1, 1100))}, "ids"), ({"toutes": "oui"}, "toutes"), ({"toutes": 1}, "toutes"),
-    ({"toutes": True, "ids": [1]}, "_schema"), ({"toutes": False}, "ids"), ({"autre": 1}, "autre"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ("pas du json", "_schema"),
+        ([1, 2], "_schema"),
+        (None, "_schema"),
+        ({}, "ids"),
+        ({"ids": "1"}, "ids"),
+        ({"ids": ["1"]}, "ids"),
+        ({"ids": [True]}, "ids"),
+        ({"ids": [1.5]}, "ids"),
+        ({"ids": [None]}, "ids"),
+        ({"ids": [{"id": 1}]}, "ids"),
+        ({"ids": []}, "ids"),
+        ({"ids": [10**30]}, "ids"),
+        ({"ids": list(range(1, 1100))}, "ids"),
+        ({"toutes": "oui"}, "toutes"),
+        ({"toutes": 1}, "toutes"),
+        ({"toutes": True, "ids": [1]}, "_schema"),
+        ({"toutes": False}, "ids"),
+        ({"autre": 1}, "autre"),
+    ],
+)
 def test_api_bad_input_is_422_in_french(app, api_as, body, field):
     pk = add(app, "etab.user")
     api = api_as("etab.user")
@@ -409,8 +511,9 @@ def test_api_bad_input_is_422_in_french(app, api_as, body, field):
     assert not is_read(app, pk)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/notification/abc", "/api/v1/notification/99999999999",
-                                  "/api/v1/notification/-1"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/notification/abc", "/api/v1/notification/99999999999", "/api/v1/notification/-1"]
+)
 def test_api_unknown_ids_are_404(api_as, path):
     api = api_as("etab.user")
     assert api.get(path).status_code == 404
@@ -419,23 +522,41 @@ def test_api_unknown_ids_are_404(api_as, path):
 
 
 def test_api_needs_a_login(client):
-    for response in (client.get("/api/v1/notification/"), client.get("/api/v1/notification/non_lues"),
-                     client.post("/api/v1/notification/lire", json={"toutes": True})):
+    for response in (
+        client.get("/api/v1/notification/"),
+        client.get("/api/v1/notification/non_lues"),
+        client.post("/api/v1/notification/lire", json={"toutes": True}),
+    ):
         assert response.status_code == 401 and response.get_json()["message"] == "Authentification requise."
 
 
 # --- Every profile has its notifications -------------------------------------------------------------------------
 
+
 def test_every_profile_has_notifications_in_the_matrix(ctx):
     from flask_appbuilder.security.sqla.models import Role
+
     for profile in access.PROFILES:
         role = db.session.execute(select(Role).where(Role.name == profile)).scalar_one()
         stored = {(pv.permission.name, pv.view_menu.name) for pv in role.permissions}
         assert {("can_read", "Notifications"), ("can_edit", "Notifications")} <= stored, profile
 
 
-@pytest.mark.parametrize("login", ["certifpro", "certif.idf", "jury.idf", "reseau.admin", "reseau.superviseur",
-                                   "org.admin", "org.user", "etab.admin", "etab.user", "org2.admin"])
+@pytest.mark.parametrize(
+    "login",
+    [
+        "certifpro",
+        "certif.idf",
+        "jury.idf",
+        "reseau.admin",
+        "reseau.superviseur",
+        "org.admin",
+        "org.user",
+        "etab.admin",
+        "etab.user",
+        "org2.admin",
+    ],
+)
 def test_every_profile_reaches_its_notifications(app, as_user, api_as, login):
     pk = add(app, login, titre=f"Pour {login}")
     client = as_user(login)

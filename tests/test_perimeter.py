@@ -25,24 +25,45 @@ def a(app, demo_data):
     """Ids of network A's records, by kind, and a few by name."""
     with app.app_context():
         reseau = demo(Reseau, nom="Réseau A — Formation Avenir")
-        orgs = db.session.execute(select(Organisme).where(Organisme.reseau_id == reseau.id)
-                                  .order_by(Organisme.nom)).scalars().all()
+        orgs = (
+            db.session.execute(select(Organisme).where(Organisme.reseau_id == reseau.id).order_by(Organisme.nom))
+            .scalars()
+            .all()
+        )
         org_ids = [o.id for o in orgs]
-        etabs = db.session.execute(select(Etablissement).where(Etablissement.organisme_id.in_(org_ids))
-                                   ).scalars().all()
+        etabs = db.session.execute(select(Etablissement).where(Etablissement.organisme_id.in_(org_ids))).scalars().all()
         etab_ids = [e.id for e in etabs]
-        demandes = db.session.execute(select(DemandeHabilitation.id).where(
-            DemandeHabilitation.organisme_id.in_(org_ids))).scalars().all()
-        users = db.session.execute(select(Utilisateur.id).where(or_(
-            Utilisateur.reseau_id == reseau.id, Utilisateur.organisme_id.in_(org_ids),
-            Utilisateur.etablissement_id.in_(etab_ids)))).scalars().all()
+        demandes = (
+            db.session.execute(select(DemandeHabilitation.id).where(DemandeHabilitation.organisme_id.in_(org_ids)))
+            .scalars()
+            .all()
+        )
+        users = (
+            db.session.execute(
+                select(Utilisateur.id).where(
+                    or_(
+                        Utilisateur.reseau_id == reseau.id,
+                        Utilisateur.organisme_id.in_(org_ids),
+                        Utilisateur.etablissement_id.in_(etab_ids),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
         by_name = {e.nom: e.id for e in etabs}
         ids = {
-            "reseau": [reseau.id], "organisme": org_ids, "etablissement": etab_ids, "habilitation": demandes,
+            "reseau": [reseau.id],
+            "organisme": org_ids,
+            "etablissement": etab_ids,
+            "habilitation": demandes,
             "utilisateur": users,
-            "A1": orgs[0].id, "A2": orgs[1].id,
-            "A1-1": by_name["Avenir Paris République"], "A1-2": by_name["Avenir Paris Lille"],
-            "A2-1": by_name["Avenir Ouest Rennes"], "A2-2": by_name["Avenir Ouest Nantes"],
+            "A1": orgs[0].id,
+            "A2": orgs[1].id,
+            "A1-1": by_name["Avenir Paris République"],
+            "A1-2": by_name["Avenir Paris Lille"],
+            "A2-1": by_name["Avenir Ouest Rennes"],
+            "A2-2": by_name["Avenir Ouest Nantes"],
             "B": demo(Reseau, nom="Réseau B — Compétences Sud").id,
             "B1": demo(Organisme, nom="Organisme B1 — Compétences Méditerranée").id,
         }
@@ -61,12 +82,16 @@ def ui(app):
         if username not in clients:
             clients[username] = login(app.test_client(), username)
         return clients[username]
+
     return make
 
 
 def allowed(username, permission, tab) -> bool:
-    with_profile = {"reseau2.admin": access.ADMIN_RESEAU, "org2.admin": access.ADMIN_ORGANISME,
-                    "etab2.user": access.UTILISATEUR_ETABLISSEMENT}[username]
+    with_profile = {
+        "reseau2.admin": access.ADMIN_RESEAU,
+        "org2.admin": access.ADMIN_ORGANISME,
+        "etab2.user": access.UTILISATEUR_ETABLISSEMENT,
+    }[username]
     return access.profile_allows(with_profile, permission, tab)
 
 
@@ -79,8 +104,9 @@ def assert_hidden_ui(response, expected):
 
 def assert_hidden_api(response, expected):
     assert response.status_code == expected, (response.status_code, response.get_json())
-    assert response.get_json()["message"] == ("Élément introuvable." if expected == 404 else
-                                              "Vous n'avez pas les droits nécessaires pour cette action.")
+    assert response.get_json()["message"] == (
+        "Élément introuvable." if expected == 404 else "Vous n'avez pas les droits nécessaires pour cette action."
+    )
 
 
 # --- 1. Every record of network A, every profile of network B, UI --------------------------------------
@@ -105,8 +131,9 @@ UI_CASES = [
 
 
 @pytest.mark.parametrize("username", B_PROFILES)
-@pytest.mark.parametrize("kind,method,url,permission,tab", UI_CASES,
-                         ids=[f"{m.upper()} {u}" for _, m, u, _, _ in UI_CASES])
+@pytest.mark.parametrize(
+    "kind,method,url,permission,tab", UI_CASES, ids=[f"{m.upper()} {u}" for _, m, u, _, _ in UI_CASES]
+)
 def test_ui_network_b_never_reaches_network_a(a, ui, username, kind, method, url, permission, tab):
     expected = 404 if allowed(username, permission, tab) else 403
     client = ui(username)
@@ -118,31 +145,50 @@ def test_ui_network_b_never_reaches_network_a(a, ui, username, kind, method, url
 # --- 1. Same, API --------------------------------------------------------------------------------------
 API_CASES = [
     # kind, method, url, permission, tab
-    *[(kind, "get", f"/api/v1/{kind}/{{pk}}", access.READ, tab) for kind, tab in
-      (("reseau", access.RESEAUX), ("organisme", access.ORGANISMES), ("etablissement", access.ETABLISSEMENTS),
-       ("habilitation", access.HABILITATIONS), ("utilisateur", access.UTILISATEURS))],
-    *[(kind, "put", f"/api/v1/{kind}/{{pk}}", access.EDIT, tab) for kind, tab in
-      (("reseau", access.RESEAUX), ("organisme", access.ORGANISMES), ("etablissement", access.ETABLISSEMENTS),
-       ("utilisateur", access.UTILISATEURS))],
-    *[(kind, "delete", f"/api/v1/{kind}/{{pk}}", access.DELETE, tab) for kind, tab in
-      (("reseau", access.RESEAUX), ("organisme", access.ORGANISMES), ("etablissement", access.ETABLISSEMENTS))],
-    ("habilitation", "post", "/api/v1/habilitation/{pk}/valider", "can_decider_habilitation",
-     access.HABILITATIONS),
-    ("habilitation", "post", "/api/v1/habilitation/{pk}/rejeter", "can_decider_habilitation",
-     access.HABILITATIONS),
+    *[
+        (kind, "get", f"/api/v1/{kind}/{{pk}}", access.READ, tab)
+        for kind, tab in (
+            ("reseau", access.RESEAUX),
+            ("organisme", access.ORGANISMES),
+            ("etablissement", access.ETABLISSEMENTS),
+            ("habilitation", access.HABILITATIONS),
+            ("utilisateur", access.UTILISATEURS),
+        )
+    ],
+    *[
+        (kind, "put", f"/api/v1/{kind}/{{pk}}", access.EDIT, tab)
+        for kind, tab in (
+            ("reseau", access.RESEAUX),
+            ("organisme", access.ORGANISMES),
+            ("etablissement", access.ETABLISSEMENTS),
+            ("utilisateur", access.UTILISATEURS),
+        )
+    ],
+    *[
+        (kind, "delete", f"/api/v1/{kind}/{{pk}}", access.DELETE, tab)
+        for kind, tab in (
+            ("reseau", access.RESEAUX),
+            ("organisme", access.ORGANISMES),
+            ("etablissement", access.ETABLISSEMENTS),
+        )
+    ],
+    ("habilitation", "post", "/api/v1/habilitation/{pk}/valider", "can_decider_habilitation", access.HABILITATIONS),
+    ("habilitation", "post", "/api/v1/habilitation/{pk}/rejeter", "can_decider_habilitation", access.HABILITATIONS),
     ("habilitation", "post", "/api/v1/habilitation/{pk}/renouveler", access.CREATE, access.HABILITATIONS),
 ]
 
 
 @pytest.mark.parametrize("username", B_PROFILES)
-@pytest.mark.parametrize("kind,method,url,permission,tab", API_CASES,
-                         ids=[f"{m.upper()} {u}" for _, m, u, _, _ in API_CASES])
+@pytest.mark.parametrize(
+    "kind,method,url,permission,tab", API_CASES, ids=[f"{m.upper()} {u}" for _, m, u, _, _ in API_CASES]
+)
 def test_api_network_b_never_reaches_network_a(a, api, username, kind, method, url, permission, tab):
     expected = 404 if allowed(username, permission, tab) else 403
     client = api(username)
     for pk in a[kind]:
-        kwargs = {"json": PIRATE if kind != "utilisateur" else {"last_name": "Pirate"}} \
-            if method in ("put", "post") else {}
+        kwargs = (
+            {"json": PIRATE if kind != "utilisateur" else {"last_name": "Pirate"}} if method in ("put", "post") else {}
+        )
         assert_hidden_api(getattr(client, method)(url.format(pk=pk), **kwargs), expected)
 
 
@@ -162,21 +208,40 @@ def test_nothing_of_network_a_was_changed(app, a, ui, api):
     api("reseau2.admin").put(f"/api/v1/organisme/{a['A1']}", json=PIRATE)
     api("org2.admin").post(f"/api/v1/habilitation/{a['habilitation'][0]}/renouveler")
     with app.app_context():
-        assert db.session.execute(select(func.count()).select_from(Organisme)
-                                  .where(Organisme.nom == "Pirate")).scalar() == 0
-        assert db.session.execute(select(func.count()).select_from(Etablissement)
-                                  .where(Etablissement.nom == "Pirate")).scalar() == 0
-        assert db.session.execute(select(func.count()).select_from(Utilisateur)
-                                  .where(Utilisateur.last_name == "Pirate")).scalar() == 0
+        assert (
+            db.session.execute(select(func.count()).select_from(Organisme).where(Organisme.nom == "Pirate")).scalar()
+            == 0
+        )
+        assert (
+            db.session.execute(
+                select(func.count()).select_from(Etablissement).where(Etablissement.nom == "Pirate")
+            ).scalar()
+            == 0
+        )
+        assert (
+            db.session.execute(
+                select(func.count()).select_from(Utilisateur).where(Utilisateur.last_name == "Pirate")
+            ).scalar()
+            == 0
+        )
         assert demo(Reseau, id=a["reseau"][0]).responsable_nom != "Pirate"
-        etats = db.session.execute(select(DemandeHabilitation.etat).where(
-            DemandeHabilitation.organisme_id.in_(a["organisme"]))).scalars().all()
+        etats = (
+            db.session.execute(
+                select(DemandeHabilitation.etat).where(DemandeHabilitation.organisme_id.in_(a["organisme"]))
+            )
+            .scalars()
+            .all()
+        )
         assert sorted(etats) == ["en_attente", "rejetee", "validee", "validee"]
 
 
 # --- Lists and dropdowns -----------------------------------------------------------------------------
-LIST_TABS = {"organisme": access.ORGANISMES, "etablissement": access.ETABLISSEMENTS,
-             "habilitation": access.HABILITATIONS, "utilisateur": access.UTILISATEURS}
+LIST_TABS = {
+    "organisme": access.ORGANISMES,
+    "etablissement": access.ETABLISSEMENTS,
+    "habilitation": access.HABILITATIONS,
+    "utilisateur": access.UTILISATEURS,
+}
 
 
 @pytest.mark.parametrize("username", B_PROFILES)
@@ -189,7 +254,7 @@ def test_api_lists_of_network_b_hold_nothing_of_a(a, api, username, kind):
     assert response.status_code == 200
     body = response.get_json()
     assert body["count"] == len(body["ids"]) >= 1  # B sees its own records …
-    assert not set(body["ids"]) & set(a[kind])     # … and none of A's
+    assert not set(body["ids"]) & set(a[kind])  # … and none of A's
     assert {row["id"] for row in body["result"]} == set(body["ids"])
 
 
@@ -201,8 +266,12 @@ def test_national_lists_hold_network_a(a, api):
 
 
 # What network B's own rows show on each list (its organisation and establishments, its people).
-B_ROWS = {"/organismes/list/": ("Compétences", "Karim"), "/etablissements/list/": ("Compétences", "Karim"),
-          "/habilitations/list/": ("Compétences", "Karim"), "/utilisateurs/list/": ("Compétences", "Karim", "Nadia")}
+B_ROWS = {
+    "/organismes/list/": ("Compétences", "Karim"),
+    "/etablissements/list/": ("Compétences", "Karim"),
+    "/habilitations/list/": ("Compétences", "Karim"),
+    "/utilisateurs/list/": ("Compétences", "Karim", "Nadia"),
+}
 
 
 @pytest.mark.parametrize("url", list(B_ROWS))
@@ -226,10 +295,22 @@ def test_api_related_dropdowns_are_limited_to_the_perimeter(a, api):
 
 # --- Related ids in a body ---------------------------------------------------------------------------
 def valid_etablissement(organisme_id, siret):
-    return {"organisme": organisme_id, "nom": "Site pirate", "siret": siret, "referent_nom": "Roux",
-            "referent_prenom": "Karim", "referent_email": "k@b.example", "public_nom": "Accueil",
-            "public_prenom": "B", "public_email": "accueil@b.example", "public_telephone": "04 91 00 00 00",
-            "adresse": "1 quai", "ville": "Marseille", "code_postal": "13001", "region": "Île-de-France"}
+    return {
+        "organisme": organisme_id,
+        "nom": "Site pirate",
+        "siret": siret,
+        "referent_nom": "Roux",
+        "referent_prenom": "Karim",
+        "referent_email": "k@b.example",
+        "public_nom": "Accueil",
+        "public_prenom": "B",
+        "public_email": "accueil@b.example",
+        "public_telephone": "04 91 00 00 00",
+        "adresse": "1 quai",
+        "ville": "Marseille",
+        "code_postal": "13001",
+        "region": "Île-de-France",
+    }
 
 
 def etab_count(app):
@@ -239,18 +320,21 @@ def etab_count(app):
 
 def test_post_with_related_id_outside_the_perimeter_is_422(app, a, api):
     from app.demo import luhn_complete
+
     with app.app_context():
         a1_siren = demo(Organisme, id=a["A1"]).siren
     before = etab_count(app)
-    response = api("org2.admin").post("/api/v1/etablissement/",
-                                      json=valid_etablissement(a["A1"], luhn_complete(a1_siren + "0777")))
+    response = api("org2.admin").post(
+        "/api/v1/etablissement/", json=valid_etablissement(a["A1"], luhn_complete(a1_siren + "0777"))
+    )
     assert response.status_code == 422
     assert OUT_OF_PERIMETER in response.get_json()["message"]["organisme"][0]
     assert etab_count(app) == before
 
     # Same answer for an id that does not exist at all (nothing to learn from the difference).
-    unknown = api("org2.admin").post("/api/v1/etablissement/",
-                                     json=valid_etablissement(999999, luhn_complete(a1_siren + "0777")))
+    unknown = api("org2.admin").post(
+        "/api/v1/etablissement/", json=valid_etablissement(999999, luhn_complete(a1_siren + "0777"))
+    )
     assert unknown.status_code == 422 and unknown.get_json() == response.get_json()
 
 
@@ -268,8 +352,9 @@ def test_organisation_cannot_be_moved_into_another_network(app, a, api):
 def test_habilitation_request_for_a_foreign_establishment_is_422(app, a, api):
     with app.app_context():
         before = db.session.execute(select(func.count()).select_from(DemandeHabilitation)).scalar()
-    response = api("org2.admin").post("/api/v1/habilitation/",
-                                      json={"etablissements": [a["A1-2"]], "aupres": "certif_pro"})
+    response = api("org2.admin").post(
+        "/api/v1/habilitation/", json={"etablissements": [a["A1-2"]], "aupres": "certif_pro"}
+    )
     assert response.status_code == 422
     assert OUT_OF_PERIMETER in response.get_json()["message"]["etablissements"][0]
     with app.app_context():
@@ -321,8 +406,11 @@ def test_network_profiles_see_the_whole_network(a, api, ui, username):
 def test_certifiers_see_only_the_requests_addressed_to_them(app, a, api):
     with app.app_context():
         branche = demo(Certificateur, nom="Commerce de détail et de gros à prédominance alimentaire").id
-        addressed = set(db.session.execute(select(DemandeHabilitation.id).where(
-            DemandeHabilitation.certificateurs.any(id=branche))).scalars())
+        addressed = set(
+            db.session.execute(
+                select(DemandeHabilitation.id).where(DemandeHabilitation.certificateurs.any(id=branche))
+            ).scalars()
+        )
     assert addressed and api_ids(api, "branche.commerce", "habilitation") == addressed
     assert api_ids(api, "certif.idf", "habilitation") == set()
     for pk in a["habilitation"]:
@@ -350,8 +438,9 @@ def test_api_bad_pk_is_404(api, kind, pk):
 
 
 @pytest.mark.parametrize("pk", BAD_PKS)
-@pytest.mark.parametrize("url", ["/organismes/show/{pk}", "/etablissements/show/{pk}", "/habilitations/show/{pk}",
-                                 "/utilisateurs/show/{pk}"])
+@pytest.mark.parametrize(
+    "url", ["/organismes/show/{pk}", "/etablissements/show/{pk}", "/habilitations/show/{pk}", "/utilisateurs/show/{pk}"]
+)
 def test_ui_bad_pk_is_404(ui, url, pk):
     assert_hidden_ui(ui("certifpro").get(url.format(pk=pk)), 404)
 

@@ -1,5 +1,6 @@
 """Habilitation expiry reminders (domain.md §10): « Renouvellement d'habilitation » 90 and 30 days before the end
 of each validated habilitation, each sent exactly once, from `flask clea daily`."""
+
 import datetime
 import re
 
@@ -31,13 +32,25 @@ def clean(app):
     return []
 
 
-def habilitation(crafted, date_fin, etab="A1-1", etat=DemandeHabilitation.VALIDEE, renouvelle=None,
-                 type_=DemandeHabilitation.INITIALE) -> int:
+def habilitation(
+    crafted,
+    date_fin,
+    etab="A1-1",
+    etat=DemandeHabilitation.VALIDEE,
+    renouvelle=None,
+    type_=DemandeHabilitation.INITIALE,
+) -> int:
     """A habilitation of the demo establishment `etab` ending on `date_fin`."""
     etablissement = _etablissement(etab)
     debut = date_fin - datetime.timedelta(days=3 * 365)
-    d = DemandeHabilitation(organisme_id=etablissement.organisme_id, certification="clea", type=type_,
-                            date_demande=debut - datetime.timedelta(days=20), etat=etat, renouvelle_id=renouvelle)
+    d = DemandeHabilitation(
+        organisme_id=etablissement.organisme_id,
+        certification="clea",
+        type=type_,
+        date_demande=debut - datetime.timedelta(days=20),
+        etat=etat,
+        renouvelle_id=renouvelle,
+    )
     if etat == DemandeHabilitation.VALIDEE:
         d.date_debut, d.date_fin = debut, date_fin
     d.etablissements = [etablissement]
@@ -48,8 +61,11 @@ def habilitation(crafted, date_fin, etab="A1-1", etat=DemandeHabilitation.VALIDE
 
 
 def _etablissement(code):
-    names = {"A1-1": "Avenir Paris République", "A1-2": "Avenir Paris Lille",
-             "B1-1": "Compétences Méditerranée Marseille"}
+    names = {
+        "A1-1": "Avenir Paris République",
+        "A1-2": "Avenir Paris Lille",
+        "B1-1": "Compétences Méditerranée Marseille",
+    }
     return demo(Etablissement, nom=names[code])
 
 
@@ -62,8 +78,11 @@ def received(username, demande_id=None) -> list[Notification]:
 
 
 def recorded(demande_id) -> set[int]:
-    return set(db.session.execute(select(RappelHabilitation.delai_jours).where(
-        RappelHabilitation.demande_id == demande_id)).scalars())
+    return set(
+        db.session.execute(
+            select(RappelHabilitation.delai_jours).where(RappelHabilitation.demande_id == demande_id)
+        ).scalars()
+    )
 
 
 def test_each_reminder_goes_out_once_day_after_day(ctx, clean):
@@ -74,7 +93,13 @@ def test_each_reminder_goes_out_once_day_after_day(ctx, clean):
     assert rappels_habilitation(JOUR) == 4
     assert rappels_habilitation(JOUR) == 0  # run twice the same day: nothing more
     assert {n: recorded(pk) for n, pk in ids.items()} == {
-        100: set(), 90: {90}, 45: {90}, 30: {90, 30}, 10: {90, 30}, -1: set()}
+        100: set(),
+        90: {90},
+        45: {90},
+        30: {90, 30},
+        10: {90, 30},
+        -1: set(),
+    }
     late = received("org.admin", ids[10])
     assert len(late) == 1 and f"le {ends[10]:%d/%m/%Y}, dans 10 jours" in late[0].contenu
     # Every following day (twice a day): the remaining reminders, each once, at its date.
@@ -85,8 +110,7 @@ def test_each_reminder_goes_out_once_day_after_day(ctx, clean):
         if count:
             sent_on[offset] = count
     assert sent_on == {10: 1, 15: 1, 60: 1, 70: 1}  # 100 → 90 days, 45 → 30, 90 → 30, 100 → 30
-    assert {n: len(received("org.admin", pk)) for n, pk in ids.items()} == {
-        100: 2, 90: 2, 45: 2, 30: 1, 10: 1, -1: 0}
+    assert {n: len(received("org.admin", pk)) for n, pk in ids.items()} == {100: 2, 90: 2, 45: 2, 30: 1, 10: 1, -1: 0}
     assert all(recorded(pk) == {90, 30} for n, pk in ids.items() if n != -1)
 
 
@@ -99,14 +123,16 @@ def test_the_reminder_names_the_habilitation_and_says_how_to_renew(ctx, clean):
     assert notification.contenu == (
         f"L'habilitation CléA de Avenir Paris République (Organisme A1 — Avenir Paris) prend fin le "
         f"{fin:%d/%m/%Y}, dans 90 jours. Pour demander son renouvellement, ouvrez la page de l'habilitation et "
-        f"cliquez sur « Demander le renouvellement ».")
+        f"cliquez sur « Demander le renouvellement »."
+    )
     assert notification.lien == f"/habilitations/show/{pk}"
 
 
 def test_a_renewal_says_a_new_request_is_needed(ctx, clean):
     first = habilitation(clean, JOUR - datetime.timedelta(days=3 * 365))
-    renewal = habilitation(clean, JOUR + datetime.timedelta(days=30), renouvelle=first,
-                           type_=DemandeHabilitation.RENOUVELLEMENT)
+    renewal = habilitation(
+        clean, JOUR + datetime.timedelta(days=30), renouvelle=first, type_=DemandeHabilitation.RENOUVELLEMENT
+    )
     assert rappels_habilitation(JOUR) == 1
     [notification] = received("org.admin", renewal)
     assert "déjà été renouvelée une fois" in notification.contenu and "« Faire une demande »" in notification.contenu
@@ -139,14 +165,20 @@ def test_network_b_habilitation_reaches_network_b_only(ctx, clean):
 
 def test_no_reminder_once_a_renewal_is_asked_unless_it_was_rejected(ctx, clean):
     pending = habilitation(clean, JOUR + datetime.timedelta(days=45))
-    habilitation(clean, JOUR, etat=DemandeHabilitation.EN_ATTENTE, renouvelle=pending,
-                 type_=DemandeHabilitation.RENOUVELLEMENT)
+    habilitation(
+        clean, JOUR, etat=DemandeHabilitation.EN_ATTENTE, renouvelle=pending, type_=DemandeHabilitation.RENOUVELLEMENT
+    )
     validated = habilitation(clean, JOUR + datetime.timedelta(days=20))
-    habilitation(clean, JOUR + datetime.timedelta(days=20 + 3 * 365), renouvelle=validated,
-                 type_=DemandeHabilitation.RENOUVELLEMENT)
+    habilitation(
+        clean,
+        JOUR + datetime.timedelta(days=20 + 3 * 365),
+        renouvelle=validated,
+        type_=DemandeHabilitation.RENOUVELLEMENT,
+    )
     rejected = habilitation(clean, JOUR + datetime.timedelta(days=80))
-    habilitation(clean, JOUR, etat=DemandeHabilitation.REJETEE, renouvelle=rejected,
-                 type_=DemandeHabilitation.RENOUVELLEMENT)
+    habilitation(
+        clean, JOUR, etat=DemandeHabilitation.REJETEE, renouvelle=rejected, type_=DemandeHabilitation.RENOUVELLEMENT
+    )
     assert rappels_habilitation(JOUR) == 1
     assert received("org.admin", pending) == [] and received("org.admin", validated) == []
     assert len(received("org.admin", rejected)) == 1
@@ -166,8 +198,11 @@ def test_a_reminder_recorded_meanwhile_by_another_server_is_skipped(ctx, clean, 
         if not done:
             done.append(True)
             with db.engine.begin() as conn:  # another connection: another server's transaction
-                conn.execute(RappelHabilitation.__table__.insert().values(
-                    demande_id=raced, delai_jours=90, envoye_le=real_utcnow()))
+                conn.execute(
+                    RappelHabilitation.__table__.insert().values(
+                        demande_id=raced, delai_jours=90, envoye_le=real_utcnow()
+                    )
+                )
         return real_utcnow()
 
     monkeypatch.setattr(rappels, "utcnow", other_server_first)

@@ -1,5 +1,6 @@
 """« Demande de rattachement » (guide §16, domain.md §5): asked on a file outside the perimeter towards one of
 one's own establishments, decided by Certif Pro; accepting moves the file and notifies both sides. UI and API."""
+
 import re
 
 import pytest
@@ -10,10 +11,10 @@ from app.models import AuditLog, Candidature, Etablissement, Notification, Utili
 from app.models.juries import DemandeRattachement
 from tests.conftest import demo, page_text
 
-MARSEILLE = "Compétences Méditerranée Marseille"      # B1-1, habilitée: etab2.user's establishment
+MARSEILLE = "Compétences Méditerranée Marseille"  # B1-1, habilitée: etab2.user's establishment
 MONTPELLIER = "Compétences Méditerranée Montpellier"  # B1-2, habilitation still pending
-PARIS = "Avenir Paris République"                      # A1-1, habilitée
-LILLE = "Avenir Paris Lille"                           # A1-2, habilitation expired
+PARIS = "Avenir Paris République"  # A1-1, habilitée
+LILLE = "Avenir Paris Lille"  # A1-2, habilitation expired
 
 
 def etab(app, nom):
@@ -29,8 +30,11 @@ def dossier(app, numero):
 def notifications_of(app, login, titre):
     with app.app_context():
         user = demo(Utilisateur, username=login)
-        return db.session.execute(select(Notification).where(
-            Notification.user_id == user.id, Notification.titre == titre)).scalars().all()
+        return (
+            db.session.execute(select(Notification).where(Notification.user_id == user.id, Notification.titre == titre))
+            .scalars()
+            .all()
+        )
 
 
 def demande(app, pk) -> DemandeRattachement:
@@ -56,17 +60,22 @@ def test_etab2_asks_for_an_a_file_then_certif_pro_accepts_it(app, as_user):
     assert f'value="{marseille}"' in html and f'value="{montpellier}"' not in html and f'value="{paris}"' not in html
     assert "Déménagement du candidat" in text and "Précisez si motif « Autre »" in text
 
-    missing = client.post(f"/rattachements/demander/{pk}",
-                          data={"etablissement_destination": marseille, "motif": "Autre", "precision": ""})
+    missing = client.post(
+        f"/rattachements/demander/{pk}",
+        data={"etablissement_destination": marseille, "motif": "Autre", "precision": ""},
+    )
     assert missing.status_code == 200 and "Précisez le motif « Autre »." in page_text(missing)
-    sent = client.post(f"/rattachements/demander/{pk}", data={"etablissement_destination": marseille,
-                                                              "motif": "Déménagement du candidat"},
-                       follow_redirects=True)
+    sent = client.post(
+        f"/rattachements/demander/{pk}",
+        data={"etablissement_destination": marseille, "motif": "Déménagement du candidat"},
+        follow_redirects=True,
+    )
     text = page_text(sent)
     assert "Votre demande de rattachement a été envoyée à Certif Pro" in text and "En attente" in text
     with app.app_context():
-        request = db.session.execute(select(DemandeRattachement).where(
-            DemandeRattachement.candidature_id == pk)).scalar_one()
+        request = db.session.execute(
+            select(DemandeRattachement).where(DemandeRattachement.candidature_id == pk)
+        ).scalar_one()
         rid = request.id
         assert (request.etablissement_origine_id, request.etablissement_destination_id) == (paris, marseille)
         assert request.demandeur.username == "etab2.user" and request.etat == "en_attente"
@@ -90,20 +99,32 @@ def test_etab2_asks_for_an_a_file_then_certif_pro_accepts_it(app, as_user):
     certifpro = as_user("certifpro")
     page = page_text(certifpro.get(f"/rattachements/show/{rid}"))
     assert "Accepter" in page and "Refuser" in page and "Confirmer le rattachement" in page
-    accepted = certifpro.post(f"/rattachements/{rid}/accepter", data={"commentaire": "Déménagement confirmé."},
-                              follow_redirects=True)
+    accepted = certifpro.post(
+        f"/rattachements/{rid}/accepter", data={"commentaire": "Déménagement confirmé."}, follow_redirects=True
+    )
     assert "La demande de rattachement est acceptée" in page_text(accepted) and "Acceptée" in page_text(accepted)
     assert "Anne Lefèvre le" in page_text(accepted) and "Déménagement confirmé." in page_text(accepted)
     with app.app_context():
         moved = db.session.get(Candidature, pk)
-        assert moved.etablissement_id == marseille and moved.organisme_id == demo(Etablissement, id=marseille
-                                                                                  ).organisme_id
-        labels = db.session.execute(select(AuditLog.libelle).where(
-            AuditLog.entity_type == "Candidature", AuditLog.entity_id == pk)).scalars().all()
+        assert (
+            moved.etablissement_id == marseille and moved.organisme_id == demo(Etablissement, id=marseille).organisme_id
+        )
+        labels = (
+            db.session.execute(
+                select(AuditLog.libelle).where(AuditLog.entity_type == "Candidature", AuditLog.entity_id == pk)
+            )
+            .scalars()
+            .all()
+        )
         assert f"Rattachement accepté : {PARIS} → {MARSEILLE}" in labels
         # The request itself is in the file's trail: its creation and its decision.
-        request_lines = db.session.execute(select(AuditLog.changes).where(
-            AuditLog.entity_type == "Candidature", AuditLog.entity_id == pk)).scalars().all()
+        request_lines = (
+            db.session.execute(
+                select(AuditLog.changes).where(AuditLog.entity_type == "Candidature", AuditLog.entity_id == pk)
+            )
+            .scalars()
+            .all()
+        )
         assert any("rattachement" in (c or {}) for c in request_lines)
         assert any((c or {}).get("etat") == ["en_attente", "acceptee"] for c in request_lines)
     # The file now belongs to the requester's perimeter, no longer to the old one.
@@ -126,17 +147,21 @@ def test_refusal_needs_a_comment_and_leaves_the_file(app, as_user):
     pk = dossier(app, "2026000002")
     marseille = etab(app, MARSEILLE)
     client = as_user("etab2.user")
-    client.post(f"/rattachements/demander/{pk}", data={"etablissement_destination": marseille,
-                                                       "motif": "Autre", "precision": "Le candidat l'a demandé."})
+    client.post(
+        f"/rattachements/demander/{pk}",
+        data={"etablissement_destination": marseille, "motif": "Autre", "precision": "Le candidat l'a demandé."},
+    )
     with app.app_context():
-        rid = db.session.execute(select(DemandeRattachement.id).where(
-            DemandeRattachement.candidature_id == pk)).scalar_one()
+        rid = db.session.execute(
+            select(DemandeRattachement.id).where(DemandeRattachement.candidature_id == pk)
+        ).scalar_one()
     certifpro = as_user("certifpro")
     empty = certifpro.post(f"/rattachements/{rid}/refuser", data={"commentaire": "  "}, follow_redirects=True)
     assert "Le motif du refus est obligatoire." in page_text(empty)
     assert demande(app, rid).etat == "en_attente"
-    done = certifpro.post(f"/rattachements/{rid}/refuser", data={"commentaire": "Aucun justificatif."},
-                          follow_redirects=True)
+    done = certifpro.post(
+        f"/rattachements/{rid}/refuser", data={"commentaire": "Aucun justificatif."}, follow_redirects=True
+    )
     text = page_text(done)
     assert "La demande de rattachement est refusée." in text and "Refusée" in text and "Aucun justificatif." in text
     with app.app_context():
@@ -145,17 +170,27 @@ def test_refusal_needs_a_comment_and_leaves_the_file(app, as_user):
     assert notes and "Aucun justificatif." in notes[0].contenu
     assert notifications_of(app, "etab.user", "Demande de rattachement refusée")
     # Refused, the file may be asked for again.
-    assert as_user("etab2.user").post(f"/rattachements/demander/{pk}", data={
-        "etablissement_destination": marseille, "motif": "Choix du bénéficiaire"}).status_code == 302
+    assert (
+        as_user("etab2.user")
+        .post(
+            f"/rattachements/demander/{pk}",
+            data={"etablissement_destination": marseille, "motif": "Choix du bénéficiaire"},
+        )
+        .status_code
+        == 302
+    )
 
 
-@pytest.mark.parametrize("numero, statut", [("2026000004", "En attente de jury"),
-                                            ("2026000005", "En attente de certification"),
-                                            ("2026000008", "Certifiée")])
+@pytest.mark.parametrize(
+    "numero, statut",
+    [("2026000004", "En attente de jury"), ("2026000005", "En attente de certification"), ("2026000008", "Certifiée")],
+)
 def test_a_file_at_jury_or_certified_is_never_moved(app, api_as, as_user, numero, statut):
     pk, marseille = dossier(app, numero), etab(app, MARSEILLE)
-    response = api_as("etab2.user").post("/api/v1/rattachement/", json={
-        "candidature": pk, "etablissement_destination": marseille, "motif": "Déménagement du candidat"})
+    response = api_as("etab2.user").post(
+        "/api/v1/rattachement/",
+        json={"candidature": pk, "etablissement_destination": marseille, "motif": "Déménagement du candidat"},
+    )
     assert response.status_code == 409 and statut in response.get_json()["message"]
     form = page_text(as_user("etab2.user").get(f"/rattachements/demander/{pk}"))
     assert "ne peut pas être rattaché" in form and "Envoyer la demande" not in form
@@ -178,13 +213,22 @@ def test_api_rules_and_french_messages(app, api_as):
     outside = ask(etablissement_destination=etab(app, LILLE))
     assert outside.status_code == 422
     assert outside.get_json()["message"]["etablissement_destination"] == [
-        "Cet établissement n'existe pas ou n'est pas dans votre périmètre."]
-    pending = api_as("org2.admin").post("/api/v1/rattachement/", json={
-        "candidature": pk, "etablissement_destination": etab(app, MONTPELLIER), "motif": "Déménagement du candidat"})
+        "Cet établissement n'existe pas ou n'est pas dans votre périmètre."
+    ]
+    pending = api_as("org2.admin").post(
+        "/api/v1/rattachement/",
+        json={
+            "candidature": pk,
+            "etablissement_destination": etab(app, MONTPELLIER),
+            "motif": "Déménagement du candidat",
+        },
+    )
     assert pending.status_code == 422
     assert "habilitation" in pending.get_json()["message"]["etablissement_destination"][0]
-    same = api_as("etab.user").post("/api/v1/rattachement/", json={
-        "candidature": pk, "etablissement_destination": etab(app, PARIS), "motif": "Déménagement du candidat"})
+    same = api_as("etab.user").post(
+        "/api/v1/rattachement/",
+        json={"candidature": pk, "etablissement_destination": etab(app, PARIS), "motif": "Déménagement du candidat"},
+    )
     assert same.status_code == 422 and "déjà rattaché" in same.get_json()["message"]["etablissement_destination"][0]
     assert ask(candidature=99999999).status_code == 404
 
@@ -196,7 +240,8 @@ def test_api_rules_and_french_messages(app, api_as):
     rid = created.get_json()["id"]
     twice = ask()
     assert twice.status_code == 409 and twice.get_json()["message"] == (
-        "Une demande de rattachement est déjà en attente pour ce dossier.")
+        "Une demande de rattachement est déjà en attente pour ce dossier."
+    )
 
     # Read: both sides (the file's and the destination's), not a certifier.
     assert api.get(f"/api/v1/rattachement/{rid}").status_code == 200
@@ -236,8 +281,10 @@ def test_api_rules_and_french_messages(app, api_as):
 
 def test_api_refuse_with_motif(app, api_as):
     pk, marseille = dossier(app, "2026000006"), etab(app, MARSEILLE)  # en attente de complément: may move
-    created = api_as("org2.admin").post("/api/v1/rattachement/", json={
-        "candidature": pk, "etablissement_destination": marseille, "motif": "Fermeture de l'établissement"})
+    created = api_as("org2.admin").post(
+        "/api/v1/rattachement/",
+        json={"candidature": pk, "etablissement_destination": marseille, "motif": "Fermeture de l'établissement"},
+    )
     assert created.status_code == 201, created.get_json()
     rid = created.get_json()["id"]
     refused = api_as("certifpro").post(f"/api/v1/rattachement/{rid}/refuser", json={"motif": "Incohérent."})
@@ -246,32 +293,49 @@ def test_api_refuse_with_motif(app, api_as):
     assert notifications_of(app, "org2.admin", "Demande de rattachement refusée")
 
 
-@pytest.mark.parametrize("payload", [
-    "pas du json", "[1, 2]", "null", '"texte"', "{}", '{"candidature": "abc"}', '{"candidature": true}',
-    '{"candidature": 1.5}', '{"candidature": 10000000000000000000}', '{"candidature": [1]}',
-    '{"candidature": 1, "etablissement_destination": {"id": 1}, "motif": ["Autre"]}',
-    '{"candidature": 1, "etablissement_destination": "x", "motif": 12, "precision": 5}',
-    '{"candidature": 1, "inconnu": 1}',
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "pas du json",
+        "[1, 2]",
+        "null",
+        '"texte"',
+        "{}",
+        '{"candidature": "abc"}',
+        '{"candidature": true}',
+        '{"candidature": 1.5}',
+        '{"candidature": 10000000000000000000}',
+        '{"candidature": [1]}',
+        '{"candidature": 1, "etablissement_destination": {"id": 1}, "motif": ["Autre"]}',
+        '{"candidature": 1, "etablissement_destination": "x", "motif": 12, "precision": 5}',
+        '{"candidature": 1, "inconnu": 1}',
+    ],
+)
 def test_bad_input_never_500(app, api_as, payload):
-    response = api_as("etab2.user").post("/api/v1/rattachement/", data=payload,
-                                         headers={"Content-Type": "application/json"})
+    response = api_as("etab2.user").post(
+        "/api/v1/rattachement/", data=payload, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 422, (payload, response.get_json())
     assert isinstance(response.get_json()["message"], dict)  # the fields and their French messages
 
 
-@pytest.mark.parametrize("payload", ["pas du json", "[1]", '{"commentaire": 12}', '{"commentaire": ["x"]}',
-                                     '{"commentaire": "' + "x" * 600 + '"}'])
+@pytest.mark.parametrize(
+    "payload",
+    ["pas du json", "[1]", '{"commentaire": 12}', '{"commentaire": ["x"]}', '{"commentaire": "' + "x" * 600 + '"}'],
+)
 def test_bad_decision_input_never_500(app, api_as, payload):
     pk, marseille = dossier(app, "2026000007"), etab(app, MARSEILLE)
     api = api_as("etab2.user")
-    created = api.post("/api/v1/rattachement/", json={
-        "candidature": pk, "etablissement_destination": marseille, "motif": "Déménagement du candidat"})
+    created = api.post(
+        "/api/v1/rattachement/",
+        json={"candidature": pk, "etablissement_destination": marseille, "motif": "Déménagement du candidat"},
+    )
     assert created.status_code == 201, created.get_json()
     rid = created.get_json()["id"]
     for action in ("accepter", "refuser"):
-        response = api_as("certifpro").post(f"/api/v1/rattachement/{rid}/{action}", data=payload,
-                                            headers={"Content-Type": "application/json"})
+        response = api_as("certifpro").post(
+            f"/api/v1/rattachement/{rid}/{action}", data=payload, headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 422, (action, payload, response.get_json())
     assert demande(app, rid).etat == "en_attente"
     assert api_as("certifpro").post("/api/v1/rattachement/abc/accepter").status_code == 404
@@ -280,10 +344,19 @@ def test_bad_decision_input_never_500(app, api_as, payload):
 def test_duplicate_candidature_offers_the_request(app, as_user):
     """« Proposer une candidature » for a person already registered elsewhere links to the request form."""
     pk, marseille = dossier(app, "2026000009"), etab(app, MARSEILLE)  # Mercier Jade, A1-1, born 1994-01-18
-    form = {"etablissement": marseille, "certification": "clea", "statut_inscription": "Demandeur d'emploi",
-            "niveau_formation": "Niveau 3 – CAP, BEP (ancien niveau V)", "financeur_principal": "CPF",
-            "civilite": "Madame", "nom_naissance": "MERCIER", "prenom": "jade", "date_naissance": "18/01/1994",
-            "ville_naissance": "Marseille", "code_postal_naissance": "13001"}
+    form = {
+        "etablissement": marseille,
+        "certification": "clea",
+        "statut_inscription": "Demandeur d'emploi",
+        "niveau_formation": "Niveau 3 – CAP, BEP (ancien niveau V)",
+        "financeur_principal": "CPF",
+        "civilite": "Madame",
+        "nom_naissance": "MERCIER",
+        "prenom": "jade",
+        "date_naissance": "18/01/1994",
+        "ville_naissance": "Marseille",
+        "code_postal_naissance": "13001",
+    }
     response = as_user("etab2.user").post("/candidatures/proposer", data=form)
     html = response.get_data(as_text=True)
     assert "Ce candidat est déjà inscrit sur la plateforme (dossier n°2026000009)" in page_text(response)
@@ -296,13 +369,19 @@ def test_duplicate_candidature_offers_the_request(app, as_user):
 
 def test_menu_and_list_filters(app, as_user, api_as):
     for numero, decision in (("2026000019", "refuser"), ("2026000012", None)):
-        created = api_as("etab.user").post("/api/v1/rattachement/", json={
-            "candidature": dossier(app, numero), "etablissement_destination": etab(app, PARIS),
-            "motif": "Choix du bénéficiaire"})
+        created = api_as("etab.user").post(
+            "/api/v1/rattachement/",
+            json={
+                "candidature": dossier(app, numero),
+                "etablissement_destination": etab(app, PARIS),
+                "motif": "Choix du bénéficiaire",
+            },
+        )
         assert created.status_code == 201, created.get_json()
         if decision:
-            api_as("certifpro").post(f"/api/v1/rattachement/{created.get_json()['id']}/{decision}",
-                                     json={"motif": "Non."})
+            api_as("certifpro").post(
+                f"/api/v1/rattachement/{created.get_json()['id']}/{decision}", json={"motif": "Non."}
+            )
     client = as_user("etab2.user")
     home = client.get("/").get_data(as_text=True)
     assert "Mes demandes de rattachement" in home and 'href="/rattachements/list/"' in home
@@ -310,8 +389,10 @@ def test_menu_and_list_filters(app, as_user, api_as):
     def numeros(response):
         assert response.status_code == 200
         return set(re.findall(r"\b20260000\d\d\b", page_text(response)))
+
     assert numeros(client.get("/rattachements/list/", query_string={"_flt_0_candidature": "2026000012"})) == {
-        "2026000012"}
+        "2026000012"
+    }
     refused = numeros(client.get("/rattachements/list/", query_string={"_flt_3_etat": "refusee"}))
     assert "2026000019" in refused and "2026000012" not in refused
     # The network supervisor reads the list (👁), a certifier has no access.
@@ -325,10 +406,16 @@ def test_menu_and_list_filters(app, as_user, api_as):
 
 def test_list_loads_files_and_establishments_once_per_page(app, as_user, api_as):
     from sqlalchemy import event
+
     for numero in ("2026000013", "2026000016", "2026000017", "2026000020"):  # B files asked by A
-        created = api_as("etab.user").post("/api/v1/rattachement/", json={
-            "candidature": dossier(app, numero), "etablissement_destination": etab(app, PARIS),
-            "motif": "Choix du bénéficiaire"})
+        created = api_as("etab.user").post(
+            "/api/v1/rattachement/",
+            json={
+                "candidature": dossier(app, numero),
+                "etablissement_destination": etab(app, PARIS),
+                "motif": "Choix du bénéficiaire",
+            },
+        )
         assert created.status_code == 201, created.get_json()
     client = as_user("certifpro")
     client.get("/rattachements/list/")

@@ -1,5 +1,6 @@
 """National search (guide §15, domain.md §5): every file of the platform is searched, files outside the perimeter
 show four columns only and are never opened; too broad, nothing found and no criterion get French messages."""
+
 import datetime
 import re
 
@@ -38,12 +39,25 @@ def add_files(app, count, nom, ville="Lyon", prenom="Test", code_postal="69003")
         start = 2027000000 + db.session.query(Candidature).count() * 100
         for i in range(count):
             naissance = datetime.date(1960, 1, 1) + datetime.timedelta(days=i)
-            db.session.add(Candidature(
-                numero_dossier=str(start + i), etablissement_id=etab.id, organisme_id=etab.organisme_id,
-                certification="clea", statut_inscription="Demandeur d'emploi", financeur_principal="CPF",
-                niveau_formation="Niveau 3 – CAP, BEP (ancien niveau V)", civilite="Madame", nom_naissance=nom,
-                prenom=prenom, date_naissance=naissance, ville_naissance=ville, code_postal_naissance=code_postal,
-                cle_personne=cle_personne(nom, prenom, naissance), nom_recherche=nom_recherche(nom, prenom)))
+            db.session.add(
+                Candidature(
+                    numero_dossier=str(start + i),
+                    etablissement_id=etab.id,
+                    organisme_id=etab.organisme_id,
+                    certification="clea",
+                    statut_inscription="Demandeur d'emploi",
+                    financeur_principal="CPF",
+                    niveau_formation="Niveau 3 – CAP, BEP (ancien niveau V)",
+                    civilite="Madame",
+                    nom_naissance=nom,
+                    prenom=prenom,
+                    date_naissance=naissance,
+                    ville_naissance=ville,
+                    code_postal_naissance=code_postal,
+                    cle_personne=cle_personne(nom, prenom, naissance),
+                    nom_recherche=nom_recherche(nom, prenom),
+                )
+            )
         db.session.commit()
 
 
@@ -62,7 +76,7 @@ def test_name_is_accent_and_case_insensitive_and_searches_nationally(app, as_use
     assert "/candidatures/show/" not in row_of(response, "2026000013")
     # Another word of the name narrows the search (« Inès-Marie » is two words).
     response = client.get("/recherche/", query_string={"nom": "fontaine marie"})
-    assert [r for r in rows(response)] == [row_of(response, "2026000013")]
+    assert list(rows(response)) == [row_of(response, "2026000013")]
     assert f"/candidatures/show/{outside}" not in response.get_data(as_text=True)
 
 
@@ -72,13 +86,23 @@ def test_outside_the_perimeter_only_four_columns_and_never_a_link(app, as_user):
     html = response.get_data(as_text=True)
     row = row_of(response, "2026000013")
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-    assert cells == ["", "2026000013", "Fontaine Inès-Marie", "Compétences Méditerranée Marseille",
-                     "À envoyer en certification"]
+    assert cells == [
+        "",
+        "2026000013",
+        "Fontaine Inès-Marie",
+        "Compétences Méditerranée Marseille",
+        "À envoyer en certification",
+    ]
     # Nothing else of the file anywhere in the page, not even in an attribute.
     with app.app_context():
         c = db.session.get(Candidature, outside)
-        secrets = [c.email, c.date_naissance.strftime("%d/%m/%Y"), c.date_naissance.isoformat(),
-                   c.objectifs_professionnels, c.niveau_formation]
+        secrets = [
+            c.email,
+            c.date_naissance.strftime("%d/%m/%Y"),
+            c.date_naissance.isoformat(),
+            c.objectifs_professionnels,
+            c.niveau_formation,
+        ]
     for secret in secrets:
         assert secret not in html
     assert f"/candidatures/show/{outside}" not in html and f"/candidatures/{outside}/" not in html
@@ -109,9 +133,10 @@ def test_other_criteria(app, as_user):
     prefix = client.get("/recherche/", query_string={"numero_dossier": "202600001"})
     assert len(rows(prefix)) == 10  # 2026000010 to 2026000019
     by_birth = client.get("/recherche/", query_string={"date_naissance": "12/06/1976"})
-    assert [r for r in rows(by_birth)] == [row_of(by_birth, "2026000013")]
-    place = client.get("/recherche/", query_string={"ville_naissance": "marseille", "code_postal_naissance": "13001",
-                                                    "nom": "moreau"})
+    assert list(rows(by_birth)) == [row_of(by_birth, "2026000013")]
+    place = client.get(
+        "/recherche/", query_string={"ville_naissance": "marseille", "code_postal_naissance": "13001", "nom": "moreau"}
+    )
     assert len(rows(place)) == 1 and "Moreau Camille-Marie" in page_text(place)
     # The navigation's single box: digits are a file number, letters a name.
     assert len(rows(client.get("/recherche/", query_string={"q": "2026000002"}))) == 1
@@ -131,13 +156,20 @@ def test_no_result_no_criterion_and_invalid_input(app, as_user):
     # The bare page (the magnifier) shows the form without a message.
     bare = page_text(client.get("/recherche/"))
     assert "Nom / Prénom" in bare and recherche.AUCUN_CRITERE not in bare and "Aucun résultat" not in bare
-    bad = client.get("/recherche/", query_string={"date_naissance": "31/02/1990", "numero_dossier": "12ab",
-                                                  "code_postal_naissance": "ABCDE"})
+    bad = client.get(
+        "/recherche/",
+        query_string={"date_naissance": "31/02/1990", "numero_dossier": "12ab", "code_postal_naissance": "ABCDE"},
+    )
     text = page_text(bad)
     assert bad.status_code == 200 and "Date de naissance invalide (jj/mm/aaaa)." in text
     assert "Le numéro de dossier ne contient que des chiffres." in text and "Code postal invalide" in text
-    for weird in ({"nom": "é" * 5000}, {"nom": "\x00"}, {"date_naissance": "9999-99-99"}, {"q": "'; drop"},
-                  {"pays_naissance": "Sénégal"}):
+    for weird in (
+        {"nom": "é" * 5000},
+        {"nom": "\x00"},
+        {"date_naissance": "9999-99-99"},
+        {"q": "'; drop"},
+        {"pays_naissance": "Sénégal"},
+    ):
         assert client.get("/recherche/", query_string=weird).status_code == 200
 
 

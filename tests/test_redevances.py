@@ -3,6 +3,7 @@ whose totals are known: two fresh organisations, their establishments (one inact
 of every outcome with chosen dates, certificates with chosen delivery times, and a 2026 barème for CléA
 (CléA numérique stays on the 2020 one). The demo data share the database: every assert is limited to the
 crafted organisations, or compares the page / file / API with the service."""
+
 import datetime
 import io
 from decimal import Decimal
@@ -14,8 +15,16 @@ from sqlalchemy import delete, event, select
 from app.demo import luhn_complete
 from app.domain.errors import ValidationFailed
 from app.extensions import db
-from app.models import (BaremeRedevance, Candidature, Certificat, Certificateur, DemandeHabilitation, Etablissement,
-                        Organisme, SessionJury)
+from app.models import (
+    BaremeRedevance,
+    Candidature,
+    Certificat,
+    Certificateur,
+    DemandeHabilitation,
+    Etablissement,
+    Organisme,
+    SessionJury,
+)
 from app.services import redevances as service
 from tests.conftest import is_savepoint, page_text
 from tests.test_french import english_in
@@ -27,35 +36,70 @@ NOM_X = "Organisme Redevances X"
 NOM_Y = "Organisme Redevances Y"
 OTHERS = ("org.admin", "reseau.admin", "certif.idf")
 DETAIL_HEADERS = ["Organisme", "SIREN", "Type", "Date", "Référence", "Certification", "Montant HT"]
-RELEVE_HEADERS = ["Organisme", "SIREN", "Demandes d'habilitation (nombre)", "Demandes d'habilitation (montant HT)",
-                  "Sites habilités (nombre)", "Sites habilités (montant HT)", "Certificats délivrés (nombre)",
-                  "Certificats délivrés (montant HT)", "Total HT"]
+RELEVE_HEADERS = [
+    "Organisme",
+    "SIREN",
+    "Demandes d'habilitation (nombre)",
+    "Demandes d'habilitation (montant HT)",
+    "Sites habilités (nombre)",
+    "Sites habilités (montant HT)",
+    "Certificats délivrés (nombre)",
+    "Certificats délivrés (montant HT)",
+    "Total HT",
+]
 
 
 def _organisme(siren, nom):
-    org = Organisme(siren=siren, nom=nom, adresse="1 rue des Redevances", ville="Paris", code_postal="75002",
-                    contact_nom="Payeur", contact_prenom="Paul", contact_email="paul@redevances.example",
-                    email_facturation="compta@redevances.example")
+    org = Organisme(
+        siren=siren,
+        nom=nom,
+        adresse="1 rue des Redevances",
+        ville="Paris",
+        code_postal="75002",
+        contact_nom="Payeur",
+        contact_prenom="Paul",
+        contact_email="paul@redevances.example",
+        email_facturation="compta@redevances.example",
+    )
     db.session.add(org)
     db.session.flush()
     return org
 
 
 def _etablissement(org, n, nom, actif=True):
-    etab = Etablissement(organisme_id=org.id, nom=nom, siret=luhn_complete(f"{org.siren}{n:04d}"),
-                         referent_nom="Ref", referent_prenom="Rémi", referent_email="ref@redevances.example",
-                         public_nom="Accueil", public_prenom="CléA", public_email="accueil@redevances.example",
-                         public_telephone="01 23 45 67 89", adresse=f"{n} rue du Site", ville="Paris",
-                         code_postal="75002", region="Île-de-France", actif=actif)
+    etab = Etablissement(
+        organisme_id=org.id,
+        nom=nom,
+        siret=luhn_complete(f"{org.siren}{n:04d}"),
+        referent_nom="Ref",
+        referent_prenom="Rémi",
+        referent_email="ref@redevances.example",
+        public_nom="Accueil",
+        public_prenom="CléA",
+        public_email="accueil@redevances.example",
+        public_telephone="01 23 45 67 89",
+        adresse=f"{n} rue du Site",
+        ville="Paris",
+        code_postal="75002",
+        region="Île-de-France",
+        actif=actif,
+    )
     db.session.add(etab)
     db.session.flush()
     return etab
 
 
 def _demande(org, etabs, demande, etat, certification="clea", debut=None, fin=None):
-    d = DemandeHabilitation(organisme_id=org.id, certification=certification, type="initiale", date_demande=demande,
-                            etat=etat, date_debut=debut, date_fin=fin,
-                            motif_rejet="Dossier incomplet." if etat == DemandeHabilitation.REJETEE else None)
+    d = DemandeHabilitation(
+        organisme_id=org.id,
+        certification=certification,
+        type="initiale",
+        date_demande=demande,
+        etat=etat,
+        date_debut=debut,
+        date_fin=fin,
+        motif_rejet="Dossier incomplet." if etat == DemandeHabilitation.REJETEE else None,
+    )
     d.etablissements = etabs
     db.session.add(d)
     db.session.flush()
@@ -64,16 +108,30 @@ def _demande(org, etabs, demande, etat, certification="clea", debut=None, fin=No
 
 def _certificat(etab, session, n, delivre_le, certification="clea"):
     candidature = Candidature(
-        numero_dossier=f"99{n:08d}", etablissement_id=etab.id, organisme_id=etab.organisme_id,
-        certification=certification, statut_inscription="Demandeur d'emploi",
-        niveau_formation="Niveau 3 – CAP, BEP (ancien niveau V)", financeur_principal="CPF", civilite="Madame",
-        nom_naissance=f"Redevance{n}", prenom="Alice", date_naissance=D(1980, 1, 1), ville_naissance="Paris",
-        statut="certifiee", cle_personne=f"redevance{n}|alice|1980-01-01", nom_recherche=f"REDEVANCE{n} ALICE",
-        session_jury_id=session.id)
+        numero_dossier=f"99{n:08d}",
+        etablissement_id=etab.id,
+        organisme_id=etab.organisme_id,
+        certification=certification,
+        statut_inscription="Demandeur d'emploi",
+        niveau_formation="Niveau 3 – CAP, BEP (ancien niveau V)",
+        financeur_principal="CPF",
+        civilite="Madame",
+        nom_naissance=f"Redevance{n}",
+        prenom="Alice",
+        date_naissance=D(1980, 1, 1),
+        ville_naissance="Paris",
+        statut="certifiee",
+        cle_personne=f"redevance{n}|alice|1980-01-01",
+        nom_recherche=f"REDEVANCE{n} ALICE",
+        session_jury_id=session.id,
+    )
     db.session.add(candidature)
     db.session.flush()
-    db.session.add(Certificat(candidature_id=candidature.id, numero=f"RDV-{n:04d}", session_jury_id=session.id,
-                              created_at=delivre_le))
+    db.session.add(
+        Certificat(
+            candidature_id=candidature.id, numero=f"RDV-{n:04d}", session_jury_id=session.id, created_at=delivre_le
+        )
+    )
 
 
 @pytest.fixture
@@ -81,8 +139,15 @@ def data(app):
     """The crafted organisations, for each test (rolled back with it, like the 2026 barème)."""
     V, R, P = DemandeHabilitation.VALIDEE, DemandeHabilitation.REJETEE, DemandeHabilitation.EN_ATTENTE
     with app.app_context():
-        db.session.add(BaremeRedevance(certification="clea", annee=2026, frais_instruction=Decimal("350"),
-                                       frais_gestion_site=Decimal("35"), redevance_certificat=Decimal("12.50")))
+        db.session.add(
+            BaremeRedevance(
+                certification="clea",
+                annee=2026,
+                frais_instruction=Decimal("350"),
+                frais_gestion_site=Decimal("35"),
+                redevance_certificat=Decimal("12.50"),
+            )
+        )
         x, y = _organisme(SIREN_X, NOM_X), _organisme(SIREN_Y, NOM_Y)
         x1, x2 = _etablissement(x, 1, "Site X1"), _etablissement(x, 2, "Site X2")
         x3 = _etablissement(x, 3, "Site X3 inactif", actif=False)
@@ -96,14 +161,16 @@ def data(app):
         ids["d5"] = _demande(x, [x1], D(2024, 4, 20), V, debut=D(2024, 5, 10), fin=D(2027, 5, 10)).id
         ids["d6"] = _demande(x, [x1, x2], D(2024, 4, 25), V, debut=D(2024, 5, 10), fin=D(2027, 5, 10)).id
         # Started on 29 February: charged on 28 February the other years.
-        ids["d7"] = _demande(x, [x2], D(2024, 2, 1), V, certification="clea_numerique", debut=D(2024, 2, 29),
-                             fin=D(2027, 2, 28)).id
+        ids["d7"] = _demande(
+            x, [x2], D(2024, 2, 1), V, certification="clea_numerique", debut=D(2024, 2, 29), fin=D(2027, 2, 28)
+        ).id
         # Y: its only habilitated site is inactive.
         ids["dy1"] = _demande(y, [y1], D(2026, 3, 1), V, debut=D(2026, 4, 1), fin=D(2029, 4, 1)).id
         ids["dy2"] = _demande(y, [y2], D(2026, 6, 15), P, certification="clea_numerique").id
         certifier = db.session.execute(select(Certificateur).filter_by(nom="Certif Pro")).scalar_one()
-        session = SessionJury(certificateur_id=certifier.id, date=datetime.datetime(2025, 12, 1, 9),
-                              libelle="Jury - redevances")
+        session = SessionJury(
+            certificateur_id=certifier.id, date=datetime.datetime(2025, 12, 1, 9), libelle="Jury - redevances"
+        )
         db.session.add(session)
         db.session.flush()
         at = datetime.datetime
@@ -133,8 +200,10 @@ def figures(c):
 
 
 def lines_of(annee, trimestre, organisme_id):
-    return [(l.type, l.date, l.reference, l.certification, l.montant)
-            for l in service.lignes(annee, trimestre, organisme_id=organisme_id)]
+    return [
+        (ligne.type, ligne.date, ligne.reference, ligne.certification, ligne.montant)
+        for ligne in service.lignes(annee, trimestre, organisme_id=organisme_id)
+    ]
 
 
 def expected_lines_x_q2_2026(ids):
@@ -178,15 +247,17 @@ def test_quarter_statement_of_the_crafted_organisations(ctx, data):
     # The grand total is the sum of the organisations, and of every detail line.
     assert releve.total.total == sum(c.total for c in releve.organismes)
     assert releve.total.demandes == sum(c.demandes for c in releve.organismes)
-    assert releve.total.total == sum(l.montant for l in service.lignes(2026, 2))
+    assert releve.total.total == sum(ligne.montant for ligne in service.lignes(2026, 2))
     # One organisation alone: the same figures.
     assert figures(service.releve(2026, 2, organisme_id=data["x"]).total) == X_Q2_2026
 
 
 def test_detail_lines(ctx, data):
     assert lines_of(2026, 2, data["x"]) == expected_lines_x_q2_2026(data)
-    assert [l.type_label for l in service.lignes(2026, 2, organisme_id=data["y"])] == [
-        "Frais d'instruction", "Redevance par certificat délivré"]
+    assert [ligne.type_label for ligne in service.lignes(2026, 2, organisme_id=data["y"])] == [
+        "Frais d'instruction",
+        "Redevance par certificat délivré",
+    ]
 
 
 def test_a_quarter_is_priced_with_the_bareme_of_its_year(ctx, data):
@@ -196,14 +267,29 @@ def test_a_quarter_is_priced_with_the_bareme_of_its_year(ctx, data):
     q1_2026 = compte(service.releve(2026, 1), data["x"])
     assert figures(q1_2026) == (0, Decimal("0.00"), 1, Decimal("30.00"), 1, Decimal("12.50"), Decimal("42.50"))
     assert figures(compte(service.releve(2026, 1), data["y"])) == (
-        1, Decimal("350.00"), 0, Decimal("0.00"), 0, Decimal("0.00"), Decimal("350.00"))
+        1,
+        Decimal("350.00"),
+        0,
+        Decimal("0.00"),
+        0,
+        Decimal("0.00"),
+        Decimal("350.00"),
+    )
     assert figures(compte(service.releve(2024, 2), data["x"])) == (
-        2, Decimal("600.00"), 2, Decimal("60.00"), 0, Decimal("0.00"), Decimal("660.00"))
+        2,
+        Decimal("600.00"),
+        2,
+        Decimal("60.00"),
+        0,
+        Decimal("0.00"),
+        Decimal("660.00"),
+    )
 
 
 def test_management_fee_on_each_anniversary_before_the_end(ctx, data):
     def gestion(annee, trimestre):
         return [(date, ref) for type_, date, ref, _, _ in lines_of(annee, trimestre, data["x"]) if type_ == "gestion"]
+
     x1, x2 = f"Site X1 (SIRET {data['x1']})", f"Site X2 (SIRET {data['x2']})"
     assert gestion(2024, 2) == [(D(2024, 5, 10), x1), (D(2024, 5, 10), x2)]
     assert gestion(2025, 2) == [(D(2025, 5, 10), x1), (D(2025, 5, 10), x2)]
@@ -219,7 +305,7 @@ def test_management_fee_on_each_anniversary_before_the_end(ctx, data):
 
 def test_an_inactive_establishment_is_not_charged(ctx, data):
     for annee, trimestre in ((2026, 2), (2026, 3), (2027, 2), (2025, 2)):
-        references = " ".join(l.reference for l in service.lignes(annee, trimestre))
+        references = " ".join(ligne.reference for ligne in service.lignes(annee, trimestre))
         assert data["x3"] not in references and data["y1"] not in references
     # Y's only habilitated site is inactive: its validated habilitation costs the instruction fee only.
     assert compte(service.releve(2026, 2), data["y"]).sites == 0
@@ -231,6 +317,7 @@ def test_statement_queries_do_not_grow_with_the_organisations(ctx, data):
     def count(*args):
         if not is_savepoint(args[2]):
             statements.append(args[2])
+
     event.listen(db.engine, "before_cursor_execute", count)
     try:
         service.releve(2026, 2)
@@ -242,19 +329,34 @@ def test_statement_queries_do_not_grow_with_the_organisations(ctx, data):
     assert len(statements) - releve_queries <= 5, statements
 
 
-@pytest.mark.parametrize("annee, trimestre, fields", [
-    ("abc", 2, {"annee"}), (1999, 2, {"annee"}), (10**30, 2, {"annee"}), (str(10**30), 2, {"annee"}),
-    ("", 2, {"annee"}), (-2026, 2, {"annee"}), (True, 2, {"annee"}), (2026.0, 2, {"annee"}),
-    (datetime.date.today().year + 2, 1, {"annee"}), (2026, 5, {"trimestre"}), (2026, 0, {"trimestre"}),
-    (2026, -1, {"trimestre"}), (2026, "", {"trimestre"}), (2026, "1.5", {"trimestre"}), (None, None,
-                                                                                        {"annee", "trimestre"}),
-])
+@pytest.mark.parametrize(
+    "annee, trimestre, fields",
+    [
+        ("abc", 2, {"annee"}),
+        (1999, 2, {"annee"}),
+        (10**30, 2, {"annee"}),
+        (str(10**30), 2, {"annee"}),
+        ("", 2, {"annee"}),
+        (-2026, 2, {"annee"}),
+        (True, 2, {"annee"}),
+        (2026.0, 2, {"annee"}),
+        (datetime.date.today().year + 2, 1, {"annee"}),
+        (2026, 5, {"trimestre"}),
+        (2026, 0, {"trimestre"}),
+        (2026, -1, {"trimestre"}),
+        (2026, "", {"trimestre"}),
+        (2026, "1.5", {"trimestre"}),
+        (None, None, {"annee", "trimestre"}),
+    ],
+)
 def test_bad_period_is_refused_in_french(ctx, annee, trimestre, fields):
     with pytest.raises(ValidationFailed) as exc:
         service.releve(annee, trimestre)
     assert set(exc.value.errors) == fields
-    messages = {"annee": [f"L'année doit être un nombre entier entre 2020 et {datetime.date.today().year + 1}."],
-                "trimestre": ["Le trimestre doit être un nombre entier entre 1 et 4."]}
+    messages = {
+        "annee": [f"L'année doit être un nombre entier entre 2020 et {datetime.date.today().year + 1}."],
+        "trimestre": ["Le trimestre doit être un nombre entier entre 1 et 4."],
+    }
     assert exc.value.errors == {field: messages[field] for field in fields}
     with pytest.raises(ValidationFailed):
         service.lignes(annee, trimestre)
@@ -267,17 +369,21 @@ def test_statement_page(app, as_user, data):
     assert response.status_code == 200
     text = page_text(response)
     assert "Redevances — relevé trimestriel" in text and "2e trimestre (avril – juin) 2026" in text
-    assert ("Organisme SIREN Demandes d'habilitation Sites habilités Certificats délivrés Total HT Nombre Montant "
-            "Nombre Montant Nombre Montant") in text
+    assert (
+        "Organisme SIREN Demandes d'habilitation Sites habilités Certificats délivrés Total HT Nombre Montant "
+        "Nombre Montant Nombre Montant"
+    ) in text
     assert f"{NOM_X} {SIREN_X} 3 1 000,00 € 4 140,00 € 3 35,00 € 1 175,00 €" in text
     assert f"{NOM_Y} {SIREN_Y} 1 300,00 € 0 0,00 € 1 12,50 € 312,50 €" in text
     with app.app_context():
         t = service.releve(2026, 2).total
-    assert (f"Total {t.demandes} {fr(t.montant_demandes)} {t.sites} {fr(t.montant_sites)} {t.certificats} "
-            f"{fr(t.montant_certificats)} {fr(t.total)}") in text
+    assert (
+        f"Total {t.demandes} {fr(t.montant_demandes)} {t.sites} {fr(t.montant_sites)} {t.certificats} "
+        f"{fr(t.montant_certificats)} {fr(t.total)}"
+    ) in text
     assert "Télécharger le relevé (.xlsx)" in text
     html = response.get_data(as_text=True)
-    assert f'/redevances/organisme/{data["x"]}?annee=2026&amp;trimestre=2' in html
+    assert f"/redevances/organisme/{data['x']}?annee=2026&amp;trimestre=2" in html
     assert english_in(response) == []
 
 
@@ -324,12 +430,16 @@ def _check_workbook(workbook, data):
     assert "€" in x_row[3].number_format and "€" in x_row[8].number_format
     rows = _rows(detail)
     assert rows[0] == DETAIL_HEADERS
-    labels = {"instruction": "Frais d'instruction", "gestion": "Frais de gestion",
-              "certificat": "Redevance par certificat délivré"}
+    labels = {
+        "instruction": "Frais d'instruction",
+        "gestion": "Frais de gestion",
+        "certificat": "Redevance par certificat délivré",
+    }
     certifications = {"clea": "CléA", "clea_numerique": "CléA numérique"}
     assert [r for r in rows if r[0] == NOM_X] == [
         [NOM_X, SIREN_X, labels[t], datetime.datetime.combine(d, datetime.time()), ref, certifications[c], float(m)]
-        for t, d, ref, c, m in expected_lines_x_q2_2026(data)]
+        for t, d, ref, c, m in expected_lines_x_q2_2026(data)
+    ]
     x_line = next(r for r in detail.iter_rows(min_row=2) if r[0].value == NOM_X)
     assert x_line[3].number_format == "DD/MM/YYYY" and "€" in x_line[6].number_format
     return rows
@@ -346,25 +456,34 @@ def test_organisation_xlsx(as_user, data):
     assert SIREN_X in response.headers["Content-Disposition"]
     workbook = _workbook(response)
     _check_workbook(workbook, data)
-    assert _rows(workbook["Relevé"])[1:] == [[NOM_X, SIREN_X, 3, 1000, 4, 140, 3, 35, 1175],
-                                              ["Total", None, 3, 1000, 4, 140, 3, 35, 1175]]
+    assert _rows(workbook["Relevé"])[1:] == [
+        [NOM_X, SIREN_X, 3, 1000, 4, 140, 3, 35, 1175],
+        ["Total", None, 3, 1000, 4, 140, 3, 35, 1175],
+    ]
     assert len(_rows(workbook["Détail"])) == 11
 
 
-@pytest.mark.parametrize("query, message", [
-    ("annee=abc&trimestre=2", "L'année doit être un nombre entier entre 2020 et"),
-    ("annee=1999&trimestre=2", "L'année doit être un nombre entier entre 2020 et"),
-    (f"annee={10**30}&trimestre=2", "L'année doit être un nombre entier entre 2020 et"),
-    ("annee=&trimestre=2", "L'année doit être un nombre entier entre 2020 et"),
-    ("annee=2026&trimestre=5", "Le trimestre doit être un nombre entier entre 1 et 4."),
-    ("annee=2026&trimestre=0", "Le trimestre doit être un nombre entier entre 1 et 4."),
-    ("annee=2026&trimestre=-1", "Le trimestre doit être un nombre entier entre 1 et 4."),
-    ("annee=2026&trimestre=%00", "Le trimestre doit être un nombre entier entre 1 et 4."),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("annee=abc&trimestre=2", "L'année doit être un nombre entier entre 2020 et"),
+        ("annee=1999&trimestre=2", "L'année doit être un nombre entier entre 2020 et"),
+        (f"annee={10**30}&trimestre=2", "L'année doit être un nombre entier entre 2020 et"),
+        ("annee=&trimestre=2", "L'année doit être un nombre entier entre 2020 et"),
+        ("annee=2026&trimestre=5", "Le trimestre doit être un nombre entier entre 1 et 4."),
+        ("annee=2026&trimestre=0", "Le trimestre doit être un nombre entier entre 1 et 4."),
+        ("annee=2026&trimestre=-1", "Le trimestre doit être un nombre entier entre 1 et 4."),
+        ("annee=2026&trimestre=%00", "Le trimestre doit être un nombre entier entre 1 et 4."),
+    ],
+)
 def test_bad_period_on_the_pages(as_user, data, query, message):
     client = as_user("certifpro")
-    for path in ("/redevances/", "/redevances/export", f"/redevances/organisme/{data['x']}",
-                 f"/redevances/organisme/{data['x']}/export"):
+    for path in (
+        "/redevances/",
+        "/redevances/export",
+        f"/redevances/organisme/{data['x']}",
+        f"/redevances/organisme/{data['x']}/export",
+    ):
         response = client.get(f"{path}?{query}")
         assert response.status_code == 200, path
         text = page_text(response)
@@ -380,9 +499,15 @@ def test_unknown_organisation_is_404(as_user, pk):
 @pytest.mark.parametrize("login", OTHERS)
 def test_only_certif_pro_sees_fees(as_user, api, data, login):
     client = as_user(login)
-    for path in ("/redevances/?annee=2026&trimestre=2", "/redevances/export?annee=2026&trimestre=2",
-                 f"/redevances/organisme/{data['x']}", f"/redevances/organisme/{data['x']}/export",
-                 "/baremes/list/", "/baremes/add", "/administration/"):
+    for path in (
+        "/redevances/?annee=2026&trimestre=2",
+        "/redevances/export?annee=2026&trimestre=2",
+        f"/redevances/organisme/{data['x']}",
+        f"/redevances/organisme/{data['x']}/export",
+        "/baremes/list/",
+        "/baremes/add",
+        "/administration/",
+    ):
         assert client.get(path).status_code == 403, path
     for path in ("/api/v1/redevances/?annee=2026&trimestre=2", "/api/v1/redevances/export"):
         response = api(login).get(path)
@@ -402,9 +527,18 @@ def test_api_statement(api, data):
     body = response.get_json()
     assert (body["annee"], body["trimestre"], body["debut"], body["fin"]) == (2026, 2, "2026-04-01", "2026-06-30")
     x = next(o for o in body["organismes"] if o["organisme"] == data["x"])
-    assert x == {"organisme": data["x"], "nom": NOM_X, "siren": SIREN_X, "demandes": 3, "montant_demandes": "1000.00",
-                 "sites": 4, "montant_sites": "140.00", "certificats": 3, "montant_certificats": "35.00",
-                 "total": "1175.00"}
+    assert x == {
+        "organisme": data["x"],
+        "nom": NOM_X,
+        "siren": SIREN_X,
+        "demandes": 3,
+        "montant_demandes": "1000.00",
+        "sites": 4,
+        "montant_sites": "140.00",
+        "certificats": 3,
+        "montant_certificats": "35.00",
+        "total": "1175.00",
+    }
     y = next(o for o in body["organismes"] if o["organisme"] == data["y"])
     assert (y["demandes"], y["sites"], y["certificats"], y["total"]) == (1, 0, 1, "312.50")
     assert Decimal(body["total"]) == sum(Decimal(o["total"]) for o in body["organismes"])
@@ -414,18 +548,31 @@ def test_api_export(api, data):
     _check_workbook(_workbook(api("certifpro").get("/api/v1/redevances/export?annee=2026&trimestre=2")), data)
 
 
-@pytest.mark.parametrize("query, field", [
-    ("annee=abc&trimestre=2", "annee"), ("annee=1999&trimestre=2", "annee"), (f"annee={10**30}&trimestre=2", "annee"),
-    ("annee=&trimestre=2", "annee"), ("annee=2026&trimestre=5", "trimestre"), ("annee=2026&trimestre=0", "trimestre"),
-    ("annee=2026&trimestre=-1", "trimestre"), ("annee=2026&trimestre=deux", "trimestre"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("annee=abc&trimestre=2", "annee"),
+        ("annee=1999&trimestre=2", "annee"),
+        (f"annee={10**30}&trimestre=2", "annee"),
+        ("annee=&trimestre=2", "annee"),
+        ("annee=2026&trimestre=5", "trimestre"),
+        ("annee=2026&trimestre=0", "trimestre"),
+        ("annee=2026&trimestre=-1", "trimestre"),
+        ("annee=2026&trimestre=deux", "trimestre"),
+    ],
+)
 def test_api_bad_period_is_400_in_french(api, query, field):
     for path in ("/api/v1/redevances/", "/api/v1/redevances/export"):
         response = api("certifpro").get(f"{path}?{query}")
         assert response.status_code == 400, path
         message = response.get_json()["message"]
-        assert message == {field: ["Le trimestre doit être un nombre entier entre 1 et 4." if field == "trimestre"
-                                   else f"L'année doit être un nombre entier entre 2020 et {service.annee_max()}."]}
+        assert message == {
+            field: [
+                "Le trimestre doit être un nombre entier entre 1 et 4."
+                if field == "trimestre"
+                else f"L'année doit être un nombre entier entre 2020 et {service.annee_max()}."
+            ]
+        }
 
 
 def test_api_needs_a_token(client):
@@ -437,8 +584,13 @@ def test_api_needs_a_token(client):
 
 # --- Barème ---------------------------------------------------------------------------------------------
 def bareme_form(**overrides):
-    form = {"certification": "clea_numerique", "annee": "2026", "frais_instruction": "320",
-            "frais_gestion_site": "32,00", "redevance_certificat": "11"}
+    form = {
+        "certification": "clea_numerique",
+        "annee": "2026",
+        "frais_instruction": "320",
+        "frais_gestion_site": "32,00",
+        "redevance_certificat": "11",
+    }
     form.update(overrides)
     return form
 
@@ -461,14 +613,18 @@ def test_certif_pro_edits_the_bareme_through_the_form(app, as_user, data):
         response = client.post("/baremes/add", data=bareme_form())
         assert response.status_code == 302, page_text(response)
         with app.app_context():
-            created = db.session.execute(select(BaremeRedevance).filter_by(certification="clea_numerique",
-                                                                           annee=2026)).scalar_one()
+            created = db.session.execute(
+                select(BaremeRedevance).filter_by(certification="clea_numerique", annee=2026)
+            ).scalar_one()
             assert (created.frais_instruction, created.frais_gestion_site) == (Decimal("320.00"), Decimal("32.00"))
             bareme_id = created.id
             # The numérique request (300 → 320) and certificate (10 → 11) of Q2 2026.
             x = compte(service.releve(2026, 2), data["x"])
             assert (x.montant_demandes, x.montant_certificats, x.total) == (
-                Decimal("1020.00"), Decimal("36.00"), Decimal("1196.00"))
+                Decimal("1020.00"),
+                Decimal("36.00"),
+                Decimal("1196.00"),
+            )
 
         edit_page = client.get(f"/baremes/edit/{bareme_id}")
         assert 'value="11,00"' in edit_page.get_data(as_text=True) and english_in(edit_page) == []
@@ -479,9 +635,18 @@ def test_certif_pro_edits_the_bareme_through_the_form(app, as_user, data):
         assert "36,50 €" in page_text(client.get("/redevances/?annee=2026&trimestre=2"))
         with app.app_context():  # the change is traced, with who made it and the old → new amount
             from app.models import AuditLog
-            line = db.session.execute(select(AuditLog).where(
-                AuditLog.entity_type == "Barème des redevances", AuditLog.entity_id == bareme_id,
-                AuditLog.action == "update")).scalars().one()
+
+            line = (
+                db.session.execute(
+                    select(AuditLog).where(
+                        AuditLog.entity_type == "Barème des redevances",
+                        AuditLog.entity_id == bareme_id,
+                        AuditLog.action == "update",
+                    )
+                )
+                .scalars()
+                .one()
+            )
             assert line.user_name and "redevance_certificat" in line.changes
             assert [str(v) for v in line.changes["redevance_certificat"]] == ["11.00", "11.50"]
 
@@ -510,8 +675,11 @@ def test_certif_pro_edits_the_bareme_through_the_form(app, as_user, data):
             assert db.session.get(BaremeRedevance, bareme_id) is not None
     finally:
         with app.app_context():
-            db.session.execute(delete(BaremeRedevance).where(BaremeRedevance.certification == "clea_numerique",
-                                                             BaremeRedevance.annee == 2026))
+            db.session.execute(
+                delete(BaremeRedevance).where(
+                    BaremeRedevance.certification == "clea_numerique", BaremeRedevance.annee == 2026
+                )
+            )
             db.session.commit()
     with app.app_context():
         assert figures(compte(service.releve(2026, 2), data["x"])) == X_Q2_2026

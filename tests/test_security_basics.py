@@ -1,4 +1,5 @@
 """API login and error answers in French; security headers; password hashing."""
+
 from config import Config
 from tests.conftest import TEST_PASSWORD_HASH_METHOD, demo
 
@@ -7,6 +8,7 @@ def test_passwords_are_stored_with_scrypt(ctx):
     """Production hashes with werkzeug's scrypt and its default cost; the tests use scrypt with a lower cost
     (conftest.TEST_PASSWORD_HASH_METHOD), which the demo accounts are stored with."""
     from app.models import Utilisateur
+
     assert Config.FAB_PASSWORD_HASH_METHOD == "scrypt"
     assert ctx.config["FAB_PASSWORD_HASH_METHOD"] == TEST_PASSWORD_HASH_METHOD
     assert demo(Utilisateur, username="org.admin").password.startswith("scrypt:1024:8:1$")

@@ -1,10 +1,22 @@
 """The platform starts on the migrated schema with its demo data, and each demo account logs in."""
+
 import pytest
 
 from tests.conftest import page_text
 
-DEMO_LOGINS = ["certifpro", "certif.idf", "reseau.admin", "reseau.superviseur", "org.admin", "org.user",
-               "etab.admin", "etab.user", "reseau2.admin", "org2.admin", "etab2.user"]
+DEMO_LOGINS = [
+    "certifpro",
+    "certif.idf",
+    "reseau.admin",
+    "reseau.superviseur",
+    "org.admin",
+    "org.user",
+    "etab.admin",
+    "etab.user",
+    "reseau2.admin",
+    "org2.admin",
+    "etab2.user",
+]
 
 
 @pytest.mark.parametrize("username", DEMO_LOGINS)

@@ -1,5 +1,6 @@
 """STATS tab (guide §7): counters of the perimeter for every profile, charts, period filter, exports (.xlsx
 prepared in the background for the UI, streamed by the API), export of the CANDIDATURE list with its filters."""
+
 import datetime
 import io
 import re
@@ -14,8 +15,15 @@ from app.extensions import db
 from app.models import Candidature, Etablissement, FichierExport, Organisme, Utilisateur
 from tests.conftest import demo, page_text
 
-STATS_LOGINS = ["certifpro", "certif.idf", "branche.commerce", "reseau.admin", "org.admin", "reseau2.admin",
-                "org2.admin"]
+STATS_LOGINS = [
+    "certifpro",
+    "certif.idf",
+    "branche.commerce",
+    "reseau.admin",
+    "org.admin",
+    "reseau2.admin",
+    "org2.admin",
+]
 NO_STATS_LOGINS = ["jury.idf", "reseau.superviseur", "org.user", "etab.admin", "etab.user", "etab2.user"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -25,6 +33,7 @@ def files_of(app):
     def read(login):
         with app.app_context():
             return expected_files(login)
+
     return read
 
 
@@ -35,12 +44,14 @@ def expected_files(login):
     query = select(Candidature.numero_dossier, Candidature.statut)
     if user.reseau_id:
         query = query.join(Organisme, Organisme.id == Candidature.organisme_id).where(
-            Organisme.reseau_id == user.reseau_id)
+            Organisme.reseau_id == user.reseau_id
+        )
     elif user.organisme_id:
         query = query.where(Candidature.organisme_id == user.organisme_id)
     elif user.certificateur_id and user.profil != "Administrateur Certif Pro":
-        query = query.where(Candidature.certificateur_id == user.certificateur_id,
-                            Candidature.statut.in_(statuts.CHEZ_CERTIFICATEUR))
+        query = query.where(
+            Candidature.certificateur_id == user.certificateur_id, Candidature.statut.in_(statuts.CHEZ_CERTIFICATEUR)
+        )
     return dict(db.session.execute(query).all())
 
 
@@ -49,8 +60,13 @@ def expected_counters(files: dict) -> dict:
     certificats = values.count(statuts.CERTIFIEE)
     non_certifies = values.count(statuts.NON_CERTIFIEE)
     abandonnes = values.count(statuts.ABANDONNEE)
-    return {"dossiers": len(values), "certificats": certificats, "non_certifies": non_certifies,
-            "abandonnes": abandonnes, "en_cours": len(values) - certificats - non_certifies - abandonnes}
+    return {
+        "dossiers": len(values),
+        "certificats": certificats,
+        "non_certifies": non_certifies,
+        "abandonnes": abandonnes,
+        "en_cours": len(values) - certificats - non_certifies - abandonnes,
+    }
 
 
 def shown_counters(response) -> dict:
@@ -104,9 +120,14 @@ def test_stats_tab_in_navbar_and_charts(app, files_of, as_user):
     assert 'href="/stats/"' in page.get_data(as_text=True)
     html = as_user("reseau.admin").get("/stats/").get_data(as_text=True)
     text = page_text(as_user("reseau.admin").get("/stats/"))
-    for title in ("Statistiques générales", "Inscriptions et certifications par mois", "Répartition par statut",
-                  "Par établissement", "Télécharger l'ensemble des statistiques",
-                  "Télécharger les statistiques des dossiers"):
+    for title in (
+        "Statistiques générales",
+        "Inscriptions et certifications par mois",
+        "Répartition par statut",
+        "Par établissement",
+        "Télécharger l'ensemble des statistiques",
+        "Télécharger les statistiques des dossiers",
+    ):
         assert title in text
     assert html.count("<rect") >= 24  # two bars a month over 12 months
     with app.app_context():
@@ -119,10 +140,13 @@ def test_period_filters_counts_and_bad_dates_get_french_messages(app, files_of, 
     everything = api("certifpro").get("/api/v1/stats/").get_json()
     future = api("certifpro").get(f"/api/v1/stats/?du={datetime.date.today().year + 1}-12-31").get_json()
     assert future["dossiers"] == 0 and everything["dossiers"] > 0
-    for query, field, message in (("du=2026-13-45", "du", "Date invalide"), ("au=abc", "au", "Date invalide"),
-                                  ("du=1850-01-01", "du", "Date hors limites"),
-                                  ("du=2026-05-01&au=2026-04-01", "au", "postérieure"),
-                                  ("du=" + "9" * 5000, "du", "Date invalide")):
+    for query, field, message in (
+        ("du=2026-13-45", "du", "Date invalide"),
+        ("au=abc", "au", "Date invalide"),
+        ("du=1850-01-01", "du", "Date hors limites"),
+        ("du=2026-05-01&au=2026-04-01", "au", "postérieure"),
+        ("du=" + "9" * 5000, "du", "Date invalide"),
+    ):
         response = api("certifpro").get(f"/api/v1/stats/?{query}")
         assert response.status_code == 422, query
         assert message in response.get_json()["message"][field][0]
@@ -139,8 +163,14 @@ def test_api_export_dossiers_holds_exactly_the_perimeter_without_identity(app, f
         assert response.status_code == 200 and response.mimetype == XLSX, (login, response.data)
         assert "attachment" in response.headers["Content-Disposition"]
         rows = sheet_rows(response.data, "Dossiers")
-        assert rows[0][:6] == ["Numéro de dossier", "Certification", "Organisme", "Etablissement d'évaluation",
-                               "Région", "Statut de la candidature"]
+        assert rows[0][:6] == [
+            "Numéro de dossier",
+            "Certification",
+            "Organisme",
+            "Etablissement d'évaluation",
+            "Région",
+            "Statut de la candidature",
+        ]
         expected = files_of(login)
         assert {row[0]: row[5] for row in rows[1:]} == {n: statuts.label(s) for n, s in expected.items()}
         with app.app_context():
@@ -262,14 +292,27 @@ def test_huge_page_sizes_and_unknown_list_filters_never_500(api):
 @pytest.mark.committing  # exports.preparer records its progress through connections of its own
 def test_cli_prepares_waiting_exports_fails_stuck_ones_and_daily_purges_old_ones(app):
     from app.models.base import utcnow
+
     with app.app_context():
         reseau = demo(Utilisateur, username="reseau.admin")
         now = utcnow()
         waiting = FichierExport(user_id=reseau.id, type="dossiers", parametres="{}", nom_fichier="a.xlsx")
-        stuck = FichierExport(user_id=reseau.id, type="dossiers", parametres="{}", nom_fichier="b.xlsx",
-                              statut=FichierExport.EN_COURS, created_at=now - datetime.timedelta(hours=3))
-        old = FichierExport(user_id=reseau.id, type="dossiers", parametres="{}", nom_fichier="c.xlsx",
-                            statut=FichierExport.PRET, created_at=now - datetime.timedelta(days=8))
+        stuck = FichierExport(
+            user_id=reseau.id,
+            type="dossiers",
+            parametres="{}",
+            nom_fichier="b.xlsx",
+            statut=FichierExport.EN_COURS,
+            created_at=now - datetime.timedelta(hours=3),
+        )
+        old = FichierExport(
+            user_id=reseau.id,
+            type="dossiers",
+            parametres="{}",
+            nom_fichier="c.xlsx",
+            statut=FichierExport.PRET,
+            created_at=now - datetime.timedelta(days=8),
+        )
         db.session.add_all([waiting, stuck, old])
         db.session.commit()
         ids = waiting.id, stuck.id, old.id
@@ -286,6 +329,7 @@ def test_cli_prepares_waiting_exports_fails_stuck_ones_and_daily_purges_old_ones
 @pytest.mark.committing  # exports.preparer records its progress through connections of its own
 def test_an_export_whose_requester_lost_the_right_fails_with_a_french_message(app, as_user):
     from flask_appbuilder.security.sqla.models import Role
+
     with app.app_context():
         user = demo(Utilisateur, username="org.admin")
         job = FichierExport(user_id=user.id, type="dossiers", parametres="{}", nom_fichier="d.xlsx")
@@ -295,6 +339,7 @@ def test_an_export_whose_requester_lost_the_right_fails_with_a_french_message(ap
         job_id = job.id
         from app.domain.errors import Forbidden
         from app.services import exports
+
         with pytest.raises(Forbidden) as refused:
             exports.preparer(job_id)
         assert refused.value.message == "Votre profil ne permet pas cet export."
@@ -318,7 +363,13 @@ def test_nothing_of_stats_or_exports_without_login(client):
 
 def test_openapi_document_describes_the_new_endpoints(api):
     paths = api("certifpro").get("/api/v1/_openapi").get_json()["paths"]
-    for path in ("/api/v1/stats/", "/api/v1/stats/export", "/api/v1/stats/export_dossiers",
-                 "/api/v1/candidature/export", "/api/v1/redevances/", "/api/v1/redevances/export",
-                 "/api/v1/actualite/"):
+    for path in (
+        "/api/v1/stats/",
+        "/api/v1/stats/export",
+        "/api/v1/stats/export_dossiers",
+        "/api/v1/candidature/export",
+        "/api/v1/redevances/",
+        "/api/v1/redevances/export",
+        "/api/v1/actualite/",
+    ):
         assert "get" in paths[path], path

@@ -9,28 +9,51 @@ SIREN = luhn_complete("91234567")
 
 
 def organisme_form(**overrides):
-    data = {"siren": SIREN, "nom": "LA BOETIE", "adresse": "3 rue Paradis", "ville": "Marseille",
-            "code_postal": "13001", "contact_nom": "Boétie", "contact_prenom": "Étienne",
-            "contact_email": "contact@laboetie.example", "email_facturation": "compta@laboetie.example",
-            "actif": "y"}
+    data = {
+        "siren": SIREN,
+        "nom": "LA BOETIE",
+        "adresse": "3 rue Paradis",
+        "ville": "Marseille",
+        "code_postal": "13001",
+        "contact_nom": "Boétie",
+        "contact_prenom": "Étienne",
+        "contact_email": "contact@laboetie.example",
+        "email_facturation": "compta@laboetie.example",
+        "actif": "y",
+    }
     data.update(overrides)
     return data
 
 
 def etablissement_form(organisme_id, siret, **overrides):
-    data = {"organisme": organisme_id, "nom": "LA BOETIE Marseille", "siret": siret, "referent_nom": "Ref",
-            "referent_prenom": "Rémi", "referent_email": "ref@laboetie.example", "public_nom": "Accueil",
-            "public_prenom": "CléA", "public_email": "accueil@laboetie.example", "public_telephone": "04 91 00 00 00",
-            "adresse": "3 rue Paradis", "ville": "Marseille", "code_postal": "13001",
-            "region": "Provence-Alpes-Côte d'Azur", "actif": "y"}
+    data = {
+        "organisme": organisme_id,
+        "nom": "LA BOETIE Marseille",
+        "siret": siret,
+        "referent_nom": "Ref",
+        "referent_prenom": "Rémi",
+        "referent_email": "ref@laboetie.example",
+        "public_nom": "Accueil",
+        "public_prenom": "CléA",
+        "public_email": "accueil@laboetie.example",
+        "public_telephone": "04 91 00 00 00",
+        "adresse": "3 rue Paradis",
+        "ville": "Marseille",
+        "code_postal": "13001",
+        "region": "Provence-Alpes-Côte d'Azur",
+        "actif": "y",
+    }
     data.update(overrides)
     return data
 
 
 def edit_form_of(etab) -> dict:
     """The establishment's current values, as its edit form posts them."""
-    form = {c.key: getattr(etab, c.key) for c in Etablissement.__table__.columns
-            if c.key in etablissement_form(0, "") and getattr(etab, c.key) is not None}
+    form = {
+        c.key: getattr(etab, c.key)
+        for c in Etablissement.__table__.columns
+        if c.key in etablissement_form(0, "") and getattr(etab, c.key) is not None
+    }
     form.pop("organisme", None)
     form["actif"] = "y"
     return form
@@ -66,8 +89,9 @@ def test_invalid_siren_is_shown_next_to_the_field_and_input_is_kept(as_user):
 
 
 def test_billing_address_required_when_different(as_user):
-    response = as_user("reseau.admin").post("/organismes/add", data=organisme_form(
-        siren=luhn_complete("91234568"), facturation_differente="y"))
+    response = as_user("reseau.admin").post(
+        "/organismes/add", data=organisme_form(siren=luhn_complete("91234568"), facturation_differente="y")
+    )
     assert page_text(response).count("Ce champ est obligatoire.") >= 3
 
 
@@ -132,13 +156,25 @@ def test_mon_reseau_edits_head_contact_and_option(app, as_user):
     assert response.headers["Location"].endswith(f"/reseaux/edit/{reseau_id}")
     page = page_text(client.get(f"/reseaux/edit/{reseau_id}"))
     assert "Tête de réseau" in page and "Notifier lors de la création d'une candidature" in page
-    saved = client.post(f"/reseaux/edit/{reseau_id}", data={
-        "nom": "Réseau A — Formation Avenir", "responsable_nom": "Nouveau", "responsable_prenom": "Chef",
-        "responsable_email": "pas-un-email"})
+    saved = client.post(
+        f"/reseaux/edit/{reseau_id}",
+        data={
+            "nom": "Réseau A — Formation Avenir",
+            "responsable_nom": "Nouveau",
+            "responsable_prenom": "Chef",
+            "responsable_email": "pas-un-email",
+        },
+    )
     assert "Adresse email invalide." in page_text(saved)
-    client.post(f"/reseaux/edit/{reseau_id}", data={
-        "nom": "Réseau A — Formation Avenir", "responsable_nom": "Nouveau", "responsable_prenom": "Chef",
-        "responsable_email": "chef@reseau-a.example"})
+    client.post(
+        f"/reseaux/edit/{reseau_id}",
+        data={
+            "nom": "Réseau A — Formation Avenir",
+            "responsable_nom": "Nouveau",
+            "responsable_prenom": "Chef",
+            "responsable_email": "chef@reseau-a.example",
+        },
+    )
     with app.app_context():
         reseau = db.session.get(Reseau, reseau_id)
         assert reseau.responsable_email == "chef@reseau-a.example"
@@ -156,6 +192,7 @@ def test_organisation_page_lists_establishments_and_habilitations(app, as_user):
 
 def test_two_people_editing_the_same_establishment_lose_nothing(app, as_user):
     import re
+
     with app.app_context():
         etab = demo(Etablissement, nom="Avenir Paris Lille")
         etab_id, form = etab.id, edit_form_of(etab)
@@ -163,11 +200,16 @@ def test_two_people_editing_the_same_establishment_lose_nothing(app, as_user):
     html = second.get(f"/etablissements/edit/{etab_id}").get_data(as_text=True)
     loaded = re.search(r'name="version_chargee" type="hidden" value="(\d+)"', html).group(1)
     # Someone else saves first…
-    assert first.post(f"/etablissements/edit/{etab_id}", data={
-        **form, "version_chargee": loaded, "ville": "Roubaix"}).status_code == 302
+    assert (
+        first.post(
+            f"/etablissements/edit/{etab_id}", data={**form, "version_chargee": loaded, "ville": "Roubaix"}
+        ).status_code
+        == 302
+    )
     # …then the second save, made on the old version, is refused and changes nothing.
-    stale = second.post(f"/etablissements/edit/{etab_id}", data={
-        **form, "version_chargee": loaded, "ville": "Tourcoing"})
+    stale = second.post(
+        f"/etablissements/edit/{etab_id}", data={**form, "version_chargee": loaded, "ville": "Tourcoing"}
+    )
     assert "Cette fiche a été modifiée par quelqu'un d'autre" in page_text(stale)
     with app.app_context():
         assert db.session.get(Etablissement, etab_id).ville == "Roubaix"
@@ -198,13 +240,16 @@ def test_only_certif_pro_moves_an_organisation_out_of_its_network(app, as_user, 
     refused = as_user("reseau.admin").post(f"/organismes/edit/{org_id}", data=form)
     assert "Seul Certif Pro peut modifier ce champ." in page_text(refused)
     api = api_as("org.admin").put(f"/api/v1/organisme/{org_id}", json={"reseau": None})
-    assert api.status_code == 403 and api.get_json()["message"] == "Seul Certif Pro peut changer le réseau d'un organisme."
+    assert (
+        api.status_code == 403 and api.get_json()["message"] == "Seul Certif Pro peut changer le réseau d'un organisme."
+    )
     with app.app_context():
         assert db.session.get(Organisme, org_id).reseau_id == values["reseau_id"]
 
 
 def test_certifiers_are_edited_by_certif_pro_only(app, as_user, api_as):
     from app.models import Certificateur
+
     with app.app_context():
         pk = demo(Certificateur, nom="Transitions Pro Corse").id
     certifier = as_user("certif.idf")
@@ -219,14 +264,18 @@ def test_siret_of_another_siren_is_said_even_with_a_wrong_key(app):
     from types import SimpleNamespace
 
     from app.services.structures import etablissement_errors
+
     organisme = SimpleNamespace(siren=SIREN, actif=True)
     with app.app_context():
         errors = etablissement_errors({"organisme": organisme, "siret": "12345678901234"})
-        assert errors["siret"] == ["Ce numéro SIRET n'est pas valide (clé de contrôle incorrecte).",
-                                   f"Le SIRET doit commencer par le SIREN de l'organisme ({SIREN})."]
+        assert errors["siret"] == [
+            "Ce numéro SIRET n'est pas valide (clé de contrôle incorrecte).",
+            f"Le SIRET doit commencer par le SIREN de l'organisme ({SIREN}).",
+        ]
         # A valid key on a SIREN that is not valid (python-stdnum checks both): refused, and not the organisation's.
         errors = etablissement_errors({"organisme": organisme, "siret": luhn_complete("8000000200009")})
         assert errors["siret"][0] == "Ce numéro SIRET n'est pas valide (clé de contrôle incorrecte)."
         assert errors["siret"][1].startswith("Le SIRET doit commencer par le SIREN de l'organisme")
         assert etablissement_errors({"organisme": organisme, "siret": "1234"})["siret"] == [
-            "Le SIRET doit comporter exactement 14 chiffres."]
+            "Le SIRET doit comporter exactement 14 chiffres."
+        ]

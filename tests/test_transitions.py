@@ -1,4 +1,5 @@
 """Abandon, réintégration and deletion of a candidate file (guide §7), UI and API."""
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -36,17 +37,27 @@ def test_abandon_needs_a_motif_then_reintegration_restores_the_status(app, as_us
     back = api_as("org.admin").post(f"/api/v1/candidature/{pk}/reintegrer")
     assert back.status_code == 200 and back.get_json()["result"]["statut"] == "attente_evaluation_prealable"
     with app.app_context():
-        labels = db.session.execute(select(AuditLog.libelle).where(
-            AuditLog.entity_type == "Candidature", AuditLog.entity_id == pk).order_by(AuditLog.id)).scalars().all()
+        labels = (
+            db.session.execute(
+                select(AuditLog.libelle)
+                .where(AuditLog.entity_type == "Candidature", AuditLog.entity_id == pk)
+                .order_by(AuditLog.id)
+            )
+            .scalars()
+            .all()
+        )
         assert labels == ["Création de la candidature", "Abandon de la candidature", "Réintégration de la candidature"]
 
 
 def test_outside_the_perimeter_is_404_and_a_profile_without_rights_is_refused(app, as_user, api_as):
     pk = create(app, api_as, "Perimetre")
-    assert as_user("etab2.user").post(f"/candidatures/{pk}/abandonner", data={"motif": "Déménagement"}
-                                      ).status_code == 404
-    assert api_as("org2.admin").post(f"/api/v1/candidature/{pk}/abandonner", json={"motif": "Déménagement"}
-                                     ).status_code == 404
+    assert (
+        as_user("etab2.user").post(f"/candidatures/{pk}/abandonner", data={"motif": "Déménagement"}).status_code == 404
+    )
+    assert (
+        api_as("org2.admin").post(f"/api/v1/candidature/{pk}/abandonner", json={"motif": "Déménagement"}).status_code
+        == 404
+    )
     refused = api_as("certif.idf").post(f"/api/v1/candidature/{pk}/reintegrer")  # no such right: 403 first
     assert refused.status_code == 403
     assert refused.get_json()["message"] == "Vous n'avez pas les droits nécessaires pour cette action."
@@ -74,7 +85,9 @@ def test_delete_only_before_any_evaluation(app, as_user, api_as):
 
 def test_abandoned_list_and_its_30_day_export(app, as_user, api_as):
     import io
+
     from openpyxl import load_workbook
+
     pk = create(app, api_as, "Exporte")
     api_as("etab.user").post(f"/api/v1/candidature/{pk}/abandonner", json={"motif": "Déménagement"})
     client = as_user("org.admin")
@@ -83,7 +96,7 @@ def test_abandoned_list_and_its_30_day_export(app, as_user, api_as):
     assert "Export des dossiers abandonnés sur 30 jours" in listing
     assert "Moreau Camille" not in listing  # not abandoned
     response = client.get("/candidatures-abandonnees/export")
-    assert response.headers["Content-Disposition"].startswith("attachment; filename=\"dossiers-abandonnes-")
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="dossiers-abandonnes-')
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.values)
     assert rows[0][:4] == ("Numéro de dossier", "Nom de naissance", "Nom d'usage", "Prénom")
