@@ -236,3 +236,11 @@ def test_structures_and_news_have_one_write_path(app):
             "Seul Certif Pro peut modifier le statut Actif d'un organisme ou d'un établissement."
         )
         assert db.session.get(Organisme, org_admin.organisme_id).actif is True
+
+
+def test_the_candidature_resource_speaks_french(api):
+    answer = api("org.admin").get("/api/v1/candidature/").get_json()
+    assert answer["list_title"] == "Candidatures"
+    labels = answer["label_columns"]
+    assert labels["numero_dossier"] == "Numéro de dossier" and labels["date_naissance"] == "Date de naissance"
+    assert labels["etablissement.id"] == "Etablissement d'évaluation"

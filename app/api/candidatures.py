@@ -53,9 +53,55 @@ EVENTS = [
 ]
 
 
+LIBELLES = {
+    "id": "Identifiant",
+    "numero_dossier": "Numéro de dossier",
+    "etablissement.id": "Etablissement d'évaluation",
+    "organisme.id": "Organisme",
+    "certificateur.id": "Certificateur",
+    "session_jury.id": "Session de jury",
+    "statut": "Statut de la candidature",
+    "actif": "Actif",
+    "created_at": "Date de création",
+    "updated_at": "Dernière modification",
+    "date_envoi_certification": "Date d'envoi en certification",
+    "motif_abandon": "Motif d'abandon",
+    "date_decision": "Date de la décision",
+    "certification": "Certification",
+    "statut_inscription": "Statut à l'inscription",
+    "branche": "Branche délégataire",
+    "socle_contextualise": "Socle contextualisé",
+    "siren_employeur": "Siren de l'employeur",
+    "type_public": "Type de public",
+    "niveau_formation": "Niveau de formation",
+    "financeur_principal": "Financeur principal",
+    "civilite": "Civilité",
+    "nom_naissance": "Nom de naissance",
+    "nom_usage": "Nom d'usage",
+    "prenom": "Prénom",
+    "date_naissance": "Date de naissance",
+    "ne_etranger": "Né(e) à l'étranger",
+    "pays_naissance": "Pays de naissance",
+    "ne_outre_mer": "Né(e) outre-mer",
+    "ville_naissance": "Ville de naissance",
+    "code_postal_naissance": "Code postal de naissance",
+    "origine_demarche": "Origine de la démarche",
+    "objectifs_professionnels": "Objectifs professionnels",
+    "objectifs_extra_professionnels": "Objectifs extra-professionnels",
+    "email": "Email",
+    "telephone": "Téléphone",
+    "adresse": "Adresse",
+    "code_postal": "Code postal",
+    "ville": "Ville",
+    "certificat_papier": "Certificat papier",
+}
+
+
 @event_actions(CANDIDATURE, EVENTS)
 class CandidatureApi(CleaModelRestApi):
     resource_name = "candidature"
+    list_title, show_title = "Candidatures", "Candidature"
+    label_columns = LIBELLES
     datamodel = ServiceInterface(Candidature)
     tab = access.EVALUATIONS
     list_columns = [
