@@ -56,10 +56,12 @@ class Day(fields.Field):
 
     default_error_messages = {"invalid": BAD_DATE, "required": REQUIRED, "null": REQUIRED}
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, invalid: str | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("allow_none", True)
         kwargs.setdefault("load_default", None)
         super().__init__(**kwargs)
+        if invalid:
+            self.error_messages = {**self.error_messages, "invalid": invalid}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and not value.strip():
@@ -84,6 +86,55 @@ class DayText(fields.Field):
         if isinstance(value, (str, datetime.date)):
             return value
         raise self.make_error("invalid")
+
+
+class Whole(fields.Field):
+    """A whole number in [minimum, maximum] (a bound may be a function, e.g. next year), from an int or its
+    digits: no bool, float or sign. `invalid` is the field's French message."""
+
+    def __init__(self, minimum, maximum, invalid: str, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_none", False)  # a missing number is refused with the same message
+        kwargs.setdefault("required", True)
+        super().__init__(**kwargs)
+        self.minimum, self.maximum = minimum, maximum
+        self.error_messages = {**self.error_messages, "invalid": invalid, "null": invalid, "required": invalid}
+
+    @staticmethod
+    def _bound(bound) -> int:
+        return bound() if callable(bound) else bound
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            text = value.strip()
+            value = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        if not self._bound(self.minimum) <= value <= self._bound(self.maximum):
+            raise self.make_error("invalid")
+        return value
+
+
+class Ids(fields.Field):
+    """A list of record ids (one id alone is taken as a list of one); the service finds them in the perimeter."""
+
+    default_error_messages = {"not_list": "Une liste d'identifiants est attendue.", "invalid": "Identifiant invalide."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_none", True)
+        kwargs.setdefault("load_default", list)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from app.security.perimeter import parse_pk
+
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            raise self.make_error("not_list")
+        ids = [parse_pk(item) for item in value]  # no bool, float or number too large for the database
+        if any(pk is None for pk in ids):
+            raise self.make_error("invalid")
+        return ids
 
 
 class Ident(fields.Field):

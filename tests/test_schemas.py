@@ -66,3 +66,17 @@ def test_event_bodies_are_shaped_by_their_schema(app, api):
         f"/api/v1/candidature/{pk}/decision", json={"decision": "complement", "commentaire": "x" * 5001}
     )
     assert too_long.get_json() == {"message": {"commentaire": ["Le message ne doit pas dépasser 5000 caractères."]}}
+
+
+def test_whole_numbers_and_id_lists():
+    from app.schemas import Ids, Whole
+
+    schema = Input.from_dict({"annee": Whole(2020, lambda: 2030, invalid="Année ?"), "ids": Ids()})()
+    assert schema.load({"annee": " 2026 ", "ids": "7"}) == {"annee": 2026, "ids": [7]}
+    for bad in (True, 2019, "2031", "20.5", "-2026", None, 2026.0):
+        assert shape_errors(schema, {"annee": bad, "ids": []}) == {"annee": ["Année ?"]}, bad
+    assert shape_errors(schema, {"annee": 2026, "ids": {"id": 1}}) == {
+        "ids": ["Une liste d'identifiants est attendue."]
+    }
+    assert shape_errors(schema, {"annee": 2026, "ids": [1, True]}) == {"ids": ["Identifiant invalide."]}
+    assert shape_errors(schema, {"annee": 2026, "ids": [10**20]}) == {"ids": ["Identifiant invalide."]}

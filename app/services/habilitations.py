@@ -15,6 +15,7 @@ from app.extensions import db
 from app.formatting import date_fr
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Utilisateur
 from app.models.habilitations import demande_etablissement
+from app.schemas import Ids, Input, shape_errors
 from app.security import perimeter
 from app.services import audit, notifications
 from app.services.structures import check_active
@@ -359,22 +360,16 @@ def requesters(demande) -> list:
     return users + list(admins)
 
 
+# The input's shape: the establishments and the certifiers asked, as ids.
+DEMANDE_INPUT = Input.from_dict({"etablissements": Ids(), "certificateurs": Ids()}, name="DemandeInput")()
+
+
 def _int_list(values, field, errors) -> list[int]:
-    if values is None:
+    refused = shape_errors(DEMANDE_INPUT, {field: values})
+    if refused:
+        errors[field] = refused[field][0]
         return []
-    if isinstance(values, (int, str)):
-        values = [values]
-    if not isinstance(values, (list, tuple)):
-        errors[field] = "Une liste d'identifiants est attendue."
-        return []
-    result = []
-    for value in values:
-        pk = perimeter.parse_pk(value)  # no bool, float or number too large for the database
-        if pk is None:
-            errors[field] = "Identifiant invalide."
-        else:
-            result.append(pk)
-    return result
+    return DEMANDE_INPUT.load({field: values})[field] or []
 
 
 def demandes_des_etablissements(etablissement_ids) -> list[DemandeHabilitation]:

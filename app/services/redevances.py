@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import BaremeRedevance, Candidature, Certificat, DemandeHabilitation, Etablissement, Organisme
 from app.models.habilitations import demande_etablissement
 from app.models.referentiels import CERTIFICATIONS
+from app.schemas import Input, Whole, shape_errors
 from app.services import ecritures
 from app.services.validation import Errors, blank
 
@@ -64,18 +65,27 @@ def _entier(value, minimum: int, maximum: int) -> int | None:
     return value if minimum <= value <= maximum else None
 
 
+# The input's shape: a year of the barèmes' span and a quarter.
+PERIODE_INPUT = Input.from_dict(
+    {
+        "annee": Whole(
+            ANNEE_MIN, annee_max, invalid=f"L'année doit être un nombre entier entre {ANNEE_MIN} et l'année prochaine."
+        ),
+        "trimestre": Whole(1, 4, invalid="Le trimestre doit être un nombre entier entre 1 et 4."),
+    },
+    name="PeriodeRedevances",
+)()
+
+
 def verifier_periode(annee, trimestre_) -> tuple[int, int]:
     """The quarter as integers, or ValidationFailed with a French message per wrong field."""
-    errors = Errors()
-    annee_ok = _entier(annee, ANNEE_MIN, annee_max())
-    trimestre_ok = _entier(trimestre_, 1, 4)
-    if annee_ok is None:
-        errors.add("annee", f"L'année doit être un nombre entier entre {ANNEE_MIN} et {annee_max()}.")
-    if trimestre_ok is None:
-        errors.add("trimestre", "Le trimestre doit être un nombre entier entre 1 et 4.")
-    if errors or annee_ok is None or trimestre_ok is None:
+    errors = shape_errors(PERIODE_INPUT, {"annee": annee, "trimestre": trimestre_})
+    if "annee" in errors:  # the message names the year itself
+        errors["annee"] = [f"L'année doit être un nombre entier entre {ANNEE_MIN} et {annee_max()}."]
+    if errors:
         raise ValidationFailed(errors)
-    return annee_ok, trimestre_ok
+    periode = PERIODE_INPUT.load({"annee": annee, "trimestre": trimestre_})
+    return periode["annee"], periode["trimestre"]
 
 
 def trimestre_courant(jour: datetime.date | None = None) -> tuple[int, int]:

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from app.domain import access, statuts
-from app.domain.dates import parse_date
 from app.domain.errors import Forbidden, ValidationFailed
 from app.extensions import db
 from app.formatting import date_fr
 from app.models import Candidature, Etablissement, Organisme
+from app.schemas import Day, Input, shape_errors
 from app.security import perimeter
 
 # The guide's five figures: « Dossiers de candidature » and how they split.
@@ -66,26 +66,31 @@ class Periode:
         return "depuis le début"
 
 
-def _parse_date(value, field: str, errors: dict) -> datetime.date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+# The input's shape: two optional days, typed jj/mm/aaaa (the page) or AAAA-MM-JJ (the API).
+DATE_INVALIDE = "Date invalide : attendu jj/mm/aaaa (ou AAAA-MM-JJ dans l'API)."
+PERIODE_INPUT = Input.from_dict(
+    {"du": Day(invalid=DATE_INVALIDE), "au": Day(invalid=DATE_INVALIDE)}, name="PeriodeInput"
+)()
+
+
+def _jour(value, field: str, errors: dict) -> datetime.date | None:
+    """One day of the period through the schema, then within the platform's years."""
+    refused = shape_errors(PERIODE_INPUT, {field: value})
+    if refused:
+        errors[field] = refused[field][0]
         return None
-    try:
-        parsed = parse_date(value)
-    except ValueError:
-        errors[field] = "Date invalide : attendu jj/mm/aaaa (ou AAAA-MM-JJ dans l'API)."
+    day = PERIODE_INPUT.load({field: value})[field]
+    limite = datetime.date.today().year + 1
+    if day is not None and not PREMIERE_ANNEE <= day.year <= limite:
+        errors[field] = f"Date hors limites : choisissez une date entre {PREMIERE_ANNEE} et {limite}."
         return None
-    if not PREMIERE_ANNEE <= parsed.year <= datetime.date.today().year + 1:
-        errors[field] = (
-            f"Date hors limites : choisissez une date entre {PREMIERE_ANNEE} et {datetime.date.today().year + 1}."
-        )
-        return None
-    return parsed
+    return day
 
 
 def periode(du=None, au=None) -> Periode:
     """The period of a stats request, checked: French messages per field, never an exception of Python's."""
     errors: dict[str, str] = {}
-    start, end = _parse_date(du, "du", errors), _parse_date(au, "au", errors)
+    start, end = _jour(du, "du", errors), _jour(au, "au", errors)
     if start and end and start > end:
         errors["au"] = "La date de fin doit être postérieure ou égale à la date de début."
     if errors:

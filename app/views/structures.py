@@ -1,12 +1,11 @@
 """Mon Réseau, Mes organismes, établissements, certificateurs (guide §7 CERTIFICATION, §8, §10, §11)."""
 
-from flask import abort, g, redirect, request, url_for
+from flask import g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField
 
 from app.domain import access
-from app.domain.errors import NotFound
 from app.domain.regions import MODALITES_ENVOI, REGIONS
 from app.formatting import oui_non
 from app.models import Certificateur, Etablissement, Organisme, Reseau
@@ -173,10 +172,7 @@ class EtablissementView(CleaModelView):
         # "Créer et ajouter un établissement" chains from the organisation with ?organisme=<id>.
         widgets = super()._add()
         if widgets and request.method == "GET" and request.args.get("organisme"):
-            try:
-                organisme = perimeter.get_visible(Organisme, request.args["organisme"])
-            except NotFound:
-                abort(404)
+            organisme = perimeter.get_visible(Organisme, request.args["organisme"])  # outside: the 404 page
             widgets["add"].template_args["form"].organisme.data = organisme
         return widgets
 
