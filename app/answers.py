@@ -7,6 +7,8 @@ API bodies have one shape: `{"message": "…"}`, or `{"message": {field: [messag
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,3 +41,16 @@ def ui_message(exc: DomainError) -> str:
     if isinstance(exc, ValidationFailed):
         return " ".join(message for messages in exc.errors.values() for message in messages)
     return exc.message
+
+
+def field_errors(action) -> tuple[Any, dict]:
+    """Run a service call whose input may be refused field by field: (result, {}) or (None, field errors),
+    the refused change rolled back, for a page or an answer that shows each message with its field. Any other
+    refusal is left to the handlers above, as everywhere."""
+    try:
+        return action(), {}
+    except ValidationFailed as exc:
+        from app.extensions import db
+
+        db.session.rollback()
+        return None, exc.errors

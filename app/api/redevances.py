@@ -4,9 +4,9 @@ service as the « Redevances » page."""
 from flask import request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
+from app.answers import field_errors
 from app.api.base import FrenchResponses
 from app.domain import access
-from app.domain.errors import ValidationFailed
 from app.exports import redevances as export
 from app.services import redevances as service
 
@@ -46,10 +46,10 @@ class RedevancesApi(FrenchResponses, BaseApi):
             401: {description: "Authentification requise"}
             403: {description: "Réservé à Certif Pro"}
         """
-        try:
-            annee, trimestre = _periode()
-        except ValidationFailed as exc:
-            return self.response(400, message=exc.errors)
+        periode, errors = field_errors(_periode)
+        if errors:  # api.md: a wrong year or quarter is a 400, with a message per field
+            return self.response(400, message=errors)
+        annee, trimestre = periode
         return self.response(200, **service.releve_json(service.releve(annee, trimestre)))
 
     @expose("/export", methods=["GET"])
@@ -74,10 +74,10 @@ class RedevancesApi(FrenchResponses, BaseApi):
             401: {description: "Authentification requise"}
             403: {description: "Réservé à Certif Pro"}
         """
-        try:
-            annee, trimestre = _periode()
-        except ValidationFailed as exc:
-            return self.response(400, message=exc.errors)
+        periode, errors = field_errors(_periode)
+        if errors:
+            return self.response(400, message=errors)
+        annee, trimestre = periode
         releve = service.releve(annee, trimestre)
         return export.telechargement(export.nom_fichier(releve), releve, service.lignes(annee, trimestre))
 

@@ -7,7 +7,7 @@ import io
 from flask import Response, request, stream_with_context, url_for
 from flask_appbuilder import BaseView, expose
 
-from app.domain.errors import ValidationFailed
+from app.answers import field_errors
 from app.domain.regions import REGIONS
 from app.exports import xlsx
 from app.services import annuaire as service
@@ -44,20 +44,18 @@ class AnnuaireView(BaseView):
 
     @expose("/export")
     def export(self):
-        try:
-            filtres = service.verifier_filtres(request.args)
-        except ValidationFailed as exc:
-            return self._refus(exc)
+        filtres, errors = field_errors(lambda: service.verifier_filtres(request.args))
+        if errors:
+            return self._refus(errors)
         return xlsx.download(
             f"{FICHIER}.xlsx", "Annuaire", service.ENTETES, service.lignes_xlsx(filtres["region"], filtres["q"])
         )
 
     @expose("/export.csv")
     def export_csv(self):
-        try:
-            filtres = service.verifier_filtres(request.args)
-        except ValidationFailed as exc:
-            return self._refus(exc)
+        filtres, errors = field_errors(lambda: service.verifier_filtres(request.args))
+        if errors:
+            return self._refus(errors)
 
         def csv_lines():
             buffer = io.StringIO()
@@ -79,12 +77,12 @@ class AnnuaireView(BaseView):
         response.headers["Content-Disposition"] = f'attachment; filename="{FICHIER}.csv"'
         return response
 
-    def _refus(self, exc: ValidationFailed):
+    def _refus(self, errors: dict):
         return self.render_template(
             "clea/annuaire_erreur.html",
             title=TITRE,
             breadcrumb=[(TITRE, None)],
-            message=exc.message,
+            message=next(iter(errors.values()))[0],
             retour=url_for("AnnuaireView.index"),
         ), 400
 

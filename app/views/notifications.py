@@ -5,8 +5,8 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
+from app.answers import field_errors
 from app.domain import access
-from app.domain.errors import ValidationFailed
 from app.models import Notification
 from app.security import perimeter
 from app.services import notifications as service
@@ -89,10 +89,9 @@ class NotificationView(BaseView):
     def marquer_lues(self):
         """« Marquer comme lu » on the selected notifications (all of them must be one's own)."""
         back = list_url(read_filters(request.form))
-        try:
-            count = service.mark_many(g.user, request.form.getlist("ids"))
-        except ValidationFailed as exc:
-            flash(exc.message, "warning")
+        count, errors = field_errors(lambda: service.mark_many(g.user, request.form.getlist("ids")))
+        if errors:
+            flash(next(iter(errors.values()))[0], "warning")
             return redirect(back)
         if count == 0:
             flash("Les notifications sélectionnées étaient déjà lues.", "info")

@@ -8,8 +8,8 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField, StringField
 
+from app.answers import field_errors
 from app.domain import access
-from app.domain.errors import ValidationFailed
 from app.exports import redevances as export
 from app.formatting import montant_fr, nombre_fr
 from app.models import BaremeRedevance
@@ -26,10 +26,10 @@ def _periode():
         "annee": request.args.get("annee", str(courant[0])),
         "trimestre": request.args.get("trimestre", str(courant[1])),
     }
-    try:
-        annee, trimestre = service.verifier_periode(saisie["annee"], saisie["trimestre"])
-    except ValidationFailed as exc:
-        return None, saisie, exc.errors
+    periode, errors = field_errors(lambda: service.verifier_periode(saisie["annee"], saisie["trimestre"]))
+    if errors:
+        return None, saisie, errors
+    annee, trimestre = periode
     return (annee, trimestre), {"annee": annee, "trimestre": trimestre}, {}
 
 

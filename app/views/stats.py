@@ -4,8 +4,8 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
+from app.answers import field_errors
 from app.domain import access
-from app.domain.errors import ValidationFailed
 from app.services import exports, stats
 from app.views.base import submitted
 from app.views.documents import send_bytes
@@ -20,11 +20,8 @@ class StatsView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        errors = {}
-        try:
-            periode = stats.periode(request.args.get("du"), request.args.get("au"))
-        except ValidationFailed as exc:
-            errors, periode = exc.errors, stats.Periode()
+        periode, errors = field_errors(lambda: stats.periode(request.args.get("du"), request.args.get("au")))
+        periode = periode or stats.Periode()
         tableau = stats.tableau(g.user, periode)
         return self.render_template(
             "clea/stats.html",

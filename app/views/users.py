@@ -4,9 +4,8 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
+from app.answers import field_errors
 from app.domain import access
-from app.domain.errors import ValidationFailed
-from app.extensions import db
 from app.formatting import oui_non
 from app.models import Utilisateur
 from app.security import perimeter
@@ -82,20 +81,20 @@ class UtilisateurView(CleaModelView):
             }
         if request.method == "POST":
             values = {field: request.form.get(field, "").strip() for field in FIELDS}
-            try:
-                if target is None:
-                    created = user_service.creer(g.user, values)
+            if target is None:
+                created, errors = field_errors(lambda: user_service.creer(g.user, values))
+                if not errors:
                     flash(
                         f"L'utilisateur {created.nom_complet} est créé : il reçoit un email pour choisir son "
                         "mot de passe.",
                         "success",
                     )
-                else:
-                    user_service.modifier(g.user, target.id, values)
+            else:
+                _, errors = field_errors(lambda: user_service.modifier(g.user, target.id, values))
+                if not errors:
                     flash("Modifications enregistrées.", "success")
+            if not errors:
                 return redirect(url_for("UtilisateurView.list"))
-            except ValidationFailed as exc:
-                errors = exc.errors
         title = "Créer un utilisateur" if target is None else "Modifier l'utilisateur"
         return self.render_template(
             "clea/utilisateur_form.html",
@@ -150,20 +149,20 @@ class MonProfilView(BaseView):
             form = request.form
             # Two forms on the page: the password one is recognised even when sent empty.
             password_form = form.get("action") == "mot_de_passe" or "nouveau" in form or "actuel" in form
-            try:
-                if password_form:
-                    user_service.changer_mot_de_passe(
+            if password_form:
+                _, errors = field_errors(
+                    lambda: user_service.changer_mot_de_passe(
                         g.user, form.get("actuel"), form.get("nouveau"), form.get("confirmation")
                     )
-                    flash("Votre mot de passe a été changé.", "success")
-                else:
-                    values = {k: form.get(k, "") for k in ("first_name", "last_name", "email")}
-                    user_service.modifier_profil(g.user, values)
-                    flash("Votre profil a été mis à jour.", "success")
+                )
+                done = "Votre mot de passe a été changé."
+            else:
+                values = {k: form.get(k, "") for k in ("first_name", "last_name", "email")}
+                _, errors = field_errors(lambda: user_service.modifier_profil(g.user, values))
+                done = "Votre profil a été mis à jour."
+            if not errors:
+                flash(done, "success")
                 return redirect(url_for("MonProfilView.index"))
-            except ValidationFailed as exc:
-                db.session.rollback()
-                errors = exc.errors
         return self.render_template(
             "clea/mon_profil.html",
             title="Mon profil",
@@ -183,11 +182,8 @@ class MotDePasseView(BaseView):
     def oublie(self):
         errors = {}
         if request.method == "POST":
-            try:
-                user_service.demander_reinitialisation(request.form.get("login", ""))
-            except ValidationFailed as exc:
-                errors = exc.errors
-            else:
+            _, errors = field_errors(lambda: user_service.demander_reinitialisation(request.form.get("login", "")))
+            if not errors:
                 flash(
                     "Si cet identifiant correspond à un compte actif, un email contenant un lien pour choisir "
                     "un nouveau mot de passe vient d'être envoyé.",
