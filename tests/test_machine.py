@@ -244,3 +244,6 @@ def test_the_candidature_resource_speaks_french(api):
     labels = answer["label_columns"]
     assert labels["numero_dossier"] == "Numéro de dossier" and labels["date_naissance"] == "Date de naissance"
     assert labels["etablissement.id"] == "Etablissement d'évaluation"
+    assert labels["updated_at"] == "Dernière modification"
+    shown = set(answer["list_columns"])
+    assert all(labels[c] != c.replace("_", " ").title() or c in ("actif", "email", "ville") for c in shown), labels

@@ -9,7 +9,7 @@ from app.domain import access
 from app.domain.statuts import CANDIDATURE
 from app.models import Candidature
 from app.security import perimeter
-from app.services import candidatures as service, documents, exports, juries, transitions
+from app.services import audit, candidatures as service, documents, exports, juries, transitions
 from app.services.ecritures import ServiceInterface
 from app.views.documents import send_bytes, send_document
 
@@ -53,47 +53,17 @@ EVENTS = [
 ]
 
 
+# The fields' French labels are the audit trail's (one list for the whole platform), plus the API's own keys.
 LIBELLES = {
+    **audit.FIELD_LABELS,
     "id": "Identifiant",
-    "numero_dossier": "Numéro de dossier",
     "etablissement.id": "Etablissement d'évaluation",
     "organisme.id": "Organisme",
     "certificateur.id": "Certificateur",
     "session_jury.id": "Session de jury",
     "statut": "Statut de la candidature",
-    "actif": "Actif",
     "created_at": "Date de création",
     "updated_at": "Dernière modification",
-    "date_envoi_certification": "Date d'envoi en certification",
-    "motif_abandon": "Motif d'abandon",
-    "date_decision": "Date de la décision",
-    "certification": "Certification",
-    "statut_inscription": "Statut à l'inscription",
-    "branche": "Branche délégataire",
-    "socle_contextualise": "Socle contextualisé",
-    "siren_employeur": "Siren de l'employeur",
-    "type_public": "Type de public",
-    "niveau_formation": "Niveau de formation",
-    "financeur_principal": "Financeur principal",
-    "civilite": "Civilité",
-    "nom_naissance": "Nom de naissance",
-    "nom_usage": "Nom d'usage",
-    "prenom": "Prénom",
-    "date_naissance": "Date de naissance",
-    "ne_etranger": "Né(e) à l'étranger",
-    "pays_naissance": "Pays de naissance",
-    "ne_outre_mer": "Né(e) outre-mer",
-    "ville_naissance": "Ville de naissance",
-    "code_postal_naissance": "Code postal de naissance",
-    "origine_demarche": "Origine de la démarche",
-    "objectifs_professionnels": "Objectifs professionnels",
-    "objectifs_extra_professionnels": "Objectifs extra-professionnels",
-    "email": "Email",
-    "telephone": "Téléphone",
-    "adresse": "Adresse",
-    "code_postal": "Code postal",
-    "ville": "Ville",
-    "certificat_papier": "Certificat papier",
 }
 
 
