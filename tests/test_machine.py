@@ -247,3 +247,12 @@ def test_the_candidature_resource_speaks_french(api):
     assert labels["updated_at"] == "Dernière modification"
     shown = set(answer["list_columns"])
     assert all(labels[c] != c.replace("_", " ").title() or c in ("actif", "email", "ville") for c in shown), labels
+
+
+def test_out_of_perimeter_is_404_before_any_validation(app, api):
+    """A file of another network answers 404 even with a body the event would refuse."""
+    with app.app_context():
+        pk = _file(statuts.ATTENTE_CERTIFICATION, username="etab2.user").id
+    answer = api("certif.idf").post(f"/api/v1/candidature/{pk}/decision", json={"decision": "inconnue"})
+    assert answer.status_code == 404
+    assert answer.get_json() == {"message": "Élément introuvable."}

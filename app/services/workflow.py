@@ -1,14 +1,14 @@
 """The one service that runs an event of any state machine (app/domain/machine.py), in one transaction:
 
-    load in the perimeter (404) → lock the row → refusal from the table (403 / 409) → the event's effect
-    → the status the table gives → audit line → flush → notices (notifications + outbox mails) → commit
-    → the outbox is flushed after the commit.
+    the event's right (403) → load in the perimeter (404, before any validation) → lock the row → the input's
+    schema and rules (422) → refusal from the table (409) → the event's effect → the status the table gives
+    → audit line → flush → notices (notifications + outbox mails) → commit → the outbox is flushed.
 
 A machine is bound to its model with `bind()`; what an event does beyond changing the status (set the certifier,
-record a decision…) is its *effect*, registered with `@effect(machine, "event")`. Effects validate their
-parameters before anything is loaded (`prepare`), change the record without flushing (`apply`, which returns
-the words the audit line and notices need) and may finish after the flush (`after`, e.g. a certificate that
-needs the ids).
+record a decision…) is its *effect*, registered with `@effect(machine, "event")`. Effects shape their input
+(`schema`) and check it (`prepare`) before the record changes, change the record without flushing (`apply`,
+which returns the words the audit line and notices need) and may finish after the flush (`after`, e.g. a
+certificate that needs the ids).
 """
 
 from __future__ import annotations
@@ -134,11 +134,11 @@ def _run(machine: Machine, event: str, user, pk, params: dict):
     steps = EFFECTS.get((machine.name, event), Effect())
     if not machine.may(event, user):  # the right first: a profile that may not gets no say on its input
         raise Forbidden(f"Votre profil ne permet pas l'action « {machine.event(event).label} ».")
+    record = locked(binding.model, user, pk)  # outside the perimeter: 404, before any validation
     if steps.schema is not None:
         params = steps.schema.load(params)
     if steps.prepare is not None:
         params = steps.prepare(**params)
-    record = locked(binding.model, user, pk)
     check(machine, event, record, user)
     apply(machine, event, record, user, params)
     db.session.commit()
