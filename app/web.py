@@ -46,6 +46,10 @@ def install(app) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Pages, API answers and files may hold personal data: never kept by a browser or a proxy cache.
+        # Only the static assets (style sheets, scripts, images) may be cached.
+        if not request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
         if not request.path.startswith("/swagger"):
             response.headers.setdefault("Content-Security-Policy", CSP)
         return response

@@ -61,3 +61,22 @@ def test_bad_input_answers_422_in_french(app, api_as):
     assert errors["date_naissance"] == ["La date de naissance ne peut pas être dans le futur."]
     assert api.post("/api/v1/candidature/", json=[1]).status_code == 422
     assert api_as("reseau.superviseur").post("/api/v1/candidature/", json=body(etab_id)).status_code == 403
+
+
+def test_certification_defaults_to_clea_and_takes_its_code_or_label(app, api):
+    """issue 11 / api.md: optional, CléA by default, code or label accepted, the code returned."""
+    with app.app_context():
+        etab_id = demo(Etablissement, nom="Avenir Paris République").id
+    client = api("etab.user")
+    without = body(etab_id, nom_naissance="Defaut", prenom="Clea")
+    del without["certification"]
+    created = client.post("/api/v1/candidature/", json=without)
+    assert created.status_code == 201 and created.get_json()["result"]["certification"] == "clea"
+    by_label = client.post(
+        "/api/v1/candidature/",
+        json=body(etab_id, nom_naissance="Libelle", prenom="Num", certification="CléA numérique"),
+    )
+    assert by_label.status_code == 201 and by_label.get_json()["result"]["certification"] == "clea_numerique"
+    unknown = client.post("/api/v1/candidature/", json=body(etab_id, nom_naissance="Autre", certification="Toeic"))
+    assert unknown.status_code == 422
+    assert unknown.get_json() == {"message": {"certification": ["Certification inconnue."]}}

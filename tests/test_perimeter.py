@@ -454,3 +454,36 @@ def test_ui_bad_pk_in_fab_edit_is_404(ui, url, pk):
 @pytest.mark.parametrize("pk", BAD_PKS)
 def test_ui_bad_pk_in_fab_delete_is_404(ui, pk):
     assert_hidden_ui(ui("certifpro").post(f"/etablissements/delete/{pk}"), 404)
+
+
+def test_a_jury_member_reads_only_the_files_assigned_to_its_certifiers_sessions(app, as_user, api):
+    """issue 11: an unassigned file « En attente de jury » is the certifier's, not yet the jury's (404)."""
+    from sqlalchemy import select
+
+    from app.models import Candidature, Utilisateur
+
+    with app.app_context():
+        jury = demo(Utilisateur, username="jury.idf")
+        waiting = db.session.execute(
+            select(Candidature.id).where(
+                Candidature.certificateur_id == jury.certificateur_id,
+                Candidature.statut == "attente_jury",
+                Candidature.session_jury_id.is_(None),
+            )
+        ).scalar()
+        assigned = db.session.execute(
+            select(Candidature.id).where(
+                Candidature.certificateur_id == jury.certificateur_id,
+                Candidature.statut == "attente_certification",
+                Candidature.session_jury_id.isnot(None),
+            )
+        ).scalar()
+    assert waiting and assigned
+    assert as_user("jury.idf").get(f"/candidatures/show/{waiting}").status_code == 404
+    assert api("jury.idf").get(f"/api/v1/candidature/{waiting}").status_code == 404
+    assert as_user("jury.idf").get(f"/candidatures/show/{assigned}").status_code == 200
+    assert api("jury.idf").get(f"/api/v1/candidature/{assigned}").status_code == 200
+    listed = {row["id"] for row in api("jury.idf").get("/api/v1/candidature/?q=(page_size:100)").get_json()["result"]}
+    assert assigned in listed and waiting not in listed
+    # The certifier itself still sees both.
+    assert api("certif.idf").get(f"/api/v1/candidature/{waiting}").status_code == 200

@@ -43,3 +43,26 @@ def test_unknown_page_is_a_french_404(as_user):
     response = as_user("org.admin").get("/nulle-part")
     assert response.status_code == 404
     assert "Page introuvable" in response.get_data(as_text=True)
+
+
+def test_pages_answers_and_files_with_personal_data_are_never_stored(app, as_user, api):
+    """issue 11: no browser or proxy keeps a page, an API answer or a file; static assets stay cacheable."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Candidature
+
+    with app.app_context():
+        pk = db.session.execute(
+            select(Candidature.id).where(Candidature.statut == "attente_evaluation_finale")
+        ).scalar()
+    ui = as_user("certifpro")
+    for response in (
+        ui.get(f"/candidatures/show/{pk}"),
+        ui.get(f"/candidatures/{pk}/fiche.pdf"),
+        api("certifpro").get(f"/api/v1/candidature/{pk}"),
+        ui.get("/login/"),
+    ):
+        assert response.headers["Cache-Control"] == "no-store", response.request.path
+    static = ui.get("/static/appbuilder/css/ab.css")
+    assert static.status_code == 200 and static.headers.get("Cache-Control") != "no-store"

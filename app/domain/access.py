@@ -237,6 +237,8 @@ SPECIAL_RIGHTS = {
     "changer_certificateur": (CERTIFICATION, {CERTIF_PRO}),
     # The CERTIFICATION tab's ✏➕ is for jury sessions; the certifiers themselves are Certif Pro's records.
     "gerer_certificateurs": (CERTIFICATION, {CERTIF_PRO}),
+    # A certifier sees every file sent to it; a jury member only those assigned to its certifier's sessions.
+    "voir_dossiers_non_affectes": (CERTIFICATION, {CERTIF_PRO, CERTIFICATEUR}),
     # A certifier plans its own juries; Certif Pro plans them for any certifier.
     "planifier_jury_tout_certificateur": (CERTIFICATION, {CERTIF_PRO}),
     # The two sides of the « Echanges » tab.
@@ -268,6 +270,7 @@ SPECIAL_RIGHT_LABELS = {
     "demander_rattachement": "Demander le rattachement d'un dossier trouvé par la recherche nationale",
     "changer_certificateur": "Changer le certificateur d'un dossier",
     "gerer_certificateurs": "Créer et modifier les certificateurs",
+    "voir_dossiers_non_affectes": "Voir les dossiers envoyés qui ne sont encore affectés à aucun jury",
     "planifier_jury_tout_certificateur": "Planifier un jury pour tout certificateur",
     "echanger_cote_certificateur": "Echanger avec l'organisme au nom du certificateur",
     "echanger_cote_organisme": "Echanger avec le certificateur au nom de l'organisme",

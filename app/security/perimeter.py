@@ -127,10 +127,15 @@ def _utilisateur_clause(user, level):
 
 def _candidature_clause(user, level):
     if level == access.CERTIFICATEUR_LEVEL:
-        # A certifier sees the files sent to it, from "En attente de jury" on.
-        return (Candidature.certificateur_id == user.certificateur_id) & Candidature.statut.in_(
+        # A certifier sees the files sent to it, from "En attente de jury" on; a jury member only those assigned
+        # to one of its certifier's sessions.
+        sent = (Candidature.certificateur_id == user.certificateur_id) & Candidature.statut.in_(
             statuts.CHEZ_CERTIFICATEUR
         )
+        if access.may(user, "voir_dossiers_non_affectes"):
+            return sent
+        sessions = select(SessionJury.id).where(SessionJury.certificateur_id == user.certificateur_id)
+        return sent & Candidature.session_jury_id.in_(sessions)
     if level == access.RESEAU:
         return Candidature.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
     if level == access.ORGANISME:

@@ -123,9 +123,23 @@ CandidatureInput = Input.from_dict(
 CANDIDATURE_INPUT = CandidatureInput()
 
 
+def code_certification(value):
+    """api.md: the certification is optional (CléA) and given by its code or its label; the code is stored.
+    Anything else is returned as it is, for the rule below to refuse."""
+    if blank(value):
+        return "clea"
+    if isinstance(value, str):
+        wanted = value.strip().casefold()
+        for code, libelle in CERTIFICATIONS.items():
+            if wanted in (code, libelle.casefold()):
+                return code
+    return value
+
+
 def clean(values: dict, user) -> tuple[dict, Etablissement]:
     """Checks every field of « CRÉER UNE CANDIDATURE » and its conditional rules; returns the values to store."""
     errors = Errors()
+    values = {**values, "certification": code_certification(values.get("certification"))}
     data = {}
     for key, value in values.items():
         if isinstance(value, str):
