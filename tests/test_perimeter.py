@@ -487,3 +487,22 @@ def test_a_jury_member_reads_only_the_files_assigned_to_its_certifiers_sessions(
     assert assigned in listed and waiting not in listed
     # The certifier itself still sees both.
     assert api("certif.idf").get(f"/api/v1/candidature/{waiting}").status_code == 200
+
+
+def test_no_info_answer_names_users_outside_the_perimeter(app, api):
+    """issue 11: `_info` of every resource offers only values of the caller's perimeter (no user of the whole
+    country through created_by / changed_by)."""
+    outside = ["Anne Lefèvre", "Sophie Durand", "Claire Martin", "Léa Richard"]  # Certif Pro, network A's users
+    client = api("org2.admin")
+    spec = api("certifpro").get("/api/v1/_openapi").get_json()["paths"]
+    resources = sorted({path.split("/")[3] for path in spec if path.endswith("/_info")})
+    assert "utilisateur" in resources and "candidature" in resources
+    for resource in resources:
+        answer = client.get(f"/api/v1/{resource}/_info")
+        if answer.status_code == 403:
+            continue
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and not [name for name in outside if name in text], resource
+    fields = {f["name"]: f for f in client.get("/api/v1/utilisateur/_info").get_json()["add_columns"]}
+    assert "created_by" not in fields and "changed_by" not in fields
+    assert [v["value"] for v in fields["organisme"]["values"]] == ["Organisme B1 — Compétences Méditerranée"]

@@ -196,6 +196,13 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
     def __init__(self):
         self.class_permission_name = self.tab
         self.method_permission_name = {**API_METHOD_PERMISSIONS, **self.extra_permissions}
+        # A resource that declares no generic write field (`add_columns = []`) offers none in `_info` either
+        # (FAB would otherwise describe every column and relation, with their values).
+        everything = self.datamodel.get_columns_list()
+        if self.add_columns == []:
+            self.add_exclude_columns = everything
+        if self.edit_columns == []:
+            self.edit_exclude_columns = everything
         # Related ids offered by `_info` and accepted in bodies are those of the related model's perimeter.
         perimeter_filters = perimeter.related_filters(self.datamodel)
         self.add_query_rel_fields = {**perimeter_filters, **(self.add_query_rel_fields or {})}

@@ -264,7 +264,19 @@ class UtilisateurApi(CleaModelRestApi):
         "certificateur.id",
         "last_login",
     ]
-    add_columns = edit_columns = []
+    # What `_info` describes for a write (the service checks them); related values inside the perimeter.
+    add_columns = edit_columns = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "active",
+        "roles",
+        "reseau",
+        "organisme",
+        "etablissement",
+        "certificateur",
+    ]
     search_columns = ["username", "first_name", "last_name", "email", "active"]
     order_columns = ["last_name", "first_name", "email"]
     include_route_methods = {"get_list", "get", "info", "post", "put"}
