@@ -13,35 +13,7 @@ from app.services import audit, candidatures as service, documents, exports, jur
 from app.services.ecritures import ServiceInterface
 from app.views.documents import send_bytes, send_document
 
-FIELDS = [
-    "certification",
-    "statut_inscription",
-    "branche",
-    "socle_contextualise",
-    "siren_employeur",
-    "type_public",
-    "niveau_formation",
-    "financeur_principal",
-    "civilite",
-    "nom_naissance",
-    "nom_usage",
-    "prenom",
-    "date_naissance",
-    "ne_etranger",
-    "pays_naissance",
-    "ne_outre_mer",
-    "ville_naissance",
-    "code_postal_naissance",
-    "origine_demarche",
-    "objectifs_professionnels",
-    "objectifs_extra_professionnels",
-    "email",
-    "telephone",
-    "adresse",
-    "code_postal",
-    "ville",
-    "certificat_papier",
-]
+FIELDS = service.CHAMPS
 
 
 # The status changes of a file: one action per event of the machine (app/domain/statuts.py). Evaluations are

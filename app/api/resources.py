@@ -8,7 +8,7 @@ from app.domain import access
 from app.domain.dates import DATE_ISO_INVALIDE, parse_date
 from app.domain.errors import ValidationFailed
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
-from app.services import habilitations, users as user_service
+from app.services import habilitations, structures, users as user_service
 from app.services.ecritures import ServiceInterface
 
 
@@ -37,28 +37,7 @@ class ReseauApi(CleaModelRestApi):
     order_columns = ["nom"]
 
 
-ORGANISME_FIELDS = [
-    "reseau",
-    "siren",
-    "nom",
-    "adresse",
-    "complement_adresse",
-    "ville",
-    "code_postal",
-    "contact_nom",
-    "contact_prenom",
-    "contact_email",
-    "email_facturation",
-    "facturation_differente",
-    "facturation_adresse",
-    "facturation_complement_adresse",
-    "facturation_ville",
-    "facturation_code_postal",
-    "code_naf",
-    "numero_declaration_activite",
-    "qualiopi",
-    "actif",
-]
+ORGANISME_FIELDS = structures.CHAMPS_ORGANISME
 
 
 class OrganismeApi(CleaModelRestApi):
@@ -74,25 +53,7 @@ class OrganismeApi(CleaModelRestApi):
     order_columns = ["nom", "siren", "ville"]
 
 
-ETABLISSEMENT_FIELDS = [
-    "organisme",
-    "nom",
-    "siret",
-    "referent_nom",
-    "referent_prenom",
-    "referent_email",
-    "public_nom",
-    "public_prenom",
-    "public_email",
-    "public_telephone",
-    "adresse",
-    "complement_adresse",
-    "ville",
-    "code_postal",
-    "region",
-    "site_web",
-    "actif",
-]
+ETABLISSEMENT_FIELDS = structures.CHAMPS_ETABLISSEMENT
 
 
 class EtablissementApi(CleaModelRestApi):

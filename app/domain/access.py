@@ -218,72 +218,86 @@ OF_WITH_FILES = (
     UTILISATEUR_ETABLISSEMENT,
 )  # the OF profiles that work on candidate files (✏ on EVALUATIONS)
 
+
 # Special rights inside a tab (roles.md "Special rights"): name → (tab, profiles). Each is also the FAB
 # permission "can_<name>" on the tab's resource.
-SPECIAL_RIGHTS = {
-    "rouvrir_evaluation": (EVALUATIONS, {ADMIN_ORGANISME, ADMIN_RESEAU, CERTIF_PRO}),
+@dataclass(frozen=True)
+class Special:
+    """A special right: its tab (FAB resource), the profiles holding it, its label on « Matrice des droits »."""
+
+    tab: str
+    profiles: frozenset[str] | set[str]
+    label: str
+
+
+SPECIAL_RIGHTS: dict[str, Special] = {
+    "rouvrir_evaluation": Special(
+        EVALUATIONS, {ADMIN_ORGANISME, ADMIN_RESEAU, CERTIF_PRO}, "Rouvrir une évaluation finalisée"
+    ),
     # Once the file is at the certifier, only the network and Certif Pro may correct an evaluation (guide §18).
-    "rouvrir_evaluation_apres_envoi": (EVALUATIONS, {ADMIN_RESEAU, CERTIF_PRO}),
-    "annuler_envoi": (EVALUATIONS, {ADMIN_RESEAU, CERTIF_PRO}),
+    "rouvrir_evaluation_apres_envoi": Special(
+        EVALUATIONS, {ADMIN_RESEAU, CERTIF_PRO}, "Rouvrir une évaluation après l'envoi en certification"
+    ),
+    "annuler_envoi": Special(EVALUATIONS, {ADMIN_RESEAU, CERTIF_PRO}, "Annuler un envoi en certification"),
     # After the sending the file is read-only for the OF (guide §14); Certif Pro may still correct it.
-    "modifier_dossier_envoye": (EVALUATIONS, {CERTIF_PRO}),
-    "changer_actif": (ETABLISSEMENTS, {CERTIF_PRO}),
-    "decider_habilitation": (HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}),
+    "modifier_dossier_envoye": Special(EVALUATIONS, {CERTIF_PRO}, "Modifier un dossier envoyé en certification"),
+    "changer_actif": Special(
+        ETABLISSEMENTS, {CERTIF_PRO}, "Activer / désactiver un organisme ou un établissement, changer son réseau"
+    ),
+    "decider_habilitation": Special(HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}, "Décider des demandes d'habilitation"),
     # A certifier decides only the requests addressed to it; Certif Pro decides any.
-    "decider_toute_habilitation": (HABILITATIONS, {CERTIF_PRO}),
-    "decider_rattachement": (RATTACHEMENTS, {CERTIF_PRO}),
+    "decider_toute_habilitation": Special(
+        HABILITATIONS, {CERTIF_PRO}, "Décider des demandes d'habilitation adressées à tout certificateur"
+    ),
+    "decider_rattachement": Special(RATTACHEMENTS, {CERTIF_PRO}, "Décider des demandes de rattachement"),
     # The key icon of the national search: an OF asks Certif Pro for a file of another establishment.
-    "demander_rattachement": (RATTACHEMENTS, set(OF_PROFILES) - {SUPERVISEUR_RESEAU}),
-    "changer_certificateur": (CERTIFICATION, {CERTIF_PRO}),
+    "demander_rattachement": Special(
+        RATTACHEMENTS,
+        set(OF_PROFILES) - {SUPERVISEUR_RESEAU},
+        "Demander le rattachement d'un dossier trouvé par la recherche nationale",
+    ),
+    "changer_certificateur": Special(CERTIFICATION, {CERTIF_PRO}, "Changer le certificateur d'un dossier"),
     # The CERTIFICATION tab's ✏➕ is for jury sessions; the certifiers themselves are Certif Pro's records.
-    "gerer_certificateurs": (CERTIFICATION, {CERTIF_PRO}),
+    "gerer_certificateurs": Special(CERTIFICATION, {CERTIF_PRO}, "Créer et modifier les certificateurs"),
     # A certifier sees every file sent to it; a jury member only those assigned to its certifier's sessions.
-    "voir_dossiers_non_affectes": (CERTIFICATION, {CERTIF_PRO, CERTIFICATEUR}),
+    "voir_dossiers_non_affectes": Special(
+        CERTIFICATION, {CERTIF_PRO, CERTIFICATEUR}, "Voir les dossiers envoyés qui ne sont encore affectés à aucun jury"
+    ),
     # A certifier plans its own juries; Certif Pro plans them for any certifier.
-    "planifier_jury_tout_certificateur": (CERTIFICATION, {CERTIF_PRO}),
+    "planifier_jury_tout_certificateur": Special(
+        CERTIFICATION, {CERTIF_PRO}, "Planifier un jury pour tout certificateur"
+    ),
     # The two sides of the « Echanges » tab.
-    "echanger_cote_certificateur": (CERTIFICATION, {CERTIF_PRO, CERTIFICATEUR, MEMBRE_JURY}),
-    "echanger_cote_organisme": (EVALUATIONS, set(OF_WITH_FILES)),
-    "enregistrer_envoi_certificat": (CERTIFICATION, {CERTIF_PRO, CERTIFICATEUR}),
+    "echanger_cote_certificateur": Special(
+        CERTIFICATION, {CERTIF_PRO, CERTIFICATEUR, MEMBRE_JURY}, "Echanger avec l'organisme au nom du certificateur"
+    ),
+    "echanger_cote_organisme": Special(
+        EVALUATIONS, set(OF_WITH_FILES), "Echanger avec le certificateur au nom de l'organisme"
+    ),
+    "enregistrer_envoi_certificat": Special(
+        CERTIFICATION, {CERTIF_PRO, CERTIFICATEUR}, "Enregistrer les envois de certificats"
+    ),
     # Users of any profile and perimeter (the others grant equal or lower profiles in their perimeter).
-    "gerer_tous_utilisateurs": (UTILISATEURS, {CERTIF_PRO}),
+    "gerer_tous_utilisateurs": Special(
+        UTILISATEURS, {CERTIF_PRO}, "Gérer les utilisateurs de tout profil et de tout périmètre"
+    ),
     # Who hears of the life of their network / organisation (new files, reminders, habilitation decisions).
-    "recevoir_avis_reseau": (RESEAUX, {ADMIN_RESEAU}),
-    "recevoir_avis_organisme": (ORGANISMES, {ADMIN_ORGANISME}),
+    "recevoir_avis_reseau": Special(
+        RESEAUX, {ADMIN_RESEAU}, "Etre averti de la vie du réseau (candidatures, rappels, habilitations)"
+    ),
+    "recevoir_avis_organisme": Special(
+        ORGANISMES, {ADMIN_ORGANISME}, "Etre averti des décisions d'habilitation de l'organisme"
+    ),
     # Back-office profiles see every tab; OF profiles see the evaluation tabs once habilitated.
-    "onglets_sans_habilitation": (EVALUATIONS, set(BACK_OFFICE_PROFILES)),
-    "gerer_referentiels": (ADMINISTRATION, {CERTIF_PRO}),
-    "voir_redevances": (ADMINISTRATION, {CERTIF_PRO}),
-    "gerer_baremes": (ADMINISTRATION, {CERTIF_PRO}),
-    "gerer_actualites": (ACTUALITES, {CERTIF_PRO}),
+    "onglets_sans_habilitation": Special(
+        EVALUATIONS, set(BACK_OFFICE_PROFILES), "Voir les onglets d'évaluation sans habilitation"
+    ),
+    "gerer_referentiels": Special(ADMINISTRATION, {CERTIF_PRO}, "Modifier les référentiels et listes de valeurs"),
+    "voir_redevances": Special(ADMINISTRATION, {CERTIF_PRO}, "Voir les redevances"),
+    "gerer_baremes": Special(ADMINISTRATION, {CERTIF_PRO}, "Modifier le barème des redevances"),
+    "gerer_actualites": Special(ACTUALITES, {CERTIF_PRO}, "Publier les actualités"),
 }
 
-SPECIAL_RIGHT_LABELS = {
-    "rouvrir_evaluation": "Rouvrir une évaluation finalisée",
-    "rouvrir_evaluation_apres_envoi": "Rouvrir une évaluation après l'envoi en certification",
-    "annuler_envoi": "Annuler un envoi en certification",
-    "modifier_dossier_envoye": "Modifier un dossier envoyé en certification",
-    "changer_actif": "Activer / désactiver un organisme ou un établissement, changer son réseau",
-    "decider_habilitation": "Décider des demandes d'habilitation",
-    "decider_toute_habilitation": "Décider des demandes d'habilitation adressées à tout certificateur",
-    "decider_rattachement": "Décider des demandes de rattachement",
-    "demander_rattachement": "Demander le rattachement d'un dossier trouvé par la recherche nationale",
-    "changer_certificateur": "Changer le certificateur d'un dossier",
-    "gerer_certificateurs": "Créer et modifier les certificateurs",
-    "voir_dossiers_non_affectes": "Voir les dossiers envoyés qui ne sont encore affectés à aucun jury",
-    "planifier_jury_tout_certificateur": "Planifier un jury pour tout certificateur",
-    "echanger_cote_certificateur": "Echanger avec l'organisme au nom du certificateur",
-    "echanger_cote_organisme": "Echanger avec le certificateur au nom de l'organisme",
-    "enregistrer_envoi_certificat": "Enregistrer les envois de certificats",
-    "gerer_tous_utilisateurs": "Gérer les utilisateurs de tout profil et de tout périmètre",
-    "recevoir_avis_reseau": "Etre averti de la vie du réseau (candidatures, rappels, habilitations)",
-    "recevoir_avis_organisme": "Etre averti des décisions d'habilitation de l'organisme",
-    "onglets_sans_habilitation": "Voir les onglets d'évaluation sans habilitation",
-    "gerer_referentiels": "Modifier les référentiels et listes de valeurs",
-    "voir_redevances": "Voir les redevances",
-    "gerer_baremes": "Modifier le barème des redevances",
-    "gerer_actualites": "Publier les actualités",
-}
 
 READ, EDIT, CREATE, DELETE = "can_read", "can_edit", "can_create", "can_delete"
 
@@ -315,9 +329,9 @@ def permissions_of(profile: str) -> set[tuple[str, str]]:
         for permission in icons_to_permissions(cell(profile, tab))
         if not (permission == DELETE and tab in DELETE_RESERVED_TABS and profile != CERTIF_PRO)
     }
-    for action, (tab, profiles) in SPECIAL_RIGHTS.items():
-        if profile in profiles:
-            pairs.add(("can_" + action, tab))
+    for action, special in SPECIAL_RIGHTS.items():
+        if profile in special.profiles:
+            pairs.add(("can_" + action, special.tab))
     return pairs
 
 
@@ -375,9 +389,7 @@ RIGHTS: dict[str, Right] = {
 }
 RIGHTS["actualites.lire"] = Right(ACTUALITES, READ, "Lire les actualités")
 RIGHTS["notifications.lire"] = Right(NOTIFICATIONS, READ, "Lire ses notifications")
-RIGHTS.update(
-    {name: Right(tab, "can_" + name, SPECIAL_RIGHT_LABELS[name]) for name, (tab, _profiles) in SPECIAL_RIGHTS.items()}
-)
+RIGHTS.update({name: Right(special.tab, "can_" + name, special.label) for name, special in SPECIAL_RIGHTS.items()})
 # Nobody holds it: what only the platform's own jobs do (automatic abandon).
 SYSTEM = "systeme"
 

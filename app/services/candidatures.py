@@ -15,7 +15,7 @@ from app.domain.identifiers import clean_digits, code_postal_error, siren_error
 from app.extensions import db
 from app.models import Candidature, Etablissement, Utilisateur, ValeurListe
 from app.models.referentiels import CERTIFICATIONS
-from app.schemas import Input, shape_errors, text_fields
+from app.schemas import TRUE_WORDS, Input, shape_errors, text_fields
 from app.security import perimeter
 from app.services import audit, documents, habilitations, notifications
 from app.services.structures import check_active
@@ -42,6 +42,36 @@ LIST_FIELDS = {
     "branche": "branche",
     "origine_demarche": "origine_demarche",
 }
+# Every field of a candidate file a person types (« Proposer une candidature », « Editer la fiche », the API).
+CHAMPS = [
+    "certification",
+    "statut_inscription",
+    "branche",
+    "socle_contextualise",
+    "siren_employeur",
+    "type_public",
+    "niveau_formation",
+    "financeur_principal",
+    "civilite",
+    "nom_naissance",
+    "nom_usage",
+    "prenom",
+    "date_naissance",
+    "ne_etranger",
+    "pays_naissance",
+    "ne_outre_mer",
+    "ville_naissance",
+    "code_postal_naissance",
+    "origine_demarche",
+    "objectifs_professionnels",
+    "objectifs_extra_professionnels",
+    "email",
+    "telephone",
+    "adresse",
+    "code_postal",
+    "ville",
+    "certificat_papier",
+]
 BOOLEAN_FIELDS = ("socle_contextualise", "ne_etranger", "ne_outre_mer", "certificat_papier")
 TEXT_FIELDS = (
     "branche",
@@ -101,8 +131,9 @@ def _date(value, field, errors):
 
 
 def _bool(value) -> bool:
+    """A checkbox of the form or a JSON boolean (the schemas' one reading of « oui »)."""
     if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "oui", "y", "on"}
+        return value.strip().lower() in TRUE_WORDS
     return bool(value)
 
 

@@ -28,6 +28,48 @@ from app.services.validation import Errors, blank, email_error, phone_error, url
 
 # Only Certif Pro switches an organisation or establishment off, or moves an organisation between networks
 # (taking it out of a network would take it out of that network's perimeter).
+# The fields a person fills for an organisation or an establishment (the page and the API alike).
+CHAMPS_ORGANISME = [
+    "reseau",
+    "siren",
+    "nom",
+    "adresse",
+    "complement_adresse",
+    "ville",
+    "code_postal",
+    "contact_nom",
+    "contact_prenom",
+    "contact_email",
+    "email_facturation",
+    "facturation_differente",
+    "facturation_adresse",
+    "facturation_complement_adresse",
+    "facturation_ville",
+    "facturation_code_postal",
+    "code_naf",
+    "numero_declaration_activite",
+    "qualiopi",
+    "actif",
+]
+CHAMPS_ETABLISSEMENT = [
+    "organisme",
+    "nom",
+    "siret",
+    "referent_nom",
+    "referent_prenom",
+    "referent_email",
+    "public_nom",
+    "public_prenom",
+    "public_email",
+    "public_telephone",
+    "adresse",
+    "complement_adresse",
+    "ville",
+    "code_postal",
+    "region",
+    "site_web",
+    "actif",
+]
 CERTIF_PRO_ONLY_FIELDS = {Organisme: {"actif", "reseau"}, Etablissement: {"actif"}}
 
 

@@ -27,7 +27,6 @@ class AdministrationView(BaseView):
             rows=access.matrix_rows(),
             tabs=[access.TAB_LABELS[t] for t in access.TABS],
             special=access.SPECIAL_RIGHTS,
-            special_labels=access.SPECIAL_RIGHT_LABELS,
             tab_labels=access.TAB_LABELS,
             perimeter_labels=access.PERIMETER_LABELS,
             breadcrumb=[("Administration", url_for("AdministrationView.index")), ("Matrice des droits", None)],

@@ -27,36 +27,7 @@ from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 from app.views.documents import send_bytes, send_document
 
-FORM_FIELDS = (
-    "etablissement",
-    "certification",
-    "statut_inscription",
-    "branche",
-    "socle_contextualise",
-    "siren_employeur",
-    "type_public",
-    "niveau_formation",
-    "financeur_principal",
-    "civilite",
-    "nom_naissance",
-    "nom_usage",
-    "prenom",
-    "date_naissance",
-    "ne_etranger",
-    "pays_naissance",
-    "ne_outre_mer",
-    "ville_naissance",
-    "code_postal_naissance",
-    "origine_demarche",
-    "objectifs_professionnels",
-    "objectifs_extra_professionnels",
-    "email",
-    "telephone",
-    "adresse",
-    "code_postal",
-    "ville",
-    "certificat_papier",
-)
+FORM_FIELDS = ("etablissement", *service.CHAMPS)
 
 
 class CandidatureView(CleaModelView):

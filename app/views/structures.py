@@ -117,25 +117,7 @@ class EtablissementView(CleaModelView):
     add_title = "Ajouter un établissement"
     edit_title = "Modifier l'établissement"
     list_columns = ["nom", "organisme", "ville", "region", "actif_label"]
-    add_columns = [
-        "organisme",
-        "nom",
-        "siret",
-        "referent_nom",
-        "referent_prenom",
-        "referent_email",
-        "public_nom",
-        "public_prenom",
-        "public_email",
-        "public_telephone",
-        "adresse",
-        "complement_adresse",
-        "ville",
-        "code_postal",
-        "region",
-        "site_web",
-        "actif",
-    ]
+    add_columns = structures.CHAMPS_ETABLISSEMENT
     edit_columns = [c for c in add_columns if c != "organisme"]
     search_columns = ["nom", "siret", "ville", "region", "actif"]
     order_columns = ["nom", "ville", "region"]
