@@ -102,6 +102,9 @@ class Config:
     # Single-use links (invitation, forgotten password)
     INVITATION_LINK_HOURS = int(os.environ.get("INVITATION_LINK_HOURS", "72"))
     RESET_LINK_HOURS = int(os.environ.get("RESET_LINK_HOURS", "2"))
+    # National search (the magnifier): searches a user may run per minute (journaled, see RechercheNationale).
+    RECHERCHE_PAR_MINUTE = int(os.environ.get("RECHERCHE_PAR_MINUTE", "30"))
+    RECHERCHE_JOURNAL_JOURS = int(os.environ.get("RECHERCHE_JOURNAL_JOURS", "365"))
 
     # Demo data loaded on an empty database by `python run.py`
     LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", True)

@@ -35,7 +35,8 @@ def demo_command():
     "daily",
     help="Tâches quotidiennes : abandon automatique des dossiers (évaluation préalable de "
     "plus de 5 ans), rappels de renouvellement des habilitations (90 et 30 jours avant "
-    "leur fin), suppression des exports de plus de 7 jours, envoi des mails en attente.",
+    "leur fin), suppression des exports de plus de 7 jours et du journal des recherches échu, "
+    "envoi des mails en attente.",
 )
 @with_appcontext
 def daily_command():
@@ -51,6 +52,9 @@ def daily_command():
     from app.services.exports import purger
 
     click.echo(f"{purger()} export(s) de plus de 7 jours supprimé(s).")
+    from app.services.recherche import purger_journal
+
+    click.echo(f"{purger_journal()} ligne(s) du journal des recherches nationales supprimée(s).")
     result = send_pending(limit=1000)
     click.echo(f"{result['envoyes']} mail(s) envoyé(s), {result['en_echec']} en échec.")
 

@@ -64,9 +64,8 @@ PAGES = (
     "/certificateurs/jurys/planifier",
     "/notifications/",
     "/recherche/",
-    "/recherche/?nom=moreau",
     "/rattachements/list/",
-    "/rattachements/demander/11",
+    "/administration/recherches/list/",
     # A list with an active date filter (FAB's search widget, date picker) and a list with no result.
     "/habilitations/list/?_flt_1_date_demande=2020-01-01",
     "/organismes/list/?_flt_0_nom=zzz-aucun",

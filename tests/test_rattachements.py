@@ -37,6 +37,14 @@ def notifications_of(app, login, titre):
         )
 
 
+def lien_de_recherche(client, numero) -> str:
+    """The key icon's link of the national search result for `numero` (a signed reference, not the id)."""
+    found = client.post("/recherche/", data={"numero_dossier": numero}).get_data(as_text=True)
+    links = re.findall(r'href="(/rattachements/demander/[^"]+)"', found)
+    assert len(links) == 1, f"pas de demande de rattachement possible pour {numero}"
+    return links[0]
+
+
 def demande(app, pk) -> DemandeRattachement:
     with app.app_context():
         found = db.session.get(DemandeRattachement, pk)
@@ -49,9 +57,9 @@ def test_etab2_asks_for_an_a_file_then_certif_pro_accepts_it(app, as_user):
     marseille, montpellier, paris = etab(app, MARSEILLE), etab(app, MONTPELLIER), etab(app, PARIS)
     client = as_user("etab2.user")
     # The key icon of the search opens the form: the four public columns, destinations of the perimeter only.
-    found = client.get("/recherche/", query_string={"nom": "moreau camille"})
-    assert f'href="/rattachements/demander/{pk}"' in found.get_data(as_text=True)
-    form = client.get(f"/rattachements/demander/{pk}")
+    url = lien_de_recherche(client, "2026000001")
+    assert url != f"/rattachements/demander/{pk}"
+    form = client.get(url)
     assert form.status_code == 200
     text, html = page_text(form), form.get_data(as_text=True)
     assert "Demande de rattachement" in text and "2026000001" in text and "Moreau Camille" in text
@@ -61,12 +69,12 @@ def test_etab2_asks_for_an_a_file_then_certif_pro_accepts_it(app, as_user):
     assert "Déménagement du candidat" in text and "Précisez si motif « Autre »" in text
 
     missing = client.post(
-        f"/rattachements/demander/{pk}",
+        url,
         data={"etablissement_destination": marseille, "motif": "Autre", "precision": ""},
     )
     assert missing.status_code == 200 and "Précisez le motif « Autre »." in page_text(missing)
     sent = client.post(
-        f"/rattachements/demander/{pk}",
+        url,
         data={"etablissement_destination": marseille, "motif": "Déménagement du candidat"},
         follow_redirects=True,
     )
@@ -148,7 +156,7 @@ def test_refusal_needs_a_comment_and_leaves_the_file(app, as_user):
     marseille = etab(app, MARSEILLE)
     client = as_user("etab2.user")
     client.post(
-        f"/rattachements/demander/{pk}",
+        lien_de_recherche(client, "2026000002"),
         data={"etablissement_destination": marseille, "motif": "Autre", "precision": "Le candidat l'a demandé."},
     )
     with app.app_context():
@@ -171,12 +179,10 @@ def test_refusal_needs_a_comment_and_leaves_the_file(app, as_user):
     assert notifications_of(app, "etab.user", "Demande de rattachement refusée")
     # Refused, the file may be asked for again.
     assert (
-        as_user("etab2.user")
-        .post(
-            f"/rattachements/demander/{pk}",
+        client.post(
+            lien_de_recherche(client, "2026000002"),
             data={"etablissement_destination": marseille, "motif": "Choix du bénéficiaire"},
-        )
-        .status_code
+        ).status_code
         == 302
     )
 
@@ -192,8 +198,10 @@ def test_a_file_at_jury_or_certified_is_never_moved(app, api_as, as_user, numero
         json={"candidature": pk, "etablissement_destination": marseille, "motif": "Déménagement du candidat"},
     )
     assert response.status_code == 409 and statut in response.get_json()["message"]
-    form = page_text(as_user("etab2.user").get(f"/rattachements/demander/{pk}"))
-    assert "ne peut pas être rattaché" in form and "Envoyer la demande" not in form
+    # The search shows a greyed key: no link to a form.
+    found = as_user("etab2.user").post("/recherche/", data={"numero_dossier": numero})
+    html = found.get_data(as_text=True)
+    assert 'aria-label="Rattachement impossible"' in html and "/rattachements/demander/" not in html
 
 
 def test_api_rules_and_french_messages(app, api_as):
@@ -360,7 +368,9 @@ def test_duplicate_candidature_offers_the_request(app, as_user):
     response = as_user("etab2.user").post("/candidatures/proposer", data=form)
     html = response.get_data(as_text=True)
     assert "Ce candidat est déjà inscrit sur la plateforme (dossier n°2026000009)" in page_text(response)
-    assert f'href="/rattachements/demander/{pk}"' in html and "Faire une demande de rattachement" in html
+    links = re.findall(r'href="(/rattachements/demander/[^"]+)"', html)
+    assert len(links) == 1 and "Faire une demande de rattachement" in html
+    assert "2026000009" in page_text(as_user("etab2.user").get(links[0]))
     # Inside the perimeter, the message opens the existing file instead.
     form["etablissement"] = etab(app, PARIS)
     html = as_user("etab.user").post("/candidatures/proposer", data=form).get_data(as_text=True)
@@ -398,7 +408,7 @@ def test_menu_and_list_filters(app, as_user, api_as):
     # The network supervisor reads the list (👁), a certifier has no access.
     assert as_user("reseau.superviseur").get("/rattachements/list/").status_code == 200
     assert as_user("certif.idf").get("/rattachements/list/").status_code == 403
-    assert as_user("reseau.superviseur").get(f"/rattachements/demander/{dossier(app, '2026000010')}").status_code == 403
+    assert as_user("reseau.superviseur").get(lien_de_recherche(client, "2026000010")).status_code == 403
     assert client.get("/rattachements/demander/99999999").status_code == 404
     assert client.get("/rattachements/show/99999999").status_code == 404
     assert client.get("/rattachements/show/abc").status_code == 404
@@ -430,3 +440,21 @@ def test_list_loads_files_and_establishments_once_per_page(app, as_user, api_as)
     text = page_text(response)
     assert "Gauthier Nathan-Marie" in text and "Blanchard Théo-Marie" in text
     assert len([s for s in seen if s.lstrip().startswith("SELECT candidature.")]) == 1
+
+
+def test_the_request_page_opens_only_from_ones_own_search_result(app, as_user):
+    """issue 11: the page shows a file outside the perimeter (numéro, candidate, establishment, status), so it is
+    reached from a national search result only — never by walking ids, nor with another user's link."""
+    pk = dossier(app, "2026000001")
+    client = as_user("etab2.user")
+    for guessed in (f"/rattachements/demander/{pk}", "/rattachements/demander/abc", "/rattachements/demander/1.2"):
+        refused = client.get(guessed)
+        assert refused.status_code == 404 and "Moreau" not in page_text(refused), guessed
+        assert client.post(guessed, data={"motif": "Autre"}).status_code == 404
+    url = lien_de_recherche(client, "2026000001")
+    assert "Moreau Camille" in page_text(client.get(url))
+    # Another establishment user holding the same link gets nothing.
+    colleague = as_user("org2.admin")
+    assert colleague.get(url).status_code == 404
+    # A tampered reference neither.
+    assert client.get(url[:-3] + ("aaa" if not url.endswith("aaa") else "bbb")).status_code == 404

@@ -294,6 +294,9 @@ SPECIAL_RIGHTS: dict[str, Special] = {
     ),
     "gerer_referentiels": Special(ADMINISTRATION, {CERTIF_PRO}, "Modifier les référentiels et listes de valeurs"),
     "voir_redevances": Special(ADMINISTRATION, {CERTIF_PRO}, "Voir les redevances"),
+    "consulter_journal_recherches": Special(
+        ADMINISTRATION, {CERTIF_PRO}, "Consulter le journal des recherches nationales"
+    ),
     "gerer_baremes": Special(ADMINISTRATION, {CERTIF_PRO}, "Modifier le barème des redevances"),
     "gerer_actualites": Special(ACTUALITES, {CERTIF_PRO}, "Publier les actualités"),
 }

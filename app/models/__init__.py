@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
 from app.models.actualites import Actualite  # noqa: F401
-from app.models.audit import AuditLog  # noqa: F401
+from app.models.audit import AuditLog, RechercheNationale  # noqa: F401
 from app.models.candidatures import Candidature  # noqa: F401
 from app.models.documents import Document  # noqa: F401
 from app.models.evaluations import Evaluation, ResultatEvaluation  # noqa: F401

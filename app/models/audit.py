@@ -44,3 +44,24 @@ class AuditLog(Model):
     @property
     def action_label(self) -> str:
         return self.libelle or self.ACTIONS.get(self.action, self.action)
+
+
+class RechercheNationale(Model):
+    """One national search (the magnifier), journaled: who looked for whom, and how many files outside their
+    perimeter it showed (issue « Trust »: the search is the one exception to the perimeter). The rows of the
+    last minute are also the per-user limit's counter, shared by every web process."""
+
+    __tablename__ = "recherche_nationale"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    user_id: Mapped[int] = mapped_column(Integer, nullable=False)  # no FK: the journal outlives deleted users
+    user_name: Mapped[str | None] = mapped_column(String(200))
+    criteres: Mapped[dict] = mapped_column(JSON, nullable=False)
+    resultats: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    hors_perimetre: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    __table_args__ = (
+        Index("ix_recherche_user", "user_id", "created_at"),
+        Index("ix_recherche_created", "created_at"),
+    )

@@ -22,6 +22,7 @@ from app.models import (
     Etablissement,
     Notification,
     Organisme,
+    RechercheNationale,
     Reseau,
     Utilisateur,
 )
@@ -205,6 +206,8 @@ RULES: dict[type, Callable] = {
     SessionJury: _session_jury_clause,
     DemandeRattachement: _rattachement_clause,
     Notification: _notification_clause,
+    # One's own searches (reading the journal is Certif Pro's right: national, so everything).
+    RechercheNationale: lambda user, level: RechercheNationale.user_id == user.id,
     # Every profile reads the certifiers (CERTIFICATION tab); writing them is a matter of permissions.
     Certificateur: lambda user, level: true(),
 }

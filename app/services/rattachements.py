@@ -9,6 +9,8 @@ included.
 
 import datetime
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app.domain import access, statuts
@@ -83,9 +85,30 @@ def _candidature(candidature_id, lock=False) -> Candidature:
     return candidature
 
 
-def dossier(candidature_id) -> Candidature:
-    """The file a request is about, wherever it is: 404 when it does not exist. Pages outside the perimeter
-    show only its numéro, candidate, establishment and status (roles.md)."""
+# The request page of a file outside the perimeter is reached from a national search result only: the key icon
+# carries a signed reference (this file, this user, a few hours), never the bare id, so the page cannot be used
+# to read the country's files one id after another.
+REFERENCE_HEURES = 4
+
+
+def _signeur() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="clea-demande-rattachement")
+
+
+def reference(user, candidature_id: int) -> str:
+    """The key icon's link for a file found by `user` (a search result or a duplicate refusal)."""
+    return _signeur().dumps([user.id, candidature_id])
+
+
+def dossier(user, reference_signee) -> Candidature:
+    """The file of a reference given to `user`: 404 when it is forged, expired, another user's, or the file is
+    gone. Pages outside the perimeter show only its numéro, candidate, establishment and status (roles.md)."""
+    try:
+        user_id, candidature_id = _signeur().loads(reference_signee, max_age=REFERENCE_HEURES * 3600)
+    except (BadSignature, ValueError, TypeError):
+        raise NotFound("Ce lien de demande de rattachement n'est plus valable : refaites la recherche.") from None
+    if user is None or user_id != user.id:
+        raise NotFound("Ce lien de demande de rattachement n'est plus valable : refaites la recherche.")
     try:
         return _candidature(candidature_id)
     except ValidationFailed:

@@ -2,17 +2,24 @@
 
 It searches every file of the platform, but a file outside the user's perimeter is shown with four columns
 only (numéro, candidat, établissement, statut) and never opened (roles.md: the one exception to the
-perimeter). One query, on indexed columns where the criteria allow it, at most MAX_RESULTATS + 1 rows.
+perimeter). So that the exception cannot be used to browse the country's files, a file outside the
+perimeter is found only by its exact number, or by its name (whole words) together with the exact birth
+date, and its birth place is compared exactly, never as a prefix (« m », « ma », « mar »… would spell it out).
+Each search is journaled (RechercheNationale) and a user may run RECHERCHE_PAR_MINUTE of them a minute.
+One query, on indexed columns where the criteria allow it, at most MAX_RESULTATS + 1 rows.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, select
+from flask import current_app
+from sqlalchemy import and_, case, delete, false, func, literal, or_, select
 
 from app.domain import access, statuts
 from app.domain.dates import parse_date
 from app.extensions import db
-from app.models import Candidature, Etablissement
+from app.models import Candidature, Etablissement, RechercheNationale
+from app.models.base import utcnow
 from app.security import perimeter
 from app.services import rattachements
 from app.services.candidatures import sans_accents
@@ -26,6 +33,17 @@ AUCUN_CRITERE = (
 )
 TROP_LARGE = "La recherche est trop large, veuillez préciser vos critères."
 AUCUN_RESULTAT = "Aucun résultat correspondant à votre recherche"
+TROP_DE_RECHERCHES = (
+    "Vous avez lancé beaucoup de recherches en une minute : veuillez patienter une minute avant de réessayer."
+)
+LIBELLES = {
+    "numero_dossier": "Numéro de dossier",
+    "nom": "Nom / prénom",
+    "date_naissance": "Date de naissance",
+    "pays_naissance": "Pays de naissance",
+    "code_postal_naissance": "Code postal de naissance",
+    "ville_naissance": "Ville de naissance",
+}
 
 
 @dataclass
@@ -42,6 +60,7 @@ class Ligne:
     visible: bool
     rattachable: bool = False  # the key icon opens the request form
     rattachement_impossible: bool = False  # the key, greyed out: the file's status forbids a transfer
+    reference: str | None = None  # the key's link (rattachements.reference): only for a file found here
 
 
 @dataclass
@@ -51,6 +70,7 @@ class Resultat:
     message: str | None = None
     erreurs: dict = field(default_factory=dict)
     trop_large: bool = False
+    limite_atteinte: bool = False  # too many searches this minute (the page answers 429)
 
     @property
     def actifs(self) -> bool:
@@ -111,7 +131,13 @@ def _commence_par(column, prefix: str):
     return condition
 
 
+def _mot_entier(column, mot: str):
+    """`mot` is one whole word of `column` (a space-separated, accent-free upper-case text)."""
+    return (literal(" ") + column + literal(" ")).like("% " + _escape(mot) + " %", escape="\\")
+
+
 def _conditions(data: dict) -> list:
+    """The criteria as typed, for files inside the perimeter: prefixes allowed."""
     where = []
     if data["numero_dossier"]:
         numero = data["numero_dossier"]
@@ -138,6 +164,69 @@ def _conditions(data: dict) -> list:
     return where
 
 
+def _conditions_hors_perimetre(data: dict) -> list | None:
+    """The criteria for files outside the perimeter, or None when they cannot find any: the exact number, or
+    the name's whole words with the exact birth date; every other criterion exact."""
+    numero = data["numero_dossier"]
+    mots = sans_accents(data["nom"]).split() if data["nom"] else []
+    if numero and len(numero) != 10:
+        return None
+    if not numero and not (mots and data["date_naissance"]):
+        return None
+    where = []
+    if numero:
+        where.append(Candidature.numero_dossier == numero)
+    if mots:
+        where.append(_commence_par(Candidature.nom_recherche, mots[0]))
+        where.extend(_mot_entier(Candidature.nom_recherche, mot) for mot in mots)
+    if data["date_naissance"]:
+        where.append(Candidature.date_naissance == _date(data["date_naissance"]))
+    if data["pays_naissance"]:
+        where.append(Candidature.pays_naissance.ilike(_escape(data["pays_naissance"]), escape="\\"))
+    if data["code_postal_naissance"]:
+        where.append(Candidature.code_postal_naissance == data["code_postal_naissance"])
+    if data["ville_naissance"]:
+        where.append(func.upper(Candidature.ville_naissance) == data["ville_naissance"].upper())
+    return where
+
+
+def _trop_de_recherches(user) -> bool:
+    limite = current_app.config["RECHERCHE_PAR_MINUTE"]
+    depuis = utcnow() - datetime.timedelta(minutes=1)
+    recentes = db.session.execute(
+        select(func.count())
+        .select_from(RechercheNationale)
+        .where(RechercheNationale.user_id == user.id, RechercheNationale.created_at >= depuis)
+    ).scalar_one()
+    return recentes >= limite
+
+
+def _journaliser(user, data: dict, resultats: int, hors_perimetre: int) -> None:
+    db.session.add(
+        RechercheNationale(
+            user_id=user.id,
+            user_name=f"{user.first_name} {user.last_name}".strip(),
+            criteres={key: value for key, value in data.items() if value},
+            resultats=resultats,
+            hors_perimetre=hors_perimetre,
+        )
+    )
+    db.session.commit()
+
+
+def libelle_criteres(criteres: dict) -> str:
+    """« Nom / prénom : fontaine ; Date de naissance : 12/06/1976 » (the journal's page)."""
+    return " ; ".join(f"{LIBELLES[k]} : {v}" for k, v in (criteres or {}).items() if k in LIBELLES and v)
+
+
+def purger_journal() -> int:
+    """The journal is kept RECHERCHE_JOURNAL_JOURS days (the daily job)."""
+    avant = utcnow() - datetime.timedelta(days=current_app.config["RECHERCHE_JOURNAL_JOURS"])
+    result = db.session.execute(delete(RechercheNationale).where(RechercheNationale.created_at < avant))
+    db.session.commit()
+    return result.rowcount  # type: ignore[attr-defined]  # a CursorResult for a DELETE
+
+
 def peut_demander_rattachement(user) -> bool:
     """The key icon: an OF profile that may create transfer requests."""
     return access.may(user, "demander_rattachement")
@@ -151,7 +240,18 @@ def rechercher(user, values) -> Resultat:
     if not any(data.values()):
         resultat.message = AUCUN_CRITERE
         return resultat
-    visible = case((perimeter.clause(Candidature, user), True), else_=False).label("visible")
+    if _trop_de_recherches(user):
+        resultat.limite_atteinte = True
+        resultat.message = TROP_DE_RECHERCHES
+        return resultat
+    # 1 or 0, never NULL (a perimeter clause on a nullable column would drop the file from both sides).
+    dedans = case((perimeter.clause(Candidature, user), 1), else_=0)
+    hors_perimetre = _conditions_hors_perimetre(data)
+    where = or_(
+        and_(dedans == 1, *_conditions(data)),
+        and_(dedans == 0, *hors_perimetre) if hors_perimetre is not None else false(),
+    )
+    visible = (dedans == 1).label("visible")
     query = (
         select(
             Candidature.id,
@@ -164,12 +264,14 @@ def rechercher(user, values) -> Resultat:
             visible,
         )
         .join(Etablissement, Etablissement.id == Candidature.etablissement_id)
-        .where(*_conditions(data))
+        .where(where)
         .order_by(Candidature.nom_recherche, Candidature.id)
         .limit(MAX_RESULTATS + 1)
     )
     rows = db.session.execute(query).all()
-    if len(rows) > MAX_RESULTATS:
+    trop_large = len(rows) > MAX_RESULTATS
+    _journaliser(user, data, 0 if trop_large else len(rows), 0 if trop_large else sum(not r.visible for r in rows))
+    if trop_large:
         resultat.trop_large = True
         resultat.message = TROP_LARGE
         return resultat
@@ -191,6 +293,7 @@ def rechercher(user, values) -> Resultat:
                 visible=bool(row.visible),
                 rattachable=dehors and not bloque,
                 rattachement_impossible=dehors and bloque,
+                reference=rattachements.reference(user, row.id) if dehors and not bloque else None,
             )
         )
     return resultat

@@ -146,11 +146,12 @@ class DemandeRattachementView(CleaModelView):
             ],
         )
 
-    @expose("/demander/<int:candidature_pk>", methods=["GET", "POST"])
+    @expose("/demander/<reference>", methods=["GET", "POST"])
     @has_access
-    def demander(self, candidature_pk):
-        """The key icon: the file may be outside the perimeter, so only its four public columns are shown."""
-        candidature = service.dossier(candidature_pk)
+    def demander(self, reference):
+        """The key icon of a search result (a signed reference, see service.reference): the file may be outside
+        the perimeter, so only the four columns the result showed are shown."""
+        candidature = service.dossier(g.user, reference)
         values, errors = {}, {}
         if request.method == "POST":
             values = {k: request.form.get(k, "") for k in ("etablissement_destination", "motif", "precision")}
@@ -220,7 +221,7 @@ def message_doublon(message: str, user):
         )
     return Markup(
         '{} <a class="alert-link" href="{}"><i class="fa fa-key"></i> Faire une demande de rattachement</a>'
-    ).format(message, url_for("DemandeRattachementView.demander", candidature_pk=candidature.id))
+    ).format(message, url_for("DemandeRattachementView.demander", reference=service.reference(user, candidature.id)))
 
 
 def register(appbuilder):
