@@ -43,6 +43,14 @@ def _secret_key() -> str:
         return handle.read().strip()
 
 
+def https_cookies(config) -> None:
+    """Served over HTTPS (PUBLIC_URL in https://): the browser sends the session and remember cookies over
+    HTTPS only (Secure). HttpOnly and SameSite stay as set below."""
+    if str(config.get("PUBLIC_URL") or "").lower().startswith("https://"):
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+
+
 class Config:
     APP_NAME = "Plateforme CléA"
     APP_ICON = "/static/clea/logo.svg"
@@ -84,7 +92,8 @@ class Config:
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)  # forced on by an https PUBLIC_URL
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     JWT_ACCESS_TOKEN_EXPIRES = 3600
 
     # Mail (Flask-Mail). Without MAIL_SERVER, mails are written to the log.

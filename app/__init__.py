@@ -6,6 +6,7 @@ import os
 from flask import Flask
 
 from app.extensions import appbuilder, db, mail, migrate
+from config import https_cookies
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
@@ -19,6 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # The access matrix is the only source of roles; FAB never creates tables (migrations do).
     app.config["FAB_CREATE_DB"] = False
     app.config["FAB_UPDATE_PERMS"] = False
+    https_cookies(app.config)  # Secure cookies when PUBLIC_URL is https://
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]) or ".", exist_ok=True)
 

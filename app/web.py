@@ -2,6 +2,7 @@
 navigation of the guide (built from the access matrix)."""
 
 import logging
+import secrets
 
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_appbuilder.api import BaseApi
@@ -14,10 +15,24 @@ from app.domain import access
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
 
+# Scripts: our files and FAB's (static/), and the inline blocks that carry this request's nonce — no
+# inline event handler, no javascript: URL, no eval. Styles: files only for <link>/<style> (style-src-elem),
+# but style="…" attributes stay allowed (style-src-attr): FAB's templates hide forms and lay out buttons with
+# them, and an attribute cannot run code. A browser without the CSP 3 directives falls back on style-src.
 CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self' 'unsafe-inline'; style-src-elem 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
 )
+
+
+def csp_nonce() -> str:
+    """This request's script nonce (`<script nonce="{{ csp_nonce() }}">`), drawn once per request. A Jinja
+    global, so that FAB's templates find it too (their `baselib.get_nonce()` asks for `csp_nonce`)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
 
 
 def is_api_request() -> bool:
@@ -50,8 +65,7 @@ def install(app) -> None:
         # Only the static assets (style sheets, scripts, images) may be cached.
         if not request.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
-        if not request.path.startswith("/swagger"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
         return response
 
     @app.errorhandler(404)
@@ -169,6 +183,7 @@ def install(app) -> None:
         ), 500
 
     formatting.install(app)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
     from app.services.documents import TAILLE_MAX
 
     app.jinja_env.globals["clea_taille_max"] = formatting.taille_fr(TAILLE_MAX)  # « 4,0 Mo »

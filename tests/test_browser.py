@@ -6,6 +6,10 @@ entry of "Mon Réseau ▾" by clicking them, with a screenshot of each page in
 test-artifacts/screenshots/<login>/<n>-<slug>.png (git-ignored). One scenario also clicks through the
 establishment page down to « Faire une demande ».
 
+Every page checked also fails on a JavaScript error or on anything the Content-Security-Policy refused (Chromium
+reports it on the console only); two scenarios click through the behaviours that left inline scripts for
+app/static/clea/clea.js, FAB's nonce-carrying blocks, and Swagger UI.
+
 Chromium comes from Debian (`apt-get install chromium chromium-driver`), never from `playwright install`.
 Without it the tests are skipped on a developer machine, and fail in CI (CI=true).
 """
@@ -182,11 +186,19 @@ def page(browser_context):
     tab = browser_context.new_page()
     tab.js_errors = []
     tab.on("pageerror", lambda error: tab.js_errors.append(str(error)))
+    # A script, a handler or a style the Content-Security-Policy refuses is reported on the console only.
+    tab.on("console", lambda message: csp_refusal(message.text) and tab.js_errors.append(f"CSP : {message.text}"))
     yield tab
     tab.close()
 
 
 # --- Helpers ------------------------------------------------------------------------------------------------
+
+
+def csp_refusal(text: str) -> bool:
+    """Chromium's console line for what the Content-Security-Policy blocked ("Refused to execute inline
+    script because it violates the following Content Security Policy directive…")."""
+    return "Content Security Policy" in text or "Refused to" in text
 
 
 def slug(text: str) -> str:
@@ -396,6 +408,11 @@ def test_org_admin_asks_for_a_habilitation_from_the_establishment_page(page):
 
     visit.check_page(visit.click(request_button), "Faire une demande", active_tab="HABILITATIONS")
     assert page.locator("form").count() >= 1, "pas de formulaire de demande d'habilitation"
+    branches = page.locator("#bloc-branches")  # shown for a request to a CPNE only (data-clea-show-when)
+    visit.expect(not branches.is_visible(), "choix des branches affiché pour une demande au CERTIF PRO")
+    page.locator("input[name='aupres'][value='branche']").check()
+    visit.expect(branches.is_visible(), "choix des branches caché pour une demande à une CPNE")
+    page.locator("input[name='aupres'][value='certif_pro']").check()
     visit.shot("faire-une-demande")
     visit.finish()
 
@@ -428,7 +445,10 @@ def test_etab_user_evaluates_a_candidate_from_the_candidate_page(page):
     page.fill("#evaluateur_prenom", "Alice")
     page.fill("#evaluateur_email", "alice.durand@of.example")
     page.fill("#date_evaluation", "12/11/2025")
-    page.locator("details.clea-domaine summary").first.click()
+    # « Afficher tous les commentaires » (data-clea-open-all) opens every domain and comment.
+    page.get_by_role("button", name="Afficher tous les commentaires").click()
+    closed = page.locator("details.clea-domaine:not([open]), details.clea-commentaire:not([open])")
+    visit.expect(closed.count() == 0, f"« Afficher tous les commentaires » laisse {closed.count()} bloc(s) fermé(s)")
     first_row = page.locator("details.clea-domaine").first.locator("tr").first
     first_row.get_by_label("acquis", exact=True).check()
     page.locator("details.clea-domaine").first.locator("tr").nth(1).get_by_label("non acquis").check()
@@ -477,6 +497,11 @@ def test_certifier_plans_a_jury_and_assigns_waiting_files(page):
     waiting = page.locator("input[name='candidatures']")
     visit.expect(waiting.count() >= 1, "aucun dossier en attente d'affectation proposé")
     if waiting.count():
+        # « Tout sélectionner » (data-clea-check-all, static/clea/clea.js) ticks and unticks every file.
+        page.locator("#tout").check()
+        visit.expect(all(box.is_checked() for box in waiting.all()), "« Tout sélectionner » sans effet")
+        page.locator("#tout").uncheck()
+        visit.expect(not any(box.is_checked() for box in waiting.all()), "« Tout sélectionner » ne décoche pas")
         waiting.first.check()
         visit.shot("session-a-affecter")
         visit.check_page(
@@ -547,4 +572,167 @@ def test_certif_pro_publishes_news_and_reads_the_quarterly_fees(page):
     )
     visit.check_page(visit.click(page.locator("a.list-group-item", has_text="Barème des redevances")), "barème")
     visit.shot("bareme")
+    visit.finish()
+
+
+# --- Content-Security-Policy (issue 11 point 9): no inline script may run but those with the page's nonce ----
+
+
+def no_csp_refusal(visit, where):
+    """Nothing refused by the policy (nor any JavaScript error) since the last check."""
+    visit.expect(not visit.page.js_errors, f"{where}: {visit.page.js_errors}")
+    visit.page.js_errors.clear()
+
+
+def test_org_admin_pages_work_under_the_content_security_policy(page):
+    """The behaviours moved out of inline scripts and handlers (static/clea/clea.js) and FAB's nonce-carrying
+    blocks, clicked as a person would: menus, list filters, tabs, a confirmation, conditional form blocks,
+    the « tout sélectionner » boxes."""
+    visit = Visit(page, "csp-org.admin")
+    log_in(page, "org.admin")
+    visit.check_page(200, "accueil")
+
+    # The bell and the user menu open (Bootstrap's dropdowns).
+    page.locator("li.clea-bell > a.dropdown-toggle").click()
+    bell_all = page.locator("li.clea-bell .dropdown-menu a", has_text="Voir toutes les notifications")
+    assert bell_all.is_visible(), "la cloche des notifications ne s'ouvre pas"
+    visit.shot("cloche")
+    page.keyboard.press("Escape")
+    page.locator(USER_MENU + " > a.dropdown-toggle").click()
+    assert page.locator(USER_MENU + " .dropdown-menu a", has_text="Mon profil").is_visible(), "menu utilisateur"
+    page.keyboard.press("Escape")
+
+    # CANDIDATURE list: FAB's search filters (its nonce-carrying AdminFilters block) add a filter and filter.
+    visit.check_page(
+        visit.click(page.locator(TOP_TABS, has_text="EVALUATIONS")), "EVALUATIONS", active_tab="EVALUATIONS"
+    )
+    page.locator("a.accordion-toggle", has_text="Rechercher").click()
+    page.locator("#filter_form button.dropdown-toggle", has_text="Ajouter un filtre").click()
+    page.locator("#filter_form a.filter[name='numero_dossier']").click()
+    value = page.locator("#filter_form table.filters input[name^='_flt_']")
+    assert value.count() == 1, "« Ajouter un filtre » n'ajoute pas de ligne de filtre"
+    value.fill("2026000001")
+    visit.shot("liste-filtre")
+    with page.expect_navigation():
+        page.locator("#filter_form button[type='submit']").click()
+    assert "_flt_" in page.url, f"le filtre n'est pas envoyé ({page.url})"
+    rows = page.locator("table tr:has(a[href*='/candidatures/show/'])")
+    assert rows.count() == 1 and "2026000001" in rows.first.inner_text(), "le filtre n'a pas filtré la liste"
+    visit.check_page(200, "liste filtrée", active_tab="EVALUATIONS")
+    visit.shot("liste-filtree")
+
+    # The candidate page: the tabs switch, « Désactiver » asks first (data-confirm), « Annuler » keeps the page.
+    visit.check_page(
+        visit.click(rows.first.locator("a[href*='/candidatures/show/']").first),
+        "page candidat",
+        active_tab="EVALUATIONS",
+    )
+    page.locator("ul.nav-tabs a", has_text="Parcours").click()
+    assert page.locator("#parcours").is_visible() and not page.locator("#fiche").is_visible(), "onglet Parcours"
+    page.locator("ul.nav-tabs a", has_text="Fiche individu").click()
+    assert page.locator("#fiche").is_visible(), "onglet Fiche individu"
+    questions = []
+
+    def dismiss(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    shown = page.url
+    page.get_by_role("button", name="Désactiver").click()
+    assert questions == ["Désactiver cette candidature ?"], f"pas de confirmation avant Désactiver : {questions}"
+    still = page.url == shown and page.get_by_role("button", name="Désactiver").is_visible()
+    assert still, "candidature désactivée malgré « Annuler »"
+    no_csp_refusal(visit, "page candidat")
+    visit.shot("page-candidat")
+
+    # « Editer la fiche »: the blocks shown by a list or a radio button (data-clea-show-when).
+    visit.check_page(visit.click(page.get_by_role("link", name="Editer la fiche")), "fiche", active_tab="EVALUATIONS")
+    salarie = page.locator("#bloc-salarie")
+    page.select_option("#statut_inscription", "Salarié")
+    assert salarie.is_visible(), "bloc « Salarié » caché pour un salarié"
+    page.select_option("#statut_inscription", index=0)
+    assert not salarie.is_visible(), "bloc « Salarié » affiché sans statut salarié"
+    page.locator("input[name='ne_etranger'][value='1']").check()
+    assert page.locator("#bloc-etranger").is_visible() and not page.locator("#bloc-france").is_visible()
+    page.locator("input[name='ne_etranger'][value='']").check()
+    assert not page.locator("#bloc-etranger").is_visible() and page.locator("#bloc-france").is_visible()
+    no_csp_refusal(visit, "fiche candidat")
+    visit.shot("fiche-candidat")
+
+    # Notifications: « Tout sélectionner » ticks every box, and its twin at the bottom (the same behaviour,
+    # data-clea-check-all, is clicked on a jury's page in test_certifier_plans_a_jury_and_assigns_waiting_files).
+    page.locator("li.clea-bell > a.dropdown-toggle").click()
+    visit.check_page(visit.click(bell_all), "notifications")
+    boxes = page.locator("#notifications-form .clea-selection")
+    if boxes.count():  # the demo has no notification for org.admin; tests that create some may run before
+        page.locator("#tout-selectionner").check()
+        assert all(boxes.nth(i).is_checked() for i in range(boxes.count())), "« Tout sélectionner » sans effet"
+        assert page.locator("#tout-selectionner-bas").is_checked(), "le « Tout sélectionner » du bas ne suit pas"
+    no_csp_refusal(visit, "notifications")
+    visit.finish()
+
+
+def test_certif_pro_forms_dialogs_and_swagger_work_under_the_content_security_policy(page):
+    """FAB's pages under the policy: a list's delete button opens FAB's confirmation dialog, the date picker
+    opens in French, a select2 dropdown opens and searches, « Retour » goes back; and Swagger UI renders."""
+    visit = Visit(page, "csp-certifpro")
+    log_in(page, "certifpro")
+    visit.check_page(visit.click(page.get_by_role("link", name="Gérer les actualités")), "actualités")
+    page.locator("a.confirm[id^='btn-delete-']").first.click()
+    dialog = page.locator("#modal-confirm")
+    dialog.wait_for(state="visible")
+    assert "Confirmer" in dialog.inner_text(), "la confirmation de suppression de FAB ne s'ouvre pas"
+    visit.shot("confirmation-suppression")
+    dialog.get_by_role("button", name="Annuler").click()
+    dialog.wait_for(state="hidden")
+    no_csp_refusal(visit, "actualités")
+
+    # FAB's add form: the date picker, in French, and the date typed jj/mm/aaaa.
+    page.goto("/actualites/add")
+    visit.check_page(200, "nouvelle actualité")
+    date = page.locator("#date_publication")
+    shown_date = date.input_value()
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", shown_date), f"date non affichée jj/mm/aaaa : {shown_date}"
+    date.click()
+    picker = page.locator(".datepicker-dropdown")
+    picker.wait_for(state="visible")
+    assert "lu" in picker.inner_text().split(), "le calendrier n'est pas en français"
+    visit.shot("calendrier")
+    page.keyboard.press("Escape")
+
+    # A select2 dropdown: opens, searches, says « Aucun résultat » in French.
+    page.goto("/organismes/add")
+    visit.check_page(200, "nouvel organisme")
+    page.locator("#reseau + .select2-container, #s2id_reseau").first.click()
+    search = page.locator(".select2-search__field, .select2-input").last
+    search.fill("zzzz")
+    assert page.locator(".select2-results", has_text="Aucun résultat").first.is_visible(), "select2 ne s'ouvre pas"
+    visit.shot("select2")
+    page.keyboard.press("Escape")
+    # « Retour » (data-clea-back): the previous page of the browser.
+    with page.expect_navigation():
+        page.get_by_role("link", name="Retour").click()
+    assert page.url.endswith("/actualites/add"), f"« Retour » ne revient pas à la page précédente ({page.url})"
+    no_csp_refusal(visit, "formulaires")
+
+    # Swagger UI, served from FAB's own files, under the same policy with its nonce.
+    response = page.goto("/swagger/v1")
+    assert response.status == 200
+    csp = response.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0], csp
+    page.locator("#swagger-ui .info .title").wait_for(state="visible", timeout=30_000)
+    assert page.locator("#swagger-ui .opblock").count() > 10, "Swagger UI n'affiche pas les opérations de l'API"
+    # « Try it out » → « Execute »: Swagger UI calls the API from the page (connect-src 'self').
+    path = "/api/v1/actualite/{pk}"
+    operation = page.locator(f"#swagger-ui .opblock-get:has(.opblock-summary-path[data-path='{path}'])")
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.locator(".parameters input[placeholder='pk']").fill("1")
+    operation.get_by_role("button", name="Execute").click()
+    status = operation.locator(".live-responses-table .response .response-col_status").first
+    status.wait_for(state="visible")
+    assert status.inner_text().strip() == "200", f"Swagger UI : l'appel de l'API répond {status.inner_text()}"
+    visit.shot("swagger")
+    no_csp_refusal(visit, "swagger")
     visit.finish()

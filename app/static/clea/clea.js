@@ -1,0 +1,115 @@
+// Behaviour of the platform's pages, loaded at the end of every page after FAB's ab.js. The pages hold no
+// inline script nor event handler (Content-Security-Policy without 'unsafe-inline'): they ask for a behaviour
+// with a data-clea-… attribute, and this file gives it.
+(function ($) {
+  "use strict";
+
+  // bootstrap-datepicker in French, dates jj/mm/aaaa, weeks starting on Monday (set before FAB's ab.js
+  // initialises its date fields, on document ready).
+  $.fn.datepicker.dates.fr = {
+    days: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+    daysShort: ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+    daysMin: ["di", "lu", "ma", "me", "je", "ve", "sa"],
+    months: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+             "octobre", "novembre", "décembre"],
+    monthsShort: ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+                  "nov.", "déc."],
+    today: "Aujourd'hui", monthsTitle: "Mois", clear: "Effacer", weekStart: 1, format: "dd/mm/yyyy"
+  };
+  $.extend($.fn.datepicker.defaults, {language: "fr", format: "dd/mm/yyyy", weekStart: 1, autoclose: true});
+
+  // select2 in French (also found through <html lang="fr">).
+  var select2Fr = {
+    errorLoading: function () { return "Les résultats ne peuvent pas être chargés."; },
+    inputTooLong: function (args) { var n = args.input.length - args.maximum; return "Supprimez " + n + " caractère" + (n > 1 ? "s" : ""); },
+    inputTooShort: function (args) { var n = args.minimum - args.input.length; return "Saisissez au moins " + n + " caractère" + (n > 1 ? "s" : ""); },
+    loadingMore: function () { return "Chargement de résultats supplémentaires…"; },
+    maximumSelected: function (args) { return "Vous pouvez sélectionner au plus " + args.maximum + " élément" + (args.maximum > 1 ? "s" : ""); },
+    noResults: function () { return "Aucun résultat"; },
+    searching: function () { return "Recherche en cours…"; },
+    removeAllItems: function () { return "Tout retirer"; },
+    removeItem: function () { return "Retirer"; }
+  };
+  if ($.fn.select2 && $.fn.select2.amd) {
+    $.fn.select2.amd.define("select2/i18n/fr", [], function () { return select2Fr; });
+    $.fn.select2.defaults.set("language", select2Fr);
+  }
+
+  // data-confirm="Question ?" on a button or a link: asks first; « Annuler » leaves the page as it is.
+  $(document).on("click", "[data-confirm]", function (event) {
+    if (!window.confirm(this.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  });
+
+  // data-clea-back on a « Retour » link: the previous page of the browser (its href, FAB's /back, without it).
+  $(document).on("click", "[data-clea-back]", function (event) {
+    if (window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
+  // data-clea-check-all="selector" on a checkbox: (un)ticks every box of the selector, and the other
+  // checkboxes with the same attribute.
+  $(document).on("change", "[data-clea-check-all]", function () {
+    var selector = this.getAttribute("data-clea-check-all"), checked = this.checked;
+    $(selector).prop("checked", checked);
+    $("[data-clea-check-all]").filter(function () {
+      return this.getAttribute("data-clea-check-all") === selector;
+    }).prop("checked", checked);
+  });
+
+  // data-clea-open-all="selector" on a button: opens every <details> of the selector.
+  $(document).on("click", "[data-clea-open-all]", function () {
+    $(this.getAttribute("data-clea-open-all")).prop("open", true);
+  });
+
+  // data-clea-show-when="name=value" (or "name!=value") on a block: shown only while the form's field
+  // `name` (a list, or radio buttons) has (or has not) that value.
+  function fieldValue(name) {
+    var fields = document.getElementsByName(name), value = "";
+    Array.prototype.forEach.call(fields, function (field) {
+      if (field.type === "radio" || field.type === "checkbox") {
+        if (field.checked) { value = field.value; }
+      } else {
+        value = field.value;
+      }
+    });
+    return value;
+  }
+  function showWhen(block) {
+    var rule = /^([^!=]+)(!?=)(.*)$/.exec(block.getAttribute("data-clea-show-when"));
+    if (!rule) { return; }
+    var equal = fieldValue(rule[1]) === rule[3];
+    block.style.display = (rule[2] === "=") === equal ? "" : "none";
+  }
+  function updateBlocks() { $("[data-clea-show-when]").each(function () { showWhen(this); }); }
+  $(document).on("change", "input, select", updateBlocks);
+
+  $(function () {
+    updateBlocks();
+
+    // A page with tabs opens the one named in the address (#evaluations after saving an evaluation, …).
+    if (location.hash) {
+      $('a[data-toggle="tab"]').filter(function () { return this.getAttribute("href") === location.hash; }).tab("show");
+    }
+
+    // After ab.js, which sets FAB's date fields to aaaa-mm-jj: show and type them jj/mm/aaaa, and send them
+    // back as aaaa-mm-jj (what FAB's forms and filters read).
+    function pad(n) { return n.length < 2 ? "0" + n : n; }
+    function versFr(v) { var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec($.trim(v || "")); return m ? m[3] + "/" + m[2] + "/" + m[1] : v; }
+    function versIso(v) { var m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec($.trim(v || "")); return m ? m[3] + "-" + pad(m[2]) + "-" + pad(m[1]) : v; }
+    var dateInputs = ".appbuilder_date input, input.appbuilder_date";
+    $(".appbuilder_date").each(function () {
+      var $input = $(this).is("input") ? $(this) : $(this).find("input");
+      $input.val(versFr($input.val())).attr("placeholder", "jj/mm/aaaa");
+      $(this).datepicker("destroy").datepicker({language: "fr", format: "dd/mm/yyyy", weekStart: 1, autoclose: true});
+    });
+    $(document).on("focus", dateInputs, function () { $(this).attr("placeholder", "jj/mm/aaaa"); });
+    $(document).on("submit", "form", function () {
+      $(this).find(dateInputs).each(function () { this.value = versIso(this.value); });
+    });
+  });
+})(jQuery);
