@@ -103,5 +103,28 @@ class Config:
     INVITATION_LINK_HOURS = int(os.environ.get("INVITATION_LINK_HOURS", "72"))
     RESET_LINK_HOURS = int(os.environ.get("RESET_LINK_HOURS", "2"))
 
+    # Mail retries: a growing delay (1, 2, 4… minutes, at most MAIL_DELAI_MAX_MINUTES) for MAIL_ESSAIS_JOURS days, then
+    # ADMINISTRATION « Mails en échec » (Certif Pro sends it again).
+    MAIL_ESSAIS_JOURS = int(os.environ.get("MAIL_ESSAIS_JOURS", "3"))
+    MAIL_DELAI_MAX_MINUTES = int(os.environ.get("MAIL_DELAI_MAX_MINUTES", "60"))
+
+    # Background work (app/tasks): Celery when a broker is configured (e.g. redis://127.0.0.1:6379/0); without one,
+    # the same tasks run in a background thread of the web process (« embedded »: `python run.py` needs nothing else).
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL")
+    TASKS_RUNNER = os.environ.get("TASKS_RUNNER") or ("celery" if CELERY_BROKER_URL else "embedded")
+
     # Demo data loaded on an empty database by `python run.py`
     LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", True)
+
+
+class ProductionConfig(Config):
+    """`CLEA_CONFIG=production`: the layout of the README's « Exploitation » — Celery and the rate limits on the
+    local Redis unless told otherwise, no demo data."""
+
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+    TASKS_RUNNER = os.environ.get("TASKS_RUNNER", "celery")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/1")
+    LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", False)
+
+
+CONFIGS = {"default": "config.Config", "production": "config.ProductionConfig"}

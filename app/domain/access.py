@@ -294,6 +294,7 @@ SPECIAL_RIGHTS: dict[str, Special] = {
     ),
     "gerer_referentiels": Special(ADMINISTRATION, {CERTIF_PRO}, "Modifier les référentiels et listes de valeurs"),
     "voir_redevances": Special(ADMINISTRATION, {CERTIF_PRO}, "Voir les redevances"),
+    "gerer_mails": Special(ADMINISTRATION, {CERTIF_PRO}, "Voir les mails en échec et les renvoyer"),
     "gerer_baremes": Special(ADMINISTRATION, {CERTIF_PRO}, "Modifier le barème des redevances"),
     "gerer_actualites": Special(ACTUALITES, {CERTIF_PRO}, "Publier les actualités"),
 }
