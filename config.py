@@ -112,6 +112,12 @@ class Config:
     # the same tasks run in a background thread of the web process (« embedded »: `python run.py` needs nothing else).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL")
     TASKS_RUNNER = os.environ.get("TASKS_RUNNER") or ("celery" if CELERY_BROKER_URL else "embedded")
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "clea")
+    # An export whose worker wrote no heartbeat for this long is given to another worker.
+    EXPORT_REPRISE_SECONDES = int(os.environ.get("EXPORT_REPRISE_SECONDES", "40"))
+    # How often the periodic sweeps run: the outbox (mails due, retries) and the exports (lost workers).
+    MAIL_BALAYAGE_SECONDES = int(os.environ.get("MAIL_BALAYAGE_SECONDES", "60"))
+    EXPORT_BALAYAGE_SECONDES = int(os.environ.get("EXPORT_BALAYAGE_SECONDES", "20"))
 
     # Demo data loaded on an empty database by `python run.py`
     LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", True)

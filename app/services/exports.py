@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
 
@@ -33,9 +34,8 @@ from app.services.validation import fab_message_fr
 log = logging.getLogger(__name__)
 BATCH = 2000
 KEEP_DAYS = 7
-# A job « en préparation » whose worker wrote no heartbeat for this long lost its worker; the sweep (every 20 s)
-# gives it back to the queue. A batch takes well under a second, so a live worker always beats in time.
-REPRISE_APRES = datetime.timedelta(seconds=40)
+# A job « en préparation » whose worker wrote no heartbeat for EXPORT_REPRISE_SECONDES (40 s) lost its worker; the
+# sweep (every 20 s) gives it back to the queue. A batch takes well under a second: a live worker beats in time.
 # A job still waiting after this long may have lost its queue message (broker down): it is queued again.
 REMISE_EN_FILE_APRES = datetime.timedelta(minutes=2)
 
@@ -425,7 +425,8 @@ def _rendre_les_perdus(limit: int) -> list[int]:
     """Jobs « en préparation » whose worker stopped beating wait again (to be prepared from the start)."""
     now = utcnow()
     last_sign = func.coalesce(FichierExport.battement_le, FichierExport.created_at)
-    lost = _ids(FichierExport.statut == FichierExport.EN_COURS, last_sign < now - REPRISE_APRES, limit=limit)
+    silence = datetime.timedelta(seconds=current_app.config["EXPORT_REPRISE_SECONDES"])
+    lost = _ids(FichierExport.statut == FichierExport.EN_COURS, last_sign < now - silence, limit=limit)
     if lost:
         log.warning("Export(s) %s repris après la perte de leur worker", lost)
         db.session.execute(

@@ -17,7 +17,7 @@ from flask_mail import Message
 from sqlalchemy import false, func, or_, select, union_all, update
 
 from app.domain import access
-from app.domain.errors import NotFound, ValidationFailed
+from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db, mail
 from app.models import MailSortant, Notification, Utilisateur
 from app.models.base import utcnow
@@ -99,21 +99,43 @@ def _next_try(row: MailSortant, now: datetime.datetime) -> None:
         row.statut = MailSortant.ECHEC
 
 
+# While a worker sends a mail, the row is leased to it: no other worker takes it before this delay (a worker that
+# dies meanwhile leaves the mail to be tried again once the lease is over).
+BAIL = datetime.timedelta(minutes=5)
+
+
+def _claim(row_id: int, now: datetime.datetime) -> bool:
+    """Take the mail for this worker: one atomic UPDATE, so two workers (or two beats) never both send it."""
+    claimed = db.session.execute(
+        update(MailSortant)
+        .where(MailSortant.id == row_id, MailSortant.statut == MailSortant.A_ENVOYER, MailSortant.prochain_essai <= now)
+        .values(prochain_essai=now + BAIL)
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+    db.session.commit()
+    return claimed == 1
+
+
 def send_pending(limit: int = 100) -> dict:
     """Send what the outbox holds and is due (the background task, after a commit and every minute; `flask clea
-    mails`). Safe on several workers: each row is claimed with a row lock (skip locked) on PostgreSQL."""
+    mails`). Safe on several workers and beats at once: each mail is claimed before it is sent (`_claim`), and
+    no transaction stays open while the mail server is talked to."""
     sent = failed = 0
     now = utcnow()
-    query = (
-        select(MailSortant)
-        .where(MailSortant.statut == MailSortant.A_ENVOYER, MailSortant.prochain_essai <= now)
-        .order_by(MailSortant.id)
-        .limit(limit)
+    due = (
+        db.session.execute(
+            select(MailSortant.id)
+            .where(MailSortant.statut == MailSortant.A_ENVOYER, MailSortant.prochain_essai <= now)
+            .order_by(MailSortant.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
     )
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = db.session.execute(query).scalars().all()
-    for row in rows:
+    db.session.commit()
+    for row_id in due:
+        if not _claim(row_id, now):
+            continue
+        row = db.session.get_one(MailSortant, row_id)
         try:
             _deliver(row)
         except Exception as exc:  # noqa: BLE001 - the server is down or refuses: retry later, with a growing delay
@@ -126,7 +148,7 @@ def send_pending(limit: int = 100) -> dict:
             row.sent_at = utcnow()
             row.tentatives += 1
             sent += 1
-    db.session.commit()
+        db.session.commit()
     return {"envoyes": sent, "en_echec": failed}
 
 
@@ -184,14 +206,15 @@ def renvoyer(user, pk) -> MailSortant:
     from app.security.perimeter import parse_pk
 
     key = parse_pk(pk)
-    query = select(MailSortant).where(MailSortant.id == key, MailSortant.statut == MailSortant.ECHEC)
+    query = select(MailSortant).where(MailSortant.id == key)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update()
-    row = (
-        db.session.execute(query).scalar_one_or_none() if key is not None and access.may(user, "gerer_mails") else None
-    )
+    allowed = key is not None and access.may(user, "gerer_mails")
+    row = db.session.execute(query).scalar_one_or_none() if allowed else None
     if row is None:
-        raise NotFound("Ce mail n'est pas (ou plus) en échec.")
+        raise NotFound("Ce mail n'existe pas.")
+    if row.statut != MailSortant.ECHEC:
+        raise DomainError("Ce mail n'est plus en échec : il est déjà en file d'envoi ou envoyé.")
     now = utcnow()
     row.statut, row.tentatives, row.prochain_essai, row.relance_le = MailSortant.A_ENVOYER, 0, now, now
     row.derniere_erreur = None

@@ -43,12 +43,16 @@ class AppContextTask(Task):
 
 celery_app = Celery("clea", task_cls=AppContextTask)
 
-# The periodic work `celery beat` schedules (the embedded runner follows the same table).
-SCHEDULE = {
-    "envoyer-mails": {"task": "clea.envoyer_mails", "schedule": 60.0},
-    "reprendre-exports": {"task": "clea.reprendre_exports", "schedule": 20.0},
-    "travaux-quotidiens": {"task": "clea.quotidien", "schedule": crontab(hour=2, minute=15)},
-}
+SCHEDULE: dict = {}
+
+
+def schedule(config) -> dict:
+    """The periodic work `celery beat` runs (the embedded runner follows the same table)."""
+    return {
+        "envoyer-mails": {"task": "clea.envoyer_mails", "schedule": float(config["MAIL_BALAYAGE_SECONDES"])},
+        "reprendre-exports": {"task": "clea.reprendre_exports", "schedule": float(config["EXPORT_BALAYAGE_SECONDES"])},
+        "travaux-quotidiens": {"task": "clea.quotidien", "schedule": crontab(hour=2, minute=15)},
+    }
 
 
 def init_app(app) -> Celery:
@@ -64,14 +68,18 @@ def init_app(app) -> Celery:
         broker_transport_options={"visibility_timeout": 3600, "max_retries": 1},
         task_publish_retry=False,
         task_ignore_result=True,
+        task_default_queue=app.config.get("CELERY_QUEUE", "clea"),
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
         timezone=app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris"),
-        beat_schedule=SCHEDULE,
+        beat_schedule=schedule(app.config),
     )
     from app.tasks import jobs  # noqa: F401  (registers the tasks)
+
+    SCHEDULE.clear()
+    SCHEDULE.update(schedule(app.config))
 
     app.extensions["celery"] = celery_app
     if runner == EMBEDDED:
@@ -98,7 +106,7 @@ def enqueue(name: str, *args) -> None:
         embedded.submit(current_app._get_current_object(), name, args)  # type: ignore[attr-defined]
         return
     try:
-        celery_app.send_task(name, args=args)
+        celery_app.send_task(name, args=args, queue=current_app.config["CELERY_QUEUE"])
     except Exception:  # noqa: BLE001 - broker down: the sweep of the next minute does it
         log.warning("File d'attente indisponible : %s%r sera repris par le balayage périodique", name, args)
 
