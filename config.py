@@ -52,6 +52,12 @@ class Config:
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL that does not answer (app/database.py): seconds to connect, and the longest statement (the server
+    # cuts it; a server silent 2 s longer is taken for gone). 0: no limit (e.g. a migration on a huge table).
+    DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+    DB_STATEMENT_TIMEOUT = int(os.environ.get("DB_STATEMENT_TIMEOUT", "8"))
+    # After a database failure, the next seconds answer the 503 page at once (then one request tries again).
+    DB_PANNE_SECONDES = int(os.environ.get("DB_PANNE_SECONDES", "5"))
 
     # French only (quality.md): one locale, no switcher.
     BABEL_DEFAULT_LOCALE = "fr"

@@ -24,10 +24,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]) or ".", exist_ok=True)
 
+    from app.database import install_timeouts
+
+    install_timeouts(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     mail.init_app(app)
     from app import tasks
+    from app.tasks import jobs  # noqa: F401  (registers the tasks; the services, which enqueue them, never import it)
 
     tasks.init_app(app)
 

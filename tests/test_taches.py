@@ -6,6 +6,7 @@ the test database (they commit for real). Without Redis they are skipped — exc
 
 import datetime
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -381,3 +382,34 @@ def test_an_export_that_failed_is_started_again_with_relancer(app, as_user):
     assert as_user("reseau2.admin").post(f"/exports/{pk}/relancer").status_code == 404
     again = client.post(f"/exports/{pk}/relancer", follow_redirects=True)
     assert "Cet export n'est pas en échec" in page_text(again)
+
+
+# --- Health -----------------------------------------------------------------------------------------------------------
+def test_sante_without_a_broker_says_the_tasks_run_in_the_web_process(app, client):
+    with app.app_context():
+        notifications.queue_mail("attente@exemple.fr", "Sujet", "Corps")
+        db.session.commit()
+    answer = client.get("/sante")
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["base"] == "ok" and body["file_attente"] == "absente"
+    assert body["mails_en_attente"] >= 1 and re.match(r"\d\d/\d\d/\d{4} \d\d:\d\d", body["plus_ancien_mail_en_attente"])
+    assert set(body) >= {"mails_en_echec", "exports_en_cours"}
+
+
+def test_sante_reports_the_queue_and_its_depth_then_a_broker_that_is_down(app, client, celery_queue):
+    import redis
+
+    try:
+        assert client.get("/sante").get_json()["file_attente"] == "ok"
+        with app.test_request_context():
+            tasks.enqueue("clea.envoyer_mails")  # no worker listens: it waits in the queue
+        body = client.get("/sante").get_json()
+        assert body["file_attente"] == "ok" and body["taches_en_file"] == 1
+        tasks.celery_app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+        down = client.get("/sante")
+        assert down.status_code == 503 and down.get_json()["file_attente"] == "panne"
+        assert down.get_json()["base"] == "ok"
+    finally:
+        tasks.celery_app.conf.broker_url = REDIS_URL
+        redis.Redis.from_url(REDIS_URL).delete(celery_queue)

@@ -18,6 +18,8 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from flask import current_app
 
+from app.tasks import embedded
+
 log = logging.getLogger(__name__)
 
 CELERY, EMBEDDED, MANUAL = "celery", "embedded", "manual"
@@ -76,18 +78,20 @@ def init_app(app) -> Celery:
         timezone=app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris"),
         beat_schedule=schedule(app.config),
     )
-    from app.tasks import jobs  # noqa: F401  (registers the tasks)
 
     SCHEDULE.clear()
     SCHEDULE.update(schedule(app.config))
 
     app.extensions["celery"] = celery_app
     if runner == EMBEDDED:
-        from app.tasks import embedded
-
         # The threads start with the first request of each web process (threads do not survive gunicorn's fork).
-        app.before_request(lambda: embedded.start(app, periodic=app.config.get("TASKS_EMBEDDED_SCHEDULE", True)))
+        app.before_request(lambda: start_embedded(app))
     return celery_app
+
+
+def start_embedded(app) -> None:
+    """The embedded runner's threads for this process (`python run.py`, or a web server without a broker)."""
+    embedded.start(app, run, SCHEDULE if app.config.get("TASKS_EMBEDDED_SCHEDULE", True) else None)
 
 
 _manual: list[tuple[str, tuple]] = []
@@ -101,9 +105,8 @@ def enqueue(name: str, *args) -> None:
         _manual.append((name, args))
         return
     if runner == EMBEDDED:
-        from app.tasks import embedded
-
-        embedded.submit(current_app._get_current_object(), name, args)  # type: ignore[attr-defined]
+        start_embedded(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxied app
+        embedded.submit(name, args)
         return
     try:
         celery_app.send_task(name, args=args, queue=current_app.config["CELERY_QUEUE"])

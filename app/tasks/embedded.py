@@ -19,14 +19,12 @@ _started_in: int | None = None  # the pid that started the threads (threads do n
 _lock = threading.Lock()
 
 
-def _worker(flask_app) -> None:
-    from app import tasks
-
+def _worker(flask_app, run) -> None:
     while True:
         name, args = _queue.get()
         try:
             with flask_app.app_context():
-                tasks.run(name, *args)
+                run(name, *args)
         except Exception:
             log.exception("Tâche de fond %s%r en échec", name, args)
         finally:
@@ -38,15 +36,13 @@ def _interval(entry) -> float | None:
     return float(schedule) if isinstance(schedule, (int, float)) else None
 
 
-def _scheduler(flask_app) -> None:
-    """Every entry of tasks.SCHEDULE: intervals as given; the daily crontab once a day at its hour and minute."""
-    from app import tasks
-
+def _scheduler(schedule: dict) -> None:
+    """Every entry of the schedule: intervals as given; the daily crontab once a day at its hour and minute."""
     last_run: dict[str, float] = {}
     daily_done: dict[str, datetime.date] = {}
     while True:
         now = time.monotonic()
-        for key, entry in tasks.SCHEDULE.items():
+        for key, entry in schedule.items():
             interval = _interval(entry)
             if interval is not None:
                 if now - last_run.get(key, 0.0) >= interval:
@@ -62,20 +58,20 @@ def _scheduler(flask_app) -> None:
         time.sleep(1)
 
 
-def start(flask_app, periodic: bool = True) -> None:
-    """Start the background thread(s) of this process, once."""
+def start(flask_app, run, schedule: dict | None) -> None:
+    """Start the background thread(s) of this process, once: `run(name, *args)` runs a task; `schedule` (None: no
+    periodic work) is the table `celery beat` would follow."""
     global _started_in
     with _lock:
         if _started_in == os.getpid():
             return
         _started_in = os.getpid()
-        threading.Thread(target=_worker, args=(flask_app,), name="clea-taches", daemon=True).start()
-        if periodic:
-            threading.Thread(target=_scheduler, args=(flask_app,), name="clea-planificateur", daemon=True).start()
+        threading.Thread(target=_worker, args=(flask_app, run), name="clea-taches", daemon=True).start()
+        if schedule:
+            threading.Thread(target=_scheduler, args=(schedule,), name="clea-planificateur", daemon=True).start()
 
 
-def submit(flask_app, name: str, args: tuple) -> None:
-    start(flask_app, periodic=flask_app.config.get("TASKS_EMBEDDED_SCHEDULE", True))
+def submit(name: str, args: tuple) -> None:
     _queue.put((name, args))
 
 
