@@ -60,6 +60,12 @@ class Config:
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL that does not answer (app/database.py): seconds to connect, and the longest statement (the server
+    # cuts it; a server silent 2 s longer is taken for gone). 0: no limit (e.g. a migration on a huge table).
+    DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+    DB_STATEMENT_TIMEOUT = int(os.environ.get("DB_STATEMENT_TIMEOUT", "8"))
+    # After a database failure, the next seconds answer the 503 page at once (then one request tries again).
+    DB_PANNE_SECONDES = int(os.environ.get("DB_PANNE_SECONDES", "5"))
 
     # French only (quality.md): one locale, no switcher.
     BABEL_DEFAULT_LOCALE = "fr"
@@ -115,5 +121,34 @@ class Config:
     RECHERCHE_PAR_MINUTE = int(os.environ.get("RECHERCHE_PAR_MINUTE", "30"))
     RECHERCHE_JOURNAL_JOURS = int(os.environ.get("RECHERCHE_JOURNAL_JOURS", "365"))
 
+    # Mail retries: a growing delay (1, 2, 4… minutes, at most MAIL_DELAI_MAX_MINUTES) for MAIL_ESSAIS_JOURS days, then
+    # ADMINISTRATION « Mails en échec » (Certif Pro sends it again).
+    MAIL_ESSAIS_JOURS = int(os.environ.get("MAIL_ESSAIS_JOURS", "3"))
+    MAIL_DELAI_MAX_MINUTES = int(os.environ.get("MAIL_DELAI_MAX_MINUTES", "60"))
+
+    # Background work (app/tasks): Celery when a broker is configured (e.g. redis://127.0.0.1:6379/0); without one,
+    # the same tasks run in a background thread of the web process (« embedded »: `python run.py` needs nothing else).
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL")
+    TASKS_RUNNER = os.environ.get("TASKS_RUNNER") or ("celery" if CELERY_BROKER_URL else "embedded")
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "clea")
+    # An export whose worker wrote no heartbeat for this long is given to another worker.
+    EXPORT_REPRISE_SECONDES = int(os.environ.get("EXPORT_REPRISE_SECONDES", "40"))
+    # How often the periodic sweeps run: the outbox (mails due, retries) and the exports (lost workers).
+    MAIL_BALAYAGE_SECONDES = int(os.environ.get("MAIL_BALAYAGE_SECONDES", "60"))
+    EXPORT_BALAYAGE_SECONDES = int(os.environ.get("EXPORT_BALAYAGE_SECONDES", "20"))
+
     # Demo data loaded on an empty database by `python run.py`
     LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", True)
+
+
+class ProductionConfig(Config):
+    """`CLEA_CONFIG=production`: the layout of the README's « Exploitation » — Celery and the rate limits on the
+    local Redis unless told otherwise, no demo data."""
+
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+    TASKS_RUNNER = os.environ.get("TASKS_RUNNER", "celery")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/1")
+    LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", False)
+
+
+CONFIGS = {"default": "config.Config", "production": "config.ProductionConfig"}

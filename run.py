@@ -26,6 +26,12 @@ def prepare_database(flask_app) -> None:
 
 if __name__ == "__main__":
     prepare_database(app)
+    if app.config["TASKS_RUNNER"] == "embedded" and (
+        os.environ.get("FLASK_DEBUG") != "1" or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+    ):
+        from app.tasks import start_embedded
+
+        start_embedded(app)  # mails, exports and the daily work, in the background of this process
     app.run(
         host=os.environ.get("HOST", "127.0.0.1"),
         port=int(os.environ.get("PORT", "5000")),

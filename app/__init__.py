@@ -14,7 +14,9 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
-    app.config.from_object("config.Config")
+    from config import CONFIGS
+
+    app.config.from_object(CONFIGS.get(os.environ.get("CLEA_CONFIG", "default"), "config.Config"))
     if overrides:
         app.config.update(overrides)
     # The access matrix is the only source of roles; FAB never creates tables (migrations do).
@@ -24,9 +26,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]) or ".", exist_ok=True)
 
+    from app.database import install_timeouts
+
+    install_timeouts(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     mail.init_app(app)
+    from app import tasks
+    from app.tasks import jobs  # noqa: F401  (registers the tasks; the services, which enqueue them, never import it)
+
+    tasks.init_app(app)
 
     with app.app_context():
         from app import models  # noqa: F401  (registers every table in the metadata)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.errors import DomainError, ValidationFailed
@@ -17,6 +17,16 @@ from app.domain.errors import DomainError, ValidationFailed
 CONFLIT = "Ce dossier vient d'être modifié par quelqu'un d'autre : rechargez la page pour voir son nouvel état."
 INTEGRITE = "Cet enregistrement existe déjà ou entre en conflit avec un autre."
 ANSWERED = (DomainError, StaleDataError, IntegrityError)
+# The database does not answer (down, cut, black-holed past the timeouts, pool exhausted): a French 503, nothing
+# half-written (the transaction never committed), and a page that does not need the database to be drawn.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+INDISPONIBLE = (
+    "Le service est momentanément indisponible. Aucune modification n'a été enregistrée ; veuillez réessayer."
+)
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    return isinstance(exc, UNAVAILABLE)
 
 
 def as_domain_error(exc: BaseException) -> DomainError | None:

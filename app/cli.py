@@ -33,28 +33,18 @@ def demo_command():
 
 @clea.command(
     "daily",
-    help="Tâches quotidiennes : abandon automatique des dossiers (évaluation préalable de "
-    "plus de 5 ans), rappels de renouvellement des habilitations (90 et 30 jours avant "
-    "leur fin), suppression des exports de plus de 7 jours et du journal des recherches échu, "
-    "envoi des mails en attente.",
+    help="Tâches quotidiennes (planifiées par celery beat ; à la main en secours) : abandon automatique des "
+    "dossiers (évaluation préalable de plus de 5 ans), rappels de renouvellement des habilitations (90 et 30 jours "
+    "avant leur fin), suppression des exports de plus de 7 jours et du journal des recherches échu, puis envoi des "
+    "mails en attente.",
 )
 @with_appcontext
 def daily_command():
     from app.services.notifications import send_pending
-    from app.services.rappels import rappels_habilitation
-    from app.services.transitions import abandons_automatiques
+    from app.services.quotidien import compte_rendu, travaux_quotidiens
 
-    abandoned = abandons_automatiques()
-    click.echo(f"{abandoned} dossier(s) abandonné(s) automatiquement (évaluation préalable de plus de 5 ans).")
-    # Before the outbox: the reminders' mails go out in this same run.
-    reminders = rappels_habilitation()
-    click.echo(f"{reminders} rappel(s) de renouvellement d'habilitation envoyé(s).")
-    from app.services.exports import purger
-
-    click.echo(f"{purger()} export(s) de plus de 7 jours supprimé(s).")
-    from app.services.recherche import purger_journal
-
-    click.echo(f"{purger_journal()} ligne(s) du journal des recherches nationales supprimée(s).")
+    for line in compte_rendu(travaux_quotidiens()):
+        click.echo(line)
     result = send_pending(limit=1000)
     click.echo(f"{result['envoyes']} mail(s) envoyé(s), {result['en_echec']} en échec.")
 

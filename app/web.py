@@ -1,13 +1,14 @@
 """Cross-cutting web behaviour: security headers, CSRF, French error pages, template filters and the
 navigation of the guide (built from the access matrix)."""
 
+import contextlib
 import logging
 import secrets
+import time
 
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_appbuilder.api import BaseApi
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy.exc import OperationalError
 
 from app import answers, formatting
 from app.domain import access
@@ -67,6 +68,14 @@ def install(app) -> None:
             response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
         return response
+
+    @app.route("/sante")
+    def sante():
+        """Health for operators and load balancers (no login, nothing personal): 503 names what is down."""
+        from app.services import sante as health
+
+        report, ok = health.etat()
+        return jsonify(report), 200 if ok else 503
 
     @app.errorhandler(404)
     def not_found(error):
@@ -150,22 +159,37 @@ def install(app) -> None:
     for error_type in answers.ANSWERED:
         app.register_error_handler(error_type, domain_error)
 
-    @app.errorhandler(OperationalError)
+    # After a failure, every request of the next seconds answers 503 at once, the login page included (a circuit
+    # breaker): the web workers do not pile up waiting for a database that just failed; then one request tries again.
+    breaker = {"until": 0.0}
+
+    @app.before_request
+    def database_recently_down():
+        if time.monotonic() < breaker["until"] and request.endpoint not in ("static", "appbuilder.static", "sante"):
+            return _unavailable()
+        return None
+
+    def _unavailable():
+        if is_api_request():
+            return json_error(503, answers.INDISPONIBLE)
+        # Straight from the Jinja environment: render_template would run the context processors, and Flask-Login's
+        # loads the user from the database.
+        page = app.jinja_env.get_template("clea/indisponible.html").render(message=answers.INDISPONIBLE)
+        return page, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
+
     def database_down(error):
-        log.exception("Base de données indisponible")
+        """Every page and answer while the database does not answer: the page is drawn without it (no menu, no
+        user: both would ask the database again)."""
+        log.error("Base de données indisponible : %s", error)
+        breaker["until"] = time.monotonic() + app.config["DB_PANNE_SECONDES"]
         from app.extensions import db
 
-        db.session.rollback()
-        if is_api_request():
-            return json_error(503, "Le service est momentanément indisponible. Veuillez réessayer.")
-        return render_template(
-            "clea/error.html",
-            code=503,
-            title="Service indisponible",
-            message="La base de données est momentanément indisponible. Aucune "
-            "modification n'a été enregistrée ; veuillez réessayer.",
-            appbuilder=app.appbuilder,
-        ), 503
+        with contextlib.suppress(Exception):  # the connection is gone; the pool replaces it later
+            db.session.rollback()
+        return _unavailable()
+
+    for error_type in answers.UNAVAILABLE:
+        app.register_error_handler(error_type, database_down)
 
     @app.errorhandler(500)
     def server_error(error):

@@ -75,6 +75,8 @@ def app(tmp_path_factory):
             "RATELIMIT_ENABLED": False,
             "AUTH_RATE_LIMITED": False,
             "MAIL_SERVER": None,
+            # Background tasks wait until the test runs them (app.tasks.run_pending), in its own thread.
+            "TASKS_RUNNER": "manual",
             "SECRET_KEY": "tests-only-secret-key-long-enough-for-jwt-hmac",
             "PUBLIC_URL": "http://clea.test",
             "LOAD_DEMO_ON_EMPTY_DB": False,
@@ -193,6 +195,9 @@ def _reload_after_module(app):
 def _database(request, app, demo_data):
     """Each test in a transaction rolled back at its end; or, for a committing test, real commits then the
     demo reloaded."""
+    from app import tasks
+
+    tasks.forget_pending()  # what a previous test queued and did not run is not this test's
     reset = _committing(request.node)
     if _State.dirty_module and reset != "module":  # the module mixes both kinds: start from the demo
         _reload_demo(app)
@@ -201,19 +206,10 @@ def _database(request, app, demo_data):
         yield from _in_rolled_back_transaction(app)
         return
     yield
-    _wait_for_background_exports()
     if reset == "test":
         _reload_demo(app)
     else:
         _State.dirty_module = True
-
-
-def _wait_for_background_exports(timeout=120):
-    """An export asked for by a committing test is prepared in a thread (app.services.exports): let it end
-    before the demo is reloaded under it."""
-    for thread in threading.enumerate():
-        if thread.name.startswith("export-") and thread is not threading.current_thread():
-            thread.join(timeout)
 
 
 def _in_rolled_back_transaction(app):

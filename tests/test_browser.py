@@ -527,6 +527,9 @@ def test_network_admin_reads_stats_and_downloads_the_files_export(page):
     visit.shot("statistiques")
     visit.click(page.get_by_role("button", name="Télécharger les statistiques des dossiers"))
     visit.shot("export-en-preparation")
+    from app import tasks
+
+    tasks.run_pending()  # the background task (a Celery worker in production) prepares the file
     page.get_by_role("link", name="Télécharger le fichier").wait_for(timeout=60_000)
     visit.check_page(200, "export prêt", active_tab=None)
     visit.expect("Votre fichier est prêt" in page.inner_text("body"), "export non prêt")

@@ -1,6 +1,7 @@
 """What every REST resource shares: the tab's permissions (access matrix), the perimeter on every path,
 French messages, and writes that go through the same rules and services as the UI (api.md)."""
 
+import contextlib
 import functools
 import logging
 import sys
@@ -115,8 +116,12 @@ class FrenchResponses:
     def response_500(self, message=None):
         """FAB's `@safe` catches every exception and calls this inside its `except`: a refusal of a service
         is answered as such (app/answers.py), anything else is a real 500."""
-        db.session.rollback()
-        refusal = answers.as_domain_error(sys.exc_info()[1])
+        error = sys.exc_info()[1]
+        with contextlib.suppress(Exception):  # the database may be gone: the answer below says so
+            db.session.rollback()
+        if answers.is_unavailable(error):
+            return self.response(503, message=answers.INDISPONIBLE)
+        refusal = answers.as_domain_error(error)
         if refusal is not None:
             return self.domain_response(refusal)
         return self.response(500, message="Une erreur interne est survenue.")

@@ -297,6 +297,7 @@ SPECIAL_RIGHTS: dict[str, Special] = {
     "consulter_journal_recherches": Special(
         ADMINISTRATION, {CERTIF_PRO}, "Consulter le journal des recherches nationales"
     ),
+    "gerer_mails": Special(ADMINISTRATION, {CERTIF_PRO}, "Voir les mails en échec et les renvoyer"),
     "gerer_baremes": Special(ADMINISTRATION, {CERTIF_PRO}, "Modifier le barème des redevances"),
     "gerer_actualites": Special(ACTUALITES, {CERTIF_PRO}, "Publier les actualités"),
 }

@@ -29,6 +29,8 @@ class FichierExport(Model):
     erreur: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     termine_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    # The worker preparing the file writes it every few seconds: a job whose heartbeat stopped lost its worker.
+    battement_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_fichier_export_user", "user_id", "created_at"),)
 

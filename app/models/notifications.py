@@ -48,3 +48,9 @@ class MailSortant(Model):
     prochain_essai: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    relance_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)  # « Renvoyer »: the tries start again
+    STATUTS = {A_ENVOYER: "À envoyer", ENVOYE: "Envoyé", ECHEC: "En échec"}
+
+    @property
+    def statut_label(self) -> str:
+        return self.STATUTS.get(self.statut, self.statut)

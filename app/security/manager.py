@@ -30,6 +30,12 @@ class CleaSecurityApi(SecurityApi):
         return self.response(401, message="Identifiant ou mot de passe incorrect, ou compte désactivé.")
 
     def response_500(self, message=None):
+        import sys
+
+        from app import answers
+
+        if answers.is_unavailable(sys.exc_info()[1]):  # the login needs the database
+            return self.response(503, message=answers.INDISPONIBLE)
         return self.response(500, message="Une erreur interne est survenue.")
 
 

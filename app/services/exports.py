@@ -3,15 +3,15 @@
 Each kind of export says which right it needs, how many rows it will write and which sheets it builds. Rows are
 read in batches by increasing id (keyset), so no query holds the whole list, every batch is a short read and
 the progress can be recorded between two batches. The UI asks for an export with `demander()`: it is prepared
-in the background (`preparer()`, in a thread or by `flask clea exports`) and offered for download when ready;
-the API builds the same file in the request and streams it.
+by a background task (`preparer()`, app/tasks: a Celery worker, or the embedded runner) and offered for download
+when ready. The worker writes a heartbeat with each batch; a job whose heartbeat stops (its worker died) is given
+back to the queue within a minute by `reprendre()`. The API builds the same file in the request and streams it.
 """
 
 import datetime
 import json
 import logging
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
 
 from app.domain import access, statuts
-from app.domain.errors import Forbidden, NotFound, ValidationFailed
+from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.exports import xlsx
 from app.extensions import db
 from app.models import Candidature, Certificateur, Etablissement, FichierExport, Organisme, Utilisateur
@@ -34,7 +34,10 @@ from app.services.validation import fab_message_fr
 log = logging.getLogger(__name__)
 BATCH = 2000
 KEEP_DAYS = 7
-STALE_AFTER = datetime.timedelta(hours=2)
+# A job « en préparation » whose worker wrote no heartbeat for EXPORT_REPRISE_SECONDES (40 s) lost its worker; the
+# sweep (every 20 s) gives it back to the queue. A batch takes well under a second: a live worker beats in time.
+# A job still waiting after this long may have lost its queue message (broker down): it is queued again.
+REMISE_EN_FILE_APRES = datetime.timedelta(minutes=2)
 
 
 # --- Rows of candidate files, by batches ----------------------------------------------------------------------
@@ -317,31 +320,33 @@ def _check_params(type_, user, params) -> int:
 
 
 def demander(user, type_: str, params: dict) -> FichierExport:
-    """Record the request and start preparing it; the user follows it on its page."""
+    """Record the request and queue its preparation; the user follows it on its page."""
     total = _check_params(type_, user, params)
     job = FichierExport(
         user_id=user.id, type=type_, parametres=json.dumps(params), nom_fichier=filename(type_), lignes_total=total
     )
     db.session.add(job)
     db.session.commit()
-    if current_app.config.get("EXPORTS_IN_BACKGROUND", True):
-        _start_thread(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]  # the proxied app
-    else:
-        preparer(job.id)
+    _mettre_en_file(job.id)
     return job
 
 
-def _start_thread(app, job_id):
-    def run():
-        with app.app_context():
-            try:
-                preparer(job_id)
-            except Exception:  # already recorded on the job; a thread must not die noisily
-                log.exception("Export %s en échec", job_id)
-            finally:
-                db.session.remove()
+def _mettre_en_file(job_id: int) -> None:
+    from app import tasks
 
-    threading.Thread(target=run, name=f"export-{job_id}", daemon=True).start()
+    tasks.enqueue("clea.preparer_export", job_id)
+
+
+def relancer(user, job_id) -> FichierExport:
+    """« Relancer » on an export that failed: prepared again, from the start, with the same filters."""
+    job = visible(user, job_id)
+    if job.statut != FichierExport.ECHEC:
+        raise DomainError("Cet export n'est pas en échec : il n'y a rien à relancer.")
+    job.statut, job.erreur, job.lignes_faites, job.termine_le = FichierExport.EN_ATTENTE, None, 0, None
+    job.battement_le = utcnow()
+    db.session.commit()
+    _mettre_en_file(job.id)
+    return job
 
 
 def _claim(job_id) -> bool:
@@ -350,15 +355,19 @@ def _claim(job_id) -> bool:
         claimed = conn.execute(
             update(FichierExport)
             .where(FichierExport.id == job_id, FichierExport.statut == FichierExport.EN_ATTENTE)
-            .values(statut=FichierExport.EN_COURS)
+            .values(statut=FichierExport.EN_COURS, lignes_faites=0, battement_le=utcnow())
         ).rowcount
     return claimed == 1
 
 
 def _progress(job_id, done):
-    # Its own short transaction: the page polling the job sees it at once.
+    # Its own short transaction: the page polling the job sees it at once; it is also the worker's heartbeat.
     with db.engine.begin() as conn:
-        conn.execute(update(FichierExport).where(FichierExport.id == job_id).values(lignes_faites=done))
+        conn.execute(
+            update(FichierExport)
+            .where(FichierExport.id == job_id, FichierExport.statut == FichierExport.EN_COURS)
+            .values(lignes_faites=done, battement_le=utcnow())
+        )
 
 
 def preparer(job_id) -> None:
@@ -397,7 +406,7 @@ def preparer(job_id) -> None:
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
-        message = getattr(exc, "message", None) or "L'export n'a pas pu être préparé. Veuillez réessayer."
+        message = getattr(exc, "message", None) or "L'export n'a pas pu être préparé. Veuillez le relancer."
         with db.engine.begin() as conn:
             conn.execute(
                 update(FichierExport)
@@ -407,29 +416,50 @@ def preparer(job_id) -> None:
         raise
 
 
-def preparer_en_attente(limit: int = 20) -> int:
-    """`flask clea exports`: prepare what is waiting (a server restarted meanwhile), fail what is stuck."""
-    stale = utcnow() - STALE_AFTER
-    db.session.execute(
-        update(FichierExport)
-        .where(FichierExport.statut == FichierExport.EN_COURS, FichierExport.created_at < stale)
-        .values(
-            statut=FichierExport.ECHEC,
-            erreur="La préparation a été interrompue. Veuillez relancer l'export.",
-            termine_le=utcnow(),
-        )
-    )
-    db.session.commit()
-    ids = (
+def _ids(*conditions, limit: int) -> list[int]:
+    query = select(FichierExport.id).where(*conditions).order_by(FichierExport.id).limit(limit)
+    return list(db.session.execute(query).scalars())
+
+
+def _rendre_les_perdus(limit: int) -> list[int]:
+    """Jobs « en préparation » whose worker stopped beating wait again (to be prepared from the start)."""
+    now = utcnow()
+    last_sign = func.coalesce(FichierExport.battement_le, FichierExport.created_at)
+    silence = datetime.timedelta(seconds=current_app.config["EXPORT_REPRISE_SECONDES"])
+    lost = _ids(FichierExport.statut == FichierExport.EN_COURS, last_sign < now - silence, limit=limit)
+    if lost:
+        log.warning("Export(s) %s repris après la perte de leur worker", lost)
         db.session.execute(
-            select(FichierExport.id)
-            .where(FichierExport.statut == FichierExport.EN_ATTENTE)
-            .order_by(FichierExport.id)
-            .limit(limit)
+            update(FichierExport)
+            .where(FichierExport.id.in_(lost), FichierExport.statut == FichierExport.EN_COURS)
+            .values(statut=FichierExport.EN_ATTENTE, lignes_faites=0, battement_le=now)
         )
-        .scalars()
-        .all()
+    return lost
+
+
+def reprendre(limit: int = 50) -> int:
+    """The sweep (every 20 s): a job whose worker stopped beating waits again and is queued; a job waiting for
+    long is queued again (its message may have been lost while the broker was down). Returns how many were
+    queued. Two sweeps at once queue a job twice at worst, and `_claim` lets only one worker prepare it."""
+    lost = _rendre_les_perdus(limit)
+    last_sign = func.coalesce(FichierExport.battement_le, FichierExport.created_at)
+    forgotten = _ids(
+        FichierExport.statut == FichierExport.EN_ATTENTE, last_sign < utcnow() - REMISE_EN_FILE_APRES, limit=limit
     )
+    if forgotten:
+        db.session.execute(update(FichierExport).where(FichierExport.id.in_(forgotten)).values(battement_le=utcnow()))
+    db.session.commit()
+    for job_id in lost + forgotten:
+        _mettre_en_file(job_id)
+    return len(lost) + len(forgotten)
+
+
+def preparer_en_attente(limit: int = 20) -> int:
+    """`flask clea exports` (by hand, e.g. without any worker): prepare here and now what waits, the jobs of
+    dead workers included."""
+    _rendre_les_perdus(limit)
+    db.session.commit()
+    ids = _ids(FichierExport.statut == FichierExport.EN_ATTENTE, limit=limit)
     for job_id in ids:
         try:
             preparer(job_id)

@@ -1,7 +1,9 @@
 """Notifications (domain.md §9) and outgoing mail, written in the caller's transaction.
 
-Mail goes through the `mail_sortant` outbox: queued with the event, sent after the commit; a mail server
-that is down never loses or blocks the change, and `flask clea mails` retries.
+Mail goes through the `mail_sortant` outbox: queued with the event, sent after the commit by a background task
+(app/tasks), never inside the request; a mail server that is down, refuses or hangs never loses or slows the change.
+A mail that cannot go is retried with a growing delay (capped at MAIL_DELAI_MAX_MINUTES) for MAIL_ESSAIS_JOURS days,
+then listed in ADMINISTRATION « Mails en échec » where Certif Pro sends it again: nothing is dropped silently.
 """
 
 import datetime
@@ -15,13 +17,12 @@ from flask_mail import Message
 from sqlalchemy import false, func, or_, select, union_all, update
 
 from app.domain import access
-from app.domain.errors import NotFound, ValidationFailed
+from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db, mail
 from app.models import MailSortant, Notification, Utilisateur
 from app.models.base import utcnow
 
 log = logging.getLogger(__name__)
-MAX_TENTATIVES = 8
 
 
 # --- Who hears about what: active users, by profile or by attachment ---------------------------------------------
@@ -87,36 +88,67 @@ def queue_mail(destinataire: str, sujet: str, corps: str) -> MailSortant:
     return row
 
 
+def _next_try(row: MailSortant, now: datetime.datetime) -> None:
+    """After a failure: try again in 1, 2, 4… minutes up to the cap; give up (« Mails en échec ») only once the
+    mail has been tried for MAIL_ESSAIS_JOURS days since it was queued (or sent again by hand)."""
+    config = current_app.config
+    delay = min(2 ** min(row.tentatives, 20), config["MAIL_DELAI_MAX_MINUTES"])
+    row.prochain_essai = now + datetime.timedelta(minutes=delay)
+    since = row.relance_le or row.created_at
+    if now - since >= datetime.timedelta(days=config["MAIL_ESSAIS_JOURS"]):
+        row.statut = MailSortant.ECHEC
+
+
+# While a worker sends a mail, the row is leased to it: no other worker takes it before this delay (a worker that
+# dies meanwhile leaves the mail to be tried again once the lease is over).
+BAIL = datetime.timedelta(minutes=5)
+
+
+def _claim(row_id: int, now: datetime.datetime) -> bool:
+    """Take the mail for this worker: one atomic UPDATE, so two workers (or two beats) never both send it."""
+    claimed = db.session.execute(
+        update(MailSortant)
+        .where(MailSortant.id == row_id, MailSortant.statut == MailSortant.A_ENVOYER, MailSortant.prochain_essai <= now)
+        .values(prochain_essai=now + BAIL)
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+    db.session.commit()
+    return claimed == 1
+
+
 def send_pending(limit: int = 100) -> dict:
-    """Send what the outbox holds (after commit, and from `flask clea mails`). Safe on several servers:
-    each row is claimed with a row lock (skip locked) on PostgreSQL."""
+    """Send what the outbox holds and is due (the background task, after a commit and every minute; `flask clea
+    mails`). Safe on several workers and beats at once: each mail is claimed before it is sent (`_claim`), and
+    no transaction stays open while the mail server is talked to."""
     sent = failed = 0
     now = utcnow()
-    query = (
-        select(MailSortant)
-        .where(MailSortant.statut == MailSortant.A_ENVOYER, MailSortant.prochain_essai <= now)
-        .order_by(MailSortant.id)
-        .limit(limit)
+    due = (
+        db.session.execute(
+            select(MailSortant.id)
+            .where(MailSortant.statut == MailSortant.A_ENVOYER, MailSortant.prochain_essai <= now)
+            .order_by(MailSortant.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
     )
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = db.session.execute(query).scalars().all()
-    for row in rows:
+    db.session.commit()
+    for row_id in due:
+        if not _claim(row_id, now):
+            continue
+        row = db.session.get_one(MailSortant, row_id)
         try:
             _deliver(row)
         except Exception as exc:  # noqa: BLE001 - the server is down or refuses: retry later, with a growing delay
             row.tentatives += 1
-            row.derniere_erreur = str(exc)[:1000]
-            row.prochain_essai = now + datetime.timedelta(minutes=2 ** min(row.tentatives, 10))
-            if row.tentatives >= MAX_TENTATIVES:
-                row.statut = MailSortant.ECHEC
+            row.derniere_erreur = str(exc)[:1000] or type(exc).__name__
+            _next_try(row, now)
             failed += 1
         else:
             row.statut = MailSortant.ENVOYE
             row.sent_at = utcnow()
             row.tentatives += 1
             sent += 1
-    db.session.commit()
+        db.session.commit()
     return {"envoyes": sent, "en_echec": failed}
 
 
@@ -141,12 +173,54 @@ def _deliver(row: MailSortant) -> None:
 
 
 def flush_outbox_quietly() -> None:
-    """Called right after a commit that queued mails; never fails the request."""
-    try:
-        send_pending()
-    except Exception:
-        log.exception("Envoi des mails différé")
-        db.session.rollback()
+    """Called right after a commit that queued mails: the sending is asked of the background (app/tasks), never
+    done here, so that the request takes the same time whatever the mail server does. Never fails the caller."""
+    from app import tasks
+
+    tasks.enqueue("clea.envoyer_mails")
+
+
+MAILS_PAR_PAGE = 50
+
+
+def mails_en_echec(user, page: int = 0) -> tuple[list[MailSortant], int]:
+    """ADMINISTRATION « Mails en échec »: newest first, a page at a time, and how many there are."""
+    if not access.may(user, "gerer_mails"):
+        raise NotFound()
+    where = MailSortant.statut == MailSortant.ECHEC
+    total = db.session.execute(select(func.count()).select_from(MailSortant).where(where)).scalar_one()
+    rows = db.session.execute(
+        select(MailSortant)
+        .where(where)
+        .order_by(MailSortant.id.desc())
+        .offset(max(page, 0) * MAILS_PAR_PAGE)
+        .limit(MAILS_PAR_PAGE)
+    ).scalars()
+    return list(rows), total
+
+
+def renvoyer(user, pk) -> MailSortant:
+    """« Renvoyer » (ADMINISTRATION « Mails en échec »): the mail goes back to the outbox for a new round of tries,
+    once — a second click finds it no longer in failure. The outbox is Certif Pro's: for anyone else it does not
+    exist (404, like anything outside one's perimeter)."""
+    from app.security.perimeter import parse_pk
+
+    key = parse_pk(pk)
+    query = select(MailSortant).where(MailSortant.id == key)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    allowed = key is not None and access.may(user, "gerer_mails")
+    row = db.session.execute(query).scalar_one_or_none() if allowed else None
+    if row is None:
+        raise NotFound("Ce mail n'existe pas.")
+    if row.statut != MailSortant.ECHEC:
+        raise DomainError("Ce mail n'est plus en échec : il est déjà en file d'envoi ou envoyé.")
+    now = utcnow()
+    row.statut, row.tentatives, row.prochain_essai, row.relance_le = MailSortant.A_ENVOYER, 0, now, now
+    row.derniere_erreur = None
+    db.session.commit()
+    flush_outbox_quietly()
+    return row
 
 
 # --- Reading and marking one's notifications (bell, NOTIFICATIONS page, API) -------------------------

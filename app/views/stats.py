@@ -92,6 +92,14 @@ class ExportView(BaseView):
             breadcrumb=[(exports.kind_label(job.type), None)],
         )
 
+    @expose("/<int:pk>/relancer", methods=["POST"])
+    @logged_in
+    def relancer(self, pk):
+        outcome = submitted(lambda: exports.relancer(g.user, pk))
+        if outcome.ok:
+            flash("L'export est relancé : cette page se met à jour toute seule.", "success")
+        return redirect(url_for("ExportView.show", pk=pk))
+
     @expose("/<int:pk>/fichier")
     @logged_in
     def fichier(self, pk):

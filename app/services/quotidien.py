@@ -1,0 +1,26 @@
+"""The daily work (`celery beat` at 02:15, `flask clea daily` by hand): safe twice and on several servers at
+once — each part relies on the database's guarantees (locked batches, claims, idempotent purges)."""
+
+
+def travaux_quotidiens() -> dict:
+    from app.services.exports import purger
+    from app.services.rappels import rappels_habilitation
+    from app.services.recherche import purger_journal
+    from app.services.transitions import abandons_automatiques
+
+    return {
+        "abandons": abandons_automatiques(),
+        "rappels": rappels_habilitation(),
+        "exports_purges": purger(),
+        "recherches_purgees": purger_journal(),
+    }
+
+
+def compte_rendu(resultat: dict) -> list[str]:
+    """The French lines `flask clea daily` prints."""
+    return [
+        f"{resultat['abandons']} dossier(s) abandonné(s) automatiquement (évaluation préalable de plus de 5 ans).",
+        f"{resultat['rappels']} rappel(s) de renouvellement d'habilitation envoyé(s).",
+        f"{resultat['exports_purges']} export(s) de plus de 7 jours supprimé(s).",
+        f"{resultat['recherches_purgees']} ligne(s) du journal des recherches nationales supprimée(s).",
+    ]
