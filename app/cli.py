@@ -51,8 +51,8 @@ def daily_command():
 
 @clea.command(
     "exports",
-    help="Prépare les exports .xlsx restés en attente (serveur redémarré pendant leur "
-    "préparation) ; ceux interrompus depuis plus de 2 heures passent en échec.",
+    help="Prépare ici les exports .xlsx en attente, y compris ceux dont le worker s'est arrêté "
+    "(en secours, sans worker Celery).",
 )
 @with_appcontext
 def exports_command():
