@@ -72,7 +72,12 @@ class Config:
     FAB_ADD_SECURITY_VIEWS = False  # our own "Mes utilisateurs", "Mon profil" and password pages
     FAB_UPDATE_PERMS = True
     FAB_PASSWORD_HASH_METHOD = "scrypt"
+    # Failed logins only are counted (app/security/connexions.py), per account and per address, web form and
+    # API together, in the database (shared by every process); a successful login never counts.
     AUTH_RATE_LIMITED = True
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50 per 15 minutes")
+    # Requests for a « Mot de passe oublié ? » link (each one sends a mail), by Flask-Limiter.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -102,6 +107,7 @@ class Config:
     # Single-use links (invitation, forgotten password)
     INVITATION_LINK_HOURS = int(os.environ.get("INVITATION_LINK_HOURS", "72"))
     RESET_LINK_HOURS = int(os.environ.get("RESET_LINK_HOURS", "2"))
+    EMAIL_LINK_HOURS = int(os.environ.get("EMAIL_LINK_HOURS", "72"))  # confirmation of a new email address
 
     # Demo data loaded on an empty database by `python run.py`
     LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", True)
