@@ -195,7 +195,7 @@ def open_link(client, code):
     assert page.status_code == 200 and "lien.js" in page.get_data(as_text=True)
     response = client.post("/compte/lien", data={"jeton": code})
     if response.status_code == 302:
-        return client.get(response.headers["Location"])
+        return client.get(response.headers["Location"], follow_redirects=True)
     return response
 
 

@@ -228,4 +228,3 @@ def record_failure(keys: dict[str, str]) -> None:
     db.session.execute(delete(EchecConnexion).where(EchecConnexion.moment < now - longest))
     db.session.add_all(EchecConnexion(cle=key, moment=now) for key in keys.values())
     db.session.commit()
-

@@ -477,7 +477,7 @@ def _ask_confirmation(user, address: str, by) -> None:
     hours = current_app.config["EMAIL_LINK_HOURS"]
     token = _issue_token(user, JetonUtilisateur.EMAIL, hours, email=address)
     link = link_for(token)
-    who = "vous-même (« Mon profil »)" if by is None or by.id == user.id else f"{by.first_name} {by.last_name}"
+    who = "vous-même" if by is None or by.id == user.id else f"{by.first_name} {by.last_name}"
     notifications.queue_mail(
         user.email,
         "[Plateforme CléA] Changement de l'adresse email de votre compte",
