@@ -77,6 +77,8 @@ class Config:
     AUTH_RATE_LIMITED = True
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50 per 15 minutes")
+    # Number of reverse proxies in front of the application (their X-Forwarded-For gives the client's address).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Requests for a « Mot de passe oublié ? » link (each one sends a mail), by Flask-Limiter.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
