@@ -86,7 +86,14 @@ class Config:
     FAB_ADD_SECURITY_VIEWS = False  # our own "Mes utilisateurs", "Mon profil" and password pages
     FAB_UPDATE_PERMS = True
     FAB_PASSWORD_HASH_METHOD = "scrypt"
+    # Failed logins only are counted (app/security/connexions.py), per account and per address, web form and
+    # API together, in the database (shared by every process); a successful login never counts.
     AUTH_RATE_LIMITED = True
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50 per 15 minutes")
+    # Number of reverse proxies in front of the application (their X-Forwarded-For gives the client's address).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Requests for a « Mot de passe oublié ? » link (each one sends a mail), by Flask-Limiter.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -136,6 +143,7 @@ class Config:
     # How often the periodic sweeps run: the outbox (mails due, retries) and the exports (lost workers).
     MAIL_BALAYAGE_SECONDES = int(os.environ.get("MAIL_BALAYAGE_SECONDES", "60"))
     EXPORT_BALAYAGE_SECONDES = int(os.environ.get("EXPORT_BALAYAGE_SECONDES", "20"))
+    EMAIL_LINK_HOURS = int(os.environ.get("EMAIL_LINK_HOURS", "72"))  # confirmation of a new email address
 
     # Demo data loaded on an empty database by `python run.py`
     LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", True)

@@ -19,6 +19,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_object(CONFIGS.get(os.environ.get("CLEA_CONFIG", "default"), "config.Config"))
     if overrides:
         app.config.update(overrides)
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        # Behind N reverse proxies: the client's address (per-address login limits) is read from X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     # The access matrix is the only source of roles; FAB never creates tables (migrations do).
     app.config["FAB_CREATE_DB"] = False
     app.config["FAB_UPDATE_PERMS"] = False

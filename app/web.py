@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from app import answers, formatting
 from app.domain import access
+from app.domain.errors import TooManyAttempts
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -54,6 +55,9 @@ def install(app) -> None:
             csrf.exempt(view.blueprint)
 
     _french_jwt_errors(app.appbuilder.sm.jwt_manager)
+    from app.security import connexions
+
+    connexions.install(app)
     _french_form_messages()
     _french_default_titles(app.appbuilder)
 
@@ -151,6 +155,8 @@ def install(app) -> None:
         if refusal.status == 404:
             return not_found(refusal)
         flash(answers.ui_message(refusal), "danger")
+        if isinstance(refusal, TooManyAttempts):  # a login refused: back to the login form
+            return redirect(app.appbuilder.get_url_for_login)
         back = request.referrer
         if not back or back == request.url:
             back = url_for("TableauDeBord.index")

@@ -147,8 +147,13 @@ def chromium_path():
 
 
 class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):  # one line per static file would drown pytest's report
-        pass
+    """No access log on the console (one line per static file would drown pytest's report): each line it
+    would write (request line and Referer, as a proxy's or gunicorn's log keeps them) is kept in `lines`."""
+
+    lines: list[str] = []
+
+    def log_request(self, code="-", size="-"):
+        QuietHandler.lines.append(f"{self.requestline} {code} {self.headers.get('Referer', '-')}")
 
 
 @pytest.fixture(scope="module")
@@ -738,4 +743,36 @@ def test_certif_pro_forms_dialogs_and_swagger_work_under_the_content_security_po
     assert status.inner_text().strip() == "200", f"Swagger UI : l'appel de l'API répond {status.inner_text()}"
     visit.shot("swagger")
     no_csp_refusal(visit, "swagger")
+
+
+def test_a_mailed_reset_link_leaves_its_code_in_no_access_log_line(app, page):
+    """issue 11: the link carries its code after « # »; the page's script posts it and clears the address bar,
+    so no request line or Referer the server (or a proxy) logs ever holds it."""
+    from tests.test_users import link_in, mails
+
+    visit = Visit(page, "scenario-lien-mot-de-passe")
+    QuietHandler.lines.clear()
+    with mails(app) as sink:
+        page.goto("/compte/mot-de-passe-oublie")
+        page.fill("#login", "etab2.user")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Envoyer").click()
+    ((_subject, body),) = sink.to("etab2.user@demo.clea.example", "Réinitialisation")
+    code = link_in(body)
+    link = re.search(r"http://clea\.test(/\S+)", body).group(1)
+    with page.expect_navigation(url=re.compile(r"/compte/mot-de-passe$")):
+        page.goto(link)
+    visit.expect("Choisir votre mot de passe" in page.inner_text("body"), "formulaire du mot de passe absent")
+    visit.expect(code not in page.url, "le code du lien reste dans la barre d'adresse")
+    visit.shot("choisir-mot-de-passe")
+    page.fill("#password", "Nouveau-mot-2026")
+    page.fill("#confirmation", "Nouveau-mot-2026")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    visit.expect("Votre mot de passe est enregistré" in page.inner_text("body"), "mot de passe non enregistré")
+    visit.expect(not page.js_errors, f"erreurs JavaScript {page.js_errors}")
+    logged = list(QuietHandler.lines)
+    visit.expect(any(line.startswith("POST /compte/lien ") for line in logged), f"code non envoyé : {logged}")
+    leaks = [line for line in logged if code in line]
+    visit.expect(not leaks, f"le code du lien figure dans le journal d'accès : {leaks}")
     visit.finish()

@@ -70,7 +70,7 @@ PAGES = (
     "/habilitations/list/?_flt_1_date_demande=2020-01-01",
     "/organismes/list/?_flt_0_nom=zzz-aucun",
 )
-PUBLIC_PAGES = ("/login/", "/compte/mot-de-passe-oublie")
+PUBLIC_PAGES = ("/login/", "/compte/mot-de-passe-oublie", "/compte/lien")
 
 # English a person could read (case-sensitive, whole words: "List" does not match "Liste").
 ENGLISH = [

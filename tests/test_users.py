@@ -37,7 +37,9 @@ NOT_JSON = "Le corps de la requête doit être un objet JSON."
 NOT_TEXT = "Valeur invalide : du texte est attendu."
 NOT_ID = "Valeur invalide : l'identifiant (nombre entier) est attendu."
 NOT_BOOLEAN = "Une valeur booléenne (true/false) est attendue."
-LINK_RE = re.compile(r"http://clea\.test(/compte/mot-de-passe/[A-Za-z0-9_\-]+)")
+# A mailed link carries its code after « # » (never sent to a server, so in no log); the page posts it.
+LINK_RE = re.compile(r"http://clea\.test/compte/lien#([A-Za-z0-9_\-]+)")
+PASSWORD_PAGE = "/compte/mot-de-passe"
 _serial = itertools.count(1)
 
 
@@ -104,11 +106,24 @@ def smtp_server(port):
         controller.stop()
 
 
+@contextmanager
+def mails(app):
+    """While it lasts, the application sends to a running SMTP server: `sink.to(address)` lists what it got. The
+    mails the block's requests queued are sent (the background tasks run) before it ends."""
+    from app import tasks
+
+    port = free_port()
+    with smtp_server(port) as sink, mail_server(app, port):
+        try:
+            yield sink
+        finally:
+            tasks.run_pending()
+
+
 @pytest.fixture
 def smtp(app):
     """A running SMTP server the application sends to; `smtp.to(address)` lists what it received."""
-    port = free_port()
-    with smtp_server(port) as sink, mail_server(app, port):
+    with mails(app) as sink:
         yield sink
 
 
@@ -177,9 +192,27 @@ def outbox(app, address):
 
 
 def link_in(body) -> str:
+    """The code of the link a mail carries."""
     match = LINK_RE.search(body)
     assert match, body
     return match.group(1)
+
+
+def open_link(client, code):
+    """What the browser does with a mailed link: it opens /compte/lien, whose script posts the code found after
+    « # ». Returns the page reached (the password form, or « Lien expiré »)."""
+    page = client.get("/compte/lien")
+    assert page.status_code == 200 and "lien.js" in page.get_data(as_text=True)
+    response = client.post("/compte/lien", data={"jeton": code})
+    if response.status_code == 302:
+        return client.get(response.headers["Location"], follow_redirects=True)
+    return response
+
+
+def set_password_with(client, code, password, confirmation=None):
+    """Open the link and send the password form (the answer of the form's POST)."""
+    open_link(client, code)
+    return client.post(PASSWORD_PAGE, data={"password": password, "confirmation": confirmation or password})
 
 
 def try_login(app, username, password):
@@ -208,10 +241,11 @@ def invited_user(app, api_as, role=access.ADMIN_ORGANISME, creator="certifpro", 
     """A user created through the API who chose a password with the invitation link: (id, email)."""
     address = new_email("compte")
     body = {"role": role, "first_name": "Camille", "last_name": "Essai", "email": address, **attach}
-    response = api_as(creator).post("/api/v1/utilisateur/", json=body)
+    with mails(app) as sink:
+        response = api_as(creator).post("/api/v1/utilisateur/", json=body)
     assert response.status_code == 201, response.get_json()
-    link = link_in(outbox(app, address)[-1]["corps"])
-    answer = app.test_client().post(link, data={"password": password, "confirmation": password})
+    ((_subject, mail_body),) = sink.to(address)
+    answer = set_password_with(app.test_client(), link_in(mail_body), password)
     assert answer.status_code == 302, page_text(answer)
     return response.get_json()["id"], address
 
@@ -521,7 +555,10 @@ def test_invitation_mail_link_sets_the_password_exactly_once(app, smtp, as_user,
     assert "invite.smtp" in body and "Utilisateur organisme" in body
     assert DEMO_PASSWORD not in body and "mot de passe :" not in body.lower()
     link = link_in(body)
-    assert outbox(app, address)[0]["statut"] == MailSortant.ENVOYE
+    (row,) = outbox(app, address)
+    assert row["statut"] == MailSortant.ENVOYE
+    # Once sent, the outbox keeps the mail without its link (issue 11).
+    assert link not in row["corps"] and "[lien retiré après envoi]" in row["corps"]
 
     # Before choosing a password, the account cannot log in (and the login page answers normally).
     ok, text = try_login(app, "invite.smtp", "")
@@ -530,45 +567,48 @@ def test_invitation_mail_link_sets_the_password_exactly_once(app, smtp, as_user,
     assert not ok and BAD_LOGIN in text
 
     client = app.test_client()
-    page = client.get(link)
+    page = open_link(client, link)
     assert page.status_code == 200
     text = page_text(page)
     assert "Choisir votre mot de passe" in text and "invite.smtp" in text
     for weak in ("court", "seulementdesminuscules", "SansChiffreNiSigne", "x" * 10_000):
-        response = client.post(link, data={"password": weak, "confirmation": weak})
+        response = client.post(PASSWORD_PAGE, data={"password": weak, "confirmation": weak})
         assert response.status_code == 200
         assert POLICY in page_text(response)
-    response = client.post(link, data={"password": GOOD_PASSWORD, "confirmation": GOOD_PASSWORD + "x"})
+    response = client.post(PASSWORD_PAGE, data={"password": GOOD_PASSWORD, "confirmation": GOOD_PASSWORD + "x"})
     assert "Les deux mots de passe ne sont pas identiques." in page_text(response)
     ok, _ = try_login(app, "invite.smtp", GOOD_PASSWORD)
     assert not ok  # nothing was saved by the refused attempts
 
-    response = client.post(link, data={"password": GOOD_PASSWORD, "confirmation": GOOD_PASSWORD})
+    response = client.post(PASSWORD_PAGE, data={"password": GOOD_PASSWORD, "confirmation": GOOD_PASSWORD})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert "Votre mot de passe est enregistré : vous pouvez vous connecter." in page_text(
         client.get(response.headers["Location"])
     )
     ok, _ = try_login(app, "invite.smtp", GOOD_PASSWORD)
     assert ok
+    # The same browser cannot send the form again.
+    response = client.post(PASSWORD_PAGE, data={"password": OTHER_PASSWORD, "confirmation": OTHER_PASSWORD})
+    assert response.status_code == 410 and LINK_GONE in page_text(response)
 
     # Exactly once: the same link again is gone, for reading and for writing.
     again = app.test_client()
-    response = again.get(link)
+    response = open_link(again, link)
     assert response.status_code == 410
     assert LINK_GONE in page_text(response)
-    response = again.post(link, data={"password": OTHER_PASSWORD, "confirmation": OTHER_PASSWORD})
+    response = again.post(PASSWORD_PAGE, data={"password": OTHER_PASSWORD, "confirmation": OTHER_PASSWORD})
     assert response.status_code == 410 and LINK_GONE in page_text(response)
     assert not try_login(app, "invite.smtp", OTHER_PASSWORD)[0]
     assert try_login(app, "invite.smtp", GOOD_PASSWORD)[0]
 
 
-def test_an_expired_invitation_link_is_refused(app, as_user):
+def test_an_expired_invitation_link_is_refused(app, smtp, as_user):
     address = new_email()
     assert (
         as_user("org.admin").post("/utilisateurs/add", data=form(access.UTILISATEUR_ORGANISME, address)).status_code
         == 302
     )
-    link = link_in(outbox(app, address)[0]["corps"])
+    link = link_in(smtp.to(address)[0][1])
     with app.app_context():
         user_id = user_by_email(app, address)["id"]
         db.session.execute(
@@ -579,17 +619,27 @@ def test_an_expired_invitation_link_is_refused(app, as_user):
         db.session.commit()
         db.session.remove()
     client = app.test_client()
-    response = client.get(link)
+    response = open_link(client, link)
     assert response.status_code == 410 and LINK_GONE in page_text(response)
-    response = client.post(link, data={"password": GOOD_PASSWORD, "confirmation": GOOD_PASSWORD})
+    response = client.post(PASSWORD_PAGE, data={"password": GOOD_PASSWORD, "confirmation": GOOD_PASSWORD})
     assert response.status_code == 410
     assert not try_login(app, address, GOOD_PASSWORD)[0]
+
+
+@pytest.mark.parametrize("token", ["x", "a" * 43, "z" * 10_000, "\x00", "", "#", "../../etc", "é" * 50])
+def test_unknown_links_are_gone_not_errors(client, token):
+    response = open_link(client, token)
+    assert response.status_code == 410
+    assert LINK_GONE in page_text(response)
+    # Without a link opened first, the password form is gone too.
+    assert client.get(PASSWORD_PAGE).status_code == 410
 
 
 @pytest.mark.parametrize(
     "token, status", [("x", 410), ("a" * 43, 410), ("z" * 10_000, 410), ("%00", 410), ("..%2F..%2Fetc", 404)]
 )  # « / » in the link: no such page
-def test_unknown_links_are_gone_not_errors(client, token, status):
+def test_links_of_the_older_form_are_gone(client, token, status):
+    """Links with the code in the path (before issue 11) are no longer accepted, whatever the code."""
     response = client.get(f"/compte/mot-de-passe/{token}")
     assert response.status_code == status
     assert (LINK_GONE if status == 410 else "Page introuvable") in page_text(response)
@@ -610,7 +660,7 @@ def test_api_creation_sends_the_invitation_too(app, smtp, api_as, ref):
     assert response.status_code == 201
     ((subject, body),) = smtp.to(address)
     assert "Bienvenue" in subject
-    assert app.test_client().get(link_in(body)).status_code == 200
+    assert open_link(app.test_client(), link_in(body)).status_code == 200
 
 
 # --- 3. « Mot de passe oublié ? » ------------------------------------------------------------------------------
@@ -629,14 +679,14 @@ def test_forgotten_password_link(app, smtp, api_as):
     # Until the link is used, the old password still works.
     assert try_login(app, address, GOOD_PASSWORD)[0]
 
-    weak = client.post(link, data={"password": "abc", "confirmation": "abc"})
+    weak = set_password_with(client, link, "abc")
     assert weak.status_code == 200 and POLICY in page_text(weak)
-    response = client.post(link, data={"password": OTHER_PASSWORD, "confirmation": OTHER_PASSWORD})
+    response = client.post(PASSWORD_PAGE, data={"password": OTHER_PASSWORD, "confirmation": OTHER_PASSWORD})
     assert response.status_code == 302
     assert try_login(app, address, OTHER_PASSWORD)[0]
     ok, text = try_login(app, address, GOOD_PASSWORD)
     assert not ok and BAD_LOGIN in text
-    response = app.test_client().get(link)
+    response = open_link(app.test_client(), link)
     assert response.status_code == 410 and LINK_GONE in page_text(response)
 
 
@@ -660,12 +710,13 @@ def test_forgotten_password_never_tells_whether_a_login_exists(app, smtp, api_as
 def test_a_new_link_spends_nothing_until_used_and_older_links_die_with_it(app, api_as):
     _pk, address = invited_user(app, api_as, access.UTILISATEUR_ORGANISME, creator="org.admin")
     client = app.test_client()
-    client.post("/compte/mot-de-passe-oublie", data={"login": address})
-    client.post("/compte/mot-de-passe-oublie", data={"login": address})
-    first, second = [link_in(m["corps"]) for m in outbox(app, address)[-2:]]
+    with mails(app) as sink:
+        client.post("/compte/mot-de-passe-oublie", data={"login": address})
+        client.post("/compte/mot-de-passe-oublie", data={"login": address})
+    first, second = [link_in(body) for _subject, body in sink.to(address, "Réinitialisation")]
     assert first != second
-    assert client.post(second, data={"password": OTHER_PASSWORD, "confirmation": OTHER_PASSWORD}).status_code == 302
-    assert client.get(first).status_code == 410
+    assert set_password_with(client, second, OTHER_PASSWORD).status_code == 302
+    assert open_link(client, first).status_code == 410
 
 
 # --- 4. The outbox: the mail server down never loses the mail ----------------------------------------------------
@@ -704,7 +755,8 @@ def test_mail_server_down_then_up(app, as_user):
     assert "Bienvenue" in subject
     (row,) = outbox(app, address)
     assert row["statut"] == MailSortant.ENVOYE and row["tentatives"] == 2
-    assert app.test_client().get(link_in(body)).status_code == 200
+    assert link_in(body) not in row["corps"] and "[lien retiré après envoi]" in row["corps"]
+    assert open_link(app.test_client(), link_in(body)).status_code == 200
 
 
 def test_send_pending_delivers_what_waits(app, as_user):
@@ -795,13 +847,21 @@ def test_my_profile_name_and_email(app, api_as):
     page = client.get("/mon-profil/")
     assert page.status_code == 200 and "Mon profil" in page_text(page)
     changed = new_email("profil")
-    response = client.post(
-        "/mon-profil/", data={"first_name": "Maëlle", "last_name": "Nouvelle", "email": changed}, follow_redirects=True
-    )
+    with mails(app) as sink:
+        response = client.post(
+            "/mon-profil/",
+            data={"first_name": "Maëlle", "last_name": "Nouvelle", "email": changed},
+            follow_redirects=True,
+        )
     text = page_text(response)
     assert "Votre profil a été mis à jour." in text
+    # A new address is the account's only once confirmed (issue 11).
+    assert f"Votre nouvelle adresse ({changed}) doit être confirmée" in text
     html = response.get_data(as_text=True)
-    assert 'value="Maëlle"' in html and f'value="{changed}"' in html
+    assert 'value="Maëlle"' in html and f'value="{address}"' in html
+    ((_subject, body),) = sink.to(changed)
+    confirmed = open_link(client, link_in(body))
+    assert f"Votre nouvelle adresse email est confirmée : {changed}." in page_text(confirmed)
     for data, message in (
         ({"first_name": "", "last_name": "X", "email": changed}, "Ce champ est obligatoire."),
         ({"first_name": "A", "last_name": "X", "email": "pas-une-adresse"}, "Adresse email invalide."),

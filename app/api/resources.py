@@ -217,6 +217,7 @@ class UtilisateurApi(CleaModelRestApi):
         "first_name",
         "last_name",
         "email",
+        "email_pending",
         "active",
         "roles.name",
         "reseau.id",

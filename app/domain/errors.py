@@ -40,3 +40,9 @@ class Forbidden(DomainError):
 
     def __init__(self, message: str = "Vous n'avez pas les droits nécessaires pour cette action."):
         super().__init__(message)
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins for an account or from an address: refused until the time the message says (429)."""
+
+    status = 429

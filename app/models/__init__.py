@@ -16,4 +16,4 @@ from app.models.notifications import MailSortant, Notification  # noqa: F401
 from app.models.redevances import BaremeRedevance  # noqa: F401
 from app.models.referentiels import Domaine, Referentiel, SousDomaine, ValeurListe  # noqa: F401
 from app.models.structures import Certificateur, Etablissement, Organisme, Reseau  # noqa: F401
-from app.models.users import JetonUtilisateur, Utilisateur  # noqa: F401
+from app.models.users import ConnexionRevoquee, EchecConnexion, JetonUtilisateur, Utilisateur  # noqa: F401

@@ -42,6 +42,8 @@ class MailSortant(Model):
     destinataire: Mapped[str] = mapped_column(String(254), nullable=False)
     sujet: Mapped[str] = mapped_column(String(250), nullable=False)
     corps: Mapped[str] = mapped_column(Text, nullable=False)
+    # What `corps` becomes once the mail is sent (or given up): the body without its single-use link.
+    corps_apres_envoi: Mapped[str | None] = mapped_column(Text)
     statut: Mapped[str] = mapped_column(String(20), nullable=False, default=A_ENVOYER, index=True)
     tentatives: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     derniere_erreur: Mapped[str | None] = mapped_column(Text)

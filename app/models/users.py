@@ -4,7 +4,7 @@ import datetime
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
@@ -18,6 +18,11 @@ class Utilisateur(User):
     etablissement_id: Mapped[int | None] = mapped_column(ForeignKey("etablissement.id"), index=True)
     certificateur_id: Mapped[int | None] = mapped_column(ForeignKey("certificateur.id"), index=True)
     password_changed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    # Raised by every password change or reset: web sessions and API tokens carry the value they were opened
+    # with, and one that differs is refused (app/security/connexions.py).
+    session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # A new address asked for, not yet confirmed by its owner: mails still go to `email` until then.
+    email_pending: Mapped[str | None] = mapped_column(String(254))
 
     reseau = relationship("Reseau", foreign_keys=[reseau_id])
     organisme = relationship("Organisme", foreign_keys=[organisme_id])
@@ -48,7 +53,7 @@ class JetonUtilisateur(Model):
     """
 
     __tablename__ = "jeton_utilisateur"
-    INVITATION, REINITIALISATION = "invitation", "reinitialisation"
+    INVITATION, REINITIALISATION, EMAIL = "invitation", "reinitialisation", "email"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -57,5 +62,31 @@ class JetonUtilisateur(Model):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False)
     expires_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False)
     used_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    # The address a confirmation link (objet "email") was sent to: only that address is confirmed by it.
+    email: Mapped[str | None] = mapped_column(String(254))
 
     user = relationship("Utilisateur", foreign_keys=[user_id])
+
+
+class ConnexionRevoquee(Model):
+    """A login (web session or API tokens, one identifier for the access and refresh tokens of one login)
+    that was ended: refused until its longest-lived credential would have expired anyway."""
+
+    __tablename__ = "connexion_revoquee"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, index=True)
+
+
+class EchecConnexion(Model):
+    """One failed login, under each of its keys (the account, the address): the limits count them over a
+    sliding window; successful logins are never written."""
+
+    __tablename__ = "echec_connexion"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cle: Mapped[str] = mapped_column(String(300), nullable=False)
+    moment: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, index=True)
+
+    __table_args__ = (Index("ix_echec_connexion_cle_moment", "cle", "moment"),)

@@ -1,12 +1,15 @@
 """FAB security manager of the platform: our user model, and roles generated from the access matrix."""
 
 from flask import current_app, g
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
+from flask_jwt_extended import get_jwt, jwt_required
 
 from app.domain import access
 from app.models import Utilisateur
+from app.security import connexions
 
 
 class CleaAuthDBView(AuthDBView):
@@ -30,13 +33,45 @@ class CleaSecurityApi(SecurityApi):
         return self.response(401, message="Identifiant ou mot de passe incorrect, ou compte désactivé.")
 
     def response_500(self, message=None):
+        """FAB's `@safe` calls this inside its `except`: the database down is a 503, a refusal (too many failed
+        logins: 429) is answered as such (app/answers.py), anything else is a real 500."""
+        import contextlib
         import sys
 
         from app import answers
+        from app.extensions import db
 
-        if answers.is_unavailable(sys.exc_info()[1]):  # the login needs the database
+        error = sys.exc_info()[1]
+        with contextlib.suppress(Exception):  # the database may be gone
+            db.session.rollback()
+        if answers.is_unavailable(error):  # the login needs the database
             return self.response(503, message=answers.INDISPONIBLE)
+        refusal = answers.as_domain_error(error)
+        if refusal is not None:
+            body, status = answers.api_answer(refusal)
+            return self.response(status, **body)
         return self.response(500, message="Une erreur interne est survenue.")
+
+    @expose("/logout", methods=["POST"])
+    @jwt_required(verify_type=False)
+    @safe
+    def logout(self):
+        """Ends this login: its access and refresh tokens are revoked.
+        ---
+        post:
+          description: >-
+            Révoque le jeton d'accès et le jeton de rafraîchissement de cette connexion (l'un ou l'autre
+            peut être présenté).
+          responses:
+            200:
+              description: Déconnecté
+            401:
+              $ref: '#/components/responses/401'
+          security:
+            - jwt: []
+        """
+        connexions.end_api_login(get_jwt())
+        return self.response(200, message="Vous êtes déconnecté : les jetons de cette connexion sont révoqués.")
 
 
 class CleaSecurityManager(SecurityManager):
@@ -44,12 +79,24 @@ class CleaSecurityManager(SecurityManager):
     security_api = CleaSecurityApi
 
     def register_views(self):
-        # Only FAB's login (web and API): users, roles and passwords have the platform's own pages.
-        security_api = self.appbuilder.add_api(self.security_api)
+        # Only FAB's login (web and API): users, roles and passwords have the platform's own pages. No
+        # limiter on every POST of the login: only failed logins count (auth_user_db below).
+        self.appbuilder.add_api(self.security_api)
         self.auth_view = self.appbuilder.add_view_no_menu(CleaAuthDBView())
-        if self.is_auth_limited:
-            for view in (self.auth_view, security_api):
-                self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+
+    def auth_user_db(self, username, password):
+        """FAB's check of a login and password (web form and API alike), refused while the account or the
+        address has too many recent failures; a failure is counted, a success never."""
+        if not connexions.limited():
+            return super().auth_user_db(username, password)
+        login = username if isinstance(username, str) else ""
+        found = (self.find_user(username=login) or self.find_user(email=login)) if login else None
+        keys = connexions.login_keys(found, login)
+        connexions.check_not_locked(keys)
+        user = super().auth_user_db(username, password)
+        if user is None:
+            connexions.record_failure(keys)
+        return user
 
     @staticmethod
     def create_builtin_roles():
@@ -68,8 +115,23 @@ class CleaSecurityManager(SecurityManager):
         return cache
 
     def load_user(self, pk):
+        """The user of a web session: active, and the session neither ended nor older than the user's last
+        password change."""
         user = super().load_user(pk)
-        return user if user is not None and user.active else None
+        if user is None or not user.active or not connexions.session_is_valid(user):
+            return None
+        return user
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """The user of an API token (its revocation is checked before, by connexions.token_is_revoked)."""
+        user = self.get_user_by_id(int(jwt_data["sub"]))
+        if user is not None and user.active:
+            g.user = user
+            return user
+        return None
+
+    def on_user_logout(self, user) -> None:
+        connexions.close_session(user)
 
     def on_user_login(self, user) -> None:
         g.clea_user = user

@@ -93,6 +93,7 @@ SECRET_FIELDS = {
     "changed_by_fk",
     "created_by_fk",
     "password_changed_at",
+    "session_epoch",
 }
 
 
@@ -301,6 +302,7 @@ FIELD_LABELS = {
     "last_name": "Nom",
     "username": "Login de connexion",
     "email": "Email",
+    "email_pending": "Nouvel email (à confirmer)",
     "active": "Actif",
     "roles": "Rôle",
     "numero_dossier": "Numéro de dossier",

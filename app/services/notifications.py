@@ -82,8 +82,14 @@ def _link_line(lien):
     return "\n\nPour consulter : " + current_app.config["PUBLIC_URL"].rstrip("/") + lien
 
 
-def queue_mail(destinataire: str, sujet: str, corps: str) -> MailSortant:
-    row = MailSortant(destinataire=destinataire, sujet=sujet, corps=corps)
+LIEN_RETIRE = "[lien retiré après envoi]"
+
+
+def queue_mail(destinataire: str, sujet: str, corps: str, lien_a_usage_unique: str | None = None) -> MailSortant:
+    """A mail of the outbox. A single-use link it carries (`lien_a_usage_unique`, found in `corps`) is kept only
+    until the mail is sent or given up: the row then keeps « [lien retiré après envoi] » in its place."""
+    apres_envoi = corps.replace(lien_a_usage_unique, LIEN_RETIRE) if lien_a_usage_unique else None
+    row = MailSortant(destinataire=destinataire, sujet=sujet, corps=corps, corps_apres_envoi=apres_envoi)
     db.session.add(row)
     return row
 
@@ -115,6 +121,11 @@ def _claim(row_id: int, now: datetime.datetime) -> bool:
     return claimed == 1
 
 
+def _scrub(row: MailSortant) -> None:
+    if row.corps_apres_envoi is not None:
+        row.corps, row.corps_apres_envoi = row.corps_apres_envoi, None
+
+
 def send_pending(limit: int = 100) -> dict:
     """Send what the outbox holds and is due (the background task, after a commit and every minute; `flask clea
     mails`). Safe on several workers and beats at once: each mail is claimed before it is sent (`_claim`), and
@@ -142,11 +153,14 @@ def send_pending(limit: int = 100) -> dict:
             row.tentatives += 1
             row.derniere_erreur = str(exc)[:1000] or type(exc).__name__
             _next_try(row, now)
+            if row.statut == MailSortant.ECHEC:
+                _scrub(row)
             failed += 1
         else:
             row.statut = MailSortant.ENVOYE
             row.sent_at = utcnow()
             row.tentatives += 1
+            _scrub(row)
             sent += 1
         db.session.commit()
     return {"envoyes": sent, "en_echec": failed}
@@ -154,7 +168,9 @@ def send_pending(limit: int = 100) -> dict:
 
 def _deliver(row: MailSortant) -> None:
     if not current_app.config.get("MAIL_SERVER"):
-        log.info("Mail (pas de serveur configuré) à %s — %s\n%s", row.destinataire, row.sujet, row.corps)
+        # Never a single-use link in a log line: the body as the outbox keeps it once sent.
+        body = row.corps_apres_envoi if row.corps_apres_envoi is not None else row.corps
+        log.info("Mail (pas de serveur configuré) à %s — %s\n%s", row.destinataire, row.sujet, body)
         return
     # Flask-Mail opens SMTP without a timeout: a server that accepts and never answers would hang the request.
     previous = socket.getdefaulttimeout()

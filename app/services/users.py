@@ -238,14 +238,20 @@ def modifier(actor, user_id, values: dict, active=UNCHANGED) -> Utilisateur:
         profile, fields = _check_values(actor, merged, current=target)
     if active is not UNCHANGED:
         _check_actif(actor, target, active)
+    asked = None
     if values:
+        asked = _new_address(target, fields.pop("email"))
         for key, value in fields.items():
             setattr(target, key, value)
         if target.profil != profile:
             target.roles = [db.session.execute(select(Role).where(Role.name == profile)).scalar_one()]
     if active is not UNCHANGED:
         target.active = active
+    if asked:
+        _ask_confirmation(target, asked, by=actor)
     db.session.commit()
+    if asked:
+        notifications.flush_outbox_quietly()
     return target
 
 
@@ -263,7 +269,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _issue_token(user, objet, hours) -> str:
+def _issue_token(user, objet, hours, email=None) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(
@@ -273,13 +279,23 @@ def _issue_token(user, objet, hours) -> str:
             token_hash=_hash(token),
             created_at=now,
             expires_at=now + datetime.timedelta(hours=hours),
+            email=email,
         )
     )
     return token
 
 
 def link_for(token: str) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + "/compte/mot-de-passe/" + token
+    """The mailed link. The token travels after « # »: a browser never sends that part to a server, so it is
+    in no access log (ours, a proxy's) nor in a Referer; the page posts it (app/static/clea/lien.js)."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + "/compte/lien#" + token
+
+
+def empreinte(token) -> str | None:
+    """What identifies a link on the server (its hash), None for anything that cannot be a token."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    return _hash(token)
 
 
 def _queue_link_mail(user, token, invitation: bool):
@@ -304,7 +320,7 @@ def _queue_link_mail(user, token, invitation: bool):
             "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe "
             "reste inchangé.\n\nLe support CléA — Certif Pro"
         )
-    notifications.queue_mail(user.email, subject, body)
+    notifications.queue_mail(user.email, subject, body, lien_a_usage_unique=link_for(token))
 
 
 def demander_reinitialisation(login: str) -> None:
@@ -328,24 +344,24 @@ def demander_reinitialisation(login: str) -> None:
         notifications.flush_outbox_quietly()
 
 
-def jeton_valide(token: str) -> JetonUtilisateur | None:
-    if not token or len(token) > 200:
+PASSWORD_LINKS = (JetonUtilisateur.INVITATION, JetonUtilisateur.REINITIALISATION)
+ALL_LINKS = PASSWORD_LINKS + (JetonUtilisateur.EMAIL,)
+
+
+def jeton_valide(empreinte_: str | None, objets=PASSWORD_LINKS) -> JetonUtilisateur | None:
+    """The unspent, unexpired link of an active user with this hash (see `empreinte`), of one of `objets`."""
+    if not empreinte_:
         return None
     row = db.session.execute(
-        select(JetonUtilisateur).where(JetonUtilisateur.token_hash == _hash(token))
+        select(JetonUtilisateur).where(JetonUtilisateur.token_hash == empreinte_)
     ).scalar_one_or_none()
-    if row is None or row.used_at is not None or row.expires_at < utcnow() or not row.user.active:
+    if row is None or row.objet not in objets or row.used_at is not None or row.expires_at < utcnow():
         return None
-    return row
+    return row if row.user.active else None
 
 
-def definir_mot_de_passe(token: str, password: str, confirmation: str) -> Utilisateur:
-    """Use a link once: set the password; the link (and every older link of the user) is spent."""
-    row = jeton_valide(token)
-    if row is None:
-        raise DomainError(LINK_INVALID)
-    _check_new_password(password, confirmation)
-    # Claim the link atomically: a second use (or a double click) finds it spent.
+def _claim(row) -> None:
+    """Spend a link atomically: a second use (or a double click) finds it spent."""
     claimed = db.session.execute(
         JetonUtilisateur.__table__.update()
         .where(JetonUtilisateur.id == row.id, JetonUtilisateur.used_at.is_(None))
@@ -354,12 +370,28 @@ def definir_mot_de_passe(token: str, password: str, confirmation: str) -> Utilis
     if claimed != 1:
         db.session.rollback()
         raise DomainError(LINK_INVALID)
+
+
+def definir_mot_de_passe(empreinte_: str | None, password: str, confirmation: str) -> Utilisateur:
+    """Use a link once: set the password; the link (and every older link of the user) is spent, and every
+    session and API token of the user is over."""
+    row = jeton_valide(empreinte_)
+    if row is None:
+        raise DomainError(LINK_INVALID)
+    _check_new_password(password, confirmation)
+    _claim(row)
     user = row.user
-    user.password = hash_password(password)
-    user.password_changed_at = utcnow()
-    _spend_links(user)
+    _set_password(user, password)
     db.session.commit()
     return user
+
+
+def _set_password(user, password: str) -> None:
+    user.password = hash_password(password)
+    user.password_changed_at = utcnow()
+    # Every web session and API token opened before is refused from now on (app/security/connexions.py).
+    user.session_epoch = (user.session_epoch or 0) + 1
+    _spend_links(user, PASSWORD_LINKS)
 
 
 def _check_new_password(password, confirmation):
@@ -386,8 +418,12 @@ def modifier_profil(user, values: dict) -> Utilisateur:
         raise ValidationFailed(errors)
     user.first_name = values["first_name"].strip()
     user.last_name = values["last_name"].strip()
-    user.email = email
+    asked = _new_address(user, email)
+    if asked:
+        _ask_confirmation(user, asked, by=user)
     db.session.commit()
+    if asked:
+        notifications.flush_outbox_quietly()
     return user
 
 
@@ -397,19 +433,92 @@ def changer_mot_de_passe(user, actuel: str, nouveau: str, confirmation: str) -> 
     if not user.password or not check_password_hash(user.password, actuel or ""):
         raise ValidationFailed({"actuel": "Le mot de passe actuel est incorrect."})
     _check_new_password(nouveau, confirmation)
-    user.password = hash_password(nouveau)
-    user.password_changed_at = utcnow()
-    _spend_links(user)
+    _set_password(user, nouveau)
     db.session.commit()
 
 
-def _spend_links(user):
-    """A new password makes every pending link of the user useless."""
+def _spend_links(user, objets):
+    """A new password makes every pending password link of the user useless (a new confirmed address, every
+    link of the older ones)."""
     db.session.execute(
         JetonUtilisateur.__table__.update()
-        .where(JetonUtilisateur.user_id == user.id, JetonUtilisateur.used_at.is_(None))
+        .where(
+            JetonUtilisateur.user_id == user.id,
+            JetonUtilisateur.objet.in_(objets),
+            JetonUtilisateur.used_at.is_(None),
+        )
         .values(used_at=utcnow())
     )
+
+
+# --- A new email address: the old one is told, the new one confirms ------------------------------------------
+EMAIL_TAKEN = "Cette adresse est désormais celle d'un autre compte : le changement n'a pas été fait."
+
+
+def _new_address(user, email: str) -> str | None:
+    """The address to confirm when `email` is not the account's own (a change of case only is no new address)."""
+    if (user.email or "").lower() == email.lower():
+        user.email = email
+        return None
+    return email
+
+
+def _masked(address: str) -> str:
+    """« c…@exemple.fr »: enough for the owner to recognise it, not to give it away."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def _ask_confirmation(user, address: str, by) -> None:
+    """Keep `address` as pending (mails still go to the old one), send it a single-use confirmation link and
+    tell the old address. An older pending address's links are spent."""
+    _spend_links(user, (JetonUtilisateur.EMAIL,))
+    user.email_pending = address
+    hours = current_app.config["EMAIL_LINK_HOURS"]
+    token = _issue_token(user, JetonUtilisateur.EMAIL, hours, email=address)
+    link = link_for(token)
+    who = "vous-même" if by is None or by.id == user.id else f"{by.first_name} {by.last_name}"
+    notifications.queue_mail(
+        user.email,
+        "[Plateforme CléA] Changement de l'adresse email de votre compte",
+        f"Bonjour {user.first_name} {user.last_name},\n\n"
+        f"Le remplacement de l'adresse email de votre compte {user.username} par {_masked(address)} a été "
+        f"demandé par {who}.\n"
+        "La nouvelle adresse doit être confirmée par le lien qui vient de lui être envoyé ; d'ici là, les "
+        "messages de la plateforme (dont les liens de mot de passe) restent envoyés à cette adresse-ci.\n\n"
+        "Si vous n'êtes pas à l'origine de cette demande, prévenez sans attendre votre administrateur ou le "
+        "support (support-clea@certif-pro.fr).\n\nLe support CléA — Certif Pro",
+    )
+    notifications.queue_mail(
+        address,
+        "[Plateforme CléA] Confirmez votre nouvelle adresse email",
+        f"Bonjour {user.first_name} {user.last_name},\n\n"
+        f"Cette adresse a été indiquée comme nouvelle adresse email du compte {user.username} sur la "
+        "Plateforme CléA.\n"
+        f"Pour la confirmer, ouvrez ce lien (valable {hours} heures, une seule fois) :\n{link}\n\n"
+        "Si vous n'attendiez pas ce message, ignorez-le : rien ne change.\n\nLe support CléA — Certif Pro",
+        lien_a_usage_unique=link,
+    )
+
+
+def confirmer_email(empreinte_: str | None) -> Utilisateur:
+    """Use a confirmation link once: its address becomes the account's. An account that never chose its
+    password gets a new invitation there (the older links went to the old address)."""
+    row = jeton_valide(empreinte_, (JetonUtilisateur.EMAIL,))
+    user = row.user if row is not None else None
+    if row is None or user is None or not row.email or row.email != user.email_pending:
+        raise DomainError(LINK_INVALID)
+    if _exists(row.email, user):
+        raise DomainError(EMAIL_TAKEN)
+    _claim(row)
+    user.email, user.email_pending = row.email, None
+    _spend_links(user, ALL_LINKS)
+    if user.password_changed_at is None:
+        token = _issue_token(user, JetonUtilisateur.INVITATION, current_app.config["INVITATION_LINK_HOURS"])
+        _queue_link_mail(user, token, invitation=True)
+    db.session.commit()
+    notifications.flush_outbox_quietly()
+    return user
 
 
 def choix_de_rattachement(actor, limit: int = 500) -> dict:

@@ -1,14 +1,14 @@
 """Mes utilisateurs (guide §9), Mon profil (guide §5), password links (invitation, « Mot de passe oublié ? »)."""
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
 from app.answers import field_errors
 from app.domain import access
 from app.formatting import oui_non
-from app.models import Utilisateur
-from app.security import perimeter
+from app.models import JetonUtilisateur, Utilisateur
+from app.security import connexions, perimeter
 from app.services import audit, users as user_service
 from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
@@ -24,6 +24,16 @@ FIELDS = (
     "etablissement",
     "certificateur",
 )
+
+
+def _flash_pending_email(user, asked: str, subject: str) -> None:
+    if user.email_pending and user.email_pending == asked.strip():
+        flash(
+            f"{subject} ({user.email_pending}) doit être confirmée : un lien de confirmation lui a été envoyé et "
+            f"l'adresse actuelle ({user.email}) a été prévenue. D'ici là, les messages restent envoyés à "
+            "l'adresse actuelle.",
+            "info",
+        )
 
 
 def _attachment_choices(actor):
@@ -90,9 +100,10 @@ class UtilisateurView(CleaModelView):
                         "success",
                     )
             else:
-                _, errors = field_errors(lambda: user_service.modifier(g.user, target.id, values))
+                updated, errors = field_errors(lambda: user_service.modifier(g.user, target.id, values))
                 if not errors:
                     flash("Modifications enregistrées.", "success")
+                    _flash_pending_email(updated, values["email"], "Cette nouvelle adresse")
             if not errors:
                 return redirect(url_for("UtilisateurView.list"))
         title = "Créer un utilisateur" if target is None else "Modifier l'utilisateur"
@@ -155,13 +166,17 @@ class MonProfilView(BaseView):
                         g.user, form.get("actuel"), form.get("nouveau"), form.get("confirmation")
                     )
                 )
-                done = "Votre mot de passe a été changé."
+                if not errors:  # every other session and API token of the user is over, not this one
+                    connexions.keep_current_session(g.user)
+                done = "Votre mot de passe a été changé. Vos autres sessions et vos jetons d'API sont fermés."
             else:
                 values = {k: form.get(k, "") for k in ("first_name", "last_name", "email")}
                 _, errors = field_errors(lambda: user_service.modifier_profil(g.user, values))
                 done = "Votre profil a été mis à jour."
             if not errors:
                 flash(done, "success")
+                if not password_form:
+                    _flash_pending_email(g.user, values["email"], "Votre nouvelle adresse")
                 return redirect(url_for("MonProfilView.index"))
         return self.render_template(
             "clea/mon_profil.html",
@@ -170,6 +185,9 @@ class MonProfilView(BaseView):
             errors=errors,
             password_rule=user_service.PASSWORD_RULE,
         )
+
+
+LINK_KEY = "clea_lien"  # the session's link being used: its hash, never the code itself
 
 
 class MotDePasseView(BaseView):
@@ -192,22 +210,42 @@ class MotDePasseView(BaseView):
                 return redirect(self.appbuilder.get_url_for_login)
         return self.render_template("clea/mot_de_passe_oublie.html", title="Mot de passe oublié", errors=errors)
 
-    @expose("/mot-de-passe/<token>", methods=["GET", "POST"])
-    def definir(self, token):
-        row = user_service.jeton_valide(token)
+    @expose("/lien", methods=["GET", "POST"])
+    def lien(self):
+        """Every mailed link opens here (`/compte/lien#code`): the page posts the code found after « # »
+        (app/static/clea/lien.js), which is never in a URL the server sees. A password link leads to the form
+        (the session holds which link it is); a confirmation link confirms the new address at once."""
+        if request.method == "GET":
+            return self.render_template("clea/lien.html", title="Ouverture du lien")
+        code = (request.form.get("jeton") or request.form.get("code") or "").strip().lstrip("#")
+        empreinte = user_service.empreinte(code)
+        row = user_service.jeton_valide(empreinte, user_service.ALL_LINKS)
         if row is None:
-            return self.render_template(
-                "clea/error.html", code=410, title="Lien expiré", message=user_service.LINK_INVALID
-            ), 410
+            return self._gone()
+        if row.objet == JetonUtilisateur.EMAIL:
+            user = user_service.confirmer_email(empreinte)
+            flash(f"Votre nouvelle adresse email est confirmée : {user.email}.", "success")
+            return redirect(self.appbuilder.get_url_for_index)
+        session[LINK_KEY] = empreinte
+        return redirect(url_for("MotDePasseView.definir"))
+
+    @expose("/mot-de-passe", methods=["GET", "POST"])
+    def definir(self):
+        empreinte = session.get(LINK_KEY)
+        row = user_service.jeton_valide(empreinte)
+        if row is None:
+            session.pop(LINK_KEY, None)
+            return self._gone()
         errors = {}
         if request.method == "POST":
             outcome = submitted(
                 lambda: user_service.definir_mot_de_passe(
-                    token, request.form.get("password"), request.form.get("confirmation")
+                    empreinte, request.form.get("password"), request.form.get("confirmation")
                 )
             )
             errors = outcome.errors
             if not errors:  # set, or refused (the refusal is flashed): back to the login page
+                session.pop(LINK_KEY, None)
                 if outcome.ok:
                     flash("Votre mot de passe est enregistré : vous pouvez vous connecter.", "success")
                 return redirect(self.appbuilder.get_url_for_login)
@@ -218,6 +256,16 @@ class MotDePasseView(BaseView):
             errors=errors,
             password_rule=user_service.PASSWORD_RULE,
         )
+
+    @expose("/mot-de-passe/<ancien>", methods=["GET", "POST"])
+    def ancien_lien(self, ancien):
+        """Links of the older form (the code in the path) are no longer accepted."""
+        return self._gone()
+
+    def _gone(self):
+        return self.render_template(
+            "clea/error.html", code=410, title="Lien expiré", message=user_service.LINK_INVALID
+        ), 410
 
 
 def register(appbuilder):
