@@ -145,6 +145,10 @@ class Config:
     EXPORT_BALAYAGE_SECONDES = int(os.environ.get("EXPORT_BALAYAGE_SECONDES", "20"))
     EMAIL_LINK_HOURS = int(os.environ.get("EMAIL_LINK_HOURS", "72"))  # confirmation of a new email address
 
+    # GET /metrics (Prometheus): from these addresses (comma-separated), or with « Authorization: Bearer <token> ».
+    METRICS_ADRESSES = os.environ.get("METRICS_ADRESSES", "127.0.0.1,::1")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
+
     # Demo data loaded on an empty database by `python run.py`
     LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", True)
 

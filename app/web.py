@@ -73,6 +73,10 @@ def install(app) -> None:
         response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
         return response
 
+    from app import metrics
+
+    metrics.install(app)
+
     @app.route("/sante")
     def sante():
         """Health for operators and load balancers (no login, nothing personal): 503 names what is down."""
