@@ -346,6 +346,7 @@ def test_an_export_whose_worker_is_killed_is_resumed_with_every_row_once(app, wo
     second = workers(**settings)
     wait_until(lambda: job()[0] == FichierExport.PRET, 120, "l'export repris puis prêt")
     second.wait_for("repris après la perte de leur worker", 5)
+    second.wait_for(f"Export {job_id} repris après", 5)  # from its last checkpoint, not from the start
     _statut, done, total = job()
     assert done == total and total >= 40_000
     download = client.get(f"/exports/{job_id}/fichier")
@@ -413,3 +414,62 @@ def test_sante_reports_the_queue_and_its_depth_then_a_broker_that_is_down(app, c
     finally:
         tasks.celery_app.conf.broker_url = REDIS_URL
         redis.Redis.from_url(REDIS_URL).delete(celery_queue)
+
+
+@pytest.mark.committing
+def test_an_interrupted_export_resumes_after_its_last_checkpoint_with_every_row_once(app, monkeypatch):
+    """The worker dies after two batches (a BaseException stands for the SIGKILL no code can catch): the two kept
+    batches stay, the sweep gives the job back, and the next worker reads only the files after the checkpoint."""
+    from app.models import MorceauExport
+    from app.security import perimeter
+    from app.services import exports
+    from tests.test_export_volume import insert_files
+    from tests.test_stats import sheet_rows
+
+    with app.app_context():
+        insert_files(9_000)
+        owner = demo(Utilisateur, username="reseau.admin")
+        job = FichierExport(user_id=owner.id, type="dossiers", parametres="{}", nom_fichier="dossiers.xlsx")
+        db.session.add(job)
+        db.session.commit()
+        pk = job.id
+        keep = exports._checkpoint
+
+        def dies_after_two(job_id, numero, last, rows, done):
+            keep(job_id, numero, last, rows, done)
+            if numero == 2:
+                raise KeyboardInterrupt("worker tué")
+
+        monkeypatch.setattr(exports, "_checkpoint", dies_after_two)
+        with pytest.raises(KeyboardInterrupt):
+            exports.preparer(pk)
+        db.session.rollback()
+        monkeypatch.setattr(exports, "_checkpoint", keep)
+        job = db.session.get(FichierExport, pk)
+        kept = db.session.execute(select(MorceauExport).where(MorceauExport.job_id == pk)).scalars().all()
+        assert job.statut == FichierExport.EN_COURS and job.lignes_faites == 2 * exports.BATCH
+        assert [m.numero for m in kept] == [1, 2]
+        checkpoint = kept[-1].dernier_id
+        job.battement_le = utcnow() - datetime.timedelta(minutes=5)  # silent since the death
+        db.session.commit()
+        assert exports._rendre_les_perdus(10) == [pk]
+        db.session.commit()
+        starts = []
+        keyset = exports._keyset
+        monkeypatch.setattr(
+            exports,
+            "_keyset",
+            lambda query, after=0, size=exports.BATCH: starts.append(after) or keyset(query, after, size),
+        )
+        exports.preparer(pk)
+        assert starts == [checkpoint]  # resumed after the last kept batch, not from the start
+        db.session.expire_all()
+        job = db.session.get(FichierExport, pk)
+        assert job.statut == FichierExport.PRET and job.lignes_faites == job.lignes_total
+        assert db.session.execute(select(MorceauExport).where(MorceauExport.job_id == pk)).first() is None
+        numbers = [row[0] for row in sheet_rows(job.contenu, "Dossiers")[1:]]
+        expected = set(
+            db.session.scalars(select(Candidature.numero_dossier).where(perimeter.clause(Candidature, owner)))
+        )
+        assert len(numbers) == len(set(numbers)) == len(expected) and set(numbers) == expected
+        db.session.remove()

@@ -4,7 +4,7 @@ download when ready). The file is kept in the database so that any server can ha
 import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from app.models.base import utcnow
@@ -46,3 +46,20 @@ class FichierExport(Model):
         if not self.lignes_total:
             return 0
         return min(99, int(100 * self.lignes_faites / self.lignes_total))
+
+
+class MorceauExport(Model):
+    """A checkpoint of an export being prepared: one batch of its rows, already formatted, and the last file id it
+    holds (the keyset). A worker that dies leaves its batches; the next one goes on after the last of them, then
+    the file is written from the batches in order (issue 12: resumable exports)."""
+
+    __tablename__ = "export_morceau"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("fichier_export.id", ondelete="CASCADE"), nullable=False)
+    numero: Mapped[int] = mapped_column(Integer, nullable=False)
+    dernier_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    nombre: Mapped[int] = mapped_column(Integer, nullable=False)
+    lignes: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)  # zlib-compressed JSON (see exports.py)
+
+    __table_args__ = (UniqueConstraint("job_id", "numero", name="uq_export_morceau_numero"),)

@@ -12,18 +12,20 @@ import datetime
 import json
 import logging
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from app.domain import access, statuts
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.exports import xlsx
 from app.extensions import db
-from app.models import Candidature, Certificateur, Etablissement, FichierExport, Organisme, Utilisateur
+from app.models import Candidature, Certificateur, Etablissement, FichierExport, MorceauExport, Organisme, Utilisateur
 from app.models.base import utcnow
 from app.models.juries import EnvoiCertificat, SessionJury
 from app.models.referentiels import CERTIFICATIONS
@@ -43,19 +45,25 @@ REMISE_EN_FILE_APRES = datetime.timedelta(minutes=2)
 # --- Rows of candidate files, by batches ----------------------------------------------------------------------
 
 
-def _batches(query, on_batch: Callable[[int], None] = lambda n: None, size: int = BATCH):
-    """Yield the rows of `query` (whose first column is Candidature.id, left out of the rows) by keyset batches."""
-    last = 0
+def _keyset(query, after: int = 0, size: int = BATCH):
+    """Batches of `query` (whose first column is Candidature.id, left out of the rows), by increasing id after
+    `after`: (rows, last id of the batch) — the last id is the checkpoint a resumed export starts from."""
+    last = after
     while True:
         rows = db.session.execute(query.where(Candidature.id > last).order_by(Candidature.id).limit(size)).all()
         if not rows:
             return
-        for row in rows:
-            yield tuple(row)[1:]
         last = rows[-1][0]
-        on_batch(len(rows))
+        yield [tuple(row)[1:] for row in rows], last
         if len(rows) < size:
             return
+
+
+def _batches(query, on_batch: Callable[[int], None] = lambda n: None, size: int = BATCH):
+    """Yield the rows of `query` by keyset batches, telling `on_batch` each batch's size."""
+    for rows, _last in _keyset(query, size=size):
+        yield from rows
+        on_batch(len(rows))
 
 
 def _labels(mapping):
@@ -117,9 +125,9 @@ def _candidature_columns():
     ]
 
 
-def _file_rows(user, columns, where, on_batch):
-    """The perimeter's files matching `where`, as rows of `columns` (label, SQL column, formatter)."""
-    query = (
+def _file_query(user, columns, where):
+    """The perimeter's files matching `where`: their id, then `columns` (label, SQL column, formatter)."""
+    return (
         perimeter.restrict(select(Candidature.id, *[c for _, c, _ in columns]), Candidature, user)
         .join(Etablissement, Etablissement.id == Candidature.etablissement_id)
         .join(Organisme, Organisme.id == Etablissement.organisme_id)
@@ -127,13 +135,27 @@ def _file_rows(user, columns, where, on_batch):
         .outerjoin(SessionJury, SessionJury.id == Candidature.session_jury_id)
         .where(*where)
     )
+
+
+def _formatter(columns) -> Callable:
     formatters = [(i, f) for i, (_, _, f) in enumerate(columns) if f is not None]
-    for row in _batches(query, on_batch):
-        if formatters:
-            row = list(row)
-            for i, formatter in formatters:
-                row[i] = formatter(row[i])
-        yield row
+
+    def format_row(row):
+        if not formatters:
+            return row
+        row = list(row)
+        for i, formatter in formatters:
+            row[i] = formatter(row[i])
+        return row
+
+    return format_row
+
+
+def _file_rows(user, columns, where, on_batch):
+    """The perimeter's files matching `where`, as rows of `columns` (label, SQL column, formatter)."""
+    format_row = _formatter(columns)
+    for row in _batches(_file_query(user, columns, where), on_batch):
+        yield format_row(row)
 
 
 def _count(user, where) -> int:
@@ -150,6 +172,15 @@ class Kind:
     tab: str
     count: Callable  # (user, params) → rows to write
     sheets: Callable  # (user, params, on_batch) → [xlsx.Sheet]
+    # Exports of one sheet of files: (user, params) → Lignes. The background prepares them by checkpointed batches.
+    lignes: Callable | None = None
+
+
+@dataclass(frozen=True)
+class Lignes:
+    titre: str
+    colonnes: list  # (label, SQL column, formatter)
+    where: list
 
 
 def _periode(params) -> stats.Periode:
@@ -191,9 +222,17 @@ def _statistiques_sheets(user, params, on_batch):
     ]
 
 
+def _dossiers_lignes(user, params) -> Lignes:
+    return Lignes("Dossiers", DOSSIER_COLUMNS, _periode(params).clauses())
+
+
+def _sheet_of(lignes: Lignes, user, on_batch) -> xlsx.Sheet:
+    rows = _file_rows(user, lignes.colonnes, lignes.where, on_batch)
+    return xlsx.Sheet(lignes.titre, [label for label, _, _ in lignes.colonnes], rows)
+
+
 def _dossiers_sheets(user, params, on_batch):
-    rows = _file_rows(user, DOSSIER_COLUMNS, _periode(params).clauses(), on_batch)
-    return [xlsx.Sheet("Dossiers", [label for label, _, _ in DOSSIER_COLUMNS], rows)]
+    return [_sheet_of(_dossiers_lignes(user, params), user, on_batch)]
 
 
 # The CANDIDATURE list's search columns: the list's filters and the API's `q` filters are FAB's, on these columns.
@@ -242,10 +281,12 @@ def _french_filter_error(exc) -> str:
     return fab_message_fr(str(exc)) or BAD_FILTER
 
 
+def _candidatures_lignes(user, params) -> Lignes:
+    return Lignes("Candidatures", _candidature_columns(), _candidatures_where(params))
+
+
 def _candidatures_sheets(user, params, on_batch):
-    columns = _candidature_columns()
-    rows = _file_rows(user, columns, _candidatures_where(params), on_batch)
-    return [xlsx.Sheet("Candidatures", [label for label, _, _ in columns], rows)]
+    return [_sheet_of(_candidatures_lignes(user, params), user, on_batch)]
 
 
 KINDS = {
@@ -262,6 +303,7 @@ KINDS = {
         access.STATS,
         lambda user, params: _count(user, _periode(params).clauses()),
         _dossiers_sheets,
+        _dossiers_lignes,
     ),
     "candidatures": Kind(
         "Liste des candidatures",
@@ -269,6 +311,7 @@ KINDS = {
         access.EVALUATIONS,
         lambda user, params: _count(user, _candidatures_where(params)),
         _candidatures_sheets,
+        _candidatures_lignes,
     ),
 }
 
@@ -344,6 +387,7 @@ def relancer(user, job_id) -> FichierExport:
         raise DomainError("Cet export n'est pas en échec : il n'y a rien à relancer.")
     job.statut, job.erreur, job.lignes_faites, job.termine_le = FichierExport.EN_ATTENTE, None, 0, None
     job.battement_le = utcnow()
+    db.session.execute(delete(MorceauExport).where(MorceauExport.job_id == job.id))  # from the start
     db.session.commit()
     _mettre_en_file(job.id)
     return job
@@ -355,7 +399,7 @@ def _claim(job_id) -> bool:
         claimed = conn.execute(
             update(FichierExport)
             .where(FichierExport.id == job_id, FichierExport.statut == FichierExport.EN_ATTENTE)
-            .values(statut=FichierExport.EN_COURS, lignes_faites=0, battement_le=utcnow())
+            .values(statut=FichierExport.EN_COURS, battement_le=utcnow())
         ).rowcount
     return claimed == 1
 
@@ -396,12 +440,17 @@ def preparer(job_id) -> None:
             done[0] += n
             _progress(job_id, done[0])
 
+        if kind.lignes is not None:
+            sheets = [_par_morceaux(job_id, user, kind.lignes(user, params), done)]
+        else:
+            sheets = kind.sheets(user, params, on_batch)
         with tempfile.TemporaryFile() as output:
-            xlsx.write(output, kind.sheets(user, params, on_batch))
+            xlsx.write(output, sheets)
             size = output.tell()
             output.seek(0)
             content = output.read()
         job.contenu, job.taille, job.lignes_faites = content, size, done[0]
+        db.session.execute(delete(MorceauExport).where(MorceauExport.job_id == job_id))
         job.statut, job.termine_le = FichierExport.PRET, utcnow()
         db.session.commit()
     except Exception as exc:
@@ -432,9 +481,87 @@ def _rendre_les_perdus(limit: int) -> list[int]:
         db.session.execute(
             update(FichierExport)
             .where(FichierExport.id.in_(lost), FichierExport.statut == FichierExport.EN_COURS)
-            .values(statut=FichierExport.EN_ATTENTE, lignes_faites=0, battement_le=now)
+            .values(statut=FichierExport.EN_ATTENTE, battement_le=now)  # its batches stay: it resumes after them
         )
     return lost
+
+
+# --- Checkpoints: an export of files is prepared batch by batch, each batch kept until the file is written ------
+
+
+def _encode(value):
+    if isinstance(value, datetime.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$n": str(value)}
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if "$dt" in value:
+            return datetime.datetime.fromisoformat(value["$dt"])
+        if "$d" in value:
+            return datetime.date.fromisoformat(value["$d"])
+        if "$n" in value:
+            return Decimal(value["$n"])
+    return value
+
+
+def _pack(rows) -> bytes:
+    return zlib.compress(json.dumps([[_encode(v) for v in row] for row in rows]).encode())
+
+
+def _unpack(data: bytes) -> list:
+    return [[_decode(v) for v in row] for row in json.loads(zlib.decompress(data))]
+
+
+def _checkpoint(job_id: int, numero: int, last: int, rows: list, done: int) -> None:
+    """One batch kept, in its own short transaction (it survives the worker), then the progress and heartbeat."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            insert(MorceauExport).values(
+                job_id=job_id, numero=numero, dernier_id=last, nombre=len(rows), lignes=_pack(rows)
+            )
+        )
+    _progress(job_id, done)
+
+
+def _par_morceaux(job_id: int, user, lignes: Lignes, done: list) -> xlsx.Sheet:
+    """Go on after the last batch a previous worker kept (the keyset: the last file id), then the sheet's rows
+    read back from the batches in order, one batch in memory at a time."""
+    numero, checkpoint, already = db.session.execute(
+        select(
+            func.coalesce(func.max(MorceauExport.numero), 0),
+            func.coalesce(func.max(MorceauExport.dernier_id), 0),
+            func.coalesce(func.sum(MorceauExport.nombre), 0),
+        ).where(MorceauExport.job_id == job_id)
+    ).one()
+    if numero:
+        log.warning("Export %s repris après %s ligne(s) (identifiant %s)", job_id, already, checkpoint)
+    done[0] = already
+    format_row = _formatter(lignes.colonnes)
+    for rows, last in _keyset(_file_query(user, lignes.colonnes, lignes.where), after=checkpoint):
+        numero += 1
+        done[0] += len(rows)
+        _checkpoint(job_id, numero, last, [format_row(row) for row in rows], done[0])
+
+    def rows_back():
+        ids = (
+            db.session.execute(
+                select(MorceauExport.id).where(MorceauExport.job_id == job_id).order_by(MorceauExport.numero)
+            )
+            .scalars()
+            .all()
+        )
+        for pk in ids:
+            yield from _unpack(
+                db.session.execute(select(MorceauExport.lignes).where(MorceauExport.id == pk)).scalar_one()
+            )
+
+    return xlsx.Sheet(lignes.titre, [label for label, _, _ in lignes.colonnes], rows_back())
 
 
 def reprendre(limit: int = 50) -> int:
