@@ -149,6 +149,15 @@ class Config:
     METRICS_ADRESSES = os.environ.get("METRICS_ADRESSES", "127.0.0.1,::1")
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
 
+    # The API's .xlsx exports up to this many rows are built in the request; bigger ones in the background (202).
+    EXPORT_API_DIRECT_MAX = int(os.environ.get("EXPORT_API_DIRECT_MAX", "20000"))
+    # STATS (issue 13): a perimeter's figures are computed at most once every STATS_CACHE_SECONDES (the page says
+    # when); the cache is the process's memory, or Redis with CACHE_TYPE=RedisCache and CACHE_REDIS_URL.
+    STATS_CACHE_SECONDES = int(os.environ.get("STATS_CACHE_SECONDES", "600"))
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
+    CACHE_KEY_PREFIX = "clea:"
+
     # Demo data loaded on an empty database by `python run.py`
     LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", True)
 
@@ -160,6 +169,8 @@ class ProductionConfig(Config):
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
     TASKS_RUNNER = os.environ.get("TASKS_RUNNER", "celery")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/1")
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "RedisCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "redis://127.0.0.1:6379/2")
     LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", False)
 
 

@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from app.extensions import appbuilder, db, mail, migrate
+from app.extensions import appbuilder, cache, db, mail, migrate
 from config import https_cookies
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     mail.init_app(app)
+    cache.init_app(app)
     from app import tasks
     from app.tasks import jobs  # noqa: F401  (registers the tasks; the services, which enqueue them, never import it)
 

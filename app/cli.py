@@ -61,6 +61,32 @@ def exports_command():
     click.echo(f"{preparer_en_attente()} export(s) préparé(s).")
 
 
+@clea.command(
+    "bench-data",
+    help="Remplit la base configurée d'un jeu de données à l'échelle nationale pour le banc d'essai (bench/) : "
+    "réseaux, organismes, établissements, dossiers, évaluations, formations, jurys, notifications, journal. "
+    "Charge d'abord les données de démonstration. Refuse une base qui contient d'autres dossiers, sauf --force.",
+)
+@click.option("--fichiers", type=click.IntRange(min=1), default=100_000, show_default=True, help="Nombre de dossiers.")
+@click.option("--force", is_flag=True, help="Accepter une base qui contient déjà des dossiers non générés.")
+@with_appcontext
+def bench_data_command(fichiers, force):
+    import time
+
+    from app.bench_data import DonneesReelles, generer
+    from app.demo import load_demo
+    from app.security.roles import sync_roles
+
+    started = time.monotonic()
+    sync_roles()
+    load_demo()
+    try:
+        generer(fichiers, force=force, echo=click.echo)
+    except DonneesReelles as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"Jeu de données prêt en {time.monotonic() - started:.0f} s.")
+
+
 @clea.command("mails", help="Envoie les mails en attente (avec nouvelles tentatives).")
 @with_appcontext
 def mails_command():

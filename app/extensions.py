@@ -4,6 +4,7 @@ import sqlite3
 
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla import Model
+from flask_caching import Cache
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 db = SQLAlchemy(model_class=Model)
 migrate = Migrate()
 mail = Mail()
+cache = Cache()  # STATS figures (config: CACHE_TYPE, STATS_CACHE_SECONDES)
 appbuilder = AppBuilder(update_perms=True)
 
 

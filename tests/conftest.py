@@ -81,6 +81,8 @@ def app(tmp_path_factory):
             "PUBLIC_URL": "http://clea.test",
             "LOAD_DEMO_ON_EMPTY_DB": False,
             "FAB_PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
+            # Figures computed afresh on every request (tests/test_performance.py turns the cache on).
+            "STATS_CACHE_SECONDES": 0,
         }
     )
     with flask_app.app_context():
@@ -145,6 +147,8 @@ def reset_data(db):
         else:
             for table in tables:
                 conn.execute(table.delete())
+            # Deleting the files made the counters' trigger append their -1 rows: start the counters afresh.
+            conn.execute(text("DELETE FROM compteur_candidature"))
     sync_roles()
     load_demo()
     db.session.remove()

@@ -10,7 +10,7 @@ from app.domain.statuts import CANDIDATURE
 from app.models import Candidature
 from app.security import perimeter
 from app.services import audit, candidatures as service, documents, exports, juries, transitions
-from app.services.ecritures import ServiceInterface
+from app.services.listes import CandidatureInterface
 from app.views.documents import send_bytes, send_document
 
 FIELDS = service.CHAMPS
@@ -44,7 +44,7 @@ class CandidatureApi(CleaModelRestApi):
     resource_name = "candidature"
     list_title, show_title = "Candidatures", "Candidature"
     label_columns = LIBELLES
-    datamodel = ServiceInterface(Candidature)
+    datamodel = CandidatureInterface(Candidature)
     tab = access.EVALUATIONS
     list_columns = [
         "id",
@@ -104,7 +104,8 @@ class CandidatureApi(CleaModelRestApi):
     @protect()
     @safe
     def export(self):
-        """The files of the perimeter matching the list's filters, as .xlsx (streamed).
+        """The files of the perimeter matching the list's filters, as .xlsx (streamed; prepared in the background
+        beyond EXPORT_API_DIRECT_MAX rows: 202 and the job, followed at /api/v1/export/<id>).
         ---
         get:
           parameters:
@@ -114,6 +115,7 @@ class CandidatureApi(CleaModelRestApi):
             schema: {type: string}
           responses:
             200: {description: Classeur .xlsx en pièce jointe}
+            202: {description: "Au-delà de EXPORT_API_DIRECT_MAX lignes : préparé en arrière-plan (/api/v1/export/id)"}
             400: {description: Paramètre q invalide}
             422: {description: Filtre impossible (colonne ou opération inconnue)}
         """
@@ -128,7 +130,9 @@ class CandidatureApi(CleaModelRestApi):
         filters = args.get("filters", []) if isinstance(args, dict) else None
         if not isinstance(filters, list) or not all(isinstance(f, dict) for f in filters):
             return self.response_400(message=BAD_QUERY)
-        return exports.telecharger(g.user, "candidatures", {"filtres_api": filters})
+        from app.api.exports import export_answer
+
+        return export_answer(self, exports.telecharger(g.user, "candidatures", {"filtres_api": filters}))
 
     def post_headless(self):
         data = self._json_body()

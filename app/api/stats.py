@@ -86,7 +86,9 @@ class StatsApi(FrenchResponses, BaseApi):
         return self._xlsx("dossiers", self._periode_params())
 
     def _xlsx(self, type_, params):
-        return exports.telecharger(g.user, type_, params)
+        from app.api.exports import export_answer
+
+        return export_answer(self, exports.telecharger(g.user, type_, params))
 
 
 def register(appbuilder):

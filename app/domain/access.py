@@ -343,6 +343,9 @@ def permissions_of(profile: str) -> set[tuple[str, str]]:
 # only ever sees their own (app/security/perimeter.py).
 NOTIFICATIONS = "Notifications"
 
+# One's own exports (the API's follow-up of an export prepared in the background): each user only ever sees theirs.
+EXPORTS = "MesExports"
+
 # Technical pages every logged-in profile reaches (the API's OpenAPI document and its viewer), and one's
 # own notifications.
 COMMON_PERMISSIONS = {
@@ -351,6 +354,7 @@ COMMON_PERMISSIONS = {
     (READ, NOTIFICATIONS),
     (EDIT, NOTIFICATIONS),
     (READ, ACTUALITES),
+    (READ, EXPORTS),
 }
 
 

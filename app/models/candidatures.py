@@ -77,11 +77,17 @@ class Candidature(TimestampMixin, Model):
     __table_args__ = (
         # One file per person and certification, nationally (a person is never certified twice).
         Index("uq_candidature_personne", "cle_personne", "certification", unique=True),
-        Index("ix_candidature_etab_statut", "etablissement_id", "statut", "updated_at"),
-        Index("ix_candidature_org_statut", "organisme_id", "statut", "updated_at"),
+        Index("ix_candidature_etab_statut", "etablissement_id", "statut", "updated_at", "id"),
+        Index("ix_candidature_org_statut", "organisme_id", "statut", "updated_at", "id"),
         Index("ix_candidature_certif_statut", "certificateur_id", "statut"),
-        Index("ix_candidature_statut_maj", "statut", "updated_at"),
-        Index("ix_candidature_nom_recherche", "nom_recherche"),
+        Index("ix_candidature_statut_maj", "statut", "updated_at", "id"),
+        # LIKE 'PREFIX%' on the normalised name (the list's name search): a pattern index on PostgreSQL.
+        Index("ix_candidature_nom_recherche", "nom_recherche", postgresql_ops={"nom_recherche": "varchar_pattern_ops"}),
+        # The lists' default order (latest change first, id as tie-break), nationally and for each perimeter level.
+        Index("ix_candidature_maj", "updated_at", "id"),
+        Index("ix_candidature_etab_maj", "etablissement_id", "updated_at", "id"),
+        Index("ix_candidature_org_maj", "organisme_id", "updated_at", "id"),
+        Index("ix_candidature_certif_maj", "certificateur_id", "updated_at", "id"),
     )
 
     @property
@@ -102,6 +108,8 @@ class Candidature(TimestampMixin, Model):
         """« Courrier envoyé » column: the last mailing's letter status."""
         if self.statut != statuts.CERTIFIEE:
             return ""
+        if "_courrier_label" in self.__dict__:  # loaded with the list's page (app/services/listes.py)
+            return self.__dict__["_courrier_label"]
         from sqlalchemy import select
         from sqlalchemy.orm import object_session
 
@@ -125,3 +133,25 @@ class Candidature(TimestampMixin, Model):
 
     def __str__(self):
         return f"{self.numero_dossier} — {self.candidat}"
+
+
+class CompteurCandidature(Model):
+    """How many files per establishment, certifier, status and « actif », kept by the database itself: a trigger
+    on `candidature` appends +1 / -1 in the same transaction as every insert, delete or change of those columns
+    (migration a7_performance), so the lists' and dashboard's counts read a few rows instead of counting a million.
+    Append-only, so concurrent changes never wait for each other; `compteurs.compacter()` (daily job) folds the
+    rows of a key into one."""
+
+    __tablename__ = "compteur_candidature"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    etablissement_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    organisme_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    certificateur_id: Mapped[int] = mapped_column(Integer, nullable=False)  # 0: not sent to a certifier
+    statut: Mapped[str] = mapped_column(String(40), nullable=False)
+    actif: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    nombre: Mapped[int] = mapped_column(Integer, nullable=False)
+    __table_args__ = (
+        Index("ix_compteur_organisme", "organisme_id", "statut"),
+        Index("ix_compteur_etablissement", "etablissement_id", "statut"),
+        Index("ix_compteur_certificateur", "certificateur_id", "statut"),
+    )

@@ -47,6 +47,21 @@ def level_of(user) -> str | None:
     return access.PERIMETER_LEVEL.get(user.profil)
 
 
+def cle(user) -> str:
+    """A key naming the user's perimeter (the same for every user who sees the same rows): caches are keyed by it."""
+    return ":".join(
+        str(x)
+        for x in (
+            level_of(user),
+            user.profil,
+            user.reseau_id,
+            user.organisme_id,
+            user.etablissement_id,
+            user.certificateur_id,
+        )
+    )
+
+
 def _organisme_ids_of_reseau(reseau_id):
     return select(Organisme.id).where(Organisme.reseau_id == reseau_id)
 

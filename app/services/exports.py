@@ -254,9 +254,10 @@ def _candidatures_where(params):
     """The list's filters as a condition on Candidature: `filtres`, the list page's query string
     ([[« _flt_0_statut », [values]], …]), or `filtres_api`, the API's rison filters ([{col, opr, value}, …])."""
     from flask_appbuilder.exceptions import FABException, InvalidOperationFilterFABException
-    from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-    datamodel = SQLAInterface(Candidature, db.session)
+    from app.services.listes import CandidatureInterface  # the list's own filters (equality, accent-free names)
+
+    datamodel = CandidatureInterface(Candidature, db.session)
     filters = datamodel.get_filters(RECHERCHE_CANDIDATURES)
     try:
         for arg, values in params.get("filtres") or []:
@@ -336,10 +337,16 @@ def construire(user, type_: str, params: dict, output, on_batch: Callable[[int],
 
 
 def telecharger(user, type_: str, params: dict):
-    """The API's export: built in the request into a temporary file, then streamed."""
+    """The API's export: built in the request into a temporary file, then streamed, when it holds at most
+    EXPORT_API_DIRECT_MAX rows; a bigger one is prepared in the background like the pages' (no request holds a
+    worker for minutes): the answer is then its job, followed at /api/v1/export/<id>."""
     import tempfile
 
-    _check_params(type_, user, params)
+    from flask import current_app
+
+    total = _check_params(type_, user, params)
+    if total > current_app.config["EXPORT_API_DIRECT_MAX"]:
+        return demander(user, type_, params, total=total)
     output = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, streamed then closed by the response
     construire(user, type_, params, output)
     output.seek(0)
@@ -362,9 +369,9 @@ def _check_params(type_, user, params) -> int:
 # --- Background preparation -------------------------------------------------------------------------------------
 
 
-def demander(user, type_: str, params: dict) -> FichierExport:
+def demander(user, type_: str, params: dict, total: int | None = None) -> FichierExport:
     """Record the request and queue its preparation; the user follows it on its page."""
-    total = _check_params(type_, user, params)
+    total = _check_params(type_, user, params) if total is None else total
     job = FichierExport(
         user_id=user.id, type=type_, parametres=json.dumps(params), nom_fichier=filename(type_), lignes_total=total
     )
@@ -629,6 +636,33 @@ def contenu(user, job_id) -> tuple[bytes, str]:
     if job.statut != FichierExport.PRET or job.contenu is None:
         raise NotFound("Ce fichier n'est pas encore prêt.")
     return job.contenu, job.nom_fichier or "export.xlsx"
+
+
+def etat(job: FichierExport) -> dict:
+    """An export as the API shows it."""
+    from app.formatting import nombre_fr
+
+    ready = job.statut == FichierExport.PRET
+    if ready:
+        message = "Le fichier est prêt."
+    elif job.statut == FichierExport.ECHEC:
+        message = "La préparation a échoué ; relancez l'export depuis la plateforme."
+    else:
+        message = (
+            f"L'export de {nombre_fr(job.lignes_total or 0)} ligne(s) est préparé en arrière-plan "
+            f"({job.progression} %) : redemandez cette adresse, le fichier sera à /api/v1/export/{job.id}/fichier."
+        )
+    return {
+        "id": job.id,
+        "type": job.type,
+        "statut": job.statut,
+        "statut_label": job.statut_label,
+        "lignes_total": job.lignes_total,
+        "lignes_faites": job.lignes_faites,
+        "progression": job.progression,
+        "fichier": f"/api/v1/export/{job.id}/fichier" if ready else None,
+        "message": message,
+    }
 
 
 def kind_label(type_: str) -> str:

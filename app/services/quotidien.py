@@ -3,6 +3,7 @@ once — each part relies on the database's guarantees (locked batches, claims, 
 
 
 def travaux_quotidiens() -> dict:
+    from app.services.compteurs import compacter
     from app.services.exports import purger
     from app.services.rappels import rappels_habilitation
     from app.services.recherche import purger_journal
@@ -13,6 +14,7 @@ def travaux_quotidiens() -> dict:
         "rappels": rappels_habilitation(),
         "exports_purges": purger(),
         "recherches_purgees": purger_journal(),
+        "compteurs_replies": compacter(),
     }
 
 
@@ -23,4 +25,5 @@ def compte_rendu(resultat: dict) -> list[str]:
         f"{resultat['rappels']} rappel(s) de renouvellement d'habilitation envoyé(s).",
         f"{resultat['exports_purges']} export(s) de plus de 7 jours supprimé(s).",
         f"{resultat['recherches_purgees']} ligne(s) du journal des recherches nationales supprimée(s).",
+        f"{resultat['compteurs_replies']} ligne(s) des compteurs de dossiers regroupée(s).",
     ]

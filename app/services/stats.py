@@ -6,11 +6,12 @@ so the page, the API, the .xlsx and the tests read the same numbers.
 import datetime
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import case, func, select
 
 from app.domain import access, statuts
 from app.domain.errors import Forbidden, ValidationFailed
-from app.extensions import db
+from app.extensions import cache, db
 from app.formatting import date_fr
 from app.models import Candidature, Etablissement, Organisme
 from app.schemas import Day, Input, shape_errors
@@ -119,6 +120,12 @@ def _counts_by_category(statut_column):
 
 
 def _counts_by_status(user, periode_: Periode) -> dict:
+    if not periode_.clauses():  # every file of the perimeter: the database's counters, when they express it
+        from app.services import compteurs as kept
+
+        counted = kept.par_statut(user)
+        if counted is not None:
+            return counted
     query = _files(user, periode_, Candidature.statut, func.count()).group_by(Candidature.statut)
     return {statut: int(n) for statut, n in db.session.execute(query)}
 
@@ -211,8 +218,21 @@ def par_etablissement(user, periode_: Periode = Periode(), limite: int | None = 
 
 
 def tableau(user, periode_: Periode = Periode()) -> dict:
-    """Everything the STATS page shows (the counters and the per-status chart share one query)."""
+    """Everything the STATS page shows (the counters and the per-status chart share one query), computed at most
+    once every STATS_CACHE_SECONDES per perimeter and period: `generated_at` says when (the page shows it)."""
     _require(user)
+    seconds = current_app.config.get("STATS_CACHE_SECONDES", 0)
+    if not seconds:
+        return _tableau(user, periode_)
+    key = f"stats:{perimeter.cle(user)}:{periode_.du}:{periode_.au}"
+    found = cache.get(key)
+    if found is None:
+        found = _tableau(user, periode_)
+        cache.set(key, found, timeout=seconds)
+    return found
+
+
+def _tableau(user, periode_: Periode) -> dict:
     counts = _counts_by_status(user, periode_)
     return {
         "generated_at": datetime.datetime.now(),

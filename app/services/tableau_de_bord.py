@@ -8,7 +8,7 @@ from app.domain import statuts
 from app.extensions import db
 from app.models import Candidature, DemandeHabilitation, Etablissement
 from app.security import perimeter
-from app.services import habilitations
+from app.services import compteurs, habilitations
 
 LATEST = 5
 
@@ -34,11 +34,17 @@ def compteurs_habilitations(user, today: datetime.date | None = None) -> list[tu
 def candidatures(user) -> dict:
     """The guide's three counters of the perimeter and the latest changes (guide §6)."""
 
+    counted = compteurs.par_statut(user, actif=True)  # the database's counters, when the perimeter allows
+
     def count(statut: str) -> int:
+        if counted is not None:
+            return counted.get(statut, 0)
         query = perimeter.restrict(select(func.count(Candidature.id)), Candidature, user)
         return db.session.scalar(query.where(Candidature.statut == statut, Candidature.actif.is_(True))) or 0
 
-    latest = perimeter.restrict(select(Candidature), Candidature, user).order_by(Candidature.updated_at.desc())
+    latest = perimeter.restrict(select(Candidature), Candidature, user).order_by(
+        Candidature.updated_at.desc(), Candidature.id.desc()
+    )
     certified = latest.where(Candidature.statut.in_(statuts.CANDIDATURE.group("certifiee")))
     return {
         "candidature_counters": [

@@ -1,13 +1,14 @@
 """What every ModelView of the platform shares: the tab's permissions (access matrix), the perimeter on
 every read and write path, the domain rules checked inside the form, the audit-friendly hooks."""
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, flash, g, redirect, request
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.widgets import FormWidget
-from wtforms import BooleanField, HiddenField
+from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired
 
@@ -33,12 +34,60 @@ METHOD_PERMISSIONS = {
     "api_column_add": "create",
     "api_column_edit": "edit",
     "api_readvalues": "read",
+    "choix": "read",
 }
 ROUTE_REMOVED = "route_absente"
 # FAB's generic messages, in French (FAB's own catalogue does not cover them all).
 ADD_OK = "Enregistrement créé."
 EDIT_OK = "Modifications enregistrées."
 DELETE_OK = "Enregistrement supprimé."
+
+
+class PickerWidget:
+    """A search-as-you-type picker (select2 fed by the view's `choix` route, static/clea/clea.js): the page holds
+    only the options already chosen in the list's filters, never the perimeter's thousands of records."""
+
+    def __call__(self, field, **kwargs):
+        from markupsafe import Markup, escape
+        from wtforms.widgets import html_params
+
+        kwargs.setdefault("id", field.id)
+        params = html_params(name=field.name, class_="form-control", data_clea_picker=field.url(), **kwargs)
+        options = "".join(f'<option value="{pk}">{escape(text)}</option>' for pk, text in field.chosen())
+        return Markup(f"<select {params}>{options}</select>")
+
+
+class PickerField(SelectField):
+    """The search form's field of a relation with many records (establishments, organisations)."""
+
+    widget = PickerWidget()
+
+    def __init__(self, label, view_name: str, relation: str, model, **kwargs):
+        super().__init__(label, choices=[], validate_choice=False, **kwargs)
+        self.view_name, self.relation, self.model = view_name, relation, model
+
+    def url(self) -> str:
+        from flask import url_for
+
+        return url_for(f"{self.view_name}.choix", relation=self.relation)
+
+    def chosen(self) -> list[tuple[int, str]]:
+        """The records the list's current filters name (so that FAB's filter rows show them), in the perimeter."""
+        wanted = {
+            parsed
+            for key, values in request.args.lists()
+            if re.fullmatch(rf"_flt_\d+_{re.escape(self.relation)}", key)
+            for value in values
+            if (parsed := perimeter.parse_pk(value)) is not None
+        }
+        if not wanted:
+            return []
+        from sqlalchemy import select
+
+        from app.extensions import db
+
+        query = perimeter.restrict(select(self.model), self.model, g.user).where(self.model.id.in_(wanted))
+        return [(o.id, str(o)) for o in db.session.execute(query).scalars()]
 
 
 @dataclass
@@ -116,8 +165,24 @@ class CleaModelView(ModelView):
     database_error_message = "L'enregistrement n'a pas pu être fait : vérifiez les champs et réessayez."
     extra_add_buttons: list = []
     extra_permissions: dict = {}  # custom endpoint → permission (without "can_")
+    # Relations of the search form chosen by typing (PickerField) rather than from a list of every record.
+    pickers: tuple[str, ...] = ()
+    PICKER_PAGE = 20
 
     def __init__(self, **kwargs):
+        if self.pickers:
+            self.search_form_extra_fields = {
+                **{
+                    relation: PickerField(
+                        self.label_columns.get(relation, relation),
+                        type(self).__name__,
+                        relation,
+                        self.datamodel.get_related_model(relation),
+                    )
+                    for relation in self.pickers
+                },
+                **(self.search_form_extra_fields or {}),
+            }
         self.class_permission_name = self.tab
         # A route removed with `exclude_route_methods` has no permission anybody holds, so that FAB's list
         # and show pages, which ask for the permission, never draw a button to a route that does not exist.
@@ -220,6 +285,32 @@ class CleaModelView(ModelView):
 
     def redirect_back(self, default):
         return redirect(request.referrer or default)
+
+    @expose("/choix/<relation>")
+    @has_access
+    def choix(self, relation):
+        """The picker's answers (select2's format): the related records of the perimeter whose name contains the
+        typed text, by name, 20 at a time."""
+        from flask import jsonify
+        from sqlalchemy import select
+
+        from app.extensions import db
+
+        if relation not in self.pickers:
+            abort(404)
+        model = self.datamodel.get_related_model(relation)
+        typed = request.args.get("q", "")[:100].replace("\x00", "")
+        page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1000)
+        query = perimeter.restrict(select(model), model, g.user).order_by(model.nom, model.id)
+        if typed.strip():
+            escaped = typed.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(model.nom.ilike(f"%{escaped}%", escape="\\"))
+        rows = db.session.execute(query.offset((page - 1) * self.PICKER_PAGE).limit(self.PICKER_PAGE + 1)).scalars()
+        found = list(rows)
+        return jsonify(
+            results=[{"id": o.id, "text": str(o)} for o in found[: self.PICKER_PAGE]],
+            pagination={"more": len(found) > self.PICKER_PAGE},
+        )
 
     # Typed routes: "abc" names no route (404); a number the database cannot hold (10**20) names no record.
     @expose("/show/<int:pk>", methods=["GET"])

@@ -23,7 +23,7 @@ from app.services import (
     transitions,
     workflow,
 )
-from app.services.ecritures import ServiceInterface
+from app.services.listes import CandidatureInterface
 from app.views.base import CleaModelView, submitted
 from app.views.documents import send_bytes, send_document
 
@@ -32,7 +32,7 @@ FORM_FIELDS = ("etablissement", *service.CHAMPS)
 
 class CandidatureView(CleaModelView):
     route_base = "/candidatures"
-    datamodel = ServiceInterface(Candidature)
+    datamodel = CandidatureInterface(Candidature)
     tab = access.EVALUATIONS
     list_title = "Candidature"
     list_template = "clea/candidatures_list.html"
@@ -46,6 +46,7 @@ class CandidatureView(CleaModelView):
         "actif",
     ]
     search_columns = exports.RECHERCHE_CANDIDATURES
+    pickers = ("etablissement",)
     # Statuses and certifications are chosen from their French labels (the filter still compares the codes).
     search_form_extra_fields = {
         "statut": SelectField("Statut de la candidature", choices=list(statuts.LABELS.items())),
@@ -333,7 +334,7 @@ class FormationsView(CleaModelView):
     """FORMATIONS tab (guide §7): find the file, open it on « Formations CléA »."""
 
     route_base = "/formations"
-    datamodel = ServiceInterface(Candidature)
+    datamodel = CandidatureInterface(Candidature)
     tab = access.FORMATIONS
     list_title = "Formations"
     list_columns = ["numero_dossier", "candidat", "etablissement", "email", "statut_label"]
@@ -348,6 +349,7 @@ class FormationsView(CleaModelView):
         "organisme",
         "etablissement",
     ]
+    pickers = ("organisme", "etablissement")
     order_columns = ["numero_dossier", "updated_at"]
     base_order = ("updated_at", "desc")
     label_columns = {
@@ -377,7 +379,7 @@ class CandidatureAbandonneeView(CleaModelView):
     """CANDIDATURES ABANDONNEES (guide §7): the abandoned files of the perimeter, with their motif."""
 
     route_base = "/candidatures-abandonnees"
-    datamodel = ServiceInterface(Candidature)
+    datamodel = CandidatureInterface(Candidature)
     tab = access.EVALUATIONS
     list_title = "Candidatures abandonnées"
     list_columns = ["numero_dossier", "candidat", "etablissement", "motif_abandon", "date_abandon"]

@@ -35,6 +35,37 @@
     $.fn.select2.defaults.set("language", select2Fr);
   }
 
+  // data-clea-picker="URL" on a <select>: search-as-you-type over the perimeter (the view's `choix` route), for
+  // relations with thousands of records. FAB's search form inserts its filter rows later: watch for them.
+  function initPicker(select) {
+    if (!$.fn.select2 || $(select).hasClass("select2-hidden-accessible")) { return; }
+    $(select).select2({
+      theme: "bootstrap",
+      width: "100%",
+      allowClear: true,
+      placeholder: "Tapez une partie du nom…",
+      minimumInputLength: 0,
+      ajax: {
+        url: select.getAttribute("data-clea-picker"),
+        dataType: "json",
+        delay: 250,
+        data: function (params) { return {q: params.term || "", page: params.page || 1}; },
+        processResults: function (data) { return data; }
+      }
+    });
+  }
+  function initPickers(root) {
+    $(root).find("select[data-clea-picker]").addBack("select[data-clea-picker]").each(function () { initPicker(this); });
+  }
+  $(function () {
+    initPickers(document);
+    if (window.MutationObserver) {
+      new MutationObserver(function (mutations) {
+        mutations.forEach(function (m) { m.addedNodes.forEach(function (n) { if (n.nodeType === 1) { initPickers(n); } }); });
+      }).observe(document.body, {childList: true, subtree: true});
+    }
+  });
+
   // data-confirm="Question ?" on a button or a link: asks first; « Annuler » leaves the page as it is.
   $(document).on("click", "[data-confirm]", function (event) {
     if (!window.confirm(this.getAttribute("data-confirm"))) {

@@ -1,0 +1,63 @@
+"""REST resource `export`: an export prepared in the background (the API's exports beyond EXPORT_API_DIRECT_MAX
+rows answer 202 with it): its progress, then its file. Each user sees only their own exports (others: 404)."""
+
+from flask import g
+from flask_appbuilder.api import BaseApi, expose, protect, safe
+
+from app.api.base import FrenchResponses
+from app.domain import access
+from app.models.exports import FichierExport
+from app.services import exports
+
+
+def export_answer(api, result):
+    """What an export route answers: the streamed file, or — prepared in the background — 202 and its job."""
+    if not isinstance(result, FichierExport):
+        return result
+    response = api.response(202, **exports.etat(result))
+    response.headers["Location"] = f"/api/v1/export/{result.id}"
+    return response
+
+
+class ExportApi(FrenchResponses, BaseApi):
+    resource_name = "export"
+    class_permission_name = access.EXPORTS
+    method_permission_name = {"get": "read", "fichier": "read"}
+
+    @expose("/<pk>", methods=["GET"])
+    @protect()
+    @safe
+    def get(self, pk):
+        """Where an export stands.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200: {description: "id, statut, statut_label, lignes_total, lignes_faites, progression, fichier, message"}
+            404: {description: Aucun export de ce numéro pour vous}
+        """
+        return self.response(200, **exports.etat(exports.visible(g.user, pk)))
+
+    @expose("/<pk>/fichier", methods=["GET"])
+    @protect()
+    @safe
+    def fichier(self, pk):
+        """The prepared file (.xlsx).
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200: {description: Classeur .xlsx en pièce jointe}
+            404: {description: Aucun export de ce numéro pour vous, ou fichier pas encore prêt}
+        """
+        from app.exports.xlsx import XLSX
+        from app.views.documents import send_bytes
+
+        content, filename = exports.contenu(g.user, pk)
+        return send_bytes(content, filename, XLSX)
+
+
+def register(appbuilder):
+    appbuilder.add_api(ExportApi)

@@ -1,0 +1,126 @@
+"""How the CANDIDATURE lists read at national scale (issue 13), for the page, the API and the exports alike:
+
+- the status and certification filters compare codes (an equality the indexes serve), the name filter is the
+  accent- and case-free prefix of the normalised name (« lefevre » finds « Lefèvre »);
+- the list's count comes from the database's counters (app/services/compteurs.py) when only the perimeter and
+  the status restrict it, and is counted otherwise;
+- the rows of a page bring their establishment, jury session and last mailing in three queries, not three per row.
+"""
+
+from typing import Any
+
+from flask_appbuilder.models.sqla.filters import (
+    FilterEqual,
+    FilterRelationOneToManyEqual,
+    FilterStartsWith,
+    SQLAFilterConverter,
+)
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.extensions import db
+from app.models import Candidature, Etablissement
+from app.models.juries import EnvoiCertificat, SessionJury
+from app.security import perimeter
+from app.services.ecritures import ServiceInterface
+
+
+class FilterNomSansAccents(FilterStartsWith):
+    """« Commence par » on a name, whatever its accents and case: the prefix of `nom_recherche` (birth name
+    first), which an index serves."""
+
+    def apply(self, query, value):
+        from app.services.candidatures import sans_accents
+
+        prefix = sans_accents(str(value or "")).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return query.filter(Candidature.nom_recherche.like(prefix + "%", escape="\\"))
+
+
+class CandidatureFilters(SQLAFilterConverter):
+    """FAB's filters of the candidature columns, with ours first where the lists use index 0."""
+
+    EQUALITY_FIRST = ("statut", "certification")
+
+    def convert(self, col_name):
+        filters = super().convert(col_name) or []
+        if col_name == "nom_naissance":
+            return [FilterNomSansAccents(col_name, self.datamodel), *filters[1:]]
+        if col_name in self.EQUALITY_FIRST:
+            equal = [f for f in filters if isinstance(f, FilterEqual) and type(f) is FilterEqual]
+            return equal + [f for f in filters if f not in equal]
+        return filters
+
+
+def _counted_by_counters(filters) -> int | None:
+    """The number of files of a list restricted by the perimeter and at most a status (and « actif »), from
+    the counters; None when other filters apply."""
+    from app.services import compteurs
+
+    statut = actif = etablissement = None
+    for flt, value in zip(filters.filters if filters else [], filters.values if filters else [], strict=False):
+        if isinstance(flt, perimeter.PerimeterFilter):
+            continue
+        if type(flt) is FilterEqual and flt.column_name == "statut" and isinstance(value, str) and statut is None:
+            statut = value
+            continue
+        if type(flt) is FilterRelationOneToManyEqual and flt.column_name == "etablissement" and etablissement is None:
+            etablissement = perimeter.parse_pk(value)
+            if etablissement is None:
+                return None
+            continue
+        if type(flt) is FilterEqual and flt.column_name == "actif" and actif is None:
+            actif = str(value).lower() in ("1", "true", "y", "on", "oui")
+            continue
+        return None
+    user = perimeter.current_user()
+    if user is None:
+        return None
+    return compteurs.nombre(user, statut=statut, actif=actif, etablissement_id=etablissement)
+
+
+def precharger(items) -> None:
+    """Load what the list columns show of a page's files in one query each: the establishments and jury
+    sessions (then found in the session's identity map) and the last letter status of the certified ones."""
+    if not items:
+        return
+    related: tuple[tuple[str, Any, str], ...] = (
+        ("etablissement", Etablissement, "etablissement_id"),
+        ("session_jury", SessionJury, "session_jury_id"),
+    )
+    for relation, model, key in related:
+        wanted = {getattr(c, key) for c in items} - {None}
+        found: dict[int, Any] = {}
+        if wanted:
+            found = {o.id: o for o in db.session.execute(select(model).where(model.id.in_(wanted))).scalars()}
+        for c in items:
+            # Set as loaded: the list's later reads (FAB reads each column more than once) need no query.
+            set_committed_value(c, relation, found.get(getattr(c, key)))
+    ids = [c.id for c in items]
+    last: dict[int, str] = {}
+    rows = db.session.execute(
+        select(EnvoiCertificat.candidature_id, EnvoiCertificat.statut_lettre)
+        .where(EnvoiCertificat.candidature_id.in_(ids))
+        .order_by(EnvoiCertificat.candidature_id, EnvoiCertificat.date_traitement, EnvoiCertificat.id)
+    )
+    for candidature_id, statut_lettre in rows:
+        last[candidature_id] = statut_lettre  # ordered: the last one wins
+    for c in items:
+        c.__dict__["_courrier_label"] = last.get(c.id, "")
+
+
+class CandidatureInterface(ServiceInterface):
+    filter_converter_class = CandidatureFilters
+
+    # FAB makes the related models' interfaces from this class too (`get_related_interface`): they stay FAB's.
+
+    def query_count(self, query, filters=None, select_columns=None) -> int:
+        counted = _counted_by_counters(filters) if self.obj is Candidature else None
+        if counted is not None:
+            return counted
+        return super().query_count(query, filters, select_columns)
+
+    def query(self, *args, **kwargs):
+        count, items = super().query(*args, **kwargs)
+        if self.obj is Candidature:
+            precharger(items)
+        return count, items
