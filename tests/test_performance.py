@@ -328,3 +328,36 @@ def test_a_big_api_export_is_prepared_in_the_background(app, api_as, monkeypatch
     assert done["statut"] == "pret" and done["lignes_faites"] == done["lignes_total"] == job["lignes_total"] > 3
     file = api.get(done["fichier"])
     assert file.status_code == 200 and file.data[:2] == b"PK"
+
+
+@pytest.mark.committing  # exports.preparer records its progress through connections of its own
+def test_a_prepared_file_is_kept_and_sent_part_after_part(app, as_user, monkeypatch):
+    """Whatever its size, an export never sits whole in memory: kept in parts of PartieExport.TAILLE bytes,
+    downloaded part after part — the same bytes, a valid workbook."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from app import tasks
+    from app.models.exports import FichierExport, PartieExport
+
+    monkeypatch.setattr(PartieExport, "TAILLE", 4096)
+    client = as_user("certifpro")
+    asked = client.post("/candidatures/exporter", data={"filtres": ""})
+    assert asked.status_code == 302
+    tasks.run_pending()
+    with app.app_context():
+        job = db.session.execute(select(FichierExport).order_by(FichierExport.id.desc())).scalars().first()
+        parts = (
+            db.session.execute(
+                select(PartieExport.donnees).where(PartieExport.job_id == job.id).order_by(PartieExport.numero)
+            )
+            .scalars()
+            .all()
+        )
+        job_id, size = job.id, job.taille
+    assert len(parts) == -(-size // 4096) > 1 and all(len(p) == 4096 for p in parts[:-1])
+    download = client.get(f"/exports/{job_id}/fichier")
+    assert download.status_code == 200 and download.headers["Content-Length"] == str(size)
+    assert download.data == b"".join(parts)
+    assert load_workbook(io.BytesIO(download.data), read_only=True).sheetnames

@@ -53,10 +53,10 @@ class ExportApi(FrenchResponses, BaseApi):
             404: {description: Aucun export de ce numéro pour vous, ou fichier pas encore prêt}
         """
         from app.exports.xlsx import XLSX
-        from app.views.documents import send_bytes
+        from app.views.documents import send_parts
 
-        content, filename = exports.contenu(g.user, pk)
-        return send_bytes(content, filename, XLSX)
+        parts, filename, size = exports.contenu(g.user, pk)
+        return send_parts(parts, filename, XLSX, size)
 
 
 def register(appbuilder):

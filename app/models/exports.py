@@ -63,3 +63,18 @@ class MorceauExport(Model):
     lignes: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)  # zlib-compressed JSON (see exports.py)
 
     __table_args__ = (UniqueConstraint("job_id", "numero", name="uq_export_morceau_numero"),)
+
+
+class PartieExport(Model):
+    """A prepared file, 1 MiB at a time: written and read back one part at a time, so that neither the worker
+    nor the web server ever holds a whole export of a million files in memory (issue 13)."""
+
+    __tablename__ = "export_partie"
+    TAILLE = 1024 * 1024
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("fichier_export.id", ondelete="CASCADE"), nullable=False)
+    numero: Mapped[int] = mapped_column(Integer, nullable=False)
+    donnees: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+    __table_args__ = (UniqueConstraint("job_id", "numero", name="uq_export_partie_numero"),)

@@ -25,7 +25,16 @@ from app.domain import access, statuts
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.exports import xlsx
 from app.extensions import db
-from app.models import Candidature, Certificateur, Etablissement, FichierExport, MorceauExport, Organisme, Utilisateur
+from app.models import (
+    Candidature,
+    Certificateur,
+    Etablissement,
+    FichierExport,
+    MorceauExport,
+    Organisme,
+    PartieExport,
+    Utilisateur,
+)
 from app.models.base import utcnow
 from app.models.juries import EnvoiCertificat, SessionJury
 from app.models.referentiels import CERTIFICATIONS
@@ -455,8 +464,11 @@ def preparer(job_id) -> None:
             xlsx.write(output, sheets)
             size = output.tell()
             output.seek(0)
-            content = output.read()
-        job.contenu, job.taille, job.lignes_faites = content, size, done[0]
+            # Kept 1 MiB at a time (bounded memory whatever the export's size), in the transaction that makes it ready.
+            db.session.execute(delete(PartieExport).where(PartieExport.job_id == job_id))
+            for numero, chunk in enumerate(iter(lambda: output.read(PartieExport.TAILLE), b""), start=1):
+                db.session.execute(insert(PartieExport).values(job_id=job_id, numero=numero, donnees=chunk))
+        job.taille, job.lignes_faites = size, done[0]
         db.session.execute(delete(MorceauExport).where(MorceauExport.job_id == job_id))
         job.statut, job.termine_le = FichierExport.PRET, utcnow()
         db.session.commit()
@@ -631,11 +643,30 @@ def mes_exports(user, limite: int = 10) -> list[FichierExport]:
     )
 
 
-def contenu(user, job_id) -> tuple[bytes, str]:
+def contenu(user, job_id):
+    """(the file's bytes, part after part, its name, its size) of one's own ready export."""
     job = visible(user, job_id)
-    if job.statut != FichierExport.PRET or job.contenu is None:
+    if job.statut != FichierExport.PRET:
         raise NotFound("Ce fichier n'est pas encore prêt.")
-    return job.contenu, job.nom_fichier or "export.xlsx"
+    numeros = list(
+        db.session.execute(
+            select(PartieExport.numero).where(PartieExport.job_id == job.id).order_by(PartieExport.numero)
+        ).scalars()
+    )
+    name = job.nom_fichier or "export.xlsx"
+    if not numeros:  # prepared before the file was kept in parts
+        whole = job.contenu
+        if whole is None:
+            raise NotFound("Ce fichier n'est pas encore prêt.")
+        return iter([whole]), name, len(whole)
+
+    def parts():
+        for numero in numeros:  # one part in memory at a time
+            yield db.session.execute(
+                select(PartieExport.donnees).where(PartieExport.job_id == job.id, PartieExport.numero == numero)
+            ).scalar_one()
+
+    return parts(), name, job.taille
 
 
 def etat(job: FichierExport) -> dict:

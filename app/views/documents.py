@@ -16,5 +16,16 @@ def send_bytes(content: bytes, filename: str, mimetype: str) -> Response:
     return response
 
 
+def send_parts(parts, filename: str, mimetype: str, size: int | None = None) -> Response:
+    """A big file streamed part after part (never whole in memory), as an attachment."""
+    from flask import stream_with_context
+
+    response = send_bytes(b"", filename, mimetype)
+    response.response = stream_with_context(parts)
+    if size is not None:
+        response.headers["Content-Length"] = str(size)
+    return response
+
+
 def send_document(document) -> Response:
     return send_bytes(document.contenu, document.nom, document.type_mime)

@@ -8,7 +8,7 @@ from app.answers import field_errors
 from app.domain import access
 from app.services import exports, stats
 from app.views.base import submitted
-from app.views.documents import send_bytes
+from app.views.documents import send_parts
 
 
 class StatsView(BaseView):
@@ -103,10 +103,10 @@ class ExportView(BaseView):
     @expose("/<int:pk>/fichier")
     @logged_in
     def fichier(self, pk):
-        content, filename = exports.contenu(g.user, pk)
+        parts, filename, size = exports.contenu(g.user, pk)
         from app.exports.xlsx import XLSX
 
-        return send_bytes(content, filename, XLSX)
+        return send_parts(parts, filename, XLSX, size)
 
 
 def register(appbuilder):
