@@ -62,8 +62,9 @@ class EvaluationApi(CleaModelRestApi):
 
     def put_headless(self, pk):
         data = self._json_body()
+        version = self.expected_version(data)
         self.reject_unknown(data, service.FIELDS + ("resultats",))
-        evaluation = service.enregistrer(g.user, pk, data, data.get("resultats"))
+        evaluation = service.enregistrer(g.user, pk, data, data.get("resultats"), version=version)
         return self._result(evaluation)
 
     @expose("/<int:pk>/finaliser", methods=["POST"])
