@@ -144,7 +144,7 @@ class CandidatureApi(CleaModelRestApi):
         data = self._json_body()
         version = self.expected_version(data)
         self.reject_unknown(data, FIELDS)
-        candidature = service.modifier(g.user, pk, data, version=version)
+        candidature = service.modifier(g.user, pk, data, version=version, partiel=True)
         response = self.response(200, id=candidature.id, result=self.dump(candidature))
         response.set_etag(str(candidature.version))
         return response

@@ -326,16 +326,26 @@ def peut_modifier(user, candidature: Candidature) -> bool:
     return not statuts.read_only_for_of(candidature.statut) or access.may(user, "modifier_dossier_envoye")
 
 
-def modifier(user, candidature_id, values: dict, version: int | None = None) -> Candidature:
+def valeurs_actuelles(candidature: Candidature) -> dict:
+    """The file's typed fields as an input would give them (what a partial API `PUT` starts from)."""
+    values = {field: getattr(candidature, field) for field in CHAMPS}
+    values["date_naissance"] = candidature.date_naissance.isoformat() if candidature.date_naissance else None
+    return values
+
+
+def modifier(user, candidature_id, values: dict, version: int | None = None, partiel: bool = False) -> Candidature:
     """Edit the file's fields (the establishment changes only through a transfer request). `version` is the
     version the person edited (the form's hidden field, the API's `version` or `If-Match`): a stale one is
-    refused (StaleVersion, 409) — on PostgreSQL under the row lock, elsewhere also by the version column."""
+    refused (StaleVersion, 409) — on PostgreSQL under the row lock, elsewhere also by the version column.
+    `partiel`: only the fields given change (the API's PUT); the form always sends them all."""
     candidature = workflow.locked(Candidature, user, candidature_id)
     verifier_version(candidature, version)
     if not peut_modifier(user, candidature):
         raise Forbidden(
             "Cette candidature est en lecture seule pour votre profil (elle a été envoyée en certification)."
         )
+    if partiel:  # the API's PUT: the fields not given keep their values
+        values = {**valeurs_actuelles(candidature), **values}
     values = dict(values, etablissement=candidature.etablissement_id)
     data, _ = clean(values, user)
     other = doublon(data, data["certification"])

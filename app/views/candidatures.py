@@ -8,7 +8,7 @@ from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField
 
 from app.domain import access, statuts
-from app.domain.errors import StaleVersion, ValidationFailed
+from app.domain.errors import NotFound, StaleVersion, ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.formatting import date_fr, oui_non
 from app.models import Candidature
@@ -43,6 +43,14 @@ def _valeurs_du_formulaire(candidature) -> dict:
     return values
 
 
+def _encore_visible(pk) -> bool:
+    try:
+        perimeter.get_visible(Candidature, pk)
+    except NotFound:
+        return False
+    return True
+
+
 def _version(value) -> int | None:
     value = (value or "").strip()
     return int(value) if value.isdigit() and len(value) < 10 else None
@@ -56,12 +64,17 @@ def _json_object(text) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _meme(a, b) -> bool:
+    """The same value of a form's field (as typed, as loaded: None and "" alike)."""
+    return ("" if a is None else str(a).strip()) == ("" if b is None else str(b).strip())
+
+
 def _changements(avant: dict, apres: dict) -> list[tuple[str, str]]:
     """« Valeurs enregistrées entre-temps »: each field the other person changed, with the value now saved."""
     rows = []
     for field in service.CHAMPS:
         old, new = avant.get(field), apres.get(field)
-        if ("" if old is None else str(old)) == ("" if new is None else str(new)):
+        if _meme(old, new):
             continue
         if field in service.BOOLEAN_FIELDS:
             shown = "Oui" if new else "Non"
@@ -185,9 +198,11 @@ class CandidatureView(CleaModelView):
             errors = outcome.errors
             if isinstance(outcome.refusal, StaleVersion):
                 # The other person's values are now shown: the next save is made on them.
-                shown = _json_object(request.form.get("valeurs_chargees"))
+                shown = _json_object(request.form.get("valeurs_chargees")) or values
                 loaded, version = _valeurs_du_formulaire(candidature), candidature.version
-                entre_temps = _changements(shown or values, loaded)
+                entre_temps = _changements(shown, loaded)
+                # The form takes the saved values, but for the fields this person changed (their input kept).
+                values = {f: loaded.get(f) if _meme(values.get(f), shown.get(f)) else values.get(f) for f in values}
             else:  # still the version the person started from
                 loaded = _json_object(request.form.get("valeurs_chargees")) or loaded
                 version = posted if posted is not None else version
@@ -367,9 +382,15 @@ class CandidatureView(CleaModelView):
         back = request.form.get("retour")
         if not (back and back.startswith("/") and not back.startswith("//")):
             back = url_for("CandidatureView.show", pk=pk) + self.EVENT_TABS.get(event, "")
-        return self.run_action(
-            lambda: transitions.run(event, g.user, pk, **params), back, CANDIDATURE.event(event).success
-        )
+        outcome = submitted(lambda: transitions.run(event, g.user, pk, **params))
+        if outcome.errors:
+            flash(outcome.message, "danger")
+        elif outcome.ok and CANDIDATURE.event(event).success:
+            flash(CANDIDATURE.event(event).success, "success")
+        if not outcome.ok and not _encore_visible(pk):
+            # Someone else's action just took the file out of the perimeter: the reason is flashed on the list.
+            back = url_for("CandidatureView.list")
+        return redirect(back)
 
     @expose("/<int:pk>/supprimer", methods=["POST"])
     @has_access
