@@ -1,6 +1,6 @@
 """No lost update, no double draft (issue 11, points 5 and 6): a `version` column (SQLAlchemy's version_id_col)
-on the certifiers and the news, which the API edits with PUT; one draft evaluation per file at most, enforced by a
-partial unique index.
+on the certifiers and the news, and a version raised by the users service on the users — which the API edits with
+PUT; one draft evaluation per file at most, enforced by a partial unique index.
 
 Revision ID: a7_versions
 Revises: a6_morceaux
@@ -14,7 +14,7 @@ down_revision = "a6_morceaux"
 branch_labels = None
 depends_on = None
 
-VERSIONED = ("certificateur", "actualite")
+VERSIONED = ("certificateur", "actualite", "ab_user")
 
 
 def upgrade():
