@@ -53,9 +53,12 @@ def api_answer(exc: DomainError, dump=None) -> tuple[dict, int]:
         from app.extensions import db
 
         record = exc.record
-        if inspect(record).persistent:
-            db.session.refresh(record)  # the values committed by the other person, not ours
-        return {"message": exc.message, "result": dump(record)}, exc.status
+        try:
+            if inspect(record).persistent:
+                db.session.refresh(record)  # the values committed by the other person, not ours
+            return {"message": exc.message, "result": dump(record)}, exc.status
+        except Exception:  # noqa: BLE001 - e.g. deleted meanwhile: the message alone says it
+            db.session.rollback()
     return {"message": exc.message}, exc.status
 
 

@@ -172,12 +172,28 @@ def test_every_put_with_a_version_refuses_a_stale_save(app, api_as, login, model
     assert read.headers["ETag"] == f'"{version}"'
     done = client.put(url.format(pk=pk), json={field: first, "version": version})
     assert done.status_code == 200, done.get_json()
+    assert done.get_json()["result"]["version"] == version + 1 and done.headers["ETag"] == f'"{version + 1}"'
     stale = client.put(url.format(pk=pk), json={field: second, "version": version})
     assert stale.status_code == 409 and stale.get_json()["message"].startswith(MODIFIEE_DEBUT)
     assert stale.get_json()["result"][field] == first
     stale_etag = client.put(url.format(pk=pk), json={field: second}, headers={"If-Match": f'"{version}"'})
     assert stale_etag.status_code == 409
     assert saved(app, model, pk, field) == first
+
+
+def test_evaluation_put_refuses_a_stale_save(app, api_as):
+    org = api_as("org.admin")
+    pk = new_file(org, etab_a11(app), "Versionnee")
+    eid = org.post("/api/v1/evaluation/", json=draft_body(pk)).get_json()["id"]
+    read = org.get(f"/api/v1/evaluation/{eid}")
+    version = read.get_json()["result"]["version"]
+    assert read.headers["ETag"] == f'"{version}"'
+    done = org.put(f"/api/v1/evaluation/{eid}", json={"commentaire": "Premier avis", "version": version})
+    assert done.status_code == 200 and done.headers["ETag"] == f'"{version + 1}"'
+    stale = org.put(
+        f"/api/v1/evaluation/{eid}", json={"commentaire": "Second avis"}, headers={"If-Match": f'"{version}"'}
+    )
+    assert stale.status_code == 409 and stale.get_json()["result"]["commentaire"] == "Premier avis"
 
 
 # --- 5. No lost update: the edit form -----------------------------------------------------------------------------

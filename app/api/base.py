@@ -303,7 +303,7 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
         self.pre_update(item)
         self.datamodel.edit(item)
         self.post_update(item)
-        return self.response(200, result=self.dump(item))
+        return self.with_etag(self.response(200, result=self.dump(item)), item)
 
     def delete_headless(self, pk):
         item = perimeter.get_visible(self.datamodel.obj, pk)
@@ -342,6 +342,12 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
     @property
     def versioned(self) -> bool:
         return "version" in self.datamodel.obj.__table__.columns
+
+    def with_etag(self, response, item):
+        """A write's answer carries the record's new ETag (the version to send with the next PUT)."""
+        if self.versioned and getattr(item, "version", None) is not None:
+            response.set_etag(str(item.version))
+        return response
 
     def expected_version(self, data: dict) -> int | None:
         """The version the caller read: `version` in the body (taken out of it) or the ETag in `If-Match`.

@@ -145,9 +145,7 @@ class CandidatureApi(CleaModelRestApi):
         version = self.expected_version(data)
         self.reject_unknown(data, FIELDS)
         candidature = service.modifier(g.user, pk, data, version=version, partiel=True)
-        response = self.response(200, id=candidature.id, result=self.dump(candidature))
-        response.set_etag(str(candidature.version))
-        return response
+        return self.with_etag(self.response(200, id=candidature.id, result=self.dump(candidature)), candidature)
 
     @expose("/<int:pk>/documents", methods=["POST"])
     @protect()

@@ -65,7 +65,7 @@ class EvaluationApi(CleaModelRestApi):
         version = self.expected_version(data)
         self.reject_unknown(data, service.FIELDS + ("resultats",))
         evaluation = service.enregistrer(g.user, pk, data, data.get("resultats"), version=version)
-        return self._result(evaluation)
+        return self.with_etag(self._result(evaluation), evaluation)
 
     @expose("/<int:pk>/finaliser", methods=["POST"])
     @protect()

@@ -261,7 +261,7 @@ class UtilisateurApi(CleaModelRestApi):
         user = user_service.modifier(
             g.user, pk, values, active=data.get("active", user_service.UNCHANGED), version=version
         )
-        return self.response(200, result=self.dump(user))
+        return self.with_etag(self.response(200, result=self.dump(user)), user)
 
 
 def register(appbuilder):
