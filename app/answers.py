@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.errors import MODIFIEE, DomainError, StaleVersion, ValidationFailed
 
 CONFLIT = "Ce dossier vient d'être modifié par quelqu'un d'autre : rechargez la page pour voir son nouvel état."
+# A save made on an old version (a stale `version`, `If-Match`, or a concurrent write caught by the version column).
+PERIME = MODIFIEE
 INTEGRITE = "Cet enregistrement existe déjà ou entre en conflit avec un autre."
 ANSWERED = (DomainError, StaleDataError, IntegrityError)
 # The database does not answer (down, cut, black-holed past the timeouts, pool exhausted): a French 503, nothing
@@ -34,15 +36,29 @@ def as_domain_error(exc: BaseException) -> DomainError | None:
     if isinstance(exc, DomainError):
         return exc
     if isinstance(exc, StaleDataError):
-        return DomainError(CONFLIT)
+        return StaleVersion()
     if isinstance(exc, IntegrityError):
         return DomainError(INTEGRITE)
     return None
 
 
-def api_answer(exc: DomainError) -> tuple[dict, int]:
+def api_answer(exc: DomainError, dump=None) -> tuple[dict, int]:
+    """The body and status of a refusal; a stale save also answers the record as saved meanwhile (`dump` is
+    the resource's way of showing a record), so that the caller sees the other person's values."""
     if isinstance(exc, ValidationFailed):
         return {"message": exc.errors}, 422
+    if isinstance(exc, StaleVersion) and exc.record is not None and dump is not None:
+        from sqlalchemy import inspect
+
+        from app.extensions import db
+
+        record = exc.record
+        try:
+            if inspect(record).persistent:
+                db.session.refresh(record)  # the values committed by the other person, not ours
+            return {"message": exc.message, "result": dump(record)}, exc.status
+        except Exception:  # noqa: BLE001 - e.g. deleted meanwhile: the message alone says it
+            db.session.rollback()
     return {"message": exc.message}, exc.status
 
 

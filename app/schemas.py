@@ -188,10 +188,24 @@ def _flat(messages) -> list[str]:
     return [str(messages)]
 
 
+def fresh(schema: Schema) -> Schema:
+    """A new instance of a module-level schema, for one call: requests served at the same time never share a
+    schema's state (a schema instance is not meant to be shared between threads)."""
+    return type(schema)(
+        only=schema.only,
+        exclude=schema.exclude,
+        many=schema.many,
+        load_only=schema.load_only,
+        dump_only=schema.dump_only,
+        partial=schema.partial,
+        unknown=schema.unknown,
+    )
+
+
 def shape_errors(schema: Schema, values) -> dict[str, list[str]]:
     """The schema's French messages for `values`, without raising (for services that gather every error)."""
     try:
-        schema.load(values)
+        fresh(schema).load(values)
     except ValidationFailed as exc:
         return exc.errors
     return {}

@@ -387,7 +387,8 @@ def test_body_that_is_not_a_json_object(api, ids, method, url, payload):
         ({"nom": "x" * 10_000}, "nom", "Au plus 200 caractères."),
         ({"siren": "123456789"}, "siren", "Ce numéro SIREN n'est pas valide (clé de contrôle incorrecte)."),
         ({"id": 5}, "id", "Champ inconnu ou non modifiable."),
-        ({"version": 99}, "version", "Champ inconnu ou non modifiable."),
+        # A stale `version` is a 409 (tests/test_concurrency.py); one that is no number is refused as input.
+        ({"version": "neuf"}, "version", "Numéro de version invalide : renvoyez la « version » lue avec la fiche."),
     ],
 )
 def test_invalid_put_is_refused_and_nothing_changes(app, api, ids, change, field, message):

@@ -37,6 +37,7 @@ from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.security import perimeter
 from app.security.perimeter import PERIMETER
+from app.services.ecritures import verifier_version
 from app.services.validation import fab_message_fr
 
 API_METHOD_PERMISSIONS = {
@@ -50,6 +51,7 @@ API_METHOD_PERMISSIONS = {
 NOT_JSON = "Le corps de la requête doit être un objet JSON."
 BAD_QUERY = "Paramètre de recherche « q » invalide."
 OUT_OF_PERIMETER = "Cet élément n'existe pas ou n'est pas dans votre périmètre."
+VERSION_INVALIDE = "Numéro de version invalide : renvoyez la « version » lue avec la fiche."
 log = logging.getLogger(__name__)
 
 
@@ -128,7 +130,7 @@ class FrenchResponses:
 
     def domain_response(self, exc: DomainError):
         db.session.rollback()
-        body, status = answers.api_answer(exc)
+        body, status = answers.api_answer(exc, getattr(self, "dump", None))
         return self.response(status, **body)
 
 
@@ -208,6 +210,9 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
             self.add_exclude_columns = everything
         if self.edit_columns == []:
             self.edit_exclude_columns = everything
+        # A record that has a version shows it (the `version` to send back with a PUT, also the GET's ETag).
+        if self.versioned and self.show_columns and "version" not in self.show_columns:
+            self.show_columns = [*self.show_columns, "version"]
         # Related ids offered by `_info` and accepted in bodies are those of the related model's perimeter.
         perimeter_filters = perimeter.related_filters(self.datamodel)
         self.add_query_rel_fields = {**perimeter_filters, **(self.add_query_rel_fields or {})}
@@ -270,7 +275,7 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
         data = self._json_body()
         self._check_relations(data)
         try:
-            item = self.add_model_schema.load(data)
+            item = type(self.add_model_schema)().load(data)  # one schema per request (see put_headless)
         except ValidationError as err:
             raise ValidationFailed(err.messages) from None
         self.pre_add(item)
@@ -281,19 +286,24 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
     def put_headless(self, pk):
         item = perimeter.get_visible(self.datamodel.obj, pk)
         data = self._json_body()
+        version = self.expected_version(data)
         self._check_relations(data)
         unknown = set(data) - set(self.edit_columns)
         if unknown:
             raise ValidationFailed(dict.fromkeys(sorted(unknown), "Champ inconnu ou non modifiable."))
+        verifier_version(item, version)
         try:
-            item = self.edit_model_schema.load(self._merge_update_item(item, data), instance=item)
+            # A schema of this request's own: marshmallow-sqlalchemy keeps the instance being loaded on the
+            # schema object, which two requests served at once would share (FAB builds one per resource).
+            schema = type(self.edit_model_schema)()
+            item = schema.load(self._merge_update_item(item, data), instance=item)
         except ValidationError as err:
             db.session.rollback()
             raise ValidationFailed(err.messages) from None
         self.pre_update(item)
         self.datamodel.edit(item)
         self.post_update(item)
-        return self.response(200, result=self.dump(item))
+        return self.with_etag(self.response(200, result=self.dump(item)), item)
 
     def delete_headless(self, pk):
         item = perimeter.get_visible(self.datamodel.obj, pk)
@@ -321,7 +331,44 @@ class CleaModelRestApi(FrenchResponses, ModelRestApi):
         pk = perimeter.parse_pk(pk)
         if pk is None:
             return self.response_404()
-        return super().get_headless(pk, **kwargs)
+        response = super().get_headless(pk, **kwargs)
+        if self.versioned and response.status_code == 200:
+            version = (response.get_json().get("result") or {}).get("version")
+            if version is not None:
+                response.set_etag(str(version))
+        return response
+
+    # --- Optimistic locking (api.md): `version` in GET, ETag / If-Match, a stale PUT answers 409 --------------
+    @property
+    def versioned(self) -> bool:
+        return "version" in self.datamodel.obj.__table__.columns
+
+    def with_etag(self, response, item):
+        """A write's answer carries the record's new ETag (the version to send with the next PUT)."""
+        if self.versioned and getattr(item, "version", None) is not None:
+            response.set_etag(str(item.version))
+        return response
+
+    def expected_version(self, data: dict) -> int | None:
+        """The version the caller read: `version` in the body (taken out of it) or the ETag in `If-Match`.
+        None when the caller says neither (the save is then guarded by the version column only). An `If-Match`
+        that is no version of ours names no version that can still be current: -1, always stale."""
+        if not self.versioned:
+            return None
+        seen = []
+        if "version" in data:
+            value = data.pop("version")
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise ValidationFailed({"version": VERSION_INVALIDE})
+                seen.append(value)
+        if_match = request.if_match
+        if if_match and not if_match.star_tag:
+            tags = if_match.as_set(include_weak=True)
+            seen.append(min((int(t) for t in tags if t.isdigit() and len(t) < 10), default=-1))
+        if not seen:
+            return None
+        return seen[0] if all(v == seen[0] for v in seen) else -1
 
     @expose("/", methods=["GET"])
     @protect()

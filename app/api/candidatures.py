@@ -80,6 +80,7 @@ class CandidatureApi(CleaModelRestApi):
         "get",
         "info",
         "post",
+        "put",
         "deposer",
         "fiche",
         "echanger",
@@ -139,6 +140,16 @@ class CandidatureApi(CleaModelRestApi):
         self.reject_unknown(data, FIELDS + ["etablissement"])
         candidature = service.creer(g.user, data)
         return self.response(201, id=candidature.id, result=self.dump(candidature))
+
+    def put_headless(self, pk):
+        """« Editer la fiche » through the API: the same service and rules as the form; `version` (or the ETag in
+        `If-Match`) is the version the caller read, a stale one answers 409 with the record as saved meanwhile."""
+        perimeter.get_visible(Candidature, pk)  # outside the perimeter: 404 whatever the body
+        data = self._json_body()
+        version = self.expected_version(data)
+        self.reject_unknown(data, FIELDS)
+        candidature = service.modifier(g.user, pk, data, version=version, partiel=True)
+        return self.with_etag(self.response(200, id=candidature.id, result=self.dump(candidature)), candidature)
 
     @expose("/<int:pk>/documents", methods=["POST"])
     @protect()

@@ -62,9 +62,10 @@ class EvaluationApi(CleaModelRestApi):
 
     def put_headless(self, pk):
         data = self._json_body()
+        version = self.expected_version(data)
         self.reject_unknown(data, service.FIELDS + ("resultats",))
-        evaluation = service.enregistrer(g.user, pk, data, data.get("resultats"))
-        return self._result(evaluation)
+        evaluation = service.enregistrer(g.user, pk, data, data.get("resultats"), version=version)
+        return self.with_etag(self._result(evaluation), evaluation)
 
     @expose("/<int:pk>/finaliser", methods=["POST"])
     @protect()

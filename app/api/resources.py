@@ -256,9 +256,12 @@ class UtilisateurApi(CleaModelRestApi):
 
     def put_headless(self, pk):
         data = self._json_body()
+        version = self.expected_version(data)
         values = self._values(data, USER_FIELDS + ["active"])
-        user = user_service.modifier(g.user, pk, values, active=data.get("active", user_service.UNCHANGED))
-        return self.response(200, result=self.dump(user))
+        user = user_service.modifier(
+            g.user, pk, values, active=data.get("active", user_service.UNCHANGED), version=version
+        )
+        return self.with_etag(self.response(200, result=self.dump(user)), user)
 
 
 def register(appbuilder):

@@ -46,3 +46,18 @@ class TooManyAttempts(DomainError):
     """Too many failed logins for an account or from an address: refused until the time the message says (429)."""
 
     status = 429
+
+
+MODIFIEE = (
+    "Cette fiche a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte : vos modifications n'ont pas "
+    "été enregistrées. Ses valeurs actuelles sont affichées ; refaites votre modification à partir d'elles."
+)
+
+
+class StaleVersion(DomainError):
+    """A save made on an old version of a record (optimistic locking, API 409): nothing is overwritten. `record`
+    is the record as saved meanwhile (the API answers it, the form shows what changed)."""
+
+    def __init__(self, record=None, message: str = MODIFIEE):
+        super().__init__(message)
+        self.record = record

@@ -19,8 +19,10 @@ class Actualite(TimestampMixin, Model):
     date_fin: Mapped[datetime.date | None] = mapped_column(Date)
     publiee: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
     auteur_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     auteur = relationship("Utilisateur")
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_actualite_publication", "publiee", "date_publication"),)
 
     def __str__(self):

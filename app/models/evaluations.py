@@ -4,7 +4,7 @@ référentiel. The first finalised evaluation is the évaluation préalable, lat
 import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.formatting import date_fr
@@ -45,6 +45,17 @@ class Evaluation(TimestampMixin, Model):
         order_by="ResultatEvaluation.sous_domaine_id",
     )
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # One draft per file (« Ajouter une évaluation » under any concurrency): the database itself refuses a
+        # second one, whatever the requests that race.
+        Index(
+            "uq_evaluation_un_brouillon",
+            "candidature_id",
+            unique=True,
+            sqlite_where=text("etat = 'en_cours'"),
+            postgresql_where=text("etat = 'en_cours'"),
+        ),
+    )
 
     @property
     def etat_label(self) -> str:

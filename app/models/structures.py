@@ -116,7 +116,9 @@ class Certificateur(TimestampMixin, Model):
     region: Mapped[str | None] = mapped_column(String(60))
     modalite_envoi: Mapped[str] = mapped_column(String(40), nullable=False, default="N/C", server_default="N/C")
     actif: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         # One Transitions Pro per region.
         Index(

@@ -23,6 +23,10 @@ class Utilisateur(User):
     session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     # A new address asked for, not yet confirmed by its owner: mails still go to `email` until then.
     email_pending: Mapped[str | None] = mapped_column(String(254))
+    # The record's version for optimistic locking (API `version` / ETag), raised by each edit of the users
+    # service. Not SQLAlchemy's version_id_col: logins write this row too (last login, counters) and two logins
+    # at once must never conflict.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     reseau = relationship("Reseau", foreign_keys=[reseau_id])
     organisme = relationship("Organisme", foreign_keys=[organisme_id])

@@ -7,17 +7,19 @@ import unicodedata
 from marshmallow import fields
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain import access, statuts
 from app.domain.dates import parse_date
-from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from app.domain.errors import DomainError, Forbidden, NotFound, StaleVersion, ValidationFailed
 from app.domain.identifiers import clean_digits, code_postal_error, siren_error
 from app.extensions import db
 from app.models import Candidature, Etablissement, Utilisateur, ValeurListe
 from app.models.referentiels import CERTIFICATIONS
 from app.schemas import TRUE_WORDS, Input, shape_errors, text_fields
 from app.security import perimeter
-from app.services import audit, documents, habilitations, notifications
+from app.services import audit, documents, habilitations, notifications, workflow
+from app.services.ecritures import verifier_version
 from app.services.structures import check_active
 from app.services.validation import Errors, blank, email_error, phone_error
 
@@ -324,13 +326,26 @@ def peut_modifier(user, candidature: Candidature) -> bool:
     return not statuts.read_only_for_of(candidature.statut) or access.may(user, "modifier_dossier_envoye")
 
 
-def modifier(user, candidature_id, values: dict) -> Candidature:
-    """Edit the file's fields (the establishment changes only through a transfer request)."""
-    candidature = perimeter.get_visible(Candidature, candidature_id, user)
+def valeurs_actuelles(candidature: Candidature) -> dict:
+    """The file's typed fields as an input would give them (what a partial API `PUT` starts from)."""
+    values = {field: getattr(candidature, field) for field in CHAMPS}
+    values["date_naissance"] = candidature.date_naissance.isoformat() if candidature.date_naissance else None
+    return values
+
+
+def modifier(user, candidature_id, values: dict, version: int | None = None, partiel: bool = False) -> Candidature:
+    """Edit the file's fields (the establishment changes only through a transfer request). `version` is the
+    version the person edited (the form's hidden field, the API's `version` or `If-Match`): a stale one is
+    refused (StaleVersion, 409) — on PostgreSQL under the row lock, elsewhere also by the version column.
+    `partiel`: only the fields given change (the API's PUT); the form always sends them all."""
+    candidature = workflow.locked(Candidature, user, candidature_id)
+    verifier_version(candidature, version)
     if not peut_modifier(user, candidature):
         raise Forbidden(
             "Cette candidature est en lecture seule pour votre profil (elle a été envoyée en certification)."
         )
+    if partiel:  # the API's PUT: the fields not given keep their values
+        values = {**valeurs_actuelles(candidature), **values}
     values = dict(values, etablissement=candidature.etablissement_id)
     data, _ = clean(values, user)
     other = doublon(data, data["certification"])
@@ -346,6 +361,9 @@ def modifier(user, candidature_id, values: dict) -> Candidature:
     except IntegrityError:
         db.session.rollback()
         raise DomainError(DOUBLON.format(numero="déjà attribué")) from None
+    except StaleDataError:  # saved by someone else between our read and our write
+        db.session.rollback()
+        raise StaleVersion(candidature) from None
     return candidature
 
 

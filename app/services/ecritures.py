@@ -15,8 +15,9 @@ from typing import Any
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, StaleVersion
 from app.extensions import db
 from app.security import perimeter
 
@@ -57,6 +58,14 @@ def valeurs(item) -> tuple[dict | None, dict]:
     return before, after
 
 
+def verifier_version(record, version) -> None:
+    """Optimistic locking: a save made on `version` of the record (None: the caller did not say) is refused
+    once someone else saved a newer one; nothing is overwritten and the refusal carries the saved record
+    (the API answers it, the form shows what changed)."""
+    if version is not None and version != record.version:
+        raise StaleVersion(record)
+
+
 def ecrire(item, user=None) -> None:
     """Add or edit `item` through its rule, in one transaction."""
     user = user if user is not None else perimeter.current_user()
@@ -75,6 +84,9 @@ def ecrire(item, user=None) -> None:
     except IntegrityError:
         db.session.rollback()
         raise DomainError(INTEGRITE) from None
+    except StaleDataError:  # saved by someone else between our read and our write (the version column)
+        db.session.rollback()
+        raise StaleVersion(item) from None
 
 
 def effacer(item) -> None:

@@ -9,6 +9,7 @@ status machine (app/domain/statuts.py), in one transaction with their audit line
 import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.domain import access
@@ -16,13 +17,14 @@ from app.domain.errors import DomainError, Forbidden, ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.extensions import db
 from app.formatting import date_fr
-from app.models import Candidature, Document, Domaine, Referentiel, SousDomaine
+from app.models import Document, Domaine, Referentiel, SousDomaine
 from app.models.evaluations import EN_COURS, FINALISEE, NON_VALIDE, VALIDE, Evaluation, ResultatEvaluation
 from app.models.formations import Formation
 from app.schemas import DayText, Input, Text, shape_errors, text_fields
 from app.security import perimeter
 from app.services import audit, documents, habilitations, workflow
 from app.services.candidatures import _date, peut_modifier, valeurs
+from app.services.ecritures import verifier_version
 from app.services.transitions import check, locked, transition
 from app.services.validation import Errors, blank, email_error
 
@@ -37,6 +39,7 @@ EVALUATEUR_FORMATEUR = (
     "cette adresse email est celle d'un formateur de ce candidat."
 )
 COMMENTAIRE_MAX = 2000
+DEJA_EN_COURS = "Une évaluation est déjà en cours de création : continuez-la."
 
 
 # --- Reading ---------------------------------------------------------------------------------------------------
@@ -128,7 +131,7 @@ def refus_ajout(user, candidature) -> str | None:
     if not candidature.etablissement.actif or not habilitations.est_habilitee(candidature.etablissement):
         return "L'établissement de ce dossier n'a pas d'habilitation valide aujourd'hui : il ne peut pas évaluer."
     if en_cours(candidature.id):
-        return "Une évaluation est déjà en cours de création : continuez-la."
+        return DEJA_EN_COURS
     previous = finalisees(candidature.id)
     if previous and not formation_attestee_depuis(candidature.id, previous[-1].date_evaluation):
         return FORMATION_ENTRE_EVALUATIONS
@@ -305,8 +308,10 @@ def synthese(evaluation) -> str:
 
 
 def creer(user, candidature_id, values: dict, resultats=None) -> Evaluation:
-    """« Ajouter une évaluation »: a draft with one row per sub-domain, those acquired earlier already acquired."""
-    candidature = perimeter.get_visible(Candidature, candidature_id, user)
+    """« Ajouter une évaluation »: a draft with one row per sub-domain, those acquired earlier already acquired.
+    One draft per file under any concurrency: the file's row is locked (PostgreSQL), so that a second request
+    waits and then finds the draft; the partial unique index `uq_evaluation_un_brouillon` refuses it anyway."""
+    candidature = locked(user, candidature_id)
     reason = refus_ajout(user, candidature)
     if reason:
         raise (Forbidden(reason) if reason.startswith("Votre profil") else DomainError(reason))
@@ -336,7 +341,11 @@ def creer(user, candidature_id, values: dict, resultats=None) -> Evaluation:
         db.session.rollback()
         raise ValidationFailed(errors)
     db.session.add(evaluation)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another « Ajouter une évaluation » of the same file won the race
+        db.session.rollback()
+        raise DomainError(DEJA_EN_COURS) from None
     return evaluation
 
 
@@ -350,9 +359,11 @@ def _editable(user, evaluation_id) -> Evaluation:
 
 
 @transition
-def enregistrer(user, evaluation_id, values: dict, resultats=None) -> Evaluation:
-    """« Enregistrer et reprendre plus tard »: the draft's fields and any of its results."""
+def enregistrer(user, evaluation_id, values: dict, resultats=None, version: int | None = None) -> Evaluation:
+    """« Enregistrer et reprendre plus tard »: the draft's fields and any of its results. `version`: the
+    version the person edited (API `version` / `If-Match`); a stale one is refused with the saved draft."""
     evaluation = _editable(user, evaluation_id)
+    verifier_version(evaluation, version)
     errors = Errors()
     data = _clean(values, evaluation.candidature, errors, evaluation)
     for field in REQUIRED:

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.formatting import date_fr
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Utilisateur
 from app.models.habilitations import demande_etablissement
-from app.schemas import Ids, Input, shape_errors
+from app.schemas import Ids, Input, fresh, shape_errors
 from app.security import perimeter
 from app.services import audit, notifications
 from app.services.structures import check_active
@@ -369,7 +369,7 @@ def _int_list(values, field, errors) -> list[int]:
     if refused:
         errors[field] = refused[field][0]
         return []
-    return DEMANDE_INPUT.load({field: values})[field] or []
+    return fresh(DEMANDE_INPUT).load({field: values})[field] or []
 
 
 def demandes_des_etablissements(etablissement_ids) -> list[DemandeHabilitation]:

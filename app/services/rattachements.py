@@ -18,7 +18,7 @@ from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Candidature, Etablissement, Organisme, Utilisateur
 from app.models.juries import DemandeRattachement
-from app.schemas import Input, Text, shape_errors
+from app.schemas import Input, Text, fresh, shape_errors
 from app.security import perimeter
 from app.services import audit, habilitations, notifications
 from app.services.candidatures import valeurs
@@ -139,7 +139,7 @@ def _texte(value, field, errors, required=False, message=REQUIRED):
         for text in refused[field]:
             errors.add(field, text)
         return None
-    value = RATTACHEMENT_INPUT.load({field: value})[field]
+    value = fresh(RATTACHEMENT_INPUT).load({field: value})[field]
     if not value:
         if required:
             errors.add(field, message)

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models import BaremeRedevance, Candidature, Certificat, DemandeHabilitation, Etablissement, Organisme
 from app.models.habilitations import demande_etablissement
 from app.models.referentiels import CERTIFICATIONS
-from app.schemas import Input, Whole, shape_errors
+from app.schemas import Input, Whole, fresh, shape_errors
 from app.services import ecritures
 from app.services.validation import Errors, blank
 
@@ -84,7 +84,7 @@ def verifier_periode(annee, trimestre_) -> tuple[int, int]:
         errors["annee"] = [f"L'année doit être un nombre entier entre {ANNEE_MIN} et {annee_max()}."]
     if errors:
         raise ValidationFailed(errors)
-    periode = PERIODE_INPUT.load({"annee": annee, "trimestre": trimestre_})
+    periode = fresh(PERIODE_INPUT).load({"annee": annee, "trimestre": trimestre_})
     return periode["annee"], periode["trimestre"]
 
 

@@ -14,7 +14,7 @@ from app.domain.errors import Forbidden, ValidationFailed
 from app.extensions import cache, db
 from app.formatting import date_fr
 from app.models import Candidature, Etablissement, Organisme
-from app.schemas import Day, Input, shape_errors
+from app.schemas import Day, Input, fresh, shape_errors
 from app.security import perimeter
 
 # The guide's five figures: « Dossiers de candidature » and how they split.
@@ -80,7 +80,7 @@ def _jour(value, field: str, errors: dict) -> datetime.date | None:
     if refused:
         errors[field] = refused[field][0]
         return None
-    day = PERIODE_INPUT.load({field: value})[field]
+    day = fresh(PERIODE_INPUT).load({field: value})[field]
     limite = datetime.date.today().year + 1
     if day is not None and not PREMIERE_ANNEE <= day.year <= limite:
         errors[field] = f"Date hors limites : choisissez une date entre {PREMIERE_ANNEE} et {limite}."

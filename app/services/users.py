@@ -20,6 +20,7 @@ from app.models.base import utcnow
 from app.schemas import Ident, Input, Text, shape_errors
 from app.security import perimeter
 from app.services import notifications
+from app.services.ecritures import verifier_version
 from app.services.validation import Errors, blank, email_error
 
 PASSWORD_RULE = (
@@ -216,12 +217,17 @@ def get_managed(actor, user_id) -> Utilisateur:
 UNCHANGED = object()
 
 
-def modifier(actor, user_id, values: dict, active=UNCHANGED) -> Utilisateur:
-    """Edit a user and/or (de)activate them: everything is checked before anything is written."""
+def modifier(actor, user_id, values: dict, active=UNCHANGED, version: int | None = None) -> Utilisateur:
+    """Edit a user and/or (de)activate them: everything is checked before anything is written. `version`: the
+    version the caller read (API `version` / `If-Match`); a stale one is refused (409) with the saved record."""
     _require_manage(actor)
     if active is not UNCHANGED and not isinstance(active, bool):
         raise ValidationFailed({"active": NOT_BOOLEAN})
     target = get_managed(actor, user_id)
+    if db.engine.dialect.name == "postgresql":  # two edits at once: one after the other
+        db.session.execute(select(Utilisateur.id).where(Utilisateur.id == target.id).with_for_update())
+        db.session.refresh(target)
+    verifier_version(target, version)
     if values:
         merged = {
             "role": target.profil,
@@ -249,6 +255,7 @@ def modifier(actor, user_id, values: dict, active=UNCHANGED) -> Utilisateur:
         target.active = active
     if asked:
         _ask_confirmation(target, asked, by=actor)
+    target.version = (target.version or 1) + 1
     db.session.commit()
     if asked:
         notifications.flush_outbox_quietly()

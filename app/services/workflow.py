@@ -14,6 +14,7 @@ certificate that needs the ids).
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import inspect
 from collections.abc import Callable, Mapping
@@ -21,13 +22,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema
-from sqlalchemy import select
+from sqlalchemy import Date, DateTime, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.answers import CONFLIT
-from app.domain.errors import DomainError, Forbidden
+from app.domain.errors import DomainError, Forbidden, NotFound
 from app.domain.machine import Machine
 from app.extensions import db
+from app.models.audit import AuditLog
+from app.models.base import utcnow
+from app.schemas import fresh
 from app.security import perimeter
 from app.services import audit, notifications
 
@@ -93,9 +98,76 @@ def parameters(machine: Machine, event: str) -> tuple[str, ...]:
     return tuple(inspect.signature(steps.prepare).parameters)
 
 
+# How long a record that left a user's perimeter through someone else's action is still explained, not hidden.
+JUST_NOW = datetime.timedelta(minutes=10)
+PARTI = (
+    "Ce dossier vient de changer pendant votre action : « {action} », par {qui}. Il n'est plus dans votre "
+    "périmètre : votre action n'a pas été faite."
+)
+
+
+def just_left(model: Any, user, pk) -> str | None:
+    """Why a record the user cannot see *now* was theirs a moment ago (None: it never was, or not lately, and
+    the answer stays the 404 of any record outside the perimeter). Two people acting on the same file at the
+    same time — a certifier's « Affecter à un jury » and the organisation's « Annuler l'envoi » — the loser is
+    told what happened (409) instead of being told the file does not exist.
+
+    The audit trail says what the recent changes of the record were; the perimeter's own clause is asked about
+    the record as it was before them (its old values put back inside a SAVEPOINT that is rolled back), so the
+    rule stays the perimeter's, whatever the model. Call it where a 404 is about to be answered (the engine's
+    `locked`, a perimeter-first hook)."""
+    pk = perimeter.parse_pk(pk)
+    entity = audit.ENTITY_NAMES.get(model)
+    if pk is None or entity is None or user is None:
+        return None
+    if db.session.execute(select(model.id).where(model.id == pk)).first() is None:
+        return None  # no such record: nothing to explain
+    since = utcnow() - JUST_NOW
+    lines = db.session.execute(
+        select(AuditLog)
+        .where(AuditLog.entity_type == entity, AuditLog.entity_id == pk, AuditLog.created_at >= since)
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+        .limit(10)
+    ).scalars()
+    columns = model.__table__.columns
+    before: dict[str, Any] = {}
+    for line in lines:  # newest first: going back in time, one change after the other
+        for key, change in (line.changes or {}).items():
+            column = columns.get(key)
+            if column is None or key in ("id", "version") or not isinstance(change, list) or len(change) != 2:
+                continue
+            if isinstance(column.type, (Date, DateTime)):
+                continue  # no perimeter rule reads a date; the trail keeps them as text
+            before[key] = change[0]
+        if before and _was_visible(model, pk, before, user):
+            return PARTI.format(action=line.action_label, qui=line.user_name or "un autre utilisateur")
+    return None
+
+
+def _was_visible(model: Any, pk: int, values: dict, user) -> bool:
+    """Would the perimeter show the record with these values? Asked inside a SAVEPOINT rolled back at once."""
+    table = model.__table__
+    nested = db.session.begin_nested()
+    try:
+        db.session.execute(update(table).where(table.c.id == pk).values(**values))
+        found = db.session.execute(select(model.id).where(model.id == pk).where(perimeter.clause(model, user)))
+        return found.first() is not None
+    except SQLAlchemyError:
+        return False
+    finally:
+        nested.rollback()
+
+
 def locked(model: Any, user, pk):
-    """The record inside the user's perimeter (404 otherwise), locked for the transaction on PostgreSQL."""
-    record = perimeter.get_visible(model, pk, user)
+    """The record inside the user's perimeter (404 otherwise — or 409 saying why, when it has just left the
+    perimeter through someone else's action), locked for the transaction on PostgreSQL."""
+    try:
+        record = perimeter.get_visible(model, pk, user)
+    except NotFound:
+        reason = just_left(model, user, pk)
+        if reason is not None:
+            raise DomainError(reason) from None
+        raise
     if db.engine.dialect.name == "postgresql":
         db.session.execute(select(model.id).where(model.id == record.id).with_for_update())
         db.session.refresh(record)
@@ -136,7 +208,7 @@ def _run(machine: Machine, event: str, user, pk, params: dict):
         raise Forbidden(f"Votre profil ne permet pas l'action « {machine.event(event).label} ».")
     record = locked(binding.model, user, pk)  # outside the perimeter: 404, before any validation
     if steps.schema is not None:
-        params = steps.schema.load(params)
+        params = fresh(steps.schema).load(params)  # one instance per request: nothing shared between threads
     if steps.prepare is not None:
         params = steps.prepare(**params)
     check(machine, event, record, user)

@@ -99,6 +99,7 @@ class Outcome:
     value: Any = None
     errors: dict = field(default_factory=dict)
     message: str = ""
+    refusal: Any = None  # the domain error that refused the call (e.g. a StaleVersion: show what changed)
 
 
 def submitted(action, flash_refusal: bool = True, wording=None) -> Outcome:
@@ -119,7 +120,7 @@ def submitted(action, flash_refusal: bool = True, wording=None) -> Outcome:
         message = wording(refusal.message) if wording else refusal.message
         if flash_refusal:
             flash(message, "danger")
-        return Outcome(False, message=message)
+        return Outcome(False, message=message, refusal=refusal)
 
 
 class CleaFormWidget(FormWidget):

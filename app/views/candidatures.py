@@ -1,12 +1,14 @@
 """EVALUATIONS tab (guide §7, §14, §17): the CANDIDATURE list, « Proposer une candidature », the candidate page."""
 
+import json
+
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField
 
 from app.domain import access, statuts
-from app.domain.errors import ValidationFailed
+from app.domain.errors import NotFound, StaleVersion, ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.formatting import date_fr, oui_non
 from app.models import Candidature
@@ -28,6 +30,60 @@ from app.views.base import CleaModelView, submitted
 from app.views.documents import send_bytes, send_document
 
 FORM_FIELDS = ("etablissement", *service.CHAMPS)
+
+
+def _valeurs_du_formulaire(candidature) -> dict:
+    """The file's values as « Editer la fiche » shows them (dates jj/mm/aaaa, Oui = "1")."""
+    values = {field: getattr(candidature, field, "") for field in FORM_FIELDS if field != "etablissement"}
+    values.update(
+        etablissement=candidature.etablissement_id,
+        date_naissance=date_fr(candidature.date_naissance),
+        **{f: "1" if getattr(candidature, f) else "" for f in service.BOOLEAN_FIELDS},
+    )
+    return values
+
+
+def _encore_visible(pk) -> bool:
+    try:
+        perimeter.get_visible(Candidature, pk)
+    except NotFound:
+        return False
+    return True
+
+
+def _version(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _json_object(text) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _meme(a, b) -> bool:
+    """The same value of a form's field (as typed, as loaded: None and "" alike)."""
+    return ("" if a is None else str(a).strip()) == ("" if b is None else str(b).strip())
+
+
+def _changements(avant: dict, apres: dict) -> list[tuple[str, str]]:
+    """« Valeurs enregistrées entre-temps »: each field the other person changed, with the value now saved."""
+    rows = []
+    for field in service.CHAMPS:
+        old, new = avant.get(field), apres.get(field)
+        if _meme(old, new):
+            continue
+        if field in service.BOOLEAN_FIELDS:
+            shown = "Oui" if new else "Non"
+        elif field == "certification":
+            shown = service.CERTIFICATIONS.get(new, new)
+        else:
+            shown = "" if new is None else str(new)
+        rows.append((audit.FIELD_LABELS.get(field, field), shown or "(vide)"))
+    return rows
 
 
 class CandidatureView(CleaModelView):
@@ -125,28 +181,35 @@ class CandidatureView(CleaModelView):
     @expose("/<int:pk>/editer", methods=["GET", "POST"])
     @has_access
     def editer(self, pk):
-        """« Editer la fiche »."""
+        """« Editer la fiche ». The form carries the version it was loaded with and the values it showed: a save
+        made after someone else's is refused, and the form comes back with « Valeurs enregistrées entre-temps »."""
         candidature = perimeter.get_visible(Candidature, pk)
         if not service.peut_modifier(g.user, candidature):
             flash("Cette candidature est en lecture seule pour votre profil.", "danger")
             return redirect(url_for("CandidatureView.show", pk=pk))
-        values = {field: getattr(candidature, field, "") for field in FORM_FIELDS if field != "etablissement"}
-        values.update(
-            etablissement=candidature.etablissement_id,
-            date_naissance=date_fr(candidature.date_naissance),
-            **{f: "1" if getattr(candidature, f) else "" for f in service.BOOLEAN_FIELDS},
-        )
-        errors = {}
+        values = _valeurs_du_formulaire(candidature)
+        loaded, version, errors, entre_temps = dict(values), candidature.version, {}, []
         if request.method == "POST":
             values = {field: request.form.get(field, "") for field in FORM_FIELDS}
-            outcome = submitted(lambda: service.modifier(g.user, pk, values))
+            posted = _version(request.form.get("version"))
+            outcome = submitted(lambda: service.modifier(g.user, pk, values, version=posted))
             if outcome.ok:
                 flash("La fiche est mise à jour.", "success")
                 return redirect(url_for("CandidatureView.show", pk=pk))
             errors = outcome.errors
-        return self._form(candidature, values, errors)
+            if isinstance(outcome.refusal, StaleVersion):
+                # The other person's values are now shown: the next save is made on them.
+                shown = _json_object(request.form.get("valeurs_chargees")) or values
+                loaded, version = _valeurs_du_formulaire(candidature), candidature.version
+                entre_temps = _changements(shown, loaded)
+                # The form takes the saved values, but for the fields this person changed (their input kept).
+                values = {f: loaded.get(f) if _meme(values.get(f), shown.get(f)) else values.get(f) for f in values}
+            else:  # still the version the person started from
+                loaded = _json_object(request.form.get("valeurs_chargees")) or loaded
+                version = posted if posted is not None else version
+        return self._form(candidature, values, errors, loaded=loaded, version=version, entre_temps=entre_temps)
 
-    def _form(self, candidature, values, errors):
+    def _form(self, candidature, values, errors, loaded=None, version=None, entre_temps=()):
         if candidature is None:
             etablissements = service.etablissements_proposables(g.user)
             title = "Créer une candidature"
@@ -170,6 +233,9 @@ class CandidatureView(CleaModelView):
             lists=lists,
             certifications=service.CERTIFICATIONS,
             breadcrumb=crumbs,
+            version=version,
+            valeurs_chargees=json.dumps(loaded or {}, ensure_ascii=False, default=str),
+            entre_temps=entre_temps,
         )
 
     @expose("/<int:pk>/documents", methods=["POST"])
@@ -317,9 +383,15 @@ class CandidatureView(CleaModelView):
         back = request.form.get("retour")
         if not (back and back.startswith("/") and not back.startswith("//")):
             back = url_for("CandidatureView.show", pk=pk) + self.EVENT_TABS.get(event, "")
-        return self.run_action(
-            lambda: transitions.run(event, g.user, pk, **params), back, CANDIDATURE.event(event).success
-        )
+        outcome = submitted(lambda: transitions.run(event, g.user, pk, **params))
+        if outcome.errors:
+            flash(outcome.message, "danger")
+        elif outcome.ok and CANDIDATURE.event(event).success:
+            flash(CANDIDATURE.event(event).success, "success")
+        if not outcome.ok and not _encore_visible(pk):
+            # Someone else's action just took the file out of the perimeter: the reason is flashed on the list.
+            back = url_for("CandidatureView.list")
+        return redirect(back)
 
     @expose("/<int:pk>/supprimer", methods=["POST"])
     @has_access
