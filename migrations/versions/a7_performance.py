@@ -2,14 +2,14 @@
 the database (table compteur_candidature, filled by triggers on candidature).
 
 Revision ID: a7_performance
-Revises: a6_morceaux
+Revises: a7_versions
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "a7_performance"
-down_revision = "a6_morceaux"
+down_revision = "a7_versions"
 branch_labels = None
 depends_on = None
 
