@@ -344,7 +344,7 @@ def test_an_export_whose_worker_is_killed_is_resumed_with_every_row_once(app, wo
     first.kill()  # mid-way: no acknowledgement, no heartbeat any more
     assert job()[0] == FichierExport.EN_COURS
     second = workers(**settings)
-    wait_until(lambda: job()[0] == FichierExport.PRET, 120, "l'export repris puis prêt")
+    wait_until(lambda: job()[0] == FichierExport.PRET, 240, "l'export repris puis prêt")
     second.wait_for("repris après la perte de leur worker", 5)
     second.wait_for(f"Export {job_id} repris après", 5)  # from its last checkpoint, not from the start
     _statut, done, total = job()
