@@ -149,6 +149,9 @@ class Config:
     METRICS_ADRESSES = os.environ.get("METRICS_ADRESSES", "127.0.0.1,::1")
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
 
+    # Logs: plain text (`text`) or one JSON object per line (`json`), each with the request id (app/request_ids.py).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+
     # Demo data loaded on an empty database by `python run.py`
     LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", True)
 

@@ -9,7 +9,7 @@ from app.domain import access, statuts
 from app.domain.errors import ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.formatting import date_fr, oui_non
-from app.models import Candidature
+from app.models import Candidature, Document
 from app.security import perimeter
 from app.services import (
     audit,
@@ -33,6 +33,8 @@ FORM_FIELDS = ("etablissement", *service.CHAMPS)
 class CandidatureView(CleaModelView):
     route_base = "/candidatures"
     datamodel = ServiceInterface(Candidature)
+    # Routes naming a document (perimeter first, app/security/perimeter.py).
+    perimetre_des_routes = {"telecharger": Document, "supprimer_document": Document}
     tab = access.EVALUATIONS
     list_title = "Candidature"
     list_template = "clea/candidatures_list.html"
