@@ -56,6 +56,9 @@ def refusal() -> str | None:
             return None  # not JSON: the view says so in its own words
         return _json_refusal(data)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # Read (and kept) before the form is parsed: a view may still read the raw body (the API refuses a form
+        # where it expects JSON); the body is bounded by MAX_CONTENT_LENGTH.
+        request.get_data(cache=True)
         for key, value in request.form.items(multi=True):
             if NUL in key or NUL in value:
                 return CARACTERE_NUL
