@@ -157,6 +157,8 @@ class Config:
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
     CACHE_KEY_PREFIX = "clea:"
+    # Logs: plain text (`text`) or one JSON object per line (`json`), each with the request id (app/request_ids.py).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 
     # Demo data loaded on an empty database by `python run.py`
     LOAD_DEMO_ON_EMPTY_DB = _env_bool("LOAD_DEMO_ON_EMPTY_DB", True)

@@ -32,6 +32,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]) or ".", exist_ok=True)
 
+    from app import request_ids
+
+    request_ids.install(app)  # first: every later hook and log line of a request carries its id
     from app.database import install_timeouts
 
     install_timeouts(app)

@@ -22,6 +22,7 @@ ANSWERED = (DomainError, StaleDataError, IntegrityError)
 # The database does not answer (down, cut, black-holed past the timeouts, pool exhausted): a French 503, nothing
 # half-written (the transaction never committed), and a page that does not need the database to be drawn.
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+ERREUR_INTERNE = "Une erreur interne est survenue."
 INDISPONIBLE = (
     "Le service est momentanément indisponible. Aucune modification n'a été enregistrée ; veuillez réessayer."
 )

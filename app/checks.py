@@ -36,7 +36,7 @@ def served_models(appbuilder) -> dict[type, list[str]]:
 
 
 def problems(appbuilder) -> list[str]:
-    from app.security.perimeter import RULES
+    from app.security.perimeter import RULES, route_models
 
     found = []
     for model, views in sorted(served_models(appbuilder).items(), key=lambda item: item[0].__name__):
@@ -49,6 +49,14 @@ def problems(appbuilder) -> list[str]:
         unknown = sorted(set(machine.rights()) - set(access.RIGHTS) - {access.SYSTEM})
         if unknown:
             found.append(f"La machine {machine.name} demande des droits absents de la matrice : {', '.join(unknown)}.")
+    from flask import current_app, has_app_context
+
+    _, unknown_routes = route_models(current_app) if has_app_context() else ({}, [])
+    for route in unknown_routes:
+        found.append(
+            f"La route {route} nomme un enregistrement sans dire de quel modèle (perimetre_des_routes de sa vue) : "
+            "le périmètre ne peut pas y être vérifié en premier."
+        )
     resources = {getattr(view, "class_permission_name", None) for view in appbuilder.baseviews}
     for tab in access.TABS:
         if tab not in resources:

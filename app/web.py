@@ -10,7 +10,7 @@ from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_appbuilder.api import BaseApi
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from app import answers, formatting
+from app import answers, formatting, request_ids
 from app.domain import access
 from app.domain.errors import TooManyAttempts
 
@@ -59,6 +59,7 @@ def install(app) -> None:
 
     connexions.install(app)
     _french_form_messages()
+    _safe_list_arguments()
     _french_default_titles(app.appbuilder)
 
     @app.after_request
@@ -179,6 +180,31 @@ def install(app) -> None:
             return _unavailable()
         return None
 
+    from app.security import perimeter
+
+    perimeter.install(app)  # perimeter first: after the identity (connexions) and the circuit breaker above
+
+    @app.before_request
+    def unreadable_input():
+        """NUL characters, bodies nested too deep (app/entrees.py): 400 in French, before any view."""
+        from app import entrees
+
+        message = entrees.refusal()
+        if message is not None:
+            return bad_request(message)
+        return None
+
+    def bad_request(message):
+        if is_api_request():
+            return json_error(400, message)
+        return render_template(
+            "clea/error.html", code=400, title="Requête invalide", message=message, appbuilder=app.appbuilder
+        ), 400
+
+    @app.errorhandler(400)
+    def bad_request_error(error):
+        return bad_request("La requête est incomplète ou mal formée : revenez à la page précédente et réessayez.")
+
     def _unavailable():
         if is_api_request():
             return json_error(503, answers.INDISPONIBLE)
@@ -203,16 +229,21 @@ def install(app) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
+        """A real server error (Flask has logged it once, with its stack and the request id): the French page or
+        answer, giving the request id as the error's reference."""
         from app.extensions import db
 
-        db.session.rollback()
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        request_id = request_ids.current()
         if is_api_request():
-            return json_error(500, "Une erreur interne est survenue.")
+            return json_error(500, answers.ERREUR_INTERNE, request_id=request_id)
         return render_template(
             "clea/error.html",
             code=500,
             title="Erreur",
             message="Une erreur est survenue. L'équipe technique a été prévenue.",
+            request_id=request_id,
             appbuilder=app.appbuilder,
         ), 500
 
@@ -269,6 +300,42 @@ def _french_form_messages():
     i18n.Translations.gettext = gettext
     i18n.Translations.clea_french = True
     QuerySelectField.iter_choices = iter_choices
+
+
+MAX_PAGE = 10**6  # past the last page anyway: an empty page, never an integer the database cannot take
+MAX_PAGE_SIZE = 100  # as the API (FAB_API_MAX_PAGE_SIZE)
+
+
+def _safe_list_arguments():
+    """FAB reads a list's page (`page_<View>=`) and page size (`psize_<View>=`) with a bare int(): « abc » or a
+    number beyond 64 bits gave a 500, and any page size was served. Unreadable values are ignored, the others
+    kept within bounds. (The sort column is checked by CleaModelView._get_list_widget.)"""
+    from flask_appbuilder import baseviews, views
+
+    if getattr(baseviews, "clea_safe_list_arguments", False):
+        return
+
+    def numbers(prefix: str, low: int, high: int) -> dict:
+        found = {}
+        for arg in request.args:
+            if not arg.startswith(prefix):
+                continue
+            raw = request.args.get(arg, "").strip()
+            if not (raw.isascii() and raw.lstrip("-").isdigit() and len(raw) <= 18):
+                continue
+            found[arg[len(prefix) :]] = min(max(int(raw), low), high)
+        return found
+
+    def get_page_args():
+        return numbers("page_", 0, MAX_PAGE)
+
+    def get_page_size_args():
+        return numbers("psize_", 1, MAX_PAGE_SIZE)
+
+    for module in (baseviews, views):
+        module.get_page_args = get_page_args  # type: ignore[attr-defined]
+        module.get_page_size_args = get_page_size_args  # type: ignore[attr-defined]
+    baseviews.clea_safe_list_arguments = True  # type: ignore[attr-defined]
 
 
 def _french_default_titles(appbuilder):

@@ -255,7 +255,7 @@ def test_api_rules_and_french_messages(app, api_as):
     assert api.get(f"/api/v1/rattachement/{rid}").status_code == 200
     assert api_as("org.user").get(f"/api/v1/rattachement/{rid}").get_json()["result"]["etat"] == "en_attente"
     assert rid in api_as("reseau2.admin").get("/api/v1/rattachement/").get_json()["ids"]
-    assert api_as("certif.idf").get(f"/api/v1/rattachement/{rid}").status_code == 403
+    assert api_as("certif.idf").get(f"/api/v1/rattachement/{rid}").status_code == 404  # perimeter first
     assert api_as("reseau.superviseur").post("/api/v1/rattachement/", json={}).status_code == 403
 
     # Only Certif Pro decides.

@@ -58,7 +58,10 @@ def test_outside_the_perimeter_is_404_and_a_profile_without_rights_is_refused(ap
         api_as("org2.admin").post(f"/api/v1/candidature/{pk}/abandonner", json={"motif": "Déménagement"}).status_code
         == 404
     )
-    refused = api_as("certif.idf").post(f"/api/v1/candidature/{pk}/reintegrer")  # no such right: 403 first
+    # Perimeter first (issue 11): a file the certifier does not see is 404 even for an action it has no right to …
+    assert api_as("certif.idf").post(f"/api/v1/candidature/{pk}/reintegrer").status_code == 404
+    # … and inside the perimeter, a profile without the event's right gets 403 whatever the body.
+    refused = api_as("etab.user").post(f"/api/v1/candidature/{pk}/decision", json={"decision": ["x"]})
     assert refused.status_code == 403
     assert refused.get_json()["message"] == "Vous n'avez pas les droits nécessaires pour cette action."
 

@@ -31,7 +31,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import answers
+from app import answers, request_ids
 from app.domain import access
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
@@ -126,7 +126,7 @@ class FrenchResponses:
         refusal = answers.as_domain_error(error)
         if refusal is not None:
             return self.domain_response(refusal)
-        return self.response(500, message="Une erreur interne est survenue.")
+        return self.response(500, message=answers.ERREUR_INTERNE, request_id=request_ids.log_server_error(error))
 
     def domain_response(self, exc: DomainError):
         db.session.rollback()

@@ -7,7 +7,7 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 from app.api.base import CleaModelRestApi, FrenchResponses, event_actions
 from app.domain import access
 from app.domain.statuts import CANDIDATURE
-from app.models import Candidature
+from app.models import Candidature, Document
 from app.security import perimeter
 from app.services import audit, candidatures as service, documents, exports, juries, transitions
 from app.services.listes import CandidatureInterface
@@ -255,6 +255,7 @@ class DocumentApi(FrenchResponses, BaseApi):
     resource_name = "document"
     class_permission_name = access.EVALUATIONS
     method_permission_name = {"download": "read"}
+    perimetre_des_routes = {"download": Document}  # perimeter first (app/security/perimeter.py)
     allow_browser_login = True
 
     @expose("/<int:pk>/download", methods=["GET"])

@@ -50,7 +50,9 @@ class CleaSecurityApi(SecurityApi):
         if refusal is not None:
             body, status = answers.api_answer(refusal)
             return self.response(status, **body)
-        return self.response(500, message="Une erreur interne est survenue.")
+        from app import request_ids
+
+        return self.response(500, message=answers.ERREUR_INTERNE, request_id=request_ids.log_server_error(error))
 
     @expose("/logout", methods=["POST"])
     @jwt_required(verify_type=False)

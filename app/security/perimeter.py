@@ -304,3 +304,86 @@ def related_filters(datamodel) -> dict:
         for column in datamodel.get_columns_list()
         if datamodel.is_relation(column) and datamodel.get_related_model(column) in RULES
     }
+
+
+# --- Perimeter first: every route naming a record ---------------------------------------------------------
+# Before the route's permission, its input or anything else is looked at, a record named by its URL that is not
+# in the user's perimeter answers 404 — whatever the body, whatever the profile may do on the tab. One
+# before_request (`install`) asks `check_route` for every route of `route_models`.
+
+# Explanations asked before the 404 (each may raise a clearer refusal, e.g. a 409 « ce dossier vient de quitter
+# votre périmètre : … » when a concurrent transition just took the record away). Registered by the layer that
+# knows (the services: `perimeter.EXPLANATIONS.append(workflow.just_left)`), since this module imports none of it.
+EXPLANATIONS: list[Callable] = []
+
+
+def check_route(model, user, pk) -> None:
+    """The perimeter's one decision for a route naming the record `pk` of `model`: nothing when the record is
+    visible to `user`; otherwise each of EXPLANATIONS may answer `(model, user, pk)` with its own refusal, and
+    NotFound (404) is raised."""
+    try:
+        get_visible(model, pk, user)
+    except NotFound:
+        parsed = parse_pk(pk)
+        if parsed is not None:
+            for explain in EXPLANATIONS:
+                explain(model, user, parsed)
+        raise
+
+
+RECORD_ARGUMENT = "pk"
+
+
+def record_argument(rule) -> str | None:
+    """The URL variable naming the record: `pk`, or the one variable `…_id` (`/documents/<int:document_id>`)."""
+    if RECORD_ARGUMENT in rule.arguments:
+        return RECORD_ARGUMENT
+    ids = [name for name in rule.arguments if name.endswith("_id")]
+    return ids[0] if len(ids) == 1 else None
+
+
+def route_models(app) -> tuple[dict[str, tuple[type, str]], list[str]]:
+    """endpoint → (model, URL variable) for every route of a view or an API naming a record; and the routes
+    naming a record whose model is unknown (a start-up error, app/checks.py). The model is the view's (its
+    `datamodel`) unless the view says otherwise in `perimetre_des_routes = {method: Model}` (None: the record is
+    not one of a perimeter — e.g. one's own export —, the route's service decides)."""
+    views = {view.endpoint: view for view in app.appbuilder.baseviews}
+    found: dict[str, tuple[type, str]] = {}
+    unknown = []
+    for rule in app.url_map.iter_rules():
+        owner, _, method = rule.endpoint.partition(".")
+        view = views.get(owner)
+        argument = record_argument(rule)
+        if view is None or not method or argument is None:
+            continue
+        declared = getattr(view, "perimetre_des_routes", {})
+        if method in declared:
+            model = declared[method]
+        else:
+            model = getattr(getattr(view, "datamodel", None), "obj", None)
+            if model is None:
+                unknown.append(f"{rule.rule} ({rule.endpoint})")
+                continue
+        if model is not None and model in RULES:
+            found[rule.endpoint] = (model, argument)
+    return found, unknown
+
+
+def install(app) -> None:
+    """The before_request of « perimeter first » (after the request's identity is known: web session or bearer
+    token). Nobody logged in: the route's own answer (401, the login page)."""
+    from flask import request
+
+    routes, _ = route_models(app)
+
+    @app.before_request
+    def perimeter_first():
+        route = routes.get(request.endpoint or "")
+        if route is None or not request.view_args:
+            return None
+        user = current_user()
+        if user is None:
+            return None
+        model, argument = route
+        check_route(model, user, request.view_args.get(argument))
+        return None

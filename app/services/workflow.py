@@ -144,6 +144,17 @@ def just_left(model: Any, user, pk) -> str | None:
     return None
 
 
+def _explain_departure(model: Any, user, pk) -> None:
+    """Perimeter first (app/security/perimeter.py): before a route answers 404, the record that just left the
+    user's perimeter through a concurrent change is explained (409), as the engine does for its events."""
+    reason = just_left(model, user, pk)
+    if reason is not None:
+        raise DomainError(reason)
+
+
+perimeter.EXPLANATIONS.append(_explain_departure)
+
+
 def _was_visible(model: Any, pk: int, values: dict, user) -> bool:
     """Would the perimeter show the record with these values? Asked inside a SAVEPOINT rolled back at once."""
     table = model.__table__

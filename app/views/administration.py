@@ -13,6 +13,7 @@ class AdministrationView(BaseView):
     route_base = "/administration"
     default_view = "index"
     class_permission_name = access.ADMINISTRATION
+    perimetre_des_routes = {"renvoyer": None}  # outbox mails: national, Certif Pro's right only
     method_permission_name = {"index": "read", "matrice": "read", "mails": "gerer_mails", "renvoyer": "gerer_mails"}
 
     @expose("/")

@@ -329,6 +329,26 @@ class CleaModelView(ModelView):
     def delete(self, pk):
         return super().delete(self._pk_or_404(pk))
 
+    # FAB's actions (none declared today): an unknown action names nothing (404, never a 500), and the records
+    # of `action_post` are those of the perimeter (`action/<name>/<pk>` is checked first, like every record route).
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if name not in self.actions:
+            abort(404)
+        return super().action(name, self._pk_or_404(pk))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        if name not in self.actions:
+            abort(404)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
+            abort(403)
+        items = [self.datamodel.get(self._pk_or_404(pk), self._base_filters) for pk in request.form.getlist("rowid")]
+        if not items or any(item is None for item in items):
+            abort(404)
+        return self.actions[name].func(items)
+
     @staticmethod
     def _pk_or_404(pk):
         from app.security.perimeter import parse_pk
@@ -349,6 +369,23 @@ class CleaModelView(ModelView):
             self.post_delete(item)
             flash(self.delete_row_message, "success")
         self.update_redirect()
+
+    def _get_list_widget(self, filters, order_column="", order_direction="", page=None, page_size=None, **kwargs):
+        """A sort asked in the URL on a column the list cannot sort by (a relation, an unknown name) is ignored:
+        the default order, never a 500."""
+        if order_column and (
+            order_column not in self.order_columns
+            or (order_column in self.datamodel.get_columns_list() and self.datamodel.is_relation(order_column))
+        ):
+            order_column, order_direction = "", ""
+        return super()._get_list_widget(
+            filters,
+            order_column=order_column,
+            order_direction=order_direction,
+            page=page,
+            page_size=page_size,
+            **kwargs,
+        )
 
     def _get_add_widget(self, form, exclude_cols=None, widgets=None):
         widgets = super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)

@@ -11,7 +11,7 @@ from app.domain import access, statuts
 from app.domain.errors import NotFound, StaleVersion, ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.formatting import date_fr, oui_non
-from app.models import Candidature
+from app.models import Candidature, Document
 from app.security import perimeter
 from app.services import (
     audit,
@@ -89,6 +89,8 @@ def _changements(avant: dict, apres: dict) -> list[tuple[str, str]]:
 class CandidatureView(CleaModelView):
     route_base = "/candidatures"
     datamodel = CandidatureInterface(Candidature)
+    # Routes naming a document (perimeter first, app/security/perimeter.py).
+    perimetre_des_routes = {"telecharger": Document, "supprimer_document": Document}
     tab = access.EVALUATIONS
     list_title = "Candidature"
     list_template = "clea/candidatures_list.html"

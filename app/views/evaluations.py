@@ -34,6 +34,8 @@ def _posted_results(candidature) -> list[dict]:
 class EvaluationView(CleaModelView):
     route_base = "/candidatures/evaluations"
     datamodel = ServiceInterface(Evaluation)
+    # Routes whose pk is the candidate file's (perimeter first, app/security/perimeter.py).
+    perimetre_des_routes = {"matrice": Candidature, "nouvelle": Candidature}
     tab = access.EVALUATIONS
     extra_permissions = {"nouvelle": "edit", "fiche": "read", "rouvrir": "edit", "matrice": "read", "show": "read"}
     exclude_route_methods = {"add", "edit", "delete", "list"}

@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import has_access
 from app.domain import access
 from app.domain.statuts import CANDIDATURE
 from app.formatting import date_fr, datetime_fr
+from app.models import Candidature
 from app.models.juries import DecisionJury, SessionJury
 from app.security import perimeter
 from app.services import documents, juries
@@ -19,6 +20,8 @@ from app.views.base import CleaModelView, submitted
 class SessionJuryView(CleaModelView):
     route_base = "/certificateurs/jurys"
     datamodel = ServiceInterface(SessionJury)
+    # Routes whose pk is the candidate file's (perimeter first, app/security/perimeter.py).
+    perimetre_des_routes = {"echanger": Candidature, "envoi": Candidature}
     tab = access.CERTIFICATION
     list_title = "Sessions de jury"
     list_template = "clea/jurys_list.html"

@@ -40,6 +40,7 @@ class NotificationView(BaseView):
     route_base = "/notifications"
     default_view = "list"
     class_permission_name = access.NOTIFICATIONS
+    perimetre_des_routes = {"lire": Notification, "ouvrir": Notification}  # perimeter first: one's own
     method_permission_name = {"list": "read", "lire": "edit", "ouvrir": "edit", "marquer_lues": "edit"}
 
     @expose("/")

@@ -12,7 +12,7 @@ from app.answers import field_errors
 from app.domain import access
 from app.exports import redevances as export
 from app.formatting import montant_fr, nombre_fr
-from app.models import BaremeRedevance
+from app.models import BaremeRedevance, Organisme
 from app.models.referentiels import CERTIFICATIONS
 from app.services import redevances as service
 from app.services.ecritures import ServiceInterface
@@ -37,6 +37,7 @@ class RedevancesView(BaseView):
     route_base = "/redevances"
     default_view = "index"
     class_permission_name = access.ADMINISTRATION
+    perimetre_des_routes = {"organisme": Organisme, "export_organisme": Organisme}  # perimeter first
     method_permission_name = {
         "index": "voir_redevances",
         "export": "voir_redevances",

@@ -77,6 +77,7 @@ class ExportView(BaseView):
 
     route_base = "/exports"
     default_view = "show"
+    perimetre_des_routes = {"show": None, "relancer": None, "fichier": None}  # one's own exports (the service)
 
     @expose("/<int:pk>")
     @logged_in
