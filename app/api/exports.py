@@ -23,6 +23,8 @@ class ExportApi(FrenchResponses, BaseApi):
     resource_name = "export"
     class_permission_name = access.EXPORTS
     method_permission_name = {"get": "read", "fichier": "read"}
+    # One's own exports: the service decides (any other user's id is 404), not a perimeter rule.
+    perimetre_des_routes = {"get": None, "fichier": None}
 
     @expose("/<pk>", methods=["GET"])
     @protect()
