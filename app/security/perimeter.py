@@ -317,15 +317,16 @@ def related_filters(datamodel) -> dict:
 EXPLANATIONS: list[Callable] = []
 
 
-def check_route(model, user, pk) -> None:
+def check_route(model, user, pk, acting: bool = False) -> None:
     """The perimeter's one decision for a route naming the record `pk` of `model`: nothing when the record is
-    visible to `user`; otherwise each of EXPLANATIONS may answer `(model, user, pk)` with its own refusal, and
-    NotFound (404) is raised."""
+    visible to `user`; otherwise, for a request that acts on it (`acting`: not a read), each of EXPLANATIONS may
+    answer `(model, user, pk)` with its own refusal, and NotFound (404) is raised. A read of a record that left
+    the perimeter is a 404 like any other."""
     try:
         get_visible(model, pk, user)
     except NotFound:
         parsed = parse_pk(pk)
-        if parsed is not None:
+        if parsed is not None and acting:
             for explain in EXPLANATIONS:
                 explain(model, user, parsed)
         raise
@@ -385,5 +386,5 @@ def install(app) -> None:
         if user is None:
             return None
         model, argument = route
-        check_route(model, user, request.view_args.get(argument))
+        check_route(model, user, request.view_args.get(argument), acting=request.method not in ("GET", "HEAD"))
         return None
