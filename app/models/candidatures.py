@@ -83,6 +83,13 @@ class Candidature(TimestampMixin, Model):
         Index("ix_candidature_statut_maj", "statut", "updated_at", "id"),
         # LIKE 'PREFIX%' on the normalised name (the list's name search): a pattern index on PostgreSQL.
         Index("ix_candidature_nom_recherche", "nom_recherche", postgresql_ops={"nom_recherche": "varchar_pattern_ops"}),
+        # The name search inside an organisation's or a network's perimeter.
+        Index(
+            "ix_candidature_org_nom",
+            "organisme_id",
+            "nom_recherche",
+            postgresql_ops={"nom_recherche": "varchar_pattern_ops"},
+        ),
         # The lists' default order (latest change first, id as tie-break), nationally and for each perimeter level.
         Index("ix_candidature_maj", "updated_at", "id"),
         Index("ix_candidature_etab_maj", "etablissement_id", "updated_at", "id"),
