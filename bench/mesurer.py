@@ -220,6 +220,7 @@ def charge(base: str, sessions: dict, samples: dict, page_list: list[Page], seco
 def statements_per_page(database_url: str, users: dict, page_list: list[Page], samples: dict) -> dict:
     """SQL statements of each page, counted in-process with the platform's own test client."""
     os.environ["DATABASE_URL"] = database_url
+    os.environ["TASKS_RUNNER"] = "manual"  # no background thread of ours touching the benchmark's data
     from sqlalchemy import event
 
     from app import create_app
