@@ -33,8 +33,7 @@ class FilterNomSansAccents(FilterStartsWith):
     def apply(self, query, value):
         from app.services.candidatures import sans_accents
 
-        prefix = sans_accents(str(value or "")).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return query.filter(Candidature.nom_recherche.like(prefix + "%", escape="\\"))
+        return query.filter(Candidature.nom_recherche.startswith(sans_accents(str(value or "")), autoescape=True))
 
 
 class CandidatureFilters(SQLAFilterConverter):

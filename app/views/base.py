@@ -300,12 +300,11 @@ class CleaModelView(ModelView):
         if relation not in self.pickers:
             abort(404)
         model = self.datamodel.get_related_model(relation)
-        typed = request.args.get("q", "")[:100].replace("\x00", "")
+        typed = request.args.get("q", "")[:100]  # NUL bytes never get here (app/entrees.py)
         page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1000)
         query = perimeter.restrict(select(model), model, g.user).order_by(model.nom, model.id)
         if typed.strip():
-            escaped = typed.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(model.nom.ilike(f"%{escaped}%", escape="\\"))
+            query = query.where(model.nom.icontains(typed.strip(), autoescape=True))
         rows = db.session.execute(query.offset((page - 1) * self.PICKER_PAGE).limit(self.PICKER_PAGE + 1)).scalars()
         found = list(rows)
         return jsonify(
