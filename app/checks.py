@@ -17,6 +17,9 @@ NATIONAL_MODELS = {
     "Actualite",
     "FichierExport",
     "MailSortant",
+    # The instances' public calendars (habilitation.md §2): read by everyone, written under gerer_campagnes.
+    "CampagneHabilitation",
+    "ReunionInstance",
 }
 
 

@@ -183,19 +183,118 @@ class Loader:
             self.created += 1
             return d
 
-        v, r, p = DemandeHabilitation.VALIDEE, DemandeHabilitation.REJETEE, DemandeHabilitation.EN_ATTENTE
+        v, r, p = DemandeHabilitation.VALIDEE, DemandeHabilitation.REJETEE, DemandeHabilitation.DEPOSEE
         habilitation(["A1-1"], v, debut=today - datetime.timedelta(days=400))
         habilitation(["A1-2"], v, debut=today - datetime.timedelta(days=365 * 3 + 60))  # expired
-        habilitation(["A2-1"], p, demande=today - datetime.timedelta(days=5))
-        habilitation(
+        rennes = habilitation(["A2-1"], p, demande=today - datetime.timedelta(days=5))
+        nantes = habilitation(
             ["A2-2"],
             r,
             motif="Dossier incomplet : CV des évaluateurs manquants.",
             demande=today - datetime.timedelta(days=60),
         )
         habilitation(["B1-1"], v, debut=today - datetime.timedelta(days=30))
-        habilitation(["B1-2"], p, certificateurs=[self.branches[0]], demande=today - datetime.timedelta(days=3))
+        montpellier = habilitation(
+            ["B1-2"], p, certificateurs=[self.branches[0]], demande=today - datetime.timedelta(days=3)
+        )
         habilitation(["C1-1"], v, debut=today - datetime.timedelta(days=365 * 3 - 40))  # ends within 90 days
+        self.dossiers(today, rennes, nantes, montpellier)
+
+    def dossiers(self, today, rennes, nantes, montpellier):
+        """Habilitation dossiers (issue 14): open campaigns, planned meetings, and dossiers in several states —
+        a draft, deposited ones, one in instruction with a request for corrections, a refusal with a recourse
+        running (and the accepted habilitations above)."""
+        from app.domain import dossiers as regles, jours_ouvres
+        from app.models.habilitations import CampagneHabilitation, MessageDossier, ReunionInstance
+
+        if db.session.execute(select(CampagneHabilitation.id).limit(1)).first():
+            return
+        year = today.year
+        branch = self.branches[0]
+        for cert, certification, debut, fin, libelle in (
+            (self.certif_pro, "clea", -30, 90, f"Campagne {year}"),
+            (self.certif_pro, "clea_numerique", -30, 90, f"Campagne {year}"),
+            (self.certif_pro, "clea", 200, 290, f"Campagne {year + 1}"),
+            (branch, "clea", -10, 60, f"Campagne {year} de la branche"),
+        ):
+            db.session.add(
+                CampagneHabilitation(
+                    certificateur=cert,
+                    certification=certification,
+                    libelle=libelle,
+                    debut=today + datetime.timedelta(days=debut),
+                    fin=today + datetime.timedelta(days=fin),
+                )
+            )
+        meeting = ReunionInstance(
+            certificateur=self.certif_pro, date=jours_ouvres.ajouter(today, 20), lieu="Certif Pro, Paris"
+        )
+        later = ReunionInstance(
+            certificateur=self.certif_pro, date=jours_ouvres.ajouter(today, 80), lieu="Visioconférence"
+        )
+        branch_meeting = ReunionInstance(certificateur=branch, date=jours_ouvres.ajouter(today, 25), lieu="CPNE, Paris")
+        db.session.add_all([meeting, later, branch_meeting])
+        db.session.flush()
+        campagnes = {
+            (c.certificateur_id, c.certification): c
+            for c in db.session.execute(
+                select(CampagneHabilitation).where(CampagneHabilitation.debut <= today)
+            ).scalars()
+        }
+        for dossier, reunion in ((rennes, meeting), (montpellier, branch_meeting)):
+            remplir_dossier(dossier)
+            dossier.date_depot = dossier.date_demande
+            dossier.campagne = campagnes[(dossier.certificateurs[0].id, "clea")]
+            dossier.reunion = reunion
+        # Refused, with a recourse running.
+        remplir_dossier(nantes)
+        nantes.date_depot = nantes.date_demande
+        nantes.decide_le = datetime.datetime.combine(today - datetime.timedelta(days=12), datetime.time(10))
+        nantes.notifie_le = today - datetime.timedelta(days=10)
+        nantes.etat = regles.RECOURS_DEPOSE
+        nantes.recours_le = today - datetime.timedelta(days=2)
+        nantes.recours_note = (
+            "Les CV des évaluateurs étaient joints au dossier (pièces 3 et 4) : nous demandons un réexamen."
+        )
+        nantes.reunion = later
+        # A draft of org.admin's organisation, for CléA numérique.
+        draft = DemandeHabilitation(
+            organisme_id=self.etabs["A1-1"].organisme_id,
+            certification="clea_numerique",
+            type="initiale",
+            date_demande=today - datetime.timedelta(days=2),
+            etat=regles.BROUILLON,
+            type_candidature="individuelle",
+            motivation="Étendre notre offre CléA au numérique.",
+        )
+        draft.etablissements = [self.etabs["A1-1"]]
+        draft.certificateurs = [self.certif_pro]
+        # In instruction, with a request for corrections (network B, CléA numérique).
+        complement = DemandeHabilitation(
+            organisme_id=self.etabs["B1-1"].organisme_id,
+            certification="clea_numerique",
+            type="initiale",
+            date_demande=today - datetime.timedelta(days=15),
+            date_depot=today - datetime.timedelta(days=15),
+            instruction_le=today - datetime.timedelta(days=8),
+            complement_le=today - datetime.timedelta(days=6),
+            etat=regles.COMPLEMENT_DEMANDE,
+        )
+        complement.etablissements = [self.etabs["B1-1"]]
+        complement.certificateurs = [self.certif_pro]
+        complement.campagne = campagnes[(self.certif_pro.id, "clea_numerique")]
+        complement.reunion = meeting
+        remplir_dossier(complement)
+        db.session.add_all([draft, complement])
+        db.session.flush()
+        db.session.add(
+            MessageDossier(
+                dossier_id=complement.id,
+                cote="instance",
+                texte="Merci de préciser les conditions de l'évaluation à distance du domaine 2.",
+            )
+        )
+        self.created += 6
 
     def users(self):
         roles = {r.name: r for r in db.session.execute(select(Role)).scalars()}
@@ -456,3 +555,76 @@ def load_demo() -> int:
     loader.jurys()
     db.session.commit()
     return loader.created
+
+
+# The smallest PDF the documents' rules accept (its signature).
+PDF_MINIMAL = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def remplir_dossier(dossier, cv: bool = True) -> None:
+    """Every answer of the cadre de réponse (a complete dossier, ready to deposit): demo data and tests."""
+    from app.models.habilitations import PieceDossier
+    from app.services import dossiers as service
+
+    organisme = dossier.organisme or db.session.get(Organisme, dossier.organisme_id)
+    dossier.organisme = organisme
+    service._prefill(dossier, organisme)
+    dossier.type_candidature = dossier.type_candidature or "individuelle"
+    dossier.activite_principale = "Formation continue pour adultes"
+    dossier.date_creation = datetime.date(2005, 3, 1)
+    dossier.effectif = 24
+    year = datetime.date.today().year
+    dossier.chiffres_affaires = [{"annee": year - i, "montant": 800000 + 10000 * i} for i in (1, 2, 3)]
+    dossier.contact_telephone = "01 23 45 67 89"
+    dossier.label_qualite = "qualiopi"
+    dossier.couverture = "regionale"
+    dossier.regions = ["Île-de-France"]
+    dossier.motivation = "Accompagner les salariés peu qualifiés de nos clients vers la certification CléA."
+    dossier.promotion = "Information des entreprises adhérentes, réunions d'information mensuelles, site internet."
+    dossier.processus_evaluation = "Positionnement, évaluation préalable, parcours de formation, évaluation finale."
+    dossier.accompagnement = "Un référent par candidat, entretien de restitution après chaque évaluation."
+    referentiel = service.sous_domaines(dossier.certification)
+    dossier.modalites = [
+        {"sous_domaine": sd.code, "modalite": "Mise en situation reconstituée"} for _, sds in referentiel for sd in sds
+    ]
+    dossier.sequences = [
+        {
+            "sous_domaine": sds[0].code,
+            "mode": "presentiel",
+            "outils": "Dossier papier",
+            "consignes": "Consignes lues au candidat",
+            "duree": "45 min",
+            "ressources": "Salle équipée",
+            "roles": "Evaluateur",
+        }
+        for _, sds in referentiel
+    ]
+    dossier.intervenants = [
+        {
+            "nom": "Bernard",
+            "prenom": "Alice",
+            "role": "Evaluatrice",
+            "qualification": "Formatrice d'adultes (titre FPA)",
+        }
+    ]
+    dossier.references = "Plus de 300 parcours CléA accompagnés depuis 2016."
+    dossier.engagement_lu = True
+    dossier.engagement_signataire = "Sophie Durand"
+    dossier.engagement_qualite = "Directrice"
+    dossier.engagement_lieu = organisme.ville
+    dossier.engagement_date = datetime.date.today()
+    db.session.add(dossier)
+    db.session.flush()
+    if cv:
+        db.session.add(
+            PieceDossier(
+                dossier_id=dossier.id,
+                nature="cv",
+                nom="cv-alice-bernard.pdf",
+                type_mime="application/pdf",
+                taille=len(PDF_MINIMAL) + dossier.id,
+                sha256=f"{dossier.id:064d}",
+                contenu=PDF_MINIMAL + b" " * dossier.id,
+            )
+        )
+        db.session.flush()

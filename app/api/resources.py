@@ -1,14 +1,19 @@
 """The REST resources of api.md: reseau, organisme, etablissement, certificateur, habilitation, utilisateur."""
 
-from flask import g
+import io
+
+from flask import g, request, send_file
 from flask_appbuilder.api import expose, protect, safe
 
-from app.api.base import CleaModelRestApi
+from app.api.base import CleaModelRestApi, event_actions
 from app.domain import access
 from app.domain.dates import DATE_ISO_INVALIDE, parse_date
+from app.domain.dossiers import DOSSIER
 from app.domain.errors import ValidationFailed
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
-from app.services import habilitations, structures, users as user_service
+from app.models.habilitations import CampagneHabilitation, ReunionInstance
+from app.security import perimeter
+from app.services import dossiers, habilitations, structures, users as user_service
 from app.services.ecritures import ServiceInterface
 
 
@@ -95,12 +100,14 @@ def _date(value, field):
         raise ValidationFailed({field: str(exc)}) from None
 
 
+@event_actions(DOSSIER)
 class HabilitationApi(CleaModelRestApi):
-    """Requests are created by « Faire une demande » and decided with the actions, never edited raw."""
+    """The habilitation dossier (api.md « Habilitation dossiers »): a draft created by POST and saved by PUT, its
+    documents and messages, and one action per event of its machine."""
 
     resource_name = "habilitation"
-    list_title, show_title = "Demandes d'habilitation", "Demande d'habilitation"
-    add_title, edit_title = "Demande d'habilitation", "Demande d'habilitation"
+    list_title, show_title = "Dossiers d'habilitation", "Dossier d'habilitation"
+    add_title, edit_title = "Dossier d'habilitation", "Dossier d'habilitation"
     datamodel = ServiceInterface(DemandeHabilitation)
     tab = access.HABILITATIONS
     columns = [
@@ -108,37 +115,70 @@ class HabilitationApi(CleaModelRestApi):
         "organisme.id",
         "certification",
         "type",
+        "type_candidature",
         "renouvelle.id",
         "date_demande",
+        "date_depot",
         "etat",
         "motif_rejet",
         "date_debut",
         "date_fin",
         "decide_le",
+        "campagne.id",
+        "reunion.id",
     ]
     list_columns = show_columns = columns + ["etablissements.id", "certificateurs.id"]
     add_columns = edit_columns = []
-    search_columns = ["etat", "certification", "type", "organisme", "date_demande", "date_fin"]
-    order_columns = ["date_demande", "date_debut", "date_fin"]
-    include_route_methods = {"get_list", "get", "info", "post", "valider", "rejeter", "renouveler"}
-    extra_permissions = {"valider": "decider_habilitation", "rejeter": "decider_habilitation", "renouveler": "create"}
+    search_columns = ["etat", "certification", "type", "organisme", "date_demande", "date_fin", "campagne"]
+    order_columns = ["date_demande", "date_depot", "date_debut", "date_fin"]
+    include_route_methods = {
+        "get_list",
+        "get",
+        "info",
+        "post",
+        "put",
+        "renouveler",
+        "ajouter_document",
+        "document",
+        "ecrire",
+        "instructeur",
+        "courrier",
+        "accuser",
+    }
+    extra_permissions = {
+        "put": "read",
+        "post": "read",
+        "renouveler": "read",
+        "ajouter_document": "read",
+        "document": "read",
+        "ecrire": "read",
+        "instructeur": "read",
+        "courrier": "read",
+        "accuser": "read",
+    }
+
+    def dump(self, item):
+        return dossiers.serialiser(item)
 
     def post_headless(self):
+        dossier = dossiers.creer(g.user, dossiers.valeurs_api(self._json_body()))
+        return self.with_etag(self.response(201, id=dossier.id, result=self.dump(dossier)), dossier)
+
+    def get_headless(self, pk, **kwargs):
+        dossier = perimeter.get_visible(DemandeHabilitation, pk)
+        return self.with_etag(self.response(200, id=dossier.id, result=self.dump(dossier)), dossier)
+
+    def put_headless(self, pk):
         data = self._json_body()
-        demande = habilitations.demander(
-            g.user,
-            data.get("etablissements"),
-            data.get("aupres", "certif_pro"),
-            data.get("certificateurs") or [],
-            data.get("certification", "clea"),
-        )
-        return self.response(201, id=demande.id, result=self.dump(demande))
+        version = self.expected_version(data)
+        dossier = dossiers.modifier(g.user, pk, dossiers.valeurs_api(data), version)
+        return self.with_etag(self.response(200, id=dossier.id, result=self.dump(dossier)), dossier)
 
-    @expose("/<int:pk>/valider", methods=["POST"])
+    @expose("/<int:pk>/documents", methods=["POST"])
     @protect()
     @safe
-    def valider(self, pk):
-        """Validate a request (Certif Pro, or the addressed branch).
+    def ajouter_document(self, pk):
+        """Attach a document (multipart `file`, `nature`: cv, mandat, reference, annexe).
         ---
         post:
           parameters:
@@ -146,19 +186,45 @@ class HabilitationApi(CleaModelRestApi):
             schema: {type: integer}
             name: pk
           responses:
-            200: {description: Habilitation validée}
+            201: {description: Pièce jointe}
             404: {description: Hors périmètre}
-            409: {description: Déjà traitée}
+            409: {description: Dossier non modifiable}
+            422: {description: Fichier refusé}
         """
-        return self.action_response(
-            lambda body: habilitations.valider(g.user, pk, _date(body.get("date_debut"), "date_debut"))
-        )
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed({"file": "Joignez un fichier (champ « file »)."})
+        piece = dossiers.ajouter_piece(g.user, pk, upload.filename or "", upload.read(), request.form.get("nature", ""))
+        return self.response(201, id=piece.id, result={"id": piece.id, "nom": piece.nom, "nature": piece.nature})
 
-    @expose("/<int:pk>/rejeter", methods=["POST"])
+    @expose("/<int:pk>/documents/<int:piece_id>", methods=["GET"])
     @protect()
     @safe
-    def rejeter(self, pk):
-        """Reject a request with a motif.
+    def document(self, pk, piece_id):
+        """Download a document of the dossier.
+        ---
+        get:
+          parameters:
+          - in: path
+            schema: {type: integer}
+            name: pk
+          - in: path
+            schema: {type: integer}
+            name: piece_id
+          responses:
+            200: {description: Le fichier}
+            404: {description: Hors périmètre}
+        """
+        piece = dossiers.piece(g.user, pk, piece_id)
+        return send_file(
+            io.BytesIO(piece.contenu), mimetype=piece.type_mime, as_attachment=True, download_name=piece.nom
+        )
+
+    @expose("/<int:pk>/messages", methods=["POST"])
+    @protect()
+    @safe
+    def ecrire(self, pk):
+        """A message of the thread between the applicant and the instance (`{"message"}`).
         ---
         post:
           parameters:
@@ -166,18 +232,78 @@ class HabilitationApi(CleaModelRestApi):
             schema: {type: integer}
             name: pk
           responses:
-            200: {description: Demande rejetée}
+            201: {description: Message envoyé}
             404: {description: Hors périmètre}
-            409: {description: Déjà traitée}
-            422: {description: Motif manquant}
         """
-        return self.action_response(lambda body: habilitations.rejeter(g.user, pk, body.get("motif")))
+        message = dossiers.ecrire(g.user, pk, self._json_body().get("message"))
+        return self.response(201, id=message.id, result={"id": message.id, "cote": message.cote})
+
+    @expose("/<int:pk>/instructeur", methods=["POST"])
+    @protect()
+    @safe
+    def instructeur(self, pk):
+        """Certif Pro names the dossier's instructor (`{"instructeur": user id}`).
+        ---
+        post:
+          parameters:
+          - in: path
+            schema: {type: integer}
+            name: pk
+          responses:
+            200: {description: Instructeur nommé}
+            404: {description: Hors périmètre}
+        """
+        return self.action_response(lambda body: dossiers.nommer_instructeur(g.user, pk, body.get("instructeur")), True)
+
+    @expose("/<int:pk>/courriers/<int:avis_id>", methods=["GET"])
+    @protect()
+    @safe
+    def courrier(self, pk, avis_id):
+        """The PDF of a notice of the dossier.
+        ---
+        get:
+          parameters:
+          - in: path
+            schema: {type: integer}
+            name: pk
+          - in: path
+            schema: {type: integer}
+            name: avis_id
+          responses:
+            200: {description: Le PDF}
+            404: {description: Hors périmètre}
+        """
+        avis = dossiers.avis_pdf(g.user, pk, avis_id)
+        return send_file(
+            io.BytesIO(avis.pdf), mimetype="application/pdf", as_attachment=True, download_name=f"{avis.nature}.pdf"
+        )
+
+    @expose("/<int:pk>/courriers/<int:avis_id>/accuser", methods=["POST"])
+    @protect()
+    @safe
+    def accuser(self, pk, avis_id):
+        """The applicant acknowledges a notice.
+        ---
+        post:
+          parameters:
+          - in: path
+            schema: {type: integer}
+            name: pk
+          - in: path
+            schema: {type: integer}
+            name: avis_id
+          responses:
+            200: {description: Réception accusée}
+            404: {description: Hors périmètre}
+        """
+        avis = dossiers.accuser(g.user, pk, avis_id)
+        return self.response(200, id=avis.id, result={"id": avis.id, "accuse_le": avis.accuse_le.isoformat()})
 
     @expose("/<int:pk>/renouveler", methods=["POST"])
     @protect()
     @safe
     def renouveler(self, pk):
-        """Ask for the renewal of a validated habilitation (once).
+        """Renew an accorded habilitation (once): a new draft dossier prefilled from it.
         ---
         post:
           parameters:
@@ -185,10 +311,53 @@ class HabilitationApi(CleaModelRestApi):
             schema: {type: integer}
             name: pk
           responses:
-            200: {description: Demande de renouvellement créée}
+            201: {description: Dossier de renouvellement créé (brouillon)}
             409: {description: Renouvellement impossible}
         """
-        return self.action_response(lambda body: habilitations.renouveler(g.user, pk))
+        dossier = habilitations.renouveler(g.user, pk)
+        return self.response(201, id=dossier.id, result=self.dump(dossier))
+
+
+class CampagneApi(CleaModelRestApi):
+    """The deposit windows (api.md): every profile of the tab reads; Certif Pro and each branch for itself write."""
+
+    resource_name = "campagne"
+    list_title = show_title = "Campagnes de dépôt"
+    add_title = edit_title = "Campagne de dépôt"
+    datamodel = ServiceInterface(CampagneHabilitation)
+    tab = access.HABILITATIONS
+    base_filters: list = []
+    list_columns = show_columns = ["id", "certificateur.id", "certification", "libelle", "debut", "fin"]
+    add_columns = edit_columns = []
+    order_columns = ["debut", "fin"]
+    base_order = ("debut", "desc")
+    include_route_methods = {"get_list", "get", "post"}
+    extra_permissions = {"post": "read"}
+
+    def post_headless(self):
+        campagne = dossiers.creer_campagne(g.user, self._json_body())
+        return self.response(201, id=campagne.id, result=self.dump(campagne))
+
+
+class ReunionApi(CleaModelRestApi):
+    """The instances' meetings (api.md)."""
+
+    resource_name = "reunion"
+    list_title = show_title = "Réunions de l'instance"
+    add_title = edit_title = "Réunion de l'instance"
+    datamodel = ServiceInterface(ReunionInstance)
+    tab = access.HABILITATIONS
+    base_filters: list = []
+    list_columns = show_columns = ["id", "certificateur.id", "date", "lieu"]
+    add_columns = edit_columns = []
+    order_columns = ["date"]
+    base_order = ("date", "asc")
+    include_route_methods = {"get_list", "get", "post"}
+    extra_permissions = {"post": "read"}
+
+    def post_headless(self):
+        reunion = dossiers.creer_reunion(g.user, self._json_body())
+        return self.response(201, id=reunion.id, result=self.dump(reunion))
 
 
 USER_FIELDS = [
@@ -265,5 +434,14 @@ class UtilisateurApi(CleaModelRestApi):
 
 
 def register(appbuilder):
-    for api in (ReseauApi, OrganismeApi, EtablissementApi, CertificateurApi, HabilitationApi, UtilisateurApi):
+    for api in (
+        ReseauApi,
+        OrganismeApi,
+        EtablissementApi,
+        CertificateurApi,
+        HabilitationApi,
+        CampagneApi,
+        ReunionApi,
+        UtilisateurApi,
+    ):
         appbuilder.add_api(api)

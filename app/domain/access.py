@@ -249,6 +249,26 @@ SPECIAL_RIGHTS: dict[str, Special] = {
     "decider_toute_habilitation": Special(
         HABILITATIONS, {CERTIF_PRO}, "Décider des demandes d'habilitation adressées à tout certificateur"
     ),
+    # The habilitation dossier (habilitation.md §1–3): the organisation files it, the instance instructs it, gives
+    # its opinion and decides; Certif Pro names an instructor and each instance keeps its own calendar.
+    "deposer_dossier_habilitation": Special(
+        HABILITATIONS, {ADMIN_RESEAU, ADMIN_ORGANISME}, "Déposer un dossier d'habilitation et y répondre"
+    ),
+    "instruire_habilitation": Special(
+        HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}, "Instruire un dossier d'habilitation (complément, audition)"
+    ),
+    "rendre_avis_habilitation": Special(
+        HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}, "Rendre l'avis motivé sur un dossier d'habilitation"
+    ),
+    "classer_dossier_habilitation": Special(
+        HABILITATIONS,
+        {CERTIF_PRO, CERTIFICATEUR, ADMIN_RESEAU, ADMIN_ORGANISME},
+        "Classer sans suite un dossier d'habilitation",
+    ),
+    "gerer_campagnes": Special(
+        HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}, "Ouvrir les campagnes de dépôt et planifier les réunions"
+    ),
+    "nommer_instructeur": Special(HABILITATIONS, {CERTIF_PRO}, "Nommer l'instructeur d'un dossier d'habilitation"),
     "decider_rattachement": Special(RATTACHEMENTS, {CERTIF_PRO}, "Décider des demandes de rattachement"),
     # The key icon of the national search: an OF asks Certif Pro for a file of another establishment.
     "demander_rattachement": Special(

@@ -8,8 +8,13 @@ from app.models.evaluations import Evaluation, ResultatEvaluation  # noqa: F401
 from app.models.exports import FichierExport, MorceauExport, PartieExport  # noqa: F401
 from app.models.formations import Formation  # noqa: F401
 from app.models.habilitations import (
+    AvisDossier,  # noqa: F401
+    CampagneHabilitation,  # noqa: F401
     DemandeHabilitation,  # noqa: F401
+    MessageDossier,  # noqa: F401
+    PieceDossier,  # noqa: F401
     RappelHabilitation,  # noqa: F401
+    ReunionInstance,  # noqa: F401
 )
 from app.models.juries import Certificat, DecisionJury, DemandeRattachement, Echange, EnvoiCertificat, SessionJury  # noqa: F401
 from app.models.notifications import MailSortant, Notification  # noqa: F401

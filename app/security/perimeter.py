@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 
 from app.domain import access, statuts
 from app.domain.errors import NotFound
@@ -102,10 +102,17 @@ def _etablissement_clause(user, level):
 
 def _habilitation_clause(user, level):
     if level == access.CERTIFICATEUR_LEVEL:
-        return DemandeHabilitation.id.in_(
-            select(demande_certificateur.c.demande_id).where(
-                demande_certificateur.c.certificateur_id == user.certificateur_id
-            )
+        # A branch sees the dossiers addressed to it once deposited; an instructor named on one, that one.
+        return or_(
+            and_(
+                DemandeHabilitation.etat != "brouillon",
+                DemandeHabilitation.id.in_(
+                    select(demande_certificateur.c.demande_id).where(
+                        demande_certificateur.c.certificateur_id == user.certificateur_id
+                    )
+                ),
+            ),
+            DemandeHabilitation.instructeur_id == user.id,
         )
     if level == access.RESEAU:
         return DemandeHabilitation.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))

@@ -12,6 +12,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from app.domain import dossiers
 from app.extensions import db
 from app.formatting import date_fr
 from app.models import DemandeHabilitation, Utilisateur
@@ -80,7 +81,7 @@ def _a_traiter(jour: datetime.date) -> list[int]:
                 or_(DemandeHabilitation.date_fin <= court, ~rappel(max(DELAIS))),
                 ~exists().where(
                     renouvellement.renouvelle_id == DemandeHabilitation.id,
-                    renouvellement.etat.in_((DemandeHabilitation.EN_ATTENTE, DemandeHabilitation.VALIDEE)),
+                    renouvellement.etat.in_(dossiers.EN_COURS | {dossiers.BROUILLON, dossiers.ACCORDEE}),
                 ),
             )
             .order_by(DemandeHabilitation.date_fin, DemandeHabilitation.id)

@@ -4,7 +4,7 @@ import datetime
 
 from sqlalchemy import func, select
 
-from app.domain import statuts
+from app.domain import dossiers, statuts
 from app.extensions import db
 from app.models import Candidature, DemandeHabilitation, Etablissement
 from app.security import perimeter
@@ -19,14 +19,14 @@ def compteurs_habilitations(user, today: datetime.date | None = None) -> list[tu
     etabs = perimeter.restrict(select(func.count(Etablissement.id)), Etablissement, user)
     habilitees = etabs.where(habilitations.habilitee_clause(today))
     demandes = perimeter.restrict(select(func.count(DemandeHabilitation.id)), DemandeHabilitation, user)
-    pending = demandes.where(DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE)
+    pending = demandes.where(DemandeHabilitation.etat.in_(dossiers.EN_COURS))
     expiring = demandes.where(
         DemandeHabilitation.etat == DemandeHabilitation.VALIDEE, DemandeHabilitation.date_fin.between(today, soon)
     )
     return [
         ("Etablissements", db.session.scalar(etabs) or 0),
         ("Etablissements habilités", db.session.scalar(habilitees) or 0),
-        ("Demandes d'habilitation en attente", db.session.scalar(pending) or 0),
+        ("Dossiers d'habilitation en cours", db.session.scalar(pending) or 0),
         ("Habilitations arrivant à échéance sous 90 jours", db.session.scalar(expiring) or 0),
     ]
 

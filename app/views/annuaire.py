@@ -10,7 +10,7 @@ from flask_appbuilder import BaseView, expose
 from app.answers import field_errors
 from app.domain.regions import REGIONS
 from app.exports import xlsx
-from app.services import annuaire as service
+from app.services import annuaire as service, dossiers
 
 TITRE = "Annuaire des organismes habilités"
 FICHIER = "annuaire-organismes-habilites"
@@ -40,6 +40,7 @@ class AnnuaireView(BaseView):
             page_url=lambda n: _url("AnnuaireView.index", filtres, page=n),
             export_xlsx=_url("AnnuaireView.export", filtres),
             export_csv=_url("AnnuaireView.export_csv", filtres),
+            calendriers=dossiers.calendriers(),
         )
 
     @expose("/export")

@@ -177,7 +177,7 @@ class EtablissementView(CleaModelView):
             habilitee=habilitations.est_habilitee(etab),
             audit=audit.lignes(etablissement_id=etab.id),
             can_edit=self.can("can_edit"),
-            can_request=self.can("can_create", access.HABILITATIONS),
+            can_request=access.may(g.user, "deposer_dossier_habilitation"),
             can_decide=self.can("can_decider_habilitation", access.HABILITATIONS),
             breadcrumb=[
                 ("Mes organismes", url_for("OrganismeView.list")),

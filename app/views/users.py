@@ -9,7 +9,7 @@ from app.domain import access
 from app.formatting import oui_non
 from app.models import JetonUtilisateur, Utilisateur
 from app.security import connexions, perimeter
-from app.services import audit, users as user_service
+from app.services import audit, dossiers, users as user_service
 from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 
@@ -221,6 +221,11 @@ class MotDePasseView(BaseView):
         empreinte = user_service.empreinte(code)
         row = user_service.jeton_valide(empreinte, user_service.ALL_LINKS)
         if row is None:
+            # A notice of a habilitation dossier: its acknowledgment of receipt (app/services/dossiers.py).
+            avis = dossiers.accuser_reception(empreinte, g.user if g.user and g.user.is_authenticated else None)
+            if avis is not None:
+                flash(f"Merci : la réception du courrier « {avis.titre} » est enregistrée.", "success")
+                return redirect(self.appbuilder.get_url_for_index)
             return self._gone()
         if row.objet == JetonUtilisateur.EMAIL:
             user = user_service.confirmer_email(empreinte)
