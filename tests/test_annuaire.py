@@ -54,7 +54,7 @@ _numbers = itertools.count(1)
 def add_establishment(
     nom,
     region="Corse",
-    habilitations_=(("validee", TODAY - 10 * DAY, TODAY + 100 * DAY),),
+    habilitations_=(("accordee", TODAY - 10 * DAY, TODAY + 100 * DAY),),
     actif=True,
     organisme_actif=True,
     certification="clea",
@@ -210,15 +210,15 @@ def test_anonymous_sees_the_habilitated_establishments_and_only_them(client, ctx
     excluded = [
         add_establishment("Annuaire Inactif Bastia", actif=False),
         add_establishment("Annuaire Organisme Inactif Corte", organisme_actif=False),
-        add_establishment("Annuaire Expiré Calvi", habilitations_=(("validee", TODAY - 900 * DAY, TODAY - DAY),)),
-        add_establishment("Annuaire Futur Porto", habilitations_=(("validee", TODAY + DAY, TODAY + 900 * DAY),)),
-        add_establishment("Annuaire En attente Sartène", habilitations_=(("en_attente", None, None),)),
-        add_establishment("Annuaire Rejeté Propriano", habilitations_=(("rejetee", None, None),)),
+        add_establishment("Annuaire Expiré Calvi", habilitations_=(("accordee", TODAY - 900 * DAY, TODAY - DAY),)),
+        add_establishment("Annuaire Futur Porto", habilitations_=(("accordee", TODAY + DAY, TODAY + 900 * DAY),)),
+        add_establishment("Annuaire En attente Sartène", habilitations_=(("deposee", None, None),)),
+        add_establishment("Annuaire Rejeté Propriano", habilitations_=(("refusee", None, None),)),
         add_establishment("Annuaire Sans habilitation Cargèse", habilitations_=()),
     ]
     included = add_establishment("Annuaire Habilité Bonifacio")
     # Ends today: still habilitated today.
-    last_day = add_establishment("Annuaire Dernier jour Zonza", habilitations_=(("validee", TODAY - 90 * DAY, TODAY),))
+    last_day = add_establishment("Annuaire Dernier jour Zonza", habilitations_=(("accordee", TODAY - 90 * DAY, TODAY),))
 
     response = client.get("/annuaire/")
     assert response.status_code == 200
@@ -239,11 +239,11 @@ def test_each_row_shows_the_public_contact_certifications_and_end_of_habilitatio
         ville="Cayenne",
         site_web="https://www.organisme-guyane.example/clea",
         habilitations_=(
-            ("validee", TODAY - 50 * DAY, TODAY + 30 * DAY, "clea"),
-            ("validee", TODAY - 5 * DAY, TODAY + 400 * DAY, "clea_numerique"),
+            ("accordee", TODAY - 50 * DAY, TODAY + 30 * DAY, "clea"),
+            ("accordee", TODAY - 5 * DAY, TODAY + 400 * DAY, "clea_numerique"),
             # An old period does not count, nor a pending one.
-            ("validee", TODAY - 2000 * DAY, TODAY - 1000 * DAY, "clea"),
-            ("en_attente", None, None, "clea"),
+            ("accordee", TODAY - 2000 * DAY, TODAY - 1000 * DAY, "clea"),
+            ("deposee", None, None, "clea"),
         ),
     )
     response = client.get("/annuaire/?region=Guyane")
@@ -273,7 +273,7 @@ def test_each_row_shows_the_public_contact_certifications_and_end_of_habilitatio
         for d in db.session.execute(
             select(DemandeHabilitation).where(
                 DemandeHabilitation.etablissements.any(nom="Avenir Paris République"),
-                DemandeHabilitation.etat == "validee",
+                DemandeHabilitation.etat == "accordee",
             )
         ).scalars()
     )

@@ -2,7 +2,6 @@
 matrix (403), authentication (401); French validation messages per field, never a 500; the Certif Pro-only
 `actif`; habilitation requests and decisions."""
 
-import datetime
 import re
 
 import pytest
@@ -119,7 +118,7 @@ def test_list_shape_relations_as_ids_and_iso_dates(api, ids):
     assert shown["organisme"] == ids["A1"] and shown["nom"] == "Avenir Paris République"
 
     demandes = api("org.admin").get("/api/v1/habilitation/").get_json()["result"]
-    validated = next(d for d in demandes if d["etat"] == "validee")
+    validated = next(d for d in demandes if d["etat"] == "accordee")
     assert ISO_DATE.match(validated["date_debut"]) and ISO_DATE.match(validated["date_fin"])
     assert ISO_DATE.match(validated["date_demande"])
     assert all(isinstance(pk, int) for pk in validated["etablissements"] + validated["certificateurs"])
@@ -453,147 +452,3 @@ def test_actif_is_certif_pro_only(app, api, ids):
     assert off.status_code == 200 and off.get_json()["result"]["actif"] is False
     on = api("certifpro").put(f"/api/v1/organisme/{ids['A1']}", json={"actif": True})
     assert on.status_code == 200 and on.get_json()["result"]["actif"] is True
-
-
-# --- Habilitations -------------------------------------------------------------------------------
-def test_habilitation_request_decision_and_renewal(app, api, ids):
-    org_admin, certifpro = api("org.admin"), api("certifpro")
-    asked = org_admin.post("/api/v1/habilitation/", json={"etablissements": [ids["A1-2"]], "aupres": "certif_pro"})
-    assert asked.status_code == 201, asked.get_json()
-    demande = asked.get_json()["result"]
-    pk = asked.get_json()["id"]
-    assert demande["etat"] == "en_attente" and demande["type"] == "initiale"
-    assert demande["etablissements"] == [ids["A1-2"]] and demande["certificateurs"] == [ids["certif_pro"]]
-    assert demande["date_demande"] == datetime.date.today().isoformat()
-
-    again = org_admin.post("/api/v1/habilitation/", json={"etablissements": [ids["A1-2"]], "aupres": "certif_pro"})
-    assert again.status_code == 409
-    assert again.get_json()["message"] == "Une demande est déjà en attente pour l'établissement « Avenir Paris Lille »."
-
-    # Deciding: not the requester, not a certifier it was not addressed to (outside its perimeter: 404).
-    assert org_admin.post(f"/api/v1/habilitation/{pk}/valider", json={}).status_code == 403
-    assert api("certif.idf").post(f"/api/v1/habilitation/{pk}/valider", json={}).status_code == 404
-    assert api("certif.idf").get(f"/api/v1/habilitation/{pk}").status_code == 404
-    assert api("branche.commerce").post(f"/api/v1/habilitation/{pk}/rejeter", json={"motif": "x"}).status_code == 404
-
-    no_motif = certifpro.post(f"/api/v1/habilitation/{pk}/rejeter", json={})
-    assert no_motif.status_code == 422
-    assert no_motif.get_json()["message"]["motif"] == ["Le motif du rejet est obligatoire."]
-    bad_motif = certifpro.post(f"/api/v1/habilitation/{pk}/rejeter", json={"motif": ["liste"]})
-    assert bad_motif.status_code == 422 and "motif" in bad_motif.get_json()["message"]
-    bad_date = certifpro.post(f"/api/v1/habilitation/{pk}/valider", json={"date_debut": "15/01/2026"})
-    assert bad_date.status_code == 422
-    assert bad_date.get_json()["message"]["date_debut"] == ["Date invalide (format AAAA-MM-JJ attendu)."]
-    assert certifpro.post(f"/api/v1/habilitation/{pk}/valider", json={"date_debut": 20260115}).status_code == 422
-    assert certifpro.get(f"/api/v1/habilitation/{pk}").get_json()["result"]["etat"] == "en_attente"
-
-    validated = certifpro.post(f"/api/v1/habilitation/{pk}/valider", json={"date_debut": "2026-01-15"})
-    assert validated.status_code == 200, validated.get_json()
-    result = validated.get_json()["result"]
-    assert result["etat"] == "validee"
-    assert (result["date_debut"], result["date_fin"]) == ("2026-01-15", "2029-01-15")
-
-    twice = certifpro.post(f"/api/v1/habilitation/{pk}/valider", json={})
-    assert twice.status_code == 409 and twice.get_json()["message"] == "Cette demande a déjà été traitée."
-    late_reject = certifpro.post(f"/api/v1/habilitation/{pk}/rejeter", json={"motif": "Trop tard"})
-    assert late_reject.status_code == 409 and late_reject.get_json()["message"] == "Cette demande a déjà été traitée."
-
-    # Renewal: once.
-    renewal = org_admin.post(f"/api/v1/habilitation/{pk}/renouveler")
-    assert renewal.status_code == 200, renewal.get_json()
-    renewed = renewal.get_json()["result"]
-    assert renewed["type"] == "renouvellement" and renewed["renouvelle"] == pk and renewed["etat"] == "en_attente"
-    second = org_admin.post(f"/api/v1/habilitation/{pk}/renouveler")
-    assert second.status_code == 409
-    assert second.get_json()["message"] == "Un renouvellement de cette habilitation a déjà été demandé."
-    assert certifpro.post(f"/api/v1/habilitation/{renewal.get_json()['id']}/valider", json={}).status_code == 200
-    after_six_years = org_admin.post(f"/api/v1/habilitation/{renewal.get_json()['id']}/renouveler")
-    assert after_six_years.status_code == 409
-    assert "déjà été renouvelée une fois" in after_six_years.get_json()["message"]
-
-
-def test_branch_certifier_decides_the_request_addressed_to_it(app, api, ids):
-    with app.app_context():
-        pk = db.session.execute(
-            select(DemandeHabilitation.id).where(
-                DemandeHabilitation.etablissements.any(id=ids["B1-2"]),
-                DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE,
-            )
-        ).scalar()
-    assert api("certif.idf").post(f"/api/v1/habilitation/{pk}/valider", json={}).status_code == 404
-    response = api("branche.commerce").post(f"/api/v1/habilitation/{pk}/valider", json={})
-    assert response.status_code == 200, response.get_json()
-    assert response.get_json()["result"]["etat"] == "validee"
-    assert response.get_json()["result"]["date_debut"] == datetime.date.today().isoformat()
-
-
-def test_pending_request_of_network_a_is_rejected_with_its_motif(app, api, ids):
-    with app.app_context():
-        pk = db.session.execute(
-            select(DemandeHabilitation.id).where(
-                DemandeHabilitation.etablissements.any(id=ids["A2-1"]),
-                DemandeHabilitation.etat == DemandeHabilitation.EN_ATTENTE,
-            )
-        ).scalar()
-    response = api("certifpro").post(f"/api/v1/habilitation/{pk}/rejeter", json={"motif": "  Dossier incomplet  "})
-    assert response.status_code == 200
-    assert response.get_json()["result"]["etat"] == "rejetee"
-    assert response.get_json()["result"]["motif_rejet"] == "Dossier incomplet"
-
-
-@pytest.mark.parametrize(
-    "body,field,message",
-    [
-        ({"etablissements": []}, "etablissements", "Choisissez au moins un établissement."),
-        ({"etablissements": "abc"}, "etablissements", "Identifiant invalide."),
-        ({"etablissements": [1.5]}, "etablissements", "Identifiant invalide."),
-        ({"etablissements": [True]}, "etablissements", "Identifiant invalide."),
-        ({"etablissements": {"id": 1}}, "etablissements", "Une liste d'identifiants est attendue."),
-        (
-            {"etablissements": ["{A1-1}"], "aupres": "ailleurs"},
-            "aupres",
-            "Choisissez Certif Pro ou une ou plusieurs branches (CPNE).",
-        ),
-        (
-            {"etablissements": ["{A1-1}"], "aupres": "branche"},
-            "certificateurs",
-            "Choisissez au moins une branche (CPNE).",
-        ),
-        (
-            {"etablissements": ["{A1-1}"], "aupres": "branche", "certificateurs": [10**12]},
-            "certificateurs",
-            "Identifiant invalide.",
-        ),
-        (
-            {"etablissements": ["{A1-1}"], "aupres": "branche", "certificateurs": ["{certif_pro}"]},
-            "certificateurs",
-            "Cette branche n'existe pas.",
-        ),
-        ({"etablissements": ["{A1-1}"], "certification": []}, "certification", "Certification inconnue."),
-        (
-            {"etablissements": ["{A1-1}", "{A2-1}"]},
-            "etablissements",
-            "Cet établissement n'existe pas ou n'est pas dans votre périmètre.",
-        ),
-    ],
-)
-def test_invalid_habilitation_request_is_refused_in_french(app, api, ids, body, field, message):
-    body = {
-        k: (
-            [ids[v[1:-1]] if isinstance(v, str) and v.startswith("{") else v for v in value]
-            if isinstance(value, list)
-            else value
-        )
-        for k, value in body.items()
-    }
-    before = count(app, DemandeHabilitation)
-    response = api("org.admin").post("/api/v1/habilitation/", json=body)
-    assert response.status_code == 422, response.get_json()
-    assert message in response.get_json()["message"][field]
-    assert count(app, DemandeHabilitation) == before
-
-
-def test_habilitation_requests_are_not_edited_raw(api, ids):
-    listed = api("certifpro").get("/api/v1/habilitation/").get_json()["ids"]
-    assert api("certifpro").put(f"/api/v1/habilitation/{listed[0]}", json={"etat": "validee"}).status_code == 405
-    assert api("certifpro").delete(f"/api/v1/habilitation/{listed[0]}").status_code == 405

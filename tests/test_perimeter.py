@@ -67,10 +67,10 @@ def a(app, demo_data):
             "B": demo(Reseau, nom="Réseau B — Compétences Sud").id,
             "B1": demo(Organisme, nom="Organisme B1 — Compétences Méditerranée").id,
         }
-    # The demo data is what the brief describes: 2 organisations, 4 establishments, requests in every state,
+    # The demo data is what the brief describes: 2 organisations, 4 establishments, dossiers in several states,
     # the 6 users of network A.
     assert len(ids["organisme"]) == 2 and len(ids["etablissement"]) == 4
-    assert len(ids["habilitation"]) == 4 and len(ids["utilisateur"]) == 6
+    assert len(ids["habilitation"]) == 5 and len(ids["utilisateur"]) == 6
     return ids
 
 
@@ -119,9 +119,13 @@ UI_CASES = [
     ("etablissement", "get", "/etablissements/edit/{pk}", access.EDIT, access.ETABLISSEMENTS),
     ("etablissement", "post", "/etablissements/edit/{pk}", access.EDIT, access.ETABLISSEMENTS),
     ("habilitation", "get", "/habilitations/show/{pk}", access.READ, access.HABILITATIONS),
-    ("habilitation", "post", "/habilitations/{pk}/valider", "can_decider_habilitation", access.HABILITATIONS),
-    ("habilitation", "post", "/habilitations/{pk}/rejeter", "can_decider_habilitation", access.HABILITATIONS),
+    ("habilitation", "post", "/habilitations/{pk}/action/valider", "can_decider_habilitation", access.HABILITATIONS),
+    ("habilitation", "post", "/habilitations/{pk}/action/rejeter", "can_decider_habilitation", access.HABILITATIONS),
+    ("habilitation", "post", "/habilitations/{pk}/action/deposer", access.READ, access.HABILITATIONS),
     ("habilitation", "post", "/habilitations/{pk}/renouveler", access.CREATE, access.HABILITATIONS),
+    ("habilitation", "get", "/habilitations/{pk}/modifier", access.READ, access.HABILITATIONS),
+    ("habilitation", "post", "/habilitations/{pk}/modifier", access.READ, access.HABILITATIONS),
+    ("habilitation", "post", "/habilitations/{pk}/messages", access.READ, access.HABILITATIONS),
     ("utilisateur", "get", "/utilisateurs/show/{pk}", access.READ, access.UTILISATEURS),
     ("utilisateur", "get", "/utilisateurs/edit/{pk}", access.EDIT, access.UTILISATEURS),
     ("utilisateur", "post", "/utilisateurs/edit/{pk}", access.EDIT, access.UTILISATEURS),
@@ -175,6 +179,9 @@ API_CASES = [
     ("habilitation", "post", "/api/v1/habilitation/{pk}/valider", "can_decider_habilitation", access.HABILITATIONS),
     ("habilitation", "post", "/api/v1/habilitation/{pk}/rejeter", "can_decider_habilitation", access.HABILITATIONS),
     ("habilitation", "post", "/api/v1/habilitation/{pk}/renouveler", access.CREATE, access.HABILITATIONS),
+    ("habilitation", "post", "/api/v1/habilitation/{pk}/deposer", access.READ, access.HABILITATIONS),
+    ("habilitation", "post", "/api/v1/habilitation/{pk}/messages", access.READ, access.HABILITATIONS),
+    ("habilitation", "put", "/api/v1/habilitation/{pk}", access.READ, access.HABILITATIONS),
 ]
 
 
@@ -232,7 +239,7 @@ def test_nothing_of_network_a_was_changed(app, a, ui, api):
             .scalars()
             .all()
         )
-        assert sorted(etats) == ["en_attente", "rejetee", "validee", "validee"]
+        assert sorted(etats) == ["accordee", "accordee", "brouillon", "deposee", "recours_depose"]
 
 
 # --- Lists and dropdowns -----------------------------------------------------------------------------
@@ -431,7 +438,7 @@ def test_api_bad_pk_is_404(api, kind, pk):
         body = {"last_name": "Pirate"} if kind == "utilisateur" else {"nom": "Pirate"}
         assert_hidden_api(client.put(f"/api/v1/{kind}/{pk}", json=body), 404)
     if kind == "habilitation":
-        for action in ("valider", "rejeter", "renouveler"):
+        for action in ("valider", "rejeter", "renouveler", "deposer", "messages"):
             assert_hidden_api(client.post(f"/api/v1/habilitation/{pk}/{action}", json={"motif": "x"}), 404)
     elif kind != "utilisateur":
         assert_hidden_api(client.delete(f"/api/v1/{kind}/{pk}"), 404)

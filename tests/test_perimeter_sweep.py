@@ -128,6 +128,7 @@ def _api_routes(app, routes, a_ids, client):
         for method in operations:
             if method not in ("get", "put", "delete", "post", "patch"):
                 continue
+            path = re.sub(r"\{(?!pk\})\w+\}", "1", path)  # another id of the route (a document's): any
             endpoint, _ = adapter.match(path.replace("{pk}", "1"), method=method.upper())
             if endpoint not in routes:  # national reference data (news…): no network's records there
                 view = views[endpoint.partition(".")[0]]
@@ -186,7 +187,8 @@ def test_every_pk_route_of_the_openapi_document_answers_404_to_another_network(a
 def _ui_url(rule, argument, pk):
     values = {argument: pk}
     for name in rule.arguments - {argument}:
-        values[name] = {"action": "decision", "name": "inconnue"}.get(name, "x")
+        numeric = type(rule._converters.get(name)).__name__ == "IntegerConverter"
+        values[name] = 1 if numeric else {"action": "decision", "name": "inconnue", "event": "valider"}.get(name, "x")
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -166,7 +166,7 @@ def test_network_b_habilitation_reaches_network_b_only(ctx, clean):
 def test_no_reminder_once_a_renewal_is_asked_unless_it_was_rejected(ctx, clean):
     pending = habilitation(clean, JOUR + datetime.timedelta(days=45))
     habilitation(
-        clean, JOUR, etat=DemandeHabilitation.EN_ATTENTE, renouvelle=pending, type_=DemandeHabilitation.RENOUVELLEMENT
+        clean, JOUR, etat=DemandeHabilitation.DEPOSEE, renouvelle=pending, type_=DemandeHabilitation.RENOUVELLEMENT
     )
     validated = habilitation(clean, JOUR + datetime.timedelta(days=20))
     habilitation(

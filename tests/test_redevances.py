@@ -137,7 +137,7 @@ def _certificat(etab, session, n, delivre_le, certification="clea"):
 @pytest.fixture
 def data(app):
     """The crafted organisations, for each test (rolled back with it, like the 2026 barème)."""
-    V, R, P = DemandeHabilitation.VALIDEE, DemandeHabilitation.REJETEE, DemandeHabilitation.EN_ATTENTE
+    V, R, P = DemandeHabilitation.VALIDEE, DemandeHabilitation.REJETEE, DemandeHabilitation.DEPOSEE
     with app.app_context():
         db.session.add(
             BaremeRedevance(

@@ -186,7 +186,7 @@ def test_organisation_page_lists_establishments_and_habilitations(app, as_user):
         org_id = demo(Organisme, nom="Organisme A1 — Avenir Paris").id
     text = page_text(as_user("org.user").get(f"/organismes/show/{org_id}"))
     assert "Avenir Paris République" in text and "Avenir Paris Lille" in text
-    assert "Habilitations" in text and "Validée" in text
+    assert "Habilitations" in text and "Habilitation accordée" in text
     assert "Modifier l'organisme" not in text  # 👁 only for Utilisateur organisme
 
 

@@ -13,7 +13,7 @@ from app.domain.errors import ValidationFailed
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
 from app.models.habilitations import CampagneHabilitation, ReunionInstance
 from app.security import perimeter
-from app.services import dossiers, habilitations, structures, users as user_service
+from app.services import dossiers, structures, users as user_service
 from app.services.ecritures import ServiceInterface
 
 
@@ -314,7 +314,7 @@ class HabilitationApi(CleaModelRestApi):
             201: {description: Dossier de renouvellement créé (brouillon)}
             409: {description: Renouvellement impossible}
         """
-        dossier = habilitations.renouveler(g.user, pk)
+        dossier = dossiers.renouveler(g.user, pk)
         return self.response(201, id=dossier.id, result=self.dump(dossier))
 
 

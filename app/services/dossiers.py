@@ -13,12 +13,13 @@ import secrets
 from flask import current_app
 from marshmallow import fields
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.domain import access, dossiers as regles, jours_ouvres
 from app.domain.dates import parse_date
 from app.domain.dossiers import DOSSIER
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from app.domain.habilitations import date_fin
+from app.domain.habilitations import RENOUVELLEMENTS_MAX, date_fin
 from app.domain.regions import REGIONS
 from app.extensions import db
 from app.formatting import date_fr, heure_fr
@@ -564,7 +565,7 @@ def _set(dossier: DemandeHabilitation, values: dict) -> None:
 
 def creer(user, values: dict) -> DemandeHabilitation:
     """« Déposer un dossier d'habilitation »: a draft for one organisation, prefilled from it."""
-    _require(user, "deposer_dossier_habilitation", "Seul un administrateur d'organisme ou de réseau dépose un dossier.")
+    _require(user, "deposer_dossier_habilitation")  # an organisation or network administrator
     present = _check_values(values or {})
     organisme_id = present.get("organisme")
     etablissements = _etablissements(user, present.get("etablissements"), None)
@@ -576,7 +577,8 @@ def creer(user, values: dict) -> DemandeHabilitation:
         organisme = perimeter.get_visible(Organisme, organisme_id, user)
     except NotFound:
         raise ValidationFailed({"organisme": "Cet organisme n'existe pas ou n'est pas dans votre périmètre."}) from None
-    check_active(organisme)
+    if not organisme.actif:
+        raise DomainError(f"L'organisme « {organisme.nom} » est inactif : aucune activité n'est possible.")
     etablissements = _etablissements(user, present.get("etablissements"), organisme.id)
     dossier = DemandeHabilitation(
         organisme_id=organisme.id,
@@ -1279,12 +1281,18 @@ def calendriers(jour=None) -> tuple[list[CampagneHabilitation], list[ReunionInst
     jour = jour or today()
     campagnes = list(
         db.session.execute(
-            select(CampagneHabilitation).where(CampagneHabilitation.fin >= jour).order_by(CampagneHabilitation.debut)
+            select(CampagneHabilitation)
+            .options(joinedload(CampagneHabilitation.certificateur))
+            .where(CampagneHabilitation.fin >= jour)
+            .order_by(CampagneHabilitation.debut)
         ).scalars()
     )
     reunions = list(
         db.session.execute(
-            select(ReunionInstance).where(ReunionInstance.date >= jour).order_by(ReunionInstance.date)
+            select(ReunionInstance)
+            .options(joinedload(ReunionInstance.certificateur))
+            .where(ReunionInstance.date >= jour)
+            .order_by(ReunionInstance.date)
         ).scalars()
     )
     return campagnes, reunions
@@ -1320,6 +1328,40 @@ def instructeurs_possibles() -> list[Utilisateur]:
         ).scalars()
         if access.may(u, "instruire_habilitation")
     ] + list(notifications.utilisateurs_avec_droit("decider_toute_habilitation"))
+
+
+# --- Renewal ---------------------------------------------------------------------------------------
+def renouveler(user, demande_id) -> DemandeHabilitation:
+    """Renewal of an accorded habilitation: allowed once (3 + 3 years); the new dossier is a draft prefilled from
+    the renewed one, deposited in a campaign like any other (app/services/dossiers.py)."""
+    _require(user, "deposer_dossier_habilitation")
+    previous = perimeter.get_visible(DemandeHabilitation, demande_id, user)
+    if previous.etat != DemandeHabilitation.VALIDEE:
+        raise DomainError("Seule une habilitation accordée peut être renouvelée.")
+    if _renewal_depth(previous) >= RENOUVELLEMENTS_MAX:
+        raise DomainError(
+            "Cette habilitation a déjà été renouvelée une fois : après 6 ans, une nouvelle "
+            "demande initiale est nécessaire."
+        )
+    existing = db.session.execute(
+        select(DemandeHabilitation.id).where(
+            DemandeHabilitation.renouvelle_id == previous.id,
+            DemandeHabilitation.etat.notin_((DemandeHabilitation.REJETEE, "classee_sans_suite")),
+        )
+    ).first()
+    if existing:
+        raise DomainError("Un renouvellement de cette habilitation a déjà été demandé.")
+    for etab in previous.etablissements:
+        check_active(etab)
+    return renouvellement(user, previous)
+
+
+def _renewal_depth(demande) -> int:
+    depth = 0
+    while demande.renouvelle is not None:
+        depth += 1
+        demande = demande.renouvelle
+    return depth
 
 
 def renouvellement(user, previous: DemandeHabilitation) -> DemandeHabilitation:
@@ -1424,6 +1466,8 @@ def serialiser(dossier: DemandeHabilitation) -> dict:
 # The API's body for the engagement, as api.md gives it: {"lu_et_approuve", "signataire", "qualite", "lieu", "date"}.
 def valeurs_api(body: dict) -> dict:
     values = dict(body)
+    if "aupres" in values:  # the first contract's name of the instance (« aupres »: certif_pro | branche)
+        values["instance"] = values.pop("aupres")
     engagement = values.pop("engagement", None)
     if isinstance(engagement, dict):
         for key, field in (

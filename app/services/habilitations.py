@@ -10,14 +10,12 @@ import datetime
 from sqlalchemy import and_, exists, select
 
 from app.domain import access
-from app.domain.errors import DomainError, Forbidden
-from app.domain.habilitations import RENOUVELLEMENTS_MAX
+from app.domain.errors import DomainError
 from app.extensions import db
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Utilisateur
 from app.models.habilitations import demande_etablissement
 from app.security import perimeter
 from app.services import notifications
-from app.services.structures import check_active
 
 ALREADY_DECIDED = "Cette demande a déjà été traitée."
 
@@ -81,43 +79,6 @@ def certif_pro() -> Certificateur:
     if found is None:
         raise DomainError("Aucun certificateur Certif Pro n'est configuré.")
     return found
-
-
-# --- Renewal ---------------------------------------------------------------------------------------
-def renouveler(user, demande_id) -> DemandeHabilitation:
-    """Renewal of an accorded habilitation: allowed once (3 + 3 years); the new dossier is a draft prefilled from
-    the renewed one, deposited in a campaign like any other (app/services/dossiers.py)."""
-    from app.services import dossiers
-
-    if not access.may(user, "deposer_dossier_habilitation"):
-        raise Forbidden("Seul un administrateur d'organisme ou de réseau dépose un dossier.")
-    previous = perimeter.get_visible(DemandeHabilitation, demande_id, user)
-    if previous.etat != DemandeHabilitation.VALIDEE:
-        raise DomainError("Seule une habilitation accordée peut être renouvelée.")
-    if _renewal_depth(previous) >= RENOUVELLEMENTS_MAX:
-        raise DomainError(
-            "Cette habilitation a déjà été renouvelée une fois : après 6 ans, une nouvelle "
-            "demande initiale est nécessaire."
-        )
-    existing = db.session.execute(
-        select(DemandeHabilitation.id).where(
-            DemandeHabilitation.renouvelle_id == previous.id,
-            DemandeHabilitation.etat.notin_((DemandeHabilitation.REJETEE, "classee_sans_suite")),
-        )
-    ).first()
-    if existing:
-        raise DomainError("Un renouvellement de cette habilitation a déjà été demandé.")
-    for etab in previous.etablissements:
-        check_active(etab)
-    return dossiers.renouvellement(user, previous)
-
-
-def _renewal_depth(demande) -> int:
-    depth = 0
-    while demande.renouvelle is not None:
-        depth += 1
-        demande = demande.renouvelle
-    return depth
 
 
 # --- Decide --------------------------------------------------------------------------------------

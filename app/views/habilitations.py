@@ -107,7 +107,16 @@ class DemandeHabilitationView(CleaModelView):
         "etat_label",
         "date_fin",
     ]
-    search_columns = ["organisme", "etat", "certification", "campagne", "certificateurs", "date_depot", "date_fin"]
+    search_columns = [
+        "organisme",
+        "etat",
+        "certification",
+        "campagne",
+        "certificateurs",
+        "date_demande",
+        "date_depot",
+        "date_fin",
+    ]
     order_columns = ["date_depot", "date_fin"]
     base_order = ("date_demande", "desc")
     label_columns = {
@@ -120,6 +129,7 @@ class DemandeHabilitationView(CleaModelView):
         "campagne": "Campagne",
         "reunion": "Réunion de l'instance",
         "date_depot": "Date de dépôt",
+        "date_demande": "Date de création du dossier",
         "date_debut": "Date de début de l'habilitation",
         "date_fin": "Date de fin de l'habilitation",
         "etat_label": "Etat du dossier",
@@ -383,7 +393,7 @@ class DemandeHabilitationView(CleaModelView):
     @expose("/<int:pk>/renouveler", methods=["POST"])
     @has_access
     def renouveler(self, pk):
-        outcome = submitted(lambda: habilitations.renouveler(g.user, pk))
+        outcome = submitted(lambda: dossiers.renouveler(g.user, pk))
         if outcome.ok:
             flash("Le dossier de renouvellement est créé (brouillon) : vérifiez-le puis déposez-le.", "success")
             return redirect(url_for("DemandeHabilitationView.modifier", pk=outcome.value.id))
