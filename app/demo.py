@@ -157,7 +157,7 @@ class Loader:
                 db.session.execute(
                     select(DemandeHabilitation).where(
                         DemandeHabilitation.organisme_id == etabs[0].organisme_id,
-                        DemandeHabilitation.etat == etat,
+                        DemandeHabilitation.certification == "clea",
                         DemandeHabilitation.etablissements.any(id=etabs[0].id),
                     )
                 )

@@ -478,3 +478,65 @@ def test_the_demo_has_dossiers_in_several_states(app):
         ).first()
         assert db.session.execute(select(ReunionInstance).where(ReunionInstance.date > TODAY)).first()
         assert db.session.execute(select(AvisDossier.id)).first() is None  # notices come from the procedure
+
+
+# --- Reminders of the daily job ------------------------------------------------------------------------------
+def test_the_daily_job_reminds_whoever_must_act_once(app):
+    from app.services.quotidien import travaux_quotidiens
+    from app.services.rappels import rappels_dossiers
+
+    with app.app_context():
+        rennes = (
+            db.session.execute(
+                select(DemandeHabilitation).where(
+                    DemandeHabilitation.etablissements.any(nom="Avenir Ouest Rennes"),
+                    DemandeHabilitation.etat == "deposee",
+                )
+            )
+            .scalars()
+            .one()
+        )
+        limit = jours_ouvres.ajouter(rennes.date_depot, 10)
+        certifpro = demo(Utilisateur, username="certifpro")
+        reseau_admin = demo(Utilisateur, username="reseau.admin")
+
+        def titles(user):
+            return set(db.session.execute(select(Notification.titre).where(Notification.user_id == user.id)).scalars())
+
+        rappels_dossiers(jours_ouvres.ajouter(limit, -5))  # 5 jours ouvrés ahead: not yet
+        assert "Echéance proche : Prise en instruction" not in titles(certifpro)
+        assert rappels_dossiers(jours_ouvres.ajouter(limit, -2)) >= 1
+        assert "Echéance proche : Prise en instruction" in titles(certifpro)  # the instance must act
+        assert "Echéance proche : Prise en instruction" not in titles(reseau_admin)
+        before = db.session.execute(select(Notification.id)).scalars().all()
+        rappels_dossiers(jours_ouvres.ajouter(limit, -2))  # twice the same day: nothing more
+        assert db.session.execute(select(Notification.id)).scalars().all() == before
+        rappels_dossiers(jours_ouvres.ajouter(limit, 1))
+        assert "Echéance dépassée : Prise en instruction" in titles(certifpro)
+        # A request for corrections waiting: the organisation is reminded to answer.
+        complement = (
+            db.session.execute(select(DemandeHabilitation).where(DemandeHabilitation.etat == "complement_demande"))
+            .scalars()
+            .one()
+        )
+        answer_by = jours_ouvres.ajouter(complement.complement_le, 15)
+        rappels_dossiers(answer_by)
+        org2 = demo(Utilisateur, username="org2.admin")
+        assert "Echéance proche : Réponse à la demande de complément" in titles(org2)
+        assert "rappels_dossiers" in travaux_quotidiens()
+
+
+def test_overdue_deadlines_are_shown_in_red_on_the_dossier(app, as_user, monkeypatch):
+    with app.app_context():
+        rennes = (
+            db.session.execute(
+                select(DemandeHabilitation).where(DemandeHabilitation.etablissements.any(nom="Avenir Ouest Rennes"))
+            )
+            .scalars()
+            .first()
+        )
+        pk, limit = rennes.id, jours_ouvres.ajouter(rennes.date_depot, 10)
+    travel(monkeypatch, jours_ouvres.ajouter(limit, 2))
+    html = as_user("certifpro").get(f"/habilitations/show/{pk}").get_data(as_text=True)
+    assert '<tr class="danger"><td>Prise en instruction' in html
+    assert "En retard de 2 jours ouvrés" in page_text(as_user("certifpro").get(f"/habilitations/show/{pk}"))

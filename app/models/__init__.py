@@ -13,6 +13,7 @@ from app.models.habilitations import (
     DemandeHabilitation,  # noqa: F401
     MessageDossier,  # noqa: F401
     PieceDossier,  # noqa: F401
+    RappelDossier,  # noqa: F401
     RappelHabilitation,  # noqa: F401
     ReunionInstance,  # noqa: F401
 )

@@ -306,3 +306,20 @@ class AvisDossier(Model):
     jeton_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
     accuse_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     dossier = relationship("DemandeHabilitation")
+
+
+class RappelDossier(Model):
+    """A reminder of a dossier's deadline sent by the daily job to whoever must act: once when it comes close
+    (`proche`), once when it is passed (`depassee`). The unique key makes each go out once."""
+
+    __tablename__ = "rappel_dossier"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("demande_habilitation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    echeance: Mapped[str] = mapped_column(String(120), nullable=False)
+    date: Mapped[datetime.date] = mapped_column(Date, nullable=False)
+    palier: Mapped[str] = mapped_column(String(10), nullable=False)
+    envoye_le: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    __table_args__ = (UniqueConstraint("dossier_id", "echeance", "date", "palier", name="uq_rappel_dossier"),)

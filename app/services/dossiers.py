@@ -52,6 +52,11 @@ def _describe(dossier) -> dict:
     }
 
 
+def destinataires_instance(dossier) -> list:
+    """Who acts for the instance on a dossier: its deciders and its named instructor."""
+    return _instance_users(dossier, {})
+
+
 def _instance_users(dossier, context) -> list:
     users = deciders(dossier)
     if dossier.instructeur is not None and dossier.instructeur not in users:

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.formatting import date_fr
 from app.models import DemandeHabilitation, Utilisateur
 from app.models.base import utcnow
-from app.models.habilitations import RappelHabilitation
+from app.models.habilitations import RappelDossier, RappelHabilitation
 from app.services import notifications
 
 DELAIS = (90, 30)  # days before date_fin, longest first
@@ -144,3 +144,59 @@ def _notifier(demande, jour) -> None:
 
 def _court(text: str, longueur: int) -> str:
     return text if len(text) <= longueur else text[: longueur - 1].rstrip() + "…"
+
+
+# --- Deadlines of the habilitation dossiers (habilitation.md §3: « the daily job reminds the party who must act ») ---
+PROCHE = 3  # jours ouvrés before a deadline: « Echéance proche »
+
+
+def rappels_dossiers(jour: datetime.date | None = None) -> int:
+    """For each dossier in progress, each deadline close (≤ 3 jours ouvrés) or passed is notified once to whoever
+    must act (the organisation or the instance); returns how many reminders went out."""
+    from app.services import dossiers as service
+    from app.services.habilitations import requesters
+
+    jour = jour or datetime.date.today()
+    sent = 0
+    ids = db.session.execute(
+        select(DemandeHabilitation.id).where(DemandeHabilitation.etat.in_(dossiers.EN_COURS | {dossiers.BROUILLON}))
+    ).scalars()
+    for dossier_id in list(ids):
+        dossier = db.session.get(DemandeHabilitation, dossier_id)
+        for echeance in service.echeances(dossier, jour):
+            palier = "depassee" if echeance["jours"] < 0 else "proche" if echeance["jours"] <= PROCHE else None
+            if palier is None:
+                continue
+            try:
+                db.session.add(
+                    RappelDossier(
+                        dossier_id=dossier.id, echeance=echeance["libelle"][:120], date=echeance["date"], palier=palier
+                    )
+                )
+                db.session.flush()
+                users = (
+                    requesters(dossier) if echeance["qui"] == "organisme" else service.destinataires_instance(dossier)
+                )
+                if palier == "depassee":
+                    titre = f"Echéance dépassée : {echeance['libelle']}"
+                    texte = f"L'échéance « {echeance['libelle']} » du {date_fr(echeance['date'])} est dépassée"
+                else:
+                    titre = f"Echéance proche : {echeance['libelle']}"
+                    texte = (
+                        f"L'échéance « {echeance['libelle']} » tombe le {date_fr(echeance['date'])} "
+                        f"({echeance['jours']} jour(s) ouvré(s))"
+                    )
+                notifications.notify(
+                    users,
+                    dossiers.RUBRIQUE,
+                    titre,
+                    f"{texte} sur le dossier d'habilitation n°{dossier.numero} ({dossier.organisme.nom}).",
+                    f"/habilitations/show/{dossier.id}",
+                )
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                continue
+            sent += 1
+    notifications.flush_outbox_quietly()
+    return sent

@@ -171,6 +171,22 @@ def upgrade():
         sa.Column("jeton_sha256", sa.String(64), unique=True),
         sa.Column("accuse_le", sa.DateTime),
     )
+    op.create_table(
+        "rappel_dossier",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "dossier_id",
+            sa.Integer,
+            sa.ForeignKey("demande_habilitation.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("echeance", sa.String(120), nullable=False),
+        sa.Column("date", sa.Date, nullable=False),
+        sa.Column("palier", sa.String(10), nullable=False),
+        sa.Column("envoye_le", sa.DateTime, nullable=False),
+        sa.UniqueConstraint("dossier_id", "echeance", "date", "palier", name="uq_rappel_dossier"),
+    )
     table = sa.table(
         "demande_habilitation",
         sa.column("etat", sa.String),
@@ -187,6 +203,7 @@ def downgrade():
     op.execute(table.update().where(table.c.etat == "accordee").values(etat="validee"))
     op.execute(table.update().where(table.c.etat == "refusee").values(etat="rejetee"))
     op.execute(table.update().where(table.c.etat.notin_(("validee", "rejetee"))).values(etat="en_attente"))
+    op.drop_table("rappel_dossier")
     op.drop_table("avis_dossier")
     op.drop_table("piece_dossier")
     op.drop_table("message_dossier")
