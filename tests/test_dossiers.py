@@ -291,7 +291,7 @@ def test_deposit_sends_a_receipt_with_an_acknowledgment_link_and_schedules_a_mee
 
 # --- Instruction ----------------------------------------------------------------------------------------------
 def test_the_whole_path_to_an_accorded_habilitation(app, api, body, monkeypatch):
-    pk = deposited(api, body)
+    pk = deposited(api, {**body, "numero_declaration_activite": "11755555575"})
     # Actions not allowed in the state: 409 with the state's name.
     early = act(api, "certifpro", pk, "avis", favorable=True, motivation="Bien")
     assert early.status_code == 409
@@ -355,6 +355,9 @@ def test_the_whole_path_to_an_accorded_habilitation(app, api, body, monkeypatch)
     assert [c["nature"] for c in result["courriers"]] == ["recepisse", "complement", "convocation", "avis", "decision"]
     with app.app_context():
         assert habilitations.est_habilitee(db.session.get(Etablissement, ids(app)["A1-2"]), later)
+        # The identity given in the dossier flows back to the organisation on acceptance.
+        organisme = db.session.get(Organisme, ids(app)["A1"])
+        assert organisme.numero_declaration_activite == "11755555575" and organisme.qualiopi is True
     # Decided: nothing more.
     assert act(api, "certifpro", pk, "rejeter", motif="Non").status_code == 409
 
@@ -540,3 +543,44 @@ def test_overdue_deadlines_are_shown_in_red_on_the_dossier(app, as_user, monkeyp
     html = as_user("certifpro").get(f"/habilitations/show/{pk}").get_data(as_text=True)
     assert '<tr class="danger"><td>Prise en instruction' in html
     assert "En retard de 2 jours ouvrés" in page_text(as_user("certifpro").get(f"/habilitations/show/{pk}"))
+
+
+def test_stats_show_dossiers_by_state_campaign_and_instruction_time(app, as_user):
+    with app.app_context():
+        dossier = (
+            db.session.execute(
+                select(DemandeHabilitation).where(DemandeHabilitation.etablissements.any(nom="Avenir Ouest Rennes"))
+            )
+            .scalars()
+            .first()
+        )
+        # Deposited on Monday 13 July 2026, decided on Friday 17: 14 July is a holiday → 3 jours ouvrés.
+        dossier.etat, dossier.date_depot = "accordee", datetime.date(2026, 7, 13)
+        dossier.decide_le = datetime.datetime(2026, 7, 17, 10, 0)
+        db.session.commit()
+    page = page_text(as_user("certifpro").get("/stats/"))
+    assert "Dossiers d'habilitation" in page
+    assert "Durée moyenne d'instruction (du dépôt à la décision) : 3 jours ouvrés (1 dossier décidé)" in page
+    assert "Recours déposé 1" in page and "Brouillon 1" in page
+    assert f"Campagne {TODAY.year} (CléA numérique) 1" in page
+    # A network admin sees its own network's dossiers only.
+    network = page_text(as_user("reseau2.admin").get("/stats/"))
+    assert "Recours déposé 0" in network and "Complément demandé 1" in network
+
+
+def test_the_overdue_list_names_who_must_act(app, as_user, monkeypatch):
+    with app.app_context():
+        rennes = (
+            db.session.execute(
+                select(DemandeHabilitation).where(DemandeHabilitation.etablissements.any(nom="Avenir Ouest Rennes"))
+            )
+            .scalars()
+            .first()
+        )
+        limit = jours_ouvres.ajouter(rennes.date_depot, 10)
+    travel(monkeypatch, jours_ouvres.ajouter(limit, 3))
+    page = page_text(as_user("certifpro").get("/habilitations/en-retard"))
+    number = f"n°{rennes.id:06d}"
+    assert f"{number} Organisme A2 — Avenir Ouest Déposé Prise en instruction {limit:%d/%m/%Y} 3 jours ouvrés" in page
+    assert f"{limit:%d/%m/%Y} 3 jours ouvrés Instance" in page
+    assert number not in page_text(as_user("reseau2.admin").get("/habilitations/en-retard"))

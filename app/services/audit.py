@@ -298,6 +298,52 @@ FIELD_LABELS = {
     "demandeur_id": "Demandeur",
     "etablissements": "Etablissements",
     "certificateurs": "Certificateurs",
+    # The habilitation dossier (its cadre de réponse and its procedure)
+    "type_candidature": "Type de candidature",
+    "membres": "Membres du groupement",
+    "activite_principale": "Activité principale",
+    "date_creation": "Date de création",
+    "effectif": "Effectif",
+    "chiffres_affaires": "Chiffres d'affaires",
+    "contact_telephone": "Téléphone du contact",
+    "facturation_nom": "Contact facturation",
+    "label_qualite": "Label qualité",
+    "premiere_demande": "Première demande",
+    "historique": "Historique",
+    "autres_habilitations": "Autres habilitations",
+    "couverture": "Couverture",
+    "regions": "Régions",
+    "sites": "Sites sans SIRET",
+    "motivation": "Motivation",
+    "promotion": "Promotion de la certification",
+    "processus_evaluation": "Processus d'évaluation",
+    "accompagnement": "Accompagnement",
+    "modalites_distance": "Evaluation à distance",
+    "modalites": "Modalités par sous-domaine",
+    "sequences": "Séquences d'évaluation",
+    "intervenants": "Intervenants",
+    "references": "Références",
+    "engagement_lu": "Lu et approuvé",
+    "engagement_signataire": "Signataire",
+    "engagement_qualite": "Qualité du signataire",
+    "engagement_lieu": "Lieu de signature",
+    "engagement_date": "Date de signature",
+    "date_depot": "Date de dépôt",
+    "campagne_id": "Campagne",
+    "reunion_id": "Réunion de l'instance",
+    "instructeur_id": "Instructeur",
+    "instruction_le": "Pris en instruction le",
+    "complement_le": "Complément demandé le",
+    "audition_le": "Audition",
+    "audition_lieu": "Lieu de l'audition",
+    "avis_favorable": "Avis favorable",
+    "avis_motivation": "Motivation de l'avis",
+    "avis_le": "Avis rendu le",
+    "notifie_le": "Notifié le",
+    "recours_note": "Note du recours",
+    "recours_le": "Recours déposé le",
+    "recours_accuse_le": "Recours reçu le",
+    "motif_classement": "Motif du classement",
     "first_name": "Prénom",
     "last_name": "Nom",
     "username": "Login de connexion",
@@ -372,8 +418,12 @@ def readable_value(value) -> str:
         return "Oui"
     if value is False:
         return "Non"
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        return f"{len(value)} ligne{'s' if len(value) > 1 else ''}"  # the rows of a dossier's table
     if isinstance(value, list):
         return ", ".join(readable_value(v) for v in value) or "∅"
+    if isinstance(value, dict):
+        return "…"
     text = str(value)
     from app.models.evaluations import ETATS, RESULTATS
 

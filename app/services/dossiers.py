@@ -1532,7 +1532,7 @@ def export_lignes(user, etat=None, certification=None, campagne=None, en_retard=
         deadlines = echeances(dossier)
         if en_retard and not any(e["jours"] < 0 for e in deadlines):
             continue
-        first = min(deadlines, key=lambda e: e["date"]) if deadlines else None
+        first = min(deadlines, key=lambda e: e["date"]) if deadlines else None  # the nearest, or most overdue
         rows.append(
             [
                 dossier.numero,
@@ -1554,3 +1554,16 @@ def export_lignes(user, etat=None, certification=None, campagne=None, en_retard=
             ]
         )
     return EXPORT_ENTETES, rows
+
+
+def en_retard_liste(user) -> list[dict]:
+    """The dossiers of the perimeter with a passed deadline (« Echéance dépassée »), most overdue first."""
+    query = perimeter.restrict(select(DemandeHabilitation), DemandeHabilitation, user).where(
+        DemandeHabilitation.etat.in_(regles.EN_COURS | {regles.BROUILLON, regles.REFUSEE})
+    )
+    found = []
+    for dossier in db.session.execute(query).scalars():
+        for echeance in echeances(dossier):
+            if echeance["jours"] < 0:
+                found.append({"dossier": dossier, **echeance})
+    return sorted(found, key=lambda row: row["jours"])

@@ -240,5 +240,53 @@ def _tableau(user, periode_: Periode) -> dict:
         "par_statut": _by_status_rows(counts),
         "par_mois": par_mois(user, periode_),
         "par_etablissement": par_etablissement(user, periode_),
+        "habilitation": dossiers_habilitation(user)
+        if access.profile_allows(user.profil, access.READ, access.HABILITATIONS)
+        else None,
         "periode": periode_,
     }
+
+
+def dossiers_habilitation(user) -> dict:
+    """The habilitation figures (issue 14): dossiers of the perimeter by state and by campaign, and the average
+    instruction time in jours ouvrés (deposit → decision) of the decided ones."""
+    from app.domain import dossiers, jours_ouvres
+    from app.models import DemandeHabilitation
+    from app.models.habilitations import CampagneHabilitation
+
+    visible = perimeter.clause(DemandeHabilitation, user)
+    by_state = dict(
+        db.session.execute(
+            select(DemandeHabilitation.etat, func.count()).where(visible).group_by(DemandeHabilitation.etat)
+        ).all()
+    )
+    by_campaign = db.session.execute(
+        select(CampagneHabilitation.libelle, CampagneHabilitation.certification, func.count(DemandeHabilitation.id))
+        .join(DemandeHabilitation, DemandeHabilitation.campagne_id == CampagneHabilitation.id)
+        .where(visible)
+        .group_by(CampagneHabilitation.id, CampagneHabilitation.libelle, CampagneHabilitation.certification)
+        .order_by(CampagneHabilitation.libelle)
+    ).all()
+    decided = db.session.execute(
+        select(DemandeHabilitation.date_depot, DemandeHabilitation.decide_le).where(
+            visible,
+            DemandeHabilitation.date_depot.isnot(None),
+            DemandeHabilitation.decide_le.isnot(None),
+            DemandeHabilitation.etat.in_((dossiers.ACCORDEE, dossiers.REFUSEE)),
+        )
+    ).all()
+    durations = [jours_ouvres.entre(depot, decided_at.date()) for depot, decided_at in decided]
+    return {
+        "par_etat": [(code, label, by_state.get(code, 0)) for code, label in dossiers.LABELS.items()],
+        "par_campagne": [
+            (f"{libelle} ({statuts_certification(certification)})", n) for libelle, certification, n in by_campaign
+        ],
+        "duree_moyenne": round(sum(durations) / len(durations), 1) if durations else None,
+        "decides": len(durations),
+    }
+
+
+def statuts_certification(code: str) -> str:
+    from app.models.referentiels import CERTIFICATIONS
+
+    return CERTIFICATIONS.get(code, code)

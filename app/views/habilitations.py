@@ -154,6 +154,7 @@ class DemandeHabilitationView(CleaModelView):
         "renouveler": "read",
         "demander": "read",
         "export": "read",
+        "en_retard": "read",
     }
     exclude_route_methods = {"add", "edit", "delete"}
 
@@ -207,6 +208,20 @@ class DemandeHabilitationView(CleaModelView):
             en_retard=request.args.get("en_retard") == "1",
         )
         return xlsx.download("dossiers-habilitation.xlsx", "Dossiers", headers, rows)
+
+    @expose("/en-retard")
+    @has_access
+    def en_retard(self):
+        """The dossiers whose deadline is passed, with who must act."""
+        return self.render_template(
+            "clea/dossiers_en_retard.html",
+            title="Dossiers d'habilitation en retard",
+            rows=dossiers.en_retard_liste(g.user),
+            breadcrumb=[
+                ("Dossiers d'habilitation", url_for("DemandeHabilitationView.list")),
+                ("Echéances dépassées", None),
+            ],
+        )
 
     @expose("/demander", methods=["GET", "POST"])
     @has_access
