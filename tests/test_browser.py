@@ -396,14 +396,16 @@ def test_org_admin_asks_for_a_habilitation_from_the_establishment_page(page):
     assert page.locator("h1.clea-title").text_content().strip().startswith("Visualiser l'établissement")
     visit.shot("etablissement")
     informations = page.locator("#informations")
-    request_button = page.get_by_role("link", name="Faire une demande")
+    request_button = page.get_by_role("link", name="Déposer un dossier d'habilitation")
     visit.expect(
         informations.is_visible() and not request_button.is_visible(),
         "page établissement : les trois onglets sont affichés l'un sous l'autre au lieu du seul "
         "onglet « Informations Etablissement » (.tab-pane pas enfant direct de .tab-content)",
     )
     page.get_by_role("tab", name="Habilitation(s) en cours").click()
-    assert request_button.is_visible(), "« Faire une demande » absent de l'onglet Habilitation(s) en cours"
+    assert request_button.is_visible(), (
+        "« Déposer un dossier d'habilitation » absent de l'onglet Habilitation(s) en cours"
+    )
     visit.expect(
         not informations.is_visible(),
         "page établissement : l'onglet « Informations Etablissement » reste affiché après le clic "
@@ -411,8 +413,8 @@ def test_org_admin_asks_for_a_habilitation_from_the_establishment_page(page):
     )
     visit.shot("etablissement-habilitations")
 
-    visit.check_page(visit.click(request_button), "Faire une demande", active_tab="HABILITATIONS")
-    assert page.locator("form").count() >= 1, "pas de formulaire de demande d'habilitation"
+    visit.check_page(visit.click(request_button), "Déposer un dossier d'habilitation", active_tab="HABILITATIONS")
+    assert page.locator("form").count() >= 1, "pas de formulaire de dossier d'habilitation"
     branches = page.locator("#bloc-branches")  # shown for a request to a CPNE only (data-clea-show-when)
     visit.expect(not branches.is_visible(), "choix des branches affiché pour une demande au CERTIF PRO")
     page.locator("input[name='aupres'][value='branche']").check()

@@ -584,3 +584,64 @@ def test_the_overdue_list_names_who_must_act(app, as_user, monkeypatch):
     assert f"{number} Organisme A2 — Avenir Ouest Déposé Prise en instruction {limit:%d/%m/%Y} 3 jours ouvrés" in page
     assert f"{limit:%d/%m/%Y} 3 jours ouvrés Instance" in page
     assert number not in page_text(as_user("reseau2.admin").get("/habilitations/en-retard"))
+
+
+def test_deadlines_count_the_summer_holidays(app, api, body, monkeypatch):
+    """A convocation and a refusal sent on Friday 10 July 2026: 14 July is a holiday, 15 August a Saturday."""
+    pk = deposited(api, body)
+    act(api, "certifpro", pk, "instruire")
+    travel(monkeypatch, datetime.date(2026, 7, 10))
+    # 8 jours ouvrés after Friday 10 July: 13, 15, 16, 17, 20, 21, 22, 23 → Thursday 23 July.
+    refused = act(api, "certifpro", pk, "convoquer", date="2026-07-22T14:00", lieu="Paris")
+    assert refused.get_json()["message"]["date"] == [
+        "La convocation doit laisser au moins 8 jours ouvrés : audition le 23/07/2026 au plus tôt."
+    ]
+    assert act(api, "certifpro", pk, "convoquer", date="2026-07-23T14:00", lieu="Paris").status_code == 200
+    assert act(api, "certifpro", pk, "avis", favorable=False, motivation="Non conforme.").status_code == 200
+    with app.app_context():
+        db.session.get(DemandeHabilitation, pk).reunion_id = None  # decided out of a planned meeting
+        db.session.commit()
+    assert act(api, "certifpro", pk, "rejeter", motif="Non conforme.").status_code == 200
+    with app.app_context():
+        # Never acknowledged: received 2 jours ouvrés after the sending (13, 15 July).
+        assert db.session.get(DemandeHabilitation, pk).notifie_le == datetime.date(2026, 7, 15)
+    # 30 jours ouvrés after Wednesday 15 July 2026: Wednesday 26 August.
+    travel(monkeypatch, datetime.date(2026, 8, 27))
+    late = act(api, "org.admin", pk, "recours", note="Nous contestons.")
+    assert late.status_code == 409
+    assert "a expiré le 26/08/2026" in late.get_json()["message"]
+    travel(monkeypatch, datetime.date(2026, 8, 26))
+    assert act(api, "org.admin", pk, "recours", note="Nous contestons.").status_code == 200
+
+
+def test_the_thread_carries_messages_with_documents(app, api, body, as_user):
+    import io
+
+    pk = deposited(api, body)
+    assert attach_cv(api, pk, content=PDF_MINIMAL + b"2").status_code == 409  # read-only: through a message
+    sent = api("org.admin").post(
+        f"/api/v1/habilitation/{pk}/messages",
+        data={"message": "Voici notre attestation Qualiopi.", "file": (io.BytesIO(PDF_MINIMAL + b"q"), "qualiopi.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 201, sent.get_json()
+    bad = api("org.admin").post(
+        f"/api/v1/habilitation/{pk}/messages",
+        data={"message": "Et ceci.", "file": (io.BytesIO(b"MZ"), "virus.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422
+    result = api("certifpro").get(f"/api/v1/habilitation/{pk}").get_json()["result"]
+    assert [m["texte"] for m in result["messages"]] == ["Voici notre attestation Qualiopi."]
+    assert "qualiopi.pdf" in {d["nom"] for d in result["documents"]}
+    page = page_text(as_user("certifpro").get(f"/habilitations/show/{pk}"))
+    assert "Voici notre attestation Qualiopi. qualiopi.pdf" in page
+    with app.app_context():
+        certifpro = demo(Utilisateur, username="certifpro")
+        assert db.session.execute(
+            select(Notification).where(
+                Notification.user_id == certifpro.id,
+                Notification.titre == f"Nouveau message sur le dossier d'habilitation n°{pk:06d}",
+            )
+        ).first()
+    assert api("org.admin").post(f"/api/v1/habilitation/{pk}/messages", json={"message": " "}).status_code == 422

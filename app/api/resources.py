@@ -224,7 +224,7 @@ class HabilitationApi(CleaModelRestApi):
     @protect()
     @safe
     def ecrire(self, pk):
-        """A message of the thread between the applicant and the instance (`{"message"}`).
+        """A message of the thread between the applicant and the instance (`{"message"}`, or multipart with `file`).
         ---
         post:
           parameters:
@@ -235,7 +235,12 @@ class HabilitationApi(CleaModelRestApi):
             201: {description: Message envoyé}
             404: {description: Hors périmètre}
         """
-        message = dossiers.ecrire(g.user, pk, self._json_body().get("message"))
+        upload = request.files.get("file")
+        if upload is not None:  # multipart: the message and its document
+            fichier = (upload.filename or "", upload.read())
+            message = dossiers.ecrire(g.user, pk, request.form.get("message"), fichier)
+        else:
+            message = dossiers.ecrire(g.user, pk, self._json_body().get("message"))
         return self.response(201, id=message.id, result={"id": message.id, "cote": message.cote})
 
     @expose("/<int:pk>/instructeur", methods=["POST"])

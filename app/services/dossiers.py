@@ -650,13 +650,22 @@ def ajouter_piece(user, pk, filename: str, contenu: bytes, nature: str, message_
         raise DomainError(
             f"Aucune pièce ne s'ajoute au dossier au statut « {dossier.etat_label} » : joignez-la à un message."
         )
+    piece = _piece(dossier, user, filename, contenu, nature, message_id)
+    audit.label(f"Pièce jointe au dossier d'habilitation : {piece.nom}")
+    db.session.add(piece)
+    db.session.commit()
+    return piece
+
+
+def _piece(dossier, user, filename: str, contenu: bytes, nature: str, message_id=None) -> PieceDossier:
+    """A document checked with the documents' rules (size, type on the content, once per dossier)."""
     nom, mime = documents.verifier(filename, contenu)
     sha = hashlib.sha256(contenu).hexdigest()
     if db.session.execute(
         select(PieceDossier.id).where(PieceDossier.dossier_id == dossier.id, PieceDossier.sha256 == sha)
     ).first():
         raise DomainError(documents.DEJA_DEPOSE)
-    piece = PieceDossier(
+    return PieceDossier(
         dossier_id=dossier.id,
         nature=nature,
         message_id=message_id,
@@ -667,10 +676,6 @@ def ajouter_piece(user, pk, filename: str, contenu: bytes, nature: str, message_
         contenu=contenu,
         depose_par_id=user.id,
     )
-    audit.label(f"Pièce jointe au dossier d'habilitation : {nom}")
-    db.session.add(piece)
-    db.session.commit()
-    return piece
 
 
 def supprimer_piece(user, pk, piece_id) -> None:
@@ -714,17 +719,23 @@ def _texte(value, field="message", label="Le message") -> str:
     raise ValidationFailed({field: f"{label} est obligatoire."})
 
 
-def ecrire(user, pk, message) -> MessageDossier:
-    """A message of the thread, from the applicant or the instance."""
+def ecrire(user, pk, message, fichier: tuple[str, bytes] | None = None) -> MessageDossier:
+    """A message of the thread, from the applicant or the instance, with a document when one is given
+    (`fichier`: its name and content, the documents' rules)."""
     texte = _texte(message)
     dossier = workflow.locked(DemandeHabilitation, user, pk)
     if not (access.may(user, "deposer_dossier_habilitation") or access.may(user, "instruire_habilitation")):
         raise Forbidden("Vous n'avez pas les droits pour écrire sur ce dossier.")
     if dossier.etat == regles.BROUILLON:
         raise DomainError("La messagerie s'ouvre au dépôt du dossier.")
+    piece = _piece(dossier, user, fichier[0], fichier[1], "annexe") if fichier else None
     row = _message(dossier, user, texte)
     audit.label("Message sur le dossier d'habilitation")
     db.session.flush()
+    if piece is not None:
+        piece.message_id = row.id
+        db.session.add(piece)
+        db.session.flush()
     others = _instance_users(dossier, {}) if row.cote == "organisme" else requesters(dossier)
     notifications.notify(
         [u for u in others if u.id != user.id],

@@ -370,8 +370,10 @@ class DemandeHabilitationView(CleaModelView):
     @expose("/<int:pk>/messages", methods=["POST"])
     @has_access
     def ecrire(self, pk):
+        upload = request.files.get("file")
+        fichier = (upload.filename, upload.read()) if upload is not None and upload.filename else None
         return self.run_action(
-            lambda: dossiers.ecrire(g.user, pk, request.form.get("message")),
+            lambda: dossiers.ecrire(g.user, pk, request.form.get("message"), fichier),
             url_for("DemandeHabilitationView.show", pk=pk) + "#messagerie",
             success="Votre message est envoyé.",
         )
