@@ -2,7 +2,8 @@
 
 import datetime
 
-from sqlalchemy import DateTime, func
+from sqlalchemy import JSON, DateTime, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -17,3 +18,8 @@ class TimestampMixin:
     updated_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, default=utcnow, onupdate=utcnow, server_default=func.now(), nullable=False
     )
+
+
+# Lists of rows kept in one column (a dossier's sites, members, intervenants…): JSONB on PostgreSQL, whose values
+# compare (a SELECT DISTINCT over the row works), JSON elsewhere.
+JSON_ROWS = JSON().with_variant(JSONB(), "postgresql")

@@ -4,7 +4,6 @@ import datetime
 
 from flask_appbuilder import Model
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     Date,
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from app.domain import dossiers
 from app.formatting import taille_fr
-from app.models.base import TimestampMixin, utcnow
+from app.models.base import JSON_ROWS, TimestampMixin, utcnow
 from app.models.referentiels import CERTIFICATIONS
 
 demande_etablissement = Table(
@@ -73,7 +72,7 @@ class DemandeHabilitation(TimestampMixin, Model):
 
     # --- The cadre de réponse (seed 002) ----------------------------------------------------------------
     type_candidature: Mapped[str] = mapped_column(String(20), nullable=False, default="individuelle")
-    membres: Mapped[list | None] = mapped_column(JSON)  # groupement: [{nom, siret, adresse, services, signataire}]
+    membres: Mapped[list | None] = mapped_column(JSON_ROWS)  # groupement: [{nom, siret, adresse, services, signataire}]
     # Identity (§1.1), prefilled from the organisation; accepted changes flow back to it.
     activite_principale: Mapped[str | None] = mapped_column(String(250))
     siren: Mapped[str | None] = mapped_column(String(9))
@@ -85,7 +84,7 @@ class DemandeHabilitation(TimestampMixin, Model):
     site_web: Mapped[str | None] = mapped_column(String(250))
     date_creation: Mapped[datetime.date | None] = mapped_column(Date)
     effectif: Mapped[int | None] = mapped_column(Integer)
-    chiffres_affaires: Mapped[list | None] = mapped_column(JSON)  # [{annee, montant}] — the last 3 years
+    chiffres_affaires: Mapped[list | None] = mapped_column(JSON_ROWS)  # [{annee, montant}] — the last 3 years
     contact_nom: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_telephone: Mapped[str | None] = mapped_column(String(20))
@@ -95,12 +94,12 @@ class DemandeHabilitation(TimestampMixin, Model):
     label_autre: Mapped[str | None] = mapped_column(String(200))
     # History (§1.3)
     premiere_demande: Mapped[bool | None] = mapped_column(Boolean)
-    historique: Mapped[list | None] = mapped_column(JSON)  # [{certification, debut, fin}], prefilled
+    historique: Mapped[list | None] = mapped_column(JSON_ROWS)  # [{certification, debut, fin}], prefilled
     autres_habilitations: Mapped[str | None] = mapped_column(Text)
     # Coverage (§1.4)
     couverture: Mapped[str | None] = mapped_column(String(20))  # nationale | regionale
-    regions: Mapped[list | None] = mapped_column(JSON)
-    sites: Mapped[list | None] = mapped_column(JSON)  # [{raison_sociale, adresse, code_postal, ville, region}]
+    regions: Mapped[list | None] = mapped_column(JSON_ROWS)
+    sites: Mapped[list | None] = mapped_column(JSON_ROWS)  # [{raison_sociale, adresse, code_postal, ville, region}]
     # Motivation (§1.5)
     motivation: Mapped[str | None] = mapped_column(Text)
     promotion: Mapped[str | None] = mapped_column(Text)
@@ -108,9 +107,9 @@ class DemandeHabilitation(TimestampMixin, Model):
     processus_evaluation: Mapped[str | None] = mapped_column(Text)
     accompagnement: Mapped[str | None] = mapped_column(Text)
     modalites_distance: Mapped[str | None] = mapped_column(Text)
-    modalites: Mapped[list | None] = mapped_column(JSON)  # [{sous_domaine, modalite}] one per sub-domain
-    sequences: Mapped[list | None] = mapped_column(JSON)  # [{sous_domaine, mode, outils, consignes, duree, ...}]
-    intervenants: Mapped[list | None] = mapped_column(JSON)  # [{nom, prenom, role, qualification}]
+    modalites: Mapped[list | None] = mapped_column(JSON_ROWS)  # [{sous_domaine, modalite}] one per sub-domain
+    sequences: Mapped[list | None] = mapped_column(JSON_ROWS)  # [{sous_domaine, mode, outils, consignes, duree, ...}]
+    intervenants: Mapped[list | None] = mapped_column(JSON_ROWS)  # [{nom, prenom, role, qualification}]
     references: Mapped[str | None] = mapped_column(Text)
     # Attestation d'engagement
     engagement_lu: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())

@@ -163,6 +163,8 @@ def rappels_dossiers(jour: datetime.date | None = None) -> int:
     ).scalars()
     for dossier_id in list(ids):
         dossier = db.session.get(DemandeHabilitation, dossier_id)
+        if dossier is None:
+            continue
         for echeance in service.echeances(dossier, jour):
             palier = "depassee" if echeance["jours"] < 0 else "proche" if echeance["jours"] <= PROCHE else None
             if palier is None:

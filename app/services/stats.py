@@ -275,7 +275,7 @@ def dossiers_habilitation(user) -> dict:
             DemandeHabilitation.etat.in_((dossiers.ACCORDEE, dossiers.REFUSEE)),
         )
     ).all()
-    durations = [jours_ouvres.entre(depot, decided_at.date()) for depot, decided_at in decided]
+    durations = [jours_ouvres.entre(depot, decided_at.date()) for depot, decided_at in decided if depot and decided_at]
     return {
         "par_etat": [(code, label, by_state.get(code, 0)) for code, label in dossiers.LABELS.items()],
         "par_campagne": [

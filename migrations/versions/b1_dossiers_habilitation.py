@@ -7,6 +7,7 @@ Revises: a9_recherche_nom
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "b1_dossiers"
 down_revision = "a9_recherche_nom"
@@ -67,7 +68,7 @@ TEXTES = [
     "date_depot:date",
 ]
 TYPES = {
-    "json": sa.JSON,
+    "json": lambda: sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
     "text": sa.Text,
     "date": sa.Date,
     "datetime": sa.DateTime,
