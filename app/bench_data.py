@@ -257,6 +257,7 @@ class Generateur:
                     "type": DemandeHabilitation.INITIALE,
                     "date_demande": debut - datetime.timedelta(days=20),
                     "etat": DemandeHabilitation.VALIDEE,
+                    "statut_habilitation": "active",
                     "date_debut": debut,
                     "date_fin": date_fin(debut),
                     "decide_le": datetime.datetime.combine(debut, datetime.time(10)),

@@ -151,13 +151,15 @@ class Loader:
     def habilitations(self):
         today = datetime.date.today()
 
-        def habilitation(etab_codes, etat, debut=None, motif=None, certificateurs=None, demande=None):
+        def habilitation(
+            etab_codes, etat, debut=None, motif=None, certificateurs=None, demande=None, certification="clea"
+        ):
             etabs = [self.etabs[c] for c in etab_codes]
             existing = (
                 db.session.execute(
                     select(DemandeHabilitation).where(
                         DemandeHabilitation.organisme_id == etabs[0].organisme_id,
-                        DemandeHabilitation.certification == "clea",
+                        DemandeHabilitation.certification == certification,
                         DemandeHabilitation.etablissements.any(id=etabs[0].id),
                     )
                 )
@@ -168,7 +170,7 @@ class Loader:
                 return existing
             d = DemandeHabilitation(
                 organisme_id=etabs[0].organisme_id,
-                certification="clea",
+                certification=certification,
                 type="initiale",
                 date_demande=demande or (debut or today) - datetime.timedelta(days=20),
                 etat=etat,
@@ -176,6 +178,7 @@ class Loader:
             )
             if debut:
                 d.date_debut, d.date_fin = debut, date_fin(debut)
+                d.statut_habilitation = "active"
                 d.decide_le = datetime.datetime.combine(d.date_demande + datetime.timedelta(days=10), datetime.time(10))
             d.etablissements = etabs
             d.certificateurs = certificateurs or [self.certif_pro]
@@ -198,6 +201,9 @@ class Loader:
             ["B1-2"], p, certificateurs=[self.branches[0]], demande=today - datetime.timedelta(days=3)
         )
         habilitation(["C1-1"], v, debut=today - datetime.timedelta(days=365 * 3 - 40))  # ends within 90 days
+        # CléA numérique: a habilitation of its own (habilitation.md §4: the rule is per certification).
+        habilitation(["A1-1"], v, debut=today - datetime.timedelta(days=200), certification="clea_numerique")
+        habilitation(["B1-1"], v, debut=today - datetime.timedelta(days=100), certification="clea_numerique")
         self.dossiers(today, rennes, nantes, montpellier)
 
     def dossiers(self, today, rennes, nantes, montpellier):
@@ -259,7 +265,7 @@ class Loader:
         nantes.reunion = later
         # A draft of org.admin's organisation, for CléA numérique.
         draft = DemandeHabilitation(
-            organisme_id=self.etabs["A1-1"].organisme_id,
+            organisme_id=self.etabs["A1-2"].organisme_id,
             certification="clea_numerique",
             type="initiale",
             date_demande=today - datetime.timedelta(days=2),
@@ -267,7 +273,7 @@ class Loader:
             type_candidature="individuelle",
             motivation="Étendre notre offre CléA au numérique.",
         )
-        draft.etablissements = [self.etabs["A1-1"]]
+        draft.etablissements = [self.etabs["A1-2"]]
         draft.certificateurs = [self.certif_pro]
         # In instruction, with a request for corrections (network B, CléA numérique).
         complement = DemandeHabilitation(
@@ -280,7 +286,7 @@ class Loader:
             complement_le=today - datetime.timedelta(days=6),
             etat=regles.COMPLEMENT_DEMANDE,
         )
-        complement.etablissements = [self.etabs["B1-1"]]
+        complement.etablissements = [self.etabs["B1-2"]]
         complement.certificateurs = [self.certif_pro]
         complement.campagne = campagnes[(self.certif_pro.id, "clea_numerique")]
         complement.reunion = meeting

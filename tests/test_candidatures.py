@@ -141,26 +141,73 @@ def test_conditional_rules_answer_per_field_in_french(acting, overrides, field, 
     assert any(message in m for m in refused.value.errors[field]), refused.value.errors
 
 
+BRANCHE = "Commerce de détail et de gros à prédominance alimentaire"
+
+
+def _habilitation_de_branche(etablissement, certification="clea"):
+    """An active habilitation of `etablissement` granted by the demo branch (a socle contextualisé needs it)."""
+    from app.domain.habilitations import date_fin
+    from app.models import Certificateur, DemandeHabilitation
+
+    debut = datetime.date.today() - datetime.timedelta(days=10)
+    d = DemandeHabilitation(
+        organisme_id=etablissement.organisme_id,
+        certification=certification,
+        type="initiale",
+        date_demande=debut,
+        etat="accordee",
+        date_debut=debut,
+        date_fin=date_fin(debut),
+    )
+    d.etablissements = [etablissement]
+    d.certificateurs = [demo(Certificateur, nom=BRANCHE)]
+    db.session.add(d)
+    db.session.commit()
+
+
 def test_employee_with_a_branch_keeps_its_employer_siren(acting):
     user = acting("org.admin")
-    c = candidatures.creer(
-        user,
-        valeurs(
-            etab("Avenir Paris République").id,
-            nom_naissance="Salarie",
-            statut_inscription="Salarié",
-            branche="Chaussures",
-            siren_employeur="732 829 320",
-            socle_contextualise=True,
-        ),
+    values = valeurs(
+        etab("Avenir Paris République").id,
+        nom_naissance="Salarie",
+        statut_inscription="Salarié",
+        branche=BRANCHE,
+        siren_employeur="732 829 320",
+        socle_contextualise=True,
     )
-    assert (c.branche, c.siren_employeur, c.socle_contextualise) == ("Chaussures", "732829320", True)
+    # A socle contextualisé of a branch needs a habilitation granted by that branch (habilitation.md §4).
+    with pytest.raises(ValidationFailed) as refused:
+        candidatures.creer(user, values)
+    assert refused.value.errors["socle_contextualise"] == [
+        f"Un socle contextualisé de la branche « {BRANCHE} » suppose une habilitation CléA accordée par cette "
+        "branche : l'établissement « Avenir Paris République » ne l'a pas."
+    ]
+    _habilitation_de_branche(etab("Avenir Paris République"))
+    c = candidatures.creer(user, values)
+    assert (c.branche, c.siren_employeur, c.socle_contextualise) == (BRANCHE, "732829320", True)
+    # Without the socle, the establishment's own Certif Pro habilitation is enough.
+    plain = candidatures.creer(user, {**values, "socle_contextualise": False, "nom_naissance": "Salariebis"})
+    assert plain.socle_contextualise is False
+
+
+def test_the_habilitation_is_checked_for_the_file_s_certification(acting):
+    """A CléA-only establishment does not register a CléA numérique file (habilitation.md §4)."""
+    user = acting("certifpro")
+    lyon = etab("Indépendant Lyon")  # an active CléA habilitation, none for CléA numérique
+    with pytest.raises(ValidationFailed) as refused:
+        candidatures.creer(user, valeurs(lyon.id, certification="clea_numerique"))
+    assert refused.value.errors["etablissement"] == [
+        "L'établissement « Indépendant Lyon » n'a pas d'habilitation CléA numérique valide aujourd'hui."
+    ]
+    assert candidatures.creer(user, valeurs(lyon.id, certification="clea", nom_naissance="Clea")).id
+    republique = etab("Avenir Paris République")  # habilitated for both
+    assert candidatures.creer(user, valeurs(republique.id, certification="clea_numerique", nom_naissance="Num")).id
 
 
 @pytest.mark.parametrize(
     "login, nom, message",
     [
-        ("org.admin", "Avenir Paris Lille", "n'a pas d'habilitation valide"),
+        ("org.admin", "Avenir Paris Lille", "n'a pas d'habilitation CléA valide"),
         ("etab.user", "Compétences Méditerranée Marseille", "n'est pas dans votre périmètre"),
     ],
 )

@@ -70,7 +70,7 @@ def a(app, demo_data):
     # The demo data is what the brief describes: 2 organisations, 4 establishments, dossiers in several states,
     # the 6 users of network A.
     assert len(ids["organisme"]) == 2 and len(ids["etablissement"]) == 4
-    assert len(ids["habilitation"]) == 5 and len(ids["utilisateur"]) == 6
+    assert len(ids["habilitation"]) == 6 and len(ids["utilisateur"]) == 6
     return ids
 
 
@@ -239,7 +239,7 @@ def test_nothing_of_network_a_was_changed(app, a, ui, api):
             .scalars()
             .all()
         )
-        assert sorted(etats) == ["accordee", "accordee", "brouillon", "deposee", "recours_depose"]
+        assert sorted(etats) == ["accordee", "accordee", "accordee", "brouillon", "deposee", "recours_depose"]
 
 
 # --- Lists and dropdowns -----------------------------------------------------------------------------

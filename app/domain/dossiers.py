@@ -30,6 +30,15 @@ LABELS = {
     RECOURS_INSTRUIT: "Recours instruit",
 }
 
+# Once accorded, the habilitation's own status (habilitation.md §4).
+STATUTS_HABILITATION = {
+    "active": "Active",
+    "suspendue": "Suspendue",
+    "retiree": "Retirée",
+    "renoncee": "Renoncée",
+    "expiree": "Expirée",
+}
+
 # Deadlines of the règlement, in jours ouvrés.
 DELAI_CONVOCATION = 8  # a hearing is convened at least 8 jours ouvrés ahead
 DELAI_AVIS = 5  # the opinion is given at least 5 jours ouvrés before the meeting

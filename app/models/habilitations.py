@@ -136,6 +136,14 @@ class DemandeHabilitation(TimestampMixin, Model):
     recours_accuse_le: Mapped[datetime.date | None] = mapped_column(Date)
     motif_classement: Mapped[str | None] = mapped_column(Text)
 
+    # --- Once accorded: the life of the habilitation (habilitation.md §4) -------------------------------------
+    # active, suspendue, retiree, renoncee, expiree — read only once the dossier is accorded
+    statut_habilitation: Mapped[str | None] = mapped_column(String(20), default="active")
+    statut_motif: Mapped[str | None] = mapped_column(Text)
+    statut_le: Mapped[datetime.date | None] = mapped_column(Date)
+    renonciation_recue_le: Mapped[datetime.date | None] = mapped_column(Date)
+    renonciation_effet: Mapped[datetime.date | None] = mapped_column(Date)
+
     __mapper_args__ = {"version_id_col": version}
 
     organisme = relationship("Organisme")
@@ -160,6 +168,10 @@ class DemandeHabilitation(TimestampMixin, Model):
     @property
     def certification_label(self) -> str:
         return self.CERTIFICATIONS.get(self.certification, self.certification)
+
+    @property
+    def statut_habilitation_label(self) -> str:
+        return dossiers.STATUTS_HABILITATION.get(self.statut_habilitation or "", "")
 
     @property
     def type_label(self) -> str:

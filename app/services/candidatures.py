@@ -169,8 +169,10 @@ def code_certification(value):
     return value
 
 
-def clean(values: dict, user) -> tuple[dict, Etablissement]:
-    """Checks every field of « CRÉER UNE CANDIDATURE » and its conditional rules; returns the values to store."""
+def clean(values: dict, user, exercice: bool = True) -> tuple[dict, Etablissement]:
+    """Checks every field of « CRÉER UNE CANDIDATURE » and its conditional rules; returns the values to store.
+    `exercice`: the establishment's habilitation is checked too (at creation, and when an edit changes the
+    certification or the socle contextualisé's branch)."""
     errors = Errors()
     values = {**values, "certification": code_certification(values.get("certification"))}
     data = {}
@@ -196,8 +198,6 @@ def clean(values: dict, user) -> tuple[dict, Etablissement]:
                 errors.add(
                     "etablissement", "Cet établissement est inactif : il ne peut plus enregistrer de candidature."
                 )
-            elif not habilitations.est_habilitee(etab):
-                errors.add("etablissement", "Cet établissement n'a pas d'habilitation valide aujourd'hui.")
     if not blank(data.get("certification")) and data["certification"] not in CERTIFICATIONS:
         errors.add("certification", "Certification inconnue.")
 
@@ -217,6 +217,13 @@ def clean(values: dict, user) -> tuple[dict, Etablissement]:
         data["branche"], data["siren_employeur"], data["socle_contextualise"] = None, None, False
     if data["socle_contextualise"] and data.get("branche") in (None, "", AUCUNE_BRANCHE):
         errors.add("socle_contextualise", "Un socle contextualisé suppose une branche délégataire.")
+    elif etab is not None and exercice and etab.actif and etab.organisme.actif and not errors.get("certification"):
+        # The one rule of habilitations: for this certification, and for a socle contextualisé, by its branch.
+        refus = habilitations.refus_exercice(
+            etab, data["certification"], data.get("branche") if data["socle_contextualise"] else None
+        )
+        if refus:
+            errors.add("socle_contextualise" if "socle contextualisé" in refus else "etablissement", refus)
 
     naissance = _date(data.get("date_naissance"), "date_naissance", errors)
     if naissance:
@@ -347,7 +354,13 @@ def modifier(user, candidature_id, values: dict, version: int | None = None, par
     if partiel:  # the API's PUT: the fields not given keep their values
         values = {**valeurs_actuelles(candidature), **values}
     values = dict(values, etablissement=candidature.etablissement_id)
-    data, _ = clean(values, user)
+    same = (candidature.certification, candidature.socle_contextualise, candidature.branche)
+    wanted = (
+        code_certification(values.get("certification")),
+        _bool(values.get("socle_contextualise", False)),
+        (values.get("branche") or None) if isinstance(values.get("branche"), str) else values.get("branche"),
+    )
+    data, _ = clean(values, user, exercice=wanted != same)
     other = doublon(data, data["certification"])
     if other is not None and other.id != candidature.id:
         raise DomainError(DOUBLON.format(numero=other.numero_dossier))

@@ -29,7 +29,7 @@ from app.models.habilitations import AvisDossier, CampagneHabilitation, MessageD
 from app.models.referentiels import Domaine, Referentiel, SousDomaine
 from app.schemas import Day, Flag, Ids, Input, Text, fresh, text_fields
 from app.security import perimeter
-from app.services import audit, documents, notifications, workflow
+from app.services import audit, documents, habilitations, notifications, workflow
 from app.services.habilitations import certif_pro, deciders, requesters
 from app.services.structures import check_active
 
@@ -1064,6 +1064,7 @@ def _valider(dossier, user, date_debut=None):
         )
     dossier.date_debut = debut
     dossier.date_fin = date_fin(debut)
+    dossier.statut_habilitation, dossier.statut_le = habilitations.ACTIVE, today()
     dossier.decide_par_id = user.id
     dossier.decide_le = datetime.datetime.now()
     _flow_back(dossier)

@@ -128,8 +128,13 @@ def refus_ajout(user, candidature) -> str | None:
         )
     if not candidature.actif:
         return "Cette candidature est désactivée : réactivez-la pour évaluer le candidat."
-    if not candidature.etablissement.actif or not habilitations.est_habilitee(candidature.etablissement):
-        return "L'établissement de ce dossier n'a pas d'habilitation valide aujourd'hui : il ne peut pas évaluer."
+    refus = habilitations.refus_exercice(
+        candidature.etablissement,
+        candidature.certification,
+        candidature.branche if candidature.socle_contextualise else None,
+    )
+    if refus:
+        return refus
     if en_cours(candidature.id):
         return DEJA_EN_COURS
     previous = finalisees(candidature.id)

@@ -5,7 +5,7 @@ import decimal
 
 from sqlalchemy import select
 
-from app.domain.errors import Forbidden, ValidationFailed
+from app.domain.errors import DomainError, Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import Candidature, Domaine, Referentiel
 from app.models.formations import Formation
@@ -50,8 +50,13 @@ def creer(user, candidature_id, values: dict) -> Formation:
     candidature = perimeter.get_visible(Candidature, candidature_id, user)
     if not peut_modifier(user, candidature):
         raise Forbidden("Vous ne pouvez pas ajouter de formation à cette candidature.")
-    if not habilitations.est_habilitee(candidature.etablissement):
-        raise Forbidden("L'établissement de ce dossier n'a pas d'habilitation valide aujourd'hui.")
+    refus = habilitations.refus_exercice(
+        candidature.etablissement,
+        candidature.certification,
+        candidature.branche if candidature.socle_contextualise else None,
+    )
+    if refus:
+        raise DomainError(refus)
     errors = Errors()
     data = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
     errors.required(data, *REQUIRED)

@@ -7,17 +7,21 @@ and train today (EVALUATIONS and FORMATIONS tabs).
 
 import datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 
 from app.domain import access
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Utilisateur
-from app.models.habilitations import demande_etablissement
+from app.models.habilitations import demande_certificateur, demande_etablissement
+from app.models.referentiels import CERTIFICATIONS
 from app.security import perimeter
 from app.services import notifications
 
 ALREADY_DECIDED = "Cette demande a déjà été traitée."
+
+
+ACTIVE = "active"
 
 
 def today() -> datetime.date:
@@ -25,35 +29,122 @@ def today() -> datetime.date:
 
 
 # --- "habilitée today" ---------------------------------------------------------------------------
-def couvre_clause(jour: datetime.date | None = None):
-    """SQL condition on DemandeHabilitation: validated, and its period covers `jour` (today by default)."""
+def couvre_clause(jour: datetime.date | None = None, certification: str | None = None):
+    """SQL condition on DemandeHabilitation: accorded, active (not suspended, withdrawn or renounced), its period
+    covers `jour` (today by default), for `certification` when given."""
     jour = jour or today()
-    return and_(
+    conditions = [
         DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
+        DemandeHabilitation.statut_habilitation == ACTIVE,
         DemandeHabilitation.date_debut <= jour,
         DemandeHabilitation.date_fin >= jour,
-    )
+        or_(DemandeHabilitation.renonciation_effet.is_(None), DemandeHabilitation.renonciation_effet > jour),
+    ]
+    if certification is not None:
+        conditions.append(DemandeHabilitation.certification == certification)
+    return and_(*conditions)
 
 
-def habilitee_clause(jour: datetime.date | None = None):
-    """SQL condition on Etablissement: a validated habilitation covers `jour`."""
-    return exists(
+def habilitee_clause(
+    jour: datetime.date | None = None, certification: str | None = None, branche_id: int | None = None
+):
+    """SQL condition on Etablissement: an active habilitation covers `jour` (for `certification`, and granted by
+    the branch `branche_id`, when given)."""
+    query = (
         select(1)
         .select_from(
             demande_etablissement.join(
                 DemandeHabilitation, DemandeHabilitation.id == demande_etablissement.c.demande_id
             )
         )
-        .where(demande_etablissement.c.etablissement_id == Etablissement.id, couvre_clause(jour))
+        .where(demande_etablissement.c.etablissement_id == Etablissement.id, couvre_clause(jour, certification))
+    )
+    if branche_id is not None:
+        query = query.where(
+            DemandeHabilitation.id.in_(
+                select(demande_certificateur.c.demande_id).where(demande_certificateur.c.certificateur_id == branche_id)
+            )
+        )
+    return exists(query)
+
+
+def est_habilitee(
+    etablissement: Etablissement,
+    jour: datetime.date | None = None,
+    certification: str | None = None,
+    branche_id: int | None = None,
+) -> bool:
+    return (
+        db.session.execute(
+            select(Etablissement.id).where(
+                Etablissement.id == etablissement.id, habilitee_clause(jour, certification, branche_id)
+            )
+        ).first()
+        is not None
     )
 
 
-def est_habilitee(etablissement: Etablissement, jour: datetime.date | None = None) -> bool:
+def refus_exercice(
+    etablissement: Etablissement, certification: str, branche: str | None = None, jour: datetime.date | None = None
+) -> str | None:
+    """The one rule (habilitation.md §4): an establishment registers candidates and records evaluations or
+    trainings only when it and its organisation are active and an active habilitation for that certification
+    covers the day — for a socle contextualisé, a habilitation granted by that branch. None: it may; otherwise the
+    French reason."""
+    if not etablissement.actif:
+        return f"L'établissement « {etablissement.nom} » est inactif : aucune activité n'est possible."
+    if not etablissement.organisme.actif:
+        return f"L'organisme « {etablissement.organisme.nom} » est inactif : aucune activité n'est possible."
+    label = CERTIFICATIONS.get(certification, certification)
+    if not est_habilitee(etablissement, jour, certification):
+        blocked = _habilitation_bloquee(etablissement, certification, jour)
+        if blocked is not None and blocked.renonciation_effet and blocked.renonciation_effet <= (jour or today()):
+            return (
+                f"L'habilitation {label} de l'établissement « {etablissement.nom} » a pris fin par renonciation le "
+                f"{blocked.renonciation_effet:%d/%m/%Y} : aucune nouvelle candidature, évaluation ou formation "
+                "n'est possible."
+            )
+        if blocked is not None:
+            return (
+                f"L'habilitation {label} de l'établissement « {etablissement.nom} » est "
+                f"{blocked.statut_habilitation_label.lower()} : aucune nouvelle candidature, évaluation ou "
+                "formation n'est possible."
+            )
+        return f"L'établissement « {etablissement.nom} » n'a pas d'habilitation {label} valide aujourd'hui."
+    if branche:
+        branch = db.session.execute(
+            select(Certificateur).where(Certificateur.type == Certificateur.BRANCHE, Certificateur.nom == branche)
+        ).scalar_one_or_none()
+        if branch is None or not est_habilitee(etablissement, jour, certification, branch.id):
+            return (
+                f"Un socle contextualisé de la branche « {branche} » suppose une habilitation {label} accordée par "
+                f"cette branche : l'établissement « {etablissement.nom} » ne l'a pas."
+            )
+    return None
+
+
+def _habilitation_bloquee(etablissement, certification, jour):
+    """The habilitation that would cover the day but is suspended, withdrawn or renounced (for the message)."""
+    jour = jour or today()
     return (
         db.session.execute(
-            select(Etablissement.id).where(Etablissement.id == etablissement.id, habilitee_clause(jour))
-        ).first()
-        is not None
+            select(DemandeHabilitation)
+            .join(demande_etablissement, demande_etablissement.c.demande_id == DemandeHabilitation.id)
+            .where(
+                demande_etablissement.c.etablissement_id == etablissement.id,
+                DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
+                DemandeHabilitation.certification == certification,
+                DemandeHabilitation.date_debut <= jour,
+                DemandeHabilitation.date_fin >= jour,
+                or_(
+                    DemandeHabilitation.statut_habilitation != ACTIVE,
+                    DemandeHabilitation.renonciation_effet <= jour,
+                ),
+            )
+            .order_by(DemandeHabilitation.date_fin.desc())
+        )
+        .scalars()
+        .first()
     )
 
 

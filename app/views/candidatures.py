@@ -324,7 +324,13 @@ class CandidatureView(CleaModelView):
                 for f in formations.formations_de(candidature.id)
             ],
             domaines=formations.domaines_du_referentiel(candidature),
-            habilitee=habilitations.est_habilitee(candidature.etablissement),
+            # The tabs where the establishment works on the file: under its habilitation for this certification.
+            habilitee=habilitations.refus_exercice(
+                candidature.etablissement,
+                candidature.certification,
+                candidature.branche if candidature.socle_contextualise else None,
+            )
+            is None,
             avertissements=transitions.avertissements_envoi(candidature),
             evaluations=evaluations.evaluations_de(candidature.id),
             refus_ajout_evaluation=evaluations.refus_ajout(g.user, candidature),
