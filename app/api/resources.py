@@ -10,10 +10,11 @@ from app.domain import access
 from app.domain.dates import DATE_ISO_INVALIDE, parse_date
 from app.domain.dossiers import DOSSIER
 from app.domain.errors import ValidationFailed
+from app.domain.habilitations import HABILITATION
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
 from app.models.habilitations import CampagneHabilitation, ReunionInstance
 from app.security import perimeter
-from app.services import dossiers, structures, users as user_service
+from app.services import dossiers, structures, users as user_service, vie_habilitation  # noqa: F401
 from app.services.ecritures import ServiceInterface
 
 
@@ -100,6 +101,7 @@ def _date(value, field):
         raise ValidationFailed({field: str(exc)}) from None
 
 
+@event_actions(HABILITATION)
 @event_actions(DOSSIER)
 class HabilitationApi(CleaModelRestApi):
     """The habilitation dossier (api.md « Habilitation dossiers »): a draft created by POST and saved by PUT, its

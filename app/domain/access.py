@@ -269,6 +269,10 @@ SPECIAL_RIGHTS: dict[str, Special] = {
         HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}, "Ouvrir les campagnes de dépôt et planifier les réunions"
     ),
     "nommer_instructeur": Special(HABILITATIONS, {CERTIF_PRO}, "Nommer l'instructeur d'un dossier d'habilitation"),
+    # The life of an accorded habilitation: the instance suspends, lifts the suspension, withdraws.
+    "suspendre_habilitation": Special(
+        HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}, "Suspendre, rétablir ou retirer une habilitation"
+    ),
     "decider_rattachement": Special(RATTACHEMENTS, {CERTIF_PRO}, "Décider des demandes de rattachement"),
     # The key icon of the national search: an OF asks Certif Pro for a file of another establishment.
     "demander_rattachement": Special(

@@ -30,7 +30,7 @@ LABELS = {
     RECOURS_INSTRUIT: "Recours instruit",
 }
 
-# Once accorded, the habilitation's own status (habilitation.md §4).
+# Once accorded, the habilitation's own status (habilitation.md §4): the machine of app/domain/habilitations.py.
 STATUTS_HABILITATION = {
     "active": "Active",
     "suspendue": "Suspendue",

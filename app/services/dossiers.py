@@ -1429,6 +1429,8 @@ def serialiser(dossier: DemandeHabilitation) -> dict:
         if isinstance(value, (datetime.date, datetime.datetime)):
             value = value.isoformat()
         data[column.name] = value
+    if dossier.etat != regles.ACCORDEE:
+        data["statut_habilitation"] = None  # the habilitation's own status exists once accorded
     data.update(
         {
             "organisme": dossier.organisme_id,

@@ -8,11 +8,13 @@ def travaux_quotidiens() -> dict:
     from app.services.rappels import rappels_dossiers, rappels_habilitation
     from app.services.recherche import purger_journal
     from app.services.transitions import abandons_automatiques
+    from app.services.vie_habilitation import quotidien as quotidien_habilitations
 
     return {
         "abandons": abandons_automatiques(),
         "rappels": rappels_habilitation(),
         "rappels_dossiers": rappels_dossiers(),
+        "habilitations": quotidien_habilitations(),
         "exports_purges": purger(),
         "recherches_purgees": purger_journal(),
         "compteurs_replies": compacter(),
@@ -25,6 +27,8 @@ def compte_rendu(resultat: dict) -> list[str]:
         f"{resultat['abandons']} dossier(s) abandonné(s) automatiquement (évaluation préalable de plus de 5 ans).",
         f"{resultat['rappels']} rappel(s) de renouvellement d'habilitation envoyé(s).",
         f"{resultat['rappels_dossiers']} rappel(s) d'échéance de dossier d'habilitation envoyé(s).",
+        f"{resultat['habilitations']['renoncees']} renonciation(s) devenue(s) effective(s), "
+        f"{resultat['habilitations']['expirees']} habilitation(s) expirée(s).",
         f"{resultat['exports_purges']} export(s) de plus de 7 jours supprimé(s).",
         f"{resultat['recherches_purgees']} ligne(s) du journal des recherches nationales supprimée(s).",
         f"{resultat['compteurs_replies']} ligne(s) des compteurs de dossiers regroupée(s).",

@@ -10,7 +10,7 @@ from flask_appbuilder import BaseView, expose
 from app.answers import field_errors
 from app.domain.regions import REGIONS
 from app.exports import xlsx
-from app.services import annuaire as service, dossiers
+from app.services import annuaire as service, dossiers, vie_habilitation
 
 TITRE = "Annuaire des organismes habilités"
 FICHIER = "annuaire-organismes-habilites"
@@ -41,6 +41,7 @@ class AnnuaireView(BaseView):
             export_xlsx=_url("AnnuaireView.export", filtres),
             export_csv=_url("AnnuaireView.export_csv", filtres),
             calendriers=dossiers.calendriers(),
+            decisions=vie_habilitation.decisions_publiques(),
         )
 
     @expose("/export")

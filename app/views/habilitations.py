@@ -10,13 +10,14 @@ from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access, dossiers as regles, jours_ouvres
 from app.domain.dossiers import DOSSIER
+from app.domain.habilitations import HABILITATION
 from app.domain.regions import REGIONS
 from app.exports import xlsx
 from app.formatting import date_fr
 from app.models import DemandeHabilitation, Etablissement
 from app.models.habilitations import CampagneHabilitation
 from app.security import perimeter
-from app.services import audit, dossiers, habilitations, workflow
+from app.services import audit, dossiers, habilitations, vie_habilitation, workflow  # noqa: F401
 from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 
@@ -166,6 +167,8 @@ class DemandeHabilitationView(CleaModelView):
     def show(self, pk):
         dossier = self._page(pk)
         events = DOSSIER.allowed_events(dossier.etat, g.user)
+        if dossier.etat == regles.ACCORDEE:  # the life of the habilitation: its own machine
+            events += HABILITATION.allowed_events(dossier.statut_habilitation or "", g.user)
         applicant = access.may(g.user, "deposer_dossier_habilitation")
         if "classer" in events and not applicant and dossier.etat == regles.BROUILLON:
             events = [e for e in events if e != "classer" or access.may(g.user, "decider_toute_habilitation")]
@@ -175,7 +178,8 @@ class DemandeHabilitationView(CleaModelView):
             dossier=dossier,
             machine=DOSSIER,
             events=events,
-            parameters={e: workflow.parameters(DOSSIER, e) for e in events},
+            parameters={e: workflow.parameters(_machine_of(e), e) for e in events},
+            definitions={e: _machine_of(e).event(e) for e in events},
             regles=regles,
             applicant=applicant,
             may_edit=applicant and dossier.etat in regles.MODIFIABLES,
@@ -320,12 +324,15 @@ class DemandeHabilitationView(CleaModelView):
     @expose("/<int:pk>/action/<event>", methods=["POST"])
     @has_access
     def evenement(self, pk, event):
-        if event not in DOSSIER.events:
+        if event not in DOSSIER.events and event not in HABILITATION.events:
             abort(404)
-        definition = DOSSIER.event(event)
-        params = {name: request.form.get(name) for name in workflow.parameters(DOSSIER, event)}
+        machine = _machine_of(event)
+        definition = machine.event(event)
+        if definition.right == access.SYSTEM:
+            abort(404)
+        params = {name: request.form.get(name) for name in workflow.parameters(machine, event)}
         back = url_for("DemandeHabilitationView.show", pk=pk)
-        outcome = submitted(lambda: workflow.run(DOSSIER, event, g.user, pk, **params), flash_refusal=True)
+        outcome = submitted(lambda: workflow.run(machine, event, g.user, pk, **params), flash_refusal=True)
         if outcome.ok:
             flash(definition.success or f"« {definition.label} » est enregistré.", "success")
         elif outcome.errors:
@@ -415,6 +422,11 @@ class DemandeHabilitationView(CleaModelView):
             flash("Le dossier de renouvellement est créé (brouillon) : vérifiez-le puis déposez-le.", "success")
             return redirect(url_for("DemandeHabilitationView.modifier", pk=outcome.value.id))
         return redirect(url_for("DemandeHabilitationView.show", pk=pk))
+
+
+def _machine_of(event: str):
+    """The dossier's machine, or the accorded habilitation's (suspendre, retirer, renoncer…)."""
+    return DOSSIER if event in DOSSIER.events else HABILITATION
 
 
 def _first_etab(dossier):

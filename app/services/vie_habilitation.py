@@ -1,0 +1,254 @@
+"""The life of an accorded habilitation (habilitation.md §4, issue 15): suspension, its lifting, withdrawal and
+renunciation — events of the machine `HABILITATION` (app/domain/habilitations.py) run by the one engine — and the
+daily job's outcomes (a renunciation reaching its effective date, the end of the period). Each decision is
+immediate on the establishments' rights (`habilitations.refus_exercice` reads the status), notified to every user
+of the organisation and to its network administrators, and sent as a PDF notice with acknowledgment."""
+
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from app.domain import access
+from app.domain.dates import parse_date
+from app.domain.errors import DomainError, Forbidden, ValidationFailed
+from app.domain.habilitations import HABILITATION, dans_trois_mois
+from app.extensions import db
+from app.formatting import date_fr
+from app.models import DemandeHabilitation, Etablissement, Utilisateur
+from app.services import dossiers, workflow
+from app.services.habilitations import requesters
+
+
+def today() -> datetime.date:
+    return dossiers.today()  # one clock for the dossier and the habilitation (tests set it once)
+
+
+def utilisateurs_de_l_organisme(dossier) -> list:
+    """Every active user of the organisation (its own, its establishments') and its network administrators."""
+    etab_ids = select(Etablissement.id).where(Etablissement.organisme_id == dossier.organisme_id)
+    users = list(
+        db.session.execute(
+            select(Utilisateur).where(
+                Utilisateur.active.is_(True),
+                or_(Utilisateur.organisme_id == dossier.organisme_id, Utilisateur.etablissement_id.in_(etab_ids)),
+            )
+        ).scalars()
+    )
+    return users + [u for u in requesters(dossier) if u not in users]
+
+
+def _describe(dossier) -> dict:
+    return {**dossiers._describe(dossier), "jour": date_fr(today())}
+
+
+workflow.bind(
+    HABILITATION,
+    workflow.Binding(
+        model=DemandeHabilitation,
+        describe=_describe,
+        link=lambda d: f"/habilitations/show/{d.id}",
+        audiences={
+            "organisation_tous": lambda d, c: utilisateurs_de_l_organisme(d),
+            "instance": lambda d, c: dossiers.destinataires_instance(d),
+        },
+    ),
+)
+
+
+def _accordee(dossier) -> None:
+    if dossier.etat != "accordee":
+        raise DomainError(
+            f"Ce dossier n'est pas une habilitation accordée (statut « {dossier.etat_label} ») : "
+            "aucune décision sur l'habilitation n'est possible."
+        )
+
+
+def _addressed(user, dossier) -> None:
+    """A branch decides on the habilitations it granted; Certif Pro on all."""
+    _accordee(dossier)
+    if not (
+        access.may(user, "decider_toute_habilitation")
+        or user.certificateur_id in [c.id for c in dossier.certificateurs]
+    ):
+        raise Forbidden("Seule l'instance qui a accordé l'habilitation en décide.")
+
+
+def _motif(motif=None):
+    if isinstance(motif, str) and motif.strip():
+        if len(motif) > 5000:
+            raise ValidationFailed({"motif": "Le motif ne doit pas dépasser 5000 caractères."})
+        return {"motif": motif.strip()}
+    if motif is not None and not isinstance(motif, str):
+        raise ValidationFailed({"motif": "Une chaîne de caractères est attendue."})
+    raise ValidationFailed({"motif": "Le motif de la décision est obligatoire."})
+
+
+def _decision(dossier, user, motif) -> None:
+    _addressed(user, dossier)
+    dossier.statut_motif = motif
+    dossier.statut_le = today()
+
+
+@workflow.effect(HABILITATION, "suspendre", prepare=_motif)
+def _suspendre(dossier, user, motif):
+    _decision(dossier, user, motif)
+    return {}
+
+
+@workflow.after(HABILITATION, "suspendre")
+def _avis_suspension(dossier, user, context):
+    dossiers.envoyer_avis(
+        dossier,
+        "suspension",
+        "Décision de suspension de l'habilitation",
+        [
+            f"L'instance ({dossier.instance_label}) suspend l'habilitation {dossier.certification_label} de "
+            f"{dossier.organisme.nom} ({dossier.etablissements_label}) à compter du {context['jour']}.",
+            f"Motif : {dossier.statut_motif}",
+            "Pendant la suspension, aucune nouvelle candidature, évaluation ou formation n'est possible ; les "
+            "dossiers déjà envoyés au jury continuent. La suspension ne prolonge pas la période d'habilitation.",
+        ],
+    )
+
+
+@workflow.effect(HABILITATION, "lever_suspension")
+def _lever(dossier, user):
+    _addressed(user, dossier)
+    dossier.statut_le = today()
+    return {}
+
+
+@workflow.after(HABILITATION, "lever_suspension")
+def _avis_levee(dossier, user, context):
+    dossiers.envoyer_avis(
+        dossier,
+        "levee_suspension",
+        "Levée de la suspension de l'habilitation",
+        [
+            f"La suspension de l'habilitation {dossier.certification_label} de {dossier.organisme.nom} est levée "
+            f"le {context['jour']} : l'habilitation court jusqu'au {date_fr(dossier.date_fin)}."
+        ],
+    )
+
+
+def _prepare_retrait(motif=None, date=None):
+    cleaned = _motif(motif)
+    if date in (None, ""):
+        return {**cleaned, "date": None}
+    try:
+        jour = date if isinstance(date, datetime.date) else parse_date(date)
+    except (TypeError, ValueError):
+        raise ValidationFailed({"date": "Date invalide : utilisez le format jj/mm/aaaa (ou AAAA-MM-JJ)."}) from None
+    return {**cleaned, "date": jour}
+
+
+@workflow.effect(HABILITATION, "retirer", prepare=_prepare_retrait)
+def _retirer(dossier, user, motif, date=None):
+    if date is not None and date > today():
+        raise ValidationFailed({"date": "Le retrait est immédiat : sa date ne peut pas être dans le futur."})
+    _decision(dossier, user, motif)
+    if date is not None:
+        dossier.statut_le = date
+    return {"jour": date_fr(dossier.statut_le)}
+
+
+@workflow.after(HABILITATION, "retirer")
+def _avis_retrait(dossier, user, context):
+    dossiers.envoyer_avis(
+        dossier,
+        "retrait",
+        "Décision de retrait de l'habilitation",
+        [
+            f"L'instance ({dossier.instance_label}) retire l'habilitation {dossier.certification_label} de "
+            f"{dossier.organisme.nom} ({dossier.etablissements_label}) à compter du {context['jour']}.",
+            f"Motif : {dossier.statut_motif}",
+            "Les candidats déjà inscrits sont informés ; les dossiers déjà envoyés au jury continuent. La décision "
+            "est publiée dans l'annuaire.",
+        ],
+    )
+
+
+@workflow.effect(HABILITATION, "renoncer", prepare=_motif)
+def _renoncer(dossier, user, motif):
+    _accordee(dossier)
+    if dossier.renonciation_recue_le is not None:
+        raise DomainError(
+            f"La renonciation à cette habilitation est déjà enregistrée : elle prend effet le "
+            f"{date_fr(dossier.renonciation_effet)}."
+        )
+    dossier.renonciation_recue_le = today()
+    dossier.renonciation_effet = dans_trois_mois(today())
+    dossier.statut_motif = motif
+    return {"effet": date_fr(dossier.renonciation_effet)}
+
+
+@workflow.after(HABILITATION, "renoncer")
+def _avis_renonciation(dossier, user, context):
+    dossiers.envoyer_avis(
+        dossier,
+        "renonciation",
+        "Accusé de réception de la renonciation",
+        [
+            f"Certif Pro a reçu le {date_fr(dossier.renonciation_recue_le)} la renonciation de "
+            f"{dossier.organisme.nom} à son habilitation {dossier.certification_label}.",
+            f"Elle prend effet le {context['effet']} (3 mois après sa réception) : aucune nouvelle candidature "
+            "n'est possible après cette date ; les dossiers des candidats déjà inscrits peuvent être menés à leur "
+            "terme.",
+        ],
+    )
+
+
+# --- The daily job ------------------------------------------------------------------------------------------------
+def quotidien(jour: datetime.date | None = None) -> dict:
+    """Renunciations reaching their effective date become `renoncee`; habilitations past their end `expiree`.
+    Each change is one transaction with its audit line (the engine's `apply`)."""
+    jour = jour or today()
+    done = {"renoncees": 0, "expirees": 0}
+    rules = (
+        ("clore_renonciation", "renoncees", DemandeHabilitation.renonciation_effet <= jour),
+        ("expirer", "expirees", DemandeHabilitation.date_fin < jour),
+    )
+    for event, key, condition in rules:
+        ids = db.session.execute(
+            select(DemandeHabilitation.id).where(
+                DemandeHabilitation.etat == "accordee",
+                DemandeHabilitation.statut_habilitation.in_(HABILITATION.group("en_vigueur")),
+                condition,
+            )
+        ).scalars()
+        for pk in list(ids):
+            query = select(DemandeHabilitation).where(DemandeHabilitation.id == pk)
+            if db.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            dossier = db.session.execute(query).scalar_one_or_none()
+            if dossier is None or dossier.statut_habilitation not in HABILITATION.group("en_vigueur"):
+                db.session.rollback()
+                continue
+            dossier.statut_le = jour
+            workflow.apply(HABILITATION, event, dossier, None, {})
+            db.session.commit()
+            done[key] += 1
+    return done
+
+
+def decisions_publiques(limit: int = 50) -> list[DemandeHabilitation]:
+    """The public decisions of the directory: withdrawals and suspensions in force, newest first."""
+    return list(
+        db.session.execute(
+            select(DemandeHabilitation)
+            .options(
+                selectinload(DemandeHabilitation.organisme),
+                selectinload(DemandeHabilitation.etablissements),
+                selectinload(DemandeHabilitation.certificateurs),
+            )
+            .where(
+                DemandeHabilitation.etat == "accordee",
+                DemandeHabilitation.statut_habilitation.in_(("retiree", "suspendue")),
+            )
+            .order_by(DemandeHabilitation.statut_le.desc(), DemandeHabilitation.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
