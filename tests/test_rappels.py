@@ -122,8 +122,9 @@ def test_the_reminder_names_the_habilitation_and_says_how_to_renew(ctx, clean):
     assert notification.titre == "Habilitation CléA à renouveler : Avenir Paris République"
     assert notification.contenu == (
         f"L'habilitation CléA de Avenir Paris République (Organisme A1 — Avenir Paris) prend fin le "
-        f"{fin:%d/%m/%Y}, dans 90 jours. Pour demander son renouvellement, ouvrez la page de l'habilitation et "
-        f"cliquez sur « Demander le renouvellement »."
+        f"{fin:%d/%m/%Y}, dans 90 jours. Aucune évaluation n'a encore été faite sous cette habilitation : sans "
+        "évaluation d'ici là, elle expirera à cette date. Pour demander son renouvellement, ouvrez la page de "
+        "l'habilitation et cliquez sur « Demander le renouvellement »."
     )
     assert notification.lien == f"/habilitations/show/{pk}"
 
@@ -135,7 +136,8 @@ def test_a_renewal_says_a_new_request_is_needed(ctx, clean):
     )
     assert rappels_habilitation(JOUR) == 1
     [notification] = received("org.admin", renewal)
-    assert "déjà été renouvelée une fois" in notification.contenu and "« Faire une demande »" in notification.contenu
+    assert "déjà été renouvelée une fois : après 6 ans, un nouveau dossier d'habilitation" in notification.contenu
+    assert "« Déposer un dossier d'habilitation »" in notification.contenu
 
 
 def test_recipients_are_the_establishment_its_organisation_and_its_network_admins(ctx, clean):
@@ -221,7 +223,13 @@ def test_daily_command_sends_the_reminders_and_their_mails_in_the_same_run(app, 
     assert found and int(found.group(1)) >= 1, result.output
     with app.app_context():
         assert recorded(pk) == {90, 30}
-        [mail] = db.session.execute(select(MailSortant).where(MailSortant.destinataire == email)).scalars().all()
+        [mail] = (
+            db.session.execute(
+                select(MailSortant).where(MailSortant.destinataire == email, MailSortant.sujet.like("%à renouveler%"))
+            )
+            .scalars()
+            .all()
+        )
         assert mail.statut == MailSortant.ENVOYE  # queued by the reminder, sent by the same run
         assert mail.sujet == "[Plateforme CléA] Habilitation CléA à renouveler : Avenir Paris République"
         assert f"Pour consulter : http://clea.test/habilitations/show/{pk}" in mail.corps

@@ -160,3 +160,66 @@ def test_decisions_on_a_dossier_not_accorded_are_refused(app, api):
     refused = act(api, "certifpro", draft, "suspendre", motif="x")
     assert refused.status_code == 409
     assert "n'est pas une habilitation accordée (statut « Brouillon »)" in refused.get_json()["message"]
+
+
+def test_a_used_habilitation_is_renewed_once_automatically_at_its_end(app):
+    """Used (a finalised evaluation under it) and active: renewed for 3 years by the daily job, once; the 90-day
+    reminder says so; a renewal reaching its end expires and asks for a new dossier."""
+    from app.models.evaluations import Evaluation
+    from app.services.rappels import rappels_habilitation
+
+    with app.app_context():
+        pk, etab_id = republique_clea(app)
+        habilitation = db.session.get(DemandeHabilitation, pk)
+        candidature = (
+            db.session.execute(
+                select(Candidature).where(Candidature.etablissement_id == etab_id, Candidature.certification == "clea")
+            )
+            .scalars()
+            .first()
+        )
+        used = (
+            db.session.execute(select(Evaluation).where(Evaluation.candidature_id == candidature.id)).scalars().first()
+        )
+        if used is None or used.etat != "finalisee":
+            db.session.add(
+                Evaluation(
+                    candidature_id=candidature.id,
+                    evaluateur_nom="Durand",
+                    evaluateur_prenom="Alice",
+                    evaluateur_email="alice@of.example",
+                    date_evaluation=habilitation.date_debut + datetime.timedelta(days=5),
+                    etat="finalisee",
+                )
+            )
+        else:
+            used.date_evaluation = habilitation.date_debut + datetime.timedelta(days=5)
+        db.session.commit()
+        end = habilitation.date_fin
+        assert habilitations.issue_du_terme(habilitation) == "renouvellement"
+        rappels_habilitation(end - datetime.timedelta(days=90))
+        reminder = (
+            db.session.execute(
+                select(Notification.contenu).where(
+                    Notification.lien == f"/habilitations/show/{pk}", Notification.titre.like("%à renouveler%")
+                )
+            )
+            .scalars()
+            .first()
+        )
+        assert "elle sera renouvelée automatiquement pour 3 ans à cette date" in reminder
+        done = vie_habilitation.quotidien(end + datetime.timedelta(days=1))
+        assert done["renouvelees"] == 1
+        renewal = db.session.execute(
+            select(DemandeHabilitation).where(DemandeHabilitation.renouvelle_id == pk)
+        ).scalar_one()
+        assert renewal.date_debut == end + datetime.timedelta(days=1)
+        assert (renewal.statut_habilitation, renewal.type) == ("active", "renouvellement")
+        assert habilitations.est_habilitee(db.session.get(Etablissement, etab_id), renewal.date_debut, "clea")
+        assert "Renouvellement automatique de l'habilitation" in titles("org.admin")
+        # Once only: at the renewal's end it expires, and a new dossier is needed.
+        assert habilitations.issue_du_terme(renewal) == "nouveau_dossier"
+        after = vie_habilitation.quotidien(renewal.date_fin + datetime.timedelta(days=1))
+        assert after["expirees"] >= 1 and after["renouvelees"] == 0
+        assert db.session.get(DemandeHabilitation, renewal.id).statut_habilitation == "expiree"
+        assert "Fin de l'habilitation" in titles("org.admin")

@@ -261,3 +261,39 @@ def perimetre_habilite(user) -> bool:
     """Does the user's perimeter hold at least one establishment habilitated today?"""
     query = perimeter.restrict(select(Etablissement.id), Etablissement, user).where(habilitee_clause())
     return db.session.execute(query.limit(1)).first() is not None
+
+
+# --- Renewal (habilitation.md §4): automatic once, for 3 years, when the habilitation was used ---------------------
+def utilisee(demande) -> bool:
+    """At least one candidature evaluated under it: a finalised evaluation of a file of its establishments, for
+    its certification, during its period."""
+    from app.models import Candidature
+    from app.models.evaluations import FINALISEE, Evaluation
+
+    if demande.date_debut is None or demande.date_fin is None or not demande.etablissements:
+        return False
+    return (
+        db.session.execute(
+            select(Evaluation.id)
+            .join(Candidature, Candidature.id == Evaluation.candidature_id)
+            .where(
+                Candidature.etablissement_id.in_([e.id for e in demande.etablissements]),
+                Candidature.certification == demande.certification,
+                Evaluation.etat == FINALISEE,
+                Evaluation.date_evaluation >= demande.date_debut,
+                Evaluation.date_evaluation <= demande.date_fin,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def issue_du_terme(demande) -> str:
+    """What the end of the period will bring: `renouvellement` (used, active, never renewed), `nouveau_dossier`
+    (renewed once already: 6 years), or `expiration` (not used, or suspended)."""
+    if demande.type == DemandeHabilitation.RENOUVELLEMENT or demande.renouvelle_id is not None:
+        return "nouveau_dossier"
+    if demande.statut_habilitation == ACTIVE and utilisee(demande):
+        return "renouvellement"
+    return "expiration"

@@ -124,16 +124,25 @@ def _notifier(demande, jour) -> None:
     # The title is also the mail's subject (250 characters at most): many establishments are cut there,
     # the content names them all.
     titre = _court(f"Habilitation {demande.certification_label} à renouveler : {etablissements}", 200)
-    if demande.type == DemandeHabilitation.INITIALE:
+    from app.services.habilitations import issue_du_terme
+
+    issue = issue_du_terme(demande)
+    if issue == "renouvellement":
+        suite = (
+            "Elle a été utilisée : elle sera renouvelée automatiquement pour 3 ans à cette date, sans démarche "
+            "de votre part, si aucune suspension ni aucun retrait n'intervient d'ici là."
+        )
+    elif issue == "nouveau_dossier":  # a renewal is allowed once (3 + 3 years)
+        suite = (
+            "Elle a déjà été renouvelée une fois : après 6 ans, un nouveau dossier d'habilitation (« Déposer un "
+            "dossier d'habilitation ») est nécessaire pour continuer après cette date."
+        )
+    else:
         # The label of the button on the habilitation's page.
         suite = (
-            "Pour demander son renouvellement, ouvrez la page de l'habilitation et cliquez sur "
-            "« Demander le renouvellement »."
-        )
-    else:  # a renewal is allowed once (3 + 3 years)
-        suite = (
-            "Elle a déjà été renouvelée une fois : une nouvelle demande d'habilitation (« Faire une "
-            "demande ») est nécessaire pour continuer après cette date."
+            "Aucune évaluation n'a encore été faite sous cette habilitation : sans évaluation d'ici là, elle "
+            "expirera à cette date. Pour demander son renouvellement, ouvrez la page de l'habilitation et "
+            "cliquez sur « Demander le renouvellement »."
         )
     contenu = (
         f"L'habilitation {demande.certification_label} de {etablissements} ({demande.organisme.nom}) "

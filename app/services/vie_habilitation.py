@@ -14,11 +14,11 @@ from sqlalchemy.orm import selectinload
 from app.domain import access
 from app.domain.dates import parse_date
 from app.domain.errors import DomainError, Forbidden, ValidationFailed
-from app.domain.habilitations import HABILITATION, dans_trois_mois
+from app.domain.habilitations import HABILITATION, RUBRIQUE, dans_trois_mois, date_fin
 from app.extensions import db
 from app.formatting import date_fr
 from app.models import DemandeHabilitation, Etablissement, Utilisateur
-from app.services import dossiers, workflow
+from app.services import audit, dossiers, habilitations, notifications, workflow
 from app.services.habilitations import requesters
 
 
@@ -207,6 +207,7 @@ def quotidien(jour: datetime.date | None = None) -> dict:
     Each change is one transaction with its audit line (the engine's `apply`)."""
     jour = jour or today()
     done = {"renoncees": 0, "expirees": 0}
+    done["renouvelees"] = 0
     rules = (
         ("clore_renonciation", "renoncees", DemandeHabilitation.renonciation_effet <= jour),
         ("expirer", "expirees", DemandeHabilitation.date_fin < jour),
@@ -228,10 +229,77 @@ def quotidien(jour: datetime.date | None = None) -> dict:
                 db.session.rollback()
                 continue
             dossier.statut_le = jour
+            renewed = event == "expirer" and habilitations.issue_du_terme(dossier) == "renouvellement"
             workflow.apply(HABILITATION, event, dossier, None, {})
+            if renewed:
+                _renouveler_automatiquement(dossier)
+                done["renouvelees"] += 1
+            elif event == "expirer":
+                _avis_fin(dossier)
+                done[key] += 1
+            else:
+                done[key] += 1
             db.session.commit()
-            done[key] += 1
     return done
+
+
+def _renouveler_automatiquement(previous) -> DemandeHabilitation:
+    """The renewal (once, 3 years more, from the day after the end): the same establishments and instance."""
+    debut = previous.date_fin + datetime.timedelta(days=1)
+    renewal = DemandeHabilitation(
+        organisme_id=previous.organisme_id,
+        certification=previous.certification,
+        type=DemandeHabilitation.RENOUVELLEMENT,
+        renouvelle_id=previous.id,
+        date_demande=debut,
+        etat="accordee",
+        statut_habilitation="active",
+        statut_le=debut,
+        date_debut=debut,
+        date_fin=date_fin(debut),
+        decide_le=datetime.datetime.combine(debut, datetime.time(0)),
+        type_candidature=previous.type_candidature,
+    )
+    renewal.etablissements = list(previous.etablissements)
+    renewal.certificateurs = list(previous.certificateurs)
+    audit.label("Renouvellement automatique de l'habilitation", decision=True)
+    db.session.add(renewal)
+    db.session.flush()
+    text = (
+        f"L'habilitation {previous.certification_label} de {previous.etablissements_label} a été utilisée : elle est "
+        f"renouvelée automatiquement du {date_fr(renewal.date_debut)} au {date_fr(renewal.date_fin)}. Ce "
+        "renouvellement est le seul possible : à son terme, un nouveau dossier d'habilitation sera nécessaire."
+    )
+    notifications.notify(
+        utilisateurs_de_l_organisme(previous),
+        RUBRIQUE,
+        "Renouvellement automatique de l'habilitation",
+        text,
+        f"/habilitations/show/{renewal.id}",
+    )
+    dossiers.envoyer_avis(renewal, "renouvellement", "Renouvellement automatique de l'habilitation", [text])
+    return renewal
+
+
+def _avis_fin(dossier) -> None:
+    text = (
+        f"L'habilitation {dossier.certification_label} de {dossier.etablissements_label} a pris fin le "
+        f"{date_fr(dossier.date_fin)}. "
+        + (
+            "Elle avait déjà été renouvelée une fois : un nouveau dossier d'habilitation est nécessaire."
+            if habilitations.issue_du_terme(dossier) == "nouveau_dossier"
+            else "Elle n'est pas renouvelée (aucune évaluation sous cette habilitation, ou une suspension en cours) : "
+            "un nouveau dossier d'habilitation est nécessaire pour continuer."
+        )
+    )
+    notifications.notify(
+        utilisateurs_de_l_organisme(dossier),
+        RUBRIQUE,
+        "Fin de l'habilitation",
+        text,
+        f"/habilitations/show/{dossier.id}",
+    )
+    dossiers.envoyer_avis(dossier, "expiration", "Fin de l'habilitation", [text])
 
 
 def decisions_publiques(limit: int = 50) -> list[DemandeHabilitation]:
