@@ -204,7 +204,37 @@ class Loader:
         # CléA numérique: a habilitation of its own (habilitation.md §4: the rule is per certification).
         habilitation(["A1-1"], v, debut=today - datetime.timedelta(days=200), certification="clea_numerique")
         habilitation(["B1-1"], v, debut=today - datetime.timedelta(days=100), certification="clea_numerique")
+        habilitation(["B1-2"], v, debut=today - datetime.timedelta(days=300), certification="clea_numerique")
         self.dossiers(today, rennes, nantes, montpellier)
+        self.vie_des_habilitations(today)
+
+    def vie_des_habilitations(self, today):
+        """Issue 15: a suspended habilitation (Montpellier's CléA numérique) and a renunciation pending (Lyon)."""
+        from app.domain.habilitations import dans_trois_mois
+
+        def accorded(code, certification):
+            return (
+                db.session.execute(
+                    select(DemandeHabilitation).where(
+                        DemandeHabilitation.etablissements.any(id=self.etabs[code].id),
+                        DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
+                        DemandeHabilitation.certification == certification,
+                    )
+                )
+                .scalars()
+                .first()
+            )
+
+        montpellier = accorded("B1-2", "clea_numerique")
+        if montpellier is not None and montpellier.statut_habilitation == "active":
+            montpellier.statut_habilitation = "suspendue"
+            montpellier.statut_le = today - datetime.timedelta(days=4)
+            montpellier.statut_motif = "Audit sur pièces défavorable : évaluations à distance sans contrôle d'identité."
+        lyon = accorded("C1-1", "clea")
+        if lyon is not None and lyon.renonciation_recue_le is None:
+            lyon.renonciation_recue_le = today - datetime.timedelta(days=10)
+            lyon.renonciation_effet = dans_trois_mois(lyon.renonciation_recue_le)
+            lyon.statut_motif = "Cessation de l'activité de formation CléA."
 
     def dossiers(self, today, rennes, nantes, montpellier):
         """Habilitation dossiers (issue 14): open campaigns, planned meetings, and dossiers in several states —

@@ -276,7 +276,17 @@ def dossiers_habilitation(user) -> dict:
         )
     ).all()
     durations = [jours_ouvres.entre(depot, decided_at.date()) for depot, decided_at in decided if depot and decided_at]
+    accorded = dict(
+        db.session.execute(
+            select(DemandeHabilitation.statut_habilitation, func.count())
+            .where(visible, DemandeHabilitation.etat == dossiers.ACCORDEE)
+            .group_by(DemandeHabilitation.statut_habilitation)
+        ).all()
+    )
     return {
+        "habilitations_par_statut": [
+            (code, label, accorded.get(code, 0)) for code, label in dossiers.STATUTS_HABILITATION.items()
+        ],
         "par_etat": [(code, label, by_state.get(code, 0)) for code, label in dossiers.LABELS.items()],
         "par_campagne": [
             (f"{libelle} ({statuts_certification(certification)})", n) for libelle, certification, n in by_campaign
