@@ -10,11 +10,11 @@ from app.domain import access
 from app.domain.dates import DATE_ISO_INVALIDE, parse_date
 from app.domain.dossiers import DOSSIER
 from app.domain.errors import ValidationFailed
-from app.domain.habilitations import HABILITATION
+from app.domain.habilitations import CHANGEMENT, HABILITATION
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
-from app.models.habilitations import CampagneHabilitation, ReunionInstance
+from app.models.habilitations import CampagneHabilitation, ChangementSituation, ReunionInstance
 from app.security import perimeter
-from app.services import dossiers, structures, users as user_service, vie_habilitation  # noqa: F401
+from app.services import dossiers, structures, users as user_service, vie_habilitation
 from app.services.ecritures import ServiceInterface
 
 
@@ -449,6 +449,41 @@ def register(appbuilder):
         HabilitationApi,
         CampagneApi,
         ReunionApi,
+        ChangementSituationApi,
         UtilisateurApi,
     ):
         appbuilder.add_api(api)
+
+
+@event_actions(CHANGEMENT)
+class ChangementSituationApi(CleaModelRestApi):
+    """Changes of situation (api.md « Life of an habilitation »): declared by the organisation (POST), taken into
+    account or answered with a maintien temporaire by Certif Pro (actions)."""
+
+    resource_name = "changementsituation"
+    list_title = show_title = "Changements de situation"
+    add_title = edit_title = "Changement de situation"
+    datamodel = ServiceInterface(ChangementSituation)
+    tab = access.HABILITATIONS
+    list_columns = show_columns = [
+        "id",
+        "organisme.id",
+        "nature",
+        "date_changement",
+        "description",
+        "etablissement.id",
+        "declare_le",
+        "hors_delai",
+        "etat",
+        "maintien_jusqu_au",
+    ]
+    add_columns = edit_columns = []
+    search_columns = ["etat", "nature", "organisme"]
+    order_columns = ["declare_le", "date_changement"]
+    base_order = ("declare_le", "desc")
+    include_route_methods = {"get_list", "get", "post"}
+    extra_permissions = {"post": "read"}
+
+    def post_headless(self):
+        changement = vie_habilitation.declarer(g.user, self._json_body())
+        return self.response(201, id=changement.id, result=self.dump(changement))

@@ -269,6 +269,13 @@ SPECIAL_RIGHTS: dict[str, Special] = {
         HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}, "Ouvrir les campagnes de dépôt et planifier les réunions"
     ),
     "nommer_instructeur": Special(HABILITATIONS, {CERTIF_PRO}, "Nommer l'instructeur d'un dossier d'habilitation"),
+    # Changes of situation: the organisation declares them, Certif Pro takes note or keeps the habilitation.
+    "declarer_changement": Special(
+        HABILITATIONS, {ADMIN_RESEAU, ADMIN_ORGANISME}, "Déclarer un changement de situation de l'organisme"
+    ),
+    "traiter_changement": Special(
+        HABILITATIONS, {CERTIF_PRO}, "Prendre acte d'un changement de situation, maintenir une habilitation"
+    ),
     # The life of an accorded habilitation: the instance suspends, lifts the suspension, withdraws.
     "suspendre_habilitation": Special(
         HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}, "Suspendre, rétablir ou retirer une habilitation"

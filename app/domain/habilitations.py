@@ -120,3 +120,84 @@ HABILITATION = register(
         },
     )
 )
+
+
+# --- Changes of situation (seed 001 §III.6): declared within 30 days; a maintien temporaire of 6 months ----------
+DELAI_DECLARATION_JOURS = 30
+NATURES_CHANGEMENT = {
+    "ouverture_etablissement": "Ouverture d'un établissement (même SIREN)",
+    "fermeture_etablissement": "Fermeture d'un établissement",
+    "denomination": "Changement de dénomination",
+    "statut_juridique": "Changement de statut juridique",
+    "dirigeants": "Changement de dirigeants",
+    "adresse_siege": "Changement d'adresse du siège social",
+    "fusion": "Fusion",
+    "scission": "Scission",
+    "cession": "Cession d'activité",
+    "cessation": "Cessation d'activité",
+    "liquidation": "Liquidation judiciaire",
+    "redressement": "Redressement judiciaire",
+    "sauvegarde": "Procédure de sauvegarde",
+    "numero_declaration": "Changement de numéro de déclaration d'activité",
+    "perte_label": "Perte d'un label ou d'une certification qualité",
+}
+DECLARE, PRIS_EN_COMPTE, MAINTIEN_TEMPORAIRE, CLOS = "declare", "pris_en_compte", "maintien_temporaire", "clos"
+
+CHANGEMENT = register(
+    Machine(
+        name="changement_situation",
+        noun="un changement de situation",
+        labels={
+            DECLARE: "Déclaré",
+            PRIS_EN_COMPTE: "Pris en compte",
+            MAINTIEN_TEMPORAIRE: "Maintien temporaire de l'habilitation",
+            CLOS: "Clos",
+        },
+        initial=DECLARE,
+        attribute="etat",
+        events={
+            "prendre_acte": Event(
+                frozenset({DECLARE}),
+                "traiter_changement",
+                "Prendre acte",
+                target=PRIS_EN_COMPTE,
+                audit="Changement de situation pris en compte : {nature}",
+                notices=(
+                    Notice(
+                        "organisation",
+                        RUBRIQUE,
+                        "Changement de situation pris en compte",
+                        "Certif Pro a pris en compte le changement déclaré par {organisme} : {nature}. {suite}",
+                    ),
+                ),
+                success="Le changement est pris en compte.",
+            ),
+            "maintenir": Event(
+                frozenset({DECLARE}),
+                "traiter_changement",
+                "Maintenir temporairement l'habilitation",
+                target=MAINTIEN_TEMPORAIRE,
+                audit="Maintien temporaire de l'habilitation jusqu'à la décision sur un nouveau dossier ({nature})",
+                notices=(
+                    Notice(
+                        "organisation",
+                        RUBRIQUE,
+                        "Maintien temporaire de l'habilitation",
+                        "Après le changement déclaré ({nature}), l'habilitation de {organisme} est maintenue "
+                        "temporairement : un nouveau dossier d'habilitation doit être déposé avant le {limite} ; "
+                        "le maintien court jusqu'à la décision de l'instance sur ce dossier.",
+                    ),
+                ),
+                success="L'habilitation est maintenue temporairement : l'organisme en est notifié.",
+            ),
+            "clore": Event(
+                frozenset({MAINTIEN_TEMPORAIRE}),
+                "traiter_changement",
+                "Clore le maintien temporaire",
+                target=CLOS,
+                audit="Maintien temporaire clos",
+                success="Le maintien temporaire est clos.",
+            ),
+        },
+    )
+)

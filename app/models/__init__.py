@@ -10,6 +10,7 @@ from app.models.formations import Formation  # noqa: F401
 from app.models.habilitations import (
     AvisDossier,  # noqa: F401
     CampagneHabilitation,  # noqa: F401
+    ChangementSituation,  # noqa: F401
     DemandeHabilitation,  # noqa: F401
     MessageDossier,  # noqa: F401
     PieceDossier,  # noqa: F401

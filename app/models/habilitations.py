@@ -334,3 +334,43 @@ class RappelDossier(Model):
     envoye_le: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     __table_args__ = (UniqueConstraint("dossier_id", "echeance", "date", "palier", name="uq_rappel_dossier"),)
+
+
+class ChangementSituation(TimestampMixin, Model):
+    """A change of situation the organisation declares (seed 001 §III.6, within 30 days), which Certif Pro takes
+    into account — a new establishment with the same SIREN joins the habilitations in force — or answers with a
+    « maintien temporaire » (a new dossier within 6 months, kept until its decision)."""
+
+    __tablename__ = "changement_situation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisme_id: Mapped[int] = mapped_column(ForeignKey("organisme.id"), nullable=False, index=True)
+    nature: Mapped[str] = mapped_column(String(30), nullable=False)
+    date_changement: Mapped[datetime.date] = mapped_column(Date, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    etablissement_id: Mapped[int | None] = mapped_column(ForeignKey("etablissement.id"))
+    declare_le: Mapped[datetime.date] = mapped_column(Date, nullable=False)
+    declare_par_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    hors_delai: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    etat: Mapped[str] = mapped_column(String(30), nullable=False, default="declare", index=True)
+    maintien_jusqu_au: Mapped[datetime.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    organisme = relationship("Organisme")
+    etablissement = relationship("Etablissement")
+    declare_par = relationship("Utilisateur")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def nature_label(self) -> str:
+        from app.domain.habilitations import NATURES_CHANGEMENT
+
+        return NATURES_CHANGEMENT.get(self.nature, self.nature)
+
+    @property
+    def etat_label(self) -> str:
+        from app.domain.habilitations import CHANGEMENT
+
+        return CHANGEMENT.label(self.etat)
+
+    def __str__(self):
+        return f"Changement de situation n°{self.id} ({self.nature_label})"

@@ -17,6 +17,7 @@ from app.models import (
     AuditLog,
     Candidature,
     Certificateur,
+    ChangementSituation,
     DemandeHabilitation,
     Document,
     Etablissement,
@@ -210,11 +211,23 @@ def _notification_clause(user, level):
     return Notification.user_id == user.id
 
 
+def _changement_clause(user, level):
+    """A change of situation is its organisation's: as the organisations (certifiers see none)."""
+    if level == access.RESEAU:
+        return ChangementSituation.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
+    if level == access.ORGANISME:
+        return ChangementSituation.organisme_id == user.organisme_id
+    if level == access.ETABLISSEMENT:
+        return ChangementSituation.organisme_id == _organisme_of_etablissement(user.etablissement_id)
+    return false()
+
+
 RULES: dict[type, Callable] = {
     Reseau: _reseau_clause,
     Organisme: _organisme_clause,
     Etablissement: _etablissement_clause,
     DemandeHabilitation: _habilitation_clause,
+    ChangementSituation: _changement_clause,
     Utilisateur: _utilisateur_clause,
     AuditLog: _audit_clause,
     Candidature: _candidature_clause,

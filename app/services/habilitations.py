@@ -197,26 +197,28 @@ def adressee_a(user, demande) -> bool:
 
 def requesters(demande) -> list:
     """Who hears of a decision: the requester and the administrators of the organisation and network."""
+    users = [demande.demandeur] if demande.demandeur else []
+    return users + [u for u in administrateurs(demande.organisme) if u not in users]
+
+
+def administrateurs(organisme) -> list:
+    """The administrators of the organisation and of its network (who hear of its habilitation's decisions)."""
     from flask_appbuilder.security.sqla.models import Role
 
-    users = [demande.demandeur] if demande.demandeur else []
     admins = db.session.execute(
         select(Utilisateur)
         .join(Utilisateur.roles)
         .where(
             Utilisateur.active.is_(True),
-            (
-                (Role.name.in_(access.holders("recevoir_avis_organisme")))
-                & (Utilisateur.organisme_id == demande.organisme_id)
-            )
+            ((Role.name.in_(access.holders("recevoir_avis_organisme"))) & (Utilisateur.organisme_id == organisme.id))
             | (
                 (Role.name.in_(access.holders("recevoir_avis_reseau")))
-                & (Utilisateur.reseau_id == demande.organisme.reseau_id)
+                & (Utilisateur.reseau_id == organisme.reseau_id)
                 & (Utilisateur.reseau_id.isnot(None))
             ),
         )
     ).scalars()
-    return users + list(admins)
+    return list(admins)
 
 
 def demandes_des_etablissements(etablissement_ids) -> list[DemandeHabilitation]:

@@ -8,16 +8,27 @@ from __future__ import annotations
 
 import datetime
 
+from marshmallow import fields
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.domain import access
 from app.domain.dates import parse_date
-from app.domain.errors import DomainError, Forbidden, ValidationFailed
-from app.domain.habilitations import HABILITATION, RUBRIQUE, dans_trois_mois, date_fin
+from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from app.domain.habilitations import (
+    CHANGEMENT,
+    DELAI_DECLARATION_JOURS,
+    HABILITATION,
+    NATURES_CHANGEMENT,
+    RUBRIQUE,
+    dans_trois_mois,
+    date_fin,
+)
 from app.extensions import db
 from app.formatting import date_fr
-from app.models import DemandeHabilitation, Etablissement, Utilisateur
+from app.models import ChangementSituation, DemandeHabilitation, Etablissement, Organisme, Utilisateur
+from app.schemas import Day, Input, Text, fresh
+from app.security import perimeter
 from app.services import audit, dossiers, habilitations, notifications, workflow
 from app.services.habilitations import requesters
 
@@ -318,5 +329,159 @@ def decisions_publiques(limit: int = 50) -> list[DemandeHabilitation]:
             )
             .order_by(DemandeHabilitation.statut_le.desc(), DemandeHabilitation.id.desc())
             .limit(limit)
+        ).scalars()
+    )
+
+
+# --- Changes of situation (seed 001 §III.6) -----------------------------------------------------------------------
+CHANGEMENT_INPUT = Input.from_dict(
+    {
+        "organisme": fields.Integer(
+            allow_none=True, load_default=None, error_messages={"invalid": "Identifiant invalide."}
+        ),
+        "nature": Text(max_length=30),
+        "date": Day(),
+        "description": Text(max_length=5000),
+        "etablissement": fields.Integer(
+            allow_none=True, load_default=None, error_messages={"invalid": "Identifiant invalide."}
+        ),
+    },
+    name="ChangementInput",
+)()
+
+
+def declarer(user, values: dict) -> ChangementSituation:
+    """The organisation declares a change (within 30 days of it; a late one is recorded and flagged)."""
+    if not access.may(user, "declarer_changement"):
+        raise Forbidden("Vous n'avez pas les droits nécessaires pour cette action.")
+    data = fresh(CHANGEMENT_INPUT).load(values or {})
+    errors: dict[str, str] = {}
+    if data.get("nature") not in NATURES_CHANGEMENT:
+        errors["nature"] = "Nature inconnue : choisissez-la dans la liste du règlement."
+    if data.get("date") is None:
+        errors["date"] = "La date du changement est obligatoire."
+    elif data["date"] > today():
+        errors["date"] = "Un changement se déclare une fois survenu : sa date ne peut pas être dans le futur."
+    if not data.get("description"):
+        errors["description"] = "Décrivez le changement."
+    organisme_id = data.get("organisme") or user.organisme_id
+    if organisme_id is None:
+        errors["organisme"] = "Choisissez l'organisme concerné."
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        organisme = perimeter.get_visible(Organisme, organisme_id, user)
+    except NotFound:
+        raise ValidationFailed({"organisme": "Cet organisme n'existe pas ou n'est pas dans votre périmètre."}) from None
+    etablissement = None
+    if data.get("etablissement") is not None:
+        try:
+            etablissement = perimeter.get_visible(Etablissement, data["etablissement"], user)
+        except NotFound:
+            raise ValidationFailed(
+                {"etablissement": "Cet établissement n'existe pas ou n'est pas dans votre périmètre."}
+            ) from None
+        if etablissement.organisme_id != organisme.id:
+            raise ValidationFailed({"etablissement": "Cet établissement n'appartient pas à l'organisme (même SIREN)."})
+    if data["nature"] == "ouverture_etablissement" and etablissement is None:
+        raise ValidationFailed({"etablissement": "Indiquez le nouvel établissement (créé sous le même SIREN)."})
+    changement = ChangementSituation(
+        organisme_id=organisme.id,
+        nature=data["nature"],
+        date_changement=data["date"],
+        description=data["description"],
+        etablissement_id=etablissement.id if etablissement else None,
+        declare_le=today(),
+        declare_par_id=user.id,
+        hors_delai=(today() - data["date"]).days > DELAI_DECLARATION_JOURS,
+        etat=CHANGEMENT.initial,
+    )
+    audit.label("Déclaration d'un changement de situation")
+    db.session.add(changement)
+    db.session.flush()
+    notifications.notify(
+        notifications.utilisateurs_avec_droit("traiter_changement"),
+        RUBRIQUE,
+        "Changement de situation déclaré",
+        f"{organisme.nom} déclare : {changement.nature_label} au {date_fr(changement.date_changement)}"
+        + (" (déclaré après le délai de 30 jours)." if changement.hors_delai else "."),
+        "/changements/",
+    )
+    db.session.commit()
+    notifications.flush_outbox_quietly()
+    return changement
+
+
+def _describe_changement(changement) -> dict:
+    return {"organisme": changement.organisme.nom, "nature": changement.nature_label, "suite": "", "limite": ""}
+
+
+workflow.bind(
+    CHANGEMENT,
+    workflow.Binding(
+        model=ChangementSituation,
+        describe=_describe_changement,
+        link=lambda c: "/changements/",
+        audiences={"organisation": lambda c, ctx: _declarant_et_administrateurs(c)},
+    ),
+)
+
+
+def _declarant_et_administrateurs(changement) -> list:
+    users = [changement.declare_par] if changement.declare_par else []
+    return users + [u for u in habilitations.administrateurs(changement.organisme) if u not in users]
+
+
+def habilitations_en_vigueur(organisme_id: int) -> list[DemandeHabilitation]:
+    return list(
+        db.session.execute(
+            select(DemandeHabilitation).where(
+                DemandeHabilitation.organisme_id == organisme_id, habilitations.couvre_clause(today())
+            )
+        ).scalars()
+    )
+
+
+@workflow.effect(CHANGEMENT, "prendre_acte")
+def _prendre_acte(changement, user):
+    suite = ""
+    if changement.nature == "ouverture_etablissement" and changement.etablissement is not None:
+        added = []
+        for habilitation in habilitations_en_vigueur(changement.organisme_id):
+            if changement.etablissement not in habilitation.etablissements:
+                habilitation.etablissements.append(changement.etablissement)
+                added.append(habilitation.certification_label)
+        if added:
+            suite = (
+                f"L'établissement « {changement.etablissement.nom} » rejoint l'habilitation "
+                f"{', '.join(added)} en cours, sans nouveau dossier."
+            )
+    return {"suite": suite}
+
+
+@workflow.effect(CHANGEMENT, "maintenir")
+def _maintenir(changement, user):
+    changement.maintien_jusqu_au = dans_trois_mois(dans_trois_mois(today()))
+    return {"limite": date_fr(changement.maintien_jusqu_au)}
+
+
+def changements(user) -> list[ChangementSituation]:
+    return list(
+        db.session.execute(
+            perimeter.restrict(select(ChangementSituation), ChangementSituation, user).order_by(
+                ChangementSituation.declare_le.desc(), ChangementSituation.id.desc()
+            )
+        ).scalars()
+    )
+
+
+def organismes_declarants(user) -> list[Organisme]:
+    """The organisations of the perimeter, with their establishments, for the declaration form."""
+    return list(
+        db.session.execute(
+            perimeter.restrict(select(Organisme), Organisme, user)
+            .options(selectinload(Organisme.etablissements))
+            .order_by(Organisme.nom)
+            .limit(200)
         ).scalars()
     )

@@ -10,14 +10,14 @@ from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access, dossiers as regles, jours_ouvres
 from app.domain.dossiers import DOSSIER
-from app.domain.habilitations import HABILITATION
+from app.domain.habilitations import CHANGEMENT, HABILITATION
 from app.domain.regions import REGIONS
 from app.exports import xlsx
 from app.formatting import date_fr
 from app.models import DemandeHabilitation, Etablissement
-from app.models.habilitations import CampagneHabilitation
+from app.models.habilitations import CampagneHabilitation, ChangementSituation
 from app.security import perimeter
-from app.services import audit, dossiers, habilitations, vie_habilitation, workflow  # noqa: F401
+from app.services import audit, dossiers, habilitations, vie_habilitation, workflow
 from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 
@@ -508,6 +508,61 @@ def _instances():
     )
 
 
+class ChangementView(CleaModelView):
+    """« Changements de situation »: the organisation declares, Certif Pro takes note or keeps the habilitation."""
+
+    route_base = "/changements"
+    datamodel = ServiceInterface(ChangementSituation)
+    tab = access.HABILITATIONS
+    list_title = "Changements de situation"
+    extra_permissions = {"index": "read", "declarer": "read", "evenement": "read"}
+    include_route_methods = {"index", "declarer", "evenement"}
+    perimetre_des_routes = {"index": None, "declarer": None}
+
+    @expose("/")
+    @has_access
+    def index(self):
+        from app.domain.habilitations import NATURES_CHANGEMENT
+
+        items = vie_habilitation.changements(g.user)
+        declarer = access.may(g.user, "declarer_changement")
+        return self.render_template(
+            "clea/changements.html",
+            title="Changements de situation",
+            changements=items,
+            events={c.id: CHANGEMENT.allowed_events(c.etat, g.user) for c in items},
+            machine=CHANGEMENT,
+            natures=NATURES_CHANGEMENT,
+            may_declare=declarer,
+            organismes=vie_habilitation.organismes_declarants(g.user) if declarer else [],
+            breadcrumb=[("Dossiers d'habilitation", url_for("DemandeHabilitationView.list")), ("Changements", None)],
+        )
+
+    @expose("/declarer", methods=["POST"])
+    @has_access
+    def declarer(self):
+        values = {
+            k: request.form.get(k) or None for k in ("organisme", "nature", "date", "description", "etablissement")
+        }
+        return self.run_action(
+            lambda: vie_habilitation.declarer(g.user, values),
+            url_for("ChangementView.index"),
+            success="Le changement de situation est déclaré à Certif Pro.",
+        )
+
+    @expose("/<int:pk>/action/<event>", methods=["POST"])
+    @has_access
+    def evenement(self, pk, event):
+        if event not in CHANGEMENT.events:
+            abort(404)
+        return self.run_action(
+            lambda: workflow.run(CHANGEMENT, event, g.user, pk),
+            url_for("ChangementView.index"),
+            success=CHANGEMENT.event(event).success,
+        )
+
+
 def register(appbuilder):
     appbuilder.add_view_no_menu(DemandeHabilitationView())
     appbuilder.add_view_no_menu(CampagneView())
+    appbuilder.add_view_no_menu(ChangementView())
