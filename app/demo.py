@@ -285,6 +285,7 @@ class Loader:
         # Refused, with a recourse running.
         remplir_dossier(nantes)
         nantes.date_depot = nantes.date_demande
+        nantes.campagne = campagnes[(self.certif_pro.id, "clea")]
         nantes.decide_le = datetime.datetime.combine(today - datetime.timedelta(days=12), datetime.time(10))
         nantes.notifie_le = today - datetime.timedelta(days=10)
         nantes.etat = regles.RECOURS_DEPOSE

@@ -240,3 +240,9 @@ def test_demo_and_stats_show_the_life_of_habilitations(app, as_user):
     assert "Habilitations accordées, par statut Active" in page and "Suspendue 1" in page
     directory = page_text(app.test_client().get("/annuaire/"))
     assert "Compétences Méditerranée Montpellier CléA numérique Suspension de l'habilitation" in directory
+
+
+def test_the_list_shows_suspensions_and_renunciations(app, as_user):
+    page = page_text(as_user("certifpro").get("/habilitations/list/"))
+    assert "Habilitation accordée — Suspendue" in page
+    assert "Habilitation accordée — renonciation le" in page

@@ -170,6 +170,15 @@ class DemandeHabilitation(TimestampMixin, Model):
         return self.CERTIFICATIONS.get(self.certification, self.certification)
 
     @property
+    def situation_label(self) -> str:
+        """The dossier's state and, once accorded, the habilitation's status when it is not active."""
+        if self.etat == self.VALIDEE and self.statut_habilitation not in (None, "active"):
+            return f"{self.etat_label} — {self.statut_habilitation_label}"
+        if self.etat == self.VALIDEE and self.renonciation_effet:
+            return f"{self.etat_label} — renonciation le {self.renonciation_effet:%d/%m/%Y}"
+        return self.etat_label
+
+    @property
     def statut_habilitation_label(self) -> str:
         return dossiers.STATUTS_HABILITATION.get(self.statut_habilitation or "", "")
 

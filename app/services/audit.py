@@ -307,6 +307,7 @@ FIELD_LABELS = {
     "chiffres_affaires": "Chiffres d'affaires",
     "contact_telephone": "Téléphone du contact",
     "facturation_nom": "Contact facturation",
+    "facturation_email": "Email du contact facturation",
     "label_qualite": "Label qualité",
     "premiere_demande": "Première demande",
     "historique": "Historique",

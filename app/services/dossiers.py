@@ -436,6 +436,10 @@ def echeances(dossier, jour=None) -> list[dict]:
         rows.append(("Décision de l'instance (réunion)", dossier.reunion.date, "instance"))
     if etat == regles.REFUSEE and dossier.notifie_le and dossier.recours_le is None:
         rows.append(("Recours possible", jours_ouvres.ajouter(dossier.notifie_le, regles.DELAI_RECOURS), "organisme"))
+    if etat == regles.ACCORDEE and dossier.statut_habilitation in ("active", "suspendue") and dossier.date_fin:
+        if dossier.renonciation_effet:
+            rows.append(("Effet de la renonciation", dossier.renonciation_effet, "organisme"))
+        rows.append(("Fin de l'habilitation", dossier.date_fin, "organisme"))
     if etat == regles.RECOURS_DEPOSE and dossier.recours_le:
         if dossier.recours_accuse_le is None:
             rows.append(

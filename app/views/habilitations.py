@@ -105,7 +105,7 @@ class DemandeHabilitationView(CleaModelView):
         "campagne",
         "date_depot",
         "reunion",
-        "etat_label",
+        "situation_label",
         "date_fin",
     ]
     search_columns = [
@@ -134,6 +134,7 @@ class DemandeHabilitationView(CleaModelView):
         "date_debut": "Date de début de l'habilitation",
         "date_fin": "Date de fin de l'habilitation",
         "etat_label": "Etat du dossier",
+        "situation_label": "Etat du dossier",
         "etat": "Etat du dossier",
         "certification": "Certification",
         "type": "Type",

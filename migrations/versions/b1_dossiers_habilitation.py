@@ -100,9 +100,7 @@ def upgrade():
     )
     with op.batch_alter_table("demande_habilitation") as batch:
         batch.add_column(sa.Column("version", sa.Integer, nullable=False, server_default="1"))
-        batch.add_column(
-            sa.Column("type_candidature", sa.String(20), nullable=False, server_default="individuelle")
-        )
+        batch.add_column(sa.Column("type_candidature", sa.String(20), nullable=False, server_default="individuelle"))
         batch.add_column(sa.Column("engagement_lu", sa.Boolean, nullable=False, server_default=sa.false()))
         for spec in TEXTES:
             name, kind = spec.split(":")
@@ -110,9 +108,7 @@ def upgrade():
         batch.add_column(sa.Column("campagne_id", sa.Integer))
         batch.add_column(sa.Column("reunion_id", sa.Integer))
         batch.add_column(sa.Column("instructeur_id", sa.Integer))
-        batch.create_foreign_key(
-            "fk_demande_campagne", "campagne_habilitation", ["campagne_id"], ["id"]
-        )
+        batch.create_foreign_key("fk_demande_campagne", "campagne_habilitation", ["campagne_id"], ["id"])
         batch.create_foreign_key("fk_demande_reunion", "reunion_instance", ["reunion_id"], ["id"])
         batch.create_foreign_key("fk_demande_instructeur", "ab_user", ["instructeur_id"], ["id"])
         batch.create_index("ix_demande_habilitation_campagne_id", ["campagne_id"])
@@ -194,7 +190,9 @@ def upgrade():
         sa.column("date_depot", sa.Date),
         sa.column("date_demande", sa.Date),
     )
-    op.execute(table.update().where(table.c.etat == "en_attente").values(etat="deposee", date_depot=table.c.date_demande))
+    op.execute(
+        table.update().where(table.c.etat == "en_attente").values(etat="deposee", date_depot=table.c.date_demande)
+    )
     op.execute(table.update().where(table.c.etat == "validee").values(etat="accordee", date_depot=table.c.date_demande))
     op.execute(table.update().where(table.c.etat == "rejetee").values(etat="refusee", date_depot=table.c.date_demande))
 

@@ -27,5 +27,11 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("demande_habilitation") as batch:
-        for column in ("renonciation_effet", "renonciation_recue_le", "statut_le", "statut_motif", "statut_habilitation"):
+        for column in (
+            "renonciation_effet",
+            "renonciation_recue_le",
+            "statut_le",
+            "statut_motif",
+            "statut_habilitation",
+        ):
             batch.drop_column(column)
