@@ -10,11 +10,17 @@ from app.domain import access
 from app.domain.dates import DATE_ISO_INVALIDE, parse_date
 from app.domain.dossiers import DOSSIER
 from app.domain.errors import ValidationFailed
-from app.domain.habilitations import CHANGEMENT, HABILITATION
+from app.domain.habilitations import AUDIT, CHANGEMENT, CONFORMITE, HABILITATION
 from app.models import Certificateur, DemandeHabilitation, Etablissement, Organisme, Reseau, Utilisateur
-from app.models.habilitations import CampagneHabilitation, ChangementSituation, ReunionInstance
+from app.models.habilitations import (
+    AuditHabilitation,
+    CampagneHabilitation,
+    ChangementSituation,
+    MiseEnConformite,
+    ReunionInstance,
+)
 from app.security import perimeter
-from app.services import dossiers, structures, users as user_service, vie_habilitation
+from app.services import controles, dossiers, structures, users as user_service, vie_habilitation
 from app.services.ecritures import ServiceInterface
 
 
@@ -450,6 +456,8 @@ def register(appbuilder):
         CampagneApi,
         ReunionApi,
         ChangementSituationApi,
+        AuditApi,
+        ConformiteApi,
         UtilisateurApi,
     ):
         appbuilder.add_api(api)
@@ -487,3 +495,64 @@ class ChangementSituationApi(CleaModelRestApi):
     def post_headless(self):
         changement = vie_habilitation.declarer(g.user, self._json_body())
         return self.response(201, id=changement.id, result=self.dump(changement))
+
+
+@event_actions(AUDIT)
+class AuditApi(CleaModelRestApi):
+    """Audits of habilitations (api.md « Life of an habilitation »): opened by the instance (POST), then `rapport`,
+    `observations` (the audited body), `decider`."""
+
+    resource_name = "audit"
+    list_title = show_title = "Audits d'habilitation"
+    add_title = edit_title = "Audit d'habilitation"
+    datamodel = ServiceInterface(AuditHabilitation)
+    tab = access.HABILITATIONS
+    list_columns = show_columns = [
+        "id",
+        "habilitation.id",
+        "type",
+        "date_prevue",
+        "auditeur",
+        "etat",
+        "avis",
+        "anomalies",
+        "rapport_le",
+        "observations",
+        "decision",
+        "suspension",
+        "decision_le",
+    ]
+    add_columns = edit_columns = []
+    order_columns = ["date_prevue"]
+    include_route_methods = {"get_list", "get", "post"}
+    extra_permissions = {"post": "read"}
+
+    def post_headless(self):
+        record = controles.ouvrir(g.user, self._json_body())
+        return self.response(201, id=record.id, result=self.dump(record))
+
+
+@event_actions(CONFORMITE)
+class ConformiteApi(CleaModelRestApi):
+    """Compliance procedures (created by an audit's decision): `justifier` (the organisation), `decider`."""
+
+    resource_name = "conformite"
+    list_title = show_title = "Mises en conformité"
+    add_title = edit_title = "Mise en conformité"
+    datamodel = ServiceInterface(MiseEnConformite)
+    tab = access.HABILITATIONS
+    list_columns = show_columns = [
+        "id",
+        "habilitation.id",
+        "manquements",
+        "notifiee_le",
+        "limite",
+        "suspension",
+        "etat",
+        "justification",
+        "justifiee_le",
+        "decision_le",
+    ]
+    add_columns = edit_columns = []
+    order_columns = ["notifiee_le", "limite"]
+    include_route_methods = {"get_list", "get"}

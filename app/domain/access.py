@@ -269,6 +269,10 @@ SPECIAL_RIGHTS: dict[str, Special] = {
         HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}, "Ouvrir les campagnes de dépôt et planifier les réunions"
     ),
     "nommer_instructeur": Special(HABILITATIONS, {CERTIF_PRO}, "Nommer l'instructeur d'un dossier d'habilitation"),
+    # Audits and compliance procedures: the instance opens, reports and decides; the organisation answers.
+    "auditer_habilitation": Special(
+        HABILITATIONS, {CERTIF_PRO, CERTIFICATEUR}, "Auditer une habilitation et décider de sa mise en conformité"
+    ),
     # Changes of situation: the organisation declares them, Certif Pro takes note or keeps the habilitation.
     "declarer_changement": Special(
         HABILITATIONS, {ADMIN_RESEAU, ADMIN_ORGANISME}, "Déclarer un changement de situation de l'organisme"

@@ -201,3 +201,145 @@ CHANGEMENT = register(
         },
     )
 )
+
+
+# --- Audits (habilitation.md §4): contradictory, sur pièces or sur place; three opinions ---------------------------
+TYPES_AUDIT = {"pieces": "Sur pièces", "sur_place": "Sur place"}
+AVIS_AUDIT = {
+    "favorable_sans_reserve": "Favorable sans réserve",
+    "favorable_avec_reserves": "Favorable avec réserves",
+    "defavorable": "Défavorable",
+}
+DELAI_OBSERVATIONS = 15  # jours ouvrés for the audited body's written observations
+DELAI_JUSTIFICATION = 30  # jours ouvrés to answer a mise en demeure
+DELAI_DECISION_CONFORMITE = 30  # jours ouvrés for the instance to decide once justified
+RECIDIVE_JOURS = 365  # a new failing within 12 months after a compliance procedure → withdrawal
+
+AUDIT = register(
+    Machine(
+        name="audit_habilitation",
+        noun="un audit",
+        labels={
+            "planifie": "Planifié",
+            "rapport_rendu": "Rapport rendu",
+            "observations_recues": "Observations reçues",
+            "clos_maintien": "Clos : habilitation maintenue",
+            "clos_conformite": "Clos : mise en conformité",
+        },
+        initial="planifie",
+        attribute="etat",
+        events={
+            "rapport": Event(
+                frozenset({"planifie"}),
+                "auditer_habilitation",
+                "Rendre le rapport d'audit",
+                target="rapport_rendu",
+                audit="Rapport d'audit : avis {avis_label}",
+                notices=(
+                    Notice(
+                        "organisation",
+                        RUBRIQUE,
+                        "Rapport d'audit",
+                        "Le rapport de l'audit de l'habilitation {certification} de {organisme} est rendu (avis "
+                        "{avis_label}). Vos observations écrites sont attendues avant le {limite}.",
+                    ),
+                ),
+                success="Le rapport est rendu : l'organisme dispose de 15 jours ouvrés pour ses observations.",
+            ),
+            "observations": Event(
+                frozenset({"rapport_rendu"}),
+                "deposer_dossier_habilitation",
+                "Envoyer nos observations",
+                target="observations_recues",
+                audit="Observations de l'organisme audité",
+                notices=(
+                    Notice(
+                        "instance",
+                        RUBRIQUE,
+                        "Observations sur un rapport d'audit",
+                        "{organisme} a envoyé ses observations sur le rapport d'audit.",
+                    ),
+                ),
+                success="Vos observations sont envoyées à l'instance.",
+            ),
+            "decider": Event(
+                frozenset({"rapport_rendu", "observations_recues"}),
+                "auditer_habilitation",
+                "Décider à la suite de l'audit",
+                rule=lambda audit, context: (
+                    "clos_conformite" if context.get("decision") == "mise_en_conformite" else "clos_maintien"
+                ),
+                audit="Décision à la suite de l'audit : {decision_label}",
+                decision=True,
+                notices=(
+                    Notice(
+                        "organisation",
+                        RUBRIQUE,
+                        "Décision à la suite de l'audit",
+                        "Décision de l'instance à la suite de l'audit de {organisme} : {decision_label}.",
+                    ),
+                ),
+                success="La décision est notifiée à l'organisme.",
+            ),
+        },
+    )
+)
+
+CONFORMITE = register(
+    Machine(
+        name="mise_en_conformite",
+        noun="une mise en conformité",
+        labels={
+            "mise_en_demeure": "Mise en demeure",
+            "justifiee": "Justification reçue",
+            "retrait": "Retrait de l'habilitation",
+            "maintien": "Habilitation maintenue",
+            "periode_complementaire": "Période complémentaire accordée",
+        },
+        initial="mise_en_demeure",
+        attribute="etat",
+        groups={"en_cours": frozenset({"mise_en_demeure", "justifiee"})},
+        events={
+            "justifier": Event(
+                frozenset({"mise_en_demeure"}),
+                "deposer_dossier_habilitation",
+                "Envoyer la justification",
+                target="justifiee",
+                audit="Justification de la mise en conformité",
+                notices=(
+                    Notice(
+                        "instance",
+                        RUBRIQUE,
+                        "Justification d'une mise en conformité",
+                        "{organisme} a répondu à la mise en demeure : la décision est attendue avant le {limite}.",
+                    ),
+                ),
+                success="Votre justification est envoyée : l'instance décide dans les 30 jours ouvrés.",
+            ),
+            "decider": Event(
+                frozenset({"justifiee"}),
+                "auditer_habilitation",
+                "Décider de la mise en conformité",
+                rule=lambda conformite, context: context["decision"],
+                audit="Décision sur la mise en conformité : {decision_label}",
+                decision=True,
+                notices=(
+                    Notice(
+                        "organisation",
+                        RUBRIQUE,
+                        "Décision sur la mise en conformité",
+                        "Décision de l'instance sur la mise en conformité de {organisme} : {decision_label}.",
+                    ),
+                ),
+                success="La décision est notifiée à l'organisme.",
+            ),
+            # The daily job's automatic outcomes (habilitation.md §4).
+            "retrait_automatique": Event(
+                frozenset({"mise_en_demeure"}), access.SYSTEM, "Retrait faute de justification", target="retrait"
+            ),
+            "maintien_automatique": Event(
+                frozenset({"justifiee"}), access.SYSTEM, "Mesures réputées suffisantes", target="maintien"
+            ),
+        },
+    )
+)

@@ -8,11 +8,13 @@ from app.models.evaluations import Evaluation, ResultatEvaluation  # noqa: F401
 from app.models.exports import FichierExport, MorceauExport, PartieExport  # noqa: F401
 from app.models.formations import Formation  # noqa: F401
 from app.models.habilitations import (
+    AuditHabilitation,  # noqa: F401
     AvisDossier,  # noqa: F401
     CampagneHabilitation,  # noqa: F401
     ChangementSituation,  # noqa: F401
     DemandeHabilitation,  # noqa: F401
     MessageDossier,  # noqa: F401
+    MiseEnConformite,  # noqa: F401
     PieceDossier,  # noqa: F401
     RappelDossier,  # noqa: F401
     RappelHabilitation,  # noqa: F401

@@ -383,3 +383,57 @@ class ChangementSituation(TimestampMixin, Model):
 
     def __str__(self):
         return f"Changement de situation n°{self.id} ({self.nature_label})"
+
+
+class AuditHabilitation(TimestampMixin, Model):
+    """An audit of an accorded habilitation (sur pièces or sur place), its report with one of three opinions, the
+    audited body's observations and the instance's decision."""
+
+    __tablename__ = "audit_habilitation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    habilitation_id: Mapped[int] = mapped_column(ForeignKey("demande_habilitation.id"), nullable=False, index=True)
+    type: Mapped[str] = mapped_column(String(20), nullable=False)
+    date_prevue: Mapped[datetime.date] = mapped_column(Date, nullable=False)
+    auditeur: Mapped[str | None] = mapped_column(String(200))
+    etat: Mapped[str] = mapped_column(String(30), nullable=False, default="planifie", index=True)
+    avis: Mapped[str | None] = mapped_column(String(30))
+    anomalies: Mapped[str | None] = mapped_column(Text)
+    rapport_le: Mapped[datetime.date | None] = mapped_column(Date)
+    observations: Mapped[str | None] = mapped_column(Text)
+    observations_le: Mapped[datetime.date | None] = mapped_column(Date)
+    decision: Mapped[str | None] = mapped_column(String(30))
+    suspension: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    decision_le: Mapped[datetime.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    habilitation = relationship("DemandeHabilitation")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self):
+        return f"Audit n°{self.id}"
+
+
+class MiseEnConformite(TimestampMixin, Model):
+    """A compliance procedure: the mise en demeure (failings, 30 jours ouvrés, the withdrawal date, the suspension
+    for serious failings), the written justification and the decision — or the daily job's automatic outcome."""
+
+    __tablename__ = "mise_en_conformite"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    habilitation_id: Mapped[int] = mapped_column(ForeignKey("demande_habilitation.id"), nullable=False, index=True)
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit_habilitation.id"))
+    precedente_id: Mapped[int | None] = mapped_column(ForeignKey("mise_en_conformite.id"))
+    manquements: Mapped[str] = mapped_column(Text, nullable=False)
+    notifiee_le: Mapped[datetime.date] = mapped_column(Date, nullable=False)
+    limite: Mapped[datetime.date] = mapped_column(Date, nullable=False)
+    suspension: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    etat: Mapped[str] = mapped_column(String(30), nullable=False, default="mise_en_demeure", index=True)
+    justification: Mapped[str | None] = mapped_column(Text)
+    justifiee_le: Mapped[datetime.date | None] = mapped_column(Date)
+    decision_le: Mapped[datetime.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    habilitation = relationship("DemandeHabilitation")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self):
+        return f"Mise en conformité n°{self.id}"

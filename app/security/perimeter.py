@@ -14,6 +14,7 @@ from app.domain import access, statuts
 from app.domain.errors import NotFound
 from app.extensions import db
 from app.models import (
+    AuditHabilitation,
     AuditLog,
     Candidature,
     Certificateur,
@@ -21,6 +22,7 @@ from app.models import (
     DemandeHabilitation,
     Document,
     Etablissement,
+    MiseEnConformite,
     Notification,
     Organisme,
     RechercheNationale,
@@ -222,12 +224,23 @@ def _changement_clause(user, level):
     return false()
 
 
+def _via_habilitation(model):
+    """Audits and compliance procedures are their habilitation's: seen where it is."""
+
+    def rule(user, level):
+        return model.habilitation_id.in_(select(DemandeHabilitation.id).where(_habilitation_clause(user, level)))
+
+    return rule
+
+
 RULES: dict[type, Callable] = {
     Reseau: _reseau_clause,
     Organisme: _organisme_clause,
     Etablissement: _etablissement_clause,
     DemandeHabilitation: _habilitation_clause,
     ChangementSituation: _changement_clause,
+    AuditHabilitation: _via_habilitation(AuditHabilitation),
+    MiseEnConformite: _via_habilitation(MiseEnConformite),
     Utilisateur: _utilisateur_clause,
     AuditLog: _audit_clause,
     Candidature: _candidature_clause,

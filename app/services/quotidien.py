@@ -4,6 +4,7 @@ once — each part relies on the database's guarantees (locked batches, claims, 
 
 def travaux_quotidiens() -> dict:
     from app.services.compteurs import compacter
+    from app.services.controles import quotidien as quotidien_conformites
     from app.services.exports import purger
     from app.services.rappels import rappels_dossiers, rappels_habilitation
     from app.services.recherche import purger_journal
@@ -15,6 +16,7 @@ def travaux_quotidiens() -> dict:
         "rappels": rappels_habilitation(),
         "rappels_dossiers": rappels_dossiers(),
         "habilitations": quotidien_habilitations(),
+        "conformites": quotidien_conformites(),
         "exports_purges": purger(),
         "recherches_purgees": purger_journal(),
         "compteurs_replies": compacter(),
@@ -28,7 +30,10 @@ def compte_rendu(resultat: dict) -> list[str]:
         f"{resultat['rappels']} rappel(s) de renouvellement d'habilitation envoyé(s).",
         f"{resultat['rappels_dossiers']} rappel(s) d'échéance de dossier d'habilitation envoyé(s).",
         f"{resultat['habilitations']['renoncees']} renonciation(s) devenue(s) effective(s), "
-        f"{resultat['habilitations']['expirees']} habilitation(s) expirée(s).",
+        f"{resultat['habilitations']['expirees']} habilitation(s) expirée(s), "
+        f"{resultat['habilitations']['renouvelees']} renouvelée(s) automatiquement.",
+        f"{resultat['conformites']['retraits']} retrait(s) faute de justification, "
+        f"{resultat['conformites']['maintiens']} mise(s) en conformité réputée(s) suffisante(s).",
         f"{resultat['exports_purges']} export(s) de plus de 7 jours supprimé(s).",
         f"{resultat['recherches_purgees']} ligne(s) du journal des recherches nationales supprimée(s).",
         f"{resultat['compteurs_replies']} ligne(s) des compteurs de dossiers regroupée(s).",

@@ -78,8 +78,10 @@ def _accordee(dossier) -> None:
 
 
 def _addressed(user, dossier) -> None:
-    """A branch decides on the habilitations it granted; Certif Pro on all."""
+    """A branch decides on the habilitations it granted; Certif Pro on all (and the platform's daily outcomes)."""
     _accordee(dossier)
+    if user is None:
+        return
     if not (
         access.may(user, "decider_toute_habilitation")
         or user.certificateur_id in [c.id for c in dossier.certificateurs]

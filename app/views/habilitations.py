@@ -10,14 +10,14 @@ from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access, dossiers as regles, jours_ouvres
 from app.domain.dossiers import DOSSIER
-from app.domain.habilitations import CHANGEMENT, HABILITATION
+from app.domain.habilitations import AUDIT, AVIS_AUDIT, CHANGEMENT, CONFORMITE, HABILITATION, TYPES_AUDIT
 from app.domain.regions import REGIONS
 from app.exports import xlsx
 from app.formatting import date_fr
 from app.models import DemandeHabilitation, Etablissement
-from app.models.habilitations import CampagneHabilitation, ChangementSituation
+from app.models.habilitations import AuditHabilitation, CampagneHabilitation, ChangementSituation, MiseEnConformite
 from app.security import perimeter
-from app.services import audit, dossiers, habilitations, vie_habilitation, workflow
+from app.services import audit, controles, dossiers, habilitations, vie_habilitation, workflow
 from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 
@@ -157,6 +157,8 @@ class DemandeHabilitationView(CleaModelView):
         "demander": "read",
         "export": "read",
         "en_retard": "read",
+        "ouvrir_audit": "read",
+        "controle": "read",
     }
     exclude_route_methods = {"add", "edit", "delete"}
 
@@ -188,6 +190,7 @@ class DemandeHabilitationView(CleaModelView):
             may_name=access.may(g.user, "nommer_instructeur") and dossier.etat in regles.EN_COURS,
             instructeurs=dossiers.instructeurs_possibles() if access.may(g.user, "nommer_instructeur") else [],
             manquants=dossiers.manquants_par_section(dossier) if dossier.etat in regles.MODIFIABLES else [],
+            controles=_controles(dossier),
             echeances=dossiers.echeances(dossier),
             sous_domaines=dossiers.sous_domaines(dossier.certification),
             can_renew=(dossier.etat == regles.ACCORDEE and applicant and dossier.type == DemandeHabilitation.INITIALE),
@@ -342,6 +345,36 @@ class DemandeHabilitationView(CleaModelView):
                     flash(message, "danger")
         return redirect(back)
 
+    @expose("/<int:pk>/audits", methods=["POST"])
+    @has_access
+    def ouvrir_audit(self, pk):
+        values = {"habilitation": pk, "type": request.form.get("type"), "date": request.form.get("date")}
+        values["auditeur"] = request.form.get("auditeur") or None
+        return self.run_action(
+            lambda: controles.ouvrir(g.user, values),
+            url_for("DemandeHabilitationView.show", pk=pk) + "#controles",
+            success="L'audit est ouvert : l'organisme en est informé.",
+        )
+
+    @expose("/<int:pk>/controles/<kind>/<int:record_id>/<event>", methods=["POST"])
+    @has_access
+    def controle(self, pk, kind, record_id, event):
+        """An event of an audit (`kind` audit) or of a compliance procedure (`conformite`) of this habilitation."""
+        machine, model = {"audit": (AUDIT, AuditHabilitation), "conformite": (CONFORMITE, MiseEnConformite)}.get(
+            kind, (None, None)
+        )
+        if machine is None or event not in machine.events or machine.event(event).right == access.SYSTEM:
+            abort(404)
+        record = perimeter.get_visible(model, record_id)
+        if record.habilitation_id != pk:
+            abort(404)
+        params = {name: request.form.get(name) for name in workflow.parameters(machine, event)}
+        return self.run_action(
+            lambda: workflow.run(machine, event, g.user, record_id, **params),
+            url_for("DemandeHabilitationView.show", pk=pk) + "#controles",
+            success=machine.event(event).success,
+        )
+
     @expose("/<int:pk>/pieces", methods=["POST"])
     @has_access
     def pieces(self, pk):
@@ -423,6 +456,29 @@ class DemandeHabilitationView(CleaModelView):
             flash("Le dossier de renouvellement est créé (brouillon) : vérifiez-le puis déposez-le.", "success")
             return redirect(url_for("DemandeHabilitationView.modifier", pk=outcome.value.id))
         return redirect(url_for("DemandeHabilitationView.show", pk=pk))
+
+
+def _controles(dossier) -> dict | None:
+    """The audits and compliance procedures of an accorded habilitation, with the buttons the user may press."""
+    if dossier.etat != regles.ACCORDEE:
+        return None
+    audits, procedures = controles.de_l_habilitation(dossier.id)
+    return {
+        "audits": [(a, AUDIT.allowed_events(a.etat, g.user)) for a in audits],
+        "procedures": [(c, CONFORMITE.allowed_events(c.etat, g.user)) for c in procedures],
+        "audit_machine": AUDIT,
+        "conformite_machine": CONFORMITE,
+        "parametres": {
+            **{("audit", e): workflow.parameters(AUDIT, e) for e in AUDIT.events},
+            **{("conformite", e): workflow.parameters(CONFORMITE, e) for e in CONFORMITE.events},
+        },
+        "may_open": access.may(g.user, "auditer_habilitation")
+        and dossier.statut_habilitation in HABILITATION.group("en_vigueur"),
+        "types": TYPES_AUDIT,
+        "avis": AVIS_AUDIT,
+        "decisions_audit": controles.DECISIONS_AUDIT,
+        "decisions_conformite": controles.DECISIONS_CONFORMITE,
+    }
 
 
 def _machine_of(event: str):
