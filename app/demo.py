@@ -230,6 +230,23 @@ class Loader:
             montpellier.statut_habilitation = "suspendue"
             montpellier.statut_le = today - datetime.timedelta(days=4)
             montpellier.statut_motif = "Audit sur pièces défavorable : évaluations à distance sans contrôle d'identité."
+        # An audit in progress: the report is rendered, the organisation's observations are awaited.
+        from app.models.habilitations import AuditHabilitation
+
+        marseille = accorded("B1-1", "clea")
+        if marseille is not None and not db.session.execute(select(AuditHabilitation.id).limit(1)).first():
+            db.session.add(
+                AuditHabilitation(
+                    habilitation_id=marseille.id,
+                    type="pieces",
+                    date_prevue=today - datetime.timedelta(days=12),
+                    auditeur="Anne Lefèvre (Certif Pro)",
+                    etat="rapport_rendu",
+                    avis="favorable_avec_reserves",
+                    anomalies="Grilles d'évaluation non signées par le candidat.",
+                    rapport_le=today - datetime.timedelta(days=2),
+                )
+            )
         lyon = accorded("C1-1", "clea")
         if lyon is not None and lyon.renonciation_recue_le is None:
             lyon.renonciation_recue_le = today - datetime.timedelta(days=10)

@@ -171,3 +171,28 @@ def test_the_page_shows_the_audit_and_its_buttons(app, as_user):
     assert "Le rapport est rendu" in page_text(reported) and "Favorable sans réserve" in page_text(reported)
     org = page_text(as_user("org.admin").get(f"/habilitations/show/{hab}"))
     assert "Envoyer nos observations" in org and "Ouvrir l'audit" not in org
+
+
+def test_certif_pro_sees_every_procedure_in_progress_with_its_next_deadline(app, as_user):
+    import io
+
+    from openpyxl import load_workbook
+
+    client = as_user("certifpro")
+    page = page_text(client.get("/habilitations/procedures"))
+    observations = jours_ouvres.ajouter(TODAY - datetime.timedelta(days=2), 15)
+    assert (
+        "Audit Audit n°1 Organisme B1 — Compétences Méditerranée Rapport rendu Observations de l'organisme "
+        f"{observations:%d/%m/%Y}" in page
+    )
+    assert "Renonciation" in page and "Effet de la renonciation" in page and "Suspension" in page
+    audits_only = page_text(client.get("/habilitations/procedures?genre=audit"))
+    assert "Effet de la renonciation" not in audits_only and "Audit n°1" in audits_only
+    export = client.get("/habilitations/procedures?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Procédure" and {r[0] for r in rows[1:]} >= {"Audit", "Renonciation", "Suspension"}
+    # A network sees its own only.
+    network_a = page_text(as_user("reseau.admin").get("/habilitations/procedures"))
+    assert "Audit n°1" not in network_a
+    stats = page_text(client.get("/stats/"))
+    assert "Audits, par avis Favorable sans réserve 0 Favorable avec réserves 1 Défavorable 0" in stats

@@ -347,3 +347,133 @@ def de_l_habilitation(habilitation_id: int) -> tuple[list[AuditHabilitation], li
         ).scalars()
     )
     return audits, procedures
+
+
+# --- Certif Pro's view of the procedures in progress (issue 15 point 9) ------------------------------------------
+PROCEDURES = {
+    "audit": "Audit",
+    "conformite": "Mise en conformité",
+    "renonciation": "Renonciation",
+    "suspension": "Suspension",
+    "changement": "Changement de situation",
+}
+
+
+def procedures_en_cours(user, genre: str | None = None, en_retard: bool = False) -> list[dict]:
+    """Every procedure in progress in the perimeter with its next deadline: {genre, libelle, organisme,
+    habilitation, etat, echeance, date, jours, lien}, the most urgent first."""
+    from app.models import ChangementSituation
+
+    jour = today()
+    rows: list[dict] = []
+
+    def add(kind, record_label, organisme, habilitation_id, etat, echeance, date):
+        rows.append(
+            {
+                "genre": kind,
+                "genre_label": PROCEDURES[kind],
+                "libelle": record_label,
+                "organisme": organisme,
+                "lien": f"/habilitations/show/{habilitation_id}" if habilitation_id else "/changements/",
+                "etat": etat,
+                "echeance": echeance,
+                "date": date,
+                "jours": jours_ouvres.entre(jour, date) if date else None,
+            }
+        )
+
+    for a in db.session.execute(
+        perimeter.restrict(select(AuditHabilitation), AuditHabilitation, user).where(
+            AuditHabilitation.etat.in_(("planifie", "rapport_rendu", "observations_recues"))
+        )
+    ).scalars():
+        if a.etat == "planifie":
+            echeance, date = "Audit prévu", a.date_prevue
+        elif a.etat == "rapport_rendu" and a.rapport_le:
+            echeance, date = "Observations de l'organisme", jours_ouvres.ajouter(a.rapport_le, DELAI_OBSERVATIONS)
+        else:
+            echeance, date = "Décision de l'instance", a.observations_le or jour
+        add(
+            "audit",
+            f"Audit n°{a.id}",
+            a.habilitation.organisme.nom,
+            a.habilitation_id,
+            AUDIT.label(a.etat),
+            echeance,
+            date,
+        )
+    for c in db.session.execute(
+        perimeter.restrict(select(MiseEnConformite), MiseEnConformite, user).where(
+            MiseEnConformite.etat.in_(CONFORMITE.group("en_cours"))
+        )
+    ).scalars():
+        if c.etat == "mise_en_demeure":
+            echeance, date = "Justification (sinon retrait)", c.limite
+        else:
+            echeance = "Décision (sinon mesures réputées suffisantes)"
+            date = jours_ouvres.ajouter(c.justifiee_le or jour, DELAI_DECISION_CONFORMITE)
+        label = CONFORMITE.label(c.etat)
+        add(
+            "conformite",
+            f"Mise en conformité n°{c.id}",
+            c.habilitation.organisme.nom,
+            c.habilitation_id,
+            label,
+            echeance,
+            date,
+        )
+    accorded = perimeter.restrict(select(DemandeHabilitation), DemandeHabilitation, user).where(
+        DemandeHabilitation.etat == "accordee", DemandeHabilitation.statut_habilitation.in_(("active", "suspendue"))
+    )
+    for h in db.session.execute(accorded).scalars():
+        if h.renonciation_effet and h.renonciation_effet >= jour:
+            add(
+                "renonciation", str(h), h.organisme.nom, h.id, "Reçue", "Effet de la renonciation", h.renonciation_effet
+            )
+        if h.statut_habilitation == "suspendue":
+            add("suspension", str(h), h.organisme.nom, h.id, "Suspendue", "Fin de l'habilitation", h.date_fin)
+    for ch in db.session.execute(
+        perimeter.restrict(select(ChangementSituation), ChangementSituation, user).where(
+            ChangementSituation.etat.in_(("declare", "maintien_temporaire"))
+        )
+    ).scalars():
+        if ch.etat == "declare":
+            add(
+                "changement",
+                ch.nature_label,
+                ch.organisme.nom,
+                None,
+                ch.etat_label,
+                "A prendre en compte",
+                ch.declare_le,
+            )
+        else:
+            add(
+                "changement",
+                ch.nature_label,
+                ch.organisme.nom,
+                None,
+                ch.etat_label,
+                "Nouveau dossier",
+                ch.maintien_jusqu_au,
+            )
+    if genre:
+        rows = [r for r in rows if r["genre"] == genre]
+    if en_retard:
+        rows = [r for r in rows if r["jours"] is not None and r["jours"] < 0]
+    return sorted(rows, key=lambda r: (r["date"] is None, r["date"] or jour))
+
+
+def audits_par_avis(user) -> list[tuple[str, int]]:
+    from sqlalchemy import func
+
+    counts = dict(
+        db.session.execute(
+            perimeter.restrict(
+                select(AuditHabilitation.avis, func.count()).group_by(AuditHabilitation.avis),
+                AuditHabilitation,
+                user,
+            ).where(AuditHabilitation.avis.isnot(None))
+        ).all()
+    )
+    return [(label, counts.get(code, 0)) for code, label in AVIS_AUDIT.items()]

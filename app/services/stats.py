@@ -283,7 +283,10 @@ def dossiers_habilitation(user) -> dict:
             .group_by(DemandeHabilitation.statut_habilitation)
         ).all()
     )
+    from app.services.controles import audits_par_avis
+
     return {
+        "audits_par_avis": audits_par_avis(user),
         "habilitations_par_statut": [
             (code, label, accorded.get(code, 0)) for code, label in dossiers.STATUTS_HABILITATION.items()
         ],

@@ -158,6 +158,7 @@ class DemandeHabilitationView(CleaModelView):
         "export": "read",
         "en_retard": "read",
         "ouvrir_audit": "read",
+        "procedures": "read",
         "controle": "read",
     }
     exclude_route_methods = {"add", "edit", "delete"}
@@ -216,6 +217,33 @@ class DemandeHabilitationView(CleaModelView):
             en_retard=request.args.get("en_retard") == "1",
         )
         return xlsx.download("dossiers-habilitation.xlsx", "Dossiers", headers, rows)
+
+    @expose("/procedures")
+    @has_access
+    def procedures(self):
+        """The procedures in progress (audits, compliance, renunciations, suspensions, changes) and their next
+        deadline; filters by kind and overdue; .xlsx."""
+        genre = request.args.get("genre") or None
+        if genre not in (None, *controles.PROCEDURES):
+            genre = None
+        retard = request.args.get("en_retard") == "1"
+        rows = controles.procedures_en_cours(g.user, genre, retard)
+        if request.args.get("format") == "xlsx":
+            headers = ["Procédure", "Objet", "Organisme", "Etat", "Prochaine échéance", "Date", "Jours ouvrés restants"]
+            lines = [
+                [r["genre_label"], r["libelle"], r["organisme"], r["etat"], r["echeance"], r["date"], r["jours"]]
+                for r in rows
+            ]
+            return xlsx.download("procedures-habilitation.xlsx", "Procédures", headers, lines)
+        return self.render_template(
+            "clea/procedures.html",
+            title="Procédures en cours",
+            rows=rows,
+            genres=controles.PROCEDURES,
+            genre=genre,
+            en_retard=retard,
+            breadcrumb=[("Dossiers d'habilitation", url_for("DemandeHabilitationView.list")), ("Procédures", None)],
+        )
 
     @expose("/en-retard")
     @has_access
