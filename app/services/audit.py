@@ -345,6 +345,11 @@ FIELD_LABELS = {
     "recours_le": "Recours déposé le",
     "recours_accuse_le": "Recours reçu le",
     "motif_classement": "Motif du classement",
+    "statut_habilitation": "Statut de l'habilitation",
+    "statut_motif": "Motif",
+    "statut_le": "Depuis le",
+    "renonciation_recue_le": "Renonciation reçue le",
+    "renonciation_effet": "Effet de la renonciation",
     "first_name": "Prénom",
     "last_name": "Nom",
     "username": "Login de connexion",
@@ -428,7 +433,16 @@ def readable_value(value) -> str:
     text = str(value)
     from app.models.evaluations import ETATS, RESULTATS
 
-    for labels in (statuts.LABELS, DemandeHabilitation.ETATS, DemandeRattachement.ETATS, ETATS, RESULTATS):
+    from app.domain.dossiers import STATUTS_HABILITATION
+
+    for labels in (
+        statuts.LABELS,
+        DemandeHabilitation.ETATS,
+        STATUTS_HABILITATION,
+        DemandeRattachement.ETATS,
+        ETATS,
+        RESULTATS,
+    ):
         if text in labels:
             return labels[text]
     if len(text) == 10:
