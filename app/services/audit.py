@@ -431,9 +431,8 @@ def readable_value(value) -> str:
     if isinstance(value, dict):
         return "…"
     text = str(value)
-    from app.models.evaluations import ETATS, RESULTATS
-
     from app.domain.dossiers import STATUTS_HABILITATION
+    from app.models.evaluations import ETATS, RESULTATS
 
     for labels in (
         statuts.LABELS,
