@@ -114,3 +114,21 @@ def test_a_socle_contextualise_is_evaluated_only_under_its_branch_habilitation(a
         f"Un socle contextualisé de la branche « {branche} » suppose une habilitation CléA accordée par cette"
         in (refused.get_json()["message"])
     )
+
+
+def test_creation_follows_the_file_s_certification_in_the_api_and_the_form(app, api, as_user):
+    from tests.test_api_candidatures import body
+    from tests.test_candidatures_ui import form
+
+    with app.app_context():
+        lyon = demo(Etablissement, nom="Indépendant Lyon").id  # CléA only
+    refused = api("certifpro").post("/api/v1/candidature/", json=body(lyon, certification="clea_numerique"))
+    assert refused.status_code == 422
+    assert refused.get_json()["message"]["etablissement"] == [
+        "L'établissement « Indépendant Lyon » n'a pas d'habilitation CléA numérique valide aujourd'hui."
+    ]
+    assert api("certifpro").post("/api/v1/candidature/", json=body(lyon)).status_code == 201
+    page = as_user("certifpro").post(
+        "/candidatures/proposer", data={**form(lyon), "certification": "clea_numerique", "nom_naissance": "Forme"}
+    )
+    assert "n'a pas d'habilitation CléA numérique valide aujourd'hui." in page_text(page)
