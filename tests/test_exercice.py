@@ -75,18 +75,23 @@ def test_a_suspended_habilitation_stops_new_work_everywhere(app, api, as_user):
         assert habilitations.est_habilitee(etab, certification="clea_numerique")
 
 
-def test_a_renunciation_stops_new_work_on_its_effective_date(app, api):
+def test_a_renunciation_stops_new_candidates_but_lets_registered_files_be_completed(app, api):
+    from tests.test_api_candidatures import body as candidate
+
     pk, etab_id, domaine = file_and_domain(app)
     body = {**TRAINING, "candidature": pk, "domaines": [domaine]}
     set_state(app, etab_id, renonciation_effet=datetime.date.today() + datetime.timedelta(days=5))
     assert api("org.admin").post("/api/v1/formation/", json=body).status_code == 201  # not yet
     set_state(app, etab_id, renonciation_effet=datetime.date.today())
-    refused = api("org.admin").post("/api/v1/formation/", json={**body, "formateur_nom": "Autre"})
-    assert refused.status_code == 409
-    assert refused.get_json()["message"] == (
+    # A file already registered is completed to the end: its trainings go on.
+    assert api("org.admin").post("/api/v1/formation/", json={**body, "formateur_nom": "Autre"}).status_code == 201
+    refused = api("org.admin").post("/api/v1/candidature/", json=candidate(etab_id))
+    assert refused.status_code == 422
+    assert refused.get_json()["message"]["etablissement"] == [
         f"L'habilitation CléA de l'établissement « Avenir Paris République » a pris fin par renonciation le "
-        f"{datetime.date.today():%d/%m/%Y} : aucune nouvelle candidature, évaluation ou formation n'est possible."
-    )
+        f"{datetime.date.today():%d/%m/%Y} : aucune nouvelle candidature n'est possible ; les dossiers des "
+        "candidats déjà inscrits peuvent être menés à leur terme."
+    ]
 
 
 def test_an_inactive_establishment_adds_no_training(app, api):

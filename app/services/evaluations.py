@@ -132,6 +132,7 @@ def refus_ajout(user, candidature) -> str | None:
         candidature.etablissement,
         candidature.certification,
         candidature.branche if candidature.socle_contextualise else None,
+        inscrits=True,
     )
     if refus:
         return refus

@@ -54,6 +54,7 @@ def creer(user, candidature_id, values: dict) -> Formation:
         candidature.etablissement,
         candidature.certification,
         candidature.branche if candidature.socle_contextualise else None,
+        inscrits=True,
     )
     if refus:
         raise DomainError(refus)

@@ -29,24 +29,33 @@ def today() -> datetime.date:
 
 
 # --- "habilitée today" ---------------------------------------------------------------------------
-def couvre_clause(jour: datetime.date | None = None, certification: str | None = None):
+def couvre_clause(jour: datetime.date | None = None, certification: str | None = None, inscrits: bool = False):
     """SQL condition on DemandeHabilitation: accorded, active (not suspended, withdrawn or renounced), its period
-    covers `jour` (today by default), for `certification` when given."""
+    covers `jour` (today by default), for `certification` when given. `inscrits`: for the files of candidates
+    already registered, a renunciation does not stop them (they may be completed to the end)."""
     jour = jour or today()
     conditions = [
         DemandeHabilitation.etat == DemandeHabilitation.VALIDEE,
-        DemandeHabilitation.statut_habilitation == ACTIVE,
         DemandeHabilitation.date_debut <= jour,
         DemandeHabilitation.date_fin >= jour,
-        or_(DemandeHabilitation.renonciation_effet.is_(None), DemandeHabilitation.renonciation_effet > jour),
     ]
+    if inscrits:
+        conditions.append(DemandeHabilitation.statut_habilitation.in_((ACTIVE, "renoncee")))
+    else:
+        conditions += [
+            DemandeHabilitation.statut_habilitation == ACTIVE,
+            or_(DemandeHabilitation.renonciation_effet.is_(None), DemandeHabilitation.renonciation_effet > jour),
+        ]
     if certification is not None:
         conditions.append(DemandeHabilitation.certification == certification)
     return and_(*conditions)
 
 
 def habilitee_clause(
-    jour: datetime.date | None = None, certification: str | None = None, branche_id: int | None = None
+    jour: datetime.date | None = None,
+    certification: str | None = None,
+    branche_id: int | None = None,
+    inscrits: bool = False,
 ):
     """SQL condition on Etablissement: an active habilitation covers `jour` (for `certification`, and granted by
     the branch `branche_id`, when given)."""
@@ -57,7 +66,10 @@ def habilitee_clause(
                 DemandeHabilitation, DemandeHabilitation.id == demande_etablissement.c.demande_id
             )
         )
-        .where(demande_etablissement.c.etablissement_id == Etablissement.id, couvre_clause(jour, certification))
+        .where(
+            demande_etablissement.c.etablissement_id == Etablissement.id,
+            couvre_clause(jour, certification, inscrits),
+        )
     )
     if branche_id is not None:
         query = query.where(
@@ -73,11 +85,12 @@ def est_habilitee(
     jour: datetime.date | None = None,
     certification: str | None = None,
     branche_id: int | None = None,
+    inscrits: bool = False,
 ) -> bool:
     return (
         db.session.execute(
             select(Etablissement.id).where(
-                Etablissement.id == etablissement.id, habilitee_clause(jour, certification, branche_id)
+                Etablissement.id == etablissement.id, habilitee_clause(jour, certification, branche_id, inscrits)
             )
         ).first()
         is not None
@@ -85,24 +98,29 @@ def est_habilitee(
 
 
 def refus_exercice(
-    etablissement: Etablissement, certification: str, branche: str | None = None, jour: datetime.date | None = None
+    etablissement: Etablissement,
+    certification: str,
+    branche: str | None = None,
+    jour: datetime.date | None = None,
+    inscrits: bool = False,
 ) -> str | None:
     """The one rule (habilitation.md §4): an establishment registers candidates and records evaluations or
     trainings only when it and its organisation are active and an active habilitation for that certification
     covers the day — for a socle contextualisé, a habilitation granted by that branch. None: it may; otherwise the
-    French reason."""
+    French reason. `inscrits`: the work is on a file already registered (an evaluation, a training), which a
+    renunciation lets complete to the end."""
     if not etablissement.actif:
         return f"L'établissement « {etablissement.nom} » est inactif : aucune activité n'est possible."
     if not etablissement.organisme.actif:
         return f"L'organisme « {etablissement.organisme.nom} » est inactif : aucune activité n'est possible."
     label = CERTIFICATIONS.get(certification, certification)
-    if not est_habilitee(etablissement, jour, certification):
+    if not est_habilitee(etablissement, jour, certification, inscrits=inscrits):
         blocked = _habilitation_bloquee(etablissement, certification, jour)
         if blocked is not None and blocked.renonciation_effet and blocked.renonciation_effet <= (jour or today()):
             return (
                 f"L'habilitation {label} de l'établissement « {etablissement.nom} » a pris fin par renonciation le "
-                f"{blocked.renonciation_effet:%d/%m/%Y} : aucune nouvelle candidature, évaluation ou formation "
-                "n'est possible."
+                f"{blocked.renonciation_effet:%d/%m/%Y} : aucune nouvelle candidature n'est possible ; les "
+                "dossiers des candidats déjà inscrits peuvent être menés à leur terme."
             )
         if blocked is not None:
             return (
@@ -115,7 +133,7 @@ def refus_exercice(
         branch = db.session.execute(
             select(Certificateur).where(Certificateur.type == Certificateur.BRANCHE, Certificateur.nom == branche)
         ).scalar_one_or_none()
-        if branch is None or not est_habilitee(etablissement, jour, certification, branch.id):
+        if branch is None or not est_habilitee(etablissement, jour, certification, branch.id, inscrits):
             return (
                 f"Un socle contextualisé de la branche « {branche} » suppose une habilitation {label} accordée par "
                 f"cette branche : l'établissement « {etablissement.nom} » ne l'a pas."

@@ -329,6 +329,7 @@ class CandidatureView(CleaModelView):
                 candidature.etablissement,
                 candidature.certification,
                 candidature.branche if candidature.socle_contextualise else None,
+                inscrits=True,
             )
             is None,
             avertissements=transitions.avertissements_envoi(candidature),
