@@ -710,9 +710,6 @@ def _message(dossier, user, texte: str) -> MessageDossier:
     return message
 
 
-MESSAGE_INPUT = Input.from_dict({"message": Text(max_length=5000)}, name="MessageDossierInput")()
-
-
 def _texte(value, field="message", label="Le message") -> str:
     if isinstance(value, str) and value.strip():
         if len(value) > 5000:
@@ -818,10 +815,7 @@ def _accuser(avis: AvisDossier, user) -> AvisDossier:
         avis.accuse_le = utcnow()
         avis.jeton_sha256 = None  # single use
         dossier = avis.dossier
-        if (avis.nature in ("decision", "refus") and dossier.notifie_le is None) or avis.nature in (
-            "decision",
-            "refus",
-        ):
+        if avis.nature in ("decision", "refus"):  # the deadlines that run from notification start here
             dossier.notifie_le = avis.accuse_le.date()
         audit.label(f"Accusé de réception : {avis.titre}")
         db.session.commit()
