@@ -59,7 +59,9 @@ class Config:
         os.environ.get("DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "clea.db"))
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error (logged with its stack) never carries the values of the query — names,
+    # birth dates… (donnees-personnelles.md §7: no personal data in logs or error reports).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     # PostgreSQL that does not answer (app/database.py): seconds to connect, and the longest statement (the server
     # cuts it; a server silent 2 s longer is taken for gone). 0: no limit (e.g. a migration on a huge table).
     DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
@@ -157,6 +159,16 @@ class Config:
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
     CACHE_KEY_PREFIX = "clea:"
+    # Personal data (donnees-personnelles.md). The consultation journal is written in batches every
+    # CONSULTATIONS_ECRITURE_SECONDES (0: at the end of each request) or as soon as CONSULTATIONS_LOT entries wait.
+    CONSULTATIONS_ECRITURE_SECONDES = float(os.environ.get("CONSULTATIONS_ECRITURE_SECONDES", "2"))
+    CONSULTATIONS_LOT = int(os.environ.get("CONSULTATIONS_LOT", "500"))
+    # The salt of the anonymised files' person key (a keyed hash: the national duplicate rule still finds the
+    # person, nobody can recompute the key without it). Defaults to one derived from SECRET_KEY; set it once and
+    # keep it: a new salt no longer finds the anonymised persons.
+    CLE_PERSONNE_SEL = os.environ.get("CLE_PERSONNE_SEL")
+    # The access ZIP of a person is built in the request up to this many bytes of documents, in the background beyond.
+    DONNEES_ZIP_DIRECT_MAX = int(os.environ.get("DONNEES_ZIP_DIRECT_MAX", str(20 * 1024 * 1024)))
     # Logs: plain text (`text`) or one JSON object per line (`json`), each with the request id (app/request_ids.py).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 

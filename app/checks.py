@@ -20,6 +20,8 @@ NATIONAL_MODELS = {
     # The instances' public calendars (habilitation.md §2): read by everyone, written under gerer_campagnes.
     "CampagneHabilitation",
     "ReunionInstance",
+    # Personal data: Certif Pro's register of processing activities.
+    "Traitement",
 }
 
 

@@ -50,6 +50,21 @@ def daily_command():
 
 
 @clea.command(
+    "purge",
+    help="Applique les durées de conservation des données personnelles (aussi faite chaque nuit) : anonymise les "
+    "dossiers non certifiés ou abandonnés trop anciens, supprime les documents des dossiers certifiés anciens et le "
+    "journal des consultations échu. --dry-run : liste ce qui serait fait, sans rien modifier.",
+)
+@click.option("--dry-run", is_flag=True, help="Lister sans rien modifier.")
+@with_appcontext
+def purge_command(dry_run):
+    from app.services.donnees_personnelles import purge
+
+    for line in purge(dry_run=dry_run).lignes(fait=not dry_run):
+        click.echo(line)
+
+
+@clea.command(
     "exports",
     help="Prépare ici les exports .xlsx en attente, y compris ceux dont le worker s'est arrêté "
     "(en secours, sans worker Celery).",

@@ -77,6 +77,9 @@ def install(app) -> None:
     from app import metrics
 
     metrics.install(app)
+    from app.services import consultations
+
+    consultations.install(app)  # the journal of who opened which candidate file (donnees-personnelles.md §3)
 
     @app.route("/sante")
     def sante():

@@ -84,6 +84,9 @@ def app(tmp_path_factory):
             "FAB_PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
             # Figures computed afresh on every request (tests/test_performance.py turns the cache on).
             "STATS_CACHE_SECONDES": 0,
+            # The consultation journal written at the end of each request, in its transaction (test_donnees.py
+            # tries the batched writer).
+            "CONSULTATIONS_ECRITURE_SECONDES": 0,
         }
     )
     with flask_app.app_context():
@@ -135,7 +138,7 @@ def _honour_session_bind(db):
 
 
 # Seeded by the migrations themselves: kept when the demo data is reloaded.
-MIGRATION_DATA = {"referentiel", "domaine", "sous_domaine", "valeur_liste", "bareme_redevance"}
+MIGRATION_DATA = {"referentiel", "domaine", "sous_domaine", "valeur_liste", "bareme_redevance", "traitement"}
 
 
 def reset_data(db):

@@ -18,9 +18,10 @@ def register_apis(appbuilder):
     from app.api import rattachements
 
     rattachements.register(appbuilder)
-    from app.api import actualites, exports, redevances, stats
+    from app.api import actualites, donnees, exports, redevances, stats
 
     stats.register(appbuilder)
     exports.register(appbuilder)
     redevances.register(appbuilder)
     actualites.register(appbuilder)
+    donnees.register(appbuilder)

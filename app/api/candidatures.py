@@ -9,9 +9,18 @@ from app.domain import access
 from app.domain.statuts import CANDIDATURE
 from app.models import Candidature, Document
 from app.security import perimeter
-from app.services import audit, candidatures as service, documents, exports, juries, transitions
+from app.services import (
+    audit,
+    candidatures as service,
+    consultations as journal_des_consultations,
+    documents,
+    donnees_personnelles,
+    exports,
+    juries,
+    transitions,
+)
 from app.services.listes import CandidatureInterface
-from app.views.documents import send_bytes, send_document
+from app.views.documents import send_bytes, send_document, send_temporary_file
 
 FIELDS = service.CHAMPS
 
@@ -86,6 +95,9 @@ class CandidatureApi(CleaModelRestApi):
         "echanger",
         "envoi_certificat",
         "export",
+        "donnees",
+        "anonymiser",
+        "consultations",
     }
     # The certifier side writes exchanges and mailings on files it reads; the services check the named right.
     extra_permissions = {
@@ -94,7 +106,18 @@ class CandidatureApi(CleaModelRestApi):
         "echanger": "read",
         "envoi_certificat": "read",
         "export": "read",
+        # Personal data: the services check the named rights
+        "donnees": "read",
+        "anonymiser": "read",
+        "consultations": "read",
     }
+
+    def info_headless(self, **kwargs):
+        """`_info` also carries the notice shown at collection (donnees-personnelles.md §1)."""
+        response = super().info_headless(**kwargs)
+        payload = response.get_json()
+        payload["notice_donnees_personnelles"] = donnees_personnelles.notice()
+        return self.response(200, **payload)
 
     def event_extras(self, event, item):
         if event == "envoyer_certification":
@@ -246,6 +269,97 @@ class CandidatureApi(CleaModelRestApi):
                 "canal": envoi.canal,
                 "commentaire": envoi.commentaire,
             },
+        )
+
+    @expose("/<int:pk>/donnees", methods=["GET"])
+    @protect()
+    @safe
+    def donnees(self, pk):
+        """Everything the platform holds on the person (right of access): a ZIP with donnees.json, resume.pdf and
+        the documents; prepared in the background (202 and its job) when the documents are big.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: L'archive ZIP en pièce jointe}
+            202: {description: "Préparée en arrière-plan (/api/v1/export/id)"}
+            403: {description: Profil sans ce droit}
+            404: {description: Hors périmètre}
+        """
+        from app.api.exports import export_answer
+
+        result = donnees_personnelles.telecharger(g.user, pk)
+        if isinstance(result, tuple):
+            output, filename = result
+            return send_temporary_file(output, filename, "application/zip")
+        return export_answer(self, result)
+
+    @expose("/<int:pk>/anonymiser", methods=["POST"])
+    @protect()
+    @safe
+    def anonymiser(self, pk):
+        """Anonymise the person on request `{"motif", "confirmation": true}` (Certif Pro; irreversible, a second
+        call changes nothing). A certified file keeps the certificate's proof unless `{"effacer_preuve": true,
+        "motif_preuve"}`.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Dossier anonymisé (ou déjà anonymisé)}
+            403: {description: Réservé à Certif Pro}
+            404: {description: Hors périmètre}
+            422: {description: Motif ou confirmation manquant}
+        """
+        data = self._json_body()
+        self.reject_unknown(data, ("motif", "confirmation", "effacer_preuve", "motif_preuve"))
+        result = donnees_personnelles.anonymiser(
+            g.user,
+            pk,
+            data.get("motif"),
+            data.get("confirmation"),
+            effacer_preuve=data.get("effacer_preuve", False),
+            motif_preuve=data.get("motif_preuve"),
+        )
+        return self.response(
+            200,
+            message=result.message,
+            deja_anonymise=result.deja,
+            preuve_conservee=result.preuve_gardee,
+            result=self.dump(result.candidature),
+        )
+
+    @expose("/<int:pk>/consultations", methods=["GET"])
+    @protect()
+    @safe
+    def consultations(self, pk):
+        """The file's consultation journal, latest first (Certif Pro).
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Le journal}
+            403: {description: Réservé à Certif Pro}
+            404: {description: Hors périmètre}
+        """
+        perimeter.get_visible(Candidature, pk)
+        lines = journal_des_consultations.journal(g.user, pk, limite=None)
+        return self.response(
+            200,
+            count=len(lines),
+            result=[
+                {
+                    "date": line.created_at.isoformat(),
+                    "utilisateur": line.user_name,
+                    "utilisateur_id": line.user_id,
+                    "quoi": line.quoi,
+                    "quoi_label": line.quoi_label,
+                    "detail": line.detail,
+                }
+                for line in lines
+            ],
         )
 
 

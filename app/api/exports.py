@@ -45,7 +45,7 @@ class ExportApi(FrenchResponses, BaseApi):
     @protect()
     @safe
     def fichier(self, pk):
-        """The prepared file (.xlsx).
+        """The prepared file (.xlsx, or .zip for the data of a person).
         ---
         get:
           parameters:
@@ -54,11 +54,10 @@ class ExportApi(FrenchResponses, BaseApi):
             200: {description: Classeur .xlsx en pièce jointe}
             404: {description: Aucun export de ce numéro pour vous, ou fichier pas encore prêt}
         """
-        from app.exports.xlsx import XLSX
         from app.views.documents import send_parts
 
         parts, filename, size = exports.contenu(g.user, pk)
-        return send_parts(parts, filename, XLSX, size)
+        return send_parts(parts, filename, exports.type_mime(filename), size)
 
 
 def register(appbuilder):

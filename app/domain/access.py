@@ -334,6 +334,19 @@ SPECIAL_RIGHTS: dict[str, Special] = {
     ),
     "gerer_mails": Special(ADMINISTRATION, {CERTIF_PRO}, "Voir les mails en échec et les renvoyer"),
     "gerer_baremes": Special(ADMINISTRATION, {CERTIF_PRO}, "Modifier le barème des redevances"),
+    # Personal data (donnees-personnelles.md): Certif Pro is the controller, the organisations its processors.
+    "gerer_donnees_personnelles": Special(
+        ADMINISTRATION,
+        {CERTIF_PRO},
+        "Modifier la notice d'information, les durées de conservation et le registre des traitements",
+    ),
+    "exporter_donnees_personnelles": Special(
+        EVALUATIONS,
+        {CERTIF_PRO, ADMIN_RESEAU, ADMIN_ORGANISME, ADMIN_ETABLISSEMENT},
+        "Télécharger toutes les données d'une personne (droit d'accès)",
+    ),
+    "voir_consultations": Special(EVALUATIONS, {CERTIF_PRO}, "Consulter le journal des consultations d'un dossier"),
+    "anonymiser_candidature": Special(EVALUATIONS, {CERTIF_PRO}, "Anonymiser un dossier (droit à l'effacement)"),
     "gerer_actualites": Special(ACTUALITES, {CERTIF_PRO}, "Publier les actualités"),
 }
 

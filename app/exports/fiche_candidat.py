@@ -4,7 +4,7 @@ status and dates, evaluations with the acquired sub-domains, trainings, document
 from app.domain import statuts
 from app.exports.pdf import Section, render
 from app.formatting import date_fr, heures_fr, oui_non
-from app.services import documents, evaluations, formations
+from app.services import documents, donnees_personnelles, evaluations, formations
 
 
 def fiche_pdf(candidature) -> bytes:
@@ -91,6 +91,7 @@ def fiche_pdf(candidature) -> bytes:
         Section("Sous-domaines acquis (évaluations finalisées)", table=acquis_rows),
         Section("Formations CléA", table=formation_rows, empty="Aucune formation enregistrée."),
         Section("Documents du dossier", table=document_rows, empty="Aucun document."),
+        Section("Informations sur les données personnelles", [("Notice", donnees_personnelles.notice())]),
     ]
     return render(
         f"Fiche candidat — {c.candidat}",

@@ -4,6 +4,7 @@ from app.models.actualites import Actualite  # noqa: F401
 from app.models.audit import AuditLog, RechercheNationale  # noqa: F401
 from app.models.candidatures import Candidature, CompteurCandidature  # noqa: F401
 from app.models.documents import Document  # noqa: F401
+from app.models.donnees import Consultation, Parametre, Traitement  # noqa: F401
 from app.models.evaluations import Evaluation, ResultatEvaluation  # noqa: F401
 from app.models.exports import FichierExport, MorceauExport, PartieExport  # noqa: F401
 from app.models.formations import Formation  # noqa: F401

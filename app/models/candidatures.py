@@ -67,6 +67,9 @@ class Candidature(TimestampMixin, Model):
     cle_personne: Mapped[str] = mapped_column(String(250), nullable=False)
     # Accent- and case-free "NOM PRENOM NOM_USAGE" for the name search.
     nom_recherche: Mapped[str] = mapped_column(String(320), nullable=False)
+    # Personal data (donnees-personnelles.md): when the identity was erased, when the documents were purged.
+    anonymise_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    documents_purges_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     etablissement = relationship("Etablissement")

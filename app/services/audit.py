@@ -30,8 +30,10 @@ from app.models import (
     Evaluation,
     Formation,
     Organisme,
+    Parametre,
     Reseau,
     SessionJury,
+    Traitement,
     Utilisateur,
 )
 
@@ -57,6 +59,8 @@ AUDITED = (
     SessionJury,
     BaremeRedevance,
     Actualite,
+    Parametre,
+    Traitement,
 ) + tuple(PARTS_OF_FILE)
 ENTITY_NAMES = {
     Reseau: "Réseau",
@@ -75,6 +79,8 @@ ENTITY_NAMES = {
     SessionJury: "Session de jury",
     BaremeRedevance: "Barème des redevances",
     Actualite: "Actualité",
+    Parametre: "Paramètre",
+    Traitement: "Registre des traitements",
 }
 # Never written into the trail.
 SECRET_FIELDS = {
@@ -164,6 +170,13 @@ def _on_before_flush(session: Session, flush_context, instances) -> None:
     user_id, user_name = _actor()
     label = session.info.pop("audit_label", None)
     pending: list[tuple[str, object, dict | None]] = []
+    if label and label.get("resume") is not None:
+        # One line per file changed, holding only the summary (an anonymisation: no erased value in the trail).
+        files = {id(o): o for o in (*session.dirty, *session.new) if isinstance(o, Candidature)}
+        session.info.setdefault("audit_pending", []).extend(
+            ("update", obj, dict(label["resume"]), user_id, user_name, label) for obj in files.values()
+        )
+        return
     for obj in list(session.new):
         if isinstance(obj, AUDITED):
             pending.append(("create", obj, _changes(obj, True)))
@@ -225,10 +238,12 @@ def _on_after_flush(session: Session, flush_context):
     session.execute(AuditLog.__table__.insert(), rows)
 
 
-def label(text: str, decision: bool = False) -> None:
+def label(text: str, decision: bool = False, resume: dict | None = None) -> None:
     """Name the action written by the next flush (« Validation de l'habilitation »). Call it before
-    changing anything: a lazy load may flush early. It lasts until that flush, commit or rollback."""
-    db.session.info["audit_label"] = {"text": text, "decision": decision}
+    changing anything: a lazy load may flush early. It lasts until that flush, commit or rollback.
+    With `resume` ({field: [old, new]}), that flush writes one line per changed file holding only `resume`
+    (nothing of the other records it changes nor of the old values)."""
+    db.session.info["audit_label"] = {"text": text, "decision": decision, "resume": resume}
 
 
 def _forget_label(session, *args):
@@ -358,6 +373,21 @@ FIELD_LABELS = {
     "active": "Actif",
     "roles": "Rôle",
     "numero_dossier": "Numéro de dossier",
+    # Personal data: settings, the register, the anonymisation's line
+    "cle": "Paramètre",
+    "valeur": "Valeur",
+    "ordre": "Ordre",
+    "finalite": "Finalité",
+    "base_legale": "Base légale",
+    "categories_donnees": "Catégories de données",
+    "categories_personnes": "Catégories de personnes",
+    "destinataires": "Destinataires",
+    "duree_conservation": "Durée de conservation",
+    "mesures_securite": "Mesures de sécurité",
+    "motif_preuve": "Motif de l'effacement de la preuve du certificat",
+    "champs": "Données effacées",
+    "anonymise_le": "Anonymisé le",
+    "documents_purges_le": "Documents supprimés le",
     "statut": "Statut",
     "statut_inscription": "Statut à l'inscription",
     "branche": "Branche délégataire",

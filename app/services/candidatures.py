@@ -1,9 +1,12 @@
 """Candidate files: « Proposer une candidature » with the guide's rules (guide §14, domain.md §4)."""
 
 import datetime
+import hashlib
+import hmac
 import secrets
 import unicodedata
 
+from flask import current_app
 from marshmallow import fields
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -105,6 +108,16 @@ def sans_accents(text: str) -> str:
 
 def cle_personne(nom_naissance, prenom, date_naissance) -> str:
     return f"{sans_accents(nom_naissance)}|{sans_accents(prenom)}|{date_naissance.isoformat()}"
+
+
+def cle_anonymisee(cle: str) -> str:
+    """The person key of an anonymised file: a keyed hash (HMAC-SHA-256) of the plain key, so that the national
+    duplicate rule still finds the person and nobody can recompute it without the salt."""
+    salt = (
+        current_app.config.get("CLE_PERSONNE_SEL")
+        or hashlib.sha256(("clea-cle-personne:" + current_app.config["SECRET_KEY"]).encode()).hexdigest()
+    )
+    return "anon:" + hmac.new(salt.encode(), cle.encode(), hashlib.sha256).hexdigest()
 
 
 def nom_recherche(nom_naissance, prenom, nom_usage=None) -> str:
@@ -260,11 +273,12 @@ def clean(values: dict, user, exercice: bool = True) -> tuple[dict, Etablissemen
 
 
 def doublon(values: dict, certification: str):
+    """The person's file for this certification, if any — an anonymised one too (found by its keyed hash)."""
+    cle = cle_personne(values["nom_naissance"], values["prenom"], values["date_naissance"])
     return (
         db.session.execute(
             select(Candidature).where(
-                Candidature.cle_personne
-                == cle_personne(values["nom_naissance"], values["prenom"], values["date_naissance"]),
+                Candidature.cle_personne.in_((cle, cle_anonymisee(cle))),
                 Candidature.certification == certification,
             )
         )
@@ -320,6 +334,7 @@ def creer(user, values: dict) -> Candidature:
             "Nouvelle candidature",
             f"Une candidature ({candidature.numero_dossier} — {candidature.candidat}) a été créée par {etab.nom}.",
             f"/candidatures/show/{candidature.id}",
+            personne=candidature.candidat,
         )
     db.session.commit()
     notifications.flush_outbox_quietly()
@@ -328,7 +343,7 @@ def creer(user, values: dict) -> Candidature:
 
 def peut_modifier(user, candidature: Candidature) -> bool:
     """« Editer la fiche »: ✏ on EVALUATIONS; after the sending, the file is read-only for OF profiles."""
-    if not access.may(user, "evaluations.modifier"):
+    if not access.may(user, "evaluations.modifier") or candidature.anonymise_le is not None:
         return False
     return not statuts.read_only_for_of(candidature.statut) or access.may(user, "modifier_dossier_envoye")
 
@@ -347,6 +362,8 @@ def modifier(user, candidature_id, values: dict, version: int | None = None, par
     `partiel`: only the fields given change (the API's PUT); the form always sends them all."""
     candidature = workflow.locked(Candidature, user, candidature_id)
     verifier_version(candidature, version)
+    if candidature.anonymise_le is not None:
+        raise DomainError("Ce dossier est anonymisé : il ne peut plus être modifié.")
     if not peut_modifier(user, candidature):
         raise Forbidden(
             "Cette candidature est en lecture seule pour votre profil (elle a été envoyée en certification)."

@@ -183,6 +183,10 @@ class Kind:
     sheets: Callable  # (user, params, on_batch) → [xlsx.Sheet]
     # Exports of one sheet of files: (user, params) → Lignes. The background prepares them by checkpointed batches.
     lignes: Callable | None = None
+    # A file that is not a workbook (the access ZIP of a person): (user, params, output, on_batch) writes it.
+    ecrire: Callable | None = None
+    # The named right it needs instead of reading the tab (access.may).
+    droit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -332,7 +336,13 @@ def _kind(type_: str, user) -> Kind:
         raise ValidationFailed({"type": "Type d'export inconnu."})
     if user is None or not access.profile_allows(user.profil, access.READ, kind.tab):
         raise Forbidden("Votre profil ne permet pas cet export.")
+    if kind.droit is not None and not access.may(user, kind.droit):
+        raise Forbidden("Votre profil ne permet pas cet export.")
     return kind
+
+
+def type_mime(name: str) -> str:
+    return "application/zip" if name.endswith(".zip") else xlsx.XLSX
 
 
 def filename(type_: str) -> str:
@@ -456,12 +466,13 @@ def preparer(job_id) -> None:
             done[0] += n
             _progress(job_id, done[0])
 
-        if kind.lignes is not None:
-            sheets = [_par_morceaux(job_id, user, kind.lignes(user, params), done)]
-        else:
-            sheets = kind.sheets(user, params, on_batch)
         with tempfile.TemporaryFile() as output:
-            xlsx.write(output, sheets)
+            if kind.ecrire is not None:
+                kind.ecrire(user, params, output, on_batch)
+            elif kind.lignes is not None:
+                xlsx.write(output, [_par_morceaux(job_id, user, kind.lignes(user, params), done)])
+            else:
+                xlsx.write(output, kind.sheets(user, params, on_batch))
             size = output.tell()
             output.seek(0)
             # Kept 1 MiB at a time (bounded memory whatever the export's size), in the transaction that makes it ready.

@@ -306,6 +306,7 @@ def echanger(user, candidature_id, message) -> Echange:
         titre,
         f"Message sur le dossier {candidature.numero_dossier} : {message[:300]}",
         _lien(candidature),
+        mail=f"Un nouveau message sur le dossier {candidature.numero_dossier} vous attend sur la plateforme.",
     )
     db.session.commit()
     notifications.flush_outbox_quietly()
@@ -379,6 +380,7 @@ def enregistrer_envoi(user, candidature_id, values: dict) -> EnvoiCertificat:
             f"Le certificat du dossier {candidature.numero_dossier} ({candidature.candidat}) n'a pas "
             "pu être distribué : vérifiez l'adresse postale du candidat.",
             _lien(candidature),
+            personne=candidature.candidat,
         )
     db.session.commit()
     notifications.flush_outbox_quietly()

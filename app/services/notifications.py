@@ -64,16 +64,38 @@ def utilisateurs_des_etablissements(*etablissements) -> list:
     )
 
 
-def notify(users, rubrique: str, titre: str, contenu: str, lien: str | None = None, email: bool = True):
+def notify(
+    users,
+    rubrique: str,
+    titre: str,
+    contenu: str,
+    lien: str | None = None,
+    email: bool = True,
+    personne: str | None = None,
+    mail: str | None = None,
+):
+    """A notification in the platform (its reader is inside the perimeter: it names the candidate) and, by
+    default, its mail. A mail leaves the platform for mailboxes: it carries the file number and the link, not the
+    candidate's name (`personne`, taken out of the text) nor free texts (`mail`: the mail's own wording)."""
     assert rubrique in Notification.RUBRIQUES, rubrique
     seen = set()
+    corps = sans_personne(mail if mail is not None else contenu, personne) + _link_line(lien)
     for user in users:
         if user is None or user.id in seen or not user.active:
             continue
         seen.add(user.id)
         db.session.add(Notification(user_id=user.id, rubrique=rubrique, titre=titre, contenu=contenu, lien=lien))
         if email:
-            queue_mail(user.email, f"[Plateforme CléA] {titre}", contenu + _link_line(lien))
+            queue_mail(user.email, f"[Plateforme CléA] {sans_personne(titre, personne)}", corps)
+
+
+def sans_personne(text: str, personne: str | None) -> str:
+    """`text` without the candidate's name: « Le dossier 123 (Jade Mercier) est… » → « Le dossier 123 est… »."""
+    if not personne:
+        return text
+    for pattern in (f" ({personne})", f" — {personne}", f"Candidat : {personne} ", f"Candidat : {personne}"):
+        text = text.replace(pattern, "" if not pattern.startswith("Candidat") else "Dossier ")
+    return text.replace(personne, "le candidat")
 
 
 def _link_line(lien):

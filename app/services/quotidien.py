@@ -5,6 +5,7 @@ once — each part relies on the database's guarantees (locked batches, claims, 
 def travaux_quotidiens() -> dict:
     from app.services.compteurs import compacter
     from app.services.controles import quotidien as quotidien_conformites
+    from app.services.donnees_personnelles import purge as purge_donnees
     from app.services.exports import purger
     from app.services.rappels import rappels_dossiers, rappels_habilitation
     from app.services.recherche import purger_journal
@@ -19,6 +20,7 @@ def travaux_quotidiens() -> dict:
         "conformites": quotidien_conformites(),
         "exports_purges": purger(),
         "recherches_purgees": purger_journal(),
+        "donnees_personnelles": purge_donnees().resume(),
         "compteurs_replies": compacter(),
     }
 
@@ -36,5 +38,8 @@ def compte_rendu(resultat: dict) -> list[str]:
         f"{resultat['conformites']['maintiens']} mise(s) en conformité réputée(s) suffisante(s).",
         f"{resultat['exports_purges']} export(s) de plus de 7 jours supprimé(s).",
         f"{resultat['recherches_purgees']} ligne(s) du journal des recherches nationales supprimée(s).",
+        f"{resultat['donnees_personnelles']['anonymises']} dossier(s) anonymisé(s) et "
+        f"{resultat['donnees_personnelles']['documents']} document(s) supprimé(s) (durées de conservation), "
+        f"{resultat['donnees_personnelles']['consultations']} ligne(s) du journal des consultations supprimée(s).",
         f"{resultat['compteurs_replies']} ligne(s) des compteurs de dossiers regroupée(s).",
     ]

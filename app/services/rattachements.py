@@ -230,6 +230,7 @@ def demander(user, candidature_id, etablissement_destination_id, motif, precisio
         + (f" ({precision})" if precision else "")
         + ".",
         _lien(demande),
+        personne=candidature.candidat,
     )
     db.session.commit()
     notifications.flush_outbox_quietly()
@@ -263,12 +264,15 @@ def _prevenir(demande, titre, contenu, origine_voit: bool):
         for u in [demande.demandeur] + notifications.utilisateurs_des_etablissements(demande.etablissement_destination)
         if u
     ]
-    notifications.notify(cote_destination, RUBRIQUE, titre, contenu, _lien(demande))
+    personne = demande.candidature.candidat
+    notifications.notify(cote_destination, RUBRIQUE, titre, contenu, _lien(demande), personne=personne)
     deja = {u.id for u in cote_destination}
     cote_origine = [
         u for u in notifications.utilisateurs_des_etablissements(demande.etablissement_origine) if u.id not in deja
     ]
-    notifications.notify(cote_origine, RUBRIQUE, titre, contenu, _lien(demande) if origine_voit else None)
+    notifications.notify(
+        cote_origine, RUBRIQUE, titre, contenu, _lien(demande) if origine_voit else None, personne=personne
+    )
 
 
 @transition

@@ -185,7 +185,12 @@ def locked(model: Any, user, pk):
     return record
 
 
+ANONYMISE = "Ce dossier est anonymisé : son parcours ne peut plus changer."
+
+
 def check(machine: Machine, event: str, record, user) -> None:
+    if getattr(record, "anonymise_le", None) is not None:  # the person was erased (donnees-personnelles.md §4)
+        raise DomainError(ANONYMISE)
     refusal = machine.refusal(event, getattr(record, machine.attribute), user)
     if refusal is not None:
         raise Forbidden(refusal.message) if refusal.by_right else DomainError(refusal.message)
@@ -251,6 +256,11 @@ def apply(machine: Machine, event: str, record, user, params: Mapping[str, Any])
     for notice in definition.notices:
         users = binding.audiences[notice.recipients](record, context)
         notifications.notify(
-            users, notice.rubrique, notice.title.format(**context), notice.text.format(**context), binding.link(record)
+            users,
+            notice.rubrique,
+            notice.title.format(**context),
+            notice.text.format(**context),
+            binding.link(record),
+            personne=getattr(record, "candidat", None),  # a candidate file: its mails do not name the person
         )
     return context

@@ -31,9 +31,10 @@ def register_views(appbuilder):
 
     rattachements.register(appbuilder)
     recherche.register(appbuilder)
-    from app.views import actualites, annuaire, redevances, stats
+    from app.views import actualites, annuaire, donnees, redevances, stats
 
     stats.register(appbuilder)
     annuaire.register(appbuilder)
     redevances.register(appbuilder)
     actualites.register(appbuilder)
+    donnees.register(appbuilder)

@@ -11,12 +11,14 @@ from app.domain import access, statuts
 from app.domain.errors import NotFound, StaleVersion, ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.formatting import date_fr, oui_non
-from app.models import Candidature, Document
+from app.models import Candidature, Document, FichierExport
 from app.security import perimeter
 from app.services import (
     audit,
     candidatures as service,
+    consultations,
     documents,
+    donnees_personnelles,
     evaluations,
     exports,
     formations,
@@ -27,7 +29,7 @@ from app.services import (
 )
 from app.services.listes import CandidatureInterface
 from app.views.base import CleaModelView, submitted
-from app.views.documents import send_bytes, send_document
+from app.views.documents import send_bytes, send_document, send_temporary_file
 
 FORM_FIELDS = ("etablissement", *service.CHAMPS)
 
@@ -142,6 +144,10 @@ class CandidatureView(CleaModelView):
         "ajouter_formation": "edit",
         "fiche": "read",
         "exporter": "read",
+        # Personal data: the services check the named rights (exporter_donnees_personnelles, anonymiser_candidature)
+        "donnees": "read",
+        "anonymiser": "read",
+        "consultation": "read",
     }
     exclude_route_methods = {"edit", "delete"}
 
@@ -238,6 +244,7 @@ class CandidatureView(CleaModelView):
             version=version,
             valeurs_chargees=json.dumps(loaded or {}, ensure_ascii=False, default=str),
             entre_temps=entre_temps,
+            notice_donnees_personnelles=donnees_personnelles.notice(),
         )
 
     @expose("/<int:pk>/documents", methods=["POST"])
@@ -293,6 +300,48 @@ class CandidatureView(CleaModelView):
         candidature = perimeter.get_visible(Candidature, pk)
         return send_bytes(fiche_pdf(candidature), f"fiche-candidat-{candidature.numero_dossier}.pdf", "application/pdf")
 
+    @expose("/<int:pk>/donnees")
+    @has_access
+    def donnees(self, pk):
+        """« Télécharger toutes les données de la personne » (right of access): the ZIP, or its background job."""
+        back = url_for("CandidatureView.show", pk=pk)
+        outcome = submitted(lambda: donnees_personnelles.telecharger(g.user, pk))
+        if not outcome.ok:
+            return redirect(back)
+        if isinstance(outcome.value, FichierExport):
+            flash("L'archive est préparée en arrière-plan : elle sera téléchargeable sur cette page.", "info")
+            return redirect(url_for("ExportView.show", pk=outcome.value.id))
+        output, filename = outcome.value
+        return send_temporary_file(output, filename, "application/zip")
+
+    @expose("/<int:pk>/anonymiser", methods=["POST"])
+    @has_access
+    def anonymiser(self, pk):
+        """Certif Pro erases the person (confirmation and motif in the dialog; irreversible)."""
+        form = request.form
+        outcome = submitted(
+            lambda: donnees_personnelles.anonymiser(
+                g.user,
+                pk,
+                form.get("motif"),
+                form.get("confirmation"),
+                effacer_preuve=form.get("effacer_preuve"),
+                motif_preuve=form.get("motif_preuve"),
+            )
+        )
+        if outcome.ok:
+            flash(outcome.value.message, "info" if outcome.value.deja else "success")
+        elif outcome.errors:
+            flash(" ".join(m for messages in outcome.errors.values() for m in messages), "danger")
+        return redirect(url_for("CandidatureView.show", pk=pk))
+
+    @expose("/<int:pk>/consultation", methods=["POST"])
+    @has_access
+    def consultation(self, pk):
+        """A tab of the page opened (posted by the page's script): a line of the consultation journal."""
+        consultations.onglet(g.user, pk, request.form.get("onglet", "")[:100] or "Onglet")
+        return "", 204
+
     @expose("/<int:pk>/activer", methods=["POST"])
     @has_access
     def activer(self, pk):
@@ -313,7 +362,7 @@ class CandidatureView(CleaModelView):
             title=f"Candidat - {candidature.candidat}",
             c=candidature,
             history=history,
-            events=CANDIDATURE.allowed_events(candidature.statut, g.user),
+            events=[] if candidature.anonymise_le else CANDIDATURE.allowed_events(candidature.statut, g.user),
             machine=CANDIDATURE,
             motifs=[m for m in service.valeurs("motif_abandon") if m != transitions.MOTIF_AUTOMATIQUE],
             can_delete=transitions.supprimable(candidature) and self.can("can_delete"),
@@ -336,6 +385,13 @@ class CandidatureView(CleaModelView):
             evaluations=evaluations.evaluations_de(candidature.id),
             refus_ajout_evaluation=evaluations.refus_ajout(g.user, candidature),
             peut_evaluer=evaluations.peut_saisir(g.user, candidature),
+            peut_exporter_donnees=access.may(g.user, "exporter_donnees_personnelles"),
+            peut_anonymiser=access.may(g.user, "anonymiser_candidature") and candidature.anonymise_le is None,
+            certifiee=candidature.statut == statuts.CERTIFIEE,
+            consultations=(
+                consultations.journal(g.user, candidature.id) if access.may(g.user, "voir_consultations") else None
+            ),
+            conservation_journal=donnees_personnelles.valeur("conservation_journal_jours"),
             **self._certifier_side(candidature),
             breadcrumb=[("Candidature", url_for("CandidatureView.list")), (f"Candidat - {candidature.candidat}", None)],
         )

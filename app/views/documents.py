@@ -29,3 +29,12 @@ def send_parts(parts, filename: str, mimetype: str, size: int | None = None) -> 
 
 def send_document(document) -> Response:
     return send_bytes(document.contenu, document.nom, document.type_mime)
+
+
+def send_temporary_file(output, filename: str, mimetype: str) -> Response:
+    """A file built into a temporary file (the access ZIP): streamed, then closed (and so deleted)."""
+    from flask import send_file
+
+    response = send_file(output, mimetype=mimetype, as_attachment=True, download_name=filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -105,9 +105,7 @@ class ExportView(BaseView):
     @logged_in
     def fichier(self, pk):
         parts, filename, size = exports.contenu(g.user, pk)
-        from app.exports.xlsx import XLSX
-
-        return send_parts(parts, filename, XLSX, size)
+        return send_parts(parts, filename, exports.type_mime(filename), size)
 
 
 def register(appbuilder):

@@ -119,6 +119,18 @@
   function updateBlocks() { $("[data-clea-show-when]").each(function () { showWhen(this); }); }
   $(document).on("change", "input, select", updateBlocks);
 
+  // data-clea-consultation="URL" on a page's tab list: each tab opened is a line of the file's consultation
+  // journal (donnees-personnelles.md §3), posted in the background (the page does not wait for it).
+  $(document).on("shown.bs.tab", "[data-clea-consultation] a[data-toggle=\"tab\"]", function () {
+    var list = $(this).closest("[data-clea-consultation]");
+    var data = new FormData();
+    data.append("csrf_token", list.attr("data-csrf"));
+    data.append("onglet", $.trim($(this).text()).replace(/\s*\(\d+\)$/, ""));
+    if (window.fetch) {
+      fetch(list.attr("data-clea-consultation"), {method: "POST", body: data, credentials: "same-origin", keepalive: true});
+    }
+  });
+
   $(function () {
     updateBlocks();
 
