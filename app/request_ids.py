@@ -64,17 +64,39 @@ class _DropSafeTraces(logging.Filter):
         return not (record.exc_info and record.funcName == "wraps")
 
 
+# PostgreSQL's error details quote the row or the key that failed (« Failing row contains (…, Dupont, Jean,
+# 1970-01-31…) »): never written in a log (donnees-personnelles.md §7). The values bound to a statement are hidden
+# by SQLAlchemy itself (hide_parameters, config.py).
+PG_DETAIL = re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE)
+
+
+def sans_valeurs(text: str) -> str:
+    return PG_DETAIL.sub(r"\1 (valeurs masquées)", text)
+
+
+class _SansValeurs:
+    def formatException(self, ei) -> str:
+        return sans_valeurs(super().formatException(ei))  # type: ignore[misc]
+
+
+class TextFormatter(_SansValeurs, logging.Formatter):
+    pass
+
+
 def formatter(kind: str) -> logging.Formatter:
     if kind == "json":
         from pythonjsonlogger.json import JsonFormatter
 
-        return JsonFormatter(
+        class SansValeursJson(_SansValeurs, JsonFormatter):
+            pass
+
+        return SansValeursJson(
             JSON_FIELDS,
             rename_fields={"levelname": "level", "name": "logger", "exc_info": "stack"},
             timestamp=True,  # ISO 8601, UTC
             json_ensure_ascii=False,
         )
-    return logging.Formatter(TEXT_FORMAT)
+    return TextFormatter(TEXT_FORMAT)
 
 
 def configure_logging(app: Flask, stream=None, force: bool = False) -> logging.Handler | None:

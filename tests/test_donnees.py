@@ -149,7 +149,7 @@ def test_settings_refuse_bad_values_in_french_and_are_certif_pro_s(as_user):
 # --- 2. Access and portability ------------------------------------------------------------------------------------
 
 
-def test_the_access_zip_holds_every_kind_of_record_of_the_person_and_nothing_of_another(app, as_user):
+def test_the_access_zip_holds_every_kind_of_record_of_the_person_and_nothing_of_another(app, as_user, api_as):
     from app.extensions import db
 
     with app.app_context():
@@ -159,6 +159,11 @@ def test_the_access_zip_holds_every_kind_of_record_of_the_person_and_nothing_of_
         documents = {
             d.id: d.contenu for d in db.session.execute(select(Document).where(Document.candidature_id == pk)).scalars()
         }
+    mailing = api_as("certif.idf").post(
+        f"/api/v1/candidature/{pk}/envoi_certificat",
+        json={"statut_lettre": "Pli non distribué", "date_traitement": "2026-11-30", "canal": "La Poste"},
+    )
+    assert mailing.status_code == 201, mailing.get_json()
     org = as_user("org.admin")
     org.get(f"/candidatures/show/{pk}")  # a consultation, in the journal handed out
     answer = org.get(f"/candidatures/{pk}/donnees")
@@ -168,7 +173,14 @@ def test_the_access_zip_holds_every_kind_of_record_of_the_person_and_nothing_of_
     data = json.loads(archive.read("donnees.json"))
     assert data["candidature"]["numero_dossier"] == numero and data["candidature"]["nom_naissance"] == c.nom_naissance
     assert "cle_personne" not in data["candidature"] and "nom_recherche" not in data["candidature"]
-    for kind in ("evaluations", "documents", "historique", "journal_des_consultations", "decisions_du_jury"):
+    for kind in (
+        "evaluations",
+        "documents",
+        "historique",
+        "journal_des_consultations",
+        "decisions_du_jury",
+        "envois_du_certificat",
+    ):
         assert data[kind], kind
     assert data["evaluations"][0]["resultats"], "les résultats de chaque évaluation"
     assert data["certificat"]["numero"]
@@ -182,6 +194,15 @@ def test_the_access_zip_holds_every_kind_of_record_of_the_person_and_nothing_of_
     assert "Données personnelles détenues par la plateforme CléA" in summary and numero in summary
     text = archive.read("donnees.json").decode()
     assert not [n for n in others if n in text], "aucun autre dossier"
+    # a file the jury sent back: its exchanges with the certifier
+    with app.app_context():
+        waiting = demo(Candidature, nom_naissance="Gauthier", prenom="Nathan").id
+    sent = api_as("certif.idf").post(f"/api/v1/candidature/{waiting}/echanges", json={"message": "Pièce manquante."})
+    assert sent.status_code == 201, sent.get_json()
+    echanges = json.loads(
+        zipfile.ZipFile(io.BytesIO(org.get(f"/candidatures/{waiting}/donnees").data)).read("donnees.json")
+    )["echanges"]
+    assert echanges and echanges[0]["cote"] == "certificateur"
     # the download itself is journaled
     with app.app_context():
         lines = db.session.execute(select(Consultation).where(Consultation.candidature_id == pk)).scalars().all()
@@ -303,13 +324,24 @@ def test_anonymisation_leaves_no_copy_of_the_identity_anywhere(app, as_user, api
     pk = _new_file(app, api_as)
     etab = as_user("etab.user")
     etab.get(f"/candidatures/show/{pk}")
+    with app.app_context():  # a list export made since the file exists (its parts hold the rows as written)
+        from app.extensions import db
+        from app.models import FichierExport, PartieExport, Utilisateur
+
+        job = FichierExport(
+            user_id=demo(Utilisateur, username="etab.user").id, type="candidatures", statut="pret", nom_fichier="l.xlsx"
+        )
+        db.session.add(job)
+        db.session.flush()
+        db.session.add(PartieExport(job_id=job.id, numero=1, donnees=f"{NOM};{PRENOM}".encode()))
+        db.session.commit()
     certifpro = as_user("certifpro")
     assert NOM in certifpro.post("/recherche/", data={"nom": NOM}).get_data(as_text=True)  # criteria journaled
     before = _scan(app, NOM, "zebulon", "zébulon", "0612345678")
     assert any(hit.startswith("audit_log.") for hit in before) and any(
         hit.startswith("recherche_nationale.") for hit in before
     )
-    for table in ("document.", "notification."):
+    for table in ("document.", "notification.", "export_partie."):
         assert any(hit.startswith(table) for hit in before), table
     # Minimisation: the mails that leave the platform about the file give its number and link, not the person.
     assert not [hit for hit in before if hit.startswith("mail_sortant.")]
@@ -561,3 +593,43 @@ def test_certif_pro_keeps_the_register_of_processing_activities_and_exports_it(a
         ).first()
     for other in ("org.admin", "certif.idf"):
         assert as_user(other).get("/registre-des-traitements/list/").status_code in (302, 403)
+
+
+# --- 6. Minimisation ----------------------------------------------------------------------------------------------
+
+
+def test_a_database_error_carries_no_value_of_the_query(app):
+    """Errors are logged with their stack: SQLAlchemy's message must not hold the names and birth dates bound to
+    the statement (hide_parameters)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.extensions import db
+
+    with app.app_context():
+        with pytest.raises(IntegrityError) as error:
+            db.session.execute(
+                Candidature.__table__.insert().values(
+                    numero_dossier="1", nom_naissance=NOM, prenom=PRENOM, date_naissance=datetime.date(1970, 1, 31)
+                )
+            )
+        db.session.rollback()
+    assert "hidden due to hide_parameters" in str(error.value)
+    from app.request_ids import formatter
+
+    exc = error.value
+    for kind in ("text", "json"):
+        logged = formatter(kind).formatException((type(exc), exc, exc.__traceback__))
+        assert "IntegrityError" in logged
+        assert NOM not in logged and PRENOM not in logged and "1970" not in logged, logged
+
+
+def test_the_access_log_writes_no_query_string_nor_referer():
+    """gunicorn.conf.py (read by gunicorn from the working directory): the path without its parameters."""
+    import runpy
+    from pathlib import Path
+
+    settings = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))
+    line = settings["access_log_format"]
+    assert "%(U)s" in line
+    for leak in ("%(r)s", "%(q)s", "%(f)s"):
+        assert leak not in line

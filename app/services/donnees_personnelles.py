@@ -38,8 +38,10 @@ from app.models import (
     FichierExport,
     Formation,
     MailSortant,
+    MorceauExport,
     Notification,
     Parametre,
+    PartieExport,
     RechercheNationale,
     ResultatEvaluation,
     Traitement,
@@ -533,14 +535,17 @@ def _effacer_les_copies(c: Candidature, mots: list[str], champs: set[str]) -> No
     for recherche in _all(RechercheNationale, _contient(RechercheNationale.criteres, mots)):
         recherche.criteres = _effacer_json(recherche.criteres, mots)
     # Exports listing identities (the CANDIDATURE list's) made since the file exists, and this person's archives.
-    db.session.execute(
-        delete(FichierExport).where(
-            or_(
-                (FichierExport.type == "candidatures") & (FichierExport.created_at >= c.created_at),
-                (FichierExport.type == "donnees") & FichierExport.parametres.contains(f'"candidature": {c.id}}}'),
-            )
+    jobs = select(FichierExport.id).where(
+        or_(
+            (FichierExport.type == "candidatures") & (FichierExport.created_at >= c.created_at),
+            (FichierExport.type == "donnees") & FichierExport.parametres.contains(f'"candidature": {c.id}}}'),
         )
     )
+    ids = list(db.session.execute(jobs).scalars())
+    if ids:  # the parts first: SQLite does not cascade
+        db.session.execute(delete(PartieExport).where(PartieExport.job_id.in_(ids)))
+        db.session.execute(delete(MorceauExport).where(MorceauExport.job_id.in_(ids)))
+        db.session.execute(delete(FichierExport).where(FichierExport.id.in_(ids)))
 
 
 # --- Retention ----------------------------------------------------------------------------------------------------
