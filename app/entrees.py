@@ -60,7 +60,7 @@ def refusal() -> str | None:
         # where it expects JSON); the body is bounded by MAX_CONTENT_LENGTH.
         request.get_data(cache=True)
         for key, value in request.form.items(multi=True):
-            if NUL in key or NUL in value:
+            if NUL in (key or "") or NUL in (value or ""):
                 return CARACTERE_NUL
         for key, upload in request.files.items(multi=True):
             if NUL in key or NUL in (upload.filename or ""):

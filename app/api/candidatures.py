@@ -98,6 +98,8 @@ class CandidatureApi(CleaModelRestApi):
         "donnees",
         "anonymiser",
         "consultations",
+        "modele_import",
+        "importer",
     }
     # The certifier side writes exchanges and mailings on files it reads; the services check the named right.
     extra_permissions = {
@@ -110,6 +112,8 @@ class CandidatureApi(CleaModelRestApi):
         "donnees": "read",
         "anonymiser": "read",
         "consultations": "read",
+        "modele_import": "create",
+        "importer": "create",
     }
 
     def info_headless(self, **kwargs):
@@ -270,6 +274,61 @@ class CandidatureApi(CleaModelRestApi):
                 "commentaire": envoi.commentaire,
             },
         )
+
+    @expose("/modele_import", methods=["GET"])
+    @protect()
+    @safe
+    def modele_import(self):
+        """The bulk import's .xlsx template (the form's columns, its lists as dropdowns, the notice).
+        ---
+        get:
+          responses:
+            200: {description: Le modèle .xlsx en pièce jointe}
+        """
+        from app.exports.xlsx import XLSX
+        from app.services import import_candidats
+
+        return send_bytes(import_candidats.modele(), "modele-import-candidats.xlsx", XLSX)
+
+    @expose("/import", methods=["POST"])
+    @protect()
+    @safe
+    def importer(self):
+        """Import the candidates of a filled template (multipart `file`, `etablissement`, `simulation`, `partiel`):
+        every row checked with the form's rules; nothing created when a row is invalid unless `partiel`.
+        ---
+        post:
+          requestBody:
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    file: {type: string, format: binary}
+                    etablissement: {type: integer}
+                    simulation: {type: boolean}
+                    partiel: {type: boolean}
+          responses:
+            200: {description: "Le rapport : {crees, erreurs: [{ligne, champ, message}]}"}
+            403: {description: Profil sans création}
+            422: {description: Fichier ou établissement manquant}
+        """
+        from app.domain.errors import ValidationFailed
+        from app.schemas import TRUE_WORDS
+        from app.services import import_candidats
+
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise ValidationFailed({"file": "Joignez le fichier à importer (.xlsx) dans le champ « file »."})
+        etablissement = request.form.get("etablissement", "")
+        rapport = import_candidats.importer(
+            g.user,
+            upload.read(10 * 1024 * 1024),
+            int(etablissement) if etablissement.isdigit() else etablissement or None,
+            simulation=request.form.get("simulation", "").strip().lower() in TRUE_WORDS,
+            partiel=request.form.get("partiel", "").strip().lower() in TRUE_WORDS,
+        )
+        return self.response(200, **rapport.as_json())
 
     @expose("/<int:pk>/donnees", methods=["GET"])
     @protect()

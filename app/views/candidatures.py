@@ -148,6 +148,8 @@ class CandidatureView(CleaModelView):
         "donnees": "read",
         "anonymiser": "read",
         "consultation": "read",
+        "importer": "create",
+        "modele_import": "create",
     }
     exclude_route_methods = {"edit", "delete"}
 
@@ -299,6 +301,51 @@ class CandidatureView(CleaModelView):
 
         candidature = perimeter.get_visible(Candidature, pk)
         return send_bytes(fiche_pdf(candidature), f"fiche-candidat-{candidature.numero_dossier}.pdf", "application/pdf")
+
+    @expose("/modele-import.xlsx")
+    @has_access
+    def modele_import(self):
+        """The import template: the form's columns, its lists as dropdowns, the personal-data notice."""
+        from app.exports.xlsx import XLSX
+        from app.services import import_candidats
+
+        return send_bytes(import_candidats.modele(), "modele-import-candidats.xlsx", XLSX)
+
+    @expose("/importer", methods=["GET", "POST"])
+    @has_access
+    def importer(self):
+        """« Importer des candidats »: upload the filled template, then the report by line and column."""
+        from app.services import import_candidats
+
+        rapport, errors = None, {}
+        form = request.form
+        if request.method == "POST":
+            upload = request.files.get("file")
+            action = form.get("action", "simulation")
+
+            def run():
+                if upload is None or not upload.filename:
+                    raise ValidationFailed({"file": "Choisissez le fichier à importer (.xlsx)."})
+                return import_candidats.importer(
+                    g.user,
+                    upload.read(10 * 1024 * 1024),
+                    form.get("etablissement", type=int),
+                    simulation=action == "simulation",
+                    partiel=action == "partiel",
+                )
+
+            outcome = submitted(run)
+            rapport, errors = outcome.value, outcome.errors
+        return self.render_template(
+            "clea/import_candidats.html",
+            title="Importer des candidats",
+            etablissements=service.etablissements_proposables(g.user),
+            choisi=form.get("etablissement", type=int),
+            rapport=rapport,
+            errors=errors,
+            maximum=import_candidats.LIGNES_MAX,
+            breadcrumb=[("Candidature", url_for("CandidatureView.list")), ("Importer des candidats", None)],
+        )
 
     @expose("/<int:pk>/donnees")
     @has_access
