@@ -63,3 +63,26 @@ def test_import_from_the_template_with_a_simulation_then_the_valid_rows(app, pag
             == 1
         )
     assert not visit.problems, visit.problems
+
+
+def test_a_bulk_abandon_from_the_list_with_its_report(app, page):  # noqa: F811
+    visit = Visit(page, "scenario-actions-groupees")
+    log_in(page, "etab.user")
+    page.goto("/candidatures/list/")
+    rows = page.locator("table tbody tr")
+    chosen = []
+    for name in ("Moreau", "Lambert"):
+        row = rows.filter(has_text=name).first
+        row.locator("input.action_check").check()
+        chosen.append(name)
+    page.get_by_role("button", name="Pour la sélection").click()
+    visit.shot("selection")
+    visit.click(page.locator("a.abandonner_selection_menu_item"))
+    visit.expect("2 dossier(s) sélectionné(s)" in page.inner_text("body"), "la sélection n'est pas reprise")
+    page.select_option("#motif", "Abandon du candidat")
+    visit.click(page.get_by_role("button", name="Confirmer l'abandon de 2 dossier(s)"))
+    report = page.locator("#rapport-lot").inner_text()
+    visit.expect("Abandon : 2 dossier(s) traité(s), 0 refusé(s)." in page.inner_text("body"), "pas de bilan")
+    visit.expect(all(name in report for name in chosen), report)
+    visit.shot("rapport")
+    assert not visit.problems, visit.problems

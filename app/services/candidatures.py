@@ -449,3 +449,33 @@ def abandons_recents(user, jours: int = 30):
         .execution_options(yield_per=1000)
     )
     return db.session.execute(query)
+
+
+def visibles(user, ids) -> list[Candidature]:
+    """The files of `ids` inside the user's perimeter, in the order given (a selection of the list)."""
+    if not ids:
+        return []
+    rows = db.session.execute(
+        perimeter.restrict(select(Candidature).where(Candidature.id.in_(ids)), Candidature, user)
+    ).scalars()
+    by_id = {c.id: c for c in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+SELECTION_COLONNES = [
+    ("Numéro de dossier", lambda c: c.numero_dossier),
+    ("Nom de naissance", lambda c: c.nom_naissance),
+    ("Nom d'usage", lambda c: c.nom_usage),
+    ("Prénom", lambda c: c.prenom),
+    ("Date de naissance", lambda c: c.date_naissance),
+    ("Etablissement d'évaluation", lambda c: c.etablissement.nom),
+    ("Certification", lambda c: c.certification_label),
+    ("Statut de la candidature", lambda c: c.statut_label),
+    ("Actif", lambda c: "Oui" if c.actif else "Non"),
+    ("Dernière modification", lambda c: c.updated_at),
+]
+
+
+def lignes_selection(items) -> tuple[list[str], list[list]]:
+    """« Exporter la sélection »: the selected files (already inside the perimeter: FAB's list gave them)."""
+    return [label for label, _ in SELECTION_COLONNES], [[get(c) for _, get in SELECTION_COLONNES] for c in items]

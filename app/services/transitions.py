@@ -5,6 +5,7 @@ request finds the new status and is refused: no double transition.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -280,3 +281,43 @@ def envoyer_certification(user, candidature_id) -> Candidature:
 
 def annuler_envoi(user, candidature_id) -> Candidature:
     return run("annuler_envoi", user, candidature_id)
+
+
+# --- Bulk actions of the CANDIDATURE list (« Pour la sélection ») ---------------------------------------------
+
+
+@dataclass
+class ResultatLot:
+    candidature_id: int
+    numero_dossier: str
+    candidat: str
+    fait: bool
+    message: str
+
+
+LOT_MAX = 500
+
+
+def par_lot(event: str, user, pks, **params) -> list[ResultatLot]:
+    """Run `event` on each selected file through the state machine (one transaction each, as from its page): what
+    was done, and what was refused and why."""
+    from app.answers import ANSWERED, as_domain_error
+
+    ids = list(dict.fromkeys(int(pk) for pk in pks))[:LOT_MAX]
+    results = []
+    for pk in ids:
+        candidature = db.session.get(Candidature, pk)
+        label = (candidature.numero_dossier, candidature.candidat) if candidature else (str(pk), "")
+        try:
+            run(event, user, pk, **params)
+        except ANSWERED as exc:
+            db.session.rollback()
+            refusal = as_domain_error(exc)
+            message = refusal.message if refusal is not None else str(exc)
+            if isinstance(refusal, ValidationFailed):
+                message = " ".join(m for messages in refusal.errors.values() for m in messages)
+            results.append(ResultatLot(pk, *label, False, message))
+            continue
+        success = CANDIDATURE.event(event).success or "Fait."
+        results.append(ResultatLot(pk, *label, True, success))
+    return results

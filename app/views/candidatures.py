@@ -4,6 +4,7 @@ import json
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
+from flask_appbuilder.actions import action
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField
 
@@ -150,6 +151,12 @@ class CandidatureView(CleaModelView):
         "consultation": "read",
         "importer": "create",
         "modele_import": "create",
+        # « Pour la sélection » (FAB actions): reading the list is enough to ask, the engine checks each event's
+        # right and rule file by file, and the export gives what the list shows.
+        "exporter_selection": "read",
+        "envoyer_selection": "read",
+        "abandonner_selection": "read",
+        "abandon_groupe": "read",
     }
     exclude_route_methods = {"edit", "delete"}
 
@@ -301,6 +308,72 @@ class CandidatureView(CleaModelView):
 
         candidature = perimeter.get_visible(Candidature, pk)
         return send_bytes(fiche_pdf(candidature), f"fiche-candidat-{candidature.numero_dossier}.pdf", "application/pdf")
+
+    # --- « Pour la sélection »: bulk actions, each file through the state machine -----------------------------
+
+    @action("exporter_selection", "Exporter la sélection (.xlsx)", None, "fa-file-excel-o")
+    def exporter_selection(self, items):
+        from app.exports import xlsx
+
+        headers, rows = service.lignes_selection(items)
+        return xlsx.download("candidatures-selection.xlsx", "Candidatures", headers, rows)
+
+    @action(
+        "envoyer_selection",
+        "Envoyer en certification",
+        "Envoyer les dossiers sélectionnés en certification ? Ils ne pourront plus être modifiés par votre organisme.",
+        "fa-paper-plane",
+    )
+    def envoyer_selection(self, items):
+        results = transitions.par_lot("envoyer_certification", g.user, [c.id for c in items])
+        return self._rapport_lot("Envoi en certification", results)
+
+    @action("abandonner_selection", "Abandonner", None, "fa-ban")
+    def abandonner_selection(self, items):
+        """One motif for the selection: asked on the next page, then each file is abandoned through the machine."""
+        return redirect(url_for("CandidatureView.abandon_groupe", ids=",".join(str(c.id) for c in items)))
+
+    @expose("/abandon-groupe", methods=["GET", "POST"])
+    @has_access
+    def abandon_groupe(self):
+        raw = (request.form.get("ids") if request.method == "POST" else request.args.get("ids")) or ""
+        ids = [int(x) for x in raw.split(",") if x.isdigit()][: transitions.LOT_MAX]
+        files = service.visibles(g.user, ids)
+        if not files:
+            flash("Sélectionnez au moins un dossier dans la liste.", "warning")
+            return redirect(url_for("CandidatureView.list"))
+        if request.method == "POST":
+            motif = request.form.get("motif") or None
+            precision = request.form.get("precision") or None
+            if not motif:
+                flash("Choisissez le motif de l'abandon.", "danger")
+            else:
+                results = transitions.par_lot(
+                    "abandonner", g.user, [c.id for c in files], motif=motif, precision=precision
+                )
+                return self._rapport_lot("Abandon", results)
+        return self.render_template(
+            "clea/abandon_groupe.html",
+            title="Abandonner les dossiers sélectionnés",
+            files=files,
+            ids=",".join(str(c.id) for c in files),
+            motifs=[m for m in service.valeurs("motif_abandon") if m != transitions.MOTIF_AUTOMATIQUE],
+            breadcrumb=[("Candidature", url_for("CandidatureView.list")), ("Abandon de la sélection", None)],
+        )
+
+    def _rapport_lot(self, what, results):
+        done = sum(1 for r in results if r.fait)
+        flash(
+            f"{what} : {done} dossier(s) traité(s), {len(results) - done} refusé(s).",
+            "success" if done == len(results) else "warning",
+        )
+        return self.render_template(
+            "clea/rapport_lot.html",
+            title=f"{what} — rapport",
+            quoi=what,
+            results=results,
+            breadcrumb=[("Candidature", url_for("CandidatureView.list")), (f"{what} — rapport", None)],
+        )
 
     @expose("/modele-import.xlsx")
     @has_access
