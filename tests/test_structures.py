@@ -1,5 +1,7 @@
 """Organisations, establishments and networks through the UI forms (guide §8, §10, §11)."""
 
+from sqlalchemy import select
+
 from app.demo import luhn_complete
 from app.extensions import db
 from app.models import Etablissement, Organisme, Reseau
@@ -279,3 +281,29 @@ def test_siret_of_another_siren_is_said_even_with_a_wrong_key(app):
         assert etablissement_errors({"organisme": organisme, "siret": "1234"})["siret"] == [
             "Le SIRET doit comporter exactement 14 chiffres."
         ]
+
+
+def test_an_organisation_admin_saves_its_own_organisation_whose_network_it_sees(app, as_user):
+    """issue 17: the « Réseau » list of an organisation admin was empty, so the form could never be saved."""
+    with app.app_context():
+        org = demo(Organisme, nom="Organisme A1 — Avenir Paris")
+        org_id, values, reseau = org.id, {c.key: getattr(org, c.key) for c in Organisme.__table__.columns}, org.reseau
+        reseau_id, reseau_nom = reseau.id, reseau.nom
+    admin = as_user("org.admin")
+    page = admin.get(f"/organismes/edit/{org_id}").get_data(as_text=True)
+    assert f'<option selected value="{reseau_id}">' in page or f'value="{reseau_id}" selected' in page, page[:0]
+    assert reseau_nom in page
+    form = {k: v for k, v in values.items() if k in organisme_form() and v is not None}
+    form.update(reseau=reseau_id, actif="y", ville="Paris 11e")
+    done = admin.post(f"/organismes/edit/{org_id}", data=form)
+    assert done.status_code == 302, page_text(done)
+    with app.app_context():
+        saved = db.session.get(Organisme, org_id)
+        assert (saved.ville, saved.reseau_id) == ("Paris 11e", reseau_id)
+    # the network stays Certif Pro's to change: another network is not even offered
+    with app.app_context():
+        other = db.session.execute(select(Reseau.id).where(Reseau.id != reseau_id)).scalars().first()
+    refused = admin.post(f"/organismes/edit/{org_id}", data={**form, "reseau": other})
+    assert refused.status_code == 200
+    with app.app_context():
+        assert db.session.get(Organisme, org_id).reseau_id == reseau_id

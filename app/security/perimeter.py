@@ -329,11 +329,39 @@ class PerimeterFilter(BaseFilter):
 PERIMETER = [["id", PerimeterFilter, None]]
 
 
+def own_network_clause(user):
+    """The network the user's organisation belongs to (its value in the organisation's form)."""
+    if user is None:
+        return false()
+    if user.reseau_id:
+        return Reseau.id == user.reseau_id
+    organisme = user.organisme_id
+    if organisme is None and user.etablissement_id:
+        organisme = _organisme_of_etablissement(user.etablissement_id)
+    if organisme is None:
+        return false()
+    return Reseau.id == select(Organisme.reseau_id).where(Organisme.id == organisme).scalar_subquery()
+
+
+class RelatedNetworkFilter(BaseFilter):
+    """The « Réseau » of an organisation's form: the networks of the perimeter, and the user's own one — an
+    organisation's administrator sees (and keeps) the network of its organisation, which only Certif Pro changes."""
+
+    name = "Réseau"
+    arg_name = "reseau_du_formulaire"
+
+    def apply(self, query, value):
+        user = current_user()
+        return query.filter(or_(clause(Reseau, user), own_network_clause(user)))
+
+
 def related_filters(datamodel) -> dict:
     """FAB's `*_query_rel_fields` for every relation of a view's model whose target has a perimeter rule: the
     related dropdowns, `_info` and the ids accepted in bodies stay inside the perimeter."""
     return {
-        column: [["id", PerimeterFilter, None]]
+        column: [
+            ["id", RelatedNetworkFilter if datamodel.get_related_model(column) is Reseau else PerimeterFilter, None]
+        ]
         for column in datamodel.get_columns_list()
         if datamodel.is_relation(column) and datamodel.get_related_model(column) in RULES
     }

@@ -74,6 +74,17 @@
     }
   });
 
+  // data-clea-confirm-choice="NAME" on a form: before sending, asks the question of the chosen radio button
+  // (its data-confirm-text: the consequence of that choice, e.g. a numbered certificate issued).
+  $(document).on("submit", "form[data-clea-confirm-choice]", function (event) {
+    var chosen = $(this).find("input[name=\"" + this.getAttribute("data-clea-confirm-choice") + "\"]:checked");
+    var question = chosen.attr("data-confirm-text");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  });
+
   // data-clea-back on a « Retour » link: the previous page of the browser (its href, FAB's /back, without it).
   $(document).on("click", "[data-clea-back]", function (event) {
     if (window.history.length > 1) {
