@@ -470,3 +470,62 @@ def test_demo_files_carry_their_evaluation_and_the_guide_message(app, as_user):
     assert "Ajouter une évaluation" not in waiting
     ready = page_text(client.get(f"/candidatures/show/{file_pk(app, '2026000003')}"))
     assert "Validé" in ready and "28 acquis, 0 non acquis, 0 à renseigner" in ready
+
+
+def test_the_refusal_to_add_an_evaluation_names_the_missing_condition(app, api_as, as_user):
+    """issue 17 « Clear messages »: not only « a training and its attestation between two evaluations » but which
+    of them is missing — none, one that ends before the last evaluation, one without its attestation."""
+    import datetime
+
+    from app.formatting import date_fr
+    from app.models.evaluations import Evaluation
+    from tests.test_exercice import file_and_domain
+
+    pk, _etab, domaine = file_and_domain(app)
+    with app.app_context():
+        last = (
+            db.session.execute(
+                select(Evaluation.date_evaluation)
+                .where(Evaluation.candidature_id == pk, Evaluation.etat == "finalisee")
+                .order_by(Evaluation.date_evaluation.desc())
+            )
+            .scalars()
+            .first()
+        )
+    assert last is not None
+    org = api_as("org.admin")
+
+    def refusal():
+        answer = org.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR, "date_evaluation": None})
+        assert answer.status_code == 409, answer.get_json()
+        return answer.get_json()["message"]
+
+    assert f"aucune formation n'est enregistrée depuis l'évaluation du {date_fr(last)}." in refusal()
+    training = {
+        "candidature": pk,
+        "duree_heures": 7,
+        "formateur_nom": "Fabre",
+        "formateur_prenom": "Lina",
+        "formateur_email": "lina.fabre@of.example",
+        "domaines": [domaine],
+    }
+    before = last - datetime.timedelta(days=40), last - datetime.timedelta(days=20)
+    created = org.post(
+        "/api/v1/formation/", json={**training, "date_debut": before[0].isoformat(), "date_fin": before[1].isoformat()}
+    )
+    assert created.status_code == 201, created.get_json()
+    assert (
+        f"la dernière formation (du {date_fr(before[0])} au {date_fr(before[1])}) se termine avant l'évaluation "
+        f"du {date_fr(last)}" in refusal()
+    )
+    after = last + datetime.timedelta(days=1), last + datetime.timedelta(days=5)
+    created = org.post(
+        "/api/v1/formation/", json={**training, "date_debut": after[0].isoformat(), "date_fin": after[1].isoformat()}
+    )
+    assert created.status_code == 201, created.get_json()
+    message = refusal()
+    assert f"la formation du {date_fr(after[0])} au {date_fr(after[1])} n'a pas d'attestation" in message
+    # the candidate page says the same next to « Ajouter une évaluation »
+    assert "n&#39;a pas d&#39;attestation" in as_user("org.admin").get(f"/candidatures/show/{pk}").get_data(
+        as_text=True
+    )

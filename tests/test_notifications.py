@@ -586,3 +586,25 @@ def test_openapi_document_and_info_describe_the_resource(api_as):
     assert info.status_code == 200
     listed = api.get("/api/v1/notification/").get_json()
     assert listed["list_title"] == "Notifications" and listed["label_columns"]["lue"] == "Déjà lue"
+
+
+def test_a_notification_opens_the_candidate_page_on_the_tab_it_is_about(app, as_user, api_as):
+    """issue 17: after a notification's arrow, the page opens on the right tab (the page's script shows the tab
+    named after « # »): the jury's decision on « Décision du jury », a message on « Echanges »."""
+    with app.app_context():
+        decided = demo(Candidature, nom_naissance="Robin", prenom="Manon")
+        waiting = demo(Candidature, nom_naissance="Gauthier", prenom="Nathan")
+        pk, other = decided.id, waiting.id
+        org_admin = demo(Utilisateur, username="org.admin")
+    certif = api_as("certif.idf")
+    assert certif.post(f"/api/v1/candidature/{pk}/decision", json={"decision": "non_certifiee"}).status_code == 200
+    assert certif.post(f"/api/v1/candidature/{other}/echanges", json={"message": "Pièce manquante."}).status_code == 201
+    with app.app_context():
+        links = set(db.session.execute(select(Notification.lien).where(Notification.user_id == org_admin.id)).scalars())
+        ids = {
+            n.lien: n.id
+            for n in db.session.execute(select(Notification).where(Notification.user_id == org_admin.id)).scalars()
+        }
+    assert f"/candidatures/show/{pk}#decision" in links and f"/candidatures/show/{other}#echanges" in links
+    opened = as_user("org.admin").get(f"/notifications/{ids[f'/candidatures/show/{pk}#decision']}/ouvrir")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/candidatures/show/{pk}#decision")

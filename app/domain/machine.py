@@ -26,6 +26,7 @@ class Notice:
     rubrique: str
     title: str
     text: str
+    tab: str = ""  # the tab of the record's page the notification opens on (its arrow, its mail's link)
 
 
 @dataclass(frozen=True)

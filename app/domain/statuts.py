@@ -169,7 +169,13 @@ CANDIDATURE = register(
                 path="decision",
                 decision=True,
                 notices=(
-                    Notice("organisme", "Décision du jury", "Décision du jury : {decision_label}", "{texte_decision}"),
+                    Notice(
+                        "organisme",
+                        "Décision du jury",
+                        "Décision du jury : {decision_label}",
+                        "{texte_decision}",
+                        tab="decision",
+                    ),
                 ),
                 success="La décision du jury est enregistrée.",
             ),
@@ -188,6 +194,7 @@ CANDIDATURE = register(
                         "Une réaffectation vient d'être créée",
                         "Une réaffectation vient d'être créée : le dossier {numero_dossier} ({candidat}) passe "
                         "de {ancien} à {nouveau}. Motif : {commentaire}",
+                        tab="decision",
                     ),
                 ),
                 success="Une réaffectation vient d'être créée.",
@@ -205,6 +212,7 @@ CANDIDATURE = register(
                         "Candidature complétée",
                         "L'organisme a complété le dossier {numero_dossier} ({candidat}) : il peut être "
                         "affecté à un nouveau jury.",
+                        tab="echanges",
                     ),
                 ),
                 success="La candidature est complétée et renvoyée au jury.",

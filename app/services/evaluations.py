@@ -140,8 +140,31 @@ def refus_ajout(user, candidature) -> str | None:
         return DEJA_EN_COURS
     previous = finalisees(candidature.id)
     if previous and not formation_attestee_depuis(candidature.id, previous[-1].date_evaluation):
-        return FORMATION_ENTRE_EVALUATIONS
+        return f"{FORMATION_ENTRE_EVALUATIONS} : {condition_manquante(candidature.id, previous[-1].date_evaluation)}"
     return None
+
+
+def condition_manquante(candidature_id, depuis: datetime.date) -> str:
+    """Which condition of « a training with its attestation between two evaluations » is missing."""
+    trainings = list(
+        db.session.execute(
+            select(Formation).where(Formation.candidature_id == candidature_id).order_by(Formation.date_fin.desc())
+        ).scalars()
+    )
+    if not trainings:
+        return f"aucune formation n'est enregistrée depuis l'évaluation du {date_fr(depuis)}."
+    recent = [f for f in trainings if f.date_fin >= depuis]
+    if not recent:
+        last = trainings[0]
+        return (
+            f"la dernière formation (du {date_fr(last.date_debut)} au {date_fr(last.date_fin)}) se termine avant "
+            f"l'évaluation du {date_fr(depuis)} ; enregistrez la formation suivie depuis."
+        )
+    last = recent[0]
+    return (
+        f"la formation du {date_fr(last.date_debut)} au {date_fr(last.date_fin)} n'a pas d'attestation : joignez-la "
+        "à cette formation."
+    )
 
 
 def formation_attestee_depuis(candidature_id, depuis: datetime.date) -> bool:

@@ -305,7 +305,7 @@ def echanger(user, candidature_id, message) -> Echange:
         "Dossier de candidature",
         titre,
         f"Message sur le dossier {candidature.numero_dossier} : {message[:300]}",
-        _lien(candidature),
+        _lien(candidature) + "#echanges",
         mail=f"Un nouveau message sur le dossier {candidature.numero_dossier} vous attend sur la plateforme.",
     )
     db.session.commit()
@@ -379,7 +379,7 @@ def enregistrer_envoi(user, candidature_id, values: dict) -> EnvoiCertificat:
             "Certificat non distribué",
             f"Le certificat du dossier {candidature.numero_dossier} ({candidature.candidat}) n'a pas "
             "pu être distribué : vérifiez l'adresse postale du candidat.",
-            _lien(candidature),
+            _lien(candidature) + "#envois",
             personne=candidature.candidat,
         )
     db.session.commit()

@@ -260,7 +260,7 @@ def apply(machine: Machine, event: str, record, user, params: Mapping[str, Any])
             notice.rubrique,
             notice.title.format(**context),
             notice.text.format(**context),
-            binding.link(record),
+            binding.link(record) + (f"#{notice.tab}" if notice.tab else ""),
             personne=getattr(record, "candidat", None),  # a candidate file: its mails do not name the person
         )
     return context
