@@ -188,6 +188,11 @@ def locked(model: Any, user, pk):
 ANONYMISE = "Ce dossier est anonymisé : son parcours ne peut plus changer."
 
 
+def _with_tab(link: str | None, tab: str) -> str | None:
+    """The record's page, opened on the notice's tab (« #decision »)."""
+    return f"{link}#{tab}" if link and tab else link
+
+
 def check(machine: Machine, event: str, record, user) -> None:
     if getattr(record, "anonymise_le", None) is not None:  # the person was erased (donnees-personnelles.md §4)
         raise DomainError(ANONYMISE)
@@ -260,7 +265,7 @@ def apply(machine: Machine, event: str, record, user, params: Mapping[str, Any])
             notice.rubrique,
             notice.title.format(**context),
             notice.text.format(**context),
-            binding.link(record) + (f"#{notice.tab}" if notice.tab else ""),
+            _with_tab(binding.link(record), notice.tab),
             personne=getattr(record, "candidat", None),  # a candidate file: its mails do not name the person
         )
     return context
