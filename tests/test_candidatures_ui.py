@@ -165,3 +165,32 @@ def test_candidature_list_filters_by_status_label_and_counts_like_the_guide(app,
     assert "Nombre total d'élément : 0" in page_text(
         client.get("/candidatures/list/?_flt_0_certification=clea_numerique")
     )
+
+
+def test_dashboard_counters_open_the_list_they_count(app, as_user):
+    """issue 17: each counter is a link to its filtered list; « En attente d'affectation à un jury » counts the
+    completed files too; « Toutes les candidatures certifiées » opens the certified files."""
+    import html
+    import re
+
+    client = as_user("etab.user")
+    page = client.get("/").get_data(as_text=True)
+    counters = re.findall(
+        r'<a class="clea-counter-link" href="([^"]+)"[^>]*><div class="clea-counter"><div class="value">([^<]+)</div>'
+        r'<div class="label-text">([^<]+)</div>',
+        page,
+    )
+    assert [label for _link, _value, label in counters] == [
+        "En attente d&#39;évaluation initiale",
+        "En attente d&#39;évaluation finale",
+        "En attente d&#39;affectation à un jury",
+    ]
+    for link, value, _label in counters:
+        listed = page_text(client.get(html.unescape(link)))
+        assert f"Nombre total d'élément : {value}" in listed, (link, value)
+    jury_link, jury_value = html.unescape(counters[2][0]), counters[2][1]
+    assert jury_value == "2"  # A1-1: « En attente de jury » and « Candidature complétée »
+    listed = page_text(client.get(jury_link))
+    assert "Candidature complétée" in listed and "En attente de jury" in listed
+    certified = re.search(r'<a href="([^"]+)">Toutes les candidatures certifiées</a>', page).group(1)
+    assert "Certifiée" in page_text(client.get(html.unescape(certified)))

@@ -106,7 +106,9 @@ def test_the_numbers_users_see_are_real_counts(app, as_user, api_as):
         waiting = len(
             db.session.execute(
                 perimeter.restrict(select(Candidature.id), Candidature, admin).where(
-                    Candidature.statut == statuts.ATTENTE_JURY, Candidature.actif.is_(True)
+                    # « En attente d'affectation à un jury » counts the completed files too (issue 17)
+                    Candidature.statut.in_(statuts.CANDIDATURE.group("a_affecter")),
+                    Candidature.actif.is_(True),
                 )
             ).all()
         )

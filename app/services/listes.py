@@ -10,13 +10,14 @@
 import contextvars
 from typing import Any
 
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import (
     FilterEqual,
     FilterRelationOneToManyEqual,
     FilterStartsWith,
     SQLAFilterConverter,
 )
-from sqlalchemy import asc, desc, func, select
+from sqlalchemy import asc, desc, false, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
@@ -36,6 +37,20 @@ class FilterNomSansAccents(FilterStartsWith):
         return query.filter(Candidature.nom_recherche.startswith(sans_accents(str(value or "")), autoescape=True))
 
 
+class FilterStatutDuGroupe(BaseFilter):
+    """« Statut parmi » a group of the machine (`a_affecter`: waiting for a jury, completed files included) — the
+    dashboard's counters open the list they count."""
+
+    name = "Statut parmi"
+    arg_name = "groupe"
+
+    def apply(self, query, value):
+        from app.domain.statuts import CANDIDATURE
+
+        statuses = CANDIDATURE.groups.get(str(value or ""))
+        return query.filter(Candidature.statut.in_(tuple(statuses)) if statuses else false())
+
+
 class CandidatureFilters(SQLAFilterConverter):
     """FAB's filters of the candidature columns, with ours first where the lists use index 0."""
 
@@ -47,8 +62,18 @@ class CandidatureFilters(SQLAFilterConverter):
             return [FilterNomSansAccents(col_name, self.datamodel), *filters[1:]]
         if col_name in self.EQUALITY_FIRST:
             equal = [f for f in filters if isinstance(f, FilterEqual) and type(f) is FilterEqual]
-            return equal + [f for f in filters if f not in equal]
+            # The group filter second: FAB reads one digit of `_flt_<index>_` in the address.
+            groups = [FilterStatutDuGroupe(col_name, self.datamodel)] if col_name == "statut" else []
+            return equal + groups + [f for f in filters if f not in equal]
         return filters
+
+
+def filtre_liste(datamodel, column: str, filter_class) -> str:
+    """The list's URL argument of one filter (`_flt_<index>_<column>`), for links that open a filtered list."""
+    for index, flt in enumerate(CandidatureFilters(datamodel).convert(column)):
+        if type(flt) is filter_class:
+            return f"_flt_{index}_{column}"
+    raise LookupError(f"{column}: {filter_class.__name__}")
 
 
 def _counted_by_counters(filters) -> int | None:

@@ -47,11 +47,44 @@ def candidatures(user) -> dict:
     )
     certified = latest.where(Candidature.statut.in_(statuts.CANDIDATURE.group("certifiee")))
     return {
+        # (label, number, the list of exactly those files)
         "candidature_counters": [
-            ("En attente d'évaluation initiale", count(statuts.ATTENTE_EVALUATION_PREALABLE)),
-            ("En attente d'évaluation finale", count(statuts.ATTENTE_EVALUATION_FINALE)),
-            ("En attente d'affectation à un jury", count(statuts.ATTENTE_JURY)),
+            (
+                "En attente d'évaluation initiale",
+                count(statuts.ATTENTE_EVALUATION_PREALABLE),
+                _liste(statut=statuts.ATTENTE_EVALUATION_PREALABLE),
+            ),
+            (
+                "En attente d'évaluation finale",
+                count(statuts.ATTENTE_EVALUATION_FINALE),
+                _liste(statut=statuts.ATTENTE_EVALUATION_FINALE),
+            ),
+            (
+                "En attente d'affectation à un jury",  # « Candidature complétée » waits for a jury too
+                sum(count(s) for s in statuts.CANDIDATURE.group("a_affecter")),
+                _liste(groupe="a_affecter"),
+            ),
         ],
+        "liste_certifiees": _liste(statut=statuts.CERTIFIEE, actif=False),
         "dernieres_modifications": list(db.session.execute(latest.limit(LATEST)).scalars()),
         "dernieres_certifiees": list(db.session.execute(certified.limit(LATEST)).scalars()),
     }
+
+
+def _liste(statut: str | None = None, groupe: str | None = None, actif: bool = True) -> str:
+    """The CANDIDATURE list filtered as a counter counts (active files of a status or of a group)."""
+    from urllib.parse import urlencode
+
+    from flask_appbuilder.models.sqla.filters import FilterEqual
+
+    from app.services.listes import CandidatureInterface, FilterStatutDuGroupe, filtre_liste
+
+    model = CandidatureInterface(Candidature)
+    args = {}
+    if statut:
+        args[filtre_liste(model, "statut", FilterEqual)] = statut
+    if groupe:
+        args[filtre_liste(model, "statut", FilterStatutDuGroupe)] = groupe
+    if actif:
+        args[filtre_liste(model, "actif", FilterEqual)] = "y"
+    return "/candidatures/list/?" + urlencode(args)
