@@ -91,6 +91,9 @@ def test_whole_path_of_the_guide(app, api_as):
     assert incomplete.status_code == 422
     messages = str(incomplete.get_json()["message"])
     assert "18 restants" in messages and "La conclusion est obligatoire" in messages
+    # every missing sub-domain is named, not the first ten (issue 17)
+    listed = messages.split("18 restants : ")[1].split(")")[0].split(", ")
+    assert len(listed) == 18 and "…" not in messages
     assert "Déposez au moins un document" in messages
     saved = org.put(
         f"/api/v1/evaluation/{eid}",

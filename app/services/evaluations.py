@@ -420,9 +420,9 @@ def _finalisable(evaluation, candidature, apres_envoi: bool) -> bool:
     if missing or {r.sous_domaine_id for r in evaluation.resultats} != expected:
         errors.add(
             "resultats",
+            # every missing one, at once (issue 17): at most the 28 sub-domains of the référentiel
             f"Renseignez acquis ou non acquis pour chaque sous-domaine ({len(missing)} restant"
-            f"{'s' if len(missing) > 1 else ''} : {', '.join(missing[:10])}"
-            f"{'…' if len(missing) > 10 else ''}).",
+            f"{'s' if len(missing) > 1 else ''} : {', '.join(missing)}).",
         )
     if blank(evaluation.conclusion):
         errors.add("conclusion", "La conclusion est obligatoire pour finaliser l'évaluation.")
