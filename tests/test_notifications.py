@@ -196,7 +196,12 @@ def test_page_lists_my_notifications_newest_first_in_french(app, as_user):
         minutes=2,
     )
     add(app, "org.admin", titre="Pas pour org.user")
-    response = as_user("org.user").get("/notifications/")
+    # The page opens on the unread ones (issue 17); « Toutes » (lue=) lists the three.
+    unread = as_user("org.user").get("/notifications/")
+    assert "Nombre total d'élément : 2" in page_text(unread)
+    assert rows_of(unread) == ["Une demande de rattachement vient d'être créée", "Demande d'habilitation acceptée"]
+    assert '<option value="non" selected>' in unread.get_data(as_text=True)
+    response = as_user("org.user").get("/notifications/?lue=")
     assert response.status_code == 200
     text = page_text(response)
     assert "NOTIFICATIONS" in text and "Tableau de bord Notifications" in text
@@ -255,6 +260,7 @@ def test_page_filters_rubrique_titre_contenu_and_deja_lue(app, as_user):
     client = as_user("etab.admin")
 
     def titles(**query):
+        query.setdefault("lue", "")  # « Toutes »: the page itself opens on the unread ones
         response = client.get("/notifications/", query_string=query)
         assert response.status_code == 200
         return rows_of(response)
@@ -290,7 +296,7 @@ def test_page_is_paginated_by_twenty_in_french(app, as_user):
     assert rows_of(client.get("/notifications/?page=abc")) == rows_of(first)
     # Pages keep the filters.
     filtered = client.get("/notifications/?titre=Notification&page=2")
-    assert 'href="/notifications/?titre=Notification&amp;page=3"' in filtered.get_data(as_text=True)
+    assert 'href="/notifications/?titre=Notification&amp;lue=non&amp;page=3"' in filtered.get_data(as_text=True)
 
 
 def test_eye_marks_read_and_shows_the_full_content_on_the_same_list(app, as_user):

@@ -19,7 +19,8 @@ def read_filters(source) -> dict:
     """The page's filters from a query string or a form, reduced to values the page knows (also used to come
     back to the same list after an action, so nothing else is ever put in the redirect)."""
     rubrique = source.get("rubrique", "")
-    lue = source.get("lue", "")
+    # The page opens on the unread ones (issue 17); « Toutes » is the explicit empty value `lue=`.
+    lue = source.get("lue", "non")
     values = {
         "rubrique": rubrique if rubrique in Notification.RUBRIQUES else "",
         "titre": (source.get("titre") or "").strip()[:MAX_FILTER_LENGTH],
@@ -32,7 +33,8 @@ def read_filters(source) -> dict:
 
 
 def list_url(filters: dict, **extra) -> str:
-    args = {k: v for k, v in filters.items() if v and not (k == "page" and v == 1)}
+    # `lue` is kept even empty: « Toutes » stays « Toutes » after an action or on the next page.
+    args = {k: v for k, v in filters.items() if (v or k == "lue") and not (k == "page" and v == 1)}
     return url_for("NotificationView.list", **args, **extra)
 
 
