@@ -40,7 +40,7 @@ def test_abandon_the_selection_with_one_motif(app, as_user):
     form = etab.get(asked.headers["Location"]).get_data(as_text=True)
     assert "2 dossier(s) sélectionné(s)" in form and "Confirmer l'abandon de 2 dossier(s)" in form
     missing = etab.post("/candidatures/abandon-groupe", data={"ids": f"{first},{second}"}).get_data(as_text=True)
-    assert "Choisissez le motif de l&#39;abandon." in missing
+    assert "Le motif d&#39;abandon est obligatoire." in missing
     done = etab.post(
         "/candidatures/abandon-groupe", data={"ids": f"{first},{second}", "motif": "Abandon du candidat"}
     ).get_data(as_text=True)

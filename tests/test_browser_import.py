@@ -69,6 +69,14 @@ def test_a_bulk_abandon_from_the_list_with_its_report(app, page):  # noqa: F811
     visit = Visit(page, "scenario-actions-groupees")
     log_in(page, "etab.user")
     page.goto("/candidatures/list/")
+    # nothing selected: FAB's alert, in French
+    page.get_by_role("button", name="Pour la sélection").click()
+    page.locator("a.abandonner_selection_menu_item").click()
+    page.locator("#modal-alert").wait_for(state="visible")
+    alert = page.locator("#modal-alert .modal-text").inner_text()
+    visit.expect(alert == "Aucune ligne sélectionnée : cochez au moins un dossier dans la liste.", alert)
+    page.locator("#modal-alert button").first.click()
+    page.locator("#modal-alert").wait_for(state="hidden")
     rows = page.locator("table tbody tr")
     chosen = []
     for name in ("Moreau", "Lambert"):

@@ -168,8 +168,7 @@ def _after_request(response):
 
 
 def install(app: Flask) -> None:
-    app.config.setdefault("CONSULTATIONS_ECRITURE_SECONDES", 2)
-    app.config.setdefault("CONSULTATIONS_LOT", 500)
+    """Its settings are config.py's (CONSULTATIONS_ECRITURE_SECONDES, CONSULTATIONS_LOT)."""
     app.after_request(_after_request)
 
 

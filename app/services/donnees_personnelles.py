@@ -47,8 +47,9 @@ from app.models import (
     Traitement,
 )
 from app.models.base import utcnow
+from app.schemas import TRUE_WORDS
 from app.security import perimeter
-from app.services import audit, ecritures, exports
+from app.services import audit, consultations, ecritures, exports
 from app.services.candidatures import cle_anonymisee
 
 # --- Settings -----------------------------------------------------------------------------------------------------
@@ -171,8 +172,6 @@ def donnees(user, pk: int) -> dict:
         AuditLog.entity_id == c.id,
         order=AuditLog.id,
     )
-    from app.services import consultations
-
     consultations.ecrire_en_attente()
     journal = _all(Consultation, Consultation.candidature_id == c.id)
     return {
@@ -211,17 +210,14 @@ def _resume_pdf(data: dict) -> bytes:
             return ""
         return date_fr(datetime.date.fromisoformat(value[:10]))
 
-    identite = [
-        ("Civilité", c["civilite"]),
-        ("Nom de naissance", c["nom_naissance"]),
-        ("Nom d'usage", c["nom_usage"]),
-        ("Prénom", c["prenom"]),
-        ("Date de naissance", jour(c["date_naissance"])),
-        ("Ville de naissance", c["ville_naissance"]),
-        ("Email", c["email"]),
-        ("Téléphone", c["telephone"]),
-        ("Adresse", " ".join(x for x in (c["adresse"], c["code_postal"], c["ville"]) if x)),
-    ]
+    identite = (
+        [
+            (audit.FIELD_LABELS[field], jour(c[field]) if field == "date_naissance" else c[field])
+            for field in ("civilite", "nom_naissance", "nom_usage", "prenom", "date_naissance", "ville_naissance")
+        ]
+        + [(audit.FIELD_LABELS[field], c[field]) for field in ("email", "telephone")]
+        + [("Adresse", " ".join(x for x in (c["adresse"], c["code_postal"], c["ville"]) if x))]
+    )
     dossier = [
         ("Numéro de dossier", c["numero_dossier"]),
         ("Statut", statuts.label(c["statut"])),
@@ -322,8 +318,6 @@ def telecharger(user, pk: int):
     DONNEES_ZIP_DIRECT_MAX bytes of documents."""
     import tempfile
 
-    from app.services import consultations, exports
-
     candidature = _peut_exporter(user, pk)
     if taille_documents(pk) > current_app.config["DONNEES_ZIP_DIRECT_MAX"]:
         job = exports.demander(user, "donnees", {"candidature": pk})
@@ -420,6 +414,11 @@ def _est_certifie(candidature: Candidature) -> bool:
     )
 
 
+def _oui(value) -> bool:
+    """A ticked box of the form or a JSON true (the schemas' one reading of « oui »)."""
+    return value is True or (isinstance(value, str) and value.strip().lower() in TRUE_WORDS)
+
+
 def anonymiser(user, pk: int, motif, confirmation, effacer_preuve=False, motif_preuve=None) -> Anonymisation:
     """Certif Pro anonymises a person on request (irreversible; a second time changes nothing)."""
     candidature = perimeter.get_visible(Candidature, pk, user)
@@ -433,9 +432,9 @@ def anonymiser(user, pk: int, motif, confirmation, effacer_preuve=False, motif_p
         errors["motif"] = "Indiquez le motif de l'anonymisation (par exemple : demande de la personne du jj/mm/aaaa)."
     elif len(motif) > 250:
         errors["motif"] = "250 caractères au plus."
-    if confirmation not in (True, "true", "1", "on", "oui"):
+    if not _oui(confirmation):
         errors["confirmation"] = "Cochez la case pour confirmer : l'anonymisation est irréversible."
-    effacer_preuve = effacer_preuve in (True, "true", "1", "on", "oui")
+    effacer_preuve = _oui(effacer_preuve)
     motif_preuve = str(motif_preuve or "").strip()
     if effacer_preuve and not motif_preuve:
         errors["motif_preuve"] = "Indiquez pourquoi la preuve du certificat doit aussi être effacée."
@@ -448,9 +447,7 @@ def _anonymiser(candidature: Candidature, motif: str, effacer_preuve=False, moti
     """Erase the person, keep the skeleton (statuses, dates, establishment, certification, results, fees), in one
     transaction with one line of audit that holds no erased value."""
     c = candidature
-    if db.engine.dialect.name == "postgresql":  # two Certif Pro agents (or the daily job) at once: one erases
-        db.session.execute(select(Candidature.id).where(Candidature.id == c.id).with_for_update())
-        db.session.refresh(c)
+    db.session.refresh(c, with_for_update=True)  # two Certif Pro agents (or the daily job) at once: one erases
     if c.anonymise_le is not None:
         return Anonymisation(c, deja=True)
     garder_preuve = _est_certifie(c) and not effacer_preuve
@@ -488,9 +485,10 @@ def _anonymiser(candidature: Candidature, motif: str, effacer_preuve=False, moti
             envoi.commentaire = None
         for demande in _all(DemandeRattachement, DemandeRattachement.candidature_id == c.id):
             demande.precision = None
-        evaluation_ids = [e.id for e in _all(Evaluation, Evaluation.candidature_id == c.id)]
+        evaluation_ids = []
         for evaluation in _all(Evaluation, Evaluation.candidature_id == c.id):
             evaluation.commentaire = None
+            evaluation_ids.append(evaluation.id)
     db.session.flush()
     if evaluation_ids:
         db.session.execute(
@@ -630,8 +628,6 @@ def _plan(limite: int = PURGE_LOT) -> tuple[Purge, datetime.datetime]:
 
 def purge(dry_run: bool = False) -> Purge:
     """Apply the retention periods (the daily job); `dry_run` only says what it would do."""
-    from app.services import consultations
-
     plan, limite_journal = _plan()
     if dry_run:
         return plan
@@ -658,15 +654,21 @@ def _supprimer_documents(candidature: Candidature) -> None:
 
 # --- Register of processing activities ----------------------------------------------------------------------------
 
+# The register's fields and their labels: the audit trail's (one list of field labels for the platform).
 REGISTRE_CHAMPS = {
     "nom": "Traitement",
-    "finalite": "Finalité",
-    "base_legale": "Base légale",
-    "categories_donnees": "Catégories de données",
-    "categories_personnes": "Catégories de personnes",
-    "destinataires": "Destinataires",
-    "duree_conservation": "Durée de conservation",
-    "mesures_securite": "Mesures de sécurité",
+    **{
+        field: audit.FIELD_LABELS[field]
+        for field in (
+            "finalite",
+            "base_legale",
+            "categories_donnees",
+            "categories_personnes",
+            "destinataires",
+            "duree_conservation",
+            "mesures_securite",
+        )
+    },
 }
 
 

@@ -1,6 +1,7 @@
 """TABLEAU DE BORD (guide §5–6): what the dashboard shows, read inside the user's perimeter."""
 
 import datetime
+import functools
 
 from sqlalchemy import func, select
 
@@ -71,6 +72,7 @@ def candidatures(user) -> dict:
     }
 
 
+@functools.cache  # the same few links on every dashboard: built once per process
 def _liste(statut: str | None = None, groupe: str | None = None, actif: bool = True) -> str:
     """The CANDIDATURE list filtered as a counter counts (active files of a status or of a group)."""
     from urllib.parse import urlencode

@@ -20,6 +20,7 @@ from app.services import audit, notifications, workflow
 from app.services.candidatures import valeurs
 
 MOTIF_AUTOMATIQUE = "Évaluation préalable de plus de 5 ans"
+ANONYMISE = "Ce dossier est anonymisé : son parcours ne peut plus changer."  # donnees-personnelles.md §4
 CONFLIT = workflow.CONFLIT
 transition = workflow.guarded
 
@@ -61,6 +62,7 @@ workflow.bind(
         model=Candidature,
         describe=_describe,
         link=_lien,
+        frozen=lambda c: ANONYMISE if c.anonymise_le is not None else None,
         audiences={
             "organisme": _organisme,
             "certificateur": _certificateur,
@@ -300,9 +302,11 @@ LOT_MAX = 500
 
 def par_lot(event: str, user, pks, **params) -> list[ResultatLot]:
     """Run `event` on each selected file through the state machine (one transaction each, as from its page): what
-    was done, and what was refused and why."""
-    from app.answers import ANSWERED, as_domain_error
+    was done, and what was refused and why. The input is the same for every file: refused once, before any."""
+    from app.answers import ANSWERED, as_domain_error, ui_message
 
+    if CANDIDATURE.may(event, user):  # the right first (else each file says it below)
+        workflow.prepared(CANDIDATURE, event, dict(params))
     ids = list(dict.fromkeys(int(pk) for pk in pks))[:LOT_MAX]
     results = []
     for pk in ids:
@@ -312,11 +316,7 @@ def par_lot(event: str, user, pks, **params) -> list[ResultatLot]:
             run(event, user, pk, **params)
         except ANSWERED as exc:
             db.session.rollback()
-            refusal = as_domain_error(exc)
-            message = refusal.message if refusal is not None else str(exc)
-            if isinstance(refusal, ValidationFailed):
-                message = " ".join(m for messages in refusal.errors.values() for m in messages)
-            results.append(ResultatLot(pk, *label, False, message))
+            results.append(ResultatLot(pk, *label, False, ui_message(as_domain_error(exc))))  # type: ignore[arg-type]
             continue
         success = CANDIDATURE.event(event).success or "Fait."
         results.append(ResultatLot(pk, *label, True, success))

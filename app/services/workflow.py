@@ -45,6 +45,8 @@ class Binding:
     describe: Callable[[Any], Context]  # the record's words for audit lines and notices
     link: Callable[[Any], str | None]  # where a notification leads
     audiences: Mapping[str, Callable[[Any, Context], list]]  # Notice.recipients → users
+    # Why the record takes no event at all, whatever its status (None: it may) — e.g. an anonymised file.
+    frozen: Callable[[Any], str | None] = lambda record: None
 
 
 @dataclass
@@ -185,17 +187,15 @@ def locked(model: Any, user, pk):
     return record
 
 
-ANONYMISE = "Ce dossier est anonymisé : son parcours ne peut plus changer."
-
-
 def _with_tab(link: str | None, tab: str) -> str | None:
     """The record's page, opened on the notice's tab (« #decision »)."""
     return f"{link}#{tab}" if link and tab else link
 
 
 def check(machine: Machine, event: str, record, user) -> None:
-    if getattr(record, "anonymise_le", None) is not None:  # the person was erased (donnees-personnelles.md §4)
-        raise DomainError(ANONYMISE)
+    frozen = BINDINGS[machine.name].frozen(record)
+    if frozen:
+        raise DomainError(frozen)
     refusal = machine.refusal(event, getattr(record, machine.attribute), user)
     if refusal is not None:
         raise Forbidden(refusal.message) if refusal.by_right else DomainError(refusal.message)
@@ -224,19 +224,25 @@ def run(machine: Machine, event: str, user, pk, **params):
 
 def _run(machine: Machine, event: str, user, pk, params: dict):
     binding = BINDINGS[machine.name]
-    steps = EFFECTS.get((machine.name, event), Effect())
     if not machine.may(event, user):  # the right first: a profile that may not gets no say on its input
         raise Forbidden(f"Votre profil ne permet pas l'action « {machine.event(event).label} ».")
     record = locked(binding.model, user, pk)  # outside the perimeter: 404, before any validation
-    if steps.schema is not None:
-        params = fresh(steps.schema).load(params)  # one instance per request: nothing shared between threads
-    if steps.prepare is not None:
-        params = steps.prepare(**params)
+    params = prepared(machine, event, params)
     check(machine, event, record, user)
     apply(machine, event, record, user, params)
     db.session.commit()
     notifications.flush_outbox_quietly()
     return record
+
+
+def prepared(machine: Machine, event: str, params: dict) -> dict:
+    """The event's input through its schema and its rules (a refusal raises ValidationFailed)."""
+    steps = EFFECTS.get((machine.name, event), Effect())
+    if steps.schema is not None:
+        params = fresh(steps.schema).load(params)  # one instance per request: nothing shared between threads
+    if steps.prepare is not None:
+        params = steps.prepare(**params)
+    return params
 
 
 def apply(machine: Machine, event: str, record, user, params: Mapping[str, Any]) -> Context:
@@ -266,6 +272,6 @@ def apply(machine: Machine, event: str, record, user, params: Mapping[str, Any])
             notice.title.format(**context),
             notice.text.format(**context),
             _with_tab(binding.link(record), notice.tab),
-            personne=getattr(record, "candidat", None),  # a candidate file: its mails do not name the person
+            personne=context.get("candidat"),  # a candidate file (its describe()): its mails do not name the person
         )
     return context

@@ -343,15 +343,12 @@ class CandidatureView(CleaModelView):
             flash("Sélectionnez au moins un dossier dans la liste.", "warning")
             return redirect(url_for("CandidatureView.list"))
         if request.method == "POST":
-            motif = request.form.get("motif") or None
-            precision = request.form.get("precision") or None
-            if not motif:
-                flash("Choisissez le motif de l'abandon.", "danger")
-            else:
-                results = transitions.par_lot(
-                    "abandonner", g.user, [c.id for c in files], motif=motif, precision=precision
-                )
-                return self._rapport_lot("Abandon", results)
+            params = {name: request.form.get(name) or None for name in workflow.parameters(CANDIDATURE, "abandonner")}
+            outcome = submitted(lambda: transitions.par_lot("abandonner", g.user, [c.id for c in files], **params))
+            if outcome.errors:
+                flash(outcome.message, "danger")
+            elif outcome.ok:
+                return self._rapport_lot("Abandon", outcome.value)
         return self.render_template(
             "clea/abandon_groupe.html",
             title="Abandonner les dossiers sélectionnés",
@@ -511,7 +508,11 @@ class CandidatureView(CleaModelView):
             consultations=(
                 consultations.journal(g.user, candidature.id) if access.may(g.user, "voir_consultations") else None
             ),
-            conservation_journal=donnees_personnelles.valeur("conservation_journal_jours"),
+            conservation_journal=(
+                donnees_personnelles.valeur("conservation_journal_jours")
+                if access.may(g.user, "voir_consultations")
+                else None
+            ),
             **self._certifier_side(candidature),
             breadcrumb=[("Candidature", url_for("CandidatureView.list")), (f"Candidat - {candidature.candidat}", None)],
         )

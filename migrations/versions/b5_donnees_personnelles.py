@@ -135,23 +135,7 @@ def upgrade():
     # Plain ALTER TABLE (no batch copy of the table on SQLite: its counters' triggers stay).
     op.add_column("candidature", sa.Column("anonymise_le", sa.DateTime))
     op.add_column("candidature", sa.Column("documents_purges_le", sa.DateTime))
-    traitement = sa.table(
-        "traitement",
-        *(
-            sa.column(name)
-            for name in (
-                "ordre",
-                "nom",
-                "finalite",
-                "base_legale",
-                "categories_donnees",
-                "categories_personnes",
-                "destinataires",
-                "duree_conservation",
-                "mesures_securite",
-            )
-        ),
-    )
+    traitement = sa.table("traitement", *(sa.column(name) for name in COLUMNS))
     op.bulk_insert(traitement, [dict(zip(COLUMNS, row, strict=True)) for row in REGISTRE])
 
 

@@ -74,6 +74,13 @@
     }
   });
 
+  // FAB's ab.js alerts in English (« No row selected » of the lists' « Pour la sélection » menu): said in French.
+  if (typeof window.ab_alert === "function") {
+    var abAlert = window.ab_alert;
+    var enFrancais = {"No row selected": "Aucune ligne sélectionnée : cochez au moins un dossier dans la liste."};
+    window.ab_alert = function (text) { return abAlert(enFrancais[text] || text); };
+  }
+
   // data-clea-confirm-choice="NAME" on a form: before sending, asks the question of the chosen radio button
   // (its data-confirm-text: the consequence of that choice, e.g. a numbered certificate issued).
   $(document).on("submit", "form[data-clea-confirm-choice]", function (event) {
