@@ -631,3 +631,24 @@ def test_the_access_log_writes_no_query_string_nor_referer():
     assert "%(U)s" in line
     for leak in ("%(r)s", "%(q)s", "%(f)s"):
         assert leak not in line
+
+
+def test_the_settings_and_the_register_through_the_api(api_as):
+    api = api_as("certifpro")
+    settings = api.get("/api/v1/donnees_personnelles/parametres").get_json()
+    assert settings["result"]["conservation_journal_jours"] == 365
+    assert settings["libelles"]["conservation_journal_jours"] == "Journal des consultations : conservé pendant (jours)"
+    changed = api.put("/api/v1/donnees_personnelles/parametres", json={"conservation_journal_jours": "180"})
+    assert changed.status_code == 200 and changed.get_json()["result"]["conservation_journal_jours"] == 180
+    refused = api.put("/api/v1/donnees_personnelles/parametres", json={"conservation_journal_jours": "10"})
+    assert refused.status_code == 422
+    assert refused.get_json()["message"] == {"conservation_journal_jours": ["Saisissez un nombre entre 30 et 3650."]}
+    assert api.put("/api/v1/donnees_personnelles/parametres", data="x").status_code == 422
+    assert api_as("org.admin").get("/api/v1/donnees_personnelles/parametres").status_code == 403
+    assert api_as("org.admin").put("/api/v1/donnees_personnelles/parametres", json={}).status_code == 403
+
+    register = api.get("/api/v1/traitement/").get_json()
+    assert register["count"] == 5 and register["result"][0]["nom"].startswith("Gestion des parcours")
+    missing = api.post("/api/v1/traitement/", json={"nom": "Enquête"})
+    assert missing.status_code == 422 and missing.get_json()["message"]["finalite"] == ["Ce champ est obligatoire."]
+    assert api_as("org.admin").get("/api/v1/traitement/").status_code == 403

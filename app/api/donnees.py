@@ -6,7 +6,6 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.api.base import API_METHOD_PERMISSIONS, CleaModelRestApi, FrenchResponses
 from app.domain import access
-from app.domain.errors import Forbidden
 from app.models import Traitement
 from app.services import donnees_personnelles as service
 from app.services.ecritures import ServiceInterface
@@ -72,14 +71,13 @@ class ParametresDonneesApi(FrenchResponses, BaseApi):
         """
         from flask import request
 
+        from app.api.base import NOT_JSON
         from app.domain.errors import ValidationFailed
 
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
-            raise ValidationFailed({"_schema": "Le corps de la requête doit être un objet JSON."})
-        if not access.may(g.user, "gerer_donnees_personnelles"):
-            raise Forbidden("Votre profil ne permet pas de modifier ces paramètres.")
-        service.modifier_parametres(g.user, data)
+            raise ValidationFailed({"_schema": NOT_JSON})
+        service.modifier_parametres(g.user, data)  # the right and every bound: the service's
         return self._answer()
 
 
