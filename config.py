@@ -169,6 +169,8 @@ class Config:
     CLE_PERSONNE_SEL = os.environ.get("CLE_PERSONNE_SEL")
     # The access ZIP of a person is built in the request up to this many bytes of documents, in the background beyond.
     DONNEES_ZIP_DIRECT_MAX = int(os.environ.get("DONNEES_ZIP_DIRECT_MAX", str(20 * 1024 * 1024)))
+    # « Importer des candidats »: beyond this many rows the file is imported in the background, with its progress.
+    IMPORT_DIRECT_LIGNES = int(os.environ.get("IMPORT_DIRECT_LIGNES", "100"))
     # Logs: plain text (`text`) or one JSON object per line (`json`), each with the request id (app/request_ids.py).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 

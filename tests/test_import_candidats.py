@@ -4,6 +4,7 @@ the simulation, all-or-nothing by default, the valid rows kept on request, no du
 import datetime
 import io
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -186,3 +187,106 @@ def test_the_import_page_shows_the_report_and_imports(app, as_user, api_as):
     done = post("partiel")
     assert "1 candidat(s) créé(s) ; 1 erreur(s) sur les autres lignes." in done and "Dossier créé" in done
     assert count(app, nom_naissance="Formulaire") == 1
+
+
+# --- Big files: in the background, with their progress ------------------------------------------------------------
+
+
+@pytest.mark.committing
+def test_a_big_file_is_imported_in_the_background_and_followed_until_its_report(app, api_as, as_user, monkeypatch):
+    from app import tasks
+    from app.extensions import db
+    from app.models import ImportCandidats
+    from app.services import import_candidats
+
+    with app.app_context():
+        etab_id = demo(Etablissement, nom="Avenir Paris République").id
+    monkeypatch.setitem(app.config, "IMPORT_DIRECT_LIGNES", 2)
+    monkeypatch.setattr(import_candidats, "PAS_PROGRESSION", 1)
+    api = api_as("etab.user")
+    workbook, header = template(api)
+    rows = [person("Lointain", p) for p in ("Un", "Deux", "Trois")]
+    rows.append(person("Lointain", "Quatre", **{"Civilité *": "?"}))
+    content = filled(workbook, header, rows)
+    before = count(app)
+
+    answer = upload(api, content, etab_id, partiel=True)
+    assert answer.status_code == 202, answer.get_json()
+    job = answer.get_json()
+    assert job["statut"] == "en_attente" and job["lignes_total"] == 4 and job["progression"] == 0
+    assert count(app) == before  # nothing created in the request
+    page = as_user("etab.user").get(f"/candidatures/importer/{job['id']}").get_data(as_text=True)
+    assert "En attente de traitement" in page and 'http-equiv="refresh"' in page and "candidats.xlsx" in page
+    # its author's only
+    assert api_as("org.admin").get(job["url"]).status_code == 404
+    assert as_user("org.admin").get(f"/candidatures/importer/{job['id']}").status_code == 404
+
+    tasks.run_pending()  # the import, then the mails its files queued
+    state = api.get(job["url"]).get_json()
+    assert state["statut"] == "termine" and state["progression"] == 100, state
+    assert state["rapport"]["crees"] == 3 and [e["ligne"] for e in state["rapport"]["erreurs"]] == [5]
+    assert count(app, nom_naissance="Lointain") == 3 and count(app) == before + 3
+    with app.app_context():
+        row = db.session.get(ImportCandidats, job["id"])
+        # the progress was written as the rows were created, and the uploaded file (personal data) is gone
+        assert (row.phase, row.lignes_faites) == (ImportCandidats.CREATION, 3)
+        assert row.contenu is None and row.termine_le is not None
+    done = as_user("etab.user").get(f"/candidatures/importer/{job['id']}").get_data(as_text=True)
+    assert "Import terminé le" in done and "3 candidat(s) créé(s) ; 1 erreur(s) sur les autres lignes." in done
+    assert 'http-equiv="refresh"' not in done and "Valeur inconnue dans la liste." in done
+
+
+@pytest.mark.committing
+def test_the_import_page_sends_a_big_file_to_the_background_and_shows_its_progress(app, as_user, monkeypatch):
+    from app import tasks
+
+    with app.app_context():
+        etab_id = demo(Etablissement, nom="Avenir Paris République").id
+    monkeypatch.setitem(app.config, "IMPORT_DIRECT_LIGNES", 1)
+    etab = as_user("etab.user")
+    workbook = load_workbook(io.BytesIO(etab.get("/candidatures/modele-import.xlsx").data))
+    header = [c.value for c in workbook["Candidats"][1]]
+    content = filled(workbook, header, [person("Arrière", "Un"), person("Arrière", "Deux")])
+    answer = etab.post(
+        "/candidatures/importer",
+        data={"file": (io.BytesIO(content), "gros.xlsx"), "etablissement": str(etab_id), "action": "simulation"},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 302 and "/candidatures/importer/" in answer.headers["Location"]
+    page = etab.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Simulation d'import" in page and "gros.xlsx" in page and "2 lignes" in page
+    tasks.run_pending()
+    done = etab.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Simulation terminée le" in done and "Simulation : 2 ligne(s) valide(s) sur 2 ; aucune erreur." in done
+    assert count(app, nom_naissance="Arrière") == 0
+
+
+def test_the_sweep_queues_forgotten_imports_again_and_ends_those_of_dead_workers(app):
+    from app import tasks
+    from app.extensions import db
+    from app.models import ImportCandidats, Utilisateur
+    from app.models.base import utcnow
+    from app.services import import_candidats
+
+    with app.app_context():
+        user = demo(Utilisateur, username="etab.user")
+        etab = demo(Etablissement, nom="Avenir Paris République")
+        old = utcnow() - datetime.timedelta(minutes=10)
+        forgotten, lost, fresh = (
+            ImportCandidats(user_id=user.id, etablissement_id=etab.id, nom_fichier="a.xlsx", contenu=b"x", **k)
+            for k in (
+                {"battement_le": old},
+                {"statut": ImportCandidats.EN_COURS, "battement_le": old},
+                {"battement_le": utcnow()},
+            )
+        )
+        db.session.add_all([forgotten, lost, fresh])
+        db.session.commit()
+        tasks.forget_pending()
+        assert import_candidats.reprendre() == 2
+        assert tasks._manual == [("clea.importer_candidats", (forgotten.id,))]
+        tasks.forget_pending()
+        db.session.refresh(lost)
+        assert lost.statut == ImportCandidats.ECHEC and lost.contenu is None
+        assert lost.erreur.startswith("L'import s'est interrompu.")
+        assert fresh.statut == ImportCandidats.EN_ATTENTE

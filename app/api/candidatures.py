@@ -1,7 +1,7 @@
 """REST resource `candidature` (api.md): list and read inside the perimeter, create through the same service as
 « Proposer une candidature ». Status changes come through the status machine's actions."""
 
-from flask import g, request
+from flask import g, request, url_for
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.api.base import CleaModelRestApi, FrenchResponses, event_actions
@@ -100,6 +100,7 @@ class CandidatureApi(CleaModelRestApi):
         "consultations",
         "modele_import",
         "importer",
+        "import_suivi",
     }
     # The certifier side writes exchanges and mailings on files it reads; the services check the named right.
     extra_permissions = {
@@ -114,6 +115,7 @@ class CandidatureApi(CleaModelRestApi):
         "consultations": "read",
         "modele_import": "create",
         "importer": "create",
+        "import_suivi": "create",
     }
 
     def info_headless(self, **kwargs):
@@ -295,7 +297,8 @@ class CandidatureApi(CleaModelRestApi):
     @safe
     def importer(self):
         """Import the candidates of a filled template (multipart `file`, `etablissement`, `simulation`, `partiel`):
-        every row checked with the form's rules; nothing created when a row is invalid unless `partiel`.
+        every row checked with the form's rules; nothing created when a row is invalid unless `partiel`. Beyond
+        IMPORT_DIRECT_LIGNES rows the import runs in the background: 202 and the job to follow.
         ---
         post:
           requestBody:
@@ -310,6 +313,7 @@ class CandidatureApi(CleaModelRestApi):
                     partiel: {type: boolean}
           responses:
             200: {description: "Le rapport : {crees, erreurs: [{ligne, champ, message}]}"}
+            202: {description: "Import en arrière-plan : {id, statut, progression, url} ; suivre l'url"}
             403: {description: Profil sans création}
             422: {description: Fichier ou établissement manquant}
         """
@@ -321,14 +325,34 @@ class CandidatureApi(CleaModelRestApi):
         if upload is None or not upload.filename:
             raise ValidationFailed({"file": "Joignez le fichier à importer (.xlsx) dans le champ « file »."})
         etablissement = request.form.get("etablissement", "")
-        rapport = import_candidats.importer(
+        result = import_candidats.demander(
             g.user,
             upload.read(10 * 1024 * 1024),
+            upload.filename,
             int(etablissement) if etablissement.isdigit() else etablissement or None,
             simulation=request.form.get("simulation", "").strip().lower() in TRUE_WORDS,
             partiel=request.form.get("partiel", "").strip().lower() in TRUE_WORDS,
         )
-        return self.response(200, **rapport.as_json())
+        if isinstance(result, import_candidats.ImportCandidats):
+            url = url_for("CandidatureApi.import_suivi", job_id=result.id)
+            return self.response(202, **import_candidats.etat(result), url=url)
+        return self.response(200, **result.as_json())
+
+    @expose("/import/<int:job_id>", methods=["GET"])
+    @protect()
+    @safe
+    def import_suivi(self, job_id):
+        """A background import (its author only): its progress, then its report (`rapport`, as the 200 of
+        `POST /import`) once `statut` is `termine`.
+        ---
+        get:
+          responses:
+            200: {description: "{id, statut, phase, lignes_total, lignes_faites, progression, erreur, rapport}"}
+            404: {description: Import inconnu ou d'un autre utilisateur}
+        """
+        from app.services import import_candidats
+
+        return self.response(200, **import_candidats.etat(import_candidats.visible(g.user, job_id)))
 
     @expose("/<int:pk>/donnees", methods=["GET"])
     @protect()

@@ -6,7 +6,7 @@ from app.models.candidatures import Candidature, CompteurCandidature  # noqa: F4
 from app.models.documents import Document  # noqa: F401
 from app.models.donnees import Consultation, Parametre, Traitement  # noqa: F401
 from app.models.evaluations import Evaluation, ResultatEvaluation  # noqa: F401
-from app.models.exports import FichierExport, MorceauExport, PartieExport  # noqa: F401
+from app.models.exports import FichierExport, ImportCandidats, MorceauExport, PartieExport  # noqa: F401
 from app.models.formations import Formation  # noqa: F401
 from app.models.habilitations import (
     AuditHabilitation,  # noqa: F401

@@ -4,8 +4,8 @@ download when ready). The file is kept in the database so that any server can ha
 import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from app.models.base import utcnow
 
@@ -78,3 +78,55 @@ class PartieExport(Model):
     donnees: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
     __table_args__ = (UniqueConstraint("job_id", "numero", name="uq_export_partie_numero"),)
+
+
+class ImportCandidats(Model):
+    """A bulk import run in the background (issue 17): the uploaded template waits here for a worker, which checks
+    and creates its rows, writing its progress; the report stays for its author. The file itself, personal data,
+    is erased as soon as it has been read through."""
+
+    __tablename__ = "import_candidats"
+    EN_ATTENTE, EN_COURS, TERMINE, ECHEC = "en_attente", "en_cours", "termine", "echec"
+    STATUTS = {EN_ATTENTE: "En attente", EN_COURS: "En cours", TERMINE: "Terminé", ECHEC: "En échec"}
+    VERIFICATION, CREATION = "verification", "creation"
+    PHASES = {VERIFICATION: "Vérification des lignes", CREATION: "Création des candidats"}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    etablissement_id: Mapped[int] = mapped_column(ForeignKey("etablissement.id", ondelete="CASCADE"), nullable=False)
+    nom_fichier: Mapped[str] = mapped_column(String(200), nullable=False)
+    simulation: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    partiel: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    contenu: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    statut: Mapped[str] = mapped_column(String(20), nullable=False, default=EN_ATTENTE)
+    phase: Mapped[str] = mapped_column(String(20), nullable=False, default=VERIFICATION)
+    lignes_total: Mapped[int | None] = mapped_column(Integer)
+    lignes_faites: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rapport: Mapped[str | None] = mapped_column(Text)  # the report's JSON (import_candidats.Rapport.as_json)
+    erreur: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    termine_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    battement_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    etablissement = relationship("Etablissement")
+
+    __table_args__ = (Index("ix_import_candidats_user", "user_id", "created_at"),)
+
+    @property
+    def statut_label(self) -> str:
+        return self.STATUTS.get(self.statut, self.statut)
+
+    @property
+    def phase_label(self) -> str:
+        return self.PHASES.get(self.phase, self.phase)
+
+    @property
+    def progression(self) -> int:
+        """Percentage done, for the progress bar: the check of the rows, then their creation."""
+        if self.statut == self.TERMINE:
+            return 100
+        if not self.lignes_total:
+            return 0
+        share = self.lignes_faites / self.lignes_total
+        if self.simulation:
+            return min(99, int(100 * share))
+        return min(99, int(50 * share) + (50 if self.phase == self.CREATION else 0))

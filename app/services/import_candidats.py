@@ -5,20 +5,37 @@ nothing; by default one invalid row means nothing is created, `partiel` keeps th
 
 import datetime
 import io
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask import current_app
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import delete, func, select, update
 
+from app.answers import ANSWERED, as_domain_error, ui_message
 from app.domain import access
-from app.domain.errors import DomainError, Forbidden, ValidationFailed
+from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.models import ImportCandidats, Utilisateur
+from app.models.base import utcnow
 from app.models.referentiels import CERTIFICATIONS
 from app.services import candidatures, donnees_personnelles
 
 FEUILLE = "Candidats"
-LIGNES_MAX = 1000
+LIGNES_MAX = 5000
+PAS_PROGRESSION = 25  # rows between two progress writes of a background import
+
+Progress = Callable[[str, int], None]
+
+
+def _silence(phase: str, done: int) -> None:
+    """No one follows a small import's progress."""
+
+
 OUI, NON = "Oui", "Non"
 # The form's fields in its order, with its labels (candidature_form.html); « * »: required.
 COLONNES: list[tuple[str, str]] = [
@@ -229,13 +246,20 @@ def _lire(contenu: bytes) -> tuple[list[tuple[int, dict]], list[dict]]:
     return read, errors
 
 
-def importer(user, contenu: bytes, etablissement, simulation=False, partiel=False) -> Rapport:
-    """Check every row, then create the valid ones (all or nothing unless `partiel`); each file is created by the
-    form's own service (`candidatures.creer`: its audit line and notices)."""
+def _verifier_droit(user, etablissement) -> None:
     if not access.may(user, "evaluations.creer"):
         raise Forbidden("Votre profil ne permet pas de créer une candidature.")
     if etablissement in (None, ""):
         raise ValidationFailed({"etablissement": "Choisissez l'établissement d'évaluation des candidats."})
+
+
+def importer(
+    user, contenu: bytes, etablissement, simulation=False, partiel=False, on_progress: Progress = _silence
+) -> Rapport:
+    """Check every row, then create the valid ones (all or nothing unless `partiel`); each file is created by the
+    form's own service (`candidatures.creer`: its audit line and notices). `on_progress(phase, done)` is told
+    every few rows (the background import's progress)."""
+    _verifier_droit(user, etablissement)
     rapport = Rapport(simulation=bool(simulation), partiel=bool(partiel))
     lignes, rapport.erreurs = _lire(contenu)
     rapport.lignes = len(lignes)
@@ -243,7 +267,7 @@ def importer(user, contenu: bytes, etablissement, simulation=False, partiel=Fals
         raise ValidationFailed({"file": "Le fichier ne contient aucun candidat (à partir de la ligne 2)."})
     vus: dict[tuple, int] = {}
     valides = []
-    for number, values in lignes:
+    for done, (number, values) in enumerate(lignes, start=1):
         row_errors = []
         try:
             data, _etab = candidatures.clean({**values, "etablissement": etablissement}, user)
@@ -274,17 +298,176 @@ def importer(user, contenu: bytes, etablissement, simulation=False, partiel=Fals
             )
         if not row_errors:
             valides.append((number, values))
+        if done % PAS_PROGRESSION == 0:
+            on_progress(ImportCandidats.VERIFICATION, done)
     rapport.valides = len(valides)
     if rapport.simulation or (rapport.erreurs and not rapport.partiel):
         return rapport
-    for number, values in valides:
+    for done, (number, values) in enumerate(valides, start=1):
         try:
             candidature = candidatures.creer(user, {**values, "etablissement": etablissement})
         except DomainError as refused:  # registered meanwhile elsewhere, the establishment just deactivated…
-            from app.extensions import db
-
             db.session.rollback()
             rapport.erreurs.append({"ligne": number, "champ": None, "colonne": None, "message": refused.message})
-            continue
-        rapport.crees.append((number, candidature.numero_dossier, candidature.id))
+        else:
+            rapport.crees.append((number, candidature.numero_dossier, candidature.id))
+        if done % PAS_PROGRESSION == 0:
+            on_progress(ImportCandidats.CREATION, done)
     return rapport
+
+
+# --- Big files: in the background, with their progress ----------------------------------------------------------
+def demander(user, contenu: bytes, nom_fichier: str, etablissement, simulation=False, partiel=False):
+    """Import a filled template: at once when it is small (the report), in the background beyond
+    IMPORT_DIRECT_LIGNES rows (the job, followed on its page). The file's own faults are answered at once."""
+    _verifier_droit(user, etablissement)
+    lignes, _errors = _lire(contenu)
+    if len(lignes) <= current_app.config["IMPORT_DIRECT_LIGNES"]:
+        return importer(user, contenu, etablissement, simulation=simulation, partiel=partiel)
+    job = ImportCandidats(
+        user_id=user.id,
+        etablissement_id=etablissement,
+        nom_fichier=(nom_fichier or "import.xlsx")[-200:],
+        simulation=bool(simulation),
+        partiel=bool(partiel),
+        contenu=contenu,
+        lignes_total=len(lignes),
+        battement_le=utcnow(),
+    )
+    db.session.add(job)
+    db.session.commit()
+    _mettre_en_file(job.id)
+    return job
+
+
+def _mettre_en_file(job_id: int) -> None:
+    from app import tasks
+
+    tasks.enqueue("clea.importer_candidats", job_id)
+
+
+def _ecrire(job_id: int, *conditions, **values) -> int:
+    # Its own short transaction: the page polling the job sees it at once; it is also the worker's heartbeat.
+    with db.engine.begin() as conn:
+        return conn.execute(
+            update(ImportCandidats).where(ImportCandidats.id == job_id, *conditions).values(**values)
+        ).rowcount
+
+
+def executer(job_id: int) -> None:
+    """The worker's side: run a waiting import once (even if two workers try), then keep its report and erase
+    the file."""
+    en_attente = ImportCandidats.statut == ImportCandidats.EN_ATTENTE
+    if not _ecrire(job_id, en_attente, statut=ImportCandidats.EN_COURS, battement_le=utcnow()):
+        return
+    job = db.session.get(ImportCandidats, job_id)
+    if job is None:
+        return
+    contenu, etablissement = job.contenu or b"", job.etablissement_id
+    simulation, partiel, user = job.simulation, job.partiel, db.session.get(Utilisateur, job.user_id)
+    db.session.expunge(job)  # the rows' own commits and rollbacks must not touch the job
+
+    def progress(phase: str, done: int) -> None:
+        _ecrire(job_id, phase=phase, lignes_faites=done, battement_le=utcnow())
+
+    try:
+        rapport = importer(user, contenu, etablissement, simulation=simulation, partiel=partiel, on_progress=progress)
+    except ANSWERED as refused:  # the right withdrawn meanwhile, an unreadable file…
+        db.session.rollback()
+        _finir(job_id, ImportCandidats.ECHEC, erreur=ui_message(as_domain_error(refused) or DomainError(INTERROMPU)))
+        return
+    except Exception:
+        db.session.rollback()
+        _finir(job_id, ImportCandidats.ECHEC, erreur=INTERROMPU)
+        raise
+    _finir(job_id, ImportCandidats.TERMINE, rapport=json.dumps(rapport.as_json()))
+
+
+def _finir(job_id: int, statut: str, **values) -> None:
+    _ecrire(job_id, statut=statut, contenu=None, termine_le=utcnow(), **values)
+
+
+INTERROMPU = (
+    "L'import s'est interrompu. Les candidats déjà créés figurent dans la liste des candidatures ; importez de "
+    "nouveau le fichier : un candidat déjà inscrit n'est jamais créé une deuxième fois."
+)
+PERDU_APRES = datetime.timedelta(minutes=5)
+
+
+def reprendre(limit: int = 50) -> int:
+    """The sweep: an import waiting for long is queued again (its message may have been lost while the broker was
+    down); one whose worker stopped beating is ended « En échec » — not run again, since all-or-nothing would then
+    refuse the rows it already created — with a message saying how to go on."""
+    last_sign = func.coalesce(ImportCandidats.battement_le, ImportCandidats.created_at)
+    stale = last_sign < utcnow() - PERDU_APRES
+    perdus = db.session.execute(
+        update(ImportCandidats)
+        .where(ImportCandidats.statut == ImportCandidats.EN_COURS, stale)
+        .values(statut=ImportCandidats.ECHEC, erreur=INTERROMPU, contenu=None, termine_le=utcnow())
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+    oublies = list(
+        db.session.execute(
+            select(ImportCandidats.id)
+            .where(ImportCandidats.statut == ImportCandidats.EN_ATTENTE, stale)
+            .order_by(ImportCandidats.id)
+            .limit(limit)
+        ).scalars()
+    )
+    if oublies:
+        db.session.execute(update(ImportCandidats).where(ImportCandidats.id.in_(oublies)).values(battement_le=utcnow()))
+    db.session.commit()
+    for job_id in oublies:
+        _mettre_en_file(job_id)
+    return perdus + len(oublies)
+
+
+def purger(jours: int = 7) -> int:
+    """Reports are kept a week, like the exports."""
+    result = db.session.execute(
+        delete(ImportCandidats).where(ImportCandidats.created_at < utcnow() - datetime.timedelta(days=jours))
+    )
+    db.session.commit()
+    return result.rowcount  # type: ignore[attr-defined]  # a CursorResult for a DELETE
+
+
+def visible(user, job_id) -> ImportCandidats:
+    """One's own imports only: any other id answers 404."""
+    from app.security import perimeter
+
+    pk = perimeter.parse_pk(job_id)
+    job = db.session.get(ImportCandidats, pk) if pk is not None and user is not None else None
+    if job is None or job.user_id != user.id:
+        raise NotFound()
+    return job
+
+
+def etat(job: ImportCandidats) -> dict:
+    """What the API answers about a background import (its report once it is done)."""
+    return {
+        "id": job.id,
+        "statut": job.statut,
+        "statut_label": job.statut_label,
+        "phase": job.phase,
+        "lignes_total": job.lignes_total,
+        "lignes_faites": job.lignes_faites,
+        "progression": job.progression,
+        "simulation": job.simulation,
+        "partiel": job.partiel,
+        "erreur": job.erreur,
+        "rapport": json.loads(job.rapport) if job.rapport else None,
+    }
+
+
+def rapport_de(job: ImportCandidats) -> Rapport | None:
+    """The report of a finished import, as the page shows it."""
+    if not job.rapport:
+        return None
+    data = json.loads(job.rapport)
+    return Rapport(
+        simulation=data["simulation"],
+        partiel=job.partiel,
+        lignes=data["lignes"],
+        valides=data["valides"],
+        crees=[(d["ligne"], d["numero_dossier"], d["id"]) for d in data["dossiers"]],
+        erreurs=data["erreurs"],
+    )

@@ -7,6 +7,7 @@ def travaux_quotidiens() -> dict:
     from app.services.controles import quotidien as quotidien_conformites
     from app.services.donnees_personnelles import purge as purge_donnees
     from app.services.exports import purger
+    from app.services.import_candidats import purger as purger_imports
     from app.services.rappels import rappels_dossiers, rappels_habilitation
     from app.services.recherche import purger_journal
     from app.services.transitions import abandons_automatiques
@@ -19,6 +20,7 @@ def travaux_quotidiens() -> dict:
         "habilitations": quotidien_habilitations(),
         "conformites": quotidien_conformites(),
         "exports_purges": purger(),
+        "imports_purges": purger_imports(),
         "recherches_purgees": purger_journal(),
         "donnees_personnelles": purge_donnees().resume(),
         "compteurs_replies": compacter(),
@@ -37,6 +39,7 @@ def compte_rendu(resultat: dict) -> list[str]:
         f"{resultat['conformites']['retraits']} retrait(s) faute de justification, "
         f"{resultat['conformites']['maintiens']} mise(s) en conformité réputée(s) suffisante(s).",
         f"{resultat['exports_purges']} export(s) de plus de 7 jours supprimé(s).",
+        f"{resultat['imports_purges']} rapport(s) d'import de candidats de plus de 7 jours supprimé(s).",
         f"{resultat['recherches_purgees']} ligne(s) du journal des recherches nationales supprimée(s).",
         f"{resultat['donnees_personnelles']['anonymises']} dossier(s) anonymisé(s) et "
         f"{resultat['donnees_personnelles']['documents']} document(s) supprimé(s) (durées de conservation), "

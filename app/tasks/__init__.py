@@ -53,6 +53,7 @@ def schedule(config) -> dict:
     return {
         "envoyer-mails": {"task": "clea.envoyer_mails", "schedule": float(config["MAIL_BALAYAGE_SECONDES"])},
         "reprendre-exports": {"task": "clea.reprendre_exports", "schedule": float(config["EXPORT_BALAYAGE_SECONDES"])},
+        "reprendre-imports": {"task": "clea.reprendre_imports", "schedule": 60.0},
         "travaux-quotidiens": {"task": "clea.quotidien", "schedule": crontab(hour=2, minute=15)},
     }
 

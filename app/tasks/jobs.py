@@ -26,6 +26,21 @@ def reprendre_exports() -> int:
     return reprendre()
 
 
+@celery_app.task(name="clea.importer_candidats")
+def importer_candidats(job_id: int) -> None:
+    from app.services.import_candidats import executer
+
+    executer(job_id)
+
+
+@celery_app.task(name="clea.reprendre_imports")
+def reprendre_imports() -> int:
+    """Every minute: imports waiting (a queue that was down) are queued again, those of dead workers ended."""
+    from app.services.import_candidats import reprendre
+
+    return reprendre()
+
+
 @celery_app.task(name="clea.quotidien")
 def quotidien() -> dict:
     from app.services.quotidien import travaux_quotidiens

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.decorators import has_access
@@ -11,8 +11,8 @@ from wtforms import SelectField
 from app.domain import access, statuts
 from app.domain.errors import NotFound, StaleVersion, ValidationFailed
 from app.domain.statuts import CANDIDATURE
-from app.formatting import date_fr, oui_non
-from app.models import Candidature, Document, FichierExport
+from app.formatting import date_fr, datetime_fr, oui_non
+from app.models import Candidature, Document, FichierExport, ImportCandidats
 from app.security import perimeter
 from app.services import (
     audit,
@@ -150,6 +150,7 @@ class CandidatureView(CleaModelView):
         "anonymiser": "read",
         "consultation": "read",
         "importer": "create",
+        "import_suivi": "create",
         "modele_import": "create",
         # « Pour la sélection » (FAB actions): reading the list is enough to ask, the engine checks each event's
         # right and rule file by file, and the export gives what the list shows.
@@ -396,15 +397,18 @@ class CandidatureView(CleaModelView):
             def run():
                 if upload is None or not upload.filename:
                     raise ValidationFailed({"file": "Choisissez le fichier à importer (.xlsx)."})
-                return import_candidats.importer(
+                return import_candidats.demander(
                     g.user,
                     upload.read(10 * 1024 * 1024),
+                    upload.filename,
                     form.get("etablissement", type=int),
                     simulation=action == "simulation",
                     partiel=action == "partiel",
                 )
 
             outcome = submitted(run)
+            if isinstance(outcome.value, ImportCandidats):  # a big file: followed on its own page
+                return redirect(url_for("CandidatureView.import_suivi", job_id=outcome.value.id))
             rapport, errors = outcome.value, outcome.errors
         return self.render_template(
             "clea/import_candidats.html",
@@ -414,7 +418,27 @@ class CandidatureView(CleaModelView):
             rapport=rapport,
             errors=errors,
             maximum=import_candidats.LIGNES_MAX,
+            direct=current_app.config["IMPORT_DIRECT_LIGNES"],
             breadcrumb=[("Candidature", url_for("CandidatureView.list")), ("Importer des candidats", None)],
+        )
+
+    @expose("/importer/<int:job_id>")
+    @has_access
+    def import_suivi(self, job_id):
+        """A big import running in the background: its progress, then its report (its author only)."""
+        from app.services import import_candidats
+
+        job = import_candidats.visible(g.user, job_id)
+        return self.render_template(
+            "clea/import_suivi.html",
+            title="Import de candidats",
+            job=job,
+            rapport=import_candidats.rapport_de(job),
+            breadcrumb=[
+                ("Candidature", url_for("CandidatureView.list")),
+                ("Importer des candidats", url_for("CandidatureView.importer")),
+                (f"Import du {datetime_fr(job.created_at)}", None),
+            ],
         )
 
     @expose("/<int:pk>/donnees")
