@@ -76,3 +76,85 @@ def test_export_the_selection_and_the_perimeter_holds(app, as_user):
     form = etab.get(f"/candidatures/abandon-groupe?ids={other}")
     assert form.status_code == 302
     assert etab.post("/candidatures/action_post", data={"action": "inconnue", "rowid": mine}).status_code == 404
+
+
+# --- The same menu on the users', organisations' and establishments' lists ----------------------------------------
+
+
+def user_id(app, login):
+    from app.models import Utilisateur
+
+    with app.app_context():
+        return demo(Utilisateur, username=login).id
+
+
+def test_users_deactivated_and_reactivated_from_the_selection_with_each_refusal(app, as_user):
+    from app.models import Utilisateur
+
+    me, colleague = user_id(app, "org.admin"), user_id(app, "etab.user")
+    org = as_user("org.admin")
+    listing = org.get("/utilisateurs/list/").get_data(as_text=True)
+    assert "Pour la sélection" in listing and "Désactiver" in listing and "Exporter la sélection (.xlsx)" in listing
+    done = org.post("/utilisateurs/action_post", data={"action": "desactiver_selection", "rowid": [me, colleague]})
+    text = done.get_data(as_text=True)
+    assert "Désactivation : 1 compte(s) traité(s), 1 refusé(s)." in text
+    assert "Vous ne pouvez pas désactiver votre propre compte." in text and "Hugo Dubois" in text
+    with app.app_context():
+        assert demo(Utilisateur, id=colleague).active is False and demo(Utilisateur, id=me).active is True
+    again = org.post("/utilisateurs/action_post", data={"action": "desactiver_selection", "rowid": [colleague]})
+    assert "Ce compte est déjà désactivé : rien n&#39;a changé." in again.get_data(as_text=True)
+    back = org.post("/utilisateurs/action_post", data={"action": "reactiver_selection", "rowid": [colleague]})
+    assert "Réactivation : 1 compte(s) traité(s), 0 refusé(s)." in back.get_data(as_text=True)
+    with app.app_context():
+        assert demo(Utilisateur, id=colleague).active is True
+    # another network's user is not in the selection one may make: 404, nothing changed
+    outsider = user_id(app, "etab2.user")
+    assert (
+        org.post("/utilisateurs/action_post", data={"action": "desactiver_selection", "rowid": [outsider]}).status_code
+        == 404
+    )
+    with app.app_context():
+        assert demo(Utilisateur, id=outsider).active is True
+
+
+def test_the_users_selection_exports_what_the_list_shows(app, as_user):
+    answer = as_user("org.admin").post(
+        "/utilisateurs/action_post",
+        data={"action": "exporter_selection", "rowid": [user_id(app, "etab.user"), user_id(app, "org.user")]},
+    )
+    assert answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(answer.data)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["Rôle", "Prénom", "Nom", "Email", "Rattachement", "Actif"]
+    assert sorted(r[1] for r in rows[1:]) == ["Hugo", "Thomas"] and {r[5] for r in rows[1:]} == {"Oui"}
+
+
+def test_organisations_and_establishments_are_deactivated_from_the_selection_by_certif_pro_only(app, as_user):
+    from app.models import Etablissement, Organisme
+
+    with app.app_context():
+        org_id = demo(Organisme, nom="Organisme A2 — Avenir Ouest").id
+        etab_ids = [demo(Etablissement, nom=n).id for n in ("Avenir Ouest Rennes", "Avenir Ouest Nantes")]
+    admin = as_user("certifpro")
+    assert "Désactiver" in admin.get("/organismes/list/").get_data(as_text=True)
+    done = admin.post("/organismes/action_post", data={"action": "desactiver_selection", "rowid": [org_id]})
+    assert "Désactivation : 1 organisme(s) traité(s), 0 refusé(s)." in done.get_data(as_text=True)
+    etabs = admin.post("/etablissements/action_post", data={"action": "desactiver_selection", "rowid": etab_ids})
+    assert "Désactivation : 2 établissement(s) traité(s), 0 refusé(s)." in etabs.get_data(as_text=True)
+    with app.app_context():
+        assert demo(Organisme, id=org_id).actif is False
+        assert [demo(Etablissement, id=pk).actif for pk in etab_ids] == [False, False]
+    back = admin.post("/etablissements/action_post", data={"action": "reactiver_selection", "rowid": etab_ids[:1]})
+    assert "Réactivation : 1 établissement(s) traité(s)" in back.get_data(as_text=True)
+    twice = admin.post("/etablissements/action_post", data={"action": "reactiver_selection", "rowid": etab_ids[:1]})
+    assert "Déjà actif : rien n&#39;a changé." in twice.get_data(as_text=True)
+    # an organisation admin exports its list but the menu offers no deactivation, and the route refuses it
+    reseau = as_user("reseau.admin")
+    listing = reseau.get("/organismes/list/").get_data(as_text=True)
+    assert "Exporter la sélection (.xlsx)" in listing and "desactiver_selection" not in listing
+    refused = reseau.post("/organismes/action_post", data={"action": "desactiver_selection", "rowid": [org_id]})
+    assert refused.status_code == 403
+    exported = reseau.post("/organismes/action_post", data={"action": "exporter_selection", "rowid": [org_id]})
+    sheet = load_workbook(io.BytesIO(exported.data)).active
+    assert sheet.max_row == 2 and [c.value for c in sheet[1]] == ["Nom de l'organisme", "SIREN", "Actif"]
+    assert [c.value for c in sheet[2]][0::2] == ["Organisme A2 — Avenir Ouest", "Non"]

@@ -254,6 +254,19 @@ def check_certif_pro_fields(model, user, before: dict | None, after: dict) -> No
         raise Forbidden("Seul Certif Pro peut modifier le statut Actif d'un organisme ou d'un établissement.")
 
 
+def changer_actif(user, model, pk, actif: bool):
+    """Activate or deactivate an organisation or an establishment (Certif Pro: `changer_actif`), as its form
+    would: through the record's write rule, in one transaction with its audit line."""
+    item = perimeter.get_visible(model, pk, user)
+    if not access.may(user, "changer_actif"):
+        raise Forbidden("Seul Certif Pro peut activer ou désactiver un organisme ou un établissement.")
+    if item.actif == bool(actif):
+        raise DomainError("Déjà actif : rien n'a changé." if actif else "Déjà inactif : rien n'a changé.")
+    item.actif = bool(actif)
+    ecritures.ecrire(item, user)
+    return item
+
+
 def check_active(etablissement: Etablissement) -> None:
     """An inactive organisation or establishment can do nothing (guide §8, §10)."""
     if not etablissement.actif:

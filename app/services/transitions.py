@@ -5,7 +5,6 @@ request finds the new status and is refused: no double transition.
 """
 
 import datetime
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -16,7 +15,7 @@ from app.domain.statuts import CANDIDATURE
 from app.extensions import db
 from app.models import Candidature
 from app.schemas import Input, Text
-from app.services import audit, notifications, workflow
+from app.services import audit, lots, notifications, workflow
 from app.services.candidatures import valeurs
 
 MOTIF_AUTOMATIQUE = "Évaluation préalable de plus de 5 ans"
@@ -288,36 +287,17 @@ def annuler_envoi(user, candidature_id) -> Candidature:
 # --- Bulk actions of the CANDIDATURE list (« Pour la sélection ») ---------------------------------------------
 
 
-@dataclass
-class ResultatLot:
-    candidature_id: int
-    numero_dossier: str
-    candidat: str
-    fait: bool
-    message: str
-
-
-LOT_MAX = 500
-
-
-def par_lot(event: str, user, pks, **params) -> list[ResultatLot]:
+def par_lot(event: str, user, pks, **params) -> list[lots.ResultatLot]:
     """Run `event` on each selected file through the state machine (one transaction each, as from its page): what
     was done, and what was refused and why. The input is the same for every file: refused once, before any."""
-    from app.answers import ANSWERED, as_domain_error, ui_message
-
     if CANDIDATURE.may(event, user):  # the right first (else each file says it below)
         workflow.prepared(CANDIDATURE, event, dict(params))
-    ids = list(dict.fromkeys(int(pk) for pk in pks))[:LOT_MAX]
-    results = []
-    for pk in ids:
-        candidature = db.session.get(Candidature, pk)
-        label = (candidature.numero_dossier, candidature.candidat) if candidature else (str(pk), "")
-        try:
-            run(event, user, pk, **params)
-        except ANSWERED as exc:
-            db.session.rollback()
-            results.append(ResultatLot(pk, *label, False, ui_message(as_domain_error(exc))))  # type: ignore[arg-type]
-            continue
-        success = CANDIDATURE.event(event).success or "Fait."
-        results.append(ResultatLot(pk, *label, True, success))
-    return results
+    ids = list(dict.fromkeys(int(pk) for pk in pks))[: lots.LOT_MAX]
+    files = {c.id: c for c in db.session.execute(select(Candidature).where(Candidature.id.in_(ids))).scalars()}
+    return lots.chacun(
+        [files[pk] for pk in ids if pk in files],
+        lambda candidature: run(event, user, candidature.id, **params),
+        lambda candidature: f"n°{candidature.numero_dossier}",
+        lambda candidature: candidature.candidat,
+        CANDIDATURE.event(event).success or "Fait.",
+    )

@@ -268,6 +268,13 @@ def _check_actif(actor, target, active):
 
 
 def changer_actif(actor, user_id, active: bool) -> Utilisateur:
+    target = get_managed(actor, user_id)
+    if target.active == bool(active):
+        raise DomainError(
+            "Ce compte est déjà actif : rien n'a changé."
+            if active
+            else "Ce compte est déjà désactivé : rien n'a changé."
+        )
     return modifier(actor, user_id, {}, active=bool(active))
 
 

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort, flash, g, redirect, request
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.widgets import FormWidget
 from wtforms import BooleanField, HiddenField, SelectField
@@ -169,6 +169,9 @@ class CleaModelView(ModelView):
     # Relations of the search form chosen by typing (PickerField) rather than from a list of every record.
     pickers: tuple[str, ...] = ()
     PICKER_PAGE = 20
+    # « Pour la sélection » entries that need a named right (access.may) beyond the tab's permission: shown and
+    # accepted only for the profiles holding it.
+    action_rights: dict[str, str] = {}
 
     def __init__(self, **kwargs):
         if self.pickers:
@@ -284,6 +287,26 @@ class CleaModelView(ModelView):
             flash(success, "success")
         return redirect(back_url)
 
+    def rapport_lot(self, what: str, results, unit: str, headers: tuple[str, str]):
+        """The report of a « Pour la sélection » action (app/services/lots.py): a flash with the counts, then each
+        record with what was done or why it was refused."""
+        done = sum(1 for r in results if r.fait)
+        flash(
+            f"{what} : {done} {unit} traité(s), {len(results) - done} refusé(s).",
+            "success" if done == len(results) else "warning",
+        )
+        back = url_for(f"{type(self).__name__}.list")
+        return self.render_template(
+            "clea/rapport_lot.html",
+            title=f"{what} — rapport",
+            quoi=what,
+            results=results,
+            headers=headers,
+            show_endpoint=f"{type(self).__name__}.show",
+            back=back,
+            breadcrumb=[(self.list_title, back), (f"{what} — rapport", None)],
+        )
+
     def redirect_back(self, default):
         return redirect(request.referrer or default)
 
@@ -343,6 +366,8 @@ class CleaModelView(ModelView):
             abort(404)
         if not self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name):
             abort(403)
+        if not self._may_run_action(name):
+            abort(403)
         items = [self.datamodel.get(self._pk_or_404(pk), self._base_filters) for pk in request.form.getlist("rowid")]
         if not items or any(item is None for item in items):
             abort(404)
@@ -377,6 +402,8 @@ class CleaModelView(ModelView):
             or (order_column in self.datamodel.get_columns_list() and self.datamodel.is_relation(order_column))
         ):
             order_column, order_direction = "", ""
+        if self.action_rights and kwargs.get("actions") is None:
+            kwargs["actions"] = {name: a for name, a in self.actions.items() if self._may_run_action(name)}
         return super()._get_list_widget(
             filters,
             order_column=order_column,
@@ -385,6 +412,10 @@ class CleaModelView(ModelView):
             page_size=page_size,
             **kwargs,
         )
+
+    def _may_run_action(self, name: str) -> bool:
+        right = self.action_rights.get(name)
+        return right is None or access.may(g.user, right)
 
     def _get_add_widget(self, form, exclude_cols=None, widgets=None):
         widgets = super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)

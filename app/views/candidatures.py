@@ -25,6 +25,7 @@ from app.services import (
     formations,
     habilitations,
     juries,
+    lots,
     transitions,
     workflow,
 )
@@ -338,7 +339,7 @@ class CandidatureView(CleaModelView):
     @has_access
     def abandon_groupe(self):
         raw = (request.form.get("ids") if request.method == "POST" else request.args.get("ids")) or ""
-        ids = [int(x) for x in raw.split(",") if x.isdigit()][: transitions.LOT_MAX]
+        ids = [int(x) for x in raw.split(",") if x.isdigit()][: lots.LOT_MAX]
         files = service.visibles(g.user, ids)
         if not files:
             flash("Sélectionnez au moins un dossier dans la liste.", "warning")
@@ -360,18 +361,7 @@ class CandidatureView(CleaModelView):
         )
 
     def _rapport_lot(self, what, results):
-        done = sum(1 for r in results if r.fait)
-        flash(
-            f"{what} : {done} dossier(s) traité(s), {len(results) - done} refusé(s).",
-            "success" if done == len(results) else "warning",
-        )
-        return self.render_template(
-            "clea/rapport_lot.html",
-            title=f"{what} — rapport",
-            quoi=what,
-            results=results,
-            breadcrumb=[("Candidature", url_for("CandidatureView.list")), (f"{what} — rapport", None)],
-        )
+        return self.rapport_lot(what, results, "dossier(s)", ("Dossier", "Candidat"))
 
     @expose("/modele-import.xlsx")
     @has_access

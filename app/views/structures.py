@@ -13,6 +13,7 @@ from app.security import perimeter
 from app.services import audit, habilitations, structures
 from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView
+from app.views.selection import SelectionActions
 
 YES_NO = {True: "Oui", False: "Non"}
 
@@ -69,6 +70,19 @@ LABELS_RESEAU = {
 }
 
 
+class StructureSelection(SelectionActions):
+    """« Pour la sélection » of the organisations' and establishments' lists: deactivating is Certif Pro's."""
+
+    action_rights = {"desactiver_selection": "changer_actif", "reactiver_selection": "changer_actif"}
+    lot_headers = ("Nom", "SIREN / SIRET")
+
+    def changer_actif(self, item, actif):
+        return structures.changer_actif(g.user, type(item), item.id, actif)
+
+    def lot_detail(self, item):
+        return getattr(item, "siret", None) or getattr(item, "siren", None) or ""
+
+
 class ReseauView(CleaModelView):
     """Certif Pro lists the networks; a network's admins and supervisors see "Mon Réseau"."""
 
@@ -107,11 +121,12 @@ class ReseauView(CleaModelView):
         return redirect(url_for("ReseauView.list"))
 
 
-class EtablissementView(CleaModelView):
+class EtablissementView(StructureSelection, CleaModelView):
     route_base = "/etablissements"
     datamodel = ServiceInterface(Etablissement)
     tab = access.ETABLISSEMENTS
     rule_model = Etablissement
+    lot_unit, lot_filename = "établissement(s)", "etablissements-selection.xlsx"
     list_title = "Etablissements"
     show_title = "Visualiser l'établissement"
     add_title = "Ajouter un établissement"
@@ -187,11 +202,12 @@ class EtablissementView(CleaModelView):
         )
 
 
-class OrganismeView(CleaModelView):
+class OrganismeView(StructureSelection, CleaModelView):
     route_base = "/organismes"
     datamodel = ServiceInterface(Organisme)
     tab = access.ORGANISMES
     rule_model = Organisme
+    lot_unit, lot_filename = "organisme(s)", "organismes-selection.xlsx"
     list_title = "Mes organismes"
     show_title = "Organisme"
     add_title = "Ajouter un organisme"

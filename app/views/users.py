@@ -12,6 +12,7 @@ from app.security import connexions, perimeter
 from app.services import audit, dossiers, users as user_service
 from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
+from app.views.selection import SELECTION_PERMISSIONS, SelectionActions
 
 FIELDS = (
     "role",
@@ -41,7 +42,7 @@ def _attachment_choices(actor):
     return user_service.choix_de_rattachement(actor)
 
 
-class UtilisateurView(CleaModelView):
+class UtilisateurView(SelectionActions, CleaModelView):
     route_base = "/utilisateurs"
     datamodel = ServiceInterface(Utilisateur)
     tab = access.UTILISATEURS
@@ -61,8 +62,18 @@ class UtilisateurView(CleaModelView):
     }
     formatters_columns = {"active": oui_non}
     # Users are deactivated, never deleted.
-    extra_permissions = {"activer": "edit"}
+    extra_permissions = {"activer": "edit", **SELECTION_PERMISSIONS}
     exclude_route_methods = {"delete"}
+    lot_unit, lot_headers, lot_filename = "compte(s)", ("Utilisateur", "Email"), "utilisateurs-selection.xlsx"
+
+    def changer_actif(self, item, actif):
+        return user_service.changer_actif(g.user, item.id, actif)
+
+    def lot_libelle(self, item):
+        return item.nom_complet
+
+    def lot_detail(self, item):
+        return item.email
 
     @expose("/add", methods=["GET", "POST"])
     @has_access
