@@ -532,3 +532,45 @@ def test_the_refusal_to_add_an_evaluation_names_the_missing_condition(app, api_a
     assert "n&#39;a pas d&#39;attestation" in as_user("org.admin").get(f"/candidatures/show/{pk}").get_data(
         as_text=True
     )
+
+
+def test_a_draft_evaluation_is_saved_without_its_date_which_finalising_asks_for(app, api_as, as_user):
+    org = api_as("org.admin")
+    pk = new_file(org, etab_a11(app), "Sansdate")
+    draft = org.post("/api/v1/evaluation/", json={"candidature": pk, **EVALUATEUR, "resultats": results()})
+    assert draft.status_code == 201, draft.get_json()
+    eid = draft.get_json()["id"]
+    assert draft.get_json()["result"]["date_evaluation"] is None
+    org.put(f"/api/v1/evaluation/{eid}", json={"conclusion": "Présentation du dossier devant le jury de certification"})
+    org.post(
+        f"/api/v1/evaluation/{eid}/documents",
+        data={"file": (io.BytesIO(PDF + b"sd"), "matrice.pdf")},
+        content_type="multipart/form-data",
+    )
+    refused = org.post(f"/api/v1/evaluation/{eid}/finaliser")
+    assert refused.status_code == 422
+    assert refused.get_json()["message"] == {
+        "date_evaluation": ["La date d'évaluation est obligatoire pour finaliser l'évaluation."]
+    }
+    # the pages say « sans date » where they said the date
+    show = page_text(as_user("org.admin").get(f"/candidatures/show/{pk}"))
+    assert "Evaluation sans date" in show
+    form = page_text(as_user("org.admin").get(f"/candidatures/evaluations/{eid}"))
+    assert "Evaluation préalable sans date" in form and "un brouillon s'enregistre sans date" in form
+    finalised = as_user("org.admin").post(
+        f"/candidatures/evaluations/{eid}",
+        data={
+            **EVALUATEUR,
+            "date_evaluation": "",
+            "conclusion": "Présentation du dossier devant le jury de certification",
+            "action": "finaliser",
+            **{f"acquis_{i}": "1" for i in sous_domaine_ids(app).values()},
+        },
+        follow_redirects=True,
+    )
+    assert "La date d'évaluation est obligatoire pour finaliser l'évaluation." in page_text(finalised)
+    assert statut(app, pk) == "attente_evaluation_prealable"
+    done = org.put(f"/api/v1/evaluation/{eid}", json={"date_evaluation": "2025-11-12"})
+    assert done.status_code == 200, done.get_json()
+    assert org.post(f"/api/v1/evaluation/{eid}/finaliser").status_code == 200
+    assert statut(app, pk) == "a_envoyer_certification"

@@ -25,7 +25,7 @@ class Evaluation(TimestampMixin, Model):
     evaluateur_nom: Mapped[str] = mapped_column(String(100), nullable=False)
     evaluateur_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
     evaluateur_email: Mapped[str] = mapped_column(String(254), nullable=False)
-    date_evaluation: Mapped[datetime.date] = mapped_column(Date, nullable=False)
+    date_evaluation: Mapped[datetime.date | None] = mapped_column(Date)  # a draft may wait for it
     conclusion: Mapped[str | None] = mapped_column(String(200))
     commentaire: Mapped[str | None] = mapped_column(Text)
     etat: Mapped[str] = mapped_column(String(20), nullable=False, default=EN_COURS)
@@ -71,8 +71,13 @@ class Evaluation(TimestampMixin, Model):
     def evaluateur(self) -> str:
         return f"{self.evaluateur_prenom} {self.evaluateur_nom}"
 
+    @property
+    def date_label(self) -> str:
+        """« du jj/mm/aaaa », or « sans date » for a draft saved before its date was known."""
+        return f"du {date_fr(self.date_evaluation)}" if self.date_evaluation else "sans date"
+
     def __str__(self):
-        return f"Evaluation du {date_fr(self.date_evaluation)}"
+        return f"Evaluation {self.date_label}"
 
 
 class ResultatEvaluation(Model):

@@ -29,7 +29,9 @@ from app.services.transitions import check, locked, transition
 from app.services.validation import Errors, blank, email_error
 
 FIELDS = ("evaluateur_nom", "evaluateur_prenom", "evaluateur_email", "date_evaluation", "conclusion", "commentaire")
-REQUIRED = ("evaluateur_nom", "evaluateur_prenom", "evaluateur_email", "date_evaluation")
+# A draft needs its evaluator; its date may wait until it is finalised (issue 17).
+REQUIRED = ("evaluateur_nom", "evaluateur_prenom", "evaluateur_email")
+DATE_POUR_FINALISER = "La date d'évaluation est obligatoire pour finaliser l'évaluation."
 FORMATION_ENTRE_EVALUATIONS = (
     "Vous devez fournir une formation ainsi qu'une attestation de formation dans "
     'l\'onglet "Formations CléA" entre chaque évaluation'
@@ -74,13 +76,20 @@ def finalisees(candidature_id, sauf=None) -> list[Evaluation]:
     return [e for e in evaluations_de(candidature_id) if e.etat == FINALISEE and e.id != sauf]
 
 
+def date_de(evaluation: Evaluation) -> datetime.date:
+    """The date of a finalised evaluation (finalising asks for it: only a draft may lack one)."""
+    if evaluation.date_evaluation is None:
+        raise DomainError(DATE_POUR_FINALISER)
+    return evaluation.date_evaluation
+
+
 def acquis_anterieurs(candidature_id, sauf=None) -> dict[int, datetime.date]:
     """sub-domain id → date of the finalised evaluation (other than `sauf`) that acquired it."""
     acquired: dict[int, datetime.date] = {}
     for evaluation in finalisees(candidature_id, sauf):
         for resultat in evaluation.resultats:
             if resultat.acquis and not resultat.acquis_anterieurement:
-                acquired.setdefault(resultat.sous_domaine_id, evaluation.date_evaluation)
+                acquired.setdefault(resultat.sous_domaine_id, date_de(evaluation))
     return acquired
 
 
@@ -139,8 +148,8 @@ def refus_ajout(user, candidature) -> str | None:
     if en_cours(candidature.id):
         return DEJA_EN_COURS
     previous = finalisees(candidature.id)
-    if previous and not formation_attestee_depuis(candidature.id, previous[-1].date_evaluation):
-        return f"{FORMATION_ENTRE_EVALUATIONS} : {condition_manquante(candidature.id, previous[-1].date_evaluation)}"
+    if previous and not formation_attestee_depuis(candidature.id, date_de(previous[-1])):
+        return f"{FORMATION_ENTRE_EVALUATIONS} : {condition_manquante(candidature.id, date_de(previous[-1]))}"
     return None
 
 
@@ -398,7 +407,7 @@ def enregistrer(user, evaluation_id, values: dict, resultats=None, version: int 
     for field in REQUIRED:
         if field in data and blank(data[field]):
             errors.add(field, "Ce champ est obligatoire.")
-    audit.label(f"Enregistrement de l'évaluation du {date_fr(evaluation.date_evaluation)}")
+    audit.label(f"Enregistrement de l'évaluation {evaluation.date_label}")
     _apply_resultats(evaluation, resultats, errors)
     if errors:
         db.session.rollback()
@@ -424,6 +433,8 @@ def _finalisable(evaluation, candidature, apres_envoi: bool) -> bool:
             f"Renseignez acquis ou non acquis pour chaque sous-domaine ({len(missing)} restant"
             f"{'s' if len(missing) > 1 else ''} : {', '.join(missing)}).",
         )
+    if evaluation.date_evaluation is None:
+        errors.add("date_evaluation", DATE_POUR_FINALISER)
     if blank(evaluation.conclusion):
         errors.add("conclusion", "La conclusion est obligatoire pour finaliser l'évaluation.")
     if not documents_de(evaluation):
