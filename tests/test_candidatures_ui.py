@@ -194,3 +194,27 @@ def test_dashboard_counters_open_the_list_they_count(app, as_user):
     assert "Candidature complétée" in listed and "En attente de jury" in listed
     certified = re.search(r'<a href="([^"]+)">Toutes les candidatures certifiées</a>', page).group(1)
     assert "Certifiée" in page_text(client.get(html.unescape(certified)))
+
+
+def test_dashboard_latest_changes_are_chosen_by_status_with_tous_by_default(app, as_user):
+    """issue 17: « Dernières modifications ▾ Tous » — the latest changes of one status, and its list."""
+    import html
+    import re
+
+    def latest(page):
+        block = page.split('id="dernieres-modifications"')[1].split("</table>")[0]
+        return re.findall(r"<td>([^<]+)</td><td>\d\d/\d\d/\d{4}</td>", block)
+
+    client = as_user("org.admin")
+    page = client.get("/").get_data(as_text=True)
+    assert '<option value="">Tous</option>' in page and 'data-clea-autosubmit' in page
+    everything = set(latest(page))
+    assert len(everything) > 1  # several statuses among the latest changes of A1
+    chosen = client.get("/?modifications=attente_evaluation_prealable").get_data(as_text=True)
+    assert set(latest(chosen)) == {"En attente d&#39;évaluation préalable"}
+    assert '<option value="attente_evaluation_prealable" selected>' in chosen
+    link = re.search(r'<a href="([^"]+)">Tous les dossiers de ce statut</a>', chosen).group(1)
+    listed = page_text(client.get(html.unescape(link)))
+    assert "En attente d'évaluation préalable" in listed and "Certifiée" not in listed
+    # an unknown status is « Tous »
+    assert set(latest(client.get("/?modifications=nimporte").get_data(as_text=True))) == everything

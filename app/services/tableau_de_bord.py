@@ -32,8 +32,10 @@ def compteurs_habilitations(user, today: datetime.date | None = None) -> list[tu
     ]
 
 
-def candidatures(user) -> dict:
-    """The guide's three counters of the perimeter and the latest changes (guide §6)."""
+def candidatures(user, statut: str | None = None) -> dict:
+    """The guide's three counters of the perimeter and the latest changes (guide §6), those of one status when
+    « Dernières modifications ▾ » names one (« Tous » otherwise)."""
+    statut = statut if statut in statuts.CANDIDATURE.labels else None
 
     counted = compteurs.par_statut(user, actif=True)  # the database's counters, when the perimeter allows
 
@@ -47,6 +49,8 @@ def candidatures(user) -> dict:
         Candidature.updated_at.desc(), Candidature.id.desc()
     )
     certified = latest.where(Candidature.statut.in_(statuts.CANDIDATURE.group("certifiee")))
+    if statut:
+        latest = latest.where(Candidature.statut == statut)
     return {
         # (label, number, the list of exactly those files)
         "candidature_counters": [
@@ -68,6 +72,9 @@ def candidatures(user) -> dict:
         ],
         "liste_certifiees": _liste(statut=statuts.CERTIFIEE, actif=False),
         "dernieres_modifications": list(db.session.execute(latest.limit(LATEST)).scalars()),
+        "modifications_statut": statut,
+        "modifications_choix": list(statuts.CANDIDATURE.labels.items()),
+        "modifications_liste": _liste(statut=statut, actif=False) if statut else "/candidatures/list/",
         "dernieres_certifiees": list(db.session.execute(certified.limit(LATEST)).scalars()),
     }
 

@@ -66,6 +66,9 @@
     }
   });
 
+  // data-clea-autosubmit on a small GET form (the dashboard's « Dernières modifications ▾ »): a choice shows it.
+  $(document).on("change", "form[data-clea-autosubmit] select", function () { this.form.submit(); });
+
   // data-confirm="Question ?" on a button or a link: asks first; « Annuler » leaves the page as it is.
   $(document).on("click", "[data-confirm]", function (event) {
     if (!window.confirm(this.getAttribute("data-confirm"))) {
