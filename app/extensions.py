@@ -11,6 +11,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.domain import tri
+
 # Flask-SQLAlchemy shares FAB's declarative base so that FAB's security tables and ours
 # live in one metadata (one set of migrations).
 db = SQLAlchemy(model_class=Model)
@@ -28,3 +30,5 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # The names' columns sort the French way (app/domain/tri.py): PostgreSQL has the collation from ICU.
+        dbapi_connection.create_collation(tri.COLLATION, tri.compare_fr)

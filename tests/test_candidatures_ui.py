@@ -207,7 +207,7 @@ def test_dashboard_latest_changes_are_chosen_by_status_with_tous_by_default(app,
 
     client = as_user("org.admin")
     page = client.get("/").get_data(as_text=True)
-    assert '<option value="">Tous</option>' in page and 'data-clea-autosubmit' in page
+    assert '<option value="">Tous</option>' in page and "data-clea-autosubmit" in page
     everything = set(latest(page))
     assert len(everything) > 1  # several statuses among the latest changes of A1
     chosen = client.get("/?modifications=attente_evaluation_prealable").get_data(as_text=True)

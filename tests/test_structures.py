@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from app.demo import luhn_complete
+from app.domain.regions import REGIONS
 from app.extensions import db
 from app.models import Etablissement, Organisme, Reseau
 from tests.conftest import demo, page_text
@@ -307,3 +308,23 @@ def test_an_organisation_admin_saves_its_own_organisation_whose_network_it_sees(
     assert refused.status_code == 200
     with app.app_context():
         assert db.session.get(Organisme, org_id).reseau_id == reseau_id
+
+
+def test_names_and_regions_sort_the_french_way(app, as_user):
+    """issue 17: « Île-de-France » among the I's, not after « Provence » (the database's byte order)."""
+    import re
+
+    page = as_user("certifpro").get("/etablissements/list/?_oc_EtablissementView=region&_od_EtablissementView=asc")
+    text = page.get_data(as_text=True)
+    regions = [r for r in re.findall(r"<td>\s*([^<]+?)\s*</td>", text) if r in REGIONS]
+    shown = list(dict.fromkeys(regions))
+    assert "Île-de-France" in shown and shown == sorted(shown, key=lambda r: r.replace("Î", "I")), shown
+    assert shown.index("Hauts-de-France") < shown.index("Île-de-France") < shown.index("Occitanie")
+    with app.app_context():
+        renamed = {"Avenir Paris Lille": "Établissement Lille", "Avenir Ouest Nantes": "école Nantes"}
+        for old, new in renamed.items():
+            demo(Etablissement, nom=old).nom = new
+        db.session.flush()
+        names = list(db.session.execute(select(Etablissement.nom).order_by(Etablissement.nom)).scalars())
+        assert names.index("Compétences Méditerranée Montpellier") < names.index("école Nantes")
+        assert names.index("école Nantes") < names.index("Établissement Lille") < names.index("Indépendant Lyon")

@@ -4,6 +4,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.tri import COLLATION
 from app.formatting import date_fr
 from app.models.base import TimestampMixin
 
@@ -11,7 +12,7 @@ from app.models.base import TimestampMixin
 class Reseau(TimestampMixin, Model):
     __tablename__ = "reseau"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    nom: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    nom: Mapped[str] = mapped_column(String(200, collation=COLLATION), unique=True, nullable=False)
     responsable_nom: Mapped[str] = mapped_column(String(100), nullable=False)
     responsable_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
     responsable_email: Mapped[str] = mapped_column(String(254), nullable=False)
@@ -34,10 +35,10 @@ class Organisme(TimestampMixin, Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reseau_id: Mapped[int | None] = mapped_column(ForeignKey("reseau.id"), index=True)
     siren: Mapped[str] = mapped_column(String(9), unique=True, nullable=False)
-    nom: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    nom: Mapped[str] = mapped_column(String(200, collation=COLLATION), nullable=False, index=True)
     adresse: Mapped[str] = mapped_column(String(250), nullable=False)
     complement_adresse: Mapped[str | None] = mapped_column(String(250))
-    ville: Mapped[str] = mapped_column(String(100), nullable=False)
+    ville: Mapped[str] = mapped_column(String(100, collation=COLLATION), nullable=False)
     code_postal: Mapped[str] = mapped_column(String(5), nullable=False)
     contact_nom: Mapped[str] = mapped_column(String(100), nullable=False)
     contact_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -72,7 +73,7 @@ class Etablissement(TimestampMixin, Model):
     __tablename__ = "etablissement"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisme_id: Mapped[int] = mapped_column(ForeignKey("organisme.id"), nullable=False, index=True)
-    nom: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    nom: Mapped[str] = mapped_column(String(200, collation=COLLATION), nullable=False, index=True)
     siret: Mapped[str] = mapped_column(String(14), unique=True, nullable=False)
     referent_nom: Mapped[str] = mapped_column(String(100), nullable=False)
     referent_prenom: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -83,9 +84,9 @@ class Etablissement(TimestampMixin, Model):
     public_telephone: Mapped[str] = mapped_column(String(20), nullable=False)
     adresse: Mapped[str] = mapped_column(String(250), nullable=False)
     complement_adresse: Mapped[str | None] = mapped_column(String(250))
-    ville: Mapped[str] = mapped_column(String(100), nullable=False)
+    ville: Mapped[str] = mapped_column(String(100, collation=COLLATION), nullable=False)
     code_postal: Mapped[str] = mapped_column(String(5), nullable=False)
-    region: Mapped[str] = mapped_column(String(60), nullable=False, index=True)
+    region: Mapped[str] = mapped_column(String(60, collation=COLLATION), nullable=False, index=True)
     site_web: Mapped[str | None] = mapped_column(String(250))
     actif: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
@@ -111,9 +112,9 @@ class Certificateur(TimestampMixin, Model):
     TYPES = {TRANSITIONS_PRO: "Transitions Pro", BRANCHE: "Branche professionnelle", CERTIF_PRO: "Certif Pro"}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    nom: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    nom: Mapped[str] = mapped_column(String(200, collation=COLLATION), unique=True, nullable=False)
     type: Mapped[str] = mapped_column(String(20), nullable=False)
-    region: Mapped[str | None] = mapped_column(String(60))
+    region: Mapped[str | None] = mapped_column(String(60, collation=COLLATION))
     modalite_envoi: Mapped[str] = mapped_column(String(40), nullable=False, default="N/C", server_default="N/C")
     actif: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
