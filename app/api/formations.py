@@ -31,8 +31,9 @@ class FormationApi(CleaModelRestApi):
     add_columns = edit_columns = []
     search_columns = ["candidature", "date_debut", "date_fin"]
     order_columns = ["date_debut", "date_fin"]
-    include_route_methods = {"get_list", "get", "info", "post", "deposer"}
-    extra_permissions = {"deposer": "edit"}
+    include_route_methods = {"get_list", "get", "info", "post", "put", "delete", "deposer"}
+    # Correcting and deleting follow « Editer la fiche » (the service checks the file may still be edited).
+    extra_permissions = {"deposer": "edit", "delete": "edit"}
 
     def post_headless(self):
         data = self._json_body()
@@ -42,6 +43,18 @@ class FormationApi(CleaModelRestApi):
             raise ValidationFailed({"candidature": "Identifiant de candidature attendu."})
         formation = formations.creer(g.user, candidature, data)
         return self.response(201, id=formation.id, result=self.dump(formation))
+
+    def put_headless(self, pk):
+        """Correct a training (partial: the fields not given keep their value)."""
+        formations.visible(g.user, pk)  # outside the perimeter: 404 whatever the body
+        data = self._json_body()
+        self.reject_unknown(data, FIELDS)
+        formation = formations.modifier(g.user, pk, data)
+        return self.response(200, id=formation.id, result=self.dump(formation))
+
+    def delete_headless(self, pk):
+        formations.supprimer(g.user, pk)
+        return self.response(200, message="La formation et ses attestations sont supprimées.")
 
     @expose("/<int:pk>/documents", methods=["POST"])
     @protect()

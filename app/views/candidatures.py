@@ -144,6 +144,8 @@ class CandidatureView(CleaModelView):
         "telecharger": "read",
         "supprimer_document": "edit",
         "ajouter_formation": "edit",
+        "corriger_formation": "edit",
+        "supprimer_formation": "edit",
         "fiche": "read",
         "exporter": "read",
         # Personal data: the services check the named rights (exporter_donnees_personnelles, anonymiser_candidature)
@@ -290,6 +292,28 @@ class CandidatureView(CleaModelView):
             "La formation est créée.",
         )
 
+    @expose("/formations/<int:formation_id>/corriger", methods=["POST"])
+    @has_access
+    def corriger_formation(self, formation_id):
+        formation = formations.visible(g.user, formation_id)
+        values = {k: request.form.get(k, "") for k in formations.REQUIRED if k != "domaines"}
+        values["domaines"] = request.form.getlist("domaines")
+        return self.run_action(
+            lambda: formations.modifier(g.user, formation_id, values),
+            url_for("CandidatureView.show", pk=formation.candidature_id) + "#formations",
+            "La formation est corrigée.",
+        )
+
+    @expose("/formations/<int:formation_id>/supprimer", methods=["POST"])
+    @has_access
+    def supprimer_formation(self, formation_id):
+        formation = formations.visible(g.user, formation_id)
+        return self.run_action(
+            lambda: formations.supprimer(g.user, formation_id),
+            url_for("CandidatureView.show", pk=formation.candidature_id) + "#formations",
+            "La formation et ses attestations sont supprimées.",
+        )
+
     @expose("/documents/<int:document_id>")
     @has_access
     def telecharger(self, document_id):
@@ -299,7 +323,8 @@ class CandidatureView(CleaModelView):
     @has_access
     def supprimer_document(self, document_id):
         document = documents.visible(g.user, document_id)
-        back = url_for("CandidatureView.show", pk=document.candidature_id) + "#documents"
+        tab = "#formations" if document.objet == "formation" else "#documents"
+        back = url_for("CandidatureView.show", pk=document.candidature_id) + tab
         return self.run_action(lambda: documents.supprimer(g.user, document_id), back, "Le document est supprimé.")
 
     @expose("/<int:pk>/fiche.pdf")
