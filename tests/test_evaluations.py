@@ -574,3 +574,48 @@ def test_a_draft_evaluation_is_saved_without_its_date_which_finalising_asks_for(
     assert done.status_code == 200, done.get_json()
     assert org.post(f"/api/v1/evaluation/{eid}/finaliser").status_code == 200
     assert statut(app, pk) == "a_envoyer_certification"
+
+
+def test_the_matrix_lists_the_criteria_of_each_sub_domain_as_certif_pro_keeps_them(app, as_user):
+    """issue 17: CléA numérique's criteria come from the règlement (annex 1); Certif Pro enters or corrects any
+    sub-domain's, CléA's included, and the matrix shows them."""
+    from app.exports.matrice import matrice_xlsx
+
+    def rows_of(data):
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        return {row[0]: row for row in sheet.iter_rows(values_only=True) if row[0]}
+
+    with app.app_context():
+        c = demo(Candidature, numero_dossier="2026000001")
+        c.certification = "clea_numerique"
+        numerique = rows_of(matrice_xlsx(c))
+        db.session.rollback()
+    assert numerique["Code"][2] == "Critères d'évaluation"
+    assert "– Les mots de passe créés sont forts" in numerique["4.2"][2]
+    assert numerique["4.2"][2].startswith("Modalités : Le candidat répond à un questionnement")
+    assert all(numerique[code][2] for code in ("1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "3.3", "4.1", "4.2", "4.3"))
+
+    with app.app_context():
+        sd_id = db.session.execute(
+            select(SousDomaine.id)
+            .join(Domaine)
+            .join(Referentiel)
+            .where(Referentiel.certification == "clea", SousDomaine.code == "1.1")
+        ).scalar()
+    admin = as_user("certifpro")
+    form = admin.get(f"/sous-domaines/edit/{sd_id}").get_data(as_text=True)
+    assert "Critères d&#39;évaluation" in form and "Un critère par ligne" in form
+    saved = admin.post(
+        f"/sous-domaines/edit/{sd_id}",
+        data={
+            "libelle": "Écouter et comprendre",
+            "modalites_evaluation": "Mise en situation d'écoute.",
+            "criteres": "- Les consignes orales sont comprises\nLe message est restitué",
+        },
+    )
+    assert saved.status_code == 302
+    pk = file_pk(app, "2026000001")
+    clea = rows_of(as_user("etab.user").get(f"/candidatures/evaluations/candidature/{pk}/matrice").data)
+    assert clea["1.1"][2] == (
+        "Modalités : Mise en situation d'écoute.\n– Les consignes orales sont comprises\n– Le message est restitué"
+    )

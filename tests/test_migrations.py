@@ -169,11 +169,11 @@ def test_a_migration_that_rebuilds_a_table_keeps_the_rows_pointing_at_it(databas
     """SQLite's batch mode copies `evaluation`, drops it and renames the copy: with foreign keys enforced, the drop
     cascaded to every evaluation's results (504 of the demo's results were lost). migrations/env.py turns them off
     for the migration and checks the references afterwards."""
-    run_ok(database_url, "upgrade", "b6_import_arriere_plan")
+    run_ok(database_url, "upgrade")
     run_ok(database_url, "demo", group="clea")
     results = scalar(database_url, "SELECT COUNT(*) FROM resultat_evaluation")
     assert results > 0
-    run_ok(database_url, "upgrade")  # b7 rebuilds `evaluation` on SQLite
+    run_ok(database_url, "downgrade", "b6_import_arriere_plan")  # b7's downgrade rebuilds `evaluation` on SQLite
     assert scalar(database_url, "SELECT COUNT(*) FROM resultat_evaluation") == results
-    run_ok(database_url, "downgrade", "b6_import_arriere_plan")
+    run_ok(database_url, "upgrade")  # and its upgrade too
     assert scalar(database_url, "SELECT COUNT(*) FROM resultat_evaluation") == results

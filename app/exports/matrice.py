@@ -15,7 +15,15 @@ from app.services import evaluations
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 DOMAIN_FILL = PatternFill("solid", fgColor="DCE6F1")
-HEADERS = ("Code", "Sous-domaine", "Acquis", "Non acquis", "Commentaire")
+HEADERS = ("Code", "Sous-domaine", "Critères d'évaluation", "Acquis", "Non acquis", "Commentaire")
+ACQUIS, NON_ACQUIS, COMMENTAIRE = 4, 5, 6  # their columns
+
+
+def evaluation_du_sous_domaine(sd) -> str:
+    """The third column: how the sub-domain is assessed and its criteria, as Certif Pro keeps them."""
+    lines = [f"Modalités : {sd.modalites_evaluation}"] if sd.modalites_evaluation else []
+    lines += [f"– {critere}" for critere in sd.liste_criteres]
+    return "\n".join(lines)
 
 
 def matrice_xlsx(candidature) -> bytes:
@@ -57,24 +65,27 @@ def matrice_xlsx(candidature) -> bytes:
             row += 1
             sheet.cell(row=row, column=1, value=sd.code)
             sheet.cell(row=row, column=2, value=sd.libelle)
+            sheet.cell(row=row, column=3, value=evaluation_du_sous_domaine(sd) or None)
             if sd.id in acquired:
-                sheet.cell(row=row, column=3, value="X")
-                sheet.cell(row=row, column=5, value=f"Acquis lors de l'évaluation du {date_fr(acquired[sd.id])}")
+                sheet.cell(row=row, column=ACQUIS, value="X")
+                sheet.cell(
+                    row=row, column=COMMENTAIRE, value=f"Acquis lors de l'évaluation du {date_fr(acquired[sd.id])}"
+                )
             for column in range(1, len(HEADERS) + 1):
                 sheet.cell(row=row, column=column).border = BOX
                 sheet.cell(row=row, column=column).alignment = Alignment(wrap_text=True, vertical="top")
     choice = DataValidation(type="list", formula1='"X"', allow_blank=True)
     choice.error, choice.errorTitle = "Cochez avec un X.", "Valeur refusée"
     sheet.add_data_validation(choice)
-    choice.add(f"C{first_result_row}:D{row}")
+    choice.add(f"D{first_result_row}:E{row}")
     row += 2
     for label in ("Date de l'évaluation :", "Nom et signature de l'évaluateur :", "Signature du bénéficiaire :"):
         sheet.cell(row=row, column=1, value=label).font = Font(bold=True)
         row += 3
-    for column, width in zip("ABCDE", (18, 70, 10, 12, 45), strict=True):
+    for column, width in zip("ABCDEF", (12, 40, 60, 9, 11, 35), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.print_options.gridLines = False
-    sheet.page_setup.orientation = "portrait"
+    sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     output = io.BytesIO()
     workbook.save(output)

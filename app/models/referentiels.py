@@ -2,7 +2,7 @@
 Certif Pro (domain.md §3, referentiels.md). Seeded by a migration."""
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, true
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 # The two certifications of the platform (code → name shown to people); each has its référentiel below.
@@ -45,7 +45,15 @@ class SousDomaine(Model):
     code: Mapped[str] = mapped_column(String(5), nullable=False)
     libelle: Mapped[str] = mapped_column(String(250), nullable=False)
     ordre: Mapped[int] = mapped_column(Integer, nullable=False)
+    # How it is assessed, for the evaluation matrix: the « modalités d'évaluation » and the « critères associés »
+    # (one per line), as Certif Pro keeps them.
+    modalites_evaluation: Mapped[str | None] = mapped_column(Text)
+    criteres: Mapped[str | None] = mapped_column(Text)
     domaine = relationship("Domaine", back_populates="sous_domaines")
+
+    @property
+    def liste_criteres(self) -> list[str]:
+        return [line.strip(" -–•\t") for line in (self.criteres or "").splitlines() if line.strip(" -–•\t")]
 
     def __str__(self):
         return f"{self.code} {self.libelle}"

@@ -44,13 +44,20 @@ class SousDomaineView(ReferentielDataView):
     edit_title = "Modifier le sous-domaine"
     show_title = "Sous-domaine"
     list_columns = ["domaine", "code", "libelle"]
-    edit_columns = ["libelle"]
-    show_columns = ["domaine", "code", "libelle"]
+    edit_columns = ["libelle", "modalites_evaluation", "criteres"]
+    show_columns = ["domaine", "code", "libelle", "modalites_evaluation", "criteres"]
     search_columns = ["code", "libelle"]
     order_columns = ["code"]
     base_order = ("id", "asc")
     page_size = 50
-    label_columns = {"domaine": "Domaine", "code": "Code", "libelle": "Libellé"}
+    label_columns = {
+        "domaine": "Domaine",
+        "code": "Code",
+        "libelle": "Libellé",
+        "modalites_evaluation": "Modalités d'évaluation",
+        "criteres": "Critères d'évaluation",
+    }
+    description_columns = {"criteres": "Un critère par ligne : ils figurent dans la matrice d'évaluation (.xlsx)."}
     extra_permissions = {"edit": "gerer_referentiels"}
     exclude_route_methods = {"add", "delete"}
 
