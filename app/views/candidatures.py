@@ -12,11 +12,12 @@ from app.domain import access, statuts
 from app.domain.errors import NotFound, StaleVersion, ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.formatting import date_fr, oui_non
-from app.models import Candidature, Document, FichierExport
+from app.models import Candidature, Document, Etablissement, FichierExport
 from app.security import perimeter
 from app.services import (
     audit,
     candidatures as service,
+    choix,
     consultations,
     documents,
     donnees_personnelles,
@@ -107,7 +108,12 @@ class CandidatureView(CleaModelView):
         "actif",
     ]
     search_columns = exports.RECHERCHE_CANDIDATURES
-    pickers = ("etablissement",)
+    # The list's filter: the perimeter's establishments; « Proposer une candidature », « Importer des candidats »:
+    # those where a file may be registered today.
+    pickers = {
+        "etablissement": choix.Source(Etablissement),
+        "proposable": service.ETABLISSEMENTS_PROPOSABLES,
+    }
     # Statuses and certifications are chosen from their French labels (the filter still compares the codes).
     search_form_extra_fields = {
         "statut": SelectField("Statut de la candidature", choices=list(statuts.LABELS.items())),
@@ -228,11 +234,11 @@ class CandidatureView(CleaModelView):
 
     def _form(self, candidature, values, errors, loaded=None, version=None, entre_temps=()):
         if candidature is None:
-            etablissements = service.etablissements_proposables(g.user)
+            etablissement = self.picker("proposable", values.get("etablissement"), single=True)
             title = "Créer une candidature"
             crumbs = [("Candidature", url_for("CandidatureView.list")), (title, None)]
         else:
-            etablissements = [candidature.etablissement]
+            etablissement = None
             title = f"Editer la fiche - {candidature.candidat}"
             crumbs = [
                 ("Candidature", url_for("CandidatureView.list")),
@@ -246,7 +252,7 @@ class CandidatureView(CleaModelView):
             values=values,
             errors=errors,
             candidature=candidature,
-            etablissements=etablissements,
+            etablissement=etablissement,
             lists=lists,
             certifications=service.CERTIFICATIONS,
             breadcrumb=crumbs,
@@ -409,8 +415,7 @@ class CandidatureView(CleaModelView):
         return self.render_template(
             "clea/import_candidats.html",
             title="Importer des candidats",
-            etablissements=service.etablissements_proposables(g.user),
-            choisi=form.get("etablissement", type=int),
+            etablissement=self.picker("proposable", form.get("etablissement"), single=True),
             rapport=rapport,
             errors=errors,
             maximum=import_candidats.LIGNES_MAX,
