@@ -12,7 +12,7 @@ from app.domain import access, statuts
 from app.domain.errors import NotFound, StaleVersion, ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.formatting import date_fr, oui_non
-from app.models import Candidature, Document, Etablissement, FichierExport
+from app.models import Candidature, Document, Etablissement, FichierExport, Organisme, Reseau
 from app.security import perimeter
 from app.services import (
     audit,
@@ -609,10 +609,15 @@ class FormationsView(CleaModelView):
         "pays_naissance",
         "code_postal_naissance",
         "ville_naissance",
+        "reseau",
         "organisme",
         "etablissement",
     ]
-    pickers = ("organisme", "etablissement")
+    pickers = {
+        "reseau": choix.Source(Reseau),
+        "organisme": choix.Source(Organisme),
+        "etablissement": choix.Source(Etablissement),
+    }
     order_columns = ["numero_dossier", "updated_at"]
     base_order = ("updated_at", "desc")
     label_columns = {
@@ -628,6 +633,7 @@ class FormationsView(CleaModelView):
         "code_postal_naissance": "Code postal de naissance",
         "ville_naissance": "Ville de naissance",
         "organisme": "Organisme",
+        "reseau": "Réseau",
     }
     extra_permissions = {}
     exclude_route_methods = {"add", "edit", "delete"}
