@@ -717,6 +717,8 @@ def test_certif_pro_forms_dialogs_and_swagger_work_under_the_content_security_po
     page.locator("#reseau + .select2-container, #s2id_reseau").first.click()
     search = page.locator(".select2-search__field, .select2-input").last
     search.fill("zzzz")
+    # The network is a quick picker: the server's answer comes a moment after the typing.
+    page.locator(".select2-results", has_text="Aucun résultat").first.wait_for(state="visible")
     assert page.locator(".select2-results", has_text="Aucun résultat").first.is_visible(), "select2 ne s'ouvre pas"
     visit.shot("select2")
     page.keyboard.press("Escape")

@@ -1,5 +1,7 @@
 """Organisations, establishments and networks through the UI forms (guide §8, §10, §11)."""
 
+import re
+
 from sqlalchemy import select
 
 from app.demo import luhn_complete
@@ -74,7 +76,11 @@ def test_network_admin_creates_an_organisation_then_chains_to_its_first_establis
         org_id = org.id
     assert response.headers["Location"].endswith(f"/etablissements/add?organisme={org_id}")
     form = client.get(f"/etablissements/add?organisme={org_id}").get_data(as_text=True)
-    assert f'<option selected value="{org_id}">' in form
+    # The organisation is a quick picker holding the one chosen (app/views/base.py PickerWidget).
+    picker = re.search(r'<select[^>]*\bname="organisme"[^>]*>(.*?)</select>', form, re.S)
+    assert picker and "data-clea-picker=" in picker.group(0)
+    assert re.findall(r'<option value="(\d*)"', picker.group(1)) == ["", str(org_id)]
+    assert f'<option value="{org_id}" selected>' in picker.group(1)
 
     siret = luhn_complete(SIREN + "0001")
     created = client.post("/etablissements/add", data=etablissement_form(org_id, siret), follow_redirects=True)

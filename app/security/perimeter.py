@@ -351,8 +351,16 @@ class RelatedNetworkFilter(BaseFilter):
     arg_name = "reseau_du_formulaire"
 
     def apply(self, query, value):
-        user = current_user()
-        return query.filter(or_(clause(Reseau, user), own_network_clause(user)))
+        return query.filter(related_clause(Reseau, current_user()))
+
+
+def related_clause(model, user=None):
+    """The records a user may choose in a form's field naming a `model` (its dropdown, its quick picker, the ids
+    its post may carry): the perimeter's; for a network, the user's own one too (RelatedNetworkFilter)."""
+    user = user if user is not None else current_user()
+    if model is Reseau:
+        return or_(clause(Reseau, user), own_network_clause(user))
+    return clause(model, user)
 
 
 def related_filters(datamodel) -> dict:

@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import all_, case, func, literal_column, select, tuple_
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import case, func, select, tuple_
 
 from app.domain.errors import ValidationFailed
 from app.domain.regions import REGIONS
@@ -19,12 +18,10 @@ from app.extensions import db
 from app.formatting import date_fr
 from app.models import DemandeHabilitation, Etablissement, Organisme
 from app.models.habilitations import demande_etablissement
-from app.services import habilitations
-from app.services.candidatures import sans_accents
+from app.services import choix, habilitations
 
 PAGE_SIZE = 50
 TEXTE_MAX = 200  # no name or city searched is longer
-MOTS_MAX = 10
 EXPORT_LOT = 500
 _CONTROLE = re.compile(r"[\x00-\x1f\x7f]")
 REGION_INCONNUE = "Cette région n'existe pas : choisissez une région de la liste."
@@ -156,41 +153,10 @@ def lire_page(value) -> int:
     return 1
 
 
-# --- Accent- and case-insensitive « contient » ------------------------------------------------------
-_LIGATURES = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"))
-
-
-def _normalise(texte: str) -> str:
-    """Lower case, no accent, no ligature; hyphens and apostrophes are spaces."""
-    for lig, plain in _LIGATURES:
-        texte = texte.replace(lig, plain)
-    return sans_accents(texte.replace("’", " ")).lower()
-
-
+# --- Accent- and case-insensitive « contient » (app/services/choix.py) -------------------------------
 def _recherche(texte: str) -> list:
     """Every word typed appears in the establishment's name, its organisation's name or its city."""
-    mots = _normalise(texte).split()[:MOTS_MAX]
-    if not mots:
-        return []
-    patterns = ["%" + _escape(mot) + "%" for mot in mots]
-    cherche = Etablissement.nom + " | " + Organisme.nom + " | " + Etablissement.ville
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        # Decomposed, then the accents (combining marks) removed; computed once a row for all the words
-        # (LIKE ALL; backslash is PostgreSQL's default LIKE escape).
-        expr = func.regexp_replace(func.normalize(cherche, literal_column("NFKD")), r"[\u0300-\u036f]", "", "g")
-        for lig, plain in _LIGATURES:
-            expr = func.replace(expr, lig, plain)
-        return [func.lower(expr).like(all_(postgresql.array(patterns)))]
-    # SQLite has neither normalize() nor lower() beyond ASCII: it is given _normalise itself.
-    connection.connection.driver_connection.create_function(  # type: ignore[union-attr]  # pysqlite's
-        "clea_sans_accents", 1, lambda value: None if value is None else _normalise(value), deterministic=True
-    )
-    return [func.clea_sans_accents(cherche).like(pattern, escape="\\") for pattern in patterns]
-
-
-def _escape(texte: str) -> str:
-    return texte.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return choix.mots_contenus(Etablissement.nom + " | " + Organisme.nom + " | " + Etablissement.ville, texte)
 
 
 # --- Queries ---------------------------------------------------------------------------------------

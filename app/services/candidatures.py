@@ -4,7 +4,6 @@ import datetime
 import hashlib
 import hmac
 import secrets
-import unicodedata
 
 from flask import current_app
 from marshmallow import fields
@@ -16,12 +15,13 @@ from app.domain import access, statuts
 from app.domain.dates import parse_date
 from app.domain.errors import DomainError, Forbidden, NotFound, StaleVersion, ValidationFailed
 from app.domain.identifiers import clean_digits, code_postal_error, siren_error
+from app.domain.noms import sans_accents
 from app.extensions import db
 from app.models import Candidature, Etablissement, Utilisateur, ValeurListe
 from app.models.referentiels import CERTIFICATIONS
 from app.schemas import TRUE_WORDS, Input, shape_errors, text_fields
 from app.security import perimeter
-from app.services import audit, documents, habilitations, notifications, workflow
+from app.services import audit, choix, documents, habilitations, notifications, workflow
 from app.services.ecritures import verifier_version
 from app.services.structures import check_active
 from app.services.validation import Errors, blank, email_error, phone_error
@@ -98,12 +98,6 @@ SALARIE = "Salarié"
 AUCUNE_BRANCHE = "Aucune"
 AGE_MIN, AGE_MAX = 16, 100
 OBJECTIFS_MIN = 50  # the jury may refuse thin files (guide §14): warn at sending
-
-
-def sans_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.upper().replace("-", " ").replace("'", " ").split())
 
 
 def cle_personne(nom_naissance, prenom, date_naissance) -> str:
@@ -418,12 +412,15 @@ def _documents_du_dossier(user, candidature, objet_id, ajout: bool) -> None:
 # --- Reading (for the pages and the API) -----------------------------------------------------------------------
 
 
-def etablissements_proposables(user, limit: int = 500) -> list[Etablissement]:
-    """The establishments of the perimeter where « Proposer une candidature » may register a file."""
-    query = perimeter.restrict(select(Etablissement), Etablissement, user).where(
-        Etablissement.actif.is_(True), habilitations.habilitee_clause()
-    )
-    return list(db.session.execute(query.order_by(Etablissement.nom).limit(limit)).scalars())
+def _proposables(user) -> list:
+    return [Etablissement.actif.is_(True), habilitations.habilitee_clause()]
+
+
+# « Proposer une candidature » and « Importer des candidats »: the establishments of the perimeter where a file may
+# be registered today, chosen by typing a part of their name (a quick picker, app/services/choix.py).
+ETABLISSEMENTS_PROPOSABLES = choix.Source(
+    Etablissement, offerts=_proposables, libelle=lambda e: f"{e.nom} ({e.ville})" if e.ville else e.nom
+)
 
 
 def abandons_recents(user, jours: int = 30):

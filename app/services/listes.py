@@ -21,7 +21,7 @@ from sqlalchemy import asc, desc, false, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import Candidature, Etablissement
+from app.models import Candidature, Etablissement, Organisme
 from app.models.juries import EnvoiCertificat, SessionJury
 from app.security import perimeter
 from app.services.ecritures import ServiceInterface
@@ -51,12 +51,33 @@ class FilterStatutDuGroupe(BaseFilter):
         return query.filter(Candidature.statut.in_(tuple(statuses)) if statuses else false())
 
 
+class FilterReseau(BaseFilter):
+    """« Réseau » of the FORMATIONS list: the files whose establishment's organisation belongs to that network."""
+
+    name = "Égal à"
+    arg_name = "reseau"
+
+    def apply(self, query, value):
+        pk = perimeter.parse_pk(value)
+        if pk is None:
+            return query.filter(false())
+        return query.filter(
+            Candidature.etablissement_id.in_(
+                select(Etablissement.id)
+                .join(Organisme, Organisme.id == Etablissement.organisme_id)
+                .where(Organisme.reseau_id == pk)
+            )
+        )
+
+
 class CandidatureFilters(SQLAFilterConverter):
     """FAB's filters of the candidature columns, with ours first where the lists use index 0."""
 
     EQUALITY_FIRST = ("statut", "certification")
 
     def convert(self, col_name):
+        if col_name == "reseau":  # not a column of the file: through its establishment
+            return [FilterReseau(col_name, self.datamodel)]
         filters = super().convert(col_name) or []
         if col_name == "nom_naissance":
             return [FilterNomSansAccents(col_name, self.datamodel), *filters[1:]]
@@ -152,6 +173,13 @@ class CandidatureInterface(ServiceInterface):
         return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
 
     # FAB makes the related models' interfaces from this class too (`get_related_interface`): they stay FAB's.
+
+    def get_filters(self, search_columns=None, search_filters=None):
+        filters = super().get_filters(search_columns, search_filters)
+        # « Réseau » is no column of the file: FAB finds the URL's filters among the columns' (`_all_filters`).
+        if "reseau" in filters.get_search_filters():
+            filters._all_filters = {**filters._all_filters, "reseau": filters.get_search_filters()["reseau"]}
+        return filters
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         counted = _counted_by_counters(filters) if self.obj is Candidature else None

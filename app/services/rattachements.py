@@ -20,7 +20,7 @@ from app.models import Candidature, Etablissement, Organisme, Utilisateur
 from app.models.juries import DemandeRattachement
 from app.schemas import Input, Text, fresh, shape_errors
 from app.security import perimeter
-from app.services import audit, habilitations, notifications
+from app.services import audit, choix, habilitations, notifications
 from app.services.candidatures import valeurs
 from app.services.transitions import transition
 from app.services.validation import REQUIRED, Errors, blank
@@ -57,16 +57,19 @@ def peut_decider(user) -> bool:
     return user is not None and access.profile_allows(user.profil, "can_decider_rattachement", access.RATTACHEMENTS)
 
 
-def destinations(user, candidature: Candidature | None = None) -> list[Etablissement]:
-    """The establishments a user may ask a file to be moved to: their perimeter, active and habilitated today."""
-    query = (
-        perimeter.restrict(select(Etablissement), Etablissement, user)
-        .join(Organisme, Organisme.id == Etablissement.organisme_id)
-        .where(Etablissement.actif.is_(True), Organisme.actif.is_(True), habilitations.habilitee_clause())
-    )
-    if candidature is not None:
-        query = query.where(Etablissement.id != candidature.etablissement_id)
-    return list(db.session.execute(query.order_by(Etablissement.nom).limit(500)).scalars())
+def _destinations(user) -> list:
+    return [
+        Etablissement.actif.is_(True),
+        Etablissement.organisme.has(Organisme.actif.is_(True)),
+        habilitations.habilitee_clause(),
+    ]
+
+
+# The establishments a user may ask a file to be moved to: their perimeter, active and habilitated today (a quick
+# picker, app/services/choix.py; the file's own establishment is refused by `demander`).
+DESTINATIONS = choix.Source(
+    Etablissement, offerts=_destinations, libelle=lambda e: f"{e.nom} — {e.ville}" if e.ville else e.nom
+)
 
 
 def _candidature(candidature_id, lock=False) -> Candidature:

@@ -19,7 +19,7 @@ from app.models import Certificateur, Etablissement, JetonUtilisateur, Organisme
 from app.models.base import utcnow
 from app.schemas import Ident, Input, Text, shape_errors
 from app.security import perimeter
-from app.services import notifications
+from app.services import choix, notifications
 from app.services.ecritures import verifier_version
 from app.services.validation import Errors, blank, email_error
 
@@ -535,23 +535,15 @@ def confirmer_email(empreinte_: str | None) -> Utilisateur:
     return user
 
 
-def choix_de_rattachement(actor, limit: int = 500) -> dict:
-    """The selects of the user form: what a new user may be attached to, inside the creator's perimeter
-    (the certifiers are Certif Pro's to attach)."""
-
-    def visible(model, order):
-        return list(
-            db.session.execute(perimeter.restrict(select(model), model, actor).order_by(order).limit(limit)).scalars()
-        )
-
-    certs = (
-        list(db.session.execute(select(Certificateur).order_by(Certificateur.nom)).scalars())
-        if access.may(actor, "gerer_tous_utilisateurs")
-        else []
-    )
-    return {
-        "reseau": visible(Reseau, Reseau.nom),
-        "organisme": visible(Organisme, Organisme.nom),
-        "etablissement": visible(Etablissement, Etablissement.nom),
-        "certificateur": certs,
-    }
+# The attachments of the user form, chosen by typing (quick pickers, app/services/choix.py): what a new user may be
+# attached to, inside the creator's perimeter (the certifiers are Certif Pro's to attach).
+RATTACHEMENTS = {
+    "reseau": choix.Source(Reseau, perimetre=perimeter.clause),
+    "organisme": choix.Source(Organisme, perimetre=perimeter.clause),
+    "etablissement": choix.Source(Etablissement, perimetre=perimeter.clause),
+    "certificateur": choix.Source(
+        Certificateur,
+        perimetre=perimeter.clause,
+        seulement_si=lambda actor: access.may(actor, "gerer_tous_utilisateurs"),
+    ),
+}

@@ -29,7 +29,7 @@ from app.formatting import date_fr
 from app.models import ChangementSituation, DemandeHabilitation, Etablissement, Organisme, Utilisateur
 from app.schemas import Day, Input, Text, fresh
 from app.security import perimeter
-from app.services import audit, dossiers, habilitations, notifications, workflow
+from app.services import audit, choix, dossiers, habilitations, notifications, workflow
 from app.services.habilitations import requesters
 
 
@@ -477,13 +477,11 @@ def changements(user) -> list[ChangementSituation]:
     )
 
 
-def organismes_declarants(user) -> list[Organisme]:
-    """The organisations of the perimeter, with their establishments, for the declaration form."""
-    return list(
-        db.session.execute(
-            perimeter.restrict(select(Organisme), Organisme, user)
-            .options(selectinload(Organisme.etablissements))
-            .order_by(Organisme.nom)
-            .limit(200)
-        ).scalars()
-    )
+# The declaration form's organisation and establishment, chosen by typing (quick pickers, app/services/choix.py);
+# `declarer` refuses an establishment of another organisation.
+DECLARANTS = {
+    "organisme": choix.Source(Organisme, perimetre=perimeter.clause),
+    "etablissement": choix.Source(
+        Etablissement, perimetre=perimeter.clause, libelle=lambda e: f"{e.organisme.nom} — {e.nom}"
+    ),
+}

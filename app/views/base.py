@@ -8,16 +8,16 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.widgets import FormWidget
-from wtforms import BooleanField, HiddenField, SelectField
+from wtforms import BooleanField, Field, HiddenField, SelectField
 from wtforms.fields.core import UnboundField
-from wtforms.validators import DataRequired, InputRequired
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from app import answers
 from app.domain import access
 from app.domain.errors import ValidationFailed
 from app.security import perimeter
 from app.security.perimeter import PERIMETER
-from app.services import structures
+from app.services import choix as choix_service, structures
 
 # FAB method → the three icons of the matrix (+ delete, which goes with ✏).
 METHOD_PERMISSIONS = {
@@ -44,50 +44,78 @@ DELETE_OK = "Enregistrement supprimé."
 
 
 class PickerWidget:
-    """A search-as-you-type picker (select2 fed by the view's `choix` route, static/clea/clea.js): the page holds
-    only the options already chosen in the list's filters, never the perimeter's thousands of records."""
+    """A quick picker (select2 fed by the view's `choix` route, static/clea/clea.js): the page holds only the
+    option already chosen, never the perimeter's thousands of records."""
 
     def __call__(self, field, **kwargs):
         from markupsafe import Markup, escape
         from wtforms.widgets import html_params
 
         kwargs.setdefault("id", field.id)
-        params = html_params(name=field.name, class_="form-control", data_clea_picker=field.url(), **kwargs)
-        options = "".join(f'<option value="{pk}">{escape(text)}</option>' for pk, text in field.chosen())
+        kwargs["class_"] = " ".join(c for c in ("form-control", kwargs.pop("class_", kwargs.pop("class", ""))) if c)
+        params = html_params(name=field.name, data_clea_picker=field.url(), **kwargs)
+        # The empty option: select2's placeholder, and what a cleared picker sends.
+        options = '<option value=""></option>' + "".join(
+            f'<option value="{pk}" selected>{escape(text)}</option>' for pk, text in field.chosen()
+        )
         return Markup(f"<select {params}>{options}</select>")
 
 
+def picker_url(view_name: str, name: str) -> str:
+    from flask import url_for
+
+    return url_for(f"{view_name}.choix", relation=name)
+
+
 class PickerField(SelectField):
-    """The search form's field of a relation with many records (establishments, organisations)."""
+    """The search form's field of a relation with many records (establishments, organisations, networks)."""
 
     widget = PickerWidget()
 
-    def __init__(self, label, view_name: str, relation: str, model, **kwargs):
+    def __init__(self, label, view_name: str, picker: str, source: choix_service.Source, **kwargs):
         super().__init__(label, choices=[], validate_choice=False, **kwargs)
-        self.view_name, self.relation, self.model = view_name, relation, model
+        self.view_name, self.relation, self.source = view_name, picker, source
 
     def url(self) -> str:
-        from flask import url_for
-
-        return url_for(f"{self.view_name}.choix", relation=self.relation)
+        return picker_url(self.view_name, self.relation)
 
     def chosen(self) -> list[tuple[int, str]]:
-        """The records the list's current filters name (so that FAB's filter rows show them), in the perimeter."""
-        wanted = {
-            parsed
+        """The records the list's current filters name (so that FAB's filter rows show them), among those offered."""
+        return [
+            option
             for key, values in request.args.lists()
             if re.fullmatch(rf"_flt_\d+_{re.escape(self.relation)}", key)
             for value in values
-            if (parsed := perimeter.parse_pk(value)) is not None
-        }
-        if not wanted:
-            return []
-        from sqlalchemy import select
+            for option in choix_service.choisis(self.source, g.user, value)
+        ]
 
-        from app.extensions import db
 
-        query = perimeter.restrict(select(self.model), self.model, g.user).where(self.model.id.in_(wanted))
-        return [(o.id, str(o)) for o in db.session.execute(query).scalars()]
+class PickerRelationField(Field):
+    """The add and edit forms' field of such a relation: its data is the record posted if the field offers it
+    to the user (choix_service.parmi), else the choice is refused as FAB's dropdown refused it."""
+
+    widget = PickerWidget()
+
+    def __init__(self, label, view_name: str, picker: str, source: choix_service.Source, **kwargs):
+        super().__init__(label, **kwargs)
+        self.view_name, self.relation, self.source = view_name, picker, source
+        self.posted = None
+
+    def url(self) -> str:
+        return picker_url(self.view_name, self.relation)
+
+    def chosen(self) -> list[tuple[int, str]]:
+        return [] if self.data is None else [(self.data.id, self.source.libelle(self.data))]
+
+    def process_formdata(self, valuelist):
+        if not valuelist:  # not posted: the record's value stays (as FAB's dropdown kept it)
+            return
+        self.posted = valuelist[0].strip()
+        self.data = choix_service.parmi(self.source, g.user, self.posted) if self.posted else None
+
+    def pre_validate(self, form):
+        if self.posted and self.data is None:
+            raise ValidationError(self.gettext("Not a valid choice"))
 
 
 @dataclass
@@ -166,27 +194,35 @@ class CleaModelView(ModelView):
     database_error_message = "L'enregistrement n'a pas pu être fait : vérifiez les champs et réessayez."
     extra_add_buttons: list = []
     extra_permissions: dict = {}  # custom endpoint → permission (without "can_")
-    # Relations of the search form chosen by typing (PickerField) rather than from a list of every record.
-    pickers: tuple[str, ...] = ()
-    PICKER_PAGE = 20
+    # Fields chosen by typing (a quick picker fed by `choix/<name>`), never from a list of every record: a relation's
+    # name (its records of the perimeter), or name → choix.Source. FAB's search, add and edit forms show such a
+    # relation as a picker; the view's own pages ask `self.picker(name, value)`.
+    pickers: tuple[str, ...] | dict[str, choix_service.Source] = ()
     # « Pour la sélection » entries that need a named right (access.may) beyond the tab's permission: shown and
     # accepted only for the profiles holding it.
     action_rights: dict[str, str] = {}
 
     def __init__(self, **kwargs):
-        if self.pickers:
+        self.picker_sources = self._picker_sources()
+        view_name = type(self).__name__
+        relations = [n for n in self.picker_sources if n in self.datamodel.get_columns_list()]
+        searched = [n for n in self.picker_sources if n in (self.search_columns or [])]
+        if searched:
             self.search_form_extra_fields = {
                 **{
-                    relation: PickerField(
-                        self.label_columns.get(relation, relation),
-                        type(self).__name__,
-                        relation,
-                        self.datamodel.get_related_model(relation),
-                    )
-                    for relation in self.pickers
+                    name: PickerField(self.label_columns.get(name, name), view_name, name, self.picker_sources[name])
+                    for name in searched
                 },
                 **(self.search_form_extra_fields or {}),
             }
+        for which in ("add", "edit"):
+            shown = [n for n in relations if n in (getattr(self, f"{which}_columns") or [])]
+            if not shown:
+                continue
+            fields = {name: self._picker_relation_field(name) for name in shown}
+            setattr(
+                self, f"{which}_form_extra_fields", {**fields, **(getattr(self, f"{which}_form_extra_fields") or {})}
+            )
         self.class_permission_name = self.tab
         # A route removed with `exclude_route_methods` has no permission anybody holds, so that FAB's list
         # and show pages, which ask for the permission, never draw a button to a route that does not exist.
@@ -310,30 +346,46 @@ class CleaModelView(ModelView):
     def redirect_back(self, default):
         return redirect(request.referrer or default)
 
+    def _picker_sources(self) -> dict[str, choix_service.Source]:
+        if isinstance(self.pickers, dict):
+            return dict(self.pickers)
+        return {name: choix_service.Source(self.datamodel.get_related_model(name)) for name in self.pickers}
+
+    def _picker_relation_field(self, name):
+        from wtforms.validators import Optional
+
+        required = not self.datamodel.is_nullable(name)
+        return PickerRelationField(
+            self.label_columns.get(name, name),
+            type(self).__name__,
+            name,
+            self.picker_sources[name],
+            description=self.description_columns.get(name, ""),
+            validators=[DataRequired() if required else Optional()],
+        )
+
+    def picker(self, name: str, value=None, single: bool = False) -> dict:
+        """What a page's picker needs (the `picker` macro of clea/macros.html): its `choix` address and the
+        option of its value — the record only if the field offers it. `single`: with no value, the one record
+        offered (if there is only one) is chosen in advance."""
+        source = self.picker_sources[name]
+        if single and value in (None, ""):
+            value = choix_service.seul(source, g.user)
+        return {"url": picker_url(type(self).__name__, name), "options": choix_service.choisis(source, g.user, value)}
+
     @expose("/choix/<relation>")
     @has_access
     def choix(self, relation):
-        """The picker's answers (select2's format): the related records of the perimeter whose name contains the
-        typed text, by name, 20 at a time."""
+        """The picker's answers (select2's format): the records the field offers whose name holds every word
+        typed (accents and case aside), by name, 20 at a time."""
         from flask import jsonify
-        from sqlalchemy import select
 
-        from app.extensions import db
-
-        if relation not in self.pickers:
+        source = self.picker_sources.get(relation)
+        if source is None:
             abort(404)
-        model = self.datamodel.get_related_model(relation)
-        typed = request.args.get("q", "")[:100]  # NUL bytes never get here (app/entrees.py)
-        page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1000)
-        query = perimeter.restrict(select(model), model, g.user).order_by(model.nom, model.id)
-        if typed.strip():
-            query = query.where(model.nom.icontains(typed.strip(), autoescape=True))
-        rows = db.session.execute(query.offset((page - 1) * self.PICKER_PAGE).limit(self.PICKER_PAGE + 1)).scalars()
-        found = list(rows)
-        return jsonify(
-            results=[{"id": o.id, "text": str(o)} for o in found[: self.PICKER_PAGE]],
-            pagination={"more": len(found) > self.PICKER_PAGE},
-        )
+        page = request.args.get("page", 1, type=int) or 1
+        found, more = choix_service.chercher(source, g.user, request.args.get("q", ""), page)
+        return jsonify(results=[{"id": pk, "text": text} for pk, text in found], pagination={"more": more})
 
     # Typed routes: "abc" names no route (404); a number the database cannot hold (10**20) names no record.
     @expose("/show/<int:pk>", methods=["GET"])

@@ -12,11 +12,12 @@ from app.domain import access, statuts
 from app.domain.errors import NotFound, StaleVersion, ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.formatting import date_fr, datetime_fr, oui_non
-from app.models import Candidature, Document, FichierExport, ImportCandidats
+from app.models import Candidature, Document, Etablissement, FichierExport, ImportCandidats, Organisme, Reseau
 from app.security import perimeter
 from app.services import (
     audit,
     candidatures as service,
+    choix,
     consultations,
     documents,
     donnees_personnelles,
@@ -108,7 +109,12 @@ class CandidatureView(CleaModelView):
         "actif",
     ]
     search_columns = exports.RECHERCHE_CANDIDATURES
-    pickers = ("etablissement",)
+    # The list's filter: the perimeter's establishments; « Proposer une candidature », « Importer des candidats »:
+    # those where a file may be registered today.
+    pickers = {
+        "etablissement": choix.Source(Etablissement),
+        "proposable": service.ETABLISSEMENTS_PROPOSABLES,
+    }
     # Statuses and certifications are chosen from their French labels (the filter still compares the codes).
     search_form_extra_fields = {
         "statut": SelectField("Statut de la candidature", choices=list(statuts.LABELS.items())),
@@ -232,11 +238,11 @@ class CandidatureView(CleaModelView):
 
     def _form(self, candidature, values, errors, loaded=None, version=None, entre_temps=()):
         if candidature is None:
-            etablissements = service.etablissements_proposables(g.user)
+            etablissement = self.picker("proposable", values.get("etablissement"), single=True)
             title = "Créer une candidature"
             crumbs = [("Candidature", url_for("CandidatureView.list")), (title, None)]
         else:
-            etablissements = [candidature.etablissement]
+            etablissement = None
             title = f"Editer la fiche - {candidature.candidat}"
             crumbs = [
                 ("Candidature", url_for("CandidatureView.list")),
@@ -250,7 +256,7 @@ class CandidatureView(CleaModelView):
             values=values,
             errors=errors,
             candidature=candidature,
-            etablissements=etablissements,
+            etablissement=etablissement,
             lists=lists,
             certifications=service.CERTIFICATIONS,
             breadcrumb=crumbs,
@@ -428,8 +434,7 @@ class CandidatureView(CleaModelView):
         return self.render_template(
             "clea/import_candidats.html",
             title="Importer des candidats",
-            etablissements=service.etablissements_proposables(g.user),
-            choisi=form.get("etablissement", type=int),
+            etablissement=self.picker("proposable", form.get("etablissement"), single=True),
             rapport=rapport,
             errors=errors,
             maximum=import_candidats.LIGNES_MAX,
@@ -643,10 +648,15 @@ class FormationsView(CleaModelView):
         "pays_naissance",
         "code_postal_naissance",
         "ville_naissance",
+        "reseau",
         "organisme",
         "etablissement",
     ]
-    pickers = ("organisme", "etablissement")
+    pickers = {
+        "reseau": choix.Source(Reseau),
+        "organisme": choix.Source(Organisme),
+        "etablissement": choix.Source(Etablissement),
+    }
     order_columns = ["numero_dossier", "updated_at"]
     base_order = ("updated_at", "desc")
     label_columns = {
@@ -662,6 +672,7 @@ class FormationsView(CleaModelView):
         "code_postal_naissance": "Code postal de naissance",
         "ville_naissance": "Ville de naissance",
         "organisme": "Organisme",
+        "reseau": "Réseau",
     }
     extra_permissions = {}
     exclude_route_methods = {"add", "edit", "delete"}

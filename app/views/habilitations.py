@@ -118,6 +118,7 @@ class DemandeHabilitationView(CleaModelView):
         "date_depot",
         "date_fin",
     ]
+    pickers = ("organisme",)
     order_columns = ["date_depot", "date_fin"]
     base_order = ("date_demande", "desc")
     label_columns = {
@@ -601,7 +602,8 @@ class ChangementView(CleaModelView):
     tab = access.HABILITATIONS
     list_title = "Changements de situation"
     extra_permissions = {"index": "read", "declarer": "read", "evenement": "read"}
-    include_route_methods = {"index", "declarer", "evenement"}
+    include_route_methods = {"index", "declarer", "evenement", "choix"}
+    pickers = vie_habilitation.DECLARANTS
     perimetre_des_routes = {"index": None, "declarer": None}
 
     @expose("/")
@@ -619,7 +621,8 @@ class ChangementView(CleaModelView):
             machine=CHANGEMENT,
             natures=NATURES_CHANGEMENT,
             may_declare=declarer,
-            organismes=vie_habilitation.organismes_declarants(g.user) if declarer else [],
+            organisme=self.picker("organisme", single=True) if declarer else None,
+            etablissement=self.picker("etablissement") if declarer else None,
             breadcrumb=[("Dossiers d'habilitation", url_for("DemandeHabilitationView.list")), ("Changements", None)],
         )
 

@@ -19,7 +19,7 @@ from app.formatting import date_fr
 from app.models import Candidature, Etablissement
 from app.models.juries import DemandeRattachement
 from app.security import perimeter
-from app.services import rattachements as service
+from app.services import choix, rattachements as service
 from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 
@@ -93,6 +93,12 @@ class DemandeRattachementView(CleaModelView):
         "etablissement_destination",
         "created_at",
     ]
+    # Typed establishments: the list's filters (the perimeter's), the request's destination (service.DESTINATIONS).
+    pickers = {
+        "etablissement_origine": choix.Source(Etablissement),
+        "etablissement_destination": choix.Source(Etablissement),
+        "destination": service.DESTINATIONS,
+    }
     search_form_extra_fields = {
         "candidature": StringField("Numéro de dossier"),
         "etat": SelectField("Etat", choices=list(DemandeRattachement.ETATS.items())),
@@ -175,7 +181,7 @@ class DemandeRattachementView(CleaModelView):
             candidature=candidature,
             values=values,
             errors=errors,
-            destinations=service.destinations(g.user, candidature),
+            destination=self.picker("destination", values.get("etablissement_destination"), single=True),
             motifs=service.motifs(),
             obstacle=service.obstacle(candidature),
             breadcrumb=[("Recherche", url_for("RechercheView.index")), ("Demande de rattachement", None)],

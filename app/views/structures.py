@@ -135,6 +135,7 @@ class EtablissementView(StructureSelection, CleaModelView):
     add_columns = structures.CHAMPS_ETABLISSEMENT
     edit_columns = [c for c in add_columns if c != "organisme"]
     search_columns = ["nom", "siret", "ville", "region", "actif"]
+    pickers = ("organisme",)  # typed, not one of 1,500 organisations
     order_columns = ["nom", "ville", "region"]
     base_order = ("nom", "asc")
     label_columns = LABELS_ETABLISSEMENT
@@ -234,6 +235,7 @@ class OrganismeView(StructureSelection, CleaModelView):
         ("Statut", {"fields": ["actif"]}),
     ]
     search_columns = ["nom", "siren", "ville", "actif"]
+    pickers = ("reseau",)  # typed: the perimeter's networks and one's own (perimeter.related_clause)
     order_columns = ["nom", "siren"]
     base_order = ("nom", "asc")
     label_columns = LABELS_ORGANISME

@@ -9,7 +9,7 @@ from app.domain import access
 from app.formatting import oui_non
 from app.models import JetonUtilisateur, Utilisateur
 from app.security import connexions, perimeter
-from app.services import audit, dossiers, users as user_service
+from app.services import audit, choix, dossiers, users as user_service
 from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
 from app.views.selection import SELECTION_PERMISSIONS, SelectionActions
@@ -37,11 +37,6 @@ def _flash_pending_email(user, asked: str, subject: str) -> None:
         )
 
 
-def _attachment_choices(actor):
-    """Selects of the user form, limited to the creator's perimeter."""
-    return user_service.choix_de_rattachement(actor)
-
-
 class UtilisateurView(SelectionActions, CleaModelView):
     route_base = "/utilisateurs"
     datamodel = ServiceInterface(Utilisateur)
@@ -61,6 +56,7 @@ class UtilisateurView(SelectionActions, CleaModelView):
         "active": "Actif",
     }
     formatters_columns = {"active": oui_non}
+    pickers = user_service.RATTACHEMENTS  # typed, inside the creator's perimeter
     # Users are deactivated, never deleted.
     extra_permissions = {"activer": "edit", **SELECTION_PERMISSIONS}
     exclude_route_methods = {"delete"}
@@ -126,7 +122,11 @@ class UtilisateurView(SelectionActions, CleaModelView):
             errors=errors,
             roles=user_service.grantable_profiles(g.user),
             levels=access.PERIMETER_LEVEL,
-            choices=_attachment_choices(g.user),
+            pickers={
+                field: self.picker(field, values.get(field))
+                for field, source in user_service.RATTACHEMENTS.items()
+                if choix.offre(source, g.user)
+            },
             breadcrumb=[("Mes utilisateurs", url_for("UtilisateurView.list")), (title, None)],
         )
 
