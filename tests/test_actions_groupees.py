@@ -158,3 +158,16 @@ def test_organisations_and_establishments_are_deactivated_from_the_selection_by_
     sheet = load_workbook(io.BytesIO(exported.data)).active
     assert sheet.max_row == 2 and [c.value for c in sheet[1]] == ["Nom de l'organisme", "SIREN", "Actif"]
     assert [c.value for c in sheet[2]][0::2] == ["Organisme A2 — Avenir Ouest", "Non"]
+
+
+def test_a_selection_action_never_runs_from_a_link(app, as_user):
+    """FAB's one-record action route would run « Désactiver » on a GET (a link, a prefetch): it names nothing."""
+    from app.models import Utilisateur
+
+    colleague = user_id(app, "etab.user")
+    org = as_user("org.admin")
+    for method in (org.get, org.post):
+        assert method(f"/utilisateurs/action/desactiver_selection/{colleague}").status_code == 404
+    assert org.get(f"/candidatures/action/envoyer_selection/{ids(app, ('Fontaine', 'Inès'))[0]}").status_code == 404
+    with app.app_context():
+        assert demo(Utilisateur, id=colleague).active is True

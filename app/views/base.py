@@ -403,13 +403,12 @@ class CleaModelView(ModelView):
     def delete(self, pk):
         return super().delete(self._pk_or_404(pk))
 
-    # FAB's actions (none declared today): an unknown action names nothing (404, never a 500), and the records
-    # of `action_post` are those of the perimeter (`action/<name>/<pk>` is checked first, like every record route).
+    # FAB's actions are our lists' « Pour la sélection » only (declared `single=False`), sent by POST to
+    # `action_post`, whose records are those of the perimeter. FAB's one-record route would run them on a GET
+    # (a link, a prefetch): it names nothing here (404); a record's own buttons are POST forms on its page.
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
-        if name not in self.actions:
-            abort(404)
-        return super().action(name, self._pk_or_404(pk))
+        abort(404)
 
     @expose("/action_post", methods=["POST"])
     def action_post(self):

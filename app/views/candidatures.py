@@ -344,7 +344,7 @@ class CandidatureView(CleaModelView):
 
     # --- « Pour la sélection »: bulk actions, each file through the state machine -----------------------------
 
-    @action("exporter_selection", "Exporter la sélection (.xlsx)", None, "fa-file-excel-o")
+    @action("exporter_selection", "Exporter la sélection (.xlsx)", None, "fa-file-excel-o", single=False)
     def exporter_selection(self, items):
         from app.exports import xlsx
 
@@ -356,12 +356,13 @@ class CandidatureView(CleaModelView):
         "Envoyer en certification",
         "Envoyer les dossiers sélectionnés en certification ? Ils ne pourront plus être modifiés par votre organisme.",
         "fa-paper-plane",
+        single=False,
     )
     def envoyer_selection(self, items):
         results = transitions.par_lot("envoyer_certification", g.user, [c.id for c in items])
         return self._rapport_lot("Envoi en certification", results)
 
-    @action("abandonner_selection", "Abandonner", None, "fa-ban")
+    @action("abandonner_selection", "Abandonner", None, "fa-ban", single=False)
     def abandonner_selection(self, items):
         """One motif for the selection: asked on the next page, then each file is abandoned through the machine."""
         return redirect(url_for("CandidatureView.abandon_groupe", ids=",".join(str(c.id) for c in items)))

@@ -41,7 +41,7 @@ class SelectionActions:
             return oui_non(value)
         return value if value is None or isinstance(value, int | float) else str(value)
 
-    @action("exporter_selection", "Exporter la sélection (.xlsx)", None, "fa-file-excel-o")
+    @action("exporter_selection", "Exporter la sélection (.xlsx)", None, "fa-file-excel-o", single=False)
     def exporter_selection(self, items):
         from app.exports import xlsx
 
@@ -50,11 +50,11 @@ class SelectionActions:
         rows = [[self._cell(item, c) for c in columns] for item in items[: lots.LOT_MAX]]
         return xlsx.download(self.lot_filename, self.list_title[:31], headers, rows)  # type: ignore[attr-defined]
 
-    @action("desactiver_selection", "Désactiver", "Désactiver les éléments sélectionnés ?", "fa-ban")
+    @action("desactiver_selection", "Désactiver", "Désactiver les éléments sélectionnés ?", "fa-ban", single=False)
     def desactiver_selection(self, items):
         return self._actif_lot(items, False)
 
-    @action("reactiver_selection", "Réactiver", "Réactiver les éléments sélectionnés ?", "fa-check")
+    @action("reactiver_selection", "Réactiver", "Réactiver les éléments sélectionnés ?", "fa-check", single=False)
     def reactiver_selection(self, items):
         return self._actif_lot(items, True)
 
