@@ -260,6 +260,9 @@ def install(app) -> None:
     app.jinja_env.filters["changements"] = readable_changes
     app.context_processor(lambda: {"clea_nav": navigation, "clea_can": can, "event_url": event_url})
     app.context_processor(lambda: {"clea_notifications": notifications_menu})
+    from app.views.liens import ouvrable
+
+    app.jinja_env.globals["clea_ouvrable"] = ouvrable
 
 
 def _french_jwt_errors(jwt):
