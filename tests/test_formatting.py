@@ -153,3 +153,21 @@ def test_training_duration_and_document_size_on_the_candidate_page(app, as_user)
     size = taille_fr(len(PDF))
     assert "," in size and f"piece.pdf {size}" in text.replace(" — ", " ")
     assert "Taille maximum : 4,0 Mo." in text
+
+
+def test_list_values_without_formatter_write_decimals_the_french_way(app):
+    """issue 17: a Decimal column (a training's hours, an amount) in FAB's lists: « 35 », « 7,25 », never « 35.0 »;
+    whole numbers (years, counts of a column) as they are."""
+    from decimal import Decimal
+
+    from app.formatting import nombre_fr
+
+    with app.test_request_context():
+        valeur = app.jinja_env.get_template("appbuilder/general/widgets/valeurs.html").module.valeur
+        assert [str(valeur(v)) for v in (Decimal("35.0"), 7.25, Decimal("1234.5"), 2026, True)] == [
+            "35",
+            "7,25",
+            nombre_fr(Decimal("1234.5")),  # « 1 234,5 », its space the formatting's own
+            "2026",
+            "Oui",
+        ]

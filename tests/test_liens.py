@@ -1,6 +1,7 @@
 """No link leads to « Accès refusé » (issue 17): for every demo profile, every page reached by following the links
 of the pages it is shown, from its dashboard, answers — never 403, 404 or 500, never a redirection flashing
-« Accès refusé ». Breadcrumbs, menus, lists and buttons show only what the profile may open."""
+« Accès refusé ». Breadcrumbs, menus, lists and buttons show only what the profile may open. Every page reached
+writes its numbers the French way (« 7,2 Ko », « 35 h », never « 35.0 » or « KB »)."""
 
 import re
 from collections import deque
@@ -9,6 +10,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
+from tests.conftest import page_text
 from tests.test_smoke import DEMO_LOGINS
 
 LINK = re.compile(r'<a\b[^>]*\bhref="([^"]+)"')
@@ -22,6 +24,11 @@ SKIP = (
     "/verifier/",  # public pages
 )
 PAGES_PER_PROFILE = 150
+# « 35.0 », « 12.50 », « 7.2 Ko », « 7,2 KB »… — not the référentiel's codes « 1.2 » (domain.sub-domain).
+ENGLISH_NUMBER = re.compile(
+    r"(?<![\w.])\d+\.(?:0|\d{2,})(?![\w.])|(?<![\w.])\d+\.\d+ ?(?:h|Ko|Mo|Go|%|€)(?!\w)"
+    r"|\b\d+(?:[.,]\d+)? ?(?:KB|MB|GB|bytes)\b"
+)
 
 
 def _links(html: str) -> list[str]:
@@ -66,6 +73,9 @@ def test_no_link_of_a_profile_leads_to_a_refusal(as_user, username):
         body = answer.get_data(as_text=True)
         if "Accès refusé" in body:
             broken.append(f"{url} (lien de {source}) → « Accès refusé »")
+        english = ENGLISH_NUMBER.findall(page_text(answer))
+        if english:
+            broken.append(f"{url} : nombres à l'anglaise {english[:5]}")
         for href in _links(body):
             shape = _shape(href)
             if shape not in seen:
