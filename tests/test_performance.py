@@ -95,6 +95,8 @@ def test_the_numbers_users_see_are_real_counts(app, as_user, api_as):
             visible = db.session.execute(perimeter.restrict(select(Candidature), Candidature, user)).scalars().all()
             expected = collections.Counter(c.statut for c in visible)
             assert compteurs.par_statut(user) == dict(expected), login
+        # a jury member's files are those of its certifier's sessions: not on the counters, counted by the caller
+        assert compteurs.par_statut(demo(Utilisateur, username="jury.idf")) is None
     api = api_as("reseau.admin")
     listed = api.get("/api/v1/candidature/?q=(filters:!((col:statut,opr:eq,value:attente_jury)))").get_json()
     assert listed["count"] == len(listed["result"]) > 0

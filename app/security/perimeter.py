@@ -5,6 +5,7 @@ and export goes through `restrict()` or `get_visible()`. A record outside it is 
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
@@ -151,24 +152,38 @@ def _utilisateur_clause(user, level):
     return false()
 
 
-def _candidature_clause(user, level):
+def _candidature_clause(user, level, files: Any = Candidature):
+    """The files of the perimeter, written on `files`: the candidature table, or a table carrying a file's
+    organisme_id, etablissement_id, certificateur_id and statut (the counters, app/services/compteurs.py), for which
+    a rule needing another column (a jury member's sessions) gives None."""
     if level == access.CERTIFICATEUR_LEVEL:
         # A certifier sees the files sent to it, from "En attente de jury" on; a jury member only those assigned
         # to one of its certifier's sessions.
-        sent = (Candidature.certificateur_id == user.certificateur_id) & Candidature.statut.in_(
-            statuts.CHEZ_CERTIFICATEUR
-        )
+        sent = (files.certificateur_id == user.certificateur_id) & files.statut.in_(statuts.CHEZ_CERTIFICATEUR)
         if access.may(user, "voir_dossiers_non_affectes"):
             return sent
+        if not hasattr(files, "session_jury_id"):
+            return None
         sessions = select(SessionJury.id).where(SessionJury.certificateur_id == user.certificateur_id)
-        return sent & Candidature.session_jury_id.in_(sessions)
+        return sent & files.session_jury_id.in_(sessions)
     if level == access.RESEAU:
-        return Candidature.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
+        return files.organisme_id.in_(_organisme_ids_of_reseau(user.reseau_id))
     if level == access.ORGANISME:
-        return Candidature.organisme_id == user.organisme_id
+        return files.organisme_id == user.organisme_id
     if level == access.ETABLISSEMENT:
-        return Candidature.etablissement_id == user.etablissement_id
+        return files.etablissement_id == user.etablissement_id
     return false()
+
+
+def candidature_clause_on(files, user):
+    """The perimeter's rule for files applied to another table that carries their organisation, establishment,
+    certifier and status (the counters): one rule for both; None when it cannot be expressed there."""
+    level = level_of(user)
+    if level is None:
+        return false()
+    if level == access.NATIONAL:
+        return true()
+    return _candidature_clause(user, level, files)
 
 
 def _part_of_file(model):

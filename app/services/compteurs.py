@@ -8,41 +8,22 @@ caller counts the files themselves.
 
 from sqlalchemy import func, select, text
 
-from app.domain import access, statuts
 from app.extensions import db
-from app.models import CompteurCandidature, Organisme
+from app.models import CompteurCandidature
 from app.security import perimeter
-
-
-def _clause(user):
-    """The counters' rows of the user's perimeter, or None when it is not expressible on them."""
-    level = perimeter.level_of(user)
-    if level == access.NATIONAL:
-        return True
-    if level == access.RESEAU:
-        return CompteurCandidature.organisme_id.in_(select(Organisme.id).where(Organisme.reseau_id == user.reseau_id))
-    if level == access.ORGANISME:
-        return CompteurCandidature.organisme_id == user.organisme_id
-    if level == access.ETABLISSEMENT:
-        return CompteurCandidature.etablissement_id == user.etablissement_id
-    if level == access.CERTIFICATEUR_LEVEL and access.may(user, "voir_dossiers_non_affectes"):
-        return (CompteurCandidature.certificateur_id == user.certificateur_id) & CompteurCandidature.statut.in_(
-            statuts.CHEZ_CERTIFICATEUR
-        )
-    return None
 
 
 def par_statut(user, actif: bool | None = None, etablissement_id: int | None = None) -> dict[str, int] | None:
     """{status: number of files} of the user's perimeter (only the active or inactive ones if `actif` is given,
     those of one establishment if `etablissement_id` is)."""
-    clause = _clause(user)
+    clause = perimeter.candidature_clause_on(CompteurCandidature, user)  # the files' own rule
     if clause is None:
         return None
-    query = select(CompteurCandidature.statut, func.sum(CompteurCandidature.nombre)).group_by(
-        CompteurCandidature.statut
+    query = (
+        select(CompteurCandidature.statut, func.sum(CompteurCandidature.nombre))
+        .where(clause)
+        .group_by(CompteurCandidature.statut)
     )
-    if clause is not True:
-        query = query.where(clause)
     if actif is not None:
         query = query.where(CompteurCandidature.actif.is_(actif))
     if etablissement_id is not None:
