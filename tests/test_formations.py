@@ -23,6 +23,20 @@ def ids(app, numero="2026000002"):
     return pk, domaines
 
 
+def form(domaines, **overrides) -> dict:
+    """« Ajouter une formation » / « Corriger » as a person fills them."""
+    return {
+        "domaines": domaines,
+        "date_debut": "26/02/2024",
+        "date_fin": "22/07/2024",
+        "duree_heures": "35",
+        "formateur_nom": "Fabre",
+        "formateur_prenom": "Lina",
+        "formateur_email": "lina.fabre@of.example",
+        **overrides,
+    }
+
+
 def test_add_a_training_then_its_attestation_from_the_candidate_page(app, as_user):
     pk, domaines = ids(app)
     client = as_user("etab.user")
@@ -150,33 +164,14 @@ def _attest(api, formation_id, name="attestation.pdf"):
 def test_a_training_is_corrected_and_deleted_from_the_candidate_page(app, as_user):
     pk, domaines = ids(app)
     client = as_user("etab.user")
-    client.post(
-        f"/candidatures/{pk}/formations",
-        data={
-            "domaines": [domaines[0]],
-            "date_debut": "26/02/2024",
-            "date_fin": "22/07/2024",
-            "duree_heures": "35",
-            "formateur_nom": "Fabre",
-            "formateur_prenom": "Lina",
-            "formateur_email": "lina.fabre@of.example",
-        },
-    )
+    client.post(f"/candidatures/{pk}/formations", data=form([domaines[0]]))
     html = client.get(f"/candidatures/show/{pk}").get_data(as_text=True)
     assert "Corriger cette formation" in html and "Supprimer la formation" in html
     formation_id = int(html.split("/candidatures/formations/")[1].split("/")[0])
     assert 'value="22/07/2024"' in html and 'value="35"' in html  # the correction form shows the values
     corrected = client.post(
         f"/candidatures/formations/{formation_id}/corriger",
-        data={
-            "domaines": [domaines[0], domaines[1]],
-            "date_debut": "26/02/2024",
-            "date_fin": "30/07/2024",
-            "duree_heures": "42,5",
-            "formateur_nom": "Fabre-Martin",
-            "formateur_prenom": "Lina",
-            "formateur_email": "lina.fabre@of.example",
-        },
+        data=form(domaines[:2], date_fin="30/07/2024", duree_heures="42,5", formateur_nom="Fabre-Martin"),
         follow_redirects=True,
     )
     text = page_text(corrected)

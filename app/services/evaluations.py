@@ -137,12 +137,7 @@ def refus_ajout(user, candidature) -> str | None:
         )
     if not candidature.actif:
         return "Cette candidature est désactivée : réactivez-la pour évaluer le candidat."
-    refus = habilitations.refus_exercice(
-        candidature.etablissement,
-        candidature.certification,
-        candidature.branche if candidature.socle_contextualise else None,
-        inscrits=True,
-    )
+    refus = habilitations.refus_du_dossier(candidature)
     if refus:
         return refus
     if en_cours(candidature.id):

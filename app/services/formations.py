@@ -120,12 +120,7 @@ def creer(user, candidature_id, values: dict) -> Formation:
     candidature = perimeter.get_visible(Candidature, candidature_id, user)
     if not peut_modifier(user, candidature):
         raise Forbidden("Vous ne pouvez pas ajouter de formation à cette candidature.")
-    refus = habilitations.refus_exercice(
-        candidature.etablissement,
-        candidature.certification,
-        candidature.branche if candidature.socle_contextualise else None,
-        inscrits=True,
-    )
+    refus = habilitations.refus_du_dossier(candidature)
     if refus:
         raise DomainError(refus)
     data = _valeurs(candidature, values)

@@ -97,6 +97,17 @@ def est_habilitee(
     )
 
 
+def refus_du_dossier(candidature) -> str | None:
+    """The one rule for the work on a registered file (an evaluation, a training): its establishment, under its
+    habilitation for the file's certification (the branch's, for a socle contextualisé)."""
+    return refus_exercice(
+        candidature.etablissement,
+        candidature.certification,
+        candidature.branche if candidature.socle_contextualise else None,
+        inscrits=True,
+    )
+
+
 def refus_exercice(
     etablissement: Etablissement,
     certification: str,

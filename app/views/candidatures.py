@@ -536,13 +536,7 @@ class CandidatureView(CleaModelView):
             ],
             domaines=formations.domaines_du_referentiel(candidature),
             # The tabs where the establishment works on the file: under its habilitation for this certification.
-            habilitee=habilitations.refus_exercice(
-                candidature.etablissement,
-                candidature.certification,
-                candidature.branche if candidature.socle_contextualise else None,
-                inscrits=True,
-            )
-            is None,
+            habilitee=habilitations.refus_du_dossier(candidature) is None,
             avertissements=transitions.avertissements_envoi(candidature),
             evaluations=evaluations.evaluations_de(candidature.id),
             refus_ajout_evaluation=evaluations.refus_ajout(g.user, candidature),
