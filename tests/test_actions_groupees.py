@@ -171,3 +171,22 @@ def test_a_selection_action_never_runs_from_a_link(app, as_user):
     assert org.get(f"/candidatures/action/envoyer_selection/{ids(app, ('Fontaine', 'Inès'))[0]}").status_code == 404
     with app.app_context():
         assert demo(Utilisateur, id=colleague).active is True
+
+
+def test_the_api_runs_an_event_on_a_selection_with_each_refusal(app, api_as):
+    ready, early = ids(app, ("Fontaine", "Inès"), ("Moreau", "Camille"))
+    api = api_as("etab.user")
+    answer = api.post("/api/v1/candidature/lot", json={"action": "envoyer_certification", "ids": [ready, early]})
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert (body["faits"], body["refuses"]) == (1, 1)
+    done, refused = body["resultats"]
+    assert done["id"] == ready and done["fait"] and refused["id"] == early and not refused["fait"]
+    assert refused["message"] and status(app, ready) == statuts.ATTENTE_JURY
+    missing = api.post("/api/v1/candidature/lot", json={"action": "abandonner", "ids": [early]})
+    assert missing.status_code == 422 and "motif" in missing.get_json()["message"]
+    assert api.post("/api/v1/candidature/lot", json={"action": "supprimer", "ids": [early]}).status_code == 422
+    assert api.post("/api/v1/candidature/lot", json={"action": "abandonner", "ids": []}).status_code == 422
+    outside = ids(app, ("Lambert", "Yanis"))[0]
+    other = api_as("etab2.user").post("/api/v1/candidature/lot", json={"action": "abandonner", "ids": [outside]})
+    assert other.status_code == 404 and status(app, outside) != statuts.ABANDONNEE

@@ -6,6 +6,7 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.api.base import CleaModelRestApi, FrenchResponses, event_actions
 from app.domain import access
+from app.domain.errors import ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.models import Candidature, Document
 from app.security import perimeter
@@ -18,6 +19,7 @@ from app.services import (
     exports,
     juries,
     transitions,
+    workflow,
 )
 from app.services.listes import CandidatureInterface
 from app.views.documents import send_bytes, send_document, send_temporary_file
@@ -101,6 +103,7 @@ class CandidatureApi(CleaModelRestApi):
         "modele_import",
         "importer",
         "import_suivi",
+        "lot",
     }
     # The certifier side writes exchanges and mailings on files it reads; the services check the named right.
     extra_permissions = {
@@ -116,6 +119,8 @@ class CandidatureApi(CleaModelRestApi):
         "modele_import": "create",
         "importer": "create",
         "import_suivi": "create",
+        # the engine checks each event's right and rule file by file
+        "lot": "read",
     }
 
     def info_headless(self, **kwargs):
@@ -277,6 +282,46 @@ class CandidatureApi(CleaModelRestApi):
             },
         )
 
+    @expose("/lot", methods=["POST"])
+    @protect()
+    @safe
+    def lot(self):
+        """« Pour la sélection »: one event on several files, each through the state machine; what was done and
+        what was refused and why (`{"action": "envoyer_certification" | "abandonner", "ids": [..], "motif"?}`).
+        ---
+        post:
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    action: {type: string, enum: [envoyer_certification, abandonner]}
+                    ids: {type: array, items: {type: integer}}
+                    motif: {type: string}
+          responses:
+            200: {description: "{faits, refuses, resultats: [{id, dossier, candidat, fait, message}]}"}
+            404: {description: Un dossier hors du périmètre}
+            422: {description: Action ou liste refusée}
+        """
+        data = self._json_body()
+        event = data.get("action")
+        if event not in transitions.LOT_EVENTS:
+            raise ValidationFailed({"action": "Action inconnue : « envoyer_certification » ou « abandonner »."})
+        allowed = workflow.parameters(CANDIDATURE, event)
+        self.reject_unknown(data, ["action", "ids", *allowed])
+        ids = transitions.selection(g.user, data.get("ids"))
+        results = transitions.par_lot(event, g.user, ids, **{k: data.get(k) for k in allowed})
+        return self.response(
+            200,
+            faits=sum(r.fait for r in results),
+            refuses=sum(not r.fait for r in results),
+            resultats=[
+                {"id": r.id, "dossier": r.libelle, "candidat": r.detail, "fait": r.fait, "message": r.message}
+                for r in results
+            ],
+        )
+
     @expose("/modele_import", methods=["GET"])
     @protect()
     @safe
@@ -317,7 +362,6 @@ class CandidatureApi(CleaModelRestApi):
             403: {description: Profil sans création}
             422: {description: Fichier ou établissement manquant}
         """
-        from app.domain.errors import ValidationFailed
         from app.schemas import TRUE_WORDS
         from app.services import import_candidats
 

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from app.domain import access, statuts
 from app.domain.calendrier import meme_jour
-from app.domain.errors import DomainError, Forbidden, ValidationFailed
+from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.domain.statuts import CANDIDATURE
 from app.extensions import db
 from app.models import Candidature
 from app.schemas import Input, Text
-from app.services import audit, lots, notifications, workflow
+from app.services import audit, candidatures, lots, notifications, workflow
 from app.services.candidatures import valeurs
 
 MOTIF_AUTOMATIQUE = "Évaluation préalable de plus de 5 ans"
@@ -285,6 +285,24 @@ def annuler_envoi(user, candidature_id) -> Candidature:
 
 
 # --- Bulk actions of the CANDIDATURE list (« Pour la sélection ») ---------------------------------------------
+
+
+# The events offered « Pour la sélection » (the list's menu and `POST /api/v1/candidature/lot`).
+LOT_EVENTS = ("envoyer_certification", "abandonner")
+
+
+def selection(user, ids) -> list[int]:
+    """The ids of a selection sent by the API: a list of file ids, all inside the perimeter (else 404, like one
+    file's route)."""
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise ValidationFailed({"ids": "Donnez la liste des identifiants des dossiers (au moins un)."})
+    if len(ids) > lots.LOT_MAX:
+        raise ValidationFailed({"ids": f"Au plus {lots.LOT_MAX} dossiers par lot."})
+    wanted = list(dict.fromkeys(ids))
+    visible = {c.id for c in candidatures.visibles(user, wanted)}
+    if set(wanted) - visible:
+        raise NotFound()
+    return wanted
 
 
 def par_lot(event: str, user, pks, **params) -> list[lots.ResultatLot]:
