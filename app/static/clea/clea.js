@@ -53,6 +53,20 @@
         processResults: function (data) { return data; }
       }
     });
+    nameThePicker(select);
+  }
+  // select2 draws its own box: it is named by the field's <label> (a screen reader hears the label, then the choice).
+  function nameThePicker(select) {
+    var label = select.id ? document.querySelector("label[for=\"" + select.id + "\"]") : null;
+    var box = $(select).next(".select2").find(".select2-selection");
+    var rendered = box.find(".select2-selection__rendered");
+    if (label) {
+      label.id = label.id || select.id + "-libelle";
+      rendered.attr("aria-labelledby", label.id);
+      box.attr("aria-labelledby", label.id + " " + rendered.attr("id"));
+    } else {
+      rendered.attr("aria-label", select.getAttribute("aria-label") || "Choix");
+    }
   }
   function initPickers(root) {
     $(root).find("select[data-clea-picker]").addBack("select[data-clea-picker]").each(function () { initPicker(this); });
@@ -152,8 +166,49 @@
     }
   });
 
+  // Accessibility (WCAG 2.1, checked by axe-core in tests/test_browser_accessibilite.py). Bootstrap's tab lists
+  // (role="tablist"): their <li> are only layout, each tab says which panel it shows and whether it is selected.
+  function tabRoles() {
+    $('[role="tablist"]').each(function () {
+      $(this).children("li").attr("role", "presentation");
+      $(this).find('a[data-toggle="tab"]').each(function () {
+        var href = this.getAttribute("href") || "";
+        this.setAttribute("role", "tab");
+        if (href.charAt(0) === "#") { this.setAttribute("aria-controls", href.slice(1)); }
+        this.setAttribute("aria-selected", $(this).parent().hasClass("active") ? "true" : "false");
+      });
+    });
+  }
+  $(document).on("shown.bs.tab", '[role="tablist"] a[data-toggle="tab"]', tabRoles);
+  // A table wider than the screen scrolls in its .table-responsive box (one is put around each table of a page
+  // that has none, so that nothing is wider than a phone's screen): the box takes the keyboard focus (arrows
+  // scroll it) and is named after its data-clea-nom, or the table's caption or first header cells.
+  function scrollableTables() {
+    $("main table.table").not(".table-responsive table, .table-responsive.table").wrap('<div class="table-responsive"></div>');
+    $(".table-responsive").each(function () {
+      var scrolls = this.scrollWidth > this.clientWidth + 1;
+      if (scrolls && !this.hasAttribute("tabindex")) {
+        var name = this.getAttribute("data-clea-nom") || $.trim($(this).find("caption").first().text()) ||
+          "Tableau : " + $(this).find("th").slice(0, 3).map(function () { return $.trim($(this).text()); }).get().join(", ");
+        this.setAttribute("tabindex", "0");
+        this.setAttribute("role", "region");
+        this.setAttribute("aria-label", name);
+        this.setAttribute("data-clea-defilement", "");
+      } else if (!scrolls && this.hasAttribute("data-clea-defilement")) {
+        this.removeAttribute("tabindex");
+        this.removeAttribute("role");
+        this.removeAttribute("aria-label");
+        this.removeAttribute("data-clea-defilement");
+      }
+    });
+  }
+  $(window).on("resize", scrollableTables);
+  $(document).on("shown.bs.tab shown.bs.collapse", scrollableTables);
+
   $(function () {
     updateBlocks();
+    tabRoles();
+    scrollableTables();
 
     // A page with tabs opens the one named in the address (#evaluations after saving an evaluation, …).
     if (location.hash) {
