@@ -353,6 +353,12 @@ SPECIAL_RIGHTS: dict[str, Special] = {
         {CERTIF_PRO, ADMIN_RESEAU, ADMIN_ORGANISME, ADMIN_ETABLISSEMENT},
         "Télécharger toutes les données d'une personne (droit d'accès)",
     ),
+    # The whole file in one ZIP (issue 18): whoever reads the file in its perimeter, the OF and the certifier side.
+    "telecharger_dossier_complet": Special(
+        EVALUATIONS,
+        {CERTIF_PRO, CERTIFICATEUR, MEMBRE_JURY, *OF_WITH_FILES},
+        "Télécharger le dossier complet d'un candidat (ZIP)",
+    ),
     "voir_consultations": Special(EVALUATIONS, {CERTIF_PRO}, "Consulter le journal des consultations d'un dossier"),
     "anonymiser_candidature": Special(EVALUATIONS, {CERTIF_PRO}, "Anonymiser un dossier (droit à l'effacement)"),
     "gerer_actualites": Special(ACTUALITES, {CERTIF_PRO}, "Publier les actualités"),
