@@ -16,6 +16,7 @@ from app.services import (
     consultations as journal_des_consultations,
     documents,
     donnees_personnelles,
+    dossier_complet,
     exports,
     juries,
     transitions,
@@ -98,6 +99,7 @@ class CandidatureApi(CleaModelRestApi):
         "envoi_certificat",
         "export",
         "donnees",
+        "dossier_complet",
         "anonymiser",
         "consultations",
         "modele_import",
@@ -114,6 +116,7 @@ class CandidatureApi(CleaModelRestApi):
         "export": "read",
         # Personal data: the services check the named rights
         "donnees": "read",
+        "dossier_complet": "read",
         "anonymiser": "read",
         "consultations": "read",
         "modele_import": "create",
@@ -417,6 +420,31 @@ class CandidatureApi(CleaModelRestApi):
         from app.api.exports import export_answer
 
         result = donnees_personnelles.telecharger(g.user, pk)
+        if isinstance(result, tuple):
+            output, filename = result
+            return send_temporary_file(output, filename, "application/zip")
+        return export_answer(self, result)
+
+    @expose("/<int:pk>/dossier_complet", methods=["GET"])
+    @protect()
+    @safe
+    def dossier_complet(self, pk):
+        """The whole file as a ZIP: the fiche, the evaluations with the matrix and their documents, the trainings
+        and attestations, the exchanges and the jury's decision, the documents; prepared in the background (202
+        and its job) when the documents are big.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: Le dossier complet (ZIP) en pièce jointe}
+            202: {description: "Préparé en arrière-plan (/api/v1/export/id)"}
+            403: {description: Profil sans ce droit}
+            404: {description: Hors périmètre}
+        """
+        from app.api.exports import export_answer
+
+        result = dossier_complet.telecharger(g.user, pk)
         if isinstance(result, tuple):
             output, filename = result
             return send_temporary_file(output, filename, "application/zip")

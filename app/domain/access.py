@@ -312,6 +312,14 @@ SPECIAL_RIGHTS: dict[str, Special] = {
     "enregistrer_envoi_certificat": Special(
         CERTIFICATION, {CERTIF_PRO, CERTIFICATEUR}, "Enregistrer les envois de certificats"
     ),
+    # A session's outputs (issue 18): its minutes (PDF), the list of its files (.xlsx), the batch of its
+    # certificates for the printing provider (PDF); the jury members sit on the sessions and sign the minutes.
+    "sorties_session_jury": Special(
+        CERTIFICATION,
+        {CERTIF_PRO, CERTIFICATEUR, MEMBRE_JURY},
+        "Télécharger le procès-verbal, la liste des dossiers et les certificats d'une session de jury",
+    ),
+    "sieger_au_jury": Special(CERTIFICATION, {MEMBRE_JURY}, "Siéger à une session de jury de son certificateur"),
     # Users of any profile and perimeter (the others grant equal or lower profiles in their perimeter).
     "gerer_tous_utilisateurs": Special(
         UTILISATEURS, {CERTIF_PRO}, "Gérer les utilisateurs de tout profil et de tout périmètre"
@@ -344,6 +352,12 @@ SPECIAL_RIGHTS: dict[str, Special] = {
         EVALUATIONS,
         {CERTIF_PRO, ADMIN_RESEAU, ADMIN_ORGANISME, ADMIN_ETABLISSEMENT},
         "Télécharger toutes les données d'une personne (droit d'accès)",
+    ),
+    # The whole file in one ZIP (issue 18): whoever reads the file in its perimeter, the OF and the certifier side.
+    "telecharger_dossier_complet": Special(
+        EVALUATIONS,
+        {CERTIF_PRO, CERTIFICATEUR, MEMBRE_JURY, *OF_WITH_FILES},
+        "Télécharger le dossier complet d'un candidat (ZIP)",
     ),
     "voir_consultations": Special(EVALUATIONS, {CERTIF_PRO}, "Consulter le journal des consultations d'un dossier"),
     "anonymiser_candidature": Special(EVALUATIONS, {CERTIF_PRO}, "Anonymiser un dossier (droit à l'effacement)"),

@@ -22,3 +22,5 @@ REGIONS = [
 ]
 
 MODALITES_ENVOI = ["Prestataire par candidat", "Prestataire par certificateur", "N/C"]
+# The modalities whose certificates are printed and mailed by the printing provider (the session's batch PDF).
+MODALITES_PAR_PRESTATAIRE = ("Prestataire par candidat", "Prestataire par certificateur")

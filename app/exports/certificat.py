@@ -1,4 +1,5 @@
-"""The certificate of a certified candidate (guide §20): a one-page French PDF with its unique number."""
+"""The certificate of a certified candidate (guide §20): a one-page French PDF with its unique number; the batch
+of a jury session's certificates for the printing provider is the same page drawn once per certificate."""
 
 import io
 
@@ -18,13 +19,10 @@ TITRES = {
 }
 
 
-def certificat_pdf(candidature, numero: str, session) -> bytes:
-    output = io.BytesIO()
+def _dessiner(pdf: canvas.Canvas, candidature, numero: str, session) -> None:
+    """One certificate on the canvas's current page, then the page is closed."""
     width, height = landscape(A4)
-    pdf = canvas.Canvas(output, pagesize=(width, height))
     titre, intitule = TITRES.get(candidature.certification, TITRES["clea"])
-    pdf.setTitle(f"{titre} n°{numero}")
-    pdf.setAuthor("Certif Pro")
     pdf.setStrokeColor(colors.HexColor("#E35205"))
     pdf.setLineWidth(3)
     pdf.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
@@ -54,5 +52,26 @@ def certificat_pdf(candidature, numero: str, session) -> bytes:
     pdf.drawString(22 * mm, 22 * mm, f"Certificat n° {numero}")
     pdf.drawRightString(width - 22 * mm, 22 * mm, f"Dossier n° {candidature.numero_dossier}")
     pdf.showPage()
+
+
+def certificat_pdf(candidature, numero: str, session) -> bytes:
+    output = io.BytesIO()
+    pdf = canvas.Canvas(output, pagesize=landscape(A4))
+    titre, _intitule = TITRES.get(candidature.certification, TITRES["clea"])
+    pdf.setTitle(f"{titre} n°{numero}")
+    pdf.setAuthor("Certif Pro")
+    _dessiner(pdf, candidature, numero, session)
+    pdf.save()
+    return output.getvalue()
+
+
+def certificats_pdf(session, certificats) -> bytes:
+    """The session's batch for the printing provider: one page per (candidature, numéro), in the given order."""
+    output = io.BytesIO()
+    pdf = canvas.Canvas(output, pagesize=landscape(A4))
+    pdf.setTitle(f"Certificats du jury du {date_fr(session.date)} — {session.certificateur.nom}")
+    pdf.setAuthor("Certif Pro")
+    for candidature, numero in certificats:
+        _dessiner(pdf, candidature, numero, session)
     pdf.save()
     return output.getvalue()

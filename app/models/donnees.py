@@ -38,6 +38,7 @@ class Consultation(Model):
         "api": "Lecture par l'API",
         "evaluation": "Page d'une évaluation",
         "donnees": "Export de toutes les données de la personne",
+        "dossier": "Téléchargement du dossier complet",
     }
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

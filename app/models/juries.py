@@ -4,11 +4,19 @@ the decisions taken on files, the exchanges between certifier and OF, certificat
 import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.formatting import date_fr, datetime_fr
 from app.models.base import utcnow
+
+# The members who sit on a session (users of its certifier holding « sieger_au_jury »): named on its minutes.
+session_jury_membre = Table(
+    "session_jury_membre",
+    Model.metadata,
+    Column("session_jury_id", ForeignKey("session_jury.id", ondelete="CASCADE"), primary_key=True),
+    Column("utilisateur_id", ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class SessionJury(Model):
@@ -21,6 +29,7 @@ class SessionJury(Model):
     cree_par_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
 
     certificateur = relationship("Certificateur")
+    membres = relationship("Utilisateur", secondary=session_jury_membre, order_by="Utilisateur.last_name")
     __table_args__ = (Index("ix_session_jury_certificateur_date", "certificateur_id", "date"),)
 
     @property

@@ -149,9 +149,36 @@ def _peut_exporter(user, pk: int) -> Candidature:
     return candidature
 
 
+def nom_sur(nom: str | None) -> str:
+    """A name typed by someone (a document's) made safe inside an archive: no folder separator, no control
+    character; callers prefix it with the record's id, so « .. » never stands alone as a path component."""
+    return re.sub(r"[^\w.\- ]+", "_", nom or "").strip()[:150] or "document"
+
+
+def chemin_de_document(dossier: str, document_id: int, nom: str | None) -> str:
+    return f"{dossier}/{document_id}-{nom_sur(nom)}"
+
+
 def _nom_de_fichier(document: Document) -> str:
-    safe = re.sub(r"[^\w.\- ]+", "_", document.nom).strip() or "document"
-    return f"documents/{document.id}-{safe}"
+    return chemin_de_document("documents", document.id, document.nom)
+
+
+def ecrire_documents(archive: zipfile.ZipFile, chemins: list[tuple[str, int]], on_batch=lambda n: None) -> None:
+    """Each (path in the archive, document id) written into the ZIP, one document in memory at a time."""
+    for chemin, document_id in chemins:
+        content = db.session.execute(select(Document.contenu).where(Document.id == document_id)).scalar()
+        archive.writestr(chemin, content or b"")
+        on_batch(1)
+
+
+def archive_temporaire(ecrire: Callable[[Any], None]):
+    """A ZIP built into a temporary file, rewound (streamed by the response, then closed and so deleted)."""
+    import tempfile
+
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, streamed then closed by the response
+    ecrire(output)
+    output.seek(0)
+    return output
 
 
 def donnees(user, pk: int) -> dict:
@@ -279,10 +306,7 @@ def ecrire_archive(user, pk: int, output, on_batch: Callable[[int], None] = lamb
         archive.writestr("donnees.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
         archive.writestr("resume.pdf", _resume_pdf(data))
         on_batch(1)
-        for item in data["documents"]:
-            content = db.session.execute(select(Document.contenu).where(Document.id == item["id"])).scalar()
-            archive.writestr(item["fichier"], content or b"")
-            on_batch(1)
+        ecrire_documents(archive, [(item["fichier"], item["id"]) for item in data["documents"]], on_batch)
 
 
 def _nombre_de_parties(user, params) -> int:
@@ -316,17 +340,17 @@ def nom_archive(candidature: Candidature) -> str:
 def telecharger(user, pk: int):
     """The ZIP, built in the request (a small file) or a background export (its job) beyond
     DONNEES_ZIP_DIRECT_MAX bytes of documents."""
-    import tempfile
-
     candidature = _peut_exporter(user, pk)
-    if taille_documents(pk) > current_app.config["DONNEES_ZIP_DIRECT_MAX"]:
+    if en_arriere_plan(pk):
         job = exports.demander(user, "donnees", {"candidature": pk})
         consultations.noter(user, pk, "donnees", "Archive ZIP (préparée en arrière-plan)")
         return job
-    output = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, streamed then closed by the response
-    ecrire_archive(user, pk, output)
-    output.seek(0)
-    return output, nom_archive(candidature)
+    return archive_temporaire(lambda output: ecrire_archive(user, pk, output)), nom_archive(candidature)
+
+
+def en_arriere_plan(pk: int) -> bool:
+    """A file's archive too big to be built in the request (DONNEES_ZIP_DIRECT_MAX bytes of documents)."""
+    return taille_documents(pk) > current_app.config["DONNEES_ZIP_DIRECT_MAX"]
 
 
 # --- Erasure ------------------------------------------------------------------------------------------------------
@@ -536,7 +560,8 @@ def _effacer_les_copies(c: Candidature, mots: list[str], champs: set[str]) -> No
     jobs = select(FichierExport.id).where(
         or_(
             (FichierExport.type == "candidatures") & (FichierExport.created_at >= c.created_at),
-            (FichierExport.type == "donnees") & FichierExport.parametres.contains(f'"candidature": {c.id}}}'),
+            FichierExport.type.in_(("donnees", "dossier_complet"))
+            & FichierExport.parametres.contains(f'"candidature": {c.id}}}'),
         )
     )
     ids = list(db.session.execute(jobs).scalars())

@@ -5,13 +5,16 @@ audit line and notifications.
 """
 
 import datetime
+from collections import Counter
+from dataclasses import dataclass
 
 from marshmallow import fields
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.domain import access, statuts
 from app.domain.dates import parse_datetime
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from app.domain.regions import MODALITES_PAR_PRESTATAIRE
 from app.domain.statuts import CANDIDATURE
 from app.extensions import db
 from app.formatting import date_fr
@@ -19,7 +22,7 @@ from app.models import Candidature, Certificateur, Utilisateur
 from app.models.juries import Certificat, DecisionJury, Echange, EnvoiCertificat, SessionJury
 from app.schemas import Input, Text, shape_errors, text_fields
 from app.security import perimeter
-from app.services import documents, notifications, transitions, workflow
+from app.services import audit, documents, notifications, transitions, workflow
 from app.services.candidatures import _date, valeurs
 from app.services.validation import Errors, blank
 
@@ -79,12 +82,54 @@ def creer_session(user, values: dict) -> SessionJury:
         certificateur_id = perimeter.parse_pk(values.get("certificateur"))
         if certificateur_id is None or db.session.get(Certificateur, certificateur_id) is None:
             errors.add("certificateur", "Choisissez le certificateur du jury.")
+    membres = []
+    if values.get("membres") and certificateur_id is not None:
+        membres = _membres(certificateur_id, values.get("membres"), errors)
     if errors:
         raise ValidationFailed(errors)
     session = SessionJury(
         certificateur_id=certificateur_id, date=date, libelle=str(libelle).strip(), cree_par_id=user.id
     )
+    session.membres = membres
     db.session.add(session)
+    db.session.commit()
+    return session
+
+
+# --- Members of a session ---------------------------------------------------------------------------------------
+
+
+def membres_possibles(certificateur_id) -> list[Utilisateur]:
+    """Who may sit on a session of this certifier: its active users holding « sieger_au_jury »."""
+    return sorted(
+        (u for u in notifications.utilisateurs_du_certificateur(certificateur_id) if access.may(u, "sieger_au_jury")),
+        key=lambda u: (u.last_name.casefold(), u.first_name.casefold()),
+    )
+
+
+def _membres(certificateur_id, ids, errors: Errors) -> list[Utilisateur]:
+    if not isinstance(ids, (list, tuple)) or any(isinstance(i, bool) or perimeter.parse_pk(i) is None for i in ids):
+        errors.add("membres", "Liste d'identifiants de membres du jury attendue.")
+        return []
+    possibles = {u.id: u for u in membres_possibles(certificateur_id)}
+    chosen = {perimeter.parse_pk(i) for i in ids}
+    if not chosen <= set(possibles):
+        errors.add("membres", "Chaque membre doit être un membre de jury actif du certificateur de la session.")
+        return []
+    return [u for u in possibles.values() if u.id in chosen]
+
+
+def definir_membres(user, session_id, ids) -> SessionJury:
+    """The members who sit on the session (named on its minutes): the certifier or Certif Pro chooses them."""
+    session = perimeter.get_visible(SessionJury, session_id, user)
+    if not access.may(user, "certification.creer"):
+        raise Forbidden("Votre profil ne permet pas de composer un jury.")
+    errors = Errors()
+    membres = _membres(session.certificateur_id, ids, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    audit.label("Composition du jury")
+    session.membres = membres
     db.session.commit()
     return session
 
@@ -493,3 +538,110 @@ def contenu_de_session(user, session: SessionJury, avec_attente: bool, limit: in
         ).all()
     )
     return assigned, waiting, decisions
+
+
+# --- A session's outputs: minutes, list of files, batch of certificates (issue 18) ------------------------------
+
+
+@dataclass
+class LigneDeSession:
+    """A file of the session's minutes: its latest decision in this session and its certificate, if any."""
+
+    candidature: Candidature
+    decision: DecisionJury | None
+    certificat: Certificat | None
+
+    @property
+    def decision_label(self) -> str:
+        return self.decision.decision_label if self.decision else "Sans décision"
+
+
+SANS_DECISION = "Sans décision"
+
+
+def session_des_sorties(user, session_id) -> SessionJury:
+    """The session, when the user may take its outputs: out of the perimeter 404 first, then the right (403)."""
+    session = perimeter.get_visible(SessionJury, session_id, user)
+    if not access.may(user, "sorties_session_jury"):
+        raise Forbidden("Votre profil ne permet pas de télécharger les documents d'une session de jury.")
+    return session
+
+
+def lignes_de_session(user, session: SessionJury) -> list[LigneDeSession]:
+    """The files assigned to the session or decided by it (a complement asked by this session, the file
+    re-assigned since), inside the user's perimeter, by file number."""
+    decided = select(DecisionJury.candidature_id).where(DecisionJury.session_jury_id == session.id)
+    candidatures = list(
+        db.session.execute(
+            perimeter.restrict(select(Candidature), Candidature, user)
+            .where(or_(Candidature.session_jury_id == session.id, Candidature.id.in_(decided)))
+            .order_by(Candidature.numero_dossier)
+        ).scalars()
+    )
+    decisions: dict[int, DecisionJury] = {}
+    for decision in db.session.execute(
+        select(DecisionJury)
+        .where(DecisionJury.session_jury_id == session.id)
+        .order_by(DecisionJury.created_at, DecisionJury.id)
+    ).scalars():
+        decisions[decision.candidature_id] = decision  # the latest one stays
+    certificats = {
+        c.candidature_id: c
+        for c in db.session.execute(select(Certificat).where(Certificat.session_jury_id == session.id)).scalars()
+    }
+    return [LigneDeSession(c, decisions.get(c.id), certificats.get(c.id)) for c in candidatures]
+
+
+def totaux(lignes: list[LigneDeSession]) -> list[tuple[str, int]]:
+    """How many files per decision, in the decisions' order, then those without one."""
+    counts = Counter(line.decision_label for line in lignes)
+    order = [*DecisionJury.LABELS.values(), SANS_DECISION]
+    return [(label, counts[label]) for label in order if counts[label] or label != SANS_DECISION]
+
+
+def _nom(session: SessionJury, quoi: str, extension: str) -> str:
+    return f"{quoi}-jury-{session.date:%Y-%m-%d}-{session.id}.{extension}"
+
+
+def proces_verbal(user, session_id) -> tuple[bytes, str]:
+    """The minutes of the session as a PDF: date, certifier, members, each file with its decision, totals,
+    room for the signatures."""
+    from app.exports.jury import proces_verbal_pdf
+
+    session = session_des_sorties(user, session_id)
+    lignes = lignes_de_session(user, session)
+    return proces_verbal_pdf(session, session.membres, lignes, totaux(lignes)), _nom(session, "proces-verbal", "pdf")
+
+
+def liste_de_session(user, session_id):
+    """The session's files as .xlsx (an open temporary file, to be streamed) and its name."""
+    from app.exports import xlsx
+    from app.exports.jury import liste_sheets
+
+    session = session_des_sorties(user, session_id)
+    return xlsx.build_sheets(liste_sheets(session, lignes_de_session(user, session))), _nom(session, "dossiers", "xlsx")
+
+
+def par_prestataire(certificateur: Certificateur) -> bool:
+    return certificateur.modalite_envoi in MODALITES_PAR_PRESTATAIRE
+
+
+def certificats_de_session(user, session_id) -> tuple[bytes, str]:
+    """The batch of the session's certificates as one PDF for the printing provider (one page each), for the
+    certifiers whose « Modalité d'envoi » is by provider."""
+    from app.exports.certificat import certificats_pdf
+
+    session = session_des_sorties(user, session_id)
+    if not par_prestataire(session.certificateur):
+        raise DomainError(
+            f"Les certificats de {session.certificateur.nom} ne sont pas imprimés par le prestataire "
+            f"(modalité d'envoi : « {session.certificateur.modalite_envoi} ») : il n'y a pas de lot à imprimer."
+        )
+    certificats = [
+        (line.candidature, line.certificat.numero)
+        for line in lignes_de_session(user, session)
+        if line.certificat is not None and line.candidature.anonymise_le is None
+    ]
+    if not certificats:
+        raise DomainError(f"Le jury du {date_fr(session.date)} n'a délivré aucun certificat à imprimer.")
+    return certificats_pdf(session, certificats), _nom(session, "certificats", "pdf")

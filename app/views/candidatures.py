@@ -21,6 +21,7 @@ from app.services import (
     consultations,
     documents,
     donnees_personnelles,
+    dossier_complet,
     evaluations,
     exports,
     formations,
@@ -156,6 +157,7 @@ class CandidatureView(CleaModelView):
         "exporter": "read",
         # Personal data: the services check the named rights (exporter_donnees_personnelles, anonymiser_candidature)
         "donnees": "read",
+        "dossier_complet": "read",
         "anonymiser": "read",
         "consultation": "read",
         "importer": "create",
@@ -476,6 +478,19 @@ class CandidatureView(CleaModelView):
         output, filename = outcome.value
         return send_temporary_file(output, filename, "application/zip")
 
+    @expose("/<int:pk>/dossier-complet")
+    @has_access
+    def dossier_complet(self, pk):
+        """« Télécharger le dossier complet »: the ZIP, or its background job for a big file."""
+        outcome = submitted(lambda: dossier_complet.telecharger(g.user, pk))
+        if not outcome.ok:
+            return redirect(url_for("CandidatureView.show", pk=pk))
+        if isinstance(outcome.value, FichierExport):
+            flash("Le dossier complet est préparé en arrière-plan : il sera téléchargeable sur cette page.", "info")
+            return redirect(url_for("ExportView.show", pk=outcome.value.id))
+        output, filename = outcome.value
+        return send_temporary_file(output, filename, "application/zip")
+
     @expose("/<int:pk>/anonymiser", methods=["POST"])
     @has_access
     def anonymiser(self, pk):
@@ -542,6 +557,7 @@ class CandidatureView(CleaModelView):
             refus_ajout_evaluation=evaluations.refus_ajout(g.user, candidature),
             peut_evaluer=evaluations.peut_saisir(g.user, candidature),
             peut_exporter_donnees=access.may(g.user, "exporter_donnees_personnelles"),
+            peut_dossier_complet=access.may(g.user, "telecharger_dossier_complet"),
             peut_anonymiser=access.may(g.user, "anonymiser_candidature") and candidature.anonymise_le is None,
             certifiee=candidature.statut == statuts.CERTIFIEE,
             consultations=(

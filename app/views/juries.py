@@ -8,6 +8,7 @@ from flask_appbuilder.security.decorators import has_access
 
 from app.domain import access
 from app.domain.statuts import CANDIDATURE
+from app.exports import xlsx
 from app.formatting import date_fr, datetime_fr
 from app.models import Candidature
 from app.models.juries import DecisionJury, SessionJury
@@ -15,6 +16,7 @@ from app.security import perimeter
 from app.services import documents, juries
 from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView, submitted
+from app.views.documents import send_bytes
 
 
 class SessionJuryView(CleaModelView):
@@ -38,6 +40,11 @@ class SessionJuryView(CleaModelView):
         "echanger": "read",
         "envoi": "read",
         "fiche": "read",
+        # A session's outputs: the service checks the named right (sorties_session_jury); its members: creating.
+        "proces_verbal": "read",
+        "liste": "read",
+        "certificats": "read",
+        "membres": "create",
     }
     exclude_route_methods = {"add", "edit", "delete"}
 
@@ -90,6 +97,12 @@ class SessionJuryView(CleaModelView):
             decisions=decisions,
             labels=DecisionJury.LABELS,
             passed=session.tenue,
+            peut_sorties=access.may(g.user, "sorties_session_jury"),
+            par_prestataire=juries.par_prestataire(session.certificateur),
+            peut_composer=access.may(g.user, "certification.creer"),
+            membres_possibles=(
+                juries.membres_possibles(session.certificateur_id) if access.may(g.user, "certification.creer") else []
+            ),
             breadcrumb=[("Sessions de jury", url_for("SessionJuryView.list")), (session.label, None)],
         )
 
@@ -108,6 +121,42 @@ class SessionJuryView(CleaModelView):
         for refusal in refusals:
             flash(refusal, "danger")
         return redirect(url_for("SessionJuryView.fiche", pk=pk))
+
+    @expose("/<int:pk>/membres", methods=["POST"])
+    @has_access
+    def membres(self, pk):
+        """« Membres du jury »: who sits on the session (named on its minutes)."""
+        ids = request.form.getlist("membres", type=int)
+        return self.run_action(
+            lambda: juries.definir_membres(g.user, pk, ids),
+            url_for("SessionJuryView.fiche", pk=pk),
+            "La composition du jury est enregistrée.",
+        )
+
+    # --- A session's outputs (the services check the right; a refusal is flashed on the session's page) -------
+    def _sortie(self, pk, build, mimetype):
+        outcome = submitted(lambda: build(g.user, pk))
+        if not outcome.ok:
+            return redirect(url_for("SessionJuryView.fiche", pk=pk))
+        content, filename = outcome.value
+        if mimetype == xlsx.XLSX:
+            return xlsx.send_file(content, filename)
+        return send_bytes(content, filename, mimetype)
+
+    @expose("/<int:pk>/proces-verbal.pdf")
+    @has_access
+    def proces_verbal(self, pk):
+        return self._sortie(pk, juries.proces_verbal, "application/pdf")
+
+    @expose("/<int:pk>/dossiers.xlsx")
+    @has_access
+    def liste(self, pk):
+        return self._sortie(pk, juries.liste_de_session, xlsx.XLSX)
+
+    @expose("/<int:pk>/certificats.pdf")
+    @has_access
+    def certificats(self, pk):
+        return self._sortie(pk, juries.certificats_de_session, "application/pdf")
 
     # --- Actions on one file (buttons of the candidate page) ---------------------------------------------------
     def _on_file(self, pk, action, success, tab):
