@@ -25,3 +25,6 @@ def register_apis(appbuilder):
     redevances.register(appbuilder)
     actualites.register(appbuilder)
     donnees.register(appbuilder)
+    from app.api import offres_cpf
+
+    offres_cpf.register(appbuilder)

@@ -1,13 +1,15 @@
-"""REST resource `redevances` (domain.md §10): the quarterly fee statement, Certif Pro only, through the same
-service as the « Redevances » page."""
+"""REST resources `redevances` (domain.md §10: the quarterly fee statement, Certif Pro) and `mes_redevances` (the
+statement of the caller's perimeter, organisation and network administrators), through the same service as the
+pages."""
 
-from flask import request
+from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.answers import field_errors
 from app.api.base import FrenchResponses
 from app.domain import access
 from app.exports import redevances as export
+from app.models import Organisme
 from app.services import redevances as service
 
 
@@ -82,5 +84,129 @@ class RedevancesApi(FrenchResponses, BaseApi):
         return export.telechargement(export.nom_fichier(releve), releve, service.lignes(annee, trimestre))
 
 
+class MesRedevancesApi(FrenchResponses, BaseApi):
+    """« Mes redevances » (issue 18 §5): the statement of the caller's perimeter — its organisation for an
+    organisation's administrator, its network's organisations for a network's administrator —, read-only."""
+
+    resource_name = "mes_redevances"
+    openapi_spec_tag = "Redevances"
+    class_permission_name = access.ORGANISMES
+    method_permission_name = {
+        "releve": "voir_ses_redevances",
+        "export": "voir_ses_redevances",
+        "organisme": "voir_ses_redevances",
+        "export_organisme": "voir_ses_redevances",
+    }
+    perimetre_des_routes = {"organisme": Organisme, "export_organisme": Organisme}  # perimeter first
+    allow_browser_login = True
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    def releve(self):
+        """Relevé trimestriel des redevances des organismes de votre périmètre (tous, même sans redevance).
+        Même réponse que `GET /api/v1/redevances/`.
+        ---
+        get:
+          parameters:
+          - {in: query, name: annee, required: false, schema: {type: integer, minimum: 2020}}
+          - {in: query, name: trimestre, required: false, schema: {type: integer, minimum: 1, maximum: 4}}
+          responses:
+            200: {description: "Le relevé du trimestre"}
+            400: {description: "Année ou trimestre invalide (message par champ)"}
+            401: {description: "Authentification requise"}
+            403: {description: "Réservé aux administrateurs d'organisme et de réseau"}
+        """
+        periode, errors = field_errors(_periode)
+        if errors:
+            return self.response(400, message=errors)
+        return self.response(200, **service.releve_json(service.releve_du_perimetre(g.user, *periode)))
+
+    @expose("/export", methods=["GET"])
+    @protect()
+    @safe
+    def export(self):
+        """Relevé trimestriel des redevances de votre périmètre en .xlsx (feuilles « Relevé » et « Détail »).
+        ---
+        get:
+          parameters:
+          - {in: query, name: annee, required: false, schema: {type: integer, minimum: 2020}}
+          - {in: query, name: trimestre, required: false, schema: {type: integer, minimum: 1, maximum: 4}}
+          responses:
+            200:
+              description: "Le classeur .xlsx, en pièce jointe"
+              content:
+                application/vnd.openxmlformats-officedocument.spreadsheetml.sheet:
+                  schema: {type: string, format: binary}
+            400: {description: "Année ou trimestre invalide (message par champ)"}
+            403: {description: "Réservé aux administrateurs d'organisme et de réseau"}
+        """
+        periode, errors = field_errors(_periode)
+        if errors:
+            return self.response(400, message=errors)
+        releve = service.releve_du_perimetre(g.user, *periode)
+        return export.telechargement(export.nom_fichier(releve), releve, service.lignes_du_perimetre(g.user, *periode))
+
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    @safe
+    def organisme(self, pk):
+        """Les redevances d'un organisme de votre périmètre : sa synthèse et ses lignes
+        ({"organisme", "nom", "siren", "demandes", …, "total", "lignes": [{"type", "libelle", "date", "reference",
+        "certification", "montant"}]}).
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: query, name: annee, required: false, schema: {type: integer, minimum: 2020}}
+          - {in: query, name: trimestre, required: false, schema: {type: integer, minimum: 1, maximum: 4}}
+          responses:
+            200: {description: "Les redevances de l'organisme pour le trimestre"}
+            400: {description: "Année ou trimestre invalide (message par champ)"}
+            403: {description: "Réservé aux administrateurs d'organisme et de réseau"}
+            404: {description: "Organisme inconnu ou hors de votre périmètre"}
+        """
+        org = service.organisme_du_perimetre(g.user, pk)
+        periode, errors = field_errors(_periode)
+        if errors:
+            return self.response(400, message=errors)
+        releve = service.releve(*periode, organisme_id=org.id, tous=True)
+        body = service.releve_json(releve)
+        compte = body["organismes"][0]
+        compte["lignes"] = [service.ligne_json(x) for x in service.lignes(*periode, organisme_id=org.id)]
+        return self.response(200, annee=body["annee"], trimestre=body["trimestre"], **compte)
+
+    @expose("/<int:pk>/export", methods=["GET"])
+    @protect()
+    @safe
+    def export_organisme(self, pk):
+        """Les redevances d'un organisme de votre périmètre en .xlsx.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: query, name: annee, required: false, schema: {type: integer, minimum: 2020}}
+          - {in: query, name: trimestre, required: false, schema: {type: integer, minimum: 1, maximum: 4}}
+          responses:
+            200:
+              description: "Le classeur .xlsx, en pièce jointe"
+              content:
+                application/vnd.openxmlformats-officedocument.spreadsheetml.sheet:
+                  schema: {type: string, format: binary}
+            400: {description: "Année ou trimestre invalide (message par champ)"}
+            403: {description: "Réservé aux administrateurs d'organisme et de réseau"}
+            404: {description: "Organisme inconnu ou hors de votre périmètre"}
+        """
+        org = service.organisme_du_perimetre(g.user, pk)
+        periode, errors = field_errors(_periode)
+        if errors:
+            return self.response(400, message=errors)
+        releve = service.releve(*periode, organisme_id=org.id)
+        return export.telechargement(
+            export.nom_fichier(releve, org.siren), releve, service.lignes(*periode, organisme_id=org.id)
+        )
+
+
 def register(appbuilder):
     appbuilder.add_api(RedevancesApi)
+    appbuilder.add_api(MesRedevancesApi)

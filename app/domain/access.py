@@ -337,6 +337,10 @@ SPECIAL_RIGHTS: dict[str, Special] = {
     ),
     "gerer_referentiels": Special(ADMINISTRATION, {CERTIF_PRO}, "Modifier les référentiels et listes de valeurs"),
     "voir_redevances": Special(ADMINISTRATION, {CERTIF_PRO}, "Voir les redevances"),
+    # Issue 18 §5: an OF sees what it will be invoiced (its organisation, its network's organisations), read-only.
+    "voir_ses_redevances": Special(
+        ORGANISMES, {ADMIN_RESEAU, ADMIN_ORGANISME}, "Voir le relevé des redevances de son organisme ou de son réseau"
+    ),
     "consulter_journal_recherches": Special(
         ADMINISTRATION, {CERTIF_PRO}, "Consulter le journal des recherches nationales"
     ),

@@ -23,6 +23,7 @@ from app.models.habilitations import (
 )
 from app.models.juries import Certificat, DecisionJury, DemandeRattachement, Echange, EnvoiCertificat, SessionJury  # noqa: F401
 from app.models.notifications import MailSortant, Notification  # noqa: F401
+from app.models.offres_cpf import OffreCpf, SessionOffreCpf  # noqa: F401
 from app.models.redevances import BaremeRedevance  # noqa: F401
 from app.models.referentiels import Domaine, Referentiel, SousDomaine, ValeurListe  # noqa: F401
 from app.models.structures import Certificateur, Etablissement, Organisme, Reseau  # noqa: F401

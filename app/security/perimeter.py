@@ -25,9 +25,11 @@ from app.models import (
     Etablissement,
     MiseEnConformite,
     Notification,
+    OffreCpf,
     Organisme,
     RechercheNationale,
     Reseau,
+    SessionOffreCpf,
     Utilisateur,
 )
 from app.models.evaluations import Evaluation
@@ -102,6 +104,15 @@ def _etablissement_clause(user, level):
     if level == access.ETABLISSEMENT:
         return Etablissement.id == user.etablissement_id
     return false()
+
+
+def _offre_cpf_clause(user, level):
+    """An establishment's CPF offers: those of the establishments of the perimeter."""
+    return OffreCpf.etablissement_id.in_(select(Etablissement.id).where(_etablissement_clause(user, level)))
+
+
+def _session_offre_cpf_clause(user, level):
+    return SessionOffreCpf.offre_id.in_(select(OffreCpf.id).where(_offre_cpf_clause(user, level)))
 
 
 def _habilitation_clause(user, level):
@@ -252,6 +263,8 @@ RULES: dict[type, Callable] = {
     Reseau: _reseau_clause,
     Organisme: _organisme_clause,
     Etablissement: _etablissement_clause,
+    OffreCpf: _offre_cpf_clause,
+    SessionOffreCpf: _session_offre_cpf_clause,
     DemandeHabilitation: _habilitation_clause,
     ChangementSituation: _changement_clause,
     AuditHabilitation: _via_habilitation(AuditHabilitation),

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.formatting import date_fr
 from app.models import DemandeHabilitation, Etablissement, Organisme
 from app.models.habilitations import demande_etablissement
-from app.services import choix, habilitations
+from app.services import choix, habilitations, offres_cpf
 
 PAGE_SIZE = 50
 TEXTE_MAX = 200  # no name or city searched is longer
@@ -77,6 +77,7 @@ class Ligne:
     site_web: str | None
     certifications: list[str] = field(default_factory=list)
     fin: datetime.date | None = None
+    offres: list["OffrePublique"] = field(default_factory=list)
 
     @property
     def contact(self) -> str:
@@ -112,6 +113,40 @@ class Ligne:
             self.site_web or "",
             self.certifications_label,
             self.fin,
+        ]
+
+
+@dataclass
+class OffrePublique:
+    """An offer of the CPF catalogue as the directory shows it (issue 18 §6): public fields only."""
+
+    intitule: str
+    certification: str
+    code_rs: str
+    parcours: str
+    points_forts: str
+    sessions: list[str]
+
+
+def _offres(lignes: list[Ligne]) -> None:
+    """The establishments' CPF offers for a certification they are habilitated for, with their sessions to
+    come (« du 05/01/2027 au 20/03/2027 à Paris »): one query for the page's rows."""
+    par_id = {ligne.id: ligne for ligne in lignes}
+    jour = datetime.date.today()
+    for etab_id, offres in offres_cpf.offres_publiques(par_id, jour).items():
+        par_id[etab_id].offres = [
+            OffrePublique(
+                o.intitule_formation,
+                o.certification_label,
+                o.code_rs,
+                o.parcours_label,
+                o.points_forts,
+                [
+                    f"du {date_fr(s.debut)} au {date_fr(s.fin)} à {s.ville}"
+                    for s in offres_cpf.sessions_a_venir(o, jour)
+                ],
+            )
+            for o in offres
         ]
 
 
@@ -226,12 +261,15 @@ def _completer(rows) -> list[Ligne]:
 
 
 def page(region: str = "", texte: str = "", numero: int = 1, page_size: int = PAGE_SIZE) -> Page:
-    """One page of the directory: a count, the page's rows, their habilitations (three queries)."""
+    """One page of the directory: a count, the page's rows, their habilitations and their CPF offers (a few
+    queries, none per row)."""
     total = compter(region, texte)
     pages = max(1, -(-total // page_size))
     numero = min(max(1, numero), pages)
     rows = db.session.execute(annuaire_query(region, texte).offset((numero - 1) * page_size).limit(page_size))
-    return Page(_completer(rows.all()), total, numero, pages)
+    lignes = _completer(rows.all())
+    _offres(lignes)
+    return Page(lignes, total, numero, pages)
 
 
 def lignes(region: str = "", texte: str = ""):

@@ -29,6 +29,7 @@ from app.models import (
     Etablissement,
     Evaluation,
     Formation,
+    OffreCpf,
     Organisme,
     Parametre,
     Reseau,
@@ -61,6 +62,7 @@ AUDITED = (
     Actualite,
     Parametre,
     Traitement,
+    OffreCpf,
 ) + tuple(PARTS_OF_FILE)
 ENTITY_NAMES = {
     Reseau: "Réseau",
@@ -81,6 +83,7 @@ ENTITY_NAMES = {
     Actualite: "Actualité",
     Parametre: "Paramètre",
     Traitement: "Registre des traitements",
+    OffreCpf: "Offre de formation CPF",
 }
 # Never written into the trail.
 SECRET_FIELDS = {
@@ -130,6 +133,9 @@ def _scope(obj) -> dict:
         scope.update(etablissement_id=obj.id, organisme_id=obj.organisme_id)
     elif isinstance(obj, Organisme):
         scope.update(organisme_id=obj.id)
+    elif isinstance(obj, OffreCpf):
+        etab = obj.etablissement
+        scope.update(etablissement_id=obj.etablissement_id, organisme_id=etab.organisme_id if etab else None)
     elif isinstance(obj, DemandeHabilitation):
         scope.update(organisme_id=obj.organisme_id)
     elif isinstance(obj, Candidature):

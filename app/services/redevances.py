@@ -7,7 +7,9 @@ Three kinds of line, each priced with the barème in force on the event's date f
 - « Redevance par certificat délivré »: every certificate delivered in the quarter.
 
 Built for national volume: certificates are counted with one GROUP BY, detail lines are streamed; nothing is
-queried per organisation or per row. Only Certif Pro sees fees (the views and the API check the right).
+queried per organisation or per row. Certif Pro sees every organisation's fees (the views and the API check the
+right); an organisation's or a network's administrator its perimeter's (`releve_du_perimetre`, the right and the
+perimeter checked here).
 """
 
 import datetime
@@ -16,15 +18,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import groupby
 
-from sqlalchemy import extract, func, or_, select
+from sqlalchemy import Select, extract, func, or_, select
 
+from app.domain import access
 from app.domain.calendrier import meme_jour
-from app.domain.errors import ValidationFailed
+from app.domain.errors import Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import BaremeRedevance, Candidature, Certificat, DemandeHabilitation, Etablissement, Organisme
 from app.models.habilitations import demande_etablissement
 from app.models.referentiels import CERTIFICATIONS
 from app.schemas import Input, Whole, fresh, shape_errors
+from app.security import perimeter
 from app.services import ecritures
 from app.services.validation import Errors, blank
 
@@ -235,11 +239,23 @@ class Ligne:
         return CERTIFICATIONS.get(self.certification, self.certification)
 
 
-def _organismes(organisme_id: int | None) -> list[tuple[int, str, str]]:
+# Which organisations a statement covers: None (every one), an id, or a SELECT of ids (a perimeter's).
+Organismes = int | Select | None
+
+
+def _parmi(query, column, organismes: Organismes):
+    """`organismes`: None (every organisation), an id, or a SELECT of ids (a perimeter's organisations)."""
+    if organismes is None:
+        return query
+    if isinstance(organismes, int):
+        return query.where(column == organismes)
+    return query.where(column.in_(organismes))
+
+
+def _organismes(organisme_id) -> list[tuple[int, str, str]]:
     """(id, nom, siren) in the statement's order; ~1,500 short rows nationally, read in one query."""
     query = select(Organisme.id, Organisme.nom, Organisme.siren).order_by(Organisme.nom, Organisme.id)
-    if organisme_id is not None:
-        query = query.where(Organisme.id == organisme_id)
+    query = _parmi(query, Organisme.id, organisme_id)
     return [(row[0], row[1], row[2]) for row in db.session.execute(query)]
 
 
@@ -255,8 +271,7 @@ def _demandes(debut, fin, organisme_id):
         .where(DemandeHabilitation.date_demande >= debut, DemandeHabilitation.date_demande <= fin)
         .order_by(DemandeHabilitation.date_demande, DemandeHabilitation.id)
     )
-    if organisme_id is not None:
-        query = query.where(DemandeHabilitation.organisme_id == organisme_id)
+    query = _parmi(query, DemandeHabilitation.organisme_id, organisme_id)
     return db.session.execute(query).all()
 
 
@@ -286,8 +301,7 @@ def _sites(debut, fin, organisme_id):
             extract("month", DemandeHabilitation.date_debut).between(debut.month, fin.month),
         )
     )
-    if organisme_id is not None:
-        query = query.where(DemandeHabilitation.organisme_id == organisme_id)
+    query = _parmi(query, DemandeHabilitation.organisme_id, organisme_id)
     seen, sites = set(), []
     for org_id, certification, date_debut, date_fin, etab_id, nom, siret in db.session.execute(query):
         if date_debut is None:  # a validated habilitation always has its dates
@@ -320,8 +334,7 @@ def _certificats_comptes(debut, fin, organisme_id):
         .where(Certificat.created_at >= start, Certificat.created_at < end)
         .group_by(Candidature.organisme_id, Candidature.certification)
     )
-    if organisme_id is not None:
-        query = query.where(Candidature.organisme_id == organisme_id)
+    query = _parmi(query, Candidature.organisme_id, organisme_id)
     return db.session.execute(query).all()
 
 
@@ -336,12 +349,11 @@ def _certificats(debut, fin, organisme_id):
         .order_by(Organisme.nom, Organisme.id, Certificat.created_at, Certificat.numero)
         .execution_options(yield_per=2000)
     )
-    if organisme_id is not None:
-        query = query.where(Candidature.organisme_id == organisme_id)
+    query = _parmi(query, Candidature.organisme_id, organisme_id)
     return db.session.execute(query)
 
 
-def lignes(annee, trimestre_, organisme_id: int | None = None) -> Iterator[Ligne]:
+def lignes(annee, trimestre_, organisme_id: "Organismes" = None) -> Iterator[Ligne]:
     """The detail lines of the quarter, organisation by organisation (by name), then by kind and date.
     Input is checked at the call; the lines come as they are read (certificates are streamed)."""
     debut, fin = trimestre(annee, trimestre_)
@@ -434,9 +446,10 @@ class Releve:
         return libelle_trimestre(self.annee, self.trimestre)
 
 
-def releve(annee, trimestre_, organisme_id: int | None = None) -> Releve:
-    """Per organisation with something due in the quarter: counts and amounts of each kind, total HT; and
-    the grand total. Four queries whatever the number of organisations."""
+def releve(annee, trimestre_, organisme_id: "Organismes" = None, tous: bool = False) -> Releve:
+    """Per organisation with something due in the quarter (`tous`: every organisation asked for, those owing
+    nothing too): counts and amounts of each kind, total HT; and the grand total. Four queries whatever the
+    number of organisations."""
     annee, trimestre_ = verifier_periode(annee, trimestre_)
     debut, fin = trimestre(annee, trimestre_)
     baremes = Baremes()
@@ -456,9 +469,9 @@ def releve(annee, trimestre_, organisme_id: int | None = None) -> Releve:
 
     result = Releve(annee, trimestre_, debut, fin)
     for org_id, nom, siren in _organismes(organisme_id):
-        if org_id not in comptes:
+        if org_id not in comptes and not tous:
             continue
-        c = comptes[org_id]
+        c = compte(org_id)
         c.nom, c.siren = nom, siren
         result.organismes.append(c)
         for type_, nombre, montant in (
@@ -506,6 +519,42 @@ def releve_json(r: Releve) -> dict:
         ],
         "total": montant_json(r.total.total),
     }
+
+
+def ligne_json(x: Ligne) -> dict:
+    return {
+        "type": x.type,
+        "libelle": x.type_label,
+        "date": x.date.isoformat(),
+        "reference": x.reference,
+        "certification": x.certification,
+        "montant": montant_json(x.montant),
+    }
+
+
+# --- The organisation's own statement (issue 18 §5) -----------------------------------------------------------
+# An organisation's administrator sees its organisation's quarter, a network's administrator those of its
+# network's organisations: the same figures and lines as Certif Pro's statement, limited to the perimeter.
+def _organismes_du_perimetre(user) -> Select:
+    if not access.may(user, "voir_ses_redevances"):
+        raise Forbidden("Votre profil ne permet pas de consulter les redevances.")
+    return perimeter.restrict(select(Organisme.id), Organisme, user)
+
+
+def releve_du_perimetre(user, annee, trimestre_) -> Releve:
+    """The statement of every organisation of the user's perimeter, those owing nothing too."""
+    return releve(annee, trimestre_, _organismes_du_perimetre(user), tous=True)
+
+
+def lignes_du_perimetre(user, annee, trimestre_) -> Iterator[Ligne]:
+    return lignes(annee, trimestre_, _organismes_du_perimetre(user))
+
+
+def organisme_du_perimetre(user, pk) -> Organisme:
+    """One organisation of the perimeter (NotFound otherwise, before the right is asked: perimeter first)."""
+    org = perimeter.get_visible(Organisme, pk, user)
+    _organismes_du_perimetre(user)
+    return org
 
 
 @ecritures.regle(BaremeRedevance)

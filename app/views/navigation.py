@@ -14,7 +14,8 @@ class NavItem:
     prefix: str
 
 
-# Tab → (label, endpoint). A tab appears only when the profile has at least 👁 on it and its page exists.
+# Tab → (label, endpoint). A tab appears only when the profile has at least 👁 on it and its page exists; an
+# entry naming a right of the matrix (access.RIGHTS) instead of a tab appears for the profiles holding it.
 TOP_TABS = [
     (access.EVALUATIONS, "EVALUATIONS", "CandidatureView.list"),
     (access.FORMATIONS, "FORMATIONS", "FormationsView.list"),
@@ -29,13 +30,15 @@ RESEAU_MENU = [
     (access.ETABLISSEMENTS, "Mes Etablissements", "EtablissementView.list"),
     (access.UTILISATEURS, "Mes Utilisateurs", "UtilisateurView.list"),
     (access.RATTACHEMENTS, "Mes demandes de rattachement", "DemandeRattachementView.list"),
+    ("voir_ses_redevances", "Mes redevances", "MesRedevancesView.index"),
 ]
 
 
 def _items(profile, entries):
     items = []
     for tab, label, endpoint in entries:
-        if endpoint and access.profile_allows(profile, access.READ, tab):
+        allowed = access.may(profile, tab) if tab in access.RIGHTS else access.profile_allows(profile, access.READ, tab)
+        if endpoint and allowed:
             href = url_for(endpoint)
             # The tab is active on every page of its first path segment (/candidatures/…).
             items.append(NavItem(label, href, "/" + href.strip("/").split("/")[0] + "/"))

@@ -1,9 +1,10 @@
-"""Redevances (domain.md §10): the quarterly statement per organisation and the barème, for Certif Pro only.
+"""Redevances (domain.md §10): the quarterly statement per organisation and the barème for Certif Pro; « Mes
+redevances », the same statement limited to the perimeter, for an organisation's or a network's administrator.
 Thin: the rules and the figures are in app/services/redevances.py."""
 
 from decimal import Decimal
 
-from flask import abort, request, url_for
+from flask import abort, g, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from wtforms import SelectField, StringField
@@ -34,6 +35,8 @@ def _periode():
 
 
 class RedevancesView(BaseView):
+    """Certif Pro's national statement, and any organisation's detail."""
+
     route_base = "/redevances"
     default_view = "index"
     class_permission_name = access.ADMINISTRATION
@@ -44,6 +47,8 @@ class RedevancesView(BaseView):
         "organisme": "voir_redevances",
         "export_organisme": "voir_redevances",
     }
+    national = True
+    titre = "Redevances — relevé trimestriel"
 
     def _breadcrumb(self, *more):
         return [
@@ -52,11 +57,26 @@ class RedevancesView(BaseView):
             *more,
         ]
 
+    # What the statement covers: every organisation (Certif Pro) or the user's perimeter (MesRedevancesView).
+    def _releve(self, periode):
+        return service.releve(*periode)
+
+    def _lignes(self, periode):
+        return service.lignes(*periode)
+
+    def _organisme(self, pk):
+        org = service.organisme(pk)
+        if org is None:
+            abort(404)
+        return org
+
     def _page(self, periode, saisie, erreurs):
         return self.render_template(
             "clea/redevances.html",
-            title="Redevances — relevé trimestriel",
-            releve=service.releve(*periode) if periode else None,
+            title=self.titre,
+            vue=type(self).__name__,
+            national=self.national,
+            releve=self._releve(periode) if periode else None,
             saisie=saisie,
             erreurs=erreurs,
             trimestres=service.TRIMESTRES,
@@ -76,14 +96,8 @@ class RedevancesView(BaseView):
         periode, saisie, erreurs = _periode()
         if periode is None:
             return self._page(periode, saisie, erreurs)
-        releve = service.releve(*periode)
-        return export.telechargement(export.nom_fichier(releve), releve, service.lignes(*periode))
-
-    def _organisme(self, pk):
-        org = service.organisme(pk)
-        if org is None:
-            abort(404)
-        return org
+        releve = self._releve(periode)
+        return export.telechargement(export.nom_fichier(releve), releve, self._lignes(periode))
 
     @expose("/organisme/<int:pk>")
     @has_access
@@ -94,6 +108,8 @@ class RedevancesView(BaseView):
         return self.render_template(
             "clea/redevances_organisme.html",
             title=f"Redevances — {org.nom}",
+            vue=type(self).__name__,
+            national=self.national,
             org=org,
             releve=releve,
             compte=(
@@ -120,6 +136,34 @@ class RedevancesView(BaseView):
         return export.telechargement(
             export.nom_fichier(releve, org.siren), releve, service.lignes(*periode, organisme_id=org.id)
         )
+
+
+class MesRedevancesView(RedevancesView):
+    """« Mes redevances » (issue 18 §5): an organisation's or a network's administrator reads the statement of its
+    perimeter (read-only) and downloads it; the figures are Certif Pro's, limited by the service."""
+
+    route_base = "/mes-redevances"
+    class_permission_name = access.ORGANISMES
+    method_permission_name = {
+        "index": "voir_ses_redevances",
+        "export": "voir_ses_redevances",
+        "organisme": "voir_ses_redevances",
+        "export_organisme": "voir_ses_redevances",
+    }
+    national = False
+    titre = "Mes redevances — relevé trimestriel"
+
+    def _breadcrumb(self, *more):
+        return [("Mes redevances", url_for("MesRedevancesView.index") if more else None), *more]
+
+    def _releve(self, periode):
+        return service.releve_du_perimetre(g.user, *periode)
+
+    def _lignes(self, periode):
+        return service.lignes_du_perimetre(g.user, *periode)
+
+    def _organisme(self, pk):
+        return service.organisme_du_perimetre(g.user, pk)
 
 
 # --- Barème ---------------------------------------------------------------------------------------------
@@ -232,4 +276,5 @@ class BaremeRedevanceView(CleaModelView):
 
 def register(appbuilder):
     appbuilder.add_view_no_menu(RedevancesView())
+    appbuilder.add_view_no_menu(MesRedevancesView())
     appbuilder.add_view_no_menu(BaremeRedevanceView())

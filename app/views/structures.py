@@ -10,7 +10,7 @@ from app.domain.regions import MODALITES_ENVOI, REGIONS
 from app.formatting import oui_non
 from app.models import Certificateur, Etablissement, Organisme, Reseau
 from app.security import perimeter
-from app.services import audit, habilitations, structures
+from app.services import audit, habilitations, offres_cpf, structures
 from app.services.ecritures import ServiceInterface
 from app.views.base import CleaModelView
 from app.views.selection import SelectionActions
@@ -195,6 +195,8 @@ class EtablissementView(StructureSelection, CleaModelView):
             can_edit=self.can("can_edit"),
             can_request=access.may(g.user, "deposer_dossier_habilitation"),
             can_decide=self.can("can_decider_habilitation", access.HABILITATIONS),
+            offres=offres_cpf.offres_de(g.user, etab.id),
+            can_edit_offres=offres_cpf.peut_modifier(g.user),
             breadcrumb=[
                 ("Mes organismes", url_for("OrganismeView.list")),
                 (etab.organisme.nom, url_for("OrganismeView.show", pk=etab.organisme_id)),
