@@ -1,7 +1,11 @@
-"""The certificate of a certified candidate (guide §20): a one-page French PDF with its unique number."""
+"""The certificate of a certified candidate (guide §20): a one-page French PDF with its unique number, its
+verification code and a QR code leading to the public verification page (app/domain/certificats.py)."""
 
 import io
 
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -18,7 +22,21 @@ TITRES = {
 }
 
 
-def certificat_pdf(candidature, numero: str, session) -> bytes:
+QR_TAILLE = 32 * mm
+
+
+def _qr_code(pdf, url: str, x: float, y: float) -> None:
+    """The QR code of `url`, QR_TAILLE wide, its lower left corner at (x, y)."""
+    widget = QrCodeWidget(url, barLevel="M")
+    left, bottom, right, top = widget.getBounds()
+    drawing = Drawing(
+        QR_TAILLE, QR_TAILLE, transform=[QR_TAILLE / (right - left), 0, 0, QR_TAILLE / (top - bottom), 0, 0]
+    )
+    drawing.add(widget)
+    renderPDF.draw(drawing, pdf, x, y)
+
+
+def certificat_pdf(candidature, numero: str, session, code: str, url_verification: str) -> bytes:
     output = io.BytesIO()
     width, height = landscape(A4)
     pdf = canvas.Canvas(output, pagesize=(width, height))
@@ -53,6 +71,12 @@ def certificat_pdf(candidature, numero: str, session) -> bytes:
     pdf.setFont("Helvetica", 10)
     pdf.drawString(22 * mm, 22 * mm, f"Certificat n° {numero}")
     pdf.drawRightString(width - 22 * mm, 22 * mm, f"Dossier n° {candidature.numero_dossier}")
+    # Verification: the QR code in the lower right corner, the code and the address beside it.
+    qr_x = width - 22 * mm - QR_TAILLE
+    _qr_code(pdf, url_verification, qr_x, 30 * mm)
+    pdf.setFont("Helvetica", 9)
+    pdf.drawRightString(qr_x - 4 * mm, 48 * mm, f"Code de vérification : {code}")
+    pdf.drawRightString(qr_x - 4 * mm, 42 * mm, f"Vérifier ce certificat : {url_verification}")
     pdf.showPage()
     pdf.save()
     return output.getvalue()

@@ -38,3 +38,6 @@ def register_views(appbuilder):
     redevances.register(appbuilder)
     actualites.register(appbuilder)
     donnees.register(appbuilder)
+    from app.views import verification
+
+    verification.register(appbuilder)
