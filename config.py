@@ -99,6 +99,8 @@ class Config:
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # The public « Vérification d'un certificat » page (/verifier/<code>): requests per address (Flask-Limiter).
+    VERIFICATION_RATE_LIMIT = os.environ.get("VERIFICATION_RATE_LIMIT", "30 per minute")
 
     # Uploads: 4 Mo per document (checked by the service); anything far larger is cut off before reading.
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024

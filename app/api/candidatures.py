@@ -1,7 +1,7 @@
 """REST resource `candidature` (api.md): list and read inside the perimeter, create through the same service as
 « Proposer une candidature ». Status changes come through the status machine's actions."""
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.api.base import CleaModelRestApi, FrenchResponses, event_actions
@@ -132,6 +132,17 @@ class CandidatureApi(CleaModelRestApi):
         payload = response.get_json()
         payload["notice_donnees_personnelles"] = donnees_personnelles.notice()
         return self.response(200, **payload)
+
+    def get_headless(self, pk, **kwargs):
+        """A file also says its certificate's verification code (`code_verification`, api.md), null until certified
+        (or once Certif Pro erased the certificate's proof)."""
+        response = super().get_headless(pk, **kwargs)
+        if response.status_code == 200:
+            payload = response.get_json()
+            certificat = juries.certificat_de(payload["id"])
+            payload["result"]["code_verification"] = certificat.code_verification if certificat else None
+            response.set_data(current_app.json.dumps(payload))
+        return response
 
     def event_extras(self, event, item):
         if event == "envoyer_certification":

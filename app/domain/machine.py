@@ -30,6 +30,21 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class PersonMail:
+    """A mail to the person the record is about, who is no user of the platform (a candidate), at the address the
+    record holds: queued with the event when the record holds one, and when the context matches `when` (e.g.
+    `{"decision": "certifiee"}`). `subject` and `text` are formatted with the event's context, like notices; the
+    service bound to the machine says where the address is and how the mail is kept with the record."""
+
+    subject: str
+    text: str
+    when: Mapping[str, Any] = field(default_factory=dict)
+
+    def applies(self, context: Mapping[str, Any]) -> bool:
+        return all(context.get(key) == value for key, value in self.when.items())
+
+
+@dataclass(frozen=True)
 class Event:
     sources: frozenset[str]
     right: str  # a name of access.RIGHTS (or access.SYSTEM)
@@ -38,6 +53,7 @@ class Event:
     rule: Callable[[Any, Mapping[str, Any]], str | None] | None = None  # or: the target decided from the record
     audit: str | None = None  # audit wording, formatted with the context (default: label)
     notices: tuple[Notice, ...] = ()
+    mails: tuple[PersonMail, ...] = ()  # to the person the record is about (a candidate), beside the notices
     success: str = ""  # the French message shown after the event in the UI
     path: str = ""  # URL segment of the UI and API action (default: the name)
     api: str = ""  # name of the API action, when it differs from `path`

@@ -6,7 +6,7 @@ the API's actions and the services' refusals all come from it (app/services/work
 """
 
 from app.domain import access
-from app.domain.machine import Event, Machine, Notice, register
+from app.domain.machine import Event, Machine, Notice, PersonMail, register
 
 ATTENTE_EVALUATION_PREALABLE = "attente_evaluation_prealable"
 ATTENTE_EVALUATION_FINALE = "attente_evaluation_finale"
@@ -70,6 +70,50 @@ def _new_certifier(candidature, context) -> str | None:
     return ATTENTE_JURY if candidature.statut == ATTENTE_CERTIFICATION else None
 
 
+# --- The candidate informed (issue 18): mails to the address of the file, worded for the candidate ----------------
+# Formatted with the event's context: the file's words (numero_dossier, etablissement, certification) and the
+# effect's (nom_certificateur, date_jury, commentaire, numero_certificat, url_verification…). Queued by the engine
+# (workflow.send_person_mail) when the file holds an email, kept with the file (« Mails au candidat »).
+MAIL_ENVOI_EN_CERTIFICATION = PersonMail(
+    "Votre dossier {certification} est envoyé en certification",
+    "Bonjour,\n\nVotre organisme évaluateur, {etablissement}, a envoyé votre dossier n°{numero_dossier} en "
+    "certification {certification}. Le certificateur, {nom_certificateur}, l'examinera lors d'un prochain jury : "
+    "vous recevrez un mail dès sa décision.",
+)
+MAILS_DECISION = (
+    PersonMail(
+        "Félicitations : vous obtenez la certification {certification}",
+        "Bonjour,\n\nLe jury du {date_jury} vous délivre la certification {certification} (dossier "
+        "n°{numero_dossier}). Félicitations !\n\nVotre certificat porte le n°{numero_certificat}. Toute personne à "
+        "qui vous le présentez, un employeur par exemple, peut vérifier son authenticité à l'adresse suivante, aussi "
+        "donnée par le QR code imprimé sur le certificat :\n{url_verification}\n\nSi vous avez demandé un "
+        "certificat au format papier, vous recevrez un mail lors de son envoi par courrier.",
+        when={"decision": "certifiee"},
+    ),
+    PersonMail(
+        "Décision du jury sur votre dossier {certification}",
+        "Bonjour,\n\nLe jury du {date_jury} ne vous a pas délivré la certification {certification} (dossier "
+        "n°{numero_dossier}). Votre organisme évaluateur, {etablissement}, peut vous expliquer cette décision et les "
+        "suites possibles.",
+        when={"decision": "non_certifiee"},
+    ),
+    PersonMail(
+        "Votre dossier {certification} : le jury demande des compléments",
+        "Bonjour,\n\nLe jury du {date_jury} a examiné votre dossier n°{numero_dossier} et demande des compléments "
+        "à votre organisme évaluateur, {etablissement}. Voici le message du jury à votre organisme :\n\n"
+        "« {commentaire} »\n\nVotre organisme va compléter votre dossier et le renvoyer au jury ; il vous "
+        "contactera s'il a besoin de vous. Vous recevrez un mail dès la nouvelle décision du jury.",
+        when={"decision": "complement"},
+    ),
+)
+# Not an event of the machine: « Historique des envois », a certificate posted (app/services/juries.py).
+CERTIFICAT_ENVOYE = PersonMail(
+    "Votre certificat {certification} vous est envoyé par courrier",
+    "Bonjour,\n\nVotre certificat {certification} n°{numero_certificat} (dossier n°{numero_dossier}) vous a été "
+    "envoyé par courrier le {date_envoi}{par_canal}, à l'adresse postale de votre dossier. S'il ne vous parvient pas, "
+    "prévenez votre organisme évaluateur.",
+)
+
 DECISIONS = {"certifiee": CERTIFIEE, "non_certifiee": NON_CERTIFIEE, "complement": ATTENTE_COMPLEMENT}
 EVALUATION_EN_COURS = frozenset({ATTENTE_EVALUATION_PREALABLE, ATTENTE_EVALUATION_FINALE})
 A_AFFECTER = frozenset({ATTENTE_JURY, CANDIDATURE_COMPLETEE})
@@ -132,6 +176,7 @@ CANDIDATURE = register(
                         "Le dossier {numero_dossier} ({candidat}) a été envoyé en certification par {etablissement}.",
                     ),
                 ),
+                mails=(MAIL_ENVOI_EN_CERTIFICATION,),
                 success="La candidature est envoyée en certification : elle est désormais en lecture seule.",
             ),
             "annuler_envoi": Event(
@@ -177,6 +222,7 @@ CANDIDATURE = register(
                         tab="decision",
                     ),
                 ),
+                mails=MAILS_DECISION,
                 success="La décision du jury est enregistrée.",
             ),
             "changer_certificateur": Event(

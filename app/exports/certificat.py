@@ -1,8 +1,12 @@
-"""The certificate of a certified candidate (guide §20): a one-page French PDF with its unique number; the batch
-of a jury session's certificates for the printing provider is the same page drawn once per certificate."""
+"""The certificate of a certified candidate (guide §20): a one-page French PDF with its unique number, its
+verification code and a QR code leading to the public verification page (app/domain/certificats.py); the batch of
+a jury session's certificates for the printing provider is the same page drawn once per certificate."""
 
 import io
 
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -19,7 +23,21 @@ TITRES = {
 }
 
 
-def _dessiner(pdf: canvas.Canvas, candidature, numero: str, session) -> None:
+QR_TAILLE = 32 * mm
+
+
+def _qr_code(pdf, url: str, x: float, y: float) -> None:
+    """The QR code of `url`, QR_TAILLE wide, its lower left corner at (x, y)."""
+    widget = QrCodeWidget(url, barLevel="M")
+    left, bottom, right, top = widget.getBounds()
+    drawing = Drawing(
+        QR_TAILLE, QR_TAILLE, transform=[QR_TAILLE / (right - left), 0, 0, QR_TAILLE / (top - bottom), 0, 0]
+    )
+    drawing.add(widget)
+    renderPDF.draw(drawing, pdf, x, y)
+
+
+def _dessiner(pdf: canvas.Canvas, candidature, numero: str, session, code: str, url_verification: str) -> None:
     """One certificate on the canvas's current page, then the page is closed."""
     width, height = landscape(A4)
     titre, intitule = TITRES.get(candidature.certification, TITRES["clea"])
@@ -51,27 +69,34 @@ def _dessiner(pdf: canvas.Canvas, candidature, numero: str, session) -> None:
     pdf.setFont("Helvetica", 10)
     pdf.drawString(22 * mm, 22 * mm, f"Certificat n° {numero}")
     pdf.drawRightString(width - 22 * mm, 22 * mm, f"Dossier n° {candidature.numero_dossier}")
+    # Verification: the QR code in the lower right corner, the code and the address beside it.
+    qr_x = width - 22 * mm - QR_TAILLE
+    _qr_code(pdf, url_verification, qr_x, 30 * mm)
+    pdf.setFont("Helvetica", 9)
+    pdf.drawRightString(qr_x - 4 * mm, 48 * mm, f"Code de vérification : {code}")
+    pdf.drawRightString(qr_x - 4 * mm, 42 * mm, f"Vérifier ce certificat : {url_verification}")
     pdf.showPage()
 
 
-def certificat_pdf(candidature, numero: str, session) -> bytes:
+def certificat_pdf(candidature, numero: str, session, code: str, url_verification: str) -> bytes:
     output = io.BytesIO()
     pdf = canvas.Canvas(output, pagesize=landscape(A4))
     titre, _intitule = TITRES.get(candidature.certification, TITRES["clea"])
     pdf.setTitle(f"{titre} n°{numero}")
     pdf.setAuthor("Certif Pro")
-    _dessiner(pdf, candidature, numero, session)
+    _dessiner(pdf, candidature, numero, session, code, url_verification)
     pdf.save()
     return output.getvalue()
 
 
 def certificats_pdf(session, certificats) -> bytes:
-    """The session's batch for the printing provider: one page per (candidature, numéro), in the given order."""
+    """The session's batch for the printing provider: one page per (candidature, numéro, code, adresse de
+    vérification), in the given order."""
     output = io.BytesIO()
     pdf = canvas.Canvas(output, pagesize=landscape(A4))
     pdf.setTitle(f"Certificats du jury du {date_fr(session.date)} — {session.certificateur.nom}")
     pdf.setAuthor("Certif Pro")
-    for candidature, numero in certificats:
-        _dessiner(pdf, candidature, numero, session)
+    for candidature, numero, code, url_verification in certificats:
+        _dessiner(pdf, candidature, numero, session, code, url_verification)
     pdf.save()
     return output.getvalue()

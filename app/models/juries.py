@@ -7,6 +7,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain import certificats
 from app.formatting import date_fr, datetime_fr
 from app.models.base import utcnow
 
@@ -108,7 +109,9 @@ class Echange(Model):
 
 
 class Certificat(Model):
-    """The certificate of a certified file: a unique number and its PDF (a document of the file)."""
+    """The certificate of a certified file: a unique number, its PDF (a document of the file) and its verification
+    code (app/domain/certificats.py: printed on the PDF with a QR code to the public page `/verifier/<code>`; None
+    once Certif Pro erased the certificate's proof at an anonymisation — the page then knows it no more)."""
 
     __tablename__ = "certificat"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -118,13 +121,17 @@ class Certificat(Model):
     numero: Mapped[str] = mapped_column(String(30), nullable=False, unique=True)
     session_jury_id: Mapped[int] = mapped_column(ForeignKey("session_jury.id"), nullable=False)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"))
+    code_verification: Mapped[str | None] = mapped_column(String(32), default=certificats.nouveau_code)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     candidature = relationship("Candidature")
     session_jury = relationship("SessionJury")
     document = relationship("Document")
-    # The fees' quarterly count of certificates reads them by date.
-    __table_args__ = (Index("ix_certificat_created_at", "created_at"),)
+    # The fees' quarterly count of certificates reads them by date; the public page finds one by its code.
+    __table_args__ = (
+        Index("ix_certificat_created_at", "created_at"),
+        Index("uq_certificat_code_verification", "code_verification", unique=True),
+    )
 
     def __str__(self):
         return f"Certificat n°{self.numero}"

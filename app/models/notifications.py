@@ -51,6 +51,8 @@ class MailSortant(Model):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     relance_le: Mapped[datetime.datetime | None] = mapped_column(DateTime)  # « Renvoyer »: the tries start again
+    # A mail to a candidate (the address of their file, not a user's): the file shows it in « Mails au candidat ».
+    candidature_id: Mapped[int | None] = mapped_column(ForeignKey("candidature.id", ondelete="SET NULL"), index=True)
     STATUTS = {A_ENVOYER: "À envoyer", ENVOYE: "Envoyé", ECHEC: "En échec"}
 
     @property

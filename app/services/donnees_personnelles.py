@@ -220,6 +220,13 @@ def donnees(user, pk: int) -> dict:
         "decisions_du_jury": [_row(d) for d in _all(DecisionJury, DecisionJury.candidature_id == c.id)],
         "certificat": _row(certificat) if certificat else None,
         "envois_du_certificat": [_row(e) for e in _all(EnvoiCertificat, EnvoiCertificat.candidature_id == c.id)],
+        "mails_au_candidat": [
+            {
+                key: _plain(getattr(m, key))
+                for key in ("destinataire", "sujet", "corps", "statut", "created_at", "sent_at")
+            }
+            for m in _all(MailSortant, MailSortant.candidature_id == c.id)
+        ],
         "rattachements": [_row(r) for r in _all(DemandeRattachement, DemandeRattachement.candidature_id == c.id)],
         "documents": [{**_row(d), "fichier": _nom_de_fichier(d)} for d in documents],
         "historique": [_row(line) for line in historique],
@@ -262,6 +269,7 @@ def _resume_pdf(data: dict) -> bytes:
         ("Echanges avec le certificateur", len(data["echanges"])),
         ("Décisions du jury", len(data["decisions_du_jury"])),
         ("Envois du certificat", len(data["envois_du_certificat"])),
+        ("Mails adressés à la personne", len(data["mails_au_candidat"])),
         ("Demandes de rattachement", len(data["rattachements"])),
         ("Documents (dossier « documents » de l'archive)", len(data["documents"])),
         ("Lignes d'historique", len(data["historique"])),
@@ -507,6 +515,9 @@ def _anonymiser(candidature: Candidature, motif: str, effacer_preuve=False, moti
             decision.commentaire = None
         for envoi in _all(EnvoiCertificat, EnvoiCertificat.candidature_id == c.id):
             envoi.commentaire = None
+        if certificat and not garder_preuve:
+            certificat.code_verification = None  # the public page no longer confirms a proof the platform erased
+        _effacer_les_mails_au_candidat(c)
         for demande in _all(DemandeRattachement, DemandeRattachement.candidature_id == c.id):
             demande.precision = None
         evaluation_ids = []
@@ -523,6 +534,20 @@ def _anonymiser(candidature: Candidature, motif: str, effacer_preuve=False, moti
     _effacer_les_copies(c, mots, champs_effaces)
     db.session.commit()
     return Anonymisation(c, preuve_gardee=garder_preuve)
+
+
+ADRESSE_EFFACEE = "adresse effacée"
+MAIL_EFFACE = "Mail effacé lors de l'anonymisation du dossier."
+
+
+def _effacer_les_mails_au_candidat(c: Candidature) -> None:
+    """The mails to the person (« Mails au candidat »): those not yet sent are not sent (the address is erased),
+    the others keep their subject, date and delivery status — their address and body go (free texts)."""
+    for mail in _all(MailSortant, MailSortant.candidature_id == c.id):
+        if mail.statut == MailSortant.A_ENVOYER:
+            db.session.delete(mail)
+            continue
+        mail.destinataire, mail.corps, mail.corps_apres_envoi = ADRESSE_EFFACEE, MAIL_EFFACE, None
 
 
 def _effacer_les_copies(c: Candidature, mots: list[str], champs: set[str]) -> None:

@@ -8,10 +8,11 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
+from flask import current_app
 from marshmallow import fields
 from sqlalchemy import or_, select
 
-from app.domain import access, statuts
+from app.domain import access, certificats, statuts
 from app.domain.dates import parse_datetime
 from app.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.domain.regions import MODALITES_PAR_PRESTATAIRE
@@ -20,6 +21,7 @@ from app.extensions import db
 from app.formatting import date_fr
 from app.models import Candidature, Certificateur, Utilisateur
 from app.models.juries import Certificat, DecisionJury, Echange, EnvoiCertificat, SessionJury
+from app.models.referentiels import CERTIFICATIONS
 from app.schemas import Input, Text, shape_errors, text_fields
 from app.security import perimeter
 from app.services import audit, documents, notifications, transitions, workflow
@@ -206,26 +208,79 @@ def numero_certificat(candidature, session) -> str:
     return f"{prefix}-{session.date:%Y}-{candidature.numero_dossier}"
 
 
+def url_de_verification(code: str) -> str:
+    """The public page's absolute address (the QR code's, the candidate's mail's): PUBLIC_URL, as mailed links."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + certificats.chemin_de_verification(code)
+
+
 def delivrer_certificat(candidature, session, auteur_id=None) -> Certificat:
-    """The certificate of a certified file: its number and its PDF, attached to the file."""
+    """The certificate of a certified file: its number, its verification code and its PDF, attached to the file."""
     from app.exports.certificat import certificat_pdf
 
     numero = numero_certificat(candidature, session)
+    code = certificats.nouveau_code()
     document = documents.joindre(
         candidature.id,
         f"certificat-{numero}.pdf",
         "application/pdf",
-        certificat_pdf(candidature, numero, session),
+        certificat_pdf(candidature, numero, session, code, url_de_verification(code)),
         "certificat",
         None,
         auteur_id,
     )
     db.session.flush()
     certificat = Certificat(
-        candidature_id=candidature.id, numero=numero, session_jury_id=session.id, document_id=document.id
+        candidature_id=candidature.id,
+        numero=numero,
+        session_jury_id=session.id,
+        document_id=document.id,
+        code_verification=code,
     )
     db.session.add(certificat)
     return certificat
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public page shows of a certificate (api.md "Certificate verification") — nothing more."""
+
+    numero: str
+    certification: str
+    date: datetime.date
+    initiales: str
+    annee_naissance: int
+
+
+def verifier(code) -> Verification | None:
+    """The public page `/verifier/<code>` (no login); None: no certificate has this code (the page answers its 404,
+    saying so, not the platform's « hors périmètre » one). An anonymised
+    file keeps its certificate verifiable as long as its proof is kept (name, birth date: the initials and the
+    year shown are the person's); Certif Pro erasing the proof erases the code too."""
+    if not certificats.code_valide(code):
+        return None
+    row = db.session.execute(
+        select(
+            Certificat.numero,
+            SessionJury.date,
+            Candidature.certification,
+            Candidature.prenom,
+            Candidature.nom_naissance,
+            Candidature.date_naissance,
+        )
+        .join(Candidature, Candidature.id == Certificat.candidature_id)
+        .join(SessionJury, SessionJury.id == Certificat.session_jury_id)
+        .where(Certificat.code_verification == code)
+    ).first()
+    if row is None:
+        return None
+    numero, date, certification, prenom, nom, naissance = row
+    return Verification(
+        numero=numero,
+        certification=CERTIFICATIONS.get(certification, certification),
+        date=date.date(),
+        initiales=certificats.initiales(prenom, nom),
+        annee_naissance=naissance.year,
+    )
 
 
 class DecisionInput(Input):
@@ -274,13 +329,20 @@ def _decider(candidature, user, decision, commentaire) -> dict:
         DecisionJury.COMPLEMENT: f"Le jury du {date_fr(session.date)} demande des compléments pour le dossier "
         f"{candidature.numero_dossier} ({candidature.candidat}) : {commentaire}",
     }
-    return {"decision_label": DecisionJury.LABELS[decision], "texte_decision": texts[decision]}
+    return {
+        "decision_label": DecisionJury.LABELS[decision],
+        "texte_decision": texts[decision],
+        "date_jury": date_fr(session.date),
+    }
 
 
 @workflow.after(CANDIDATURE, "decider")
 def _certificat(candidature, user, context) -> None:
+    """A certified file gets its certificate; its number and verification address go in the candidate's mail."""
     if context["decision"] == DecisionJury.CERTIFIEE:
-        delivrer_certificat(candidature, candidature.session_jury, user.id)
+        certificat = delivrer_certificat(candidature, candidature.session_jury, user.id)
+        context["numero_certificat"] = certificat.numero
+        context["url_verification"] = url_de_verification(certificat.code_verification or "")
 
 
 def decider(user, candidature_id, decision, commentaire=None) -> Candidature:
@@ -385,8 +447,12 @@ def certificat_de(candidature_id):
 # --- Mailing of certificates ------------------------------------------------------------------------------------
 
 
+ENVOYE = "Envoyé"  # the « Statut de la lettre » of a posted certificate: its candidate is told
+
+
 def enregistrer_envoi(user, candidature_id, values: dict) -> EnvoiCertificat:
-    """A line of « Historique des envois »; an undelivered letter warns the OF (« Plis non distribués »)."""
+    """A line of « Historique des envois »; a posted certificate is announced to its candidate (when their file
+    holds an email); an undelivered letter warns the OF (« Plis non distribués »)."""
     candidature = perimeter.get_visible(Candidature, candidature_id, user)
     if not access.may(user, "enregistrer_envoi_certificat"):
         raise Forbidden("Seul le certificateur enregistre les envois de certificats.")
@@ -417,6 +483,19 @@ def enregistrer_envoi(user, candidature_id, values: dict) -> EnvoiCertificat:
     )
     db.session.add(envoi)
     db.session.flush()
+    if statut_lettre == ENVOYE:
+        certificat = certificat_de(candidature.id)
+        workflow.send_person_mail(
+            CANDIDATURE,
+            candidature,
+            statuts.CERTIFICAT_ENVOYE,
+            {
+                **transitions.describe(candidature),
+                "numero_certificat": certificat.numero if certificat else "",
+                "date_envoi": date_fr(date),
+                "par_canal": f" ({envoi.canal})" if envoi.canal else "",
+            },
+        )
     if statut_lettre == "Pli non distribué":
         notifications.notify(
             utilisateurs_of(candidature),
@@ -638,7 +717,12 @@ def certificats_de_session(user, session_id) -> tuple[bytes, str]:
             f"(modalité d'envoi : « {session.certificateur.modalite_envoi} ») : il n'y a pas de lot à imprimer."
         )
     certificats = [
-        (line.candidature, line.certificat.numero)
+        (
+            line.candidature,
+            line.certificat.numero,
+            line.certificat.code_verification or "",
+            url_de_verification(line.certificat.code_verification or ""),
+        )
         for line in lignes_de_session(user, session)
         if line.certificat is not None and line.candidature.anonymise_le is None
     ]

@@ -116,6 +116,36 @@ def queue_mail(destinataire: str, sujet: str, corps: str, lien_a_usage_unique: s
     return row
 
 
+PIED_CANDIDAT = (
+    "\n\nPour toute question sur votre parcours, adressez-vous à votre organisme évaluateur.\n\n"
+    "Ce mail vous est envoyé automatiquement par la plateforme CléA de Certif Pro, parce que votre adresse figure "
+    "dans votre dossier de candidature. Merci de ne pas y répondre."
+)
+
+
+def mail_au_candidat(candidature, sujet: str, corps: str) -> MailSortant | None:
+    """A mail to the candidate of a file, at the file's email (none on file: nothing is queued), in the caller's
+    transaction; kept with the file, whose page lists it (« Mails au candidat »). The wording is the machine's
+    (`PersonMail` of app/domain/statuts.py)."""
+    adresse = (candidature.email or "").strip()
+    if not adresse or candidature.anonymise_le is not None:
+        return None
+    row = queue_mail(adresse, f"[Plateforme CléA] {sujet}", corps + PIED_CANDIDAT)
+    row.candidature_id = candidature.id
+    return row
+
+
+def mails_au_candidat(candidature_id) -> list[MailSortant]:
+    """« Mails au candidat » of a file (its page checked the perimeter): newest first."""
+    return list(
+        db.session.execute(
+            select(MailSortant)
+            .where(MailSortant.candidature_id == candidature_id)
+            .order_by(MailSortant.created_at.desc(), MailSortant.id.desc())
+        ).scalars()
+    )
+
+
 def _next_try(row: MailSortant, now: datetime.datetime) -> None:
     """After a failure: try again in 1, 2, 4… minutes up to the cap; give up (« Mails en échec ») only once the
     mail has been tried for MAIL_ESSAIS_JOURS days since it was queued (or sent again by hand)."""

@@ -24,11 +24,13 @@ CONFLIT = workflow.CONFLIT
 transition = workflow.guarded
 
 
-def _describe(candidature: Candidature) -> dict:
+def describe(candidature: Candidature) -> dict:
+    """The file's words for audit lines, notices and the candidate's mails."""
     return {
         "numero_dossier": candidature.numero_dossier,
         "candidat": candidature.candidat,
         "etablissement": candidature.etablissement.nom if candidature.etablissement else "",
+        "certification": candidature.certification_label,
     }
 
 
@@ -59,9 +61,10 @@ workflow.bind(
     CANDIDATURE,
     workflow.Binding(
         model=Candidature,
-        describe=_describe,
+        describe=describe,
         link=_lien,
         frozen=lambda c: ANONYMISE if c.anonymise_le is not None else None,
+        person_mail=notifications.mail_au_candidat,
         audiences={
             "organisme": _organisme,
             "certificateur": _certificateur,
@@ -258,13 +261,15 @@ def avertissements_envoi(candidature: Candidature) -> list[str]:
 
 
 @workflow.effect(CANDIDATURE, "envoyer_certification")
-def _envoyer(candidature, user) -> None:
+def _envoyer(candidature, user) -> dict:
     """« Envoyer en certification »: à envoyer → en attente de jury; the file then is read-only for the OF."""
     from app.services.structures import check_active
 
     check_active(candidature.etablissement)
-    candidature.certificateur_id = certificateur_pour(candidature).id
+    certificateur = certificateur_pour(candidature)
+    candidature.certificateur_id = certificateur.id
     candidature.date_envoi_certification = datetime.datetime.now()
+    return {"nom_certificateur": certificateur.nom}
 
 
 @workflow.effect(CANDIDATURE, "annuler_envoi")

@@ -2,7 +2,8 @@
 
     the event's right (403) → load in the perimeter (404, before any validation) → lock the row → the input's
     schema and rules (422) → refusal from the table (409) → the event's effect → the status the table gives
-    → audit line → flush → notices (notifications + outbox mails) → commit → the outbox is flushed.
+    → audit line → flush → notices (notifications + outbox mails), mails to the person the record is about → commit
+    → the outbox is flushed.
 
 A machine is bound to its model with `bind()`; what an event does beyond changing the status (set the certifier,
 record a decision…) is its *effect*, registered with `@effect(machine, "event")`. Effects shape their input
@@ -28,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.answers import CONFLIT
 from app.domain.errors import DomainError, Forbidden, NotFound
-from app.domain.machine import Machine
+from app.domain.machine import Machine, PersonMail
 from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.base import utcnow
@@ -47,6 +48,8 @@ class Binding:
     audiences: Mapping[str, Callable[[Any, Context], list]]  # Notice.recipients → users
     # Why the record takes no event at all, whatever its status (None: it may) — e.g. an anonymised file.
     frozen: Callable[[Any], str | None] = lambda record: None
+    # How an event's `PersonMail` reaches the person the record is about: (record, subject, text) → queued or not.
+    person_mail: Callable[[Any, str, str], Any] | None = None
 
 
 @dataclass
@@ -274,4 +277,15 @@ def apply(machine: Machine, event: str, record, user, params: Mapping[str, Any])
             _with_tab(binding.link(record), notice.tab),
             personne=context.get("candidat"),  # a candidate file (its describe()): its mails do not name the person
         )
+    for person_mail in definition.mails:
+        send_person_mail(machine, record, person_mail, context)
     return context
+
+
+def send_person_mail(machine: Machine, record, person_mail: PersonMail, context: Mapping[str, Any]) -> None:
+    """Queue a `PersonMail` (in the caller's transaction) when the context matches it; a service's own use case (not
+    an event of the machine) calls it too, with its own wording."""
+    binding = BINDINGS[machine.name]
+    if binding.person_mail is None or not person_mail.applies(context):
+        return
+    binding.person_mail(record, person_mail.subject.format(**context), person_mail.text.format(**context))

@@ -38,6 +38,7 @@ def register_views(appbuilder):
     redevances.register(appbuilder)
     actualites.register(appbuilder)
     donnees.register(appbuilder)
-    from app.views import offres_cpf
+    from app.views import offres_cpf, verification
 
     offres_cpf.register(appbuilder)
+    verification.register(appbuilder)

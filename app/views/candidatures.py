@@ -28,6 +28,7 @@ from app.services import (
     habilitations,
     juries,
     lots,
+    notifications,
     transitions,
     workflow,
 )
@@ -574,7 +575,8 @@ class CandidatureView(CleaModelView):
 
     @staticmethod
     def _certifier_side(candidature) -> dict:
-        """What the tabs « Echanges », « Décision du jury » and « Historique des envois » show and allow."""
+        """What the tabs « Echanges », « Décision du jury », « Historique des envois » and « Mails au candidat » show
+        and allow."""
         sent = (
             CANDIDATURE.in_group("chez_certificateur", candidature.statut) or candidature.certificateur_id is not None
         )
@@ -592,6 +594,7 @@ class CandidatureView(CleaModelView):
             "decisions": juries.decisions_de(candidature.id),
             "certificat": juries.certificat_de(candidature.id),
             "envois": juries.envois_de(candidature.id),
+            "mails_candidat": notifications.mails_au_candidat(candidature.id),
             "peut_echanger": juries.peut_echanger(g.user, candidature),
             "sessions": (juries.sessions_a_venir(candidature.certificateur_id) if candidature.certificateur_id else []),
             "peut_envoi": (
