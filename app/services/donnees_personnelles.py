@@ -317,15 +317,20 @@ def ecrire_archive(user, pk: int, output, on_batch: Callable[[int], None] = lamb
         ecrire_documents(archive, [(item["fichier"], item["id"]) for item in data["documents"]], on_batch)
 
 
-def _nombre_de_parties(user, params) -> int:
-    """The archive's progress: its JSON and PDF, then each document."""
-    pk = params.get("candidature")
-    if not isinstance(pk, int):
-        raise ValidationFailed({"candidature": "Dossier inconnu."})
-    perimeter.get_visible(Candidature, pk, user)
-    return 1 + int(
-        db.session.execute(select(func.count(Document.id)).where(Document.candidature_id == pk)).scalar() or 0
-    )
+def parties_du_dossier(verifier):
+    """The progress of a file's archive prepared in the background: its summaries, then each document.
+    `verifier(user, pk)` refuses a file the user may not have (the access ZIP's, the whole file's)."""
+
+    def compter(user, params) -> int:
+        pk = params.get("candidature")
+        if not isinstance(pk, int):
+            raise ValidationFailed({"candidature": "Dossier inconnu."})
+        verifier(user, pk)
+        return 1 + int(
+            db.session.execute(select(func.count(Document.id)).where(Document.candidature_id == pk)).scalar() or 0
+        )
+
+    return compter
 
 
 # A person's ZIP too big to be built in the request is one more kind of background export (its page, its progress,
@@ -334,7 +339,7 @@ exports.KINDS["donnees"] = exports.Kind(
     "Données personnelles d'une personne",
     "donnees-personnelles-{date}.zip",
     access.EVALUATIONS,
-    _nombre_de_parties,
+    parties_du_dossier(lambda user, pk: perimeter.get_visible(Candidature, pk, user)),
     lambda user, params, on_batch: [],
     ecrire=lambda user, params, output, on_batch: ecrire_archive(user, params["candidature"], output, on_batch),
     droit="exporter_donnees_personnelles",

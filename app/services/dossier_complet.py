@@ -10,10 +10,10 @@ import datetime
 import zipfile
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.domain import access
-from app.domain.errors import Forbidden, ValidationFailed
+from app.domain.errors import Forbidden
 from app.extensions import db
 from app.models import Candidature, Document
 from app.security import perimeter
@@ -129,23 +129,12 @@ def ecrire(user, pk: int, output, on_batch: Callable[[int], None] = lambda n: No
         )
 
 
-def _nombre_de_parties(user, params) -> int:
-    """The archive's progress: its summaries, then each document."""
-    pk = params.get("candidature")
-    if not isinstance(pk, int):
-        raise ValidationFailed({"candidature": "Dossier inconnu."})
-    _peut_telecharger(user, pk)
-    return 1 + int(
-        db.session.execute(select(func.count(Document.id)).where(Document.candidature_id == pk)).scalar() or 0
-    )
-
-
 # A file too big to be zipped in the request is a background export (its page, its progress, 7 days).
 exports.KINDS["dossier_complet"] = exports.Kind(
     "Dossier complet d'un candidat",
     "dossier-complet-{date}.zip",
     access.EVALUATIONS,
-    _nombre_de_parties,
+    donnees_personnelles.parties_du_dossier(_peut_telecharger),
     lambda user, params, on_batch: [],
     ecrire=lambda user, params, output, on_batch: ecrire(user, params["candidature"], output, on_batch),
     droit="telecharger_dossier_complet",
