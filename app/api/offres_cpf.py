@@ -6,7 +6,7 @@ Body of a POST (`etablissement` too) or a PUT (the whole offer; `version` or `If
 "objectif_formation", "resultats_attendus", "contenu_formation", "type_parcours": "96211" … "96214",
 "sessions": [{"debut": "AAAA-MM-JJ", "fin": "AAAA-MM-JJ", "adresse", "code_postal", "ville"}]}."""
 
-from flask import Response, g
+from flask import g
 from flask_appbuilder.api import expose, protect, safe
 
 from app.api.base import CleaModelRestApi
@@ -16,6 +16,7 @@ from app.exports import lheo, offres_cpf as export
 from app.models import Etablissement, OffreCpf
 from app.services import offres_cpf as service
 from app.services.ecritures import ServiceInterface
+from app.views.documents import send_bytes
 
 CHAMPS = [*service.CHAMPS, "sessions"]
 COLONNES = [
@@ -86,9 +87,7 @@ class OffreCpfApi(CleaModelRestApi):
             409: {description: "Aucune offre, ou numéro de déclaration d'activité manquant"}
         """
         etab, offres = service.a_exporter(g.user, etablissement_id, lheo=True)
-        response = Response(lheo.document(offres), mimetype="application/xml")
-        response.headers["Content-Disposition"] = f'attachment; filename="{lheo.nom_fichier(etab)}"'
-        return response
+        return send_bytes(lheo.document(offres), lheo.nom_fichier(etab), "application/xml")
 
     @expose("/etablissement/<int:etablissement_id>/export", methods=["GET"])
     @protect()

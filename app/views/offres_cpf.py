@@ -1,7 +1,7 @@
 """« Offre de formation CPF » of an establishment (issue 18 §6, seed 004): list (the establishment page's tab),
 add, edit, delete, and the LHÉO XML and .xlsx exports. Thin: the rules are in app/services/offres_cpf.py."""
 
-from flask import Response, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
@@ -11,6 +11,7 @@ from app.models import Etablissement, OffreCpf
 from app.models.referentiels import CERTIFICATIONS
 from app.services import offres_cpf as service
 from app.views.base import submitted
+from app.views.documents import send_bytes
 
 LIGNES_VIDES = 2  # blank session rows offered by the form, beyond the offer's sessions
 
@@ -143,9 +144,7 @@ class OffreCpfView(BaseView):
     @has_access
     def lheo(self, etablissement_id):
         etab, offres = service.a_exporter(g.user, etablissement_id, lheo=True)
-        response = Response(lheo.document(offres), mimetype="application/xml")
-        response.headers["Content-Disposition"] = f'attachment; filename="{lheo.nom_fichier(etab)}"'
-        return response
+        return send_bytes(lheo.document(offres), lheo.nom_fichier(etab), "application/xml")
 
     @expose("/etablissement/<int:etablissement_id>/export")
     @has_access
