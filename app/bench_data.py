@@ -587,6 +587,9 @@ class Generateur:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text("SET statement_timeout = 0"))
                 connection.execute(text("VACUUM ANALYZE"))
+                # The folded counters sit after a million deleted rows: VACUUM cannot give those pages back, and
+                # every count would read them (68 MB, 14 ms a count). Rewritten, as a day of changes leaves them.
+                connection.execute(text("VACUUM FULL ANALYZE compteur_candidature"))
 
 
 def generer(fichiers: int, force: bool = False, echo=print) -> None:

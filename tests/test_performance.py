@@ -178,6 +178,16 @@ def test_a_list_page_runs_the_same_statements_whatever_its_rows(app, as_user, st
     assert len(statements(client, "/")) <= 30
 
 
+def test_the_api_list_runs_the_same_statements_whatever_its_rows(app, api_as, statements):
+    """The API's list reads its own columns only: no query per file (it ran one per row for the unloaded jury
+    session), 20 files as many statements as 1."""
+    api = api_as("certifpro")
+    full = statements(api, "/api/v1/candidature/")
+    one = statements(api, "/api/v1/candidature/?q=(filters:!((col:numero_dossier,opr:eq,value:'2026000018')))")
+    assert len(full) == len(one), "\n".join(full) + "\n---\n" + "\n".join(one)
+    assert len(full) <= 12, "\n".join(full)
+
+
 def test_bench_data_generates_a_national_shaped_set_and_refuses_a_real_base(app):
     from app.bench_data import DonneesReelles, Generateur
 

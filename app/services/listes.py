@@ -194,6 +194,8 @@ class CandidatureInterface(ServiceInterface):
             count, items = super().query(filters, *args, **kwargs)
         finally:
             _NAME_SEARCH.reset(token)
-        if self.obj is Candidature:
+        # The API's list reads only its columns (select_columns): none of what precharger loads, whose reads of
+        # the unloaded session_jury_id would cost one query per row.
+        if self.obj is Candidature and not kwargs.get("select_columns"):
             precharger(items)
         return count, items
