@@ -138,6 +138,38 @@ def test_name_search_ignores_accents_and_case_and_status_filter_is_exact(app, as
     assert shown_statuses(client.get("/candidatures/list/?_flt_0_statut=attente").get_data(as_text=True)) == set()
 
 
+def shown_count(page: str) -> int:
+    """The list's « Nombre total d'élément » (French digits grouped by spaces)."""
+    found = re.search(r"Nombre total d(?:'|&#39;)élément\s*:?\s*</strong>\s*([\d\s\u202f\xa0]+)", page)
+    assert found, "no count on the page"
+    return int(re.sub(r"\D", "", found.group(1)))
+
+
+def test_filtered_lists_take_their_count_from_the_counters(app, as_user, statements):
+    """A status or establishment filter of the page counts through the counters, as the unfiltered list does: no
+    count(*) over the files (at 1,000,000 files, 16 ms of a 40 ms page); the number is the real one."""
+    client = as_user("reseau.admin")
+    with app.app_context():
+        admin = acting("reseau.admin")
+        paris = demo(Etablissement, nom="Avenir Paris République")
+        visible = perimeter_files(admin)
+    cases = {
+        "/candidatures/list/?_flt_0_statut=attente_jury": [c for c in visible if c.statut == "attente_jury"],
+        f"/candidatures/list/?_flt_0_etablissement={paris.id}": [c for c in visible if c.etablissement_id == paris.id],
+    }
+    for path, expected in cases.items():
+        assert expected, path
+        seen = statements(client, path)
+        assert not [s for s in seen if s.startswith("SELECT count(*)") and "candidature" in s], (path, seen)
+        assert shown_count(client.get(path).get_data(as_text=True)) == len(expected), path
+
+
+def perimeter_files(user) -> list:
+    from app.security import perimeter
+
+    return list(db.session.execute(perimeter.restrict(select(Candidature), Candidature, user)).scalars())
+
+
 def shown_statuses(page: str) -> set[str]:
     """The status labels in the list's table cells (not in the filter's dropdown)."""
     cells = {cell.strip() for cell in re.findall(r"<td[^>]*>([^<]*)</td>", page)}

@@ -103,9 +103,13 @@ def _counted_by_counters(filters) -> int | None:
     from app.services import compteurs
 
     statut = actif = etablissement = None
-    for flt, value in zip(filters.filters if filters else [], filters.values if filters else [], strict=False):
+    for flt, given in zip(filters.filters if filters else [], filters.values if filters else [], strict=False):
         if isinstance(flt, perimeter.PerimeterFilter):
             continue
+        # The pages' filters come as the URL argument's list of values (FAB applies each), the API's as one value.
+        if isinstance(given, list) and len(given) != 1:
+            return None
+        value = given[0] if isinstance(given, list) else given
         if type(flt) is FilterEqual and flt.column_name == "statut" and isinstance(value, str) and statut is None:
             statut = value
             continue
