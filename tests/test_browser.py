@@ -35,7 +35,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+# TEST_SCREENSHOTS: another folder (CI runs the SQLite and PostgreSQL suites at once, each with its own).
+SCREENSHOTS = Path(
+    os.environ.get("TEST_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+)
 
 TOP_TABS = "nav.clea-navbar ul.nav.navbar-nav:first-of-type > li > a"
 RESEAU_TOGGLE = "nav.clea-navbar .navbar-right > li.dropdown > a.dropdown-toggle:has-text('Mon Réseau')"
