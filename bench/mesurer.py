@@ -297,6 +297,14 @@ def main() -> None:
     page_list = [p for p in pages() if not args.pages or args.pages.lower() in p.name.lower()]
     servers = []
     env = {**os.environ, "DATABASE_URL": database_url, "BENCH_DATABASE_URL": database_url, "TASKS_RUNNER": "manual"}
+    # The STATS cache as in production (config.ProductionConfig): one Redis cache for both workers, emptied first so
+    # that the warm-up rounds compute the figures.
+    env.setdefault("CACHE_TYPE", "RedisCache")
+    env.setdefault("CACHE_REDIS_URL", "redis://127.0.0.1:6379/3")
+    if env["CACHE_TYPE"] == "RedisCache":
+        import redis
+
+        redis.Redis.from_url(env["CACHE_REDIS_URL"]).flushdb()
     gunicorn = [sys.executable, "-m", "gunicorn", "-w", "2", "--timeout", "120"]
     base, stock = args.url, args.url_fab
     try:
