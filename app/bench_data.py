@@ -582,6 +582,7 @@ class Generateur:
         from app.services.compteurs import compacter
 
         compacter()  # a million +1 rows from the trigger, folded into one per key
+        db.session.commit()  # its last count's snapshot ends: VACUUM FULL below waits for every reader of the table
         if self.pg and analyse:
             # Statistics for the planner, and the visibility map that lets counts read the indexes alone.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
