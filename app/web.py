@@ -258,11 +258,23 @@ def install(app) -> None:
     from app.services.audit import readable_changes
 
     app.jinja_env.filters["changements"] = readable_changes
+    app.jinja_env.filters["lien_de_page"] = lien_de_page
     app.context_processor(lambda: {"clea_nav": navigation, "clea_can": can, "event_url": event_url})
     app.context_processor(lambda: {"clea_notifications": notifications_menu})
     from app.views.liens import ouvrable
 
     app.jinja_env.globals["clea_ouvrable"] = ouvrable
+
+
+def lien_de_page(page: int, modelview_name: str, suite: str | None = None) -> str:
+    """FAB's `link_page` (the list's address, its other arguments kept) whose cursor is the link's own: `suite`
+    for « Page suivante » / « Page précédente » (app/services/listes.py), none for the numbered pages."""
+    args = request.args.copy()
+    args.pop("suite", None)
+    args["page_" + modelview_name] = str(page)
+    if suite:
+        args["suite"] = suite
+    return url_for(request.endpoint, **{**(request.view_args or {}), **args.to_dict()})
 
 
 def _french_jwt_errors(jwt):

@@ -54,6 +54,7 @@ class Page:
     profiles: tuple[str, ...] = tuple(PROFILES)
 
 
+TAILLE, PROFONDEUR = 20, 999  # the list's page size; « page 1 000 » is page 999 counted from 0
 LIST_SQL = (
     "SELECT c.id, c.numero_dossier, c.nom_naissance, c.prenom, c.nom_usage, c.statut, c.session_jury_id, c.actif, "
     "e.nom FROM candidature c JOIN etablissement e ON e.id = c.etablissement_id WHERE {perimetre} {extra} "
@@ -84,9 +85,19 @@ def pages() -> list[Page]:
         ),
         Page(
             "page 1 000",
-            "/candidatures/list/?page_CandidatureView=999",
-            list_sql(offset=19980),
-            "/candidatures/list/?page_CandidatureView=999",
+            f"/candidatures/list/?page_CandidatureView={PROFONDEUR}",
+            list_sql(offset=PROFONDEUR * TAILLE),
+            f"/candidatures/list/?page_CandidatureView={PROFONDEUR}",
+        ),
+        # The same page reached by « Page suivante » from page 999: the cursor of the row before it, no OFFSET
+        # (app/services/listes.py); the stock FAB app has no such link.
+        Page(
+            "page profonde (suivante)",
+            f"/candidatures/list/?page_CandidatureView={PROFONDEUR}&suite={{suite}}",
+            (
+                LIST_SQL[0].replace("{extra}", "AND (c.updated_at, c.id) < {curseur}").replace(" OFFSET {offset}", ""),
+                LIST_SQL[1].replace("{extra}", ""),
+            ),
         ),
         Page("STATS", "/stats/", None, profiles=("Certif Pro", "certificateur", "admin réseau")),
         Page("page d'un candidat", "/candidatures/show/{candidat}", None),
@@ -95,6 +106,44 @@ def pages() -> list[Page]:
         Page("recherche nationale", "/recherche/", None, method="POST", data={"nom": "lefevre"}),
         Page("API, liste", "/api/v1/candidature/", None),
     ]
+
+
+def fill(text: str, values: dict) -> str:
+    """A page's path or SQL with the profile's values: {candidat}, {suite}, {curseur}, {perimetre}."""
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", str(value))
+    return text
+
+
+def deep_cursor(cursor, user: dict) -> dict:
+    """The cursor of the row just before page 1 000 of the profile's list (offset 19,979 in the default order), as
+    « Page suivante » of page 999 carries it (`suite`, signed with the platform's key) and as raw SQL; a list too
+    short for that page gets an empty one (the plain page, empty) and a cursor no row passes. The key is the
+    platform's SECRET_KEY (config.py) as the servers this script starts read it; a server given by --url with
+    another key takes the cursor for a foreign one and serves the page by its OFFSET."""
+    from app.services import listes
+    from config import Config
+
+    cursor.execute(
+        f"SELECT c.updated_at, c.id FROM candidature c WHERE {perimeter_sql(user)} "
+        f"ORDER BY c.updated_at DESC, c.id DESC LIMIT 1 OFFSET {PROFONDEUR * TAILLE - 1}"
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return {"suite": "", "curseur": "(NULL::timestamp, 0)"}
+    updated_at, pk = row
+    suite = listes.curseur(
+        listes.SUIVANTE,
+        PROFONDEUR,
+        TAILLE,
+        "desc",
+        listes.empreinte(None),
+        user["id"],
+        updated_at,
+        pk,
+        Config.SECRET_KEY,
+    )
+    return {"suite": suite, "curseur": f"('{updated_at.isoformat(sep=' ')}'::timestamp, {pk})"}
 
 
 def perimeter_sql(user: dict) -> str:
@@ -203,7 +252,7 @@ def charge(base: str, sessions: dict, samples: dict, page_list: list[Page], seco
             continue
         for label in page.profiles:
             cookie = "; ".join(f"{k}={v}" for k, v in sessions[label].cookies.items())
-            path = page.path.replace("{candidat}", str(samples[label]))
+            path = fill(page.path, samples[label])
             entries.append("{" + json.dumps(cookie) + ", " + json.dumps(path) + "}")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(CHARGE_LUA.replace("{PAIRS}", "{" + ", ".join(entries) + "}"))
@@ -254,7 +303,7 @@ def statements_per_page(database_url: str, users: dict, page_list: list[Page], s
             for page in page_list:
                 if label not in page.profiles or page.path.startswith("/api/"):
                     continue
-                path = page.path.replace("{candidat}", str(samples[label]))
+                path = fill(page.path, samples[label])
 
                 def ask(path=path, page=page, client=client):
                     if page.method == "POST":
@@ -305,7 +354,7 @@ def main() -> None:
             "certificateur_id": certif,
         }
         cursor.execute(f"SELECT c.id FROM candidature c WHERE {perimeter_sql(users[label])} ORDER BY c.id LIMIT 1")
-        samples[label] = cursor.fetchone()[0]
+        samples[label] = {"candidat": cursor.fetchone()[0], **deep_cursor(cursor, users[label])}
     cursor.execute("SELECT count(*) FROM candidature")
     files = cursor.fetchone()[0]
 
@@ -348,7 +397,7 @@ def main() -> None:
                     seconds, status = fetch(stock_session, stock + page.stock)
                     kind = "fab"
                 else:
-                    path = page.path.replace("{candidat}", str(samples[label]))
+                    path = fill(page.path, samples[label])
                     seconds, status = fetch(sessions[label], base + path, api=path.startswith("/api/"), page=page)
                     kind = "page"
                 if status != 200:
@@ -356,10 +405,10 @@ def main() -> None:
                 if timed:
                     series.setdefault((page.name, label, kind), Serie()).add(seconds)
                 if label != "FAB" and page.sql and timed:
-                    perimetre = perimeter_sql(users[label])
+                    values = {**samples[label], "perimetre": perimeter_sql(users[label])}
                     started = time.perf_counter()
                     for statement in page.sql:
-                        cursor.execute(statement.replace("{perimetre}", perimetre))
+                        cursor.execute(fill(statement, values))
                         cursor.fetchall()
                     series.setdefault((page.name, label, "sql"), Serie()).add(time.perf_counter() - started)
 

@@ -11,6 +11,7 @@
 import collections
 import re
 import threading
+from typing import Any
 
 import pytest
 from flask import g
@@ -280,8 +281,9 @@ def test_counters_stay_right_under_concurrent_changes(app):
 
 @pytest.mark.committing(reset="module")
 def test_fifty_thousand_files_are_read_through_their_indexes(app):
-    """EXPLAIN of the main list's first page (each perimeter level), name search, status filter and dashboard
-    queries over 50,000 generated files: no sequential scan of `candidature` (deep pages: the benchmark)."""
+    """EXPLAIN of the main list's first page (each perimeter level), name search, status filter, « Page suivante »
+    (by cursor) and dashboard queries over 50,000 generated files: no sequential scan of `candidature` (deep pages:
+    the benchmark)."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("the query plans are PostgreSQL's")
     from app.bench_data import Generateur
@@ -307,6 +309,42 @@ def test_fifty_thousand_files_are_read_through_their_indexes(app):
             compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
             plan = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {compiled}")))
             assert "Seq Scan on candidature" not in plan, f"{name}:\n{plan}"
+    # « Page suivante » (a cursor, no OFFSET: app/services/listes.py), the statement each profile's list sends:
+    # requested outside the app context above, so that each request has its own `g` (its own logged-in user).
+    logins = ("certifpro", "reseau.admin", "org.admin", "etab.user", "certif.idf")
+    sent = {login: keyset_statement(app, login) for login in logins}
+    with app.app_context():
+        for login, (statement, parameters) in sent.items():
+            rows = db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters)
+            plan = "\n".join(row[0] for row in rows)
+            assert "Seq Scan on candidature" not in plan, f"page suivante {login}:\n{plan}"
+
+
+def keyset_statement(app, username: str) -> tuple[str, Any]:
+    """The rows' statement of the list's second page reached by « Page suivante », as the page sends it."""
+    import html
+
+    from tests.conftest import login
+
+    client = login(app.test_client(), username)
+    first = client.get("/candidatures/list/").get_data(as_text=True)
+    target = html.unescape(re.search(r'<a href="([^"]*)" aria-label="Page suivante"', first).group(1))
+    assert "suite=" in target, username
+    sent = []
+
+    def keep(conn, cursor, statement, parameters, *args):
+        if "(candidature.updated_at, candidature.id) <" in statement:
+            sent.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        assert client.get(target).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert len(sent) == 1, (username, sent)
+    return sent[0]
 
 
 def test_the_establishment_filter_is_a_picker_over_the_perimeter(as_user):

@@ -17,7 +17,7 @@ from app.domain import access
 from app.domain.errors import ValidationFailed
 from app.security import perimeter
 from app.security.perimeter import PERIMETER
-from app.services import choix as choix_service, structures
+from app.services import choix as choix_service, listes, structures
 
 # FAB method → the three icons of the matrix (+ delete, which goes with ✏).
 METHOD_PERMISSIONS = {
@@ -455,14 +455,19 @@ class CleaModelView(ModelView):
             order_column, order_direction = "", ""
         if self.action_rights and kwargs.get("actions") is None:
             kwargs["actions"] = {name: a for name, a in self.actions.items() if self._may_run_action(name)}
-        return super()._get_list_widget(
-            filters,
-            order_column=order_column,
-            order_direction=order_direction,
-            page=page,
-            page_size=page_size,
-            **kwargs,
-        )
+        # « Page suivante » / « Page précédente » by cursor where the list's interface reads that way
+        # (app/services/listes.py, the CANDIDATURE lists): the pagination gets their cursors.
+        with listes.lecture_par_curseur(request.args.get("suite")) as lecture:
+            widgets = super()._get_list_widget(
+                filters,
+                order_column=order_column,
+                order_direction=order_direction,
+                page=page,
+                page_size=page_size,
+                **kwargs,
+            )
+        widgets["list"].template_args["suites"] = lecture
+        return widgets
 
     def _may_run_action(self, name: str) -> bool:
         right = self.action_rights.get(name)
