@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from flask import g
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 
 from app.domain import statuts
 from app.extensions import db
@@ -318,6 +318,49 @@ def test_fifty_thousand_files_are_read_through_their_indexes(app):
             rows = db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters)
             plan = "\n".join(row[0] for row in rows)
             assert "Seq Scan on candidature" not in plan, f"page suivante {login}:\n{plan}"
+    # The national search of a common name: through the name's index, and the planner expecting about as many
+    # files as bear it (a range added to the LIKE made it expect 1 and join the establishments row by row).
+    searched = {login: search_statement(app, login) for login in ("certifpro", "reseau.admin")}
+    with app.app_context():
+        bearing = db.session.scalar(
+            select(func.count()).select_from(Candidature).where(Candidature.nom_recherche.like("LEFEVRE%"))
+        )
+        assert bearing >= 100
+        for login, (statement, parameters) in searched.items():
+            rows = db.session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters)
+            plan = rows.scalar()
+            scans = [node for node in plan_nodes(plan[0]["Plan"]) if node.get("Relation Name") == "candidature"]
+            assert scans and all(node["Node Type"] != "Seq Scan" for node in scans), (login, plan)
+            if login == "certifpro":  # the whole country: every file bearing the name is a result
+                assert sum(node["Plan Rows"] for node in scans) >= bearing / 10, (login, bearing, plan)
+
+
+def plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def search_statement(app, username: str) -> tuple[str, Any]:
+    """The statement of the magnifier's national search for « lefevre », as the page sends it."""
+    from tests.conftest import login
+
+    client = login(app.test_client(), username)
+    sent = []
+
+    def keep(conn, cursor, statement, parameters, *args):
+        if "nom_recherche" in statement and "AS visible" in statement:
+            sent.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        assert client.post("/recherche/", data={"nom": "lefevre"}).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert len(sent) == 1, (username, sent)
+    return sent[0]
 
 
 def keyset_statement(app, username: str) -> tuple[str, Any]:

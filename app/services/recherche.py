@@ -120,10 +120,15 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _commence_par(column, prefix: str):
+def _commence_par(column, prefix: str, pattern_ops: bool = False):
     """`column` starts with `prefix`, in a form a B-tree index can serve (a range), and exact (the LIKE):
-    SQLite's LIKE ignores case and so never uses the index, and PostgreSQL's needs a special operator class."""
+    SQLite's LIKE ignores case and so never uses the index, and PostgreSQL's needs a special operator class.
+    `pattern_ops`: the column has that index on PostgreSQL (`nom_recherche`), which serves the LIKE itself; the
+    range there made the planner count the rows twice (it expected 1 file where 2,000 bear the name, and joined
+    them by scanning the establishments for each one: 136 ms at 200,000 files, 3 ms without it)."""
     condition = column.like(_escape(prefix) + "%", escape="\\")
+    if pattern_ops and db.session.get_bind().dialect.name == "postgresql":
+        return condition
     last = prefix[-1:]
     # Only letters and digits are incremented: the next character stays a letter or digit in every collation.
     if last and (("A" <= last < "Z") or ("0" <= last < "9")):
@@ -150,7 +155,7 @@ def _conditions(data: dict) -> list:
         # nom_recherche is "NOM PRENOM NOM_USAGE" without accents or case: the first word typed is the start of
         # it (the index), every other word the start of one of its words (« fontaine ines », « fontaine marie »).
         mots = sans_accents(data["nom"]).split()
-        where.append(_commence_par(Candidature.nom_recherche, mots[0]))
+        where.append(_commence_par(Candidature.nom_recherche, mots[0], pattern_ops=True))
         for mot in mots[1:]:
             where.append(Candidature.nom_recherche.like("% " + _escape(mot) + "%", escape="\\"))
     if data["date_naissance"]:
@@ -177,7 +182,7 @@ def _conditions_hors_perimetre(data: dict) -> list | None:
     if numero:
         where.append(Candidature.numero_dossier == numero)
     if mots:
-        where.append(_commence_par(Candidature.nom_recherche, mots[0]))
+        where.append(_commence_par(Candidature.nom_recherche, mots[0], pattern_ops=True))
         where.extend(_mot_entier(Candidature.nom_recherche, mot) for mot in mots)
     if data["date_naissance"]:
         where.append(Candidature.date_naissance == _date(data["date_naissance"]))
