@@ -325,6 +325,7 @@ def main() -> None:
     parser.add_argument("--url-fab", help="application FAB de référence déjà démarrée (sinon port 8701)")
     parser.add_argument("--json", action="store_true", help="résultats en JSON")
     parser.add_argument("--pages", help="ne mesurer que les pages dont le nom contient ce texte")
+    parser.add_argument("--sans", action="append", default=[], help="pages laissées de côté (nom contenant ce texte)")
     parser.add_argument("--charge", type=int, default=0, help="puis N secondes de charge mixte avec wrk (0 : aucune)")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
@@ -358,7 +359,12 @@ def main() -> None:
     cursor.execute("SELECT count(*) FROM candidature")
     files = cursor.fetchone()[0]
 
-    page_list = [p for p in pages() if not args.pages or args.pages.lower() in p.name.lower()]
+    page_list = [
+        p
+        for p in pages()
+        if (not args.pages or args.pages.lower() in p.name.lower())
+        and not any(left_out.lower() in p.name.lower() for left_out in args.sans)
+    ]
     servers = []
     env = {**os.environ, "DATABASE_URL": database_url, "BENCH_DATABASE_URL": database_url, "TASKS_RUNNER": "manual"}
     # The STATS cache as in production (config.ProductionConfig): one Redis cache for both workers, emptied first so

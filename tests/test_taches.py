@@ -417,6 +417,42 @@ def test_sante_reports_the_queue_and_its_depth_then_a_broker_that_is_down(app, c
 
 
 @pytest.mark.committing
+def test_a_long_workbook_writing_keeps_its_worker_alive_for_the_sweep(app, monkeypatch):
+    """Writing the workbook from the kept batches takes minutes at national scale (218 s for 1,000,000 files): the
+    worker beats all along, so that the sweep never gives the job to a second worker meanwhile. Each batch read back
+    stands for 30 s of writing (a clock of the test's own)."""
+    from app.services import exports
+    from tests.test_export_volume import insert_files
+
+    start = utcnow()
+    elapsed = [datetime.timedelta(0)]
+    monkeypatch.setattr(exports, "utcnow", lambda: start + elapsed[0])
+    lost: list[int] = []
+    unpack = exports._unpack
+
+    def slow_writing(data):
+        rows = unpack(data)
+        elapsed[0] += datetime.timedelta(seconds=30)
+        lost.extend(exports._rendre_les_perdus(10))  # the sweep, every 20 s in production
+        return rows
+
+    with app.app_context():
+        insert_files(9_000)
+        owner = demo(Utilisateur, username="reseau.admin")
+        job = FichierExport(user_id=owner.id, type="dossiers", parametres="{}", nom_fichier="dossiers.xlsx")
+        db.session.add(job)
+        db.session.commit()
+        pk = job.id
+        monkeypatch.setattr(exports, "_unpack", slow_writing)
+        exports.preparer(pk)
+        db.session.expire_all()
+        job = db.session.get(FichierExport, pk)
+        assert elapsed[0] > datetime.timedelta(seconds=2 * app.config["EXPORT_REPRISE_SECONDES"])
+        assert lost == [] and job.statut == FichierExport.PRET
+        db.session.remove()
+
+
+@pytest.mark.committing
 def test_an_interrupted_export_resumes_after_its_last_checkpoint_with_every_row_once(app, monkeypatch):
     """The worker dies after two batches (a BaseException stands for the SIGKILL no code can catch): the two kept
     batches stay, the sweep gives the job back, and the next worker reads only the files after the checkpoint."""

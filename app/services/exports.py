@@ -590,6 +590,9 @@ def _par_morceaux(job_id: int, user, lignes: Lignes, done: list) -> xlsx.Sheet:
             yield from _unpack(
                 db.session.execute(select(MorceauExport.lignes).where(MorceauExport.id == pk)).scalar_one()
             )
+            # Still alive while the workbook is written (3 minutes for 1,000,000 files): without a heartbeat the
+            # sweep would take the job for lost after EXPORT_REPRISE_SECONDES and give it to a second worker.
+            _progress(job_id, done[0])
 
     return xlsx.Sheet(lignes.titre, [label for label, _, _ in lignes.colonnes], rows_back())
 
