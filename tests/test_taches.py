@@ -416,13 +416,24 @@ def test_sante_reports_the_queue_and_its_depth_then_a_broker_that_is_down(app, c
         redis.Redis.from_url(REDIS_URL).delete(celery_queue)
 
 
+def asked_files_export() -> tuple[Utilisateur, int]:
+    """9,000 more files and the network admin's export of its files, asked for (not prepared yet)."""
+    from tests.test_export_volume import insert_files
+
+    insert_files(9_000)
+    owner = demo(Utilisateur, username="reseau.admin")
+    job = FichierExport(user_id=owner.id, type="dossiers", parametres="{}", nom_fichier="dossiers.xlsx")
+    db.session.add(job)
+    db.session.commit()
+    return owner, job.id
+
+
 @pytest.mark.committing
 def test_a_long_workbook_writing_keeps_its_worker_alive_for_the_sweep(app, monkeypatch):
     """Writing the workbook from the kept batches takes minutes at national scale (218 s for 1,000,000 files): the
     worker beats all along, so that the sweep never gives the job to a second worker meanwhile. Each batch read back
     stands for 30 s of writing (a clock of the test's own)."""
     from app.services import exports
-    from tests.test_export_volume import insert_files
 
     start = utcnow()
     elapsed = [datetime.timedelta(0)]
@@ -437,12 +448,7 @@ def test_a_long_workbook_writing_keeps_its_worker_alive_for_the_sweep(app, monke
         return rows
 
     with app.app_context():
-        insert_files(9_000)
-        owner = demo(Utilisateur, username="reseau.admin")
-        job = FichierExport(user_id=owner.id, type="dossiers", parametres="{}", nom_fichier="dossiers.xlsx")
-        db.session.add(job)
-        db.session.commit()
-        pk = job.id
+        _, pk = asked_files_export()
         monkeypatch.setattr(exports, "_unpack", slow_writing)
         exports.preparer(pk)
         db.session.expire_all()
@@ -459,16 +465,10 @@ def test_an_interrupted_export_resumes_after_its_last_checkpoint_with_every_row_
     from app.models import MorceauExport
     from app.security import perimeter
     from app.services import exports
-    from tests.test_export_volume import insert_files
     from tests.test_stats import sheet_rows
 
     with app.app_context():
-        insert_files(9_000)
-        owner = demo(Utilisateur, username="reseau.admin")
-        job = FichierExport(user_id=owner.id, type="dossiers", parametres="{}", nom_fichier="dossiers.xlsx")
-        db.session.add(job)
-        db.session.commit()
-        pk = job.id
+        owner, pk = asked_files_export()
         keep = exports._checkpoint
 
         def dies_after_two(job_id, numero, last, rows, done):
