@@ -180,13 +180,18 @@ class Serie:
         return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def csrf_token(html: str) -> str:
+    """The token of the page's form (Flask-WTF), empty when the page has none."""
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return found.group(1) if found else ""
+
+
 def login(base: str, username: str) -> requests.Session:
     session = requests.Session()
     html = session.get(f"{base}/login/", timeout=30).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     response = session.post(
         f"{base}/login/",
-        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1) if token else ""},
+        data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(html)},
         allow_redirects=False,
         timeout=30,
     )
@@ -198,8 +203,7 @@ def login(base: str, username: str) -> requests.Session:
         timeout=30,
     )
     session.bearer = api.json().get("access_token") if api.ok else None  # type: ignore[attr-defined]
-    form = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', session.get(f"{base}/recherche/", timeout=30).text)
-    session.csrf = form.group(1) if form else ""  # type: ignore[attr-defined]
+    session.csrf = csrf_token(session.get(f"{base}/recherche/", timeout=30).text)  # type: ignore[attr-defined]
     return session
 
 
@@ -295,10 +299,9 @@ def statements_per_page(database_url: str, users: dict, page_list: list[Page], s
         event.listen(db.engine, "before_cursor_execute", count)
         for label, username in PROFILES.items():
             client = app.test_client()
-            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login/").text)
             client.post(
                 "/login/",
-                data={"username": username, "password": PASSWORD, "csrf_token": token.group(1) if token else ""},
+                data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(client.get("/login/").text)},
             )
             for page in page_list:
                 if label not in page.profiles or page.path.startswith("/api/"):
