@@ -407,13 +407,14 @@ def navigation():
 
 
 def notifications_menu():
-    """The bell of the navbar: unread count and the latest notifications of the logged-in user (two indexed
-    queries, once per request even if several templates ask)."""
+    """The bell of the navbar: unread count and the latest notifications of the logged-in user (one statement,
+    once per request even if several templates ask)."""
     user = getattr(g, "user", None)
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     if not hasattr(g, "clea_notifications"):
         from app.services import notifications
 
-        g.clea_notifications = {"count": notifications.unread_count(user), "latest": notifications.latest(user)}
+        count, latest = notifications.bell(user)
+        g.clea_notifications = {"count": count, "latest": latest}
     return g.clea_notifications

@@ -147,8 +147,9 @@ def test_no_badge_when_everything_is_read(app, as_user):
     assert count == 0 and "badge" not in html and "Aucune notification non lue" in popup
 
 
-def test_the_bell_costs_one_count_and_one_limited_query_per_request(app):
-    """≈10 million notifications: the bell reads an index, once per request, however many templates ask."""
+def test_the_bell_costs_one_limited_query_per_request(app):
+    """≈10 million notifications: the bell reads an index, in one statement (its unread count beside the newest
+    rows), once per request, however many templates ask."""
     from flask import g
 
     from app.web import notifications_menu
@@ -169,10 +170,23 @@ def test_the_bell_costs_one_count_and_one_limited_query_per_request(app):
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
     assert first is second and first["count"] == 4 and len(first["latest"]) == 5
+    assert [n.created_at for n in first["latest"]] == sorted((n.created_at for n in first["latest"]), reverse=True)
     notification_queries = [s for s in statements if "notification" in s.lower()]
-    assert len(notification_queries) == 2, statements
-    assert all("user_id" in s for s in notification_queries)
-    assert "count(" in notification_queries[0].lower() and "LIMIT" in notification_queries[1].upper()
+    assert len(notification_queries) == 1, statements
+    assert "user_id" in notification_queries[0]
+    assert "count(" in notification_queries[0].lower() and "LIMIT" in notification_queries[0].upper()
+
+
+def test_the_bell_counts_every_unread_notification_not_only_those_it_shows(app):
+    from app.services.notifications import bell
+
+    with app.test_request_context():
+        assert bell(demo(Utilisateur, username="org.user")) == (0, [])  # none at all: none unread
+    for minute in range(9):
+        add(app, "org.user", minutes=minute, lue=minute == 0)
+    with app.test_request_context():
+        count, latest = bell(demo(Utilisateur, username="org.user"))
+    assert count == 8 and len(latest) == 5
 
 
 # --- The NOTIFICATIONS page ------------------------------------------------------------------------------------

@@ -211,6 +211,23 @@ def test_a_list_page_runs_the_same_statements_whatever_its_rows(app, as_user, st
     assert len(statements(client, "/")) <= 30
 
 
+@pytest.mark.parametrize(
+    ("login", "expected"),
+    [("certifpro", 5), ("certif.idf", 5), ("reseau.admin", 6), ("org.admin", 6), ("etab.user", 6)],
+)
+def test_every_page_reads_its_user_and_bell_in_few_statements(as_user, statements, login, expected):
+    """The fixed cost of every request: the user with its roles and groups in one statement (no lazy load of
+    either), the revocation check, the bell's count and newest rows in one (+ for a network's or organisation's
+    profiles, the tabs' « is an establishment of mine habilitated? »); the notifications page adds its own count
+    and rows. The dashboard's four habilitation counters are one statement."""
+    client = as_user(login)
+    seen = [s for s in statements(client, "/notifications/") if s.startswith("SELECT")]  # not the test's SAVEPOINTs
+    assert not [s for s in seen if s.startswith(("SELECT ab_role", "SELECT ab_group"))], "\n".join(seen)
+    assert len(seen) == expected, "\n".join(seen)
+    dashboard = statements(client, "/")
+    assert len([s for s in dashboard if "demande_habilitation" in s]) <= 1, "\n".join(dashboard)
+
+
 def test_the_api_list_runs_the_same_statements_whatever_its_rows(app, api_as, statements):
     """The API's list reads its own columns only: no query per file (it ran one per row for the unloaded jury
     session), 20 files as many statements as 1."""

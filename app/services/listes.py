@@ -25,7 +25,6 @@ from flask_appbuilder.models.sqla.filters import (
     FilterEqual,
     FilterRelationOneToManyEqual,
     FilterStartsWith,
-    SQLAFilterConverter,
 )
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import String, asc, case, desc, false, func, select, tuple_, type_coerce
@@ -35,7 +34,7 @@ from app.extensions import db
 from app.models import Candidature, Etablissement, Organisme
 from app.models.juries import EnvoiCertificat, SessionJury
 from app.security import perimeter
-from app.services.ecritures import ServiceInterface
+from app.services.ecritures import MemoFilterConverter, ServiceInterface
 
 
 class FilterNomSansAccents(FilterStartsWith):
@@ -81,15 +80,15 @@ class FilterReseau(BaseFilter):
         )
 
 
-class CandidatureFilters(SQLAFilterConverter):
+class CandidatureFilters(MemoFilterConverter):
     """FAB's filters of the candidature columns, with ours first where the lists use index 0."""
 
     EQUALITY_FIRST = ("statut", "certification")
 
-    def convert(self, col_name):
+    def make(self, col_name):
         if col_name == "reseau":  # not a column of the file: through its establishment
             return [FilterReseau(col_name, self.datamodel)]
-        filters = super().convert(col_name) or []
+        filters = super().make(col_name) or []
         if col_name == "nom_naissance":
             return [FilterNomSansAccents(col_name, self.datamodel), *filters[1:]]
         if col_name in self.EQUALITY_FIRST:

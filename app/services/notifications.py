@@ -309,9 +309,11 @@ def unread_count(user) -> int:
     )
 
 
-def latest(user, limit: int = LATEST) -> list[Notification]:
-    """The `limit` newest notifications, read or not. Each branch of the union walks the index backwards
-    (user_id, lue = x, created_at desc) and stops after `limit` rows; no sort of the user's whole history."""
+def bell(user, limit: int = LATEST) -> tuple[int, list[Notification]]:
+    """The navbar's bell on every page: the unread count and the `limit` newest notifications, read or not, in
+    one statement. Each branch of the union walks the index backwards (user_id, lue = x, created_at desc) and
+    stops after `limit` rows (no sort of the user's whole history); the count is a scalar subquery beside each
+    row, and no row means no notification at all, so none unread."""
 
     def newest(lue):
         return (
@@ -322,13 +324,18 @@ def latest(user, limit: int = LATEST) -> list[Notification]:
         )
 
     ids = union_all(select(newest(False).subquery().c.id), select(newest(True).subquery().c.id))
-    query = (
-        select(Notification)
+    unread = (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user.id, Notification.lue == false())
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Notification, unread)
         .where(Notification.user_id == user.id, Notification.id.in_(ids))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
-    )
-    return list(db.session.execute(query).scalars())
+    ).all()
+    return (rows[0][1] if rows else 0), [notification for notification, _ in rows]
 
 
 def _contains(column, text: str):
