@@ -14,6 +14,7 @@ Stored date-times are naive and shown as they are stored (never shifted to BABEL
 
 import datetime
 from decimal import Decimal
+from numbers import Number
 
 import flask_babel
 from babel import dates as babel_dates, numbers as babel_numbers
@@ -131,9 +132,35 @@ def oui_non(value) -> str:
     return "Oui" if value else "Non"
 
 
+def valeur_fr(value):
+    """A value without formatter in a list or on a record's page: French, never Python's own spelling ("True",
+    "False", "None", 2026-11-22, 2.5); any other value as it is (the template escapes it)."""
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return oui_non(value)
+    if isinstance(value, datetime.datetime):
+        return datetime_fr(value)
+    if isinstance(value, datetime.date):
+        return date_fr(value)
+    if isinstance(value, Number) and not isinstance(value, int):
+        return nombre_fr(value)
+    return value
+
+
 FILTERS = {
     function.__name__: function
-    for function in (date_fr, datetime_fr, heure_fr, nombre_fr, montant_fr, taille_fr, heures_fr, oui_non)
+    for function in (
+        date_fr,
+        datetime_fr,
+        heure_fr,
+        nombre_fr,
+        montant_fr,
+        taille_fr,
+        heures_fr,
+        oui_non,
+        valeur_fr,
+    )
 }
 
 

@@ -101,9 +101,7 @@ def test_every_function_is_a_jinja_filter(app):
 
 def test_fab_widgets_show_decimals_the_french_way(app):
     with app.test_request_context():
-        render = app.jinja_env.from_string(
-            "{% import 'appbuilder/general/widgets/valeurs.html' as fr %}{{ fr.valeur(v) }}"
-        ).render
+        render = app.jinja_env.from_string("{{ v|valeur_fr }}").render
         assert render(v=1234.5) == f"1{NNBSP}234,5" and render(v=2026) == "2026"
 
 
@@ -163,7 +161,7 @@ def test_list_values_without_formatter_write_decimals_the_french_way(app):
     from app.formatting import nombre_fr
 
     with app.test_request_context():
-        valeur = app.jinja_env.get_template("appbuilder/general/widgets/valeurs.html").module.valeur
+        valeur = app.jinja_env.filters["valeur_fr"]
         assert [str(valeur(v)) for v in (Decimal("35.0"), 7.25, Decimal("1234.5"), 2026, True)] == [
             "35",
             "7,25",

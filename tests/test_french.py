@@ -331,9 +331,7 @@ def test_fab_show_page_says_oui_non(as_user):
 def test_fab_widgets_show_values_the_french_way(app):
     """FAB's list and show widgets, for a column without formatter: Oui/Non, nothing for None, jj/mm/aaaa."""
     with app.test_request_context():
-        render = app.jinja_env.from_string(
-            "{% import 'appbuilder/general/widgets/valeurs.html' as fr %}{{ fr.valeur(v) }}"
-        ).render
+        render = app.jinja_env.from_string("{{ v|valeur_fr }}").render
         assert render(v=True) == "Oui" and render(v=False) == "Non" and render(v=None) == ""
         assert render(v=datetime.date(2026, 3, 9)) == "09/03/2026"
         assert render(v=datetime.datetime(2026, 3, 9, 8, 5)) == "09/03/2026 08:05"

@@ -211,6 +211,42 @@ def test_a_list_page_runs_the_same_statements_whatever_its_rows(app, as_user, st
     assert len(statements(client, "/")) <= 30
 
 
+def test_a_list_page_draws_its_rows_and_search_form_once_not_once_per_row(app, as_user, monkeypatch):
+    """The rows' « Voir » buttons are drawn once per page (20 rows ask no more addresses than 1, each row still
+    links its own file) and the search form's fixed fields once per view (a later page draws only the picker,
+    which shows the records filtered on); the page is the same."""
+    from wtforms.meta import DefaultMeta
+
+    client = as_user("certifpro")
+    addresses: list[str] = []
+    ask_address = app.url_for
+    monkeypatch.setattr(
+        app, "url_for", lambda endpoint, **kw: addresses.append(endpoint) or ask_address(endpoint, **kw)
+    )
+    drawn: list[str] = []
+    draw_field = DefaultMeta.render_field
+    monkeypatch.setattr(
+        DefaultMeta, "render_field", lambda meta, f, kw: drawn.append(f.name) or draw_field(meta, f, kw)
+    )
+
+    def page(path):
+        addresses.clear(), drawn.clear()
+        html = client.get(path).get_data(as_text=True)
+        return html, list(addresses), list(drawn)
+
+    page("/candidatures/list/")
+    full, full_addresses, full_fields = page("/candidatures/list/")
+    one, one_addresses, _ = page("/candidatures/list/?_flt_0_numero_dossier=2026000018")
+    shown = re.findall(r'href="/candidatures/show/(\d+)"[^>]*title="([^"]+)"', full)
+    assert len(shown) == 20 and len({pk for pk, _ in shown}) == 20 and {t for _, t in shown} == {"Voir le détail"}
+    assert len(re.findall(r'href="/candidatures/show/(\d+)"[^>]*title=', one)) == 1
+    assert len(full_addresses) == len(one_addresses), collections.Counter(full_addresses) - collections.Counter(
+        one_addresses
+    )
+    assert full_fields == ["etablissement"]  # the picker; the text, date, choice and check box fields are kept
+    assert '"nom_naissance": "\\u003cinput' in full and '"statut": "\\u003cselect' in full
+
+
 @pytest.mark.parametrize(
     ("login", "expected"),
     [("certifpro", 5), ("certif.idf", 5), ("reseau.admin", 6), ("org.admin", 6), ("etab.user", 6)],
