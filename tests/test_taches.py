@@ -509,3 +509,187 @@ def test_an_interrupted_export_resumes_after_its_last_checkpoint_with_every_row_
         )
         assert len(numbers) == len(set(numbers)) == len(expected) and set(numbers) == expected
         db.session.remove()
+
+
+# --- Exports: the writing phase shows its progress -----------------------------------------------------------------
+def test_an_export_progress_reads_in_french_and_never_goes_back_when_the_writing_starts():
+    """1,000,000 files: reading fills the bar's first 20 %, writing the rest; 100 only once the file is ready."""
+
+    def seen(**state):
+        job = FichierExport(statut=FichierExport.EN_COURS, lignes_total=1_000_000, **{"lignes_ecrites": 0, **state})
+        return job.progression, job.avancement_label.replace("\u202f", " ").replace("\xa0", " ")
+
+    steps = [
+        seen(phase=FichierExport.LECTURE, lignes_faites=0),
+        seen(phase=FichierExport.LECTURE, lignes_faites=12_000),
+        seen(phase=FichierExport.LECTURE, lignes_faites=1_000_000),
+        seen(phase=FichierExport.ECRITURE, lignes_faites=1_000_000),
+        seen(phase=FichierExport.ECRITURE, lignes_faites=1_000_000, lignes_ecrites=400_000),
+        seen(phase=FichierExport.ECRITURE, lignes_faites=1_000_000, lignes_ecrites=1_000_000),
+    ]
+    assert steps[1] == (0, "Lecture des dossiers : 12 000 / 1 000 000")
+    assert steps[2] == (20, "Lecture des dossiers : 1 000 000 / 1 000 000")
+    assert steps[3] == (20, "Écriture du classeur : 0 / 1 000 000")
+    assert steps[4] == (52, "Écriture du classeur : 400 000 / 1 000 000")
+    assert steps[5][0] == 99  # written, not yet kept: not ready
+    progress = [p for p, _ in steps]
+    assert progress == sorted(progress)
+    # More rows read than counted when it was asked for (files created meanwhile): still within the reading share.
+    assert seen(phase=FichierExport.LECTURE, lignes_faites=1_000_500)[0] == 20
+    # A file written as it is read (the statistics, a ZIP): one phase, the whole bar.
+    assert seen(phase=FichierExport.PREPARATION, lignes_faites=500_000) == (
+        50,
+        "Préparation du fichier : 500 000 / 1 000 000",
+    )
+    ready = FichierExport(statut=FichierExport.PRET, phase=FichierExport.ECRITURE, lignes_total=10, lignes_faites=10)
+    assert ready.progression == 100
+
+
+def _watch_export(app, monkeypatch, client, api, pk, also=None):
+    """What the requester sees — the export's page and its API job — each time the worker records its progress
+    (each batch read, each batch written): [(the API's JSON, the page's progress line)]. The requests run in a
+    thread of their own, as the requester's browser would: not in the worker's application context (its session)."""
+    from app.services import exports
+
+    views = []
+
+    def request():
+        page = client.get(f"/exports/{pk}")
+        assert page.status_code == 200
+        line = re.search(r'id="export-avancement">([^<]*)<', page.get_data(as_text=True))
+        views.append((api.get(f"/api/v1/export/{pk}").get_json(), _french(line.group(1)) if line else None))
+
+    def look():
+        browser = threading.Thread(target=request)
+        browser.start()
+        browser.join()
+        if also is not None:
+            also(views[-1][0])
+
+    for name in ("_progress", "_ecriture"):
+        original = getattr(exports, name)
+
+        def spy(*args, _original=original):
+            _original(*args)
+            look()
+
+        monkeypatch.setattr(exports, name, spy)
+    return views
+
+
+def _french(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.mark.committing
+def test_the_workbook_being_written_shows_its_rows_written_on_the_page_and_in_the_api(
+    app, monkeypatch, as_user, api_as
+):
+    """Batches of 3 files: the written count moves between 0 and every row while the phase is the writing one, the
+    bar between the reading share and 100, never back; the page says it in French next to the bar."""
+    from app import tasks
+    from app.services import exports
+
+    monkeypatch.setattr(exports, "BATCH", 3)
+    client, api = as_user("reseau.admin"), api_as("reseau.admin")
+    response = client.post("/stats/exporter", data={"type": "dossiers"})
+    assert response.status_code == 302
+    pk = int(response.headers["Location"].rsplit("/", 1)[1])
+    asked = api.get(f"/api/v1/export/{pk}").get_json()
+    assert asked["statut"] == "en_attente" and asked["phase"] == "lecture" and asked["lignes_ecrites"] == 0
+    views = _watch_export(app, monkeypatch, client, api, pk)
+    tasks.run_pending()
+
+    done = api.get(f"/api/v1/export/{pk}").get_json()
+    total = done["lignes_total"]
+    assert done["statut"] == "pret" and done["progression"] == 100 and total > 3 * 3
+    assert done["lignes_faites"] == done["lignes_ecrites"] == total
+    progress = [state["progression"] for state, _ in views] + [100]
+    assert progress == sorted(progress), progress  # never back, not even when the writing starts
+    assert all(state["statut"] == "en_cours" and state["progression"] < 100 for state, _ in views)
+    reading = [(state, line) for state, line in views if state["phase"] == "lecture"]
+    writing = [(state, line) for state, line in views if state["phase"] == "ecriture"]
+    assert reading and writing and views.index(writing[0]) == len(reading)  # reading, then writing
+    for state, line in reading:
+        assert state["progression"] <= FichierExport.PART_LECTURE and state["lignes_ecrites"] == 0
+        assert line == state["avancement"] == f"Lecture des dossiers : {state['lignes_faites']} / {total}"
+    midway = [s for s, _ in writing if 0 < s["lignes_ecrites"] < total]
+    assert len(midway) >= 2 and len({s["lignes_ecrites"] for s in midway}) == len(midway)  # it moves
+    for state in midway:
+        assert FichierExport.PART_LECTURE < state["progression"] < 100
+        assert state["lignes_faites"] == total and state["phase_label"] == "Écriture du classeur"
+    for state, line in writing:
+        assert line == state["avancement"] == f"Écriture du classeur : {state['lignes_ecrites']} / {total}"
+    stats_page = page_text(client.get("/stats/"))  # « Mes derniers exports »: ready now
+    assert "Statistiques des dossiers" in stats_page and "Écriture du classeur" not in stats_page
+
+
+@pytest.mark.committing
+# The workbook's writer dies with its worker: openpyxl's generators complain when they are collected, unfinished.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_export_whose_worker_dies_while_writing_goes_back_to_its_rows_read_then_writes_them_all(
+    app, monkeypatch, as_user, api_as
+):
+    """The worker dies mid-way through the workbook (a BaseException stands for the SIGKILL): its batches were all
+    kept, what it wrote is lost with it. The sweep shows the job as read, not written; the next worker writes the
+    workbook from its first row, the progress going on from the reading share."""
+    from app.services import exports
+    from tests.test_stats import sheet_rows
+
+    monkeypatch.setattr(exports, "BATCH", 3)
+    client, api = as_user("reseau.admin"), api_as("reseau.admin")
+    with app.app_context():
+        owner = demo(Utilisateur, username="reseau.admin")
+        job = FichierExport(user_id=owner.id, type="dossiers", parametres="{}", nom_fichier="dossiers.xlsx")
+        db.session.add(job)
+        db.session.commit()
+        pk = job.id
+        db.session.remove()
+
+    alive = [True]
+
+    def dies_midway(state):
+        if alive[0] and state["phase"] == "ecriture" and state["lignes_ecrites"] >= 6:
+            alive[0] = False
+            raise KeyboardInterrupt("worker tué")
+
+    views = _watch_export(app, monkeypatch, client, api, pk, also=dies_midway)
+    with app.app_context(), pytest.raises(KeyboardInterrupt):
+        exports.preparer(pk)
+    died = views[-1][0]
+    total = died["lignes_total"]
+    assert died["statut"] == "en_cours" and died["phase"] == "ecriture" and died["progression"] > 20
+    views.clear()
+    with app.app_context():
+        found = db.session.get(FichierExport, pk)
+        found.battement_le = utcnow() - datetime.timedelta(minutes=5)  # silent since its death
+        db.session.commit()
+        from app.services.exports import _rendre_les_perdus
+
+        assert _rendre_les_perdus(10) == [pk]
+        db.session.commit()
+        db.session.remove()
+    lost = api.get(f"/api/v1/export/{pk}").get_json()
+    assert (lost["statut"], lost["phase"], lost["lignes_faites"], lost["lignes_ecrites"]) == (
+        "en_attente",
+        "lecture",
+        total,
+        0,
+    )
+    assert (
+        lost["progression"] == FichierExport.PART_LECTURE
+        and lost["avancement"] == f"Lecture des dossiers : {total} / {total}"
+    )
+    assert "En attente de traitement" in page_text(client.get(f"/exports/{pk}"))
+
+    with app.app_context():
+        exports.preparer(pk)
+        db.session.remove()
+    progress = [state["progression"] for state, _ in views]
+    assert progress == sorted(progress) and progress[0] == FichierExport.PART_LECTURE
+    written = [state["lignes_ecrites"] for state, _ in views if state["phase"] == "ecriture"]
+    assert written[0] == 0 and written[-1] == total  # the workbook written again, from its first row
+    done = api.get(f"/api/v1/export/{pk}").get_json()
+    assert done["statut"] == "pret" and done["lignes_faites"] == done["lignes_ecrites"] == total
+    numbers = [row[0] for row in sheet_rows(client.get(f"/exports/{pk}/fichier").data, "Dossiers")[1:]]
+    assert len(numbers) == len(set(numbers)) == total

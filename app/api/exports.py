@@ -36,7 +36,11 @@ class ExportApi(FrenchResponses, BaseApi):
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
           responses:
-            200: {description: "id, statut, statut_label, lignes_total, lignes_faites, progression, fichier, message"}
+            200:
+              description: >-
+                id, type, statut, statut_label, lignes_total, lignes_faites (rows read), progression, phase
+                (lecture, ecriture, preparation), phase_label, lignes_ecrites (rows written into the workbook),
+                avancement (« Écriture du classeur : 400 000 / 1 000 000 »), fichier, message
             404: {description: Aucun export de ce numéro pour vous}
         """
         return self.response(200, **exports.etat(exports.visible(g.user, pk)))

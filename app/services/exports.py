@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from app.domain import access, statuts
@@ -54,9 +54,11 @@ REMISE_EN_FILE_APRES = datetime.timedelta(minutes=2)
 # --- Rows of candidate files, by batches ----------------------------------------------------------------------
 
 
-def _keyset(query, after: int = 0, size: int = BATCH):
+def _keyset(query, after: int = 0, size: int | None = None):
     """Batches of `query` (whose first column is Candidature.id, left out of the rows), by increasing id after
-    `after`: (rows, last id of the batch) — the last id is the checkpoint a resumed export starts from."""
+    `after`: (rows, last id of the batch) — the last id is the checkpoint a resumed export starts from. The
+    batches are BATCH rows unless told otherwise (read when called, so that a test may make them small)."""
+    size = size or BATCH
     last = after
     while True:
         rows = db.session.execute(query.where(Candidature.id > last).order_by(Candidature.id).limit(size)).all()
@@ -68,7 +70,7 @@ def _keyset(query, after: int = 0, size: int = BATCH):
             return
 
 
-def _batches(query, on_batch: Callable[[int], None] = lambda n: None, size: int = BATCH):
+def _batches(query, on_batch: Callable[[int], None] = lambda n: None, size: int | None = None):
     """Yield the rows of `query` by keyset batches, telling `on_batch` each batch's size."""
     for rows, _last in _keyset(query, size=size):
         yield from rows
@@ -412,6 +414,7 @@ def relancer(user, job_id) -> FichierExport:
     if job.statut != FichierExport.ECHEC:
         raise DomainError("Cet export n'est pas en échec : il n'y a rien à relancer.")
     job.statut, job.erreur, job.lignes_faites, job.termine_le = FichierExport.EN_ATTENTE, None, 0, None
+    job.phase, job.lignes_ecrites = FichierExport.LECTURE, 0
     job.battement_le = utcnow()
     db.session.execute(delete(MorceauExport).where(MorceauExport.job_id == job.id))  # from the start
     db.session.commit()
@@ -440,6 +443,17 @@ def _progress(job_id, done):
         )
 
 
+def _ecriture(job_id, written):
+    """The writing phase's progress (rows written into the workbook), in its own short transaction like
+    `_progress`, and the heartbeat of that phase: once per batch written, never per row."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            update(FichierExport)
+            .where(FichierExport.id == job_id, FichierExport.statut == FichierExport.EN_COURS)
+            .values(phase=FichierExport.ECRITURE, lignes_ecrites=written, battement_le=utcnow())
+        )
+
+
 def preparer(job_id) -> None:
     """Build a requested export (once, even if two workers try)."""
     if not _claim(job_id):
@@ -453,13 +467,15 @@ def preparer(job_id) -> None:
         user = db.session.get(Utilisateur, job.user_id)
         params = json.loads(job.parametres or "{}")
         kind = _kind(job.type, user)  # the right is checked again: it may have been withdrawn meanwhile
+        # Files read by batches then written (two phases), or a file written as it is read (one phase, from the
+        # start). Nothing is written yet, whatever a worker that died did: its workbook died with it.
+        start = {"phase": FichierExport.LECTURE, "lignes_ecrites": 0}
+        if kind.ecrire is not None or kind.lignes is None:
+            start = {"phase": FichierExport.PREPARATION, "lignes_ecrites": 0, "lignes_faites": 0}
         if job.lignes_total is None:  # asked for without its count (a job written by hand, an older server)
-            with db.engine.begin() as conn:
-                conn.execute(
-                    update(FichierExport)
-                    .where(FichierExport.id == job_id)
-                    .values(lignes_total=kind.count(user, params))
-                )
+            start["lignes_total"] = kind.count(user, params)
+        with db.engine.begin() as conn:
+            conn.execute(update(FichierExport).where(FichierExport.id == job_id).values(**start))
         done = [0]
 
         def on_batch(n):
@@ -479,7 +495,7 @@ def preparer(job_id) -> None:
             db.session.execute(delete(PartieExport).where(PartieExport.job_id == job_id))
             for numero, chunk in enumerate(iter(lambda: output.read(PartieExport.TAILLE), b""), start=1):
                 db.session.execute(insert(PartieExport).values(job_id=job_id, numero=numero, donnees=chunk))
-        job.taille, job.lignes_faites = size, done[0]
+        job.taille, job.lignes_faites, job.lignes_ecrites = size, done[0], done[0]
         db.session.execute(delete(MorceauExport).where(MorceauExport.job_id == job_id))
         job.statut, job.termine_le = FichierExport.PRET, utcnow()
         db.session.commit()
@@ -511,7 +527,16 @@ def _rendre_les_perdus(limit: int) -> list[int]:
         db.session.execute(
             update(FichierExport)
             .where(FichierExport.id.in_(lost), FichierExport.statut == FichierExport.EN_COURS)
-            .values(statut=FichierExport.EN_ATTENTE, battement_le=now)  # its batches stay: it resumes after them
+            # Its batches stay: it resumes after them. What it had written is lost with it: back to the reading
+            # phase, all its rows read (the next worker writes the workbook again, from its first row).
+            .values(
+                statut=FichierExport.EN_ATTENTE,
+                battement_le=now,
+                lignes_ecrites=0,
+                phase=case(
+                    (FichierExport.phase == FichierExport.ECRITURE, FichierExport.LECTURE), else_=FichierExport.phase
+                ),
+            )
         )
     return lost
 
@@ -571,6 +596,7 @@ def _par_morceaux(job_id: int, user, lignes: Lignes, done: list) -> xlsx.Sheet:
     ).one()
     if numero:
         log.warning("Export %s repris après %s ligne(s) (identifiant %s)", job_id, already, checkpoint)
+        _progress(job_id, already)  # the rows read before, shown at once
     done[0] = already
     format_row = _formatter(lignes.colonnes)
     for rows, last in _keyset(_file_query(user, lignes.colonnes, lignes.where), after=checkpoint):
@@ -579,6 +605,9 @@ def _par_morceaux(job_id: int, user, lignes: Lignes, done: list) -> xlsx.Sheet:
         _checkpoint(job_id, numero, last, [format_row(row) for row in rows], done[0])
 
     def rows_back():
+        # Every row is read: the writing phase starts (from the first row, even for a resumed job).
+        _ecriture(job_id, 0)
+        written = 0
         ids = (
             db.session.execute(
                 select(MorceauExport.id).where(MorceauExport.job_id == job_id).order_by(MorceauExport.numero)
@@ -587,12 +616,13 @@ def _par_morceaux(job_id: int, user, lignes: Lignes, done: list) -> xlsx.Sheet:
             .all()
         )
         for pk in ids:
-            yield from _unpack(
-                db.session.execute(select(MorceauExport.lignes).where(MorceauExport.id == pk)).scalar_one()
-            )
+            rows = _unpack(db.session.execute(select(MorceauExport.lignes).where(MorceauExport.id == pk)).scalar_one())
+            yield from rows
             # Still alive while the workbook is written (3 minutes for 1,000,000 files): without a heartbeat the
-            # sweep would take the job for lost after EXPORT_REPRISE_SECONDES and give it to a second worker.
-            _progress(job_id, done[0])
+            # sweep would take the job for lost after EXPORT_REPRISE_SECONDES and give it to a second worker. The
+            # heartbeat carries the rows written so far (the writer asked for the next row: the batch is in).
+            written += len(rows)
+            _ecriture(job_id, written)
 
     return xlsx.Sheet(lignes.titre, [label for label, _, _ in lignes.colonnes], rows_back())
 
@@ -705,6 +735,13 @@ def etat(job: FichierExport) -> dict:
         "lignes_total": job.lignes_total,
         "lignes_faites": job.lignes_faites,
         "progression": job.progression,
+        # The phase of the preparation: « lecture » (rows read by batches, lignes_faites), « ecriture » (the
+        # workbook written from them, lignes_ecrites out of lignes_faites), or « preparation » (a file written as
+        # it is read); `avancement` says it for a person.
+        "phase": job.phase,
+        "phase_label": job.phase_label,
+        "lignes_ecrites": job.lignes_ecrites,
+        "avancement": job.avancement_label,
         "fichier": f"/api/v1/export/{job.id}/fichier" if ready else None,
         "message": message,
     }
