@@ -81,6 +81,28 @@ def test_naive_date_times_are_shown_as_stored(app):
         assert date_fr(datetime.datetime(2026, 7, 1, 23, 30)) == "01/07/2026"
 
 
+def test_dates_are_written_as_babel_writes_them_for_french(app):
+    """The date patterns are written directly (app/formatting.py DIRECT): the same text as Babel's French, for
+    days and months of one and two digits, midnight, the end of a day, early years."""
+    from babel import dates
+
+    samples = [
+        datetime.datetime(year, month, day, hour, minute)
+        for year, month, day, hour, minute in [
+            (2026, 3, 7, 0, 0),
+            (2026, 12, 31, 23, 59),
+            (1999, 1, 9, 9, 5),
+            (1900, 2, 28, 12, 30),
+            (999, 11, 1, 1, 1),
+        ]
+    ]
+    with app.test_request_context("/"):
+        for moment in samples:
+            assert datetime_fr(moment) == dates.format_datetime(moment, "dd/MM/yyyy HH:mm", locale="fr_FR")
+            assert date_fr(moment.date()) == dates.format_date(moment.date(), "dd/MM/yyyy", locale="fr_FR")
+            assert heure_fr(moment) == dates.format_datetime(moment, "HH:mm", locale="fr_FR")
+
+
 def test_every_function_is_a_jinja_filter(app):
     assert set(formatting.FILTERS) <= set(app.jinja_env.filters)
     with app.test_request_context("/"):
