@@ -6,6 +6,8 @@ from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 from flask_jwt_extended import get_jwt, jwt_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.domain import access
 from app.models import Utilisateur
@@ -116,19 +118,27 @@ class CleaSecurityManager(SecurityManager):
             self._builtin_set_cache = cache
         return cache
 
-    def get_user_by_id(self, pk):
-        """The user with its roles and groups in one statement: every request reads them (rights, menu,
-        perimeter), and lazy loading cost two more round trips per request (issue 13: the fixed cost)."""
-        from sqlalchemy.orm import joinedload
+    def _with_roles_and_groups(self) -> list:
+        # Every request reads them (rights, menu, perimeter): lazy loading cost two more round trips.
+        return [joinedload(Utilisateur.roles), joinedload(Utilisateur.groups).joinedload(self.group_model.roles)]
 
-        group_roles = joinedload(Utilisateur.groups).joinedload(self.group_model.roles)
-        return self.session.get(Utilisateur, pk, options=[joinedload(Utilisateur.roles), group_roles])
+    def get_user_by_id(self, pk):
+        """The user with its roles and groups in one statement (issue 13: the fixed cost of a request)."""
+        return self.session.get(Utilisateur, pk, options=self._with_roles_and_groups())
 
     def load_user(self, pk):
         """The user of a web session: active, and the session neither ended nor older than the user's last
-        password change."""
-        user = super().load_user(pk)
-        if user is None or not user.active or not connexions.session_is_valid(user):
+        password change. One statement reads the user, its roles and groups and whether the login was ended."""
+        statement = (
+            select(Utilisateur, connexions.session_ended())
+            .options(*self._with_roles_and_groups())
+            .where(Utilisateur.id == int(pk))
+        )
+        row = self.session.execute(statement).unique().first()
+        if row is None:
+            return None
+        user, ended = row
+        if ended or not user.active or not connexions.session_is_current(user):
             return None
         return user
 
