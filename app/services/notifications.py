@@ -309,8 +309,9 @@ def unread_count(user) -> int:
     )
 
 
-def bell(user, limit: int = LATEST) -> tuple[int, list[Notification]]:
-    """The navbar's bell on every page: the unread count and the `limit` newest notifications, read or not, in
+def bell(user, limit: int = LATEST) -> tuple[int, list]:
+    """The navbar's bell on every page: the unread count and the `limit` newest notifications, read or not (the
+    columns the bell shows: id, titre, created_at, lue — no ORM object to build on every request), in
     one statement. Each branch of the union walks the index backwards (user_id, lue = x, created_at desc) and
     stops after `limit` rows (no sort of the user's whole history); the count is a scalar subquery beside each
     row, and no row means no notification at all, so none unread."""
@@ -330,12 +331,12 @@ def bell(user, limit: int = LATEST) -> tuple[int, list[Notification]]:
         .scalar_subquery()
     )
     rows = db.session.execute(
-        select(Notification, unread)
+        select(Notification.id, Notification.titre, Notification.created_at, Notification.lue, unread.label("unread"))
         .where(Notification.user_id == user.id, Notification.id.in_(ids))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     ).all()
-    return (rows[0][1] if rows else 0), [notification for notification, _ in rows]
+    return (rows[0].unread if rows else 0), rows
 
 
 def _contains(column, text: str):
