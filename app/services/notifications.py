@@ -336,7 +336,7 @@ def bell(user, limit: int = LATEST) -> tuple[int, list]:
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     ).all()
-    return (rows[0].unread if rows else 0), rows
+    return (rows[0].unread if rows else 0), list(rows)
 
 
 def _contains(column, text: str):
