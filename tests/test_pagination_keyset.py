@@ -89,7 +89,9 @@ def sql(app):
 
     def count(conn, cursor, statement, parameters, *args):
         flat = " ".join(statement.split())
-        if flat.startswith("SELECT candidature.") and "FROM candidature" in flat and "LIMIT" in flat:
+        # Not the read of what the page's files show (listes.precharger: by their ids, a LIMIT in its subquery).
+        page_rows = "WHERE candidature.id IN" not in flat
+        if flat.startswith("SELECT candidature.") and "FROM candidature" in flat and "LIMIT" in flat and page_rows:
             # SQLite's dialect always writes « OFFSET ? »: there, an offset of 0 is none.
             if flat.endswith("OFFSET ?") and isinstance(parameters, tuple | list) and parameters[-1] == 0:
                 flat = flat[: -len(" OFFSET ?")]
