@@ -213,8 +213,8 @@ def test_a_list_page_runs_the_same_statements_whatever_its_rows(app, as_user, st
 
 def test_a_list_page_draws_its_rows_and_search_form_once_not_once_per_row(app, as_user, monkeypatch):
     """The rows' « Voir » buttons are drawn once per page (20 rows ask no more addresses than 1, each row still
-    links its own file), the static files' addresses once, and the search form's fixed fields once per view (a
-    later page draws only the picker, which shows the records filtered on); the page is the same."""
+    links its own file), the static files' and the tabs' addresses once, and the search form's fixed fields once
+    per view (a later page draws only the picker, which shows the records filtered on); the page is the same."""
     from wtforms.meta import DefaultMeta
 
     client = as_user("certifpro")
@@ -244,6 +244,7 @@ def test_a_list_page_draws_its_rows_and_search_form_once_not_once_per_row(app, a
         one_addresses
     )
     assert not [e for e in full_addresses if e.endswith("static")], full_addresses  # the 23 files' addresses too
+    assert not {"FormationsView.list", "StatsView.index", "AdministrationView.index"} & set(full_addresses)  # tabs
     assert full_fields == ["etablissement"]  # the picker; the text, date, choice and check box fields are kept
     assert '"nom_naissance": "\\u003cinput' in full and '"statut": "\\u003cselect' in full
 
