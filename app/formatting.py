@@ -26,6 +26,7 @@ DATETIME = "dd/MM/yyyy HH:mm"
 TIME = "HH:mm"
 ONE_DECIMAL = "#,##0.0"
 KO, MO = 1024, 1024 * 1024
+THOUSANDS = "\u202f"  # Babel's French group separator (a narrow no-break space)
 
 
 def _flask_babel() -> bool:
@@ -113,6 +114,10 @@ def nombre_fr(value, decimales=None) -> str:
     number (« 1 234,50 »). "" for None."""
     if value is None or value == "":
         return ""
+    if type(value) is int and decimales is None:
+        # A whole number as Babel writes it in French (its narrow no-break space between thousands), written
+        # directly: the STATS page shows a hundred of them, Babel's formatter took a fifth of its time.
+        return f"{value:,}".replace(",", THOUSANDS)
     pattern = None if decimales is None else "#,##0" + ("." + "0" * decimales if decimales else "")
     return _decimal(value, pattern)
 

@@ -103,6 +103,14 @@ def test_dates_are_written_as_babel_writes_them_for_french(app):
             assert heure_fr(moment) == dates.format_datetime(moment, "HH:mm", locale="fr_FR")
 
 
+def test_whole_numbers_are_written_as_babel_writes_them_for_french(app):
+    from babel import numbers
+
+    with app.test_request_context("/"):
+        for value in (0, 7, 999, 1000, 65_536, 1_234_567, -1234, 10**12):
+            assert nombre_fr(value) == numbers.format_decimal(value, locale="fr_FR"), value
+
+
 def test_every_function_is_a_jinja_filter(app):
     assert set(formatting.FILTERS) <= set(app.jinja_env.filters)
     with app.test_request_context("/"):
