@@ -266,6 +266,16 @@ def test_every_page_reads_its_user_and_bell_in_few_statements(as_user, statement
     assert len([s for s in dashboard if "demande_habilitation" in s]) <= 1, "\n".join(dashboard)
 
 
+def test_a_files_page_reads_the_file_once(app, as_user, statements):
+    """The route's perimeter check (a read) and the page share the file they read: one statement for it."""
+    with app.app_context():
+        pk = demo(Candidature, numero_dossier="2026000018").id
+    client = as_user("certifpro")
+    seen = statements(client, f"/candidatures/show/{pk}")
+    reads = [s for s in seen if s.startswith("SELECT candidature.id, candidature.numero_dossier")]
+    assert len(reads) == 1, "\n".join(reads)
+
+
 def test_the_api_list_runs_the_same_statements_whatever_its_rows(app, api_as, statements):
     """The API's list reads its own columns only: no query per file (it ran one per row for the unloaded jury
     session), 20 files as many statements as 1."""

@@ -328,14 +328,23 @@ def parse_pk(pk) -> int | None:
 
 
 def get_visible(model, pk, user=None):
-    """The record if it exists inside the perimeter; NotFound (404) otherwise."""
+    """The record if it exists inside the perimeter; NotFound (404) otherwise. A page's record that its route
+    was checked for (`check_route`, a read) is not read a second time."""
     pk = parse_pk(pk)
     if pk is None:
         raise NotFound()
+    checked = g.get("clea_route_record") if has_request_context() else None
+    if checked is not None and checked[:3] == (model, pk, _user_id(user)):
+        return checked[3]
     obj = db.session.execute(select(model).where(model.id == pk).where(clause(model, user))).scalar_one_or_none()
     if obj is None:
         raise NotFound()
     return obj
+
+
+def _user_id(user) -> int | None:
+    who = user if user is not None else current_user()
+    return getattr(who, "id", None)
 
 
 def is_visible(obj, user=None) -> bool:
@@ -420,7 +429,10 @@ def check_route(model, user, pk, acting: bool = False) -> None:
     answer `(model, user, pk)` with its own refusal, and NotFound (404) is raised. A read of a record that left
     the perimeter is a 404 like any other."""
     try:
-        get_visible(model, pk, user)
+        obj = get_visible(model, pk, user)
+        if not acting:
+            # The page reads the record it names: the same one, for the same user, during this read.
+            g.clea_route_record = (model, parse_pk(pk), _user_id(user), obj)
     except NotFound:
         parsed = parse_pk(pk)
         if parsed is not None and acting:
