@@ -374,6 +374,19 @@ def _in_rolled_back_transaction(app):
     )
 
 
+@pytest.fixture(scope="session")
+def demo_database_template(tmp_path_factory):
+    """A database of its own (not the session's), brought to the head revision by `flask db upgrade` then given the
+    demo by `flask clea demo`, once: tests/test_migrations.py's demo_database_url hands each test a copy of it (a
+    file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL) instead of two subprocesses per test."""
+    from tests.test_migrations import new_database, run_ok
+
+    with new_database(tmp_path_factory) as url:
+        run_ok(url, "upgrade")
+        run_ok(url, "demo", group="clea")
+        yield url
+
+
 @pytest.fixture
 def ctx(app):
     with app.app_context():
