@@ -11,7 +11,11 @@ another connection (row locks, "another server"), an export prepared by `exports
 through its own connections) — is marked `@pytest.mark.committing`: it commits for real and the demo is
 reloaded after it (`@pytest.mark.committing(reset="module")`: once, after the module's last test).
 Two guards keep this honest: a transactional test that checks out another connection fails, naming the
-marker; a real COMMIT outside a committing test (e.g. by a module-scoped fixture) is refused."""
+marker; a real COMMIT outside a committing test (e.g. by a module-scoped fixture) is refused.
+
+"Reloaded" is a restore: the demo is loaded once (sync_roles, load_demo) and its tables kept as a snapshot
+(_Snapshot), which refills them after a committing test in a fraction of the loading's time
+(tests/test_demo_snapshot.py checks it gives every row and the next identities back)."""
 
 import contextlib
 import io
