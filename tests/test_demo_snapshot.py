@@ -27,13 +27,20 @@ def _state(snapshot):
     return state
 
 
+def _demo(snapshot, now):
+    """The demo as the snapshot holds it: the rows as now (every earlier test was rolled back or restored) and
+    the sequences as they were once the demo was loaded (a rolled-back transaction does not give back the
+    identities it drew on PostgreSQL: they may have moved on since)."""
+    return {**now, **{sequence: (last_value, is_called) for sequence, last_value, is_called in snapshot.sequences}}
+
+
 @pytest.mark.committing
 def test_the_snapshot_undoes_a_committing_test_s_changes(app):
     import conftest  # the module pytest loaded (tests/ is not a package): its _State is the session's
 
     snapshot = conftest._State.snapshot
     with app.app_context():
-        demo = _state(snapshot)
+        demo = _demo(snapshot, _state(snapshot))
         assert demo["candidature"] and demo["ab_user"] and demo["compteur_candidature"]
         with db.engine.begin() as conn:
             conn.execute(text("DELETE FROM resultat_evaluation"))
