@@ -11,8 +11,14 @@ another connection (row locks, "another server"), an export prepared by `exports
 through its own connections) — is marked `@pytest.mark.committing`: it commits for real and the demo is
 reloaded after it (`@pytest.mark.committing(reset="module")`: once, after the module's last test).
 Two guards keep this honest: a transactional test that checks out another connection fails, naming the
-marker; a real COMMIT outside a committing test (e.g. by a module-scoped fixture) is refused."""
+marker; a real COMMIT outside a committing test (e.g. by a module-scoped fixture) is refused.
 
+"Reloaded" is a restore: the demo is loaded once (sync_roles, load_demo) and its tables kept as a snapshot
+(_Snapshot), which refills them after a committing test in a fraction of the loading's time
+(tests/test_demo_snapshot.py checks it gives every row and the next identities back)."""
+
+import contextlib
+import io
 import os
 import re
 import threading
@@ -45,6 +51,7 @@ class _State:
     thread = None  # the thread running that test: the only one that may use the connection
     strays: list = []  # other connections checked out while a test runs in its transaction
     dirty_module = False  # a committing(reset="module") test ran: reload the demo after the module
+    snapshot = None  # the demo as first loaded (_Snapshot)
 
 
 def _install_guards(engine):
@@ -141,25 +148,128 @@ def _honour_session_bind(db):
 MIGRATION_DATA = {"referentiel", "domaine", "sous_domaine", "valeur_liste", "bareme_redevance", "traitement"}
 
 
+COUNTERS = "compteur_candidature"  # filled by a trigger on candidature
+BIG_TABLE = 5000  # rows from which the snapshot's restore truncates a PostgreSQL table rather than deleting its rows
+
+
+def _empty(db, conn):
+    """Every table but Alembic's and the migrations' own data emptied (identities restarted)."""
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in MIGRATION_DATA]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            conn.execute(table.delete())
+        # Deleting the files made the counters' trigger append their -1 rows: start the counters afresh.
+        conn.execute(text(f"DELETE FROM {COUNTERS}"))
+
+
 def reset_data(db):
     """Empty every table (but Alembic's and the migrations' own data) and load the demo data again."""
     from app.demo import load_demo
     from app.security.roles import sync_roles
 
     db.session.remove()
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in MIGRATION_DATA]
     with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
-            # Deleting the files made the counters' trigger append their -1 rows: start the counters afresh.
-            conn.execute(text("DELETE FROM compteur_candidature"))
+        _empty(db, conn)
     sync_roles()
     load_demo()
     db.session.remove()
+
+
+@contextlib.contextmanager
+def _copy_allowed(dialect):
+    """psycopg2 refuses COPY under a wait callback (app/database.py's statement limit): none while copying."""
+    if dialect != "postgresql":
+        yield
+        return
+    from psycopg2 import extensions
+
+    callback = extensions.get_wait_callback()
+    extensions.set_wait_callback(None)
+    try:
+        yield
+    finally:
+        extensions.set_wait_callback(callback)
+
+
+class _Snapshot:
+    """The tables reset_data empties, as they are once the demo is loaded: after a committing test they are
+    emptied and filled again from it (about 0.1 s) instead of running sync_roles and load_demo again (several
+    seconds). Raw rows, through the driver: COPY on PostgreSQL, the stored values on SQLite."""
+
+    def __init__(self, db):
+        self.dialect = db.engine.dialect.name
+        self.tables = [t.name for t in db.metadata.sorted_tables if t.name not in MIGRATION_DATA]
+        assert COUNTERS in self.tables
+        self.rows: dict = {}
+        self.sequences: list = []
+        with db.engine.begin() as conn, _copy_allowed(self.dialect):
+            cursor = conn.connection.driver_connection.cursor()
+            for name in self.tables:
+                if self.dialect == "postgresql":
+                    data = io.BytesIO()
+                    cursor.copy_expert(f'COPY "{name}" TO STDOUT', data)
+                    self.rows[name] = data.getvalue()
+                else:
+                    cursor.execute(f'SELECT * FROM "{name}"')
+                    self.rows[name] = (len(cursor.description), cursor.fetchall())
+            if self.dialect == "postgresql":
+                # The tables' own sequences (TRUNCATE … RESTART IDENTITY reset them, load_demo moved them on).
+                cursor.execute(
+                    "SELECT s.relname, t.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid "
+                    "AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+                    "JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S'"
+                )
+                for sequence, table in cursor.fetchall():
+                    if table in self.rows:
+                        cursor.execute(f'SELECT last_value, is_called FROM "{sequence}"')
+                        self.sequences.append((sequence, *cursor.fetchone()))
+            else:
+                cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'")
+                assert cursor.fetchone() is None, "AUTOINCREMENT : sqlite_sequence à restaurer aussi"
+            cursor.close()
+
+    def restore(self, db):
+        db.session.remove()
+        with db.engine.begin() as conn, _copy_allowed(self.dialect):
+            cursor = conn.connection.driver_connection.cursor()
+            if self.dialect == "postgresql":
+                # DELETE, children first: milliseconds for the demo's few rows, where TRUNCATE of every table
+                # takes about a second (new files for each table and index); TRUNCATE still for the big ones
+                # (a test's 100,000 files), CASCADE as in _empty. The sequences are set again below.
+                big = []
+                for name in self.tables:
+                    cursor.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{name}" LIMIT {BIG_TABLE}) AS t')
+                    if cursor.fetchone()[0] >= BIG_TABLE:
+                        big.append(f'"{name}"')
+                if big:
+                    cursor.execute(f"TRUNCATE {', '.join(big)} CASCADE")
+                for name in reversed(self.tables):
+                    cursor.execute(f'DELETE FROM "{name}"')
+            else:
+                _empty(db, conn)
+            for name in self.tables:
+                if name == COUNTERS:
+                    continue
+                if self.dialect == "postgresql":
+                    cursor.copy_expert(f'COPY "{name}" FROM STDIN', io.BytesIO(self.rows[name]))
+                else:
+                    width, rows = self.rows[name]
+                    cursor.executemany(f'INSERT INTO "{name}" VALUES ({", ".join("?" * width)})', rows)
+            # Inserting the files made the counters' trigger add their +1 rows: the counters as they were (after
+            # the files, the trigger's rows would otherwise take their identities).
+            cursor.execute(f"DELETE FROM {COUNTERS}")
+            if self.dialect == "postgresql":
+                cursor.copy_expert(f"COPY {COUNTERS} FROM STDIN", io.BytesIO(self.rows[COUNTERS]))
+                for sequence, last_value, is_called in self.sequences:
+                    cursor.execute("SELECT setval(%s, %s, %s)", (f'"{sequence}"', last_value, is_called))
+            else:
+                width, rows = self.rows[COUNTERS]
+                cursor.executemany(f"INSERT INTO {COUNTERS} VALUES ({', '.join('?' * width)})", rows)
+            cursor.close()
+        db.session.remove()
 
 
 def _reload_demo(app):
@@ -168,14 +278,19 @@ def _reload_demo(app):
     allowed, _State.commits_allowed = _State.commits_allowed, True
     try:
         with app.app_context():
-            reset_data(db)
+            if _State.snapshot is None:
+                reset_data(db)
+                _State.snapshot = _Snapshot(db)
+            else:
+                _State.snapshot.restore(db)
     finally:
         _State.commits_allowed = allowed
 
 
 @pytest.fixture(scope="session")
 def demo_data(app):
-    """The demo data, loaded once for the whole session (each test's changes are rolled back)."""
+    """The demo data, loaded once for the whole session (each test's changes are rolled back; a committing
+    test's, undone from the snapshot taken then)."""
     _reload_demo(app)
     yield
 
@@ -261,6 +376,19 @@ def _in_rolled_back_transaction(app):
         "transaction annulée (serveur, fil d'exécution, db.engine.begin()…) : marquer le test "
         "@pytest.mark.committing.\n" + "\n".join(strays[:3])
     )
+
+
+@pytest.fixture(scope="session")
+def demo_database_template(tmp_path_factory):
+    """A database of its own (not the session's), brought to the head revision by `flask db upgrade` then given the
+    demo by `flask clea demo`, once: tests/test_migrations.py's demo_database_url hands each test a copy of it (a
+    file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL) instead of two subprocesses per test."""
+    from tests.test_migrations import new_database, run_ok
+
+    with new_database(tmp_path_factory) as url:
+        run_ok(url, "upgrade")
+        run_ok(url, "demo", group="clea")
+        yield url
 
 
 @pytest.fixture

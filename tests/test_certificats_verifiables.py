@@ -22,7 +22,7 @@ from app.models import Candidature, Certificateur, MailSortant
 from app.models.juries import Certificat
 from tests.conftest import demo, page_text
 from tests.test_juries import session
-from tests.test_migrations import database_url, run_ok, scalar  # noqa: F401  (a database of its own)
+from tests.test_migrations import demo_database_url, run_ok, scalar  # noqa: F401  (a database of its own)
 from tests.test_users import smtp  # noqa: F401  (a real local SMTP server)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -322,11 +322,10 @@ def test_no_mail_when_the_file_has_no_email(app, api_as, as_user, smtp):  # noqa
 # --- The migration --------------------------------------------------------------------------------------------------
 
 
-def test_the_migration_gives_existing_certificates_a_code(database_url):  # noqa: F811
-    """Certificates issued before c1: each gets its own code on upgrade; the outbox's rows survive the rebuild."""
-    run_ok(database_url, "upgrade", "b9_criteres_evaluation")
-    run_ok(database_url, "upgrade")
-    run_ok(database_url, "demo", group="clea")
+def test_the_migration_gives_existing_certificates_a_code(demo_database_url):  # noqa: F811
+    """Certificates issued before c1: each gets its own code on upgrade; the outbox's rows survive the rebuild.
+    (The database: upgraded to head, then the demo.)"""
+    database_url = demo_database_url
     run_ok(database_url, "downgrade", "b9_criteres_evaluation")
     from sqlalchemy import create_engine, text
 

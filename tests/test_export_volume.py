@@ -104,9 +104,18 @@ def worksheet_rows(path: str) -> int:
         return count
 
 
+@pytest.fixture(scope="module")
+def national_files(app):
+    """The VOLUME files, inserted and committed once for the module's two tests (inserting them takes seconds):
+    both are committing(reset="module"), so the demo is reloaded after the module."""
+    with app.app_context():
+        insert_files(VOLUME)
+        db.session.remove()
+
+
 @pytest.mark.slow
-def test_100000_files_export_keeps_memory_bounded_and_holds_every_row(ctx):
-    insert_files(VOLUME)
+@pytest.mark.committing(reset="module")  # shares national_files with the next test
+def test_100000_files_export_keeps_memory_bounded_and_holds_every_row(ctx, national_files):
     certifpro = demo(Utilisateur, username="certifpro")
     expected = db.session.scalar(select(func.count(Candidature.id)))
     assert expected >= VOLUME
@@ -133,10 +142,9 @@ def test_100000_files_export_keeps_memory_bounded_and_holds_every_row(ctx):
 
 
 @pytest.mark.slow
-@pytest.mark.committing  # exports.preparer records its progress through connections of its own
-def test_background_export_of_100000_files_reports_progress_and_completes(ctx):
+@pytest.mark.committing(reset="module")  # exports.preparer records its progress through connections of its own
+def test_background_export_of_100000_files_reports_progress_and_completes(ctx, national_files):
     """Same volume through the UI's path (prepared in the background, progress recorded by batches)."""
-    insert_files(VOLUME)
     expected = db.session.scalar(select(func.count(Candidature.id)))
     reseau = demo(Utilisateur, username="reseau.admin")
     job = FichierExport(user_id=reseau.id, type="dossiers", parametres="{}", nom_fichier="dossiers.xlsx")

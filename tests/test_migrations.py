@@ -8,9 +8,11 @@ process.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,12 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 
 
-@pytest.fixture
-def database_url(tmp_path_factory):
-    """A fresh, empty database on the test database's engine, for each test; dropped afterwards."""
+@contextmanager
+def new_database(tmp_path_factory, template=None):
+    """A fresh database on the test database's engine — empty, or a copy of `template` (a URL this gives) —
+    dropped afterwards."""
     server_url = os.environ.get("TEST_DATABASE_URL")
     if not server_url:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("migrations") / "clea-migrations.db")
+        path = tmp_path_factory.mktemp("migrations") / "clea-migrations.db"
+        if template:
+            shutil.copyfile(make_url(template).database, path)
+        yield "sqlite:///" + str(path)
         return
     import psycopg2
 
@@ -54,11 +60,28 @@ def database_url(tmp_path_factory):
         finally:
             connection.close()
 
-    execute(f'CREATE DATABASE "{name}"')
+    copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
+    execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(tmp_path_factory):
+    """A fresh, empty database on the test database's engine, for each test; dropped afterwards."""
+    with new_database(tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture
+def demo_database_url(tmp_path_factory, demo_database_template):
+    """A fresh database at the head revision with the demo loaded (`flask db upgrade` then `flask clea demo` on an
+    empty one, done once for the session: tests/conftest.py's demo_database_template), for each test; dropped
+    afterwards."""
+    with new_database(tmp_path_factory, template=demo_database_template) as url:
+        yield url
 
 
 def flask_db(database_url, *args, group="db"):
@@ -155,22 +178,21 @@ def test_upgrade_downgrade_upgrade(database_url, model_tables):
     assert scalar(database_url, "SELECT COUNT(*) FROM sous_domaine") == seeded, "données des migrations en double"
 
 
-def test_models_and_migrations_agree(database_url):
-    """`flask db check` (Alembic autogenerate) finds nothing to migrate once the database is at head."""
-    run_ok(database_url, "upgrade")
-    result = flask_db(database_url, "check")
+def test_models_and_migrations_agree(demo_database_url):
+    """`flask db check` (Alembic autogenerate) finds nothing to migrate once the database is at head (`flask db
+    upgrade` from an empty database, then the demo)."""
+    result = flask_db(demo_database_url, "check")
     assert result.returncode == 0, (
         f"les modèles diffèrent des migrations (il manque une migration) :\n{result.stdout}\n{result.stderr}"
     )
     assert "No new upgrade operations detected" in result.stdout + result.stderr
 
 
-def test_a_migration_that_rebuilds_a_table_keeps_the_rows_pointing_at_it(database_url):
+def test_a_migration_that_rebuilds_a_table_keeps_the_rows_pointing_at_it(demo_database_url):
     """SQLite's batch mode copies `evaluation`, drops it and renames the copy: with foreign keys enforced, the drop
     cascaded to every evaluation's results (504 of the demo's results were lost). migrations/env.py turns them off
-    for the migration and checks the references afterwards."""
-    run_ok(database_url, "upgrade")
-    run_ok(database_url, "demo", group="clea")
+    for the migration and checks the references afterwards. (The database: upgraded to head, then the demo.)"""
+    database_url = demo_database_url
     results = scalar(database_url, "SELECT COUNT(*) FROM resultat_evaluation")
     assert results > 0
     run_ok(database_url, "downgrade", "b6_import_arriere_plan")  # b7's downgrade rebuilds `evaluation` on SQLite
