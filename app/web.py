@@ -333,7 +333,7 @@ _static_addresses: dict[tuple[str, str, str], str] = {}
 
 
 def static_url(endpoint: str, filename: str) -> str:
-    """`url_for` of a static file (`static` or `appbuilder.static`), made once per file: every page links 22 of
+    """`url_for` of a static file (`static` or `appbuilder.static`), made once per file: every page links 23 of
     them, and url_for builds each through the router (~10 µs apiece)."""
     key = (request.script_root if request else "", endpoint, filename)
     found = _static_addresses.get(key)

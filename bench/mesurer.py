@@ -290,34 +290,37 @@ def statements_per_page(database_url: str, users: dict, page_list: list[Page], s
     # Posted pages without their form's token; the search's per-user limit off (as for the servers).
     app = create_app({"WTF_CSRF_ENABLED": False, "RECHERCHE_PAR_MINUTE": 1_000_000})
     counts: dict = {}
+    seen = [0]
+
+    def count(*_args, **_kwargs):
+        seen[0] += 1
+
+    # The requests outside any application context of ours: each has its own (its own `g` and database
+    # session), as on the servers — inside one, Flask reuses it and the user, the bell… were read once for all.
     with app.app_context():
-        seen = [0]
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    for label, username in PROFILES.items():
+        client = app.test_client()
+        client.post(
+            "/login/",
+            data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(client.get("/login/").text)},
+        )
+        for page in page_list:
+            if label not in page.profiles or page.path.startswith("/api/"):
+                continue
+            path = fill(page.path, samples[label])
 
-        def count(*_args, **_kwargs):
-            seen[0] += 1
+            def ask(path=path, page=page, client=client):
+                if page.method == "POST":
+                    return client.post(path, data=page.data)
+                return client.get(path)
 
-        event.listen(db.engine, "before_cursor_execute", count)
-        for label, username in PROFILES.items():
-            client = app.test_client()
-            client.post(
-                "/login/",
-                data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(client.get("/login/").text)},
-            )
-            for page in page_list:
-                if label not in page.profiles or page.path.startswith("/api/"):
-                    continue
-                path = fill(page.path, samples[label])
-
-                def ask(path=path, page=page, client=client):
-                    if page.method == "POST":
-                        return client.post(path, data=page.data)
-                    return client.get(path)
-
-                ask()  # warm caches the way a second click would
-                seen[0] = 0
-                if ask().status_code == 200:
-                    counts[(page.name, label)] = seen[0]
-        event.remove(db.engine, "before_cursor_execute", count)
+            ask()  # warm caches the way a second click would
+            seen[0] = 0
+            if ask().status_code == 200:
+                counts[(page.name, label)] = seen[0]
+    event.remove(engine, "before_cursor_execute", count)
     return counts
 
 
