@@ -415,75 +415,62 @@ def plan_nodes(node: dict):
         yield from plan_nodes(child)
 
 
-def search_statement(app, username: str) -> tuple[str, Any]:
-    """The statement of the magnifier's national search for « lefevre », as the page sends it."""
+def sent_statement(app, username: str, ask, marked) -> tuple[str, Any]:
+    """The one statement (and its parameters) that `ask(client)`, a request of `username`, sends and `marked`
+    recognises."""
     from tests.conftest import login
 
     client = login(app.test_client(), username)
     sent = []
 
     def keep(conn, cursor, statement, parameters, *args):
-        if "nom_recherche" in statement and "AS visible" in statement:
+        if marked(statement):
             sent.append((statement, parameters))
 
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", keep)
     try:
-        assert client.post("/recherche/", data={"nom": "lefevre"}).status_code == 200
+        assert ask(client).status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", keep)
     assert len(sent) == 1, (username, sent)
     return sent[0]
+
+
+def search_statement(app, username: str) -> tuple[str, Any]:
+    """The statement of the magnifier's national search for « lefevre », as the page sends it."""
+    return sent_statement(
+        app,
+        username,
+        lambda client: client.post("/recherche/", data={"nom": "lefevre"}),
+        lambda statement: "nom_recherche" in statement and "AS visible" in statement,
+    )
 
 
 def offset_statement(app, username: str, page: int) -> tuple[str, Any]:
     """The rows' statement of the list's page `page` asked by its number, as the page sends it."""
-    from tests.conftest import login
-
-    client = login(app.test_client(), username)
-    sent = []
-
-    def keep(conn, cursor, statement, parameters, *args):
-        if "OFFSET" in statement and "FROM candidature" in statement:
-            sent.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        assert client.get(f"/candidatures/list/?page_CandidatureView={page}").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    assert len(sent) == 1, (username, sent)
-    return sent[0]
+    return sent_statement(
+        app,
+        username,
+        lambda client: client.get(f"/candidatures/list/?page_CandidatureView={page}"),
+        lambda statement: "OFFSET" in statement and "FROM candidature" in statement,
+    )
 
 
 def keyset_statement(app, username: str) -> tuple[str, Any]:
     """The rows' statement of the list's second page reached by « Page suivante », as the page sends it."""
     import html
 
-    from tests.conftest import login
+    def next_page(client):
+        first = client.get("/candidatures/list/").get_data(as_text=True)
+        target = html.unescape(re.search(r'<a href="([^"]*)" aria-label="Page suivante"', first).group(1))
+        assert "suite=" in target, username
+        return client.get(target)
 
-    client = login(app.test_client(), username)
-    first = client.get("/candidatures/list/").get_data(as_text=True)
-    target = html.unescape(re.search(r'<a href="([^"]*)" aria-label="Page suivante"', first).group(1))
-    assert "suite=" in target, username
-    sent = []
-
-    def keep(conn, cursor, statement, parameters, *args):
-        if "(candidature.updated_at, candidature.id) <" in statement:
-            sent.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        assert client.get(target).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    assert len(sent) == 1, (username, sent)
-    return sent[0]
+    return sent_statement(
+        app, username, next_page, lambda statement: "(candidature.updated_at, candidature.id) <" in statement
+    )
 
 
 def test_the_establishment_filter_is_a_picker_over_the_perimeter(as_user):
