@@ -126,8 +126,8 @@ def main() -> None:
             state = requests.get(f"{base}/api/v1/export/{job_id}", headers=headers, timeout=60).json()
             state = state.get("result", state)
             print(
-                f"  {time.perf_counter() - started:6.0f} s  {state.get('statut')}  {state.get('lignes_faites')}"
-                f" / {state.get('lignes_total')}",
+                f"  {time.perf_counter() - started:6.0f} s  {state.get('statut')}  {state.get('progression')} %  "
+                f"{state.get('avancement')}",
                 file=sys.stderr,
             )
             if state.get("statut") in ("pret", "echec"):
