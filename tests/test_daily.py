@@ -40,7 +40,11 @@ def test_old_files_are_abandoned_once_and_files_at_jury_are_kept(ctx):
     assert db.session.get(Candidature, limit_day).statut == statuts.A_ENVOYER_CERTIFICATION
     assert db.session.get(Candidature, at_jury).statut == statuts.ATTENTE_JURY
     line = (
-        db.session.execute(select(AuditLog).where(AuditLog.entity_type == "Candidature", AuditLog.entity_id == old))
+        db.session.execute(
+            select(AuditLog)
+            .where(AuditLog.entity_type == "Candidature", AuditLog.entity_id == old)
+            .order_by(AuditLog.id)  # the newest last: a table's rows come in no order without it
+        )
         .scalars()
         .all()[-1]
     )

@@ -483,7 +483,11 @@ def test_an_interrupted_export_resumes_after_its_last_checkpoint_with_every_row_
         db.session.rollback()
         monkeypatch.setattr(exports, "_checkpoint", keep)
         job = db.session.get(FichierExport, pk)
-        kept = db.session.execute(select(MorceauExport).where(MorceauExport.job_id == pk)).scalars().all()
+        kept = (
+            db.session.execute(select(MorceauExport).where(MorceauExport.job_id == pk).order_by(MorceauExport.numero))
+            .scalars()
+            .all()
+        )
         assert job.statut == FichierExport.EN_COURS and job.lignes_faites == 2 * exports.BATCH
         assert [m.numero for m in kept] == [1, 2]
         checkpoint = kept[-1].dernier_id
