@@ -149,7 +149,6 @@ MIGRATION_DATA = {"referentiel", "domaine", "sous_domaine", "valeur_liste", "bar
 
 
 COUNTERS = "compteur_candidature"  # filled by a trigger on candidature
-BIG_TABLE = 5000  # rows from which the snapshot's restore truncates a PostgreSQL table rather than deleting its rows
 
 
 def _empty(db, conn):
@@ -196,8 +195,9 @@ def _copy_allowed(dialect):
 
 class _Snapshot:
     """The tables reset_data empties, as they are once the demo is loaded: after a committing test they are
-    emptied and filled again from it (about 0.1 s) instead of running sync_roles and load_demo again (several
-    seconds). Raw rows, through the driver: COPY on PostgreSQL, the stored values on SQLite."""
+    emptied and filled again from it (SQLite ~0.02 s, PostgreSQL ~1 s: its TRUNCATE) instead of running
+    sync_roles and load_demo again (several seconds). Raw rows, through the driver: COPY on PostgreSQL, the
+    stored values on SQLite."""
 
     def __init__(self, db):
         self.dialect = db.engine.dialect.name
@@ -235,21 +235,10 @@ class _Snapshot:
         db.session.remove()
         with db.engine.begin() as conn, _copy_allowed(self.dialect):
             cursor = conn.connection.driver_connection.cursor()
-            if self.dialect == "postgresql":
-                # DELETE, children first: milliseconds for the demo's few rows, where TRUNCATE of every table
-                # takes about a second (new files for each table and index); TRUNCATE still for the big ones
-                # (a test's 100,000 files), CASCADE as in _empty. The sequences are set again below.
-                big = []
-                for name in self.tables:
-                    cursor.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{name}" LIMIT {BIG_TABLE}) AS t')
-                    if cursor.fetchone()[0] >= BIG_TABLE:
-                        big.append(f'"{name}"')
-                if big:
-                    cursor.execute(f"TRUNCATE {', '.join(big)} CASCADE")
-                for name in reversed(self.tables):
-                    cursor.execute(f'DELETE FROM "{name}"')
-            else:
-                _empty(db, conn)
+            # Emptied as reset_data empties them: on PostgreSQL a TRUNCATE gives each table new files, so that the
+            # rows come back in the order they were first written (DELETE, faster, left the freed space to be
+            # reused: two tests reading rows without ORDER BY saw them in another order).
+            _empty(db, conn)
             for name in self.tables:
                 if name == COUNTERS:
                     continue
@@ -260,7 +249,7 @@ class _Snapshot:
                     cursor.executemany(f'INSERT INTO "{name}" VALUES ({", ".join("?" * width)})', rows)
             # Inserting the files made the counters' trigger add their +1 rows: the counters as they were (after
             # the files, the trigger's rows would otherwise take their identities).
-            cursor.execute(f"DELETE FROM {COUNTERS}")
+            cursor.execute(f"{'TRUNCATE' if self.dialect == 'postgresql' else 'DELETE FROM'} {COUNTERS}")
             if self.dialect == "postgresql":
                 cursor.copy_expert(f"COPY {COUNTERS} FROM STDIN", io.BytesIO(self.rows[COUNTERS]))
                 for sequence, last_value, is_called in self.sequences:
