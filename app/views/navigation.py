@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 
 from app.domain import access
 
@@ -38,9 +38,9 @@ _made: dict[tuple, list[NavItem]] = {}
 
 
 def _items(profile, entries):
-    """The entries a profile may use, made once per profile and set of entries (the matrix and the routes are
-    fixed while the application runs; the url_for of a dozen tabs on every page is not needed)."""
-    key = (request.script_root, profile, tuple(entry[0] for entry in entries))
+    """The entries a profile may use, made once per application, profile and set of entries (the matrix and the
+    routes are fixed while the application runs; the url_for of a dozen tabs on every page is not needed)."""
+    key = (current_app._get_current_object(), request.script_root, profile, tuple(entry[0] for entry in entries))
     found = _made.get(key)
     if found is None:
         found = _made[key] = _make_items(profile, entries)
